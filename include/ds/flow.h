@@ -1,0 +1,122 @@
+/* Flow table: bidirectional 5-tuple flows from a preallocated pool, a seeded
+ * symmetric hash, client/server orientation, idle timeouts on packet time and
+ * a cap with oldest-idle eviction. */
+#ifndef DS_FLOW_H
+#define DS_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ds/exchange.h"
+#include "ds/packet.h"
+#include "ds/tls.h"
+
+enum flow_dir { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
+
+enum flow_state {
+    FLOW_STATE_NEW = 0,     /* one side seen */
+    FLOW_STATE_ESTABLISHED, /* both sides seen */
+    FLOW_STATE_CLOSED,      /* FIN both ways or RST */
+};
+
+/* Why a flow ended (EVE flow.reason: "timeout", "shutdown", "forced"). */
+enum flow_end {
+    FLOW_END_TIMEOUT = 0,
+    FLOW_END_EVICTED,       /* pushed out at --max-flows */
+    FLOW_END_SHUTDOWN,      /* end of capture */
+};
+
+#define FLOW_F_SYN_SEEN     0x0001u /* client SYN seen: cli_isn valid */
+#define FLOW_F_SYNACK_SEEN  0x0002u
+#define FLOW_F_FIN_CLI      0x0004u
+#define FLOW_F_FIN_SRV      0x0008u
+#define FLOW_F_RST          0x0010u
+#define FLOW_F_TLS          0x0020u /* a ClientHello was parsed */
+#define FLOW_F_QUIC         0x0040u /* QUIC Initial seen */
+#define FLOW_F_HELLO_DONE   0x0080u /* ClientHello inspection over (parsed or given up) */
+#define FLOW_F_FOLLOW       0x0100u /* we keep app state (AI flow, or --all-tls) */
+#define FLOW_F_IGNORE       0x0200u /* nothing more to learn: count packets only */
+#define FLOW_F_CLASSIFIED   0x0400u /* nDPI is done with this flow */
+
+/* What the TLS/QUIC handshake told us about a followed flow. */
+struct flow_tls {
+    char sni[TLS_SNI_MAX];
+    uint8_t alpn_wire[TLS_ALPN_WIRE_MAX]; /* client ALPN list, len-prefixed */
+    uint16_t alpn_wire_len;
+    uint16_t hello_version;  /* highest version the client offered */
+    uint16_t version;        /* negotiated (ServerHello), 0 if unknown */
+    uint32_t quic_version;   /* QUIC flows */
+    char ja3[33];            /* JA3 client hash (nDPI) */
+    char ja3s[33];           /* JA3S server hash (nDPI) */
+    char ja4[TLS_JA4_LEN];   /* our own */
+    char ndpi_proto[32];     /* nDPI's protocol name, for --all-tls context */
+};
+
+/* Per-flow application state, from a pool, only for flows we follow. */
+struct flow_app {
+    struct flow_tls tls;
+    struct exchange ex;
+};
+
+struct flow {
+    struct flow *hnext;            /* hash chain */
+    struct flow *lprev, *lnext;    /* idle order, oldest at the head */
+    struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
+    uint16_t cport, sport;
+    uint8_t proto;
+    uint8_t state;                 /* enum flow_state */
+    uint8_t end;                   /* enum flow_end, set when it ends */
+    uint16_t flags;                /* FLOW_F_* */
+    uint32_t hash;
+    uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
+    uint64_t id;                   /* flow_id: unique within a run */
+    uint64_t first_us, last_us;
+    uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes on the wire */
+    int32_t service;               /* AI catalogue index, -1 if none */
+    uint32_t ndpi_pkts;            /* packets handed to nDPI */
+    struct flow_app *app;          /* NULL unless followed */
+    void *cls;                     /* classifier state, NULL when done */
+    struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
+};
+
+struct flow_config {
+    size_t max_flows;              /* cap; at the cap the oldest idle flow is evicted */
+    uint32_t timeout_new_s;        /* one side only */
+    uint32_t timeout_est_s;        /* established TCP */
+    uint32_t timeout_closed_s;     /* after FIN both ways or RST */
+    uint32_t timeout_udp_s;        /* UDP with both sides seen */
+    uint32_t seed;                 /* hash seed */
+};
+
+struct flow_stats {
+    uint64_t created, ended, timed_out, evicted, active, max_active;
+};
+
+struct flow_table;
+
+/* Called when a flow ends (timeout, eviction, shutdown), before its record
+ * is reused: the callee emits events and releases the flow's app state. */
+typedef void (*flow_end_fn)(void *ctx, struct flow *f);
+
+void flow_config_default(struct flow_config *cfg);
+struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end_fn, void *ctx);
+/* Ends every flow (reason SHUTDOWN, through end_fn) and frees. NULL-safe. */
+void flow_table_free(struct flow_table *ft);
+
+/* Finds or creates the flow of packet p, updates its counters and state, and
+ * returns it with *dir set; NULL only if the pool is exhausted and nothing
+ * could be evicted. */
+struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir);
+
+/* Expires idle flows against packet time `now_us`, visiting a bounded number
+ * of flows per call (the oldest first). */
+void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
+
+/* Ends every flow (reason SHUTDOWN), oldest first. */
+void flow_flush(struct flow_table *ft);
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+size_t flow_table_bytes(const struct flow_table *ft);
+
+#endif

@@ -1,0 +1,50 @@
+/* One decoded packet: what every later stage reads. Pointers point into the
+ * capture buffer and are valid only while the packet is being handled. */
+#ifndef DS_PACKET_H
+#define DS_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DS_IPPROTO_TCP 6
+#define DS_IPPROTO_UDP 17
+
+#define DS_TCP_FIN 0x01
+#define DS_TCP_SYN 0x02
+#define DS_TCP_RST 0x04
+#define DS_TCP_PSH 0x08
+#define DS_TCP_ACK 0x10
+
+/* An IPv4 address is stored as an IPv4-mapped IPv6 address (::ffff:a.b.c.d),
+ * so every address is 16 bytes and compares with memcmp. */
+struct ds_addr {
+    uint8_t a[16];
+};
+
+bool ds_addr_is_v4(const struct ds_addr *a);
+void ds_addr_from_v4(struct ds_addr *a, const uint8_t v4[4]);
+/* Text form (inet_ntop); buf >= 46 bytes. */
+void ds_addr_str(const struct ds_addr *a, char *buf, unsigned len);
+/* Parses an IPv4 or IPv6 text address; 0 or -1. */
+int ds_addr_parse(const char *s, struct ds_addr *a);
+
+struct packet {
+    uint64_t ts_us;         /* packet time, microseconds since the epoch */
+    uint32_t caplen;        /* bytes captured */
+    uint32_t wirelen;       /* bytes on the wire */
+    const uint8_t *l3;      /* IP header */
+    uint32_t l3_len;        /* captured bytes from the IP header on */
+    struct ds_addr src, dst;
+    uint16_t sport, dport;
+    uint8_t ipver;          /* 4 or 6 */
+    uint8_t proto;          /* DS_IPPROTO_TCP or DS_IPPROTO_UDP */
+    uint8_t tcp_flags;
+    uint8_t ttl;
+    uint32_t seq, ack;
+    uint16_t win;
+    const uint8_t *payload; /* L4 payload (captured part) */
+    uint32_t payload_len;   /* captured payload bytes */
+    uint32_t payload_wire;  /* payload bytes per the IP length (>= payload_len) */
+};
+
+#endif

@@ -1,0 +1,72 @@
+/* TLS ClientHello: reassembly across TCP segments, parsing, and JA4.
+ *
+ * Every length in a ClientHello is hostile: the parser reads only through
+ * bounds-checked readers and rejects a message whose lengths do not nest. */
+#ifndef DS_TLS_H
+#define DS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TLS_SNI_MAX 256      /* host names are at most 253 bytes */
+#define TLS_ALPN_WIRE_MAX 96 /* client ALPN list as on the wire (len-prefixed) */
+#define TLS_JA4_LEN 40       /* "t13d1516h2_8daaf6152771_e5627efa2ab1" + NUL, with room */
+#define TLS_HELLO_MAX 16384  /* largest ClientHello we reassemble */
+
+struct tls_hello {
+    uint16_t legacy_version;  /* ClientHello.legacy_version */
+    uint16_t version;         /* highest non-GREASE supported_versions, else legacy */
+    bool has_sni;
+    char sni[TLS_SNI_MAX];    /* first host_name, lower-cased; "" if none or not printable */
+    uint8_t alpn_wire[TLS_ALPN_WIRE_MAX]; /* ALPN protocol_name_list (may be cut at the cap) */
+    uint16_t alpn_wire_len;
+    uint16_t n_ciphers, n_exts;           /* GREASE excluded */
+    char ja4[TLS_JA4_LEN];
+};
+
+/* Parses one complete ClientHello handshake message: `msg` starts at the
+ * handshake type byte (1) and holds the whole message. `quic` selects the JA4
+ * prefix 'q' instead of 't'. Returns 0, or -1 if it is not a well-formed
+ * ClientHello (out is then unspecified). */
+int tls_parse_client_hello(const uint8_t *msg, size_t len, bool quic, struct tls_hello *out);
+
+/* JA4 of a parsed ClientHello is computed inside tls_parse_client_hello; this
+ * formats the raw (unhashed) JA4_r form for debugging and tests. */
+int tls_ja4_raw(const uint8_t *msg, size_t len, bool quic, char *buf, size_t buflen);
+
+/* Reassembly of the client's first handshake bytes over TCP. */
+struct tls_asm;      /* per-flow reassembly state, from the pool */
+struct tls_asm_pool; /* buffers for flows whose ClientHello spans segments */
+
+struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers);
+void tls_asm_pool_free(struct tls_asm_pool *pool);
+size_t tls_asm_pool_bytes(const struct tls_asm_pool *pool);
+
+enum tls_feed {
+    TLS_FEED_MORE = 0,   /* keep feeding client segments */
+    TLS_FEED_DONE,       /* *out holds the first ClientHello */
+    TLS_FEED_NOT_TLS,    /* the stream does not start with a TLS handshake */
+    TLS_FEED_BAD,        /* malformed, too big, or no buffer: give up on this flow */
+};
+
+/* Feeds one client-to-server TCP segment. `*asm` is the flow's slot (NULL at
+ * first; the pool fills it when a buffer is needed). `start_seq` is the
+ * sequence number of the first payload byte when `start_known` (a SYN was
+ * seen), else the first segment fed sets it. Segments may arrive out of order,
+ * overlap or repeat. On TLS_FEED_DONE, *raw and *raw_len give the complete
+ * TLS record(s) holding the ClientHello (record headers included), valid
+ * until tls_asm_release and, when no buffer was needed (the whole hello in one
+ * segment), only while `data` is. On any result but MORE the caller releases. */
+enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **asm, bool start_known,
+                           uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
+                           struct tls_hello *out, const uint8_t **raw, size_t *raw_len);
+
+/* Returns the flow's buffer to the pool and sets *asm to NULL. NULL-safe. */
+void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **asm);
+
+/* "TLSv1.3", "TLSv1.2", ..., "SSLv3", or NULL for an unknown version:
+ * the spelling EVE uses for tls.version. */
+const char *tls_version_name(uint16_t version);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test twice: in a normal
+# build (warnings are errors) and in an ASan+UBSan build.
+#   tools/test.sh            both builds
+#   tools/test.sh --fast     the normal build only
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+"$top/tools/setup.sh"
+
+status=0
+run() {  # run DIR [cmake args]
+    local dir=$1; shift
+    echo "== build $dir $*"
+    "$top/tools/build.sh" "$dir" -DDS_WERROR=ON "$@"
+    echo "== test $dir"
+    (cd "$top/$dir" && ctest --output-on-failure -j "$(nproc)" --timeout 600) || status=1
+}
+
+run build
+if [ "${1:-}" != "--fast" ]; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        run build-asan -DDS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+fi
+exit $status
