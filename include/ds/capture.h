@@ -1,0 +1,44 @@
+/* Packet capture: offline files (pcap, pcapng) and live interfaces, BPF
+ * filters and kernel counters. The only module that includes pcap.h. */
+#ifndef DS_CAPTURE_H
+#define DS_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+
+struct capture_live_opts {
+    int snaplen;        /* bytes per packet kept */
+    int buffer_mib;     /* kernel buffer, MiB; 0 = libpcap's default */
+    bool promisc;
+};
+
+typedef void (*capture_fn)(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
+                           uint32_t wirelen, uint64_t ts_us);
+
+/* Opens a capture file. On failure returns -1 and writes a one-line reason
+ * ("not a pcap or pcapng file", "No such file or directory", ...) to err. */
+int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
+                      size_t errlen);
+/* Opens an interface for live capture; -1 with a reason as above. */
+int capture_open_live(const char *iface, const struct capture_live_opts *opts, const char *bpf,
+                      struct capture **out, char *err, size_t errlen);
+void capture_close(struct capture *c);
+
+/* Reads packets into fn until the end of the file or capture_break. Returns
+ * 0, or -1 on a read error with the reason in err (packets read before the
+ * error were delivered). */
+int capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen);
+/* Async-signal-safe: makes capture_run return soon. */
+void capture_break(struct capture *c);
+
+int capture_linktype(const struct capture *c);
+/* Kernel counters of a live capture; -1 for a file. */
+int capture_kernel_stats(struct capture *c, uint64_t *received, uint64_t *dropped,
+                         uint64_t *ifdropped);
+/* True if the file starts like a pcap or pcapng capture. */
+bool capture_file_looks_like_capture(const char *path);
+
+#endif

@@ -1,0 +1,44 @@
+/* One capture's pipeline: owns and wires decode, flows, the ClientHello
+ * parser, classification, the catalogue, turns and output. */
+#ifndef DS_SENSOR_H
+#define DS_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ds/capture.h"
+#include "ds/output.h"
+
+struct sensor_config {
+    const char *rules_dir;       /* holds ai-services.conf */
+    bool all_tls;                /* flow events for non-AI TLS/QUIC flows too */
+    size_t max_flows;
+    uint64_t stats_interval_s;   /* 0: stats only at exit */
+};
+
+void sensor_config_default(struct sensor_config *cfg);
+
+struct sensor;
+
+/* Loads the rules and builds the pipeline. Returns 0, or -1 after logging
+ * each configuration error (`file:line: why`). `out` stays the caller's. */
+int sensor_new(const struct sensor_config *cfg, struct output *out, struct sensor **s);
+/* NULL-safe. Does not flush: call sensor_finish first. */
+void sensor_free(struct sensor *s);
+
+/* The capture_fn: one frame. */
+void sensor_packet(void *sensor, int linktype, const uint8_t *data, uint32_t caplen,
+                   uint32_t wirelen, uint64_t ts_us);
+
+/* The capture in use, for kernel counters in stats (NULL between files). */
+void sensor_set_capture(struct sensor *s, struct capture *c);
+
+/* End of input: ends every flow (their events) and writes the final stats. */
+void sensor_finish(struct sensor *s);
+
+/* Reloads the rules directory; on any error keeps the old rules, logs why
+ * and returns -1. */
+int sensor_reload(struct sensor *s);
+
+#endif

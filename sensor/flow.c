@@ -1,0 +1,327 @@
+/* Flow table: bidirectional 5-tuple flows in a chained hash with a seeded,
+ * symmetric hash (both directions of a connection land in one bucket), taken
+ * from a pool capped at --max-flows.
+ *
+ * Idle order is kept in one list per timeout class (new, established, closed,
+ * UDP): within a class every flow has the same timeout, so the head of each
+ * list is the next to expire and expiry never scans. At the cap, the oldest
+ * head across the lists is evicted and counted. Packet time is the clock. */
+#include "ds/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/pool.h"
+#include "ds/util.h"
+
+enum tclass { TC_NEW = 0, TC_EST, TC_CLOSED, TC_UDP, TC_MAX };
+
+struct flow_list {
+    struct flow *head, *tail;
+};
+
+struct flow_table {
+    struct flow_config cfg;
+    struct pool *pool;
+    struct flow **buckets;
+    size_t nbuckets;                 /* power of two */
+    struct flow_list lists[TC_MAX];
+    uint64_t timeout_us[TC_MAX];
+    uint64_t next_id;
+    flow_end_fn end_fn;
+    void *ctx;
+    struct flow_stats st;
+};
+
+void flow_config_default(struct flow_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->max_flows = 262144;
+    cfg->timeout_new_s = 60;
+    cfg->timeout_est_s = 600;
+    cfg->timeout_closed_s = 30;
+    cfg->timeout_udp_s = 300;
+    cfg->seed = 0x5eed1e55u;
+}
+
+struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end_fn, void *ctx)
+{
+    struct flow_table *ft = xcalloc(1, sizeof(*ft));
+    ft->cfg = *cfg;
+    if (ft->cfg.max_flows == 0)
+        ft->cfg.max_flows = 1;
+    ft->nbuckets = 1024;
+    while (ft->nbuckets < ft->cfg.max_flows && ft->nbuckets < ((size_t)1 << 26))
+        ft->nbuckets <<= 1;
+    ft->buckets = xcalloc(ft->nbuckets, sizeof(*ft->buckets));
+    ft->pool = pool_new(sizeof(struct flow), ft->cfg.max_flows, 1024);
+    ft->timeout_us[TC_NEW] = (uint64_t)cfg->timeout_new_s * 1000000u;
+    ft->timeout_us[TC_EST] = (uint64_t)cfg->timeout_est_s * 1000000u;
+    ft->timeout_us[TC_CLOSED] = (uint64_t)cfg->timeout_closed_s * 1000000u;
+    ft->timeout_us[TC_UDP] = (uint64_t)cfg->timeout_udp_s * 1000000u;
+    ft->end_fn = end_fn;
+    ft->ctx = ctx;
+    return ft;
+}
+
+static enum tclass flow_tclass(const struct flow *f)
+{
+    if (f->state == FLOW_STATE_CLOSED)
+        return TC_CLOSED;
+    if (f->state == FLOW_STATE_NEW)
+        return TC_NEW;
+    return f->proto == DS_IPPROTO_UDP ? TC_UDP : TC_EST;
+}
+
+static void list_remove(struct flow_list *l, struct flow *f)
+{
+    if (f->lprev)
+        f->lprev->lnext = f->lnext;
+    else
+        l->head = f->lnext;
+    if (f->lnext)
+        f->lnext->lprev = f->lprev;
+    else
+        l->tail = f->lprev;
+    f->lprev = f->lnext = NULL;
+}
+
+static void list_append(struct flow_list *l, struct flow *f)
+{
+    f->lnext = NULL;
+    f->lprev = l->tail;
+    if (l->tail)
+        l->tail->lnext = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
+/* 64-bit mix (splitmix64 finaliser). */
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
+{
+    uint64_t w[2];
+    memcpy(w, a->a, 16);
+    return mix64(w[0] ^ mix64(w[1] ^ ((uint64_t)port << 48)));
+}
+
+/* Symmetric: the two endpoints are combined with + so their order does not
+ * matter; the seed keeps bucket placement unpredictable from outside. */
+static uint32_t flow_hash(uint32_t seed, uint8_t proto, const struct ds_addr *a, uint16_t ap,
+                          const struct ds_addr *b, uint16_t bp)
+{
+    uint64_t h = endpoint_hash(a, ap) + endpoint_hash(b, bp);
+    return (uint32_t)mix64(h ^ ((uint64_t)seed << 8) ^ proto);
+}
+
+static bool flow_matches(const struct flow *f, const struct packet *p, enum flow_dir *dir)
+{
+    if (f->proto != p->proto)
+        return false;
+    if (f->cport == p->sport && f->sport == p->dport &&
+        memcmp(&f->cli, &p->src, sizeof(f->cli)) == 0 &&
+        memcmp(&f->srv, &p->dst, sizeof(f->srv)) == 0) {
+        *dir = FLOW_TOSERVER;
+        return true;
+    }
+    if (f->cport == p->dport && f->sport == p->sport &&
+        memcmp(&f->cli, &p->dst, sizeof(f->cli)) == 0 &&
+        memcmp(&f->srv, &p->src, sizeof(f->srv)) == 0) {
+        *dir = FLOW_TOCLIENT;
+        return true;
+    }
+    return false;
+}
+
+static void bucket_remove(struct flow_table *ft, struct flow *f)
+{
+    struct flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
+    while (*pp && *pp != f)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = f->hnext;
+    f->hnext = NULL;
+}
+
+static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
+{
+    f->end = (uint8_t)why;
+    if (ft->end_fn)
+        ft->end_fn(ft->ctx, f);
+    list_remove(&ft->lists[flow_tclass(f)], f);
+    bucket_remove(ft, f);
+    pool_put(ft->pool, f);
+    ft->st.ended++;
+    ft->st.active--;
+    if (why == FLOW_END_TIMEOUT)
+        ft->st.timed_out++;
+    else if (why == FLOW_END_EVICTED)
+        ft->st.evicted++;
+}
+
+/* The oldest idle flow across the class lists. */
+static struct flow *flow_oldest(struct flow_table *ft)
+{
+    struct flow *best = NULL;
+    for (int c = 0; c < TC_MAX; c++) {
+        struct flow *h = ft->lists[c].head;
+        if (h && (best == NULL || h->last_us < best->last_us))
+            best = h;
+    }
+    return best;
+}
+
+/* Ports below 1024, and a few well-known high ones, are taken as the server. */
+static bool is_service_port(uint16_t port)
+{
+    return port < 1024 || port == 8443 || port == 8080 || port == 4433;
+}
+
+static struct flow *flow_create(struct flow_table *ft, const struct packet *p, uint32_t hash,
+                                enum flow_dir *dir)
+{
+    struct flow *f = pool_get(ft->pool);
+    if (f == NULL) {
+        struct flow *old = flow_oldest(ft);
+        if (old == NULL)
+            return NULL;
+        flow_end(ft, old, FLOW_END_EVICTED);
+        f = pool_get(ft->pool);
+        if (f == NULL)
+            return NULL;
+    }
+    /* Who is the client: the SYN sender; the receiver of a SYN-ACK; else
+     * the side not on a service port; else the first sender. */
+    bool sender_is_client = true;
+    if (p->proto == DS_IPPROTO_TCP && (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) ==
+                                          (DS_TCP_SYN | DS_TCP_ACK))
+        sender_is_client = false;
+    else if (p->proto == DS_IPPROTO_TCP && (p->tcp_flags & DS_TCP_SYN))
+        sender_is_client = true;
+    else if (is_service_port(p->sport) && !is_service_port(p->dport))
+        sender_is_client = false;
+    if (sender_is_client) {
+        f->cli = p->src, f->cport = p->sport, f->srv = p->dst, f->sport = p->dport;
+        *dir = FLOW_TOSERVER;
+    } else {
+        f->cli = p->dst, f->cport = p->dport, f->srv = p->src, f->sport = p->sport;
+        *dir = FLOW_TOCLIENT;
+    }
+    f->proto = p->proto;
+    f->state = FLOW_STATE_NEW;
+    f->hash = hash;
+    f->id = ++ft->next_id;
+    f->first_us = f->last_us = p->ts_us;
+    f->service = -1;
+    size_t b = hash & (ft->nbuckets - 1);
+    f->hnext = ft->buckets[b];
+    ft->buckets[b] = f;
+    list_append(&ft->lists[TC_NEW], f);
+    ft->st.created++;
+    ft->st.active++;
+    if (ft->st.active > ft->st.max_active)
+        ft->st.max_active = ft->st.active;
+    return f;
+}
+
+static void flow_update(struct flow_table *ft, struct flow *f, const struct packet *p,
+                        enum flow_dir dir)
+{
+    enum tclass before = flow_tclass(f);
+    f->pkts[dir]++;
+    f->bytes[dir] += p->wirelen;
+    if (p->ts_us > f->last_us)
+        f->last_us = p->ts_us;
+    if (f->pkts[FLOW_TOSERVER] && f->pkts[FLOW_TOCLIENT] && f->state == FLOW_STATE_NEW)
+        f->state = FLOW_STATE_ESTABLISHED;
+    if (p->proto == DS_IPPROTO_TCP) {
+        uint8_t fl = p->tcp_flags;
+        if ((fl & DS_TCP_SYN) && !(fl & DS_TCP_ACK) && dir == FLOW_TOSERVER) {
+            f->flags |= FLOW_F_SYN_SEEN;
+            f->cli_isn = p->seq + 1;
+        }
+        if ((fl & DS_TCP_SYN) && (fl & DS_TCP_ACK) && dir == FLOW_TOCLIENT)
+            f->flags |= FLOW_F_SYNACK_SEEN;
+        if (fl & DS_TCP_FIN)
+            f->flags |= dir == FLOW_TOSERVER ? FLOW_F_FIN_CLI : FLOW_F_FIN_SRV;
+        if (fl & DS_TCP_RST)
+            f->flags |= FLOW_F_RST;
+        if ((f->flags & FLOW_F_RST) ||
+            (f->flags & (FLOW_F_FIN_CLI | FLOW_F_FIN_SRV)) == (FLOW_F_FIN_CLI | FLOW_F_FIN_SRV))
+            f->state = FLOW_STATE_CLOSED;
+    }
+    enum tclass after = flow_tclass(f);
+    list_remove(&ft->lists[before], f);
+    list_append(&ft->lists[after], f);
+}
+
+struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
+{
+    uint32_t h = flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport);
+    struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
+    for (; f; f = f->hnext)
+        if (f->hash == h && flow_matches(f, p, dir))
+            break;
+    /* A new SYN on a closed connection is a new connection (port reuse). */
+    if (f && f->state == FLOW_STATE_CLOSED && p->proto == DS_IPPROTO_TCP &&
+        (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) == DS_TCP_SYN) {
+        flow_end(ft, f, FLOW_END_TIMEOUT);
+        f = NULL;
+    }
+    if (f == NULL) {
+        f = flow_create(ft, p, h, dir);
+        if (f == NULL)
+            return NULL;
+    }
+    flow_update(ft, f, p, *dir);
+    return f;
+}
+
+void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
+{
+    for (int c = 0; c < TC_MAX && max_visit > 0; c++) {
+        struct flow *f;
+        while (max_visit > 0 && (f = ft->lists[c].head) != NULL &&
+               f->last_us + ft->timeout_us[c] < now_us) {
+            flow_end(ft, f, FLOW_END_TIMEOUT);
+            max_visit--;
+        }
+    }
+}
+
+void flow_flush(struct flow_table *ft)
+{
+    struct flow *f;
+    while ((f = flow_oldest(ft)) != NULL)
+        flow_end(ft, f, FLOW_END_SHUTDOWN);
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+    if (ft == NULL)
+        return;
+    flow_flush(ft);
+    free(ft->buckets);
+    pool_free(ft->pool);
+    free(ft);
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft)
+{
+    return &ft->st;
+}
+
+size_t flow_table_bytes(const struct flow_table *ft)
+{
+    return pool_bytes(ft->pool) + ft->nbuckets * sizeof(*ft->buckets);
+}

@@ -1,0 +1,401 @@
+/* NDJSON events shaped like Suricata's EVE: fields EVE defines keep EVE's
+ * names and types (its schema is strict); our own data lives in our own
+ * top-level objects (`ai`, `exchanges`, `sensor`). The only module that
+ * includes jansson. Each line is kept under OUTPUT_LINE_MAX so that log
+ * shippers (Fluent Bit stops at 32 KiB by default) never choke on one. */
+#include "ds/output.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/util.h"
+
+#define OUTPUT_LINE_MAX (24 * 1024)
+
+struct output {
+    FILE *fp;
+    char *path;        /* NULL for stdout */
+    char *host;
+    struct output_counters n;
+    char *line;        /* serialisation buffer, OUTPUT_LINE_MAX */
+};
+
+static FILE *open_sink(const char *path, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "a");
+    if (fp == NULL)
+        snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
+    return fp;
+}
+
+int output_open(const char *path, const char *host, struct output **out, char *err,
+                size_t errlen)
+{
+    struct output *o = xcalloc(1, sizeof(*o));
+    if (strcmp(path, "-") == 0) {
+        o->fp = stdout;
+    } else {
+        o->fp = open_sink(path, err, errlen);
+        if (o->fp == NULL) {
+            free(o);
+            return -1;
+        }
+        o->path = xstrdup(path);
+    }
+    if (host)
+        o->host = xstrdup(host);
+    o->line = xmalloc(OUTPUT_LINE_MAX);
+    *out = o;
+    return 0;
+}
+
+int output_reopen(struct output *o, char *err, size_t errlen)
+{
+    if (o->path == NULL)
+        return 0;
+    FILE *fp = open_sink(o->path, err, errlen);
+    if (fp == NULL)
+        return -1;
+    if (fclose(o->fp) != 0)
+        o->n.write_errors++;
+    o->fp = fp;
+    return 0;
+}
+
+int output_close(struct output *o)
+{
+    if (o == NULL)
+        return 0;
+    int rc = 0;
+    if (fflush(o->fp) != 0 || ferror(o->fp))
+        rc = -1;
+    if (o->path && fclose(o->fp) != 0)
+        rc = -1;
+    if (o->n.write_errors)
+        rc = -1;
+    free(o->path);
+    free(o->host);
+    free(o->line);
+    free(o);
+    return rc;
+}
+
+void output_flush(struct output *o)
+{
+    fflush(o->fp);
+}
+
+const struct output_counters *output_counters(const struct output *o)
+{
+    return &o->n;
+}
+
+/* Writes one event and frees it. An event over the line cap loses its
+ * largest optional arrays (turn lists) and says so, rather than be dropped. */
+static void emit(struct output *o, json_t *ev)
+{
+    size_t n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (n >= OUTPUT_LINE_MAX - 1) {
+        json_t *ex = json_object_get(ev, "exchanges");
+        if (ex)
+            json_object_del(ex, "turns");
+        json_object_set_new(ev, "truncated", json_true());
+        o->n.truncated++;
+        n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    json_decref(ev);
+    if (n == 0 || n >= OUTPUT_LINE_MAX - 1) {
+        o->n.write_errors++;
+        return;
+    }
+    o->line[n++] = '\n';
+    if (fwrite(o->line, 1, n, o->fp) != n) {
+        o->n.write_errors++;
+        return;
+    }
+    o->n.events++;
+}
+
+static json_t *ts_string(uint64_t ts_us)
+{
+    char buf[40];
+    ds_format_ts(ts_us, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *addr_string(const struct ds_addr *a)
+{
+    char buf[64];
+    ds_addr_str(a, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+/* json_string rejects invalid UTF-8; wire strings are hostile, so anything
+ * outside printable ASCII is escaped as \xNN first. */
+static json_t *wire_string(const uint8_t *s, size_t len)
+{
+    char buf[4 * 256 + 1];
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 5 < sizeof(buf); i++) {
+        uint8_t c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            buf[o++] = (char)c;
+        } else {
+            snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
+            o += 4;
+        }
+    }
+    buf[o] = '\0';
+    return json_stringn(buf, o);
+}
+
+static json_t *event_new(struct output *o, uint64_t ts_us, const char *type)
+{
+    json_t *ev = json_object();
+    json_object_set_new(ev, "timestamp", ts_string(ts_us));
+    json_object_set_new(ev, "event_type", json_string(type));
+    if (o->host)
+        json_object_set_new(ev, "host", json_string(o->host));
+    return ev;
+}
+
+static json_t *alpn_array(const uint8_t *wire, size_t len)
+{
+    json_t *a = json_array();
+    size_t i = 0;
+    while (i < len) {
+        size_t n = wire[i++];
+        if (n == 0 || n > len - i)
+            break;
+        json_array_append_new(a, wire_string(wire + i, n));
+        i += n;
+    }
+    return a;
+}
+
+static const char *flow_state_name(uint8_t st)
+{
+    switch (st) {
+    case FLOW_STATE_NEW:
+        return "new";
+    case FLOW_STATE_ESTABLISHED:
+        return "established";
+    default:
+        return "closed";
+    }
+}
+
+static const char *flow_end_name(uint8_t why)
+{
+    switch (why) {
+    case FLOW_END_EVICTED:
+        return "forced";
+    case FLOW_END_SHUTDOWN:
+        return "shutdown";
+    default:
+        return "timeout";
+    }
+}
+
+static json_t *tls_object(const struct flow_tls *t, bool quic)
+{
+    json_t *o = json_object();
+    if (t->sni[0])
+        json_object_set_new(o, "sni", wire_string((const uint8_t *)t->sni, strlen(t->sni)));
+    if (quic) {
+        if (t->quic_version) {
+            char v[16];
+            snprintf(v, sizeof(v), "%08x", t->quic_version);
+            json_object_set_new(o, "version", json_string(v));
+        }
+    } else {
+        uint16_t v = t->version ? t->version : t->hello_version;
+        const char *name = tls_version_name(v);
+        if (name)
+            json_object_set_new(o, "version", json_string(name));
+    }
+    if (t->alpn_wire_len) {
+        json_t *a = alpn_array(t->alpn_wire, t->alpn_wire_len);
+        /* EVE's quic object has no client_alpns; ours goes in `ai` for QUIC. */
+        if (!quic && json_array_size(a) > 0)
+            json_object_set_new(o, "client_alpns", a);
+        else
+            json_decref(a);
+    }
+    if (t->ja3[0]) {
+        json_t *j = json_object();
+        json_object_set_new(j, "hash", json_string(t->ja3));
+        json_object_set_new(o, "ja3", j);
+    }
+    if (t->ja3s[0]) {
+        json_t *j = json_object();
+        json_object_set_new(j, "hash", json_string(t->ja3s));
+        json_object_set_new(o, "ja3s", j);
+    }
+    if (t->ja4[0])
+        json_object_set_new(o, "ja4", json_string(t->ja4));
+    return o;
+}
+
+static json_t *exchanges_object(const struct exchange *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer(e->count));
+    json_object_set_new(o, "request_bytes", json_integer((json_int_t)e->app_bytes[0]));
+    json_object_set_new(o, "response_bytes", json_integer((json_int_t)e->app_bytes[1]));
+    if (e->resync)
+        json_object_set_new(o, "resync", json_integer(e->resync));
+    json_t *turns = json_array();
+    for (uint32_t i = 0; i < e->kept; i++) {
+        const struct turn *t = &e->turns[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "start", ts_string(t->start_us));
+        json_object_set_new(j, "request_bytes", json_integer(t->req_bytes));
+        json_object_set_new(j, "response_bytes", json_integer(t->resp_bytes));
+        json_object_set_new(j, "request_records", json_integer(t->req_records));
+        json_object_set_new(j, "response_records", json_integer(t->resp_records));
+        json_object_set_new(j, "ttfb_us", json_integer((json_int_t)t->ttfb_us));
+        json_object_set_new(j, "response_duration_us", json_integer((json_int_t)t->resp_dur_us));
+        json_array_append_new(turns, j);
+    }
+    json_object_set_new(o, "turns", turns);
+    if (e->count > e->kept)
+        json_object_set_new(o, "turns_not_listed", json_integer(e->count - e->kept));
+    return o;
+}
+
+void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc)
+{
+    bool quic = (f->flags & FLOW_F_QUIC) != 0;
+    json_t *ev = event_new(o, f->first_us, "flow");
+    json_object_set_new(ev, "flow_id", json_integer((json_int_t)f->id));
+    json_object_set_new(ev, "src_ip", addr_string(&f->cli));
+    json_object_set_new(ev, "src_port", json_integer(f->cport));
+    json_object_set_new(ev, "dest_ip", addr_string(&f->srv));
+    json_object_set_new(ev, "dest_port", json_integer(f->sport));
+    json_object_set_new(ev, "proto", json_string(f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP"));
+    if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
+        json_object_set_new(ev, "app_proto", json_string(quic ? "quic" : "tls"));
+    if (f->app) {
+        json_object_set_new(ev, quic ? "quic" : "tls", tls_object(&f->app->tls, quic));
+    }
+
+    json_t *fl = json_object();
+    json_object_set_new(fl, "pkts_toserver", json_integer((json_int_t)f->pkts[0]));
+    json_object_set_new(fl, "pkts_toclient", json_integer((json_int_t)f->pkts[1]));
+    json_object_set_new(fl, "bytes_toserver", json_integer((json_int_t)f->bytes[0]));
+    json_object_set_new(fl, "bytes_toclient", json_integer((json_int_t)f->bytes[1]));
+    json_object_set_new(fl, "start", ts_string(f->first_us));
+    json_object_set_new(fl, "end", ts_string(f->last_us));
+    json_object_set_new(fl, "age", json_integer((json_int_t)((f->last_us - f->first_us) / 1000000u)));
+    json_object_set_new(fl, "state", json_string(flow_state_name(f->state)));
+    json_object_set_new(fl, "reason", json_string(flow_end_name(f->end)));
+    json_object_set_new(ev, "flow", fl);
+
+    json_t *ai = json_object();
+    if (svc) {
+        json_object_set_new(ai, "provider", json_string(svc->provider));
+        json_object_set_new(ai, "service", json_string(svc->service));
+        json_object_set_new(ai, "match", json_string(svc->pattern));
+    }
+    if (f->app) {
+        const struct flow_tls *t = &f->app->tls;
+        if (t->ndpi_proto[0])
+            json_object_set_new(ai, "ndpi_protocol", json_string(t->ndpi_proto));
+        if (quic && t->alpn_wire_len)
+            json_object_set_new(ai, "client_alpns", alpn_array(t->alpn_wire, t->alpn_wire_len));
+    }
+    if (json_object_size(ai) > 0)
+        json_object_set_new(ev, "ai", ai);
+    else
+        json_decref(ai);
+    if (f->app)
+        json_object_set_new(ev, "exchanges", exchanges_object(&f->app->ex));
+    emit(o, ev);
+}
+
+static void set_u64(json_t *o, const char *key, uint64_t v)
+{
+    json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
+void output_stats(struct output *o, uint64_t ts_us, const struct sensor_stats *s)
+{
+    json_t *ev = event_new(o, ts_us, "stats");
+    json_t *st = json_object();
+    set_u64(st, "uptime", s->uptime_s);
+    if (s->live) {
+        json_t *cap = json_object();
+        set_u64(cap, "kernel_packets", s->kernel_packets);
+        set_u64(cap, "kernel_drops", s->kernel_drops);
+        set_u64(cap, "kernel_ifdrops", s->kernel_ifdrops);
+        json_object_set_new(st, "capture", cap);
+    }
+    const struct decode_stats *d = s->decode;
+    json_t *dec = json_object();
+    set_u64(dec, "pkts", d->pkts);
+    set_u64(dec, "bytes", d->bytes);
+    set_u64(dec, "ipv4", d->ipv4);
+    set_u64(dec, "ipv6", d->ipv6);
+    set_u64(dec, "tcp", d->tcp);
+    set_u64(dec, "udp", d->udp);
+    set_u64(dec, "avg_pkt_size", d->pkts ? d->bytes / d->pkts : 0);
+    json_object_set_new(st, "decoder", dec);
+    json_t *fl = json_object();
+    set_u64(fl, "total", s->flow->created);
+    set_u64(fl, "active", s->flow->active);
+    set_u64(fl, "tcp", s->flows_tcp);
+    set_u64(fl, "udp", s->flows_udp);
+    set_u64(fl, "memuse", s->flow_bytes);
+    json_object_set_new(st, "flow", fl);
+    json_object_set_new(ev, "stats", st);
+
+    /* Ours: what EVE's stats object has no place for. */
+    json_t *me = json_object();
+    json_t *errs = json_object();
+    for (int e = 1; e < DECODE_ERR_MAX; e++)
+        set_u64(errs, decode_err_name(e), d->err[e]);
+    json_object_set_new(me, "decode_errors", errs);
+    json_t *flows = json_object();
+    set_u64(flows, "total", s->flow->created);
+    set_u64(flows, "active", s->flow->active);
+    set_u64(flows, "max_active", s->flow->max_active);
+    set_u64(flows, "ended", s->flow->ended);
+    set_u64(flows, "timed_out", s->flow->timed_out);
+    set_u64(flows, "evicted", s->flow->evicted);
+    set_u64(flows, "tls", s->tls_flows);
+    set_u64(flows, "quic", s->quic_flows);
+    set_u64(flows, "followed", s->followed_flows);
+    set_u64(flows, "follow_refused", s->app_exhausted);
+    set_u64(flows, "hello_invalid", s->hello_bad);
+    set_u64(flows, "ai", s->ai_flows);
+    json_object_set_new(me, "flows", flows);
+    json_t *byp = json_object();
+    for (size_t i = 0; i < s->nproviders; i++)
+        set_u64(byp, s->provider_names[i], s->ai_flows_by_provider[i]);
+    json_object_set_new(me, "ai_flows_by_provider", byp);
+    set_u64(me, "turns", s->turns);
+    if (s->classify) {
+        json_t *nd = json_object();
+        set_u64(nd, "flows", s->classify->flows);
+        set_u64(nd, "pkts", s->classify->pkts);
+        set_u64(nd, "no_state", s->classify->no_state);
+        json_object_set_new(me, "ndpi", nd);
+    }
+    json_t *mem = json_object();
+    set_u64(mem, "flows", s->flow_bytes);
+    set_u64(mem, "flow_app", s->app_bytes);
+    set_u64(mem, "hello_buffers", s->hello_bytes);
+    if (s->classify)
+        set_u64(mem, "ndpi_state", s->classify->state_bytes);
+    json_object_set_new(me, "memory", mem);
+    json_t *ev_out = json_object();
+    set_u64(ev_out, "events", o->n.events);
+    set_u64(ev_out, "write_errors", o->n.write_errors);
+    json_object_set_new(me, "output", ev_out);
+    json_object_set_new(ev, "sensor", me);
+    emit(o, ev);
+}

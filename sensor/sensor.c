@@ -1,0 +1,391 @@
+/* The pipeline for one capture: decode -> flow -> ClientHello -> catalogue
+ * -> (followed flows only) nDPI and turns -> events.
+ *
+ * The cost that matters is deciding cheaply which flows need work: every
+ * TCP flow gets our own ClientHello parser until its first client bytes are
+ * seen; only flows whose SNI is in the AI catalogue (or every TLS flow with
+ * --all-tls) get app state, nDPI and turn tracking. Everything else is
+ * counted and skipped at the cost of one flow lookup. */
+#include "ds/sensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/bytes.h"
+#include "ds/catalog.h"
+#include "ds/classify.h"
+#include "ds/decode.h"
+#include "ds/exchange.h"
+#include "ds/flow.h"
+#include "ds/log.h"
+#include "ds/pool.h"
+#include "ds/tls.h"
+#include "ds/util.h"
+
+#define EXPIRE_VISIT 8           /* flows ended per packet at most */
+#define HELLO_MAX_CLIENT_PKTS 4  /* client data packets before we give up on a hello */
+#define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
+
+struct sensor {
+    struct sensor_config cfg;
+    char rules_dir[4096];
+    struct output *out;
+    struct capture *cap;
+    struct decode_stats dec;
+    struct flow_table *flows;
+    struct catalog *cat;
+    struct classify *cls;
+    struct tls_asm_pool *hello_pool;
+    struct pool *app_pool;
+    uint64_t first_ts, now;
+    uint64_t next_stats;
+    uint64_t *ai_by_provider;
+    size_t nproviders;
+    const char *const *provider_names;
+    struct sensor_stats st;
+};
+
+void sensor_config_default(struct sensor_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->rules_dir = "rules";
+    cfg->max_flows = 262144;
+}
+
+static int load_catalog(const char *dir, struct catalog **out)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/ai-services.conf", dir);
+    int rc = catalog_load(path, out);
+    if (rc != 0) {
+        if (rc > 0)
+            log_error("%s: %d error%s", path, rc, rc == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+static void on_flow_end(void *ctx, struct flow *f);
+
+static void adopt_catalog(struct sensor *s, struct catalog *cat)
+{
+    /* Provider counters are indexed by the catalogue's provider list, so they
+     * restart with a new catalogue; the totals live on in ai_flows. */
+    catalog_free(s->cat);
+    s->cat = cat;
+    free(s->ai_by_provider);
+    s->nproviders = catalog_providers(cat, &s->provider_names);
+    s->ai_by_provider = xcalloc(s->nproviders ? s->nproviders : 1, sizeof(uint64_t));
+}
+
+int sensor_new(const struct sensor_config *cfg, struct output *out, struct sensor **sp)
+{
+    struct catalog *cat = NULL;
+    if (load_catalog(cfg->rules_dir, &cat) != 0)
+        return -1;
+    struct sensor *s = xcalloc(1, sizeof(*s));
+    s->cfg = *cfg;
+    ds_strlcpy(s->rules_dir, cfg->rules_dir, sizeof(s->rules_dir));
+    s->cfg.rules_dir = s->rules_dir;
+    s->out = out;
+    adopt_catalog(s, cat);
+    struct flow_config fc;
+    flow_config_default(&fc);
+    fc.max_flows = cfg->max_flows;
+    s->flows = flow_table_new(&fc, on_flow_end, s);
+    s->cls = classify_new(cfg->max_flows);
+    s->hello_pool = tls_asm_pool_new(HELLO_BUFFERS);
+    s->app_pool = pool_new(sizeof(struct flow_app), cfg->max_flows, 256);
+    *sp = s;
+    return 0;
+}
+
+void sensor_free(struct sensor *s)
+{
+    if (s == NULL)
+        return;
+    flow_table_free(s->flows); /* ends leftover flows through on_flow_end */
+    classify_free(s->cls);
+    tls_asm_pool_free(s->hello_pool);
+    pool_free(s->app_pool);
+    catalog_free(s->cat);
+    free(s->ai_by_provider);
+    free(s);
+}
+
+void sensor_set_capture(struct sensor *s, struct capture *c)
+{
+    s->cap = c;
+}
+
+int sensor_reload(struct sensor *s)
+{
+    struct catalog *cat = NULL;
+    if (load_catalog(s->rules_dir, &cat) != 0) {
+        log_error("rules reload failed: keeping the rules in use");
+        return -1;
+    }
+    adopt_catalog(s, cat);
+    /* Flows keep the catalogue index they were matched with; it may now
+     * name another entry, so resolve names at flow end defensively. */
+    log_info("rules reloaded from %s", s->rules_dir);
+    return 0;
+}
+
+static void on_turn(void *ctx, const struct turn *t)
+{
+    struct sensor *s = ctx;
+    (void)t;
+    s->st.turns++;
+}
+
+static void release_flow_state(struct sensor *s, struct flow *f)
+{
+    tls_asm_release(s->hello_pool, &f->hello);
+    if (f->cls)
+        classify_end(s->cls, f);
+    pool_put(s->app_pool, f->app);
+    f->app = NULL;
+}
+
+static void on_flow_end(void *ctx, struct flow *f)
+{
+    struct sensor *s = ctx;
+    if (f->app && (f->flags & FLOW_F_FOLLOW)) {
+        if (f->cls)
+            classify_end(s->cls, f);
+        exchange_finish(&f->app->ex, on_turn, s);
+        const struct catalog_entry *svc = NULL;
+        if (f->service >= 0 && (size_t)f->service < catalog_count(s->cat))
+            svc = catalog_entry(s->cat, f->service);
+        output_flow(s->out, f, svc);
+    }
+    release_flow_state(s, f);
+}
+
+/* Gives a flow app state and starts following it. 0, or -1 at the cap. */
+static int follow(struct sensor *s, struct flow *f)
+{
+    if (f->app == NULL) {
+        f->app = pool_get(s->app_pool);
+        if (f->app == NULL) {
+            s->st.app_exhausted++;
+            return -1;
+        }
+        exchange_init(&f->app->ex);
+    }
+    f->flags |= FLOW_F_FOLLOW;
+    s->st.followed_flows++;
+    if (f->service >= 0) {
+        s->st.ai_flows++;
+        int pi = catalog_provider_index(s->cat, f->service);
+        if (pi >= 0 && (size_t)pi < s->nproviders)
+            s->ai_by_provider[pi]++;
+    }
+    return 0;
+}
+
+static void ignore(struct sensor *s, struct flow *f)
+{
+    release_flow_state(s, f);
+    f->flags |= FLOW_F_IGNORE;
+}
+
+static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct packet *p,
+                             const struct tls_hello *h, const uint8_t *raw, size_t raw_len)
+{
+    f->flags |= FLOW_F_TLS | FLOW_F_HELLO_DONE;
+    s->st.tls_flows++;
+    f->service = h->sni[0] ? catalog_match_host(s->cat, h->sni) : -1;
+    if (f->service < 0)
+        f->service = catalog_match_addr(s->cat, &f->srv);
+    if (f->service < 0 && !s->cfg.all_tls) {
+        ignore(s, f);
+        return;
+    }
+    if (follow(s, f) != 0) {
+        ignore(s, f);
+        return;
+    }
+    struct flow_tls *t = &f->app->tls;
+    ds_strlcpy(t->sni, h->sni, sizeof(t->sni));
+    memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
+    t->alpn_wire_len = h->alpn_wire_len;
+    t->hello_version = h->version;
+    ds_strlcpy(t->ja4, h->ja4, sizeof(t->ja4));
+    /* The hello's records end at this packet's last byte. */
+    uint32_t first_seq = p->seq + p->payload_len - (uint32_t)raw_len;
+    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq);
+    /* Turns follow from the bytes after the hello. */
+    struct rec_track *rt = &f->app->ex.dir[FLOW_TOSERVER];
+    rt->next_seq = p->seq + p->payload_len;
+    rt->synced = true;
+    tls_asm_release(s->hello_pool, &f->hello);
+}
+
+static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
+{
+    if (!(f->flags & FLOW_F_HELLO_DONE)) {
+        if (p->payload_len == 0)
+            return;
+        if (dir == FLOW_TOCLIENT) {
+            /* The server spoke first: not a TLS client hello stream. */
+            ignore(s, f);
+            return;
+        }
+        struct tls_hello h;
+        const uint8_t *raw = NULL;
+        size_t raw_len = 0;
+        enum tls_feed r = tls_asm_feed(s->hello_pool, &f->hello, (f->flags & FLOW_F_SYN_SEEN) != 0,
+                                       f->cli_isn, p->seq, p->payload, p->payload_len, &h, &raw,
+                                       &raw_len);
+        if (r == TLS_FEED_DONE) {
+            decide_tcp_hello(s, f, p, &h, raw, raw_len);
+        } else if (r == TLS_FEED_MORE) {
+            if (f->pkts[FLOW_TOSERVER] > HELLO_MAX_CLIENT_PKTS + 3)
+                ignore(s, f);
+        } else {
+            if (r == TLS_FEED_BAD)
+                s->st.hello_bad++;
+            ignore(s, f);
+        }
+        return;
+    }
+    if (!(f->flags & FLOW_F_FOLLOW))
+        return;
+    if (p->payload_len > 0)
+        exchange_tcp(&f->app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, on_turn, s);
+    if (f->cls)
+        classify_packet(s->cls, f, p);
+}
+
+/* A QUIC long-header packet with the fixed bit: worth handing to nDPI. */
+static bool looks_like_quic_initial(const struct packet *p)
+{
+    if (p->payload_len < 7 || p->payload_wire < 1200)
+        return false;
+    uint8_t b = p->payload[0];
+    if ((b & 0xc0) != 0xc0)
+        return false;
+    uint32_t version = be32(p->payload + 1);
+    return version != 0;
+}
+
+static void decide_quic(struct sensor *s, struct flow *f)
+{
+    struct flow_tls *t = &f->app->tls;
+    f->flags |= FLOW_F_HELLO_DONE;
+    f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
+    if (f->service < 0)
+        f->service = catalog_match_addr(s->cat, &f->srv);
+    if (f->service < 0 && !s->cfg.all_tls) {
+        ignore(s, f);
+        return;
+    }
+    /* app was taken when nDPI started; follow() counts it. */
+    follow(s, f);
+}
+
+static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
+{
+    if (f->app == NULL) {
+        if (dir != FLOW_TOSERVER || !looks_like_quic_initial(p)) {
+            ignore(s, f);
+            return;
+        }
+        f->app = pool_get(s->app_pool);
+        if (f->app == NULL) {
+            s->st.app_exhausted++;
+            ignore(s, f);
+            return;
+        }
+        exchange_init(&f->app->ex);
+        f->flags |= FLOW_F_QUIC;
+        s->st.quic_flows++;
+        if (classify_begin(s->cls, f) != 0) {
+            ignore(s, f);
+            return;
+        }
+    }
+    if (f->cls)
+        classify_packet(s->cls, f, p);
+    if (!(f->flags & FLOW_F_HELLO_DONE) &&
+        (f->app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
+        decide_quic(s, f);
+    if (f->app && (f->flags & FLOW_F_FOLLOW))
+        exchange_udp(&f->app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
+}
+
+static void fill_stats(struct sensor *s)
+{
+    struct sensor_stats *st = &s->st;
+    st->decode = &s->dec;
+    st->flow = flow_table_stats(s->flows);
+    st->flow_bytes = flow_table_bytes(s->flows);
+    st->classify = classify_stats(s->cls);
+    st->app_bytes = pool_bytes(s->app_pool);
+    st->hello_bytes = tls_asm_pool_bytes(s->hello_pool);
+    st->nproviders = s->nproviders;
+    st->provider_names = s->provider_names;
+    st->ai_flows_by_provider = s->ai_by_provider;
+    st->uptime_s = s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0;
+    st->live = false;
+    if (s->cap && capture_kernel_stats(s->cap, &st->kernel_packets, &st->kernel_drops,
+                                       &st->kernel_ifdrops) == 0)
+        st->live = true;
+}
+
+static void emit_stats(struct sensor *s)
+{
+    fill_stats(s);
+    output_stats(s->out, s->now, &s->st);
+}
+
+void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
+                   uint32_t wirelen, uint64_t ts_us)
+{
+    struct sensor *s = ctx;
+    /* Packet time only moves forward: merged or reordered captures must not
+     * make timeouts run backwards. */
+    if (s->first_ts == 0) {
+        s->first_ts = ts_us;
+        if (s->cfg.stats_interval_s)
+            s->next_stats = ts_us + s->cfg.stats_interval_s * 1000000u;
+    }
+    if (ts_us > s->now)
+        s->now = ts_us;
+    flow_expire(s->flows, s->now, EXPIRE_VISIT);
+    if (s->next_stats && s->now >= s->next_stats) {
+        emit_stats(s);
+        while (s->next_stats <= s->now)
+            s->next_stats += s->cfg.stats_interval_s * 1000000u;
+    }
+
+    struct packet p;
+    if (decode_frame(&s->dec, linktype, data, caplen, wirelen, ts_us, &p) != DECODE_OK)
+        return;
+    enum flow_dir dir;
+    struct flow *f = flow_handle(s->flows, &p, &dir);
+    if (f == NULL)
+        return;
+    if (f->pkts[0] + f->pkts[1] == 1) {
+        if (p.proto == DS_IPPROTO_TCP)
+            s->st.flows_tcp++;
+        else
+            s->st.flows_udp++;
+    }
+    if (f->flags & FLOW_F_IGNORE)
+        return;
+    if (p.proto == DS_IPPROTO_TCP)
+        handle_tcp(s, f, dir, &p);
+    else
+        handle_udp(s, f, dir, &p);
+}
+
+void sensor_finish(struct sensor *s)
+{
+    flow_flush(s->flows);
+    emit_stats(s);
+    output_flush(s->out);
+}

@@ -1,0 +1,249 @@
+/* flow: orientation, symmetric lookup, timeouts on packet time, eviction at
+ * the cap, port reuse, and that every flow ends exactly once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ds/flow.h"
+
+struct ended {
+    unsigned n;
+    unsigned by_reason[3];
+    uint64_t last_id;
+};
+
+static void on_end(void *ctx, struct flow *f)
+{
+    struct ended *e = ctx;
+    e->n++;
+    e->by_reason[f->end]++;
+    e->last_id = f->id;
+}
+
+static struct packet pkt(uint8_t a, uint16_t sp, uint8_t b, uint16_t dp, uint8_t flags,
+                         uint64_t ts_s)
+{
+    struct packet p;
+    memset(&p, 0, sizeof(p));
+    ds_addr_from_v4(&p.src, (uint8_t[]){ 10, 0, 0, a });
+    ds_addr_from_v4(&p.dst, (uint8_t[]){ 10, 0, 0, b });
+    p.sport = sp;
+    p.dport = dp;
+    p.proto = DS_IPPROTO_TCP;
+    p.tcp_flags = flags;
+    p.seq = 1000;
+    p.wirelen = 60;
+    p.ts_us = ts_s * 1000000u;
+    return p;
+}
+
+static struct flow_table *table(size_t cap, struct ended *e)
+{
+    struct flow_config cfg;
+    flow_config_default(&cfg);
+    cfg.max_flows = cap;
+    return flow_table_new(&cfg, on_end, e);
+}
+
+static void test_orientation_and_symmetry(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    /* SYN from 10.0.0.1:40000 to 10.0.0.2:443 */
+    struct packet syn = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    struct flow *f = flow_handle(ft, &syn, &d);
+    assert_non_null(f);
+    assert_int_equal(d, FLOW_TOSERVER);
+    assert_int_equal(f->cport, 40000);
+    assert_int_equal(f->sport, 443);
+    assert_true(f->flags & FLOW_F_SYN_SEEN);
+    assert_int_equal(f->cli_isn, 1001);
+    struct packet synack = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 1);
+    assert_ptr_equal(flow_handle(ft, &synack, &d), f);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
+    assert_int_equal(f->pkts[0], 1);
+    assert_int_equal(f->pkts[1], 1);
+    assert_int_equal(f->bytes[1], 60);
+
+    /* Mid-stream, first packet from the server side: the service port wins. */
+    struct packet mid = pkt(3, 443, 4, 51000, DS_TCP_ACK, 2);
+    struct flow *g = flow_handle(ft, &mid, &d);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    assert_int_equal(g->sport, 443);
+    assert_int_equal(g->cport, 51000);
+    /* A SYN-ACK first: its receiver is the client. */
+    struct packet sa = pkt(5, 8000, 6, 9000, DS_TCP_SYN | DS_TCP_ACK, 2);
+    struct flow *h = flow_handle(ft, &sa, &d);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    assert_int_equal(h->cport, 9000);
+    assert_int_equal(flow_table_stats(ft)->active, 3);
+    assert_true(f->id != g->id && g->id != h->id);
+    flow_table_free(ft);
+    assert_int_equal(e.n, 3);
+    assert_int_equal(e.by_reason[FLOW_END_SHUTDOWN], 3);
+}
+
+static void test_timeouts_on_packet_time(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a = pkt(1, 40000, 2, 443, DS_TCP_SYN, 100);
+    flow_handle(ft, &a, &d);
+    struct packet b = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 100);
+    flow_handle(ft, &b, &d);  /* established: 600 s */
+    struct packet c = pkt(7, 40001, 8, 443, DS_TCP_SYN, 100); /* new: 60 s */
+    flow_handle(ft, &c, &d);
+    flow_expire(ft, 159 * 1000000ull, 100);
+    assert_int_equal(e.n, 0);
+    flow_expire(ft, 161 * 1000000ull, 100);
+    assert_int_equal(e.n, 1); /* the one-sided flow */
+    flow_expire(ft, 699 * 1000000ull, 100);
+    assert_int_equal(e.n, 1);
+    flow_expire(ft, 701 * 1000000ull, 100);
+    assert_int_equal(e.n, 2);
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 2);
+    assert_int_equal(flow_table_stats(ft)->timed_out, 2);
+    assert_int_equal(flow_table_stats(ft)->active, 0);
+    flow_table_free(ft);
+}
+
+static void test_closed_flows_expire_sooner(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a = pkt(1, 40000, 2, 443, DS_TCP_SYN, 10);
+    flow_handle(ft, &a, &d);
+    struct packet b = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 10);
+    flow_handle(ft, &b, &d);
+    struct packet r = pkt(1, 40000, 2, 443, DS_TCP_RST, 11);
+    struct flow *f = flow_handle(ft, &r, &d);
+    assert_int_equal(f->state, FLOW_STATE_CLOSED);
+    flow_expire(ft, 42 * 1000000ull, 100);
+    assert_int_equal(e.n, 1);
+    flow_table_free(ft);
+}
+
+static void test_bounded_expiry_work(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(64, &e);
+    enum flow_dir d;
+    for (uint16_t i = 0; i < 40; i++) {
+        struct packet a = pkt(1, (uint16_t)(40000 + i), 2, 443, DS_TCP_SYN, 1);
+        flow_handle(ft, &a, &d);
+    }
+    flow_expire(ft, 1000 * 1000000ull, 8);
+    assert_int_equal(e.n, 8);
+    flow_expire(ft, 1000 * 1000000ull, 100);
+    assert_int_equal(e.n, 40);
+    flow_table_free(ft);
+}
+
+static void test_eviction_at_cap(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(4, &e);
+    enum flow_dir d;
+    struct flow *first = NULL;
+    for (uint16_t i = 0; i < 10; i++) {
+        struct packet a = pkt(1, (uint16_t)(40000 + i), 2, 443, DS_TCP_SYN, 1 + i);
+        struct flow *f = flow_handle(ft, &a, &d);
+        assert_non_null(f);
+        if (i == 0)
+            first = f;
+    }
+    (void)first;
+    const struct flow_stats *st = flow_table_stats(ft);
+    assert_int_equal(st->active, 4);
+    assert_int_equal(st->evicted, 6);
+    assert_int_equal(st->created, 10);
+    assert_int_equal(e.by_reason[FLOW_END_EVICTED], 6);
+    /* The survivors are the four newest. */
+    struct packet again = pkt(1, 40009, 2, 443, DS_TCP_ACK, 20);
+    struct flow *f = flow_handle(ft, &again, &d);
+    assert_int_equal(f->pkts[0], 2);
+    size_t bytes = flow_table_bytes(ft);
+    assert_true(bytes > 0);
+    /* Memory stays bounded however many flows pass through. */
+    for (uint16_t i = 0; i < 1000; i++) {
+        struct packet a = pkt(3, (uint16_t)(20000 + i), 4, 443, DS_TCP_SYN, 30 + i);
+        flow_handle(ft, &a, &d);
+    }
+    assert_int_equal(flow_table_bytes(ft), bytes);
+    flow_table_free(ft);
+}
+
+static void test_port_reuse_starts_new_flow(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    struct flow *f1 = flow_handle(ft, &a, &d);
+    uint64_t id1 = f1->id;
+    struct packet fin1 = pkt(1, 40000, 2, 443, DS_TCP_FIN | DS_TCP_ACK, 2);
+    flow_handle(ft, &fin1, &d);
+    struct packet fin2 = pkt(2, 443, 1, 40000, DS_TCP_FIN | DS_TCP_ACK, 2);
+    flow_handle(ft, &fin2, &d);
+    assert_int_equal(f1->state, FLOW_STATE_CLOSED);
+    struct packet b = pkt(1, 40000, 2, 443, DS_TCP_SYN, 3);
+    struct flow *f2 = flow_handle(ft, &b, &d);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.last_id, id1);
+    assert_int_not_equal(f2->id, id1);
+    assert_int_equal(f2->pkts[0], 1);
+    flow_table_free(ft);
+}
+
+static void test_udp_and_v6(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a;
+    memset(&a, 0, sizeof(a));
+    a.proto = DS_IPPROTO_UDP;
+    a.src.a[0] = 0x20, a.src.a[15] = 1;
+    a.dst.a[0] = 0x20, a.dst.a[15] = 2;
+    a.sport = 50000, a.dport = 443;
+    a.ts_us = 1;
+    struct flow *f = flow_handle(ft, &a, &d);
+    struct packet b = a;
+    b.src = a.dst, b.dst = a.src, b.sport = 443, b.dport = 50000;
+    assert_ptr_equal(flow_handle(ft, &b, &d), f);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    /* The same ports over TCP are another flow. */
+    a.proto = DS_IPPROTO_TCP;
+    assert_ptr_not_equal(flow_handle(ft, &a, &d), f);
+    flow_table_free(ft);
+    flow_table_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_orientation_and_symmetry),
+        cmocka_unit_test(test_timeouts_on_packet_time),
+        cmocka_unit_test(test_closed_flows_expire_sooner),
+        cmocka_unit_test(test_bounded_expiry_work),
+        cmocka_unit_test(test_eviction_at_cap),
+        cmocka_unit_test(test_port_reuse_starts_new_flow),
+        cmocka_unit_test(test_udp_and_v6),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
