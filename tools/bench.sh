@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Throughput and memory of distill-sensor on a SPAN-like capture, as ratios
+# against baselines measured in the same run on the same file:
+#   (a) a bare libpcap loop that touches every packet (the floor), and
+#   (b) nDPI's own ndpiReader -q (libndpi-bin).
+# The capture (about 1M packets, 33k TLS flows, a fifth to AI API hosts) is
+# generated with a fixed seed into build/bench/, never committed.
+#   tools/bench.sh [--flows N] [--runs R] [-- extra sensor args]
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+flows=33000 runs=3 extra=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --flows) flows=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --) shift; extra=("$@"); break ;;
+        *) echo "usage: tools/bench.sh [--flows N] [--runs R] [-- sensor args]" >&2; exit 2 ;;
+    esac
+done
+"$top/tools/setup.sh"
+"$top/tools/build.sh" build -DCMAKE_BUILD_TYPE=Release >/dev/null
+out=$top/build/bench
+mkdir -p "$out"
+pcap=$out/span-$flows.pcap
+[ -f "$pcap" ] || python3 "$top/tools/bench/gen-span.py" "$pcap" --flows "$flows" --seed 1
+cc -O2 -o "$out/pcaploop" "$top/tools/bench/pcaploop.c" $(pkg-config --cflags --libs libpcap)
+
+# best-of-R wall time (seconds) and peak RSS (KiB) of a command
+measure() {
+    local best="" rss=0
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f '%e %M' -o "$out/time" "$@" >/dev/null 2>&1
+        read -r t m <"$out/time"
+        if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+        [ "$m" -gt "$rss" ] && rss=$m
+    done
+    echo "$best $rss"
+}
+pkts=$("$out/pcaploop" "$pcap" | awk '{print $1}')
+read -r t_loop m_loop < <(measure "$out/pcaploop" "$pcap")
+read -r t_ds m_ds < <(measure "$top/build/distill-sensor" -r "$pcap" -o /dev/null "${extra[@]}")
+read -r t_all m_all < <(measure "$top/build/distill-sensor" -r "$pcap" -o /dev/null --all-tls "${extra[@]}")
+if command -v ndpiReader >/dev/null; then
+    read -r t_nd m_nd < <(measure ndpiReader -q -i "$pcap")
+else
+    t_nd=nan m_nd=0
+fi
+awk -v p="$pkts" -v f="$flows" -v tl="$t_loop" -v td="$t_ds" -v ta="$t_all" -v tn="$t_nd" \
+    -v ml="$m_loop" -v md="$m_ds" -v ma="$m_all" -v mn="$m_nd" 'BEGIN {
+    printf "capture: %d packets, %d TLS flows (seed 1), best of runs\n", p, f
+    printf "%-34s %9s %12s %10s %10s\n", "", "wall s", "packets/s", "vs loop", "peak MiB"
+    printf "%-34s %9.2f %12.0f %10s %10.1f\n", "bare libpcap loop (floor)", tl, p/tl, "1.00x", ml/1024
+    printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "distill-sensor", td, p/td, td/tl, md/1024
+    printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "distill-sensor --all-tls", ta, p/ta, ta/tl, ma/1024
+    if (tn != "nan") printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "ndpiReader -q", tn, p/tn, tn/tl, mn/1024
+    if (tn != "nan") printf "distill-sensor / ndpiReader: %.2f\n", td/tn
+}'
