@@ -172,7 +172,7 @@ def main():
         t0 = base + rng.uniform(0, a.duration)
         streams.append(Flow(random.Random(rng.getrandbits(64)), i + 1, t0,
                             rng.random() < a.ai_share).packets())
-    for i in range(a.flows // 10):
+    for i in range(a.flows // 10 if a.flows >= 10 else 0):
         streams.append(noise(rng, i + 1, base + rng.uniform(0, a.duration)))
     n = 0
     with open(a.out, 'wb') as f:
