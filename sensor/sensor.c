@@ -24,7 +24,7 @@
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
-#define HELLO_MAX_CLIENT_PKTS 4  /* client data packets before we give up on a hello */
+#define HELLO_MAX_CLIENT_PKTS 8  /* client data segments before we give up on a hello */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 
 struct sensor {
@@ -224,32 +224,45 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
+/* Feeds the client's first data segments to the ClientHello assembler. It
+ * also steps over a proxy preamble (HTTP CONNECT, SOCKS), which is how clients
+ * reach AI APIs through forward proxies, so the proxy's answer is allowed. */
+static void look_for_hello(struct sensor *s, struct flow *f, enum flow_dir dir,
+                           const struct packet *p)
+{
+    if (p->payload_len == 0)
+        return;
+    if (dir == FLOW_TOCLIENT) {
+        /* The server spoke before the client: not a TLS client stream. */
+        if (f->hello_tries == 0)
+            ignore(s, f);
+        return;
+    }
+    if (++f->hello_tries > HELLO_MAX_CLIENT_PKTS) {
+        ignore(s, f);
+        return;
+    }
+    struct tls_hello h;
+    const uint8_t *raw = NULL;
+    size_t raw_len = 0;
+    enum tls_feed r = tls_asm_feed(s->hello_pool, &f->hello, (f->flags & FLOW_F_SYN_SEEN) != 0,
+                                   f->cli_isn, p->seq, p->payload, p->payload_len, &h, &raw,
+                                   &raw_len);
+    log_debug("flow %llu: hello segment %u: %d", (unsigned long long)f->id, f->hello_tries,
+              (int)r);
+    if (r == TLS_FEED_DONE) {
+        decide_tcp_hello(s, f, p, &h, raw, raw_len);
+    } else if (r != TLS_FEED_MORE) {
+        if (r == TLS_FEED_BAD)
+            s->st.hello_bad++;
+        ignore(s, f);
+    }
+}
+
 static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
 {
     if (!(f->flags & FLOW_F_HELLO_DONE)) {
-        if (p->payload_len == 0)
-            return;
-        if (dir == FLOW_TOCLIENT) {
-            /* The server spoke first: not a TLS client hello stream. */
-            ignore(s, f);
-            return;
-        }
-        struct tls_hello h;
-        const uint8_t *raw = NULL;
-        size_t raw_len = 0;
-        enum tls_feed r = tls_asm_feed(s->hello_pool, &f->hello, (f->flags & FLOW_F_SYN_SEEN) != 0,
-                                       f->cli_isn, p->seq, p->payload, p->payload_len, &h, &raw,
-                                       &raw_len);
-        if (r == TLS_FEED_DONE) {
-            decide_tcp_hello(s, f, p, &h, raw, raw_len);
-        } else if (r == TLS_FEED_MORE) {
-            if (f->pkts[FLOW_TOSERVER] > HELLO_MAX_CLIENT_PKTS + 3)
-                ignore(s, f);
-        } else {
-            if (r == TLS_FEED_BAD)
-                s->st.hello_bad++;
-            ignore(s, f);
-        }
+        look_for_hello(s, f, dir, p);
         return;
     }
     if (!(f->flags & FLOW_F_FOLLOW))

@@ -4,7 +4,7 @@
 #   (a) a bare libpcap loop that touches every packet (the floor), and
 #   (b) nDPI's own ndpiReader -q (libndpi-bin).
 # The capture (about 1M packets, 33k TLS flows, a fifth to AI API hosts) is
-# generated with a fixed seed into build/bench/, never committed.
+# generated with a fixed seed into build-bench/bench/, never committed.
 #   tools/bench.sh [--flows N] [--runs R] [-- extra sensor args]
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,8 +18,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 "$top/tools/setup.sh"
-"$top/tools/build.sh" build -DCMAKE_BUILD_TYPE=Release >/dev/null
-out=$top/build/bench
+"$top/tools/build.sh" build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+bin=$top/build-bench/distill-sensor
+out=$top/build-bench/bench
 mkdir -p "$out"
 pcap=$out/span-$flows.pcap
 [ -f "$pcap" ] || python3 "$top/tools/bench/gen-span.py" "$pcap" --flows "$flows" --seed 1
@@ -38,8 +39,8 @@ measure() {
 }
 pkts=$("$out/pcaploop" "$pcap" | awk '{print $1}')
 read -r t_loop m_loop < <(measure "$out/pcaploop" "$pcap")
-read -r t_ds m_ds < <(measure "$top/build/distill-sensor" -r "$pcap" -o /dev/null "${extra[@]}")
-read -r t_all m_all < <(measure "$top/build/distill-sensor" -r "$pcap" -o /dev/null --all-tls "${extra[@]}")
+read -r t_ds m_ds < <(measure "$bin" -r "$pcap" -o /dev/null "${extra[@]}")
+read -r t_all m_all < <(measure "$bin" -r "$pcap" -o /dev/null --all-tls "${extra[@]}")
 if command -v ndpiReader >/dev/null; then
     read -r t_nd m_nd < <(measure ndpiReader -q -i "$pcap")
 else

@@ -75,6 +75,7 @@ struct flow {
     uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes on the wire */
     int32_t service;               /* AI catalogue index, -1 if none */
     uint32_t ndpi_pkts;            /* packets handed to nDPI */
+    uint16_t hello_tries;          /* client data segments looked at for a hello */
     struct flow_app *app;          /* NULL unless followed */
     void *cls;                     /* classifier state, NULL when done */
     struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */

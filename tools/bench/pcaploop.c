@@ -1,6 +1,6 @@
 /* The floor for the benchmark: a bare libpcap loop that reads a capture and
- * touches every byte of every packet (a checksum, so the compiler cannot
- * skip the reads), and nothing else. */
+ * touches each packet (its first and last captured byte, summed so the
+ * compiler cannot skip the reads), and nothing else. */
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     uint64_t *sum = (uint64_t *)user;
-    for (uint32_t i = 0; i < h->caplen; i++)
-        *sum += data[i];
+    if (h->caplen > 0)
+        *sum += data[0] + data[h->caplen - 1];
     sum[1]++;
 }
 
