@@ -1,0 +1,341 @@
+/* fingerprint: the shipped table (rules/fingerprints.conf) loads and names
+ * the clients it lists; matching picks the most specific entry; and every
+ * kind of bad line is refused with `file:line: why`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ds/fingerprint.h"
+
+#define CHROMIUM "t13d1516h2_8daaf6152771_02713d6af862"
+
+/* Writes text to a temporary file; path receives its name. */
+static void write_tmp(const char *text, size_t len, char path[64])
+{
+    snprintf(path, 64, "/tmp/test_fingerprint.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
+
+static struct fingerprints *load_text(const char *text)
+{
+    char path[64];
+    struct fingerprints *fp = NULL;
+    write_tmp(text, strlen(text), path);
+    int rc = fingerprint_load(path, &fp);
+    unlink(path);
+    assert_int_equal(rc, 0);
+    assert_non_null(fp);
+    return fp;
+}
+
+/* Loads text with stderr captured into log (the temporary file's name
+ * replaced by "F" so tests can compare whole lines); returns the result. */
+static int load_capture(const char *text, size_t len, char *log, size_t loglen,
+                        struct fingerprints **fp)
+{
+    char path[64], tmpl[] = "/tmp/test_fingerprint_log.XXXXXX";
+    char raw[8192];
+    write_tmp(text, len, path);
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(dup2(fd, 2) >= 0);
+
+    int rc = fingerprint_load(path, fp);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ssize_t n = pread(fd, raw, sizeof(raw) - 1, 0);
+    close(fd);
+    unlink(tmpl);
+    unlink(path);
+    raw[n > 0 ? n : 0] = '\0';
+
+    size_t o = 0, plen = strlen(path);
+    for (const char *p = raw; *p != '\0' && o + 1 < loglen;) {
+        if (strncmp(p, path, plen) == 0) {
+            log[o++] = 'F';
+            p += plen;
+        } else {
+            log[o++] = *p++;
+        }
+    }
+    log[o] = '\0';
+    fprintf(stderr, "%s", log);
+    return rc;
+}
+
+static void load_fails(const char *text, size_t len, char *log, size_t loglen)
+{
+    struct fingerprints *fp = (struct fingerprints *)&fp; /* must be reset to NULL */
+    assert_int_equal(load_capture(text, len, log, loglen, &fp), -1);
+    assert_null(fp);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+    char log[8192];
+    load_fails(text, strlen(text), log, sizeof(log));
+    if (strstr(log, want) == NULL)
+        fail_msg("want '%s' in:\n%s", want, log);
+}
+
+static void test_shipped_table(void **state)
+{
+    (void)state;
+    struct fingerprints *fp = NULL;
+    const char *family, *client;
+
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", &fp), 0);
+    assert_true(fingerprint_count(fp) > 20);
+
+    /* Exact entries from FoxIO's list. */
+    assert_int_equal(fingerprint_match(fp, CHROMIUM, &family, &client), 0);
+    assert_string_equal(family, "browser");
+    assert_string_equal(client, "Chromium");
+    assert_string_equal(fingerprint_family(fp, "t13d4312h1_c7886603b240_b26ce05bbdd6"), "python");
+    assert_string_equal(fingerprint_family(fp, "t13d190900_9dc949149365_97f8aa674fd9"), "go");
+    assert_string_equal(fingerprint_family(fp, "q13d0312h3_55b375c5d22e_06cda9e17597"), "browser");
+    assert_string_equal(fingerprint_family(fp, "t13d1715h2_5b57614c22b0_7121afd63204"), "browser");
+
+    /* A Chromium whose extensions hash differently (a newer version) is still
+     * Chromium by parts a and b. */
+    assert_int_equal(fingerprint_match(fp, "t13d1516h2_8daaf6152771_d8a2da3f94cd", &family,
+                                       &client), 0);
+    assert_string_equal(family, "browser");
+    assert_string_equal(client, "Chromium");
+    /* Go with another extension count but Go's cipher list. */
+    assert_string_equal(fingerprint_family(fp, "t13d191100_9dc949149365_0123456789ab"), "go");
+
+    /* Listed for two families: left unknown. */
+    assert_string_equal(fingerprint_family(fp, "t12d190800_d83cc789557e_7af1ed941c26"),
+                        FP_UNKNOWN);
+
+    assert_true(fingerprint_family_known(fp, "browser"));
+    assert_true(fingerprint_family_known(fp, "python"));
+    assert_true(fingerprint_family_known(fp, "go"));
+    assert_true(fingerprint_family_known(fp, FP_UNKNOWN));
+    assert_false(fingerprint_family_known(fp, "pyhton"));
+    assert_false(fingerprint_family_known(fp, NULL));
+    fingerprint_free(fp);
+}
+
+static void test_unknown(void **state)
+{
+    (void)state;
+    struct fingerprints *fp = load_text("browser " CHROMIUM " Chromium\n");
+    const char *family = "x", *client = "x";
+
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2_8daaf6152771_000000000000"), FP_UNKNOWN);
+    assert_int_equal(fingerprint_match(fp, "t12d1516h2_8daaf6152771_02713d6af862", &family,
+                                       &client), -1);
+    assert_string_equal(family, FP_UNKNOWN);
+    assert_string_equal(client, "");
+    /* Not a JA4 at all. */
+    assert_string_equal(fingerprint_family(fp, NULL), FP_UNKNOWN);
+    assert_string_equal(fingerprint_family(fp, ""), FP_UNKNOWN);
+    assert_string_equal(fingerprint_family(fp, CHROMIUM "0"), FP_UNKNOWN);
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2_8daaf6152771"), FP_UNKNOWN);
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2-8daaf6152771-02713d6af862"), FP_UNKNOWN);
+    /* Upper case is the same JA4. */
+    assert_string_equal(fingerprint_family(fp, "T13D1516H2_8DAAF6152771_02713D6AF862"), "browser");
+    /* No table: everything is unknown. */
+    assert_string_equal(fingerprint_family(NULL, CHROMIUM), FP_UNKNOWN);
+    assert_int_equal(fingerprint_match(NULL, CHROMIUM, NULL, NULL), -1);
+    assert_int_equal(fingerprint_count(NULL), 0);
+    assert_true(fingerprint_family_known(NULL, FP_UNKNOWN));
+    assert_false(fingerprint_family_known(NULL, "browser"));
+    fingerprint_free(fp);
+    fingerprint_free(NULL);
+}
+
+static void test_most_specific_wins(void **state)
+{
+    (void)state;
+    /* Listed from least to most specific, so file order alone would pick
+     * the wrong one every time. */
+    struct fingerprints *fp = load_text(
+        "# specificity = characters that must match exactly\n"
+        "fam-a   *_8daaf6152771_*                      any part a, b fixed     # 12\n"
+        "fam-b   t13?15??h2_*_*                        part a with wildcards   # 7\n"
+        "fam-c   t13d1516h2_*_*                        part a only             # 10\n"
+        "fam-d   t13d1516h2_*_02713d6af862             a + c                   # 22\n"
+        "fam-e   t13d1516h2_8daaf6152771_*             a + b                   # 22, later line\n"
+        "fam-f   " CHROMIUM "  exact\n"
+        "fam-g   t13d1516h2_ffffffffffff_*             other b\n");
+    const char *family, *client;
+
+    assert_int_equal(fingerprint_count(fp), 7);
+    assert_int_equal(fingerprint_match(fp, CHROMIUM, &family, &client), 0);
+    assert_string_equal(family, "fam-f");
+    assert_string_equal(client, "exact");
+    /* Both 22-character entries, each where only it matches. */
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2_8daaf6152771_02713d6af863"), "fam-e");
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2_000000000000_02713d6af862"), "fam-d");
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2_ffffffffffff_000000000000"), "fam-g");
+    /* Part a only. */
+    assert_string_equal(fingerprint_family(fp, "t13d1516h2_000000000000_000000000000"), "fam-c");
+    /* b fixed (12) beats part a with two wildcards (7)... */
+    assert_string_equal(fingerprint_family(fp, "t13i1517h2_8daaf6152771_000000000000"), "fam-a");
+    /* ...which still catches other counts with h2. */
+    assert_int_equal(fingerprint_match(fp, "t13i1599h2_000000000000_000000000000", &family,
+                                       &client), 0);
+    assert_string_equal(family, "fam-b");
+    assert_string_equal(client, "part a with wildcards");
+    assert_string_equal(fingerprint_family(fp, "t13i1599h1_000000000000_000000000000"), FP_UNKNOWN);
+    assert_string_equal(fingerprint_family(fp, "q13d1516h2_000000000000_000000000000"), FP_UNKNOWN);
+    fingerprint_free(fp);
+
+    /* A tie (a + b and a + c, 22 each) goes to the earlier line. */
+    fp = load_text("x t13d1516h2_8daaf6152771_*\n"
+                   "y t13d1516h2_*_02713d6af862\n");
+    assert_string_equal(fingerprint_family(fp, CHROMIUM), "x");
+    fingerprint_free(fp);
+}
+
+static void test_format(void **state)
+{
+    (void)state;
+    /* Comments, blank lines, CRLF, tabs, upper-case patterns, no label. */
+    struct fingerprints *fp = load_text(
+        "# a comment\r\n"
+        "\r\n"
+        "   \t  \n"
+        "python\tT13D4312H1_C7886603B240_*\t# no label, upper case\r\n"
+        "curl    t13d3112h2_e8f1e7e78f70_*   curl\t7.88 (OpenSSL)   \n"
+        "node t13d1712h2_5b57614c22b0_*\n");
+    const char *family, *client;
+
+    assert_int_equal(fingerprint_count(fp), 3);
+    assert_int_equal(fingerprint_match(fp, "t13d4312h1_c7886603b240_b26ce05bbdd6", &family,
+                                       &client), 0);
+    assert_string_equal(family, "python");
+    assert_string_equal(client, "");
+    assert_int_equal(fingerprint_match(fp, "t13d3112h2_e8f1e7e78f70_0123456789ab", &family,
+                                       &client), 0);
+    assert_string_equal(family, "curl");
+    assert_string_equal(client, "curl 7.88 (OpenSSL)");
+    assert_string_equal(fingerprint_family(fp, "t13d1712h2_5b57614c22b0_0123456789ab"), "node");
+    assert_true(fingerprint_family_known(fp, "node"));
+    assert_false(fingerprint_family_known(fp, "browser"));
+    fingerprint_free(fp);
+
+    /* An empty table is valid: every client is unknown. */
+    fp = load_text("# nothing yet\n");
+    assert_int_equal(fingerprint_count(fp), 0);
+    assert_string_equal(fingerprint_family(fp, CHROMIUM), FP_UNKNOWN);
+    fingerprint_free(fp);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("Browser " CHROMIUM "\n",
+                 "F:1: family name must start with a lower-case letter");
+    expect_error("# ok\nbro!ser " CHROMIUM "\n",
+                 "F:2: family name may hold only a-z, 0-9, '-' and '_'");
+    expect_error("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " CHROMIUM "\n",
+                 "F:1: family name longer than 31 characters");
+    expect_error("browser\n", "F:1: a family needs a JA4 pattern after it");
+    expect_error("browser   # only a comment\n", "F:1: a family needs a JA4 pattern after it");
+    expect_error("browser t13d1516h2_8daaf6152771\n",
+                 "F:1: 't13d1516h2_8daaf6152771' is not a JA4: want three parts a_b_c");
+    expect_error("browser t13d1516h2_8daaf6152771_02713d6af862_00\n",
+                 "is longer than a JA4");
+    expect_error("browser t1_2_3_4\n", "F:1: 't1_2_3_4' has more than three parts");
+    expect_error("browser t13d1516h_8daaf6152771_*\n",
+                 "F:1: 't13d1516h_8daaf6152771_*': part a must be 10 characters");
+    expect_error("browser t13d1516h!_8daaf6152771_*\n", "part a may hold only a-z, 0-9 and ?");
+    expect_error("browser x13d1516h2_8daaf6152771_*\n",
+                 "part a starts with t (TLS), q (QUIC) or d (DTLS)");
+    expect_error("browser t13d1516h2_8daaf615277_*\n",
+                 "F:1: 't13d1516h2_8daaf615277_*': part b must be 12 hex digits or *");
+    expect_error("browser t13d1516h2_*_02713d6af86g\n", "part c must be 12 hex digits or *");
+    expect_error("browser t13d1516h2__02713d6af862\n", "part b must be 12 hex digits or *");
+    expect_error("browser *_*_*\n", "F:1: '*_*_*' matches every JA4");
+    expect_error("browser " CHROMIUM " "
+                 "a label that is much too long to be kept as it is: seventy bytes\n",
+                 "F:1: client label longer than 63 bytes");
+    expect_error("browser " CHROMIUM " bell\ainside\n", "control character in the client label");
+    expect_error("browser " CHROMIUM "\n"
+                 "python t13d4312h1_c7886603b240_*\n"
+                 "go     " CHROMIUM "\n",
+                 "F:3: duplicate pattern '" CHROMIUM "', first at line 1");
+    /* Duplicates compare normalised. */
+    expect_error("browser t13d1516h2_8daaf6152771_*\n"
+                 "browser T13D1516H2_8DAAF6152771_*\n",
+                 "F:2: duplicate pattern 't13d1516h2_8daaf6152771_*', first at line 1");
+
+    /* A line too long for the reader, then a good one: the error names the
+     * right line and the count of lines stays right after it. */
+    char big[2200];
+    memset(big, 'x', 2000);
+    snprintf(big + 2000, sizeof(big) - 2000, "\nbrowser bad\n");
+    expect_error(big, "F:1: line longer than 1023 bytes");
+    expect_error(big, "F:2: 'bad' is not a JA4");
+
+    /* A NUL byte hides the rest of a line from C strings: refuse it. */
+    static const char nul[] = "browser " CHROMIUM "\0 hidden\n";
+    char log[8192];
+    load_fails(nul, sizeof(nul) - 1, log, sizeof(log));
+    assert_non_null(strstr(log, "F:1: NUL byte in the line"));
+
+    /* Every error is reported, not just the first. */
+    static const char several[] = "Bad " CHROMIUM "\nok " CHROMIUM "\nbrowser t13\n";
+    load_fails(several, strlen(several), log, sizeof(log));
+    assert_non_null(strstr(log, "F:1: family name"));
+    assert_non_null(strstr(log, "F:3: 't13' is not a JA4"));
+}
+
+static void test_overlap_warning(void **state)
+{
+    (void)state;
+    /* Same specificity, different families, a JA4 can match both: loads,
+     * with a warning that says which line wins. Same family: no warning. */
+    static const char text[] = "x t13d1516h2_8daaf6152771_*\n"
+                               "y t13d1516h2_*_02713d6af862\n"
+                               "x t13d1517h2_8daaf6152771_*\n"
+                               "x t13d1517h2_*_02713d6af862\n";
+    char log[8192];
+    struct fingerprints *fp = NULL;
+    assert_int_equal(load_capture(text, strlen(text), log, sizeof(log), &fp), 0);
+    assert_non_null(strstr(log, "F:2: 't13d1516h2_*_02713d6af862' (y) and line 1 "
+                                "'t13d1516h2_8daaf6152771_*' (x) can match the same JA4; "
+                                "line 1 wins"));
+    assert_null(strstr(log, "F:4"));
+    fingerprint_free(fp);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    struct fingerprints *fp = (struct fingerprints *)&fp;
+    assert_int_equal(fingerprint_load("/nonexistent/fingerprints.conf", &fp), -1);
+    assert_null(fp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shipped_table),
+        cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_most_specific_wins),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_overlap_warning),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
