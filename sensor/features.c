@@ -1,0 +1,220 @@
+/* The per-source feature table (names, types, units, meaning) and the
+ * accessors of `struct features`. One table so that the rule parser, the
+ * source module, events and docs all agree on what a feature is called. */
+#include "ds/features.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ds/util.h"
+
+_Static_assert(FEAT_COUNT <= 64, "present is a 64-bit mask");
+
+#define NUM(id_, name_, unit_, desc_) [id_] = { id_, name_, FEATURE_NUM, unit_, desc_ }
+#define STR(id_, name_, desc_) [id_] = { id_, name_, FEATURE_STR, "", desc_ }
+
+static const struct feature_info table[FEAT_COUNT] = {
+    NUM(FEAT_REQUESTS, "requests", "count",
+        "request/response turns started in the window"),
+    NUM(FEAT_NEW_CONNECTIONS, "new_connections", "count",
+        "AI connections (TLS or QUIC flows) opened in the window"),
+    NUM(FEAT_REQUESTS_PER_MINUTE, "requests_per_minute", "1/min",
+        "requests over the window, or over the source's age when younger (at least 1 minute)"),
+    NUM(FEAT_REQUESTS_PER_CONNECTION, "requests_per_connection", "ratio",
+        "requests / new connections in the window (present when a connection opened in it)"),
+    NUM(FEAT_DISTINCT_HOSTS, "distinct_hosts", "count",
+        "distinct AI host names (SNI) used in the window"),
+    NUM(FEAT_DISTINCT_PROVIDERS, "distinct_providers", "count",
+        "distinct AI providers used in the window"),
+    NUM(FEAT_DISTINCT_SERVICES, "distinct_services", "count",
+        "distinct service kinds (api, web, ...) used in the window"),
+    NUM(FEAT_DISTINCT_JA4, "distinct_ja4", "count",
+        "distinct client TLS/QUIC fingerprints (JA4) in the window"),
+    NUM(FEAT_DISTINCT_FAMILIES, "distinct_families", "count",
+        "distinct fingerprint families (browser, python, ...) in the window"),
+    NUM(FEAT_CADENCE_REGULARITY, "cadence_regularity", "score",
+        "RITA score (Bowley skew + MAD) of the gaps between request starts, 0..1; "
+        "1 is machine-regular (needs 4 requests and 3 non-zero gaps)"),
+    NUM(FEAT_CONN_CADENCE_REGULARITY, "conn_cadence_regularity", "score",
+        "the same score over the gaps between requests on the same connection, pooled "
+        "(parallel workers each on a steady loop score high here)"),
+    NUM(FEAT_GAP_MEAN_S, "gap_mean_s", "s",
+        "mean gap between request starts"),
+    NUM(FEAT_GAP_CV, "gap_cv", "ratio",
+        "coefficient of variation of the gaps between request starts"),
+    NUM(FEAT_GAP_SKEW, "gap_skew", "ratio",
+        "Bowley skewness of the gaps (0 when the spread is under 10 ms)"),
+    NUM(FEAT_GAP_MAD_S, "gap_mad_s", "s",
+        "median absolute deviation of the gaps"),
+    NUM(FEAT_SIZE_REGULARITY, "size_regularity", "score",
+        "RITA score of the request sizes, 0..1; 1 is templated (needs 3 requests)"),
+    NUM(FEAT_REQUEST_SIZE_MEAN, "request_size_mean", "bytes",
+        "mean request (prompt) bytes per turn"),
+    NUM(FEAT_REQUEST_SIZE_CV, "request_size_cv", "ratio",
+        "coefficient of variation of request bytes (templated prompts: low; needs 2 requests)"),
+    NUM(FEAT_RESPONSE_SIZE_MEAN, "response_size_mean", "bytes",
+        "mean response bytes per turn"),
+    NUM(FEAT_RESPONSE_SIZE_CV, "response_size_cv", "ratio",
+        "coefficient of variation of response bytes"),
+    NUM(FEAT_RESPONSE_REQUEST_RATIO, "response_request_ratio", "ratio",
+        "response bytes / request bytes over the window's turns"),
+    NUM(FEAT_TTFB_MEAN_MS, "ttfb_mean_ms", "ms",
+        "mean time from request start to the first response byte"),
+    NUM(FEAT_RESPONSE_DURATION_MEAN_MS, "response_duration_mean_ms", "ms",
+        "mean time from first to last response byte (streaming time)"),
+    NUM(FEAT_RESPONSE_DURATION_MAX_MS, "response_duration_max_ms", "ms",
+        "longest streaming time of a response"),
+    NUM(FEAT_MAX_CONCURRENCY, "max_concurrency", "count",
+        "most AI connections open at once (minute resolution)"),
+    NUM(FEAT_DUTY_CYCLE, "duty_cycle", "ratio",
+        "share of the window's minutes with activity (a request or a new connection)"),
+    NUM(FEAT_RATE_FLATNESS, "rate_flatness", "score",
+        "1 - coefficient of variation of requests per minute over the window (RITA histogram "
+        "score at minute scale), 0..1; 1 is an even load"),
+    NUM(FEAT_LONGEST_IDLE_S, "longest_idle_s", "s",
+        "longest time without a request start in the window (from the window start or the "
+        "source's first packet, whichever is later, to now)"),
+    NUM(FEAT_QUIC_SHARE, "quic_share", "ratio",
+        "share of the window's requests carried over QUIC"),
+    STR(FEAT_FINGERPRINT_FAMILY, "fingerprint_family",
+        "client families of the JA4s used: browser, python, go, node, curl, sdk, unknown"),
+    STR(FEAT_PROVIDER, "provider", "AI providers used (openai, anthropic, ...)"),
+    STR(FEAT_SERVICE, "service", "service kinds used (api, web, ...)"),
+    STR(FEAT_JA4, "ja4", "client JA4 fingerprints used"),
+    STR(FEAT_COUNTRY, "country", "the source's country (ISO 3166 code; needs --geoip-db)"),
+    STR(FEAT_ASN, "asn", "the source's autonomous system number (needs --asn-db)"),
+    STR(FEAT_AS_ORG, "as_org", "the organisation of the source's AS (needs --asn-db)"),
+};
+
+const struct feature_info *features_table(size_t *n)
+{
+    if (n)
+        *n = FEAT_COUNT;
+    return table;
+}
+
+const struct feature_info *features_info(int id)
+{
+    if (id < 0 || id >= FEAT_COUNT)
+        return NULL;
+    return &table[id];
+}
+
+int features_lookup(const char *name)
+{
+    if (name == NULL)
+        return -1;
+    for (int i = 0; i < FEAT_COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+void features_clear(struct features *f)
+{
+    memset(f, 0, sizeof(*f));
+}
+
+bool features_has(const struct features *f, int id)
+{
+    if (id < 0 || id >= FEAT_COUNT)
+        return false;
+    return (f->present >> id) & 1u;
+}
+
+void features_set_num(struct features *f, int id, double v)
+{
+    if (id < 0 || id >= FEAT_FIRST_STR || !isfinite(v))
+        return;
+    f->num[id] = v;
+    f->present |= UINT64_C(1) << id;
+}
+
+double features_num(const struct features *f, int id)
+{
+    if (id < 0 || id >= FEAT_FIRST_STR || !features_has(f, id))
+        return 0.0;
+    return f->num[id];
+}
+
+int features_add_str(struct features *f, int id, const char *v)
+{
+    if (id < FEAT_FIRST_STR || id >= FEAT_COUNT)
+        return -1;
+    if (v == NULL || *v == '\0')
+        return 0;
+    struct feature_strs *s = &f->str[id - FEAT_FIRST_STR];
+    for (unsigned i = 0; i < s->n; i++)
+        if (strncasecmp(s->v[i], v, FEATURE_STR_LEN - 1) == 0)
+            return 0;
+    if (s->n >= FEATURE_STR_VALUES)
+        return -1;
+    ds_strlcpy(s->v[s->n], v, FEATURE_STR_LEN);
+    s->n++;
+    f->present |= UINT64_C(1) << id;
+    return 0;
+}
+
+size_t features_str_count(const struct features *f, int id)
+{
+    if (id < FEAT_FIRST_STR || id >= FEAT_COUNT || !features_has(f, id))
+        return 0;
+    return f->str[id - FEAT_FIRST_STR].n;
+}
+
+const char *features_str(const struct features *f, int id, size_t i)
+{
+    if (i >= features_str_count(f, id))
+        return NULL;
+    return f->str[id - FEAT_FIRST_STR].v[i];
+}
+
+bool features_str_has(const struct features *f, int id, const char *s)
+{
+    size_t n = features_str_count(f, id);
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(f->str[id - FEAT_FIRST_STR].v[i], s) == 0)
+            return true;
+    return false;
+}
+
+int features_format(const struct features *f, int id, char *buf, size_t len)
+{
+    if (len > 0)
+        buf[0] = '\0';
+    if (!features_has(f, id))
+        return 0;
+    if (id < FEAT_FIRST_STR) {
+        double v = f->num[id];
+        /* Counts print as integers; measures with 3 decimals, trailing
+         * zeros trimmed, so "0.8" and "60" read as written in rules. */
+        char tmp[64];
+        int n = snprintf(tmp, sizeof(tmp), "%.3f", v);
+        if (n > 0 && (size_t)n < sizeof(tmp) && strchr(tmp, '.') != NULL) {
+            char *e = tmp + n - 1;
+            while (*e == '0')
+                *e-- = '\0';
+            if (*e == '.')
+                *e = '\0';
+        }
+        if (strcmp(tmp, "-0") == 0)
+            ds_strlcpy(tmp, "0", sizeof(tmp));
+        return snprintf(buf, len, "%s", tmp);
+    }
+    const struct feature_strs *s = &f->str[id - FEAT_FIRST_STR];
+    size_t used = 0;
+    int total = 0;
+    for (unsigned i = 0; i < s->n; i++) {
+        char *dst = used < len ? buf + used : NULL;
+        size_t room = used < len ? len - used : 0;
+        int n = snprintf(dst, room, "%s%s", i ? "," : "", s->v[i]);
+        if (n < 0)
+            return n;
+        total += n;
+        if (len > 0)
+            used = (size_t)total < len ? (size_t)total : len - 1;
+    }
+    return total;
+}
