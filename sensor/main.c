@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,7 @@ int main(int argc, char **argv)
     char **files = NULL;
     int nfiles = 0;
     int status = EXIT_OK;
+    bool finished = false;
     struct output *out = NULL;
     struct sensor *s = NULL;
     char err[512];
@@ -362,6 +364,10 @@ int main(int argc, char **argv)
             log_info("listening on %s", iface);
             if (run_capture(s, cap, iface, out) != 0)
                 status = EXIT_RUNTIME;
+            /* Final stats while the capture is open: they carry its kernel counters. */
+            sensor_finish(s);
+            finished = true;
+            sensor_set_capture(s, NULL);
             capture_close(cap);
         }
     }
@@ -379,7 +385,8 @@ int main(int argc, char **argv)
         sensor_set_capture(s, NULL);
         capture_close(cap);
     }
-    sensor_finish(s);
+    if (!finished)
+        sensor_finish(s);
 
 done:
     sensor_free(s);
