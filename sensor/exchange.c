@@ -1,0 +1,400 @@
+/* Request/response turns inside encrypted flows, from TLS record headers
+ * followed across TCP segments, and from QUIC packet headers.
+ *
+ * The model and its approximations are documented in include/ds/exchange.h.
+ * Everything here is per packet: no allocation, and work linear in the
+ * segment (a re-sync scan looks at each byte offset at most once). */
+#include "ds/exchange.h"
+
+#include <string.h>
+
+#include "ds/bytes.h"
+
+#define TLS_HDR 5
+#define TLS_TYPE_CCS 20
+#define TLS_TYPE_ALERT 21
+#define TLS_TYPE_HANDSHAKE 22
+#define TLS_TYPE_APPDATA 23
+#define TLS_TYPE_HEARTBEAT 24
+/* Largest record body a peer may send: 2^14 plaintext plus TLS 1.2's
+ * allowance for MAC, padding and compression (RFC 5246 section 6.2.3). */
+#define TLS_BODY_MAX (16384 + 2048)
+/* Tighter bounds to re-synchronise on: a random 5 bytes pass these about
+ * once in 10^7 offsets, and TLS 1.3 allows no more (RFC 8446 section 5.2). */
+#define TLS_RESYNC_BODY_MAX (16384 + 256)
+
+/* e->hs: is the connection TLS 1.3, and where is its handshake? */
+enum {
+    HS_START = 0,  /* no type-23 record seen either way */
+    HS_TLS13,      /* the server sent type 23 first: its handshake; the client's Finished is next */
+    HS_DONE,       /* type-23 records are application data from here */
+};
+
+/* Flags of a piece of application data handed to the turn logic. */
+#define U_START 0x1u  /* the first bytes of a record / packet: may open a turn */
+#define U_BIG 0x2u    /* its record / packet is above the small (control) size */
+#define U_RECORD 0x4u /* a TLS record or QUIC packet (not raw bytes of a lost tracker) */
+
+static uint32_t sat_add32(uint32_t a, uint64_t b)
+{
+    uint64_t s = (uint64_t)a + b;
+    return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+void exchange_init(struct exchange *e)
+{
+    memset(e, 0, sizeof(*e));
+}
+
+static void turn_open(struct exchange *e, uint64_t ts)
+{
+    memset(&e->cur, 0, sizeof(e->cur));
+    e->cur.start_us = ts;
+    e->in_turn = true;
+    e->resp_seen = false;
+    e->resp_any = false;
+}
+
+static void turn_close(struct exchange *e, exchange_turn_fn fn, void *ctx)
+{
+    if (!e->in_turn)
+        return;
+    struct turn *t = &e->cur;
+    uint64_t first = 0, last = 0;
+    if (e->resp_seen) {
+        first = e->resp_first_us;
+        last = e->resp_last_us;
+    } else if (e->resp_any) {
+        first = e->any_first_us;
+        last = e->any_last_us;
+    }
+    if (e->resp_seen || e->resp_any) {
+        /* Capture timestamps can step backwards; never report a wrapped time. */
+        t->ttfb_us = first > t->start_us ? first - t->start_us : 0;
+        t->resp_dur_us = last > first ? last - first : 0;
+    }
+    if (e->count < UINT32_MAX)
+        e->count++;
+    if (e->kept < EXCHANGE_TURNS_KEPT)
+        e->turns[e->kept++] = *t;
+    e->in_turn = false;
+    e->resp_seen = false;
+    e->resp_any = false;
+    if (fn != NULL)
+        fn(ctx, t);
+}
+
+/* n bytes of application data in direction dir at time ts. */
+static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
+                    exchange_turn_fn fn, void *ctx)
+{
+    e->app_bytes[dir] += n;
+    if (dir == 0) {
+        if (!e->in_turn) {
+            turn_open(e, ts);
+        } else if ((flags & U_START) && (flags & U_BIG) && e->resp_seen) {
+            turn_close(e, fn, ctx);
+            turn_open(e, ts);
+        }
+        e->cur.req_bytes = sat_add32(e->cur.req_bytes, n);
+        if (flags & U_RECORD)
+            e->cur.req_records = sat_add32(e->cur.req_records, 1);
+        return;
+    }
+    if (!e->in_turn)
+        return; /* server data before any request: handshake tail, HTTP/2 preface */
+    e->cur.resp_bytes = sat_add32(e->cur.resp_bytes, n);
+    if (flags & U_RECORD)
+        e->cur.resp_records = sat_add32(e->cur.resp_records, 1);
+    if (!e->resp_any) {
+        e->resp_any = true;
+        e->any_first_us = ts;
+    }
+    e->any_last_us = ts;
+    if (flags & U_BIG) {
+        if (!e->resp_seen) {
+            e->resp_seen = true;
+            e->resp_first_us = ts;
+        }
+        e->resp_last_us = ts;
+    }
+}
+
+/* ---- TLS over TCP ----------------------------------------------------- */
+
+/* What a synchronised tracker accepts as the next header; anything else
+ * means we lost the record boundaries. */
+static bool hdr_valid(uint8_t type, uint16_t version, uint16_t len)
+{
+    return type >= TLS_TYPE_CCS && type <= TLS_TYPE_HEARTBEAT && (version >> 8) == 3 &&
+           (version & 0xff) <= 4 && len <= TLS_BODY_MAX;
+}
+
+/* What a lost tracker accepts to re-synchronise: strictly inside hdr_valid(),
+ * so that a header found by the scan is never refused by the parser. */
+static bool hdr_plausible(const struct rec_track *t, const uint8_t *h)
+{
+    uint16_t version = be16(h + 1), len = be16(h + 3);
+    if (h[0] < TLS_TYPE_CCS || h[0] > TLS_TYPE_APPDATA)
+        return false;
+    if (version < 0x0301 || version > 0x0304 || len == 0 || len > TLS_RESYNC_BODY_MAX)
+        return false;
+    return t->version == 0 || version == t->version;
+}
+
+/* Offset of the first plausible record header in p[0..n), or n. A header
+ * whose record ends inside the segment must be followed by another one (or by
+ * the segment's end): one plausible header alone is too easy to fake. */
+static uint32_t resync_find(const struct rec_track *t, const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; n >= TLS_HDR && i <= n - TLS_HDR; i++) {
+        if (!hdr_plausible(t, p + i))
+            continue;
+        uint64_t end = (uint64_t)i + TLS_HDR + be16(p + i + 3);
+        if (end >= n)
+            return i;
+        if (end + TLS_HDR <= n && hdr_plausible(t, p + end))
+            return i;
+        if (end + TLS_HDR > n)
+            return i; /* the next header is cut by the segment's end */
+    }
+    return n;
+}
+
+/* A record header was parsed: decide whether its body is application data. */
+static void record_start(struct exchange *e, int dir, struct rec_track *t, uint64_t ts,
+                         uint8_t type, uint16_t len, exchange_turn_fn fn, void *ctx)
+{
+    t->cur_type = type;
+    t->body_left = len;
+    t->big = len > EXCHANGE_TLS_SMALL;
+    t->counted = false;
+    if (type != TLS_TYPE_APPDATA)
+        return;
+    if (dir == 1) {
+        if (e->hs == HS_START)
+            e->hs = HS_TLS13; /* server speaks type 23 first: TLS 1.3 handshake */
+        if (e->hs == HS_TLS13)
+            return;
+    } else {
+        uint8_t was = e->hs;
+        e->hs = HS_DONE;
+        if (was == HS_TLS13)
+            return; /* the client's Finished */
+    }
+    t->counted = true;
+    e->app_records[dir]++;
+    on_data(e, dir, ts, 0, U_START | U_RECORD | (t->big ? U_BIG : 0), fn, ctx);
+}
+
+/* Bytes of a direction whose record boundaries we do not know. */
+static void unsynced_data(struct exchange *e, int dir, uint64_t ts, uint32_t n,
+                          exchange_turn_fn fn, void *ctx)
+{
+    if (n == 0)
+        return;
+    e->hs = HS_DONE;
+    on_data(e, dir, ts, n, U_START | (n > EXCHANGE_TLS_SMALL ? U_BIG : 0), fn, ctx);
+}
+
+static void lose_sync(struct exchange *e, struct rec_track *t)
+{
+    if (t->synced && e->resync < UINT32_MAX)
+        e->resync++;
+    t->synced = false;
+    t->hdr_len = 0;
+    t->body_left = 0;
+    t->counted = false;
+}
+
+void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq)
+{
+    if (e == NULL || (dir != 0 && dir != 1))
+        return;
+    struct rec_track *t = &e->dir[dir];
+    t->started = true;
+    t->synced = true;
+    t->next_seq = next_seq;
+    t->hdr_len = 0;
+    t->body_left = 0;
+    t->counted = false;
+}
+
+void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
+                  const uint8_t *payload, uint32_t len, exchange_turn_fn fn, void *ctx)
+{
+    if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
+        return;
+    struct rec_track *t = &e->dir[dir];
+    const uint8_t *p = payload;
+    uint32_t n = len;
+
+    if (!t->started) {
+        /* A connection's first payload byte is a record header; if this one
+         * is not (capture started mid-flow), the parser below loses sync.
+         * A position set by exchange_tcp_at() is kept. */
+        t->started = true;
+        if (!t->synced) {
+            t->synced = true;
+            t->next_seq = seq;
+        }
+    }
+    int32_t d = (int32_t)(seq - t->next_seq);
+    if (d < 0) {
+        uint32_t old = (uint32_t)(-(int64_t)d);
+        if (old >= n)
+            return; /* a retransmission of bytes already seen */
+        p += old;
+        n -= old;
+    } else if (d > 0) {
+        uint32_t gap = (uint32_t)d;
+        if (t->synced && t->hdr_len == 0 && gap <= t->body_left) {
+            /* Lost bytes inside a record whose length we know: the boundary
+             * after it is still known; the missing bytes were that record's. */
+            t->body_left -= gap;
+            if (t->counted)
+                on_data(e, dir, ts_us, gap, t->big ? U_BIG : 0, fn, ctx);
+        } else {
+            lose_sync(e, t);
+        }
+        t->next_seq = seq;
+    }
+    t->next_seq += n;
+
+    /* Progress: a lost tracker's scan consumes bytes or stops at a plausible
+     * header, which the parser then accepts (plausible implies valid) and
+     * consumes; a refused header is rewound only to be scanned past. So a
+     * few steps per byte always suffice; the bound guards against a future
+     * mistake turning into a hang on hostile input. */
+    uint64_t steps = (uint64_t)n * 4 + 8;
+    while (n > 0 && steps-- > 0) {
+        if (!t->synced) {
+            uint32_t at = resync_find(t, p, n);
+            unsynced_data(e, dir, ts_us, at, fn, ctx);
+            p += at;
+            n -= at;
+            if (n > 0)
+                t->synced = true;
+            continue;
+        }
+        if (t->body_left > 0) {
+            uint32_t take = n < t->body_left ? n : t->body_left;
+            if (t->counted)
+                on_data(e, dir, ts_us, take, t->big ? U_BIG : 0, fn, ctx);
+            t->body_left -= take;
+            p += take;
+            n -= take;
+            continue;
+        }
+        uint32_t take = TLS_HDR - t->hdr_len;
+        if (take > n)
+            take = n;
+        memcpy(t->hdr + t->hdr_len, p, take);
+        t->hdr_len = (uint8_t)(t->hdr_len + take);
+        p += take;
+        n -= take;
+        if (t->hdr_len < TLS_HDR)
+            break;
+        t->hdr_len = 0;
+        uint8_t type = t->hdr[0];
+        uint16_t version = be16(t->hdr + 1), rlen = be16(t->hdr + 3);
+        if (!hdr_valid(type, version, rlen)) {
+            /* Not a record boundary after all. Scan again from the header's
+             * first byte in this segment; bytes of it from an earlier segment
+             * are counted as data. */
+            unsynced_data(e, dir, ts_us, TLS_HDR - take, fn, ctx);
+            lose_sync(e, t);
+            p -= take;
+            n += take;
+            continue;
+        }
+        /* Handshake records may carry an older version (a ClientHello's is
+         * often 0x0301); application data carries the connection's. */
+        if (type == TLS_TYPE_APPDATA)
+            t->version = version;
+        record_start(e, dir, t, ts_us, type, rlen, fn, ctx);
+    }
+}
+
+/* ---- QUIC ------------------------------------------------------------- */
+
+#define QUIC_V1 0x00000001u
+#define QUIC_V2 0x6b3343cfu
+
+/* Long-header packet types, in version 1's numbering. */
+enum { QT_INITIAL = 0, QT_0RTT = 1, QT_HANDSHAKE = 2, QT_RETRY = 3 };
+
+static uint64_t rd_varint(struct rd *r)
+{
+    uint8_t b = rd_u8(r);
+    unsigned extra = (1u << (b >> 6)) - 1;
+    uint64_t v = b & 0x3f;
+    for (unsigned i = 0; i < extra; i++)
+        v = (v << 8) | rd_u8(r);
+    return v;
+}
+
+/* Versions whose long header carries a Length field we can walk. */
+static bool quic_known(uint32_t v)
+{
+    return v == QUIC_V1 || v == QUIC_V2 || (v & 0xffffff00u) == 0xff000000u ||
+           (v & 0xfffffff0u) == 0xfaceb000u;
+}
+
+void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *payload,
+                  uint32_t len, exchange_turn_fn fn, void *ctx)
+{
+    if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
+        return;
+    struct rd r = rd_init(payload, len);
+    /* A datagram holds at most a few coalesced packets (Initial, 0-RTT,
+     * Handshake, then 1-RTT); stop walking after that many. */
+    for (int k = 0; k < 4 && rd_left(&r) > 0; k++) {
+        size_t start = r.off;
+        uint8_t first = rd_u8(&r);
+        if ((first & 0x80) == 0) {
+            /* Short header: 1-RTT, runs to the end of the datagram. */
+            uint32_t n = (uint32_t)(len - start);
+            e->app_records[dir]++;
+            on_data(e, dir, ts_us, n, U_START | U_RECORD | (n > EXCHANGE_QUIC_SMALL ? U_BIG : 0),
+                    fn, ctx);
+            return;
+        }
+        uint32_t version = rd_be32(&r);
+        if (r.bad || !quic_known(version))
+            return; /* version negotiation, Google QUIC, unknown: not ours to count */
+        unsigned type = (first >> 4) & 3;
+        if (version == QUIC_V2) /* RFC 9369: Initial 1, 0-RTT 2, Handshake 3, Retry 0 */
+            type = (type + 3) & 3;
+        if (type == QT_RETRY)
+            return;
+        uint8_t dcid = rd_u8(&r);
+        rd_skip(&r, dcid);
+        uint8_t scid = rd_u8(&r);
+        rd_skip(&r, scid);
+        if (type == QT_INITIAL) {
+            uint64_t token = rd_varint(&r);
+            if (token > rd_left(&r))
+                return;
+            rd_skip(&r, (size_t)token);
+        }
+        uint64_t plen = rd_varint(&r);
+        if (r.bad || plen > rd_left(&r))
+            return;
+        rd_skip(&r, (size_t)plen);
+        if (type == QT_0RTT) {
+            /* Early data is the client's application data. */
+            uint32_t n = (uint32_t)(r.off - start);
+            e->app_records[dir]++;
+            on_data(e, dir, ts_us, n, U_START | U_RECORD | (n > EXCHANGE_QUIC_SMALL ? U_BIG : 0),
+                    fn, ctx);
+        }
+    }
+}
+
+void exchange_finish(struct exchange *e, exchange_turn_fn fn, void *ctx)
+{
+    if (e == NULL)
+        return;
+    turn_close(e, fn, ctx);
+}

@@ -1,0 +1,669 @@
+/* Request/response turns from synthesized TLS streams and QUIC datagrams:
+ * each test writes the byte stream of each direction as TLS records (the
+ * record bodies are filler: only headers and lengths matter), cuts it into
+ * TCP segments at chosen places and times, and checks the turns. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ds/exchange.h"
+
+/* One direction's byte stream and how much of it was sent. */
+struct stream {
+    uint8_t buf[1 << 20];
+    uint32_t len;
+    uint32_t isn;  /* sequence number of buf[0] */
+    uint32_t sent;
+};
+
+struct fx {
+    struct exchange ex;
+    struct stream s[2];
+    struct turn got[64]; /* turns reported through the callback */
+    unsigned ngot;
+};
+
+static void on_turn(void *ctx, const struct turn *t)
+{
+    struct fx *f = ctx;
+    if (f->ngot < 64)
+        f->got[f->ngot] = *t;
+    f->ngot++;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    if (f == NULL)
+        return -1;
+    exchange_init(&f->ex);
+    f->s[0].isn = 0xfffff000u; /* near the wrap, so sequence arithmetic is tested too */
+    f->s[1].isn = 1000;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(*state);
+    return 0;
+}
+
+/* Appends a record (type, version 0x0303, body of len filler bytes). */
+static void rec(struct fx *f, int dir, uint8_t type, uint16_t len)
+{
+    struct stream *s = &f->s[dir];
+    assert_true(s->len + 5u + len <= sizeof(s->buf));
+    uint8_t *p = s->buf + s->len;
+    p[0] = type;
+    p[1] = 3;
+    p[2] = 3;
+    p[3] = (uint8_t)(len >> 8);
+    p[4] = (uint8_t)len;
+    memset(p + 5, 0xa5 ^ (uint8_t)s->len, len);
+    s->len += 5u + len;
+}
+
+/* Sends the next n bytes of the stream as one segment at time ts. */
+static void seg(struct fx *f, int dir, uint64_t ts, uint32_t n)
+{
+    struct stream *s = &f->s[dir];
+    assert_true(s->sent + n <= s->len);
+    exchange_tcp(&f->ex, dir, ts, s->isn + s->sent, s->buf + s->sent, n, on_turn, f);
+    s->sent += n;
+}
+
+/* Sends everything not yet sent, in segments of at most mss bytes. */
+static void flush(struct fx *f, int dir, uint64_t ts, uint32_t mss)
+{
+    struct stream *s = &f->s[dir];
+    while (s->sent < s->len) {
+        uint32_t n = s->len - s->sent < mss ? s->len - s->sent : mss;
+        seg(f, dir, ts, n);
+    }
+}
+
+/* Drops the next n bytes (lost segments). */
+static void lose(struct fx *f, int dir, uint32_t n)
+{
+    f->s[dir].sent += n;
+}
+
+/* The TLS 1.2 handshake: only types 20 and 22, nothing counts. */
+static void tls12_handshake(struct fx *f)
+{
+    rec(f, 0, 22, 512);  /* ClientHello */
+    flush(f, 0, 100, 1448);
+    rec(f, 1, 22, 90);   /* ServerHello */
+    rec(f, 1, 22, 3000); /* Certificate */
+    rec(f, 1, 22, 300);  /* ServerKeyExchange, ServerHelloDone */
+    flush(f, 1, 200, 1448);
+    rec(f, 0, 22, 37);   /* ClientKeyExchange */
+    rec(f, 0, 20, 1);    /* ChangeCipherSpec */
+    rec(f, 0, 22, 40);   /* Finished (encrypted) */
+    flush(f, 0, 300, 1448);
+    rec(f, 1, 20, 1);
+    rec(f, 1, 22, 40);
+    flush(f, 1, 400, 1448);
+}
+
+static void assert_turn(const struct turn *t, uint64_t start, uint32_t req, uint32_t resp,
+                        uint32_t req_recs, uint32_t resp_recs, uint64_t ttfb, uint64_t dur)
+{
+    assert_int_equal(t->start_us, start);
+    assert_int_equal(t->req_bytes, req);
+    assert_int_equal(t->resp_bytes, resp);
+    assert_int_equal(t->req_records, req_recs);
+    assert_int_equal(t->resp_records, resp_recs);
+    assert_int_equal(t->ttfb_us, ttfb);
+    assert_int_equal(t->resp_dur_us, dur);
+}
+
+/* HTTP/1.1 keep-alive over TLS 1.2: three requests, three answers. */
+static void test_keepalive_three_turns(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    assert_int_equal(f->ex.app_bytes[0] + f->ex.app_bytes[1], 0);
+
+    rec(f, 0, 23, 300);
+    flush(f, 0, 1000, 1448);
+    rec(f, 1, 23, 2000);
+    flush(f, 1, 1500, 1448); /* two segments at 1500 */
+    rec(f, 1, 23, 500);
+    flush(f, 1, 1800, 1448);
+
+    rec(f, 0, 23, 310);
+    flush(f, 0, 3000, 1448);
+    assert_int_equal(f->ngot, 1); /* the second request closed the first turn */
+    rec(f, 1, 23, 1000);
+    flush(f, 1, 3200, 1448);
+
+    rec(f, 0, 23, 320);
+    flush(f, 0, 5000, 1448);
+    rec(f, 1, 23, 100);
+    flush(f, 1, 5100, 1448);
+    rec(f, 1, 23, 100);
+    flush(f, 1, 5300, 1448);
+    assert_int_equal(f->ngot, 2);
+
+    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, on_turn, f); /* idempotent */
+    assert_int_equal(f->ngot, 3);
+    assert_int_equal(f->ex.count, 3);
+    assert_int_equal(f->ex.kept, 3);
+    assert_turn(&f->ex.turns[0], 1000, 300, 2500, 1, 2, 500, 300);
+    assert_turn(&f->ex.turns[1], 3000, 310, 1000, 1, 1, 200, 0);
+    assert_turn(&f->ex.turns[2], 5000, 320, 200, 1, 2, 100, 200);
+    assert_memory_equal(&f->got[1], &f->ex.turns[1], sizeof(struct turn));
+    assert_int_equal(f->ex.app_bytes[0], 930);
+    assert_int_equal(f->ex.app_bytes[1], 3700);
+    assert_int_equal(f->ex.app_records[0], 3);
+    assert_int_equal(f->ex.app_records[1], 5);
+    assert_int_equal(f->ex.resync, 0);
+}
+
+/* TLS 1.3 with HTTP/2: the server's encrypted handshake and the client's
+ * Finished are type 23 but not data; the server's NewSessionTicket and
+ * SETTINGS come before the answer; the client's SETTINGS ACK and
+ * WINDOW_UPDATEs are small records that must not split the turn. */
+static void test_tls13_h2(void **state)
+{
+    struct fx *f = *state;
+    rec(f, 0, 22, 1900); /* Chrome-sized ClientHello: two segments */
+    flush(f, 0, 100, 1448);
+    rec(f, 1, 22, 122);  /* ServerHello */
+    rec(f, 1, 20, 1);    /* middlebox-compatibility CCS */
+    rec(f, 1, 23, 2500); /* EncryptedExtensions, Certificate, CertificateVerify */
+    rec(f, 1, 23, 53);   /* Finished */
+    flush(f, 1, 200, 1448);
+    assert_int_equal(f->ex.app_bytes[1], 0);
+
+    rec(f, 0, 20, 1);    /* CCS */
+    rec(f, 0, 23, 53);   /* Finished */
+    rec(f, 0, 23, 90);   /* HTTP/2 preface + SETTINGS + WINDOW_UPDATE */
+    rec(f, 0, 23, 400);  /* HEADERS + DATA: the request */
+    flush(f, 0, 2000, 1448);
+    assert_true(f->ex.in_turn);
+    assert_int_equal(f->ex.cur.req_bytes, 490);
+
+    rec(f, 1, 23, 250);  /* NewSessionTicket */
+    rec(f, 1, 23, 40);   /* SETTINGS, WINDOW_UPDATE */
+    flush(f, 1, 2100, 1448);
+    rec(f, 0, 23, 26);   /* SETTINGS ACK: small, stays in the turn */
+    flush(f, 0, 2150, 1448);
+    rec(f, 1, 23, 40);   /* response HEADERS */
+    flush(f, 1, 2500, 1448);
+    for (int i = 0; i < 5; i++) {
+        rec(f, 1, 23, 1200); /* DATA */
+        flush(f, 1, 2600 + (uint64_t)i * 100, 1448);
+        rec(f, 0, 23, 30);   /* WINDOW_UPDATE */
+        flush(f, 0, 2650 + (uint64_t)i * 100, 1448);
+    }
+    assert_int_equal(f->ngot, 0);
+
+    rec(f, 0, 23, 420); /* the next request */
+    flush(f, 0, 4000, 1448);
+    assert_int_equal(f->ngot, 1);
+    rec(f, 1, 23, 900);
+    flush(f, 1, 4300, 1448);
+    exchange_finish(&f->ex, on_turn, f);
+
+    assert_int_equal(f->ex.count, 2);
+    /* Turn 1: 490 + 26 + 5 * 30 request bytes; the ticket (at 2100) is the
+     * first large response record: the documented lower bound on ttfb. */
+    assert_turn(&f->ex.turns[0], 2000, 490 + 26 + 150, 250 + 40 + 40 + 6000, 2 + 1 + 5, 8, 100,
+                3000 - 2100);
+    assert_turn(&f->ex.turns[1], 4000, 420, 900, 1, 1, 300, 0);
+    /* Neither the 2553 handshake bytes nor the client's 53-byte Finished count. */
+    assert_int_equal(f->ex.app_bytes[0], 490 + 26 + 150 + 420);
+    assert_int_equal(f->ex.app_bytes[1], 250 + 40 + 40 + 6000 + 900);
+}
+
+/* A large record cut over many segments: bytes arrive at each segment's
+ * time; one record; the response lasts from the first to the last piece. */
+static void test_record_spanning_segments(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 200);
+    flush(f, 0, 1000, 1448);
+    rec(f, 1, 23, 16000);
+    uint64_t ts = 2000;
+    while (f->s[1].sent < f->s[1].len) {
+        uint32_t left = f->s[1].len - f->s[1].sent;
+        seg(f, 1, ts, left < 1000 ? left : 1000);
+        /* everything sent after the handshake (3456 bytes) but the header */
+        assert_int_equal(f->ex.cur.resp_bytes, f->s[1].sent - 3456 - 5);
+        ts += 10;
+    }
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 1);
+    /* 16005 bytes in 17 segments: the last at 2000 + 16 * 10. */
+    assert_turn(&f->ex.turns[0], 1000, 200, 16000, 1, 1, 1000, 160);
+}
+
+/* Record headers cut inside, and several records in one segment. */
+static void test_split_header_and_packed_records(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 100);
+    rec(f, 0, 23, 150);
+    seg(f, 0, 1000, 105 + 2); /* the second header's first 2 bytes */
+    seg(f, 0, 1001, 1);       /* one more header byte alone */
+    assert_int_equal(f->ex.cur.req_records, 1);
+    seg(f, 0, 1002, 2 + 50);  /* the header completes, part of the body */
+    assert_int_equal(f->ex.cur.req_records, 2);
+    assert_int_equal(f->ex.cur.req_bytes, 150);
+    flush(f, 0, 1003, 1448);
+    assert_int_equal(f->ex.cur.req_bytes, 250);
+
+    for (int i = 0; i < 10; i++)
+        rec(f, 1, 23, 100);
+    flush(f, 1, 2000, 1448); /* ten records in one segment */
+    exchange_finish(&f->ex, on_turn, f);
+    assert_turn(&f->ex.turns[0], 1000, 250, 1000, 2, 10, 1000, 0);
+}
+
+/* Retransmitted segments (whole or overlapping) count once. */
+static void test_retransmission(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 300);
+    flush(f, 0, 1000, 1448);
+    rec(f, 1, 23, 3000);
+    seg(f, 1, 2000, 1000);
+    /* The same segment again, then an overlapping one. */
+    struct stream *s = &f->s[1];
+    exchange_tcp(&f->ex, 1, 2100, s->isn + s->sent - 1000, s->buf + s->sent - 1000, 1000,
+                 on_turn, f);
+    assert_int_equal(f->ex.cur.resp_bytes, 995);
+    exchange_tcp(&f->ex, 1, 2200, s->isn + s->sent - 500, s->buf + s->sent - 500, 1500, on_turn,
+                 f);
+    s->sent += 1000;
+    assert_int_equal(f->ex.cur.resp_bytes, 1995);
+    flush(f, 1, 2300, 1448);
+    /* A retransmission of the request after the answer began: ignored, no new turn. */
+    struct stream *c = &f->s[0];
+    exchange_tcp(&f->ex, 0, 2400, c->isn + c->sent - 305, c->buf + c->sent - 305, 305, on_turn,
+                 f);
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(&f->ex.turns[0], 1000, 300, 3000, 1, 1, 1000, 300);
+    assert_int_equal(f->ex.resync, 0);
+}
+
+/* Lost segments: inside one record the boundaries survive; across a
+ * boundary the tracker counts raw bytes until a header re-synchronises it. */
+static void test_gap_and_resync(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 300);
+    flush(f, 0, 1000, 1448);
+
+    /* Record A: 4000 bytes; its middle 1000 are lost: still synced. */
+    rec(f, 1, 23, 4000);
+    seg(f, 1, 2000, 1500);
+    lose(f, 1, 1000);
+    seg(f, 1, 2100, 1505);
+    assert_int_equal(f->ex.resync, 0);
+    assert_int_equal(f->ex.cur.resp_bytes, 4000); /* the lost bytes are the record's */
+    assert_int_equal(f->ex.cur.resp_records, 1);
+
+    /* Records B (1000), C (1000), D (800), E (500): the loss covers the end
+     * of B and the start of C, including C's header. */
+    rec(f, 1, 23, 1000);
+    rec(f, 1, 23, 1000);
+    rec(f, 1, 23, 800);
+    rec(f, 1, 23, 500);
+    seg(f, 1, 2200, 600);  /* B's header and 595 body bytes */
+    lose(f, 1, 600);       /* B's last 405, C's header and 190 of its body */
+    seg(f, 1, 2300, 810);  /* C's remaining 810 */
+    assert_int_equal(f->ex.resync, 1);
+    seg(f, 1, 2400, 805 + 505); /* D and E, whole: D's header re-syncs */
+    assert_int_equal(f->ex.resync, 1);
+    assert_true(f->ex.dir[1].synced);
+    exchange_finish(&f->ex, on_turn, f);
+    /* Counted: A 4000, B's 595 seen, C's 810 raw, D 800 and E 500; the raw
+     * bytes are not a record: A, B, D, E. */
+    assert_turn(&f->ex.turns[0], 1000, 300, 4000 + 595 + 810 + 800 + 500, 1, 4, 1000, 400);
+}
+
+/* Re-sync when the raw bytes and the next header share a segment, and a
+ * segment that is not at a record boundary in the first place (capture
+ * started mid-connection). */
+static void test_resync_inside_segment_and_midstream(void **state)
+{
+    struct fx *f = *state;
+    /* Client stream starts mid-record: 700 bytes of a record body, then a
+     * request record of 300. */
+    struct stream *c = &f->s[0];
+    memset(c->buf, 0x17, 700); /* 0x17 0x17 ...: type 23 but version 0x1717: not plausible */
+    c->len = 700;
+    rec(f, 0, 23, 300);
+    seg(f, 0, 1000, 1005);
+    assert_int_equal(f->ex.resync, 1);
+    assert_true(f->ex.dir[0].synced);
+    assert_int_equal(f->ex.cur.req_bytes, 1000);
+    assert_int_equal(f->ex.cur.req_records, 1); /* the raw bytes are not a record */
+
+    rec(f, 1, 23, 2000);
+    flush(f, 1, 1100, 1448);
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(&f->ex.turns[0], 1000, 1000, 2000, 1, 1, 100, 0);
+}
+
+/* A header that does not parse while synced (garbage injected) loses sync
+ * and is counted once. */
+static void test_bad_header_while_synced(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 200);
+    struct stream *c = &f->s[0];
+    memset(c->buf + c->len, 0x42, 50); /* not a record */
+    c->len += 50;
+    rec(f, 0, 23, 200);
+    flush(f, 0, 1000, 1448);
+    assert_int_equal(f->ex.resync, 1);
+    assert_int_equal(f->ex.cur.req_bytes, 200 + 50 + 200);
+    assert_int_equal(f->ex.cur.req_records, 2);
+}
+
+/* While lost, look-alike headers inside the raw bytes are refused: one
+ * with another record version than the direction uses, and one whose
+ * record would end inside the segment without a header after it. */
+static void test_resync_rejects_fakes(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 300);
+    flush(f, 0, 1000, 1448);
+
+    struct stream *s = &f->s[1];
+    uint32_t a = s->len;
+    rec(f, 1, 23, 1000); /* A */
+    rec(f, 1, 23, 3000); /* B */
+    rec(f, 1, 23, 100);  /* C */
+    static const uint8_t wrong_version[5] = { 23, 3, 1, 0, 16 };
+    static const uint8_t no_chain[5] = { 23, 3, 3, 0, 32 };
+    memcpy(s->buf + a + 1600, wrong_version, 5);
+    memcpy(s->buf + a + 1621, wrong_version, 5); /* chained: only the version gives it away */
+    memcpy(s->buf + a + 2000, no_chain, 5);
+    seg(f, 1, 2000, 500);  /* A's header and 495 bytes */
+    lose(f, 1, 1000);      /* A's last 505 bytes, B's header, 490 of B */
+    seg(f, 1, 2100, 2510 + 105);
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.resync, 1);
+    assert_turn(&f->ex.turns[0], 1000, 300, 495 + 2510 + 100, 1, 2, 1000, 100);
+}
+
+/* Loss inside the handshake: the ClientHello's record version (0x0301) is
+ * not the connection's, so it must not stop the re-sync on 0x0303 data. */
+static void test_resync_after_handshake_loss(void **state)
+{
+    struct fx *f = *state;
+    rec(f, 0, 22, 600);
+    f->s[0].buf[2] = 1; /* record version 0x0301 */
+    rec(f, 0, 23, 300);
+    rec(f, 0, 23, 200);
+    seg(f, 0, 1000, 300);
+    lose(f, 0, 400);        /* the ClientHello's end and the first request's header */
+    seg(f, 0, 1100, 100);   /* raw: inside the first request */
+    assert_int_equal(f->ex.resync, 1);
+    flush(f, 0, 1200, 1448); /* the rest of it, then the second request's header */
+    assert_true(f->ex.dir[0].synced);
+    assert_int_equal(f->ex.app_records[0], 1);
+    assert_int_equal(f->ex.cur.req_bytes, 100 + 110 + 200); /* raw 100 and 110, then R2 */
+}
+
+/* The ClientHello read elsewhere: exchange_tcp_at() sets where the stream
+ * goes on; a retransmitted hello is ignored, a gap after it is a gap. */
+static void test_tcp_at(void **state)
+{
+    struct fx *f = *state;
+    rec(f, 0, 22, 1900);
+    struct stream *c = &f->s[0];
+    c->sent = c->len; /* tls.c had it */
+    exchange_tcp_at(&f->ex, 0, c->isn + c->sent);
+    exchange_tcp(&f->ex, 0, 50, c->isn, c->buf, 1448, on_turn, f); /* hello again */
+    assert_int_equal(f->ex.app_bytes[0], 0);
+    assert_int_equal(f->ex.resync, 0);
+    rec(f, 0, 23, 400);
+    rec(f, 0, 23, 400);
+    lose(f, 0, 405);
+    flush(f, 0, 1000, 1448); /* the second record after a lost first one */
+    assert_int_equal(f->ex.resync, 1);
+    assert_int_equal(f->ex.cur.req_bytes, 400);
+    assert_int_equal(f->ex.cur.req_records, 1);
+    exchange_tcp_at(NULL, 0, 0);
+    exchange_tcp_at(&f->ex, 2, 0);
+}
+
+/* A streamed answer: many records over time, the client sending small
+ * flow-control records meanwhile; the small first record (response
+ * headers) does not time the answer when large ones follow. */
+static void test_streaming_response(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 900);
+    flush(f, 0, 10000, 1448);
+    rec(f, 1, 23, 50); /* HTTP/2 HEADERS: small */
+    flush(f, 1, 10200, 1448);
+    for (int i = 0; i < 200; i++) {
+        rec(f, 1, 23, 120); /* one token event each */
+        flush(f, 1, 12000 + (uint64_t)i * 50, 1448);
+        if (i % 20 == 19) {
+            rec(f, 0, 23, 30);
+            flush(f, 0, 12000 + (uint64_t)i * 50 + 1, 1448);
+        }
+    }
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(&f->ex.turns[0], 10000, 900 + 10 * 30, 50 + 200 * 120, 11, 201, 2000, 199 * 50);
+}
+
+/* Only small answers: they still time the response. */
+static void test_small_answer_times_response(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 400);
+    flush(f, 0, 1000, 1448);
+    rec(f, 1, 23, 40);
+    flush(f, 1, 1300, 1448);
+    rec(f, 1, 23, 40);
+    flush(f, 1, 1400, 1448);
+    /* A small answer does not let the next record open a turn (it could be
+     * a WINDOW_UPDATE during an upload): the next request merges. */
+    rec(f, 0, 23, 400);
+    flush(f, 0, 2000, 1448);
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(&f->ex.turns[0], 1000, 800, 80, 2, 2, 300, 100);
+}
+
+/* More turns than kept: all counted and reported, the first 32 kept. */
+static void test_many_turns(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    for (unsigned i = 0; i < 40; i++) {
+        uint64_t t0 = 100000 + (uint64_t)i * 1000;
+        rec(f, 0, 23, (uint16_t)(100 + i));
+        flush(f, 0, t0, 1448);
+        rec(f, 1, 23, (uint16_t)(1000 + i));
+        flush(f, 1, t0 + 50 + i, 1448);
+    }
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 40);
+    assert_int_equal(f->ex.kept, EXCHANGE_TURNS_KEPT);
+    assert_int_equal(f->ngot, 40);
+    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++)
+        assert_turn(&f->ex.turns[i], 100000 + (uint64_t)i * 1000, 100 + i, 1000 + i, 1, 1,
+                    50 + i, 0);
+    assert_turn(&f->got[39], 139000, 139, 1039, 1, 1, 89, 0);
+}
+
+/* No handshake seen, no answer: a request alone is a turn at the end. */
+static void test_request_without_answer(void **state)
+{
+    struct fx *f = *state;
+    rec(f, 0, 23, 500);
+    flush(f, 0, 7000, 1448);
+    exchange_finish(&f->ex, NULL, NULL);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(&f->ex.turns[0], 7000, 500, 0, 1, 0, 0, 0);
+}
+
+static void test_bad_arguments(void **state)
+{
+    struct fx *f = *state;
+    uint8_t b[8] = { 23, 3, 3, 0, 3, 1, 2, 3 };
+    exchange_tcp(NULL, 0, 1, 1, b, 8, NULL, NULL);
+    exchange_tcp(&f->ex, 0, 1, 1, NULL, 8, NULL, NULL);
+    exchange_tcp(&f->ex, 0, 1, 1, b, 0, NULL, NULL);
+    exchange_tcp(&f->ex, 2, 1, 1, b, 8, NULL, NULL);
+    exchange_tcp(&f->ex, -1, 1, 1, b, 8, NULL, NULL);
+    exchange_udp(&f->ex, 2, 1, b, 8, NULL, NULL);
+    exchange_udp(NULL, 0, 1, b, 8, NULL, NULL);
+    exchange_finish(NULL, NULL, NULL);
+    assert_int_equal(f->ex.app_bytes[0], 0);
+    assert_false(f->ex.dir[0].started);
+}
+
+/* ---- QUIC ---- */
+
+static size_t quic_long(uint8_t *p, uint32_t version, unsigned type, size_t payload_len)
+{
+    size_t o = 0;
+    p[o++] = (uint8_t)(0xc0 | (type << 4) | 0x01);
+    p[o++] = (uint8_t)(version >> 24);
+    p[o++] = (uint8_t)(version >> 16);
+    p[o++] = (uint8_t)(version >> 8);
+    p[o++] = (uint8_t)version;
+    p[o++] = 8; /* DCID */
+    memset(p + o, 0x11, 8);
+    o += 8;
+    p[o++] = 0; /* SCID */
+    int initial = version == 0x6b3343cfu ? type == 1 : type == 0;
+    if (initial)
+        p[o++] = 0; /* token length */
+    p[o++] = (uint8_t)(0x40 | (payload_len >> 8)); /* 2-byte varint length */
+    p[o++] = (uint8_t)payload_len;
+    memset(p + o, 0x22, payload_len);
+    return o + payload_len;
+}
+
+static size_t quic_short(uint8_t *p, size_t len)
+{
+    memset(p, 0x33, len);
+    p[0] = 0x41;
+    return len;
+}
+
+static void test_quic(void **state)
+{
+    struct fx *f = *state;
+    struct exchange *e = &f->ex;
+    uint8_t d[1500];
+    size_t n;
+
+    n = quic_long(d, 1, 0, 1180); /* client Initial */
+    exchange_udp(e, 0, 100, d, (uint32_t)n, on_turn, f);
+    n = quic_long(d, 1, 0, 100);  /* server Initial + Handshake, coalesced */
+    n += quic_long(d + n, 1, 2, 1000);
+    exchange_udp(e, 1, 200, d, (uint32_t)n, on_turn, f);
+    assert_int_equal(e->app_bytes[0] + e->app_bytes[1], 0);
+    assert_false(e->in_turn);
+
+    /* Client Handshake coalesced with its first 1-RTT packet (the request). */
+    n = quic_long(d, 1, 2, 60);
+    size_t hs = n;
+    n += quic_short(d + n, 400);
+    exchange_udp(e, 0, 1000, d, (uint32_t)n, on_turn, f);
+    assert_int_equal(e->app_bytes[0], 400);
+    (void)hs;
+
+    n = quic_short(d, 1200);
+    exchange_udp(e, 1, 1300, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 0, 1310, d, 40, on_turn, f); /* an ACK: small, same turn */
+    exchange_udp(e, 1, 1400, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 1, 1500, d, 700, on_turn, f);
+    assert_int_equal(f->ngot, 0);
+
+    exchange_udp(e, 0, 3000, d, 350, on_turn, f); /* the next request */
+    assert_int_equal(f->ngot, 1);
+    exchange_udp(e, 1, 3100, d, 900, on_turn, f);
+    exchange_finish(e, on_turn, f);
+
+    assert_int_equal(e->count, 2);
+    assert_turn(&e->turns[0], 1000, 440, 3100, 2, 3, 300, 200);
+    assert_turn(&e->turns[1], 3000, 350, 900, 1, 1, 100, 0);
+    assert_int_equal(e->app_records[0], 3);
+    assert_int_equal(e->app_records[1], 4);
+}
+
+static void test_quic_0rtt_v2_and_junk(void **state)
+{
+    struct fx *f = *state;
+    struct exchange *e = &f->ex;
+    uint8_t d[1500];
+    size_t n;
+
+    /* QUIC v2: Initial (type bits 01) coalesced with 0-RTT (type bits 10). */
+    n = quic_long(d, 0x6b3343cfu, 1, 1000);
+    size_t init = n;
+    n += quic_long(d + n, 0x6b3343cfu, 2, 300);
+    exchange_udp(e, 0, 500, d, (uint32_t)n, on_turn, f);
+    assert_int_equal(e->app_bytes[0], n - init); /* the 0-RTT packet, header included */
+    assert_true(e->in_turn);
+
+    /* Version negotiation and an unknown version: nothing counted. */
+    uint64_t before = e->app_bytes[1];
+    n = quic_long(d, 0, 0, 50);
+    exchange_udp(e, 1, 600, d, (uint32_t)n, on_turn, f);
+    n = quic_long(d, 0x51303530u, 0, 50); /* "Q050" */
+    exchange_udp(e, 1, 600, d, (uint32_t)n, on_turn, f);
+    /* Truncated long headers and a length beyond the datagram. */
+    exchange_udp(e, 1, 600, d, 3, on_turn, f);
+    n = quic_long(d, 1, 2, 500);
+    exchange_udp(e, 1, 600, d, (uint32_t)(n - 10), on_turn, f);
+    assert_int_equal(e->app_bytes[1], before);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_keepalive_three_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tls13_h2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_spanning_segments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_header_and_packed_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retransmission, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gap_and_resync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resync_inside_segment_and_midstream, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bad_header_while_synced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resync_rejects_fakes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resync_after_handshake_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streaming_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_answer_times_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_without_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quic_0rtt_v2_and_junk, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
