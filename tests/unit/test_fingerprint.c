@@ -132,6 +132,63 @@ static void test_shipped_table(void **state)
     fingerprint_free(fp);
 }
 
+/* The JA4 of every client in pcaps/clients/ (computed by distill-sensor and
+ * cross-checked from tshark's ClientHello fields) and the family it must get. */
+static const struct {
+    const char *capture, *ja4, *family;
+} captured[] = {
+    { "chromium", "t13d1517h2_8daaf6152771_cb7bf5808d99", "browser" },
+    { "curl", "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6", "curl" },
+    { "go-nethttp", "t13d1910h2_9dc949149365_97f8aa674fd9", "go" },
+    { "node-fetch", "t13d5911h1_a33745022dd6_1f22a2ca17c4", "node" },
+    { "node-fetch (resumed)", "t13d5912h1_a33745022dd6_dbd39dd1d406", "node" },
+    { "openssl-s_client", "t13d3111h1_e8f1e7e78f70_1f22a2ca17c4", "openssl" },
+    { "python-aiohttp", "t13d311100_e8f1e7e78f70_d41ae481755e", "python" },
+    { "python-httpx", "t13d4313h1_c7886603b240_d339722ba4af", "python" },
+    { "python-requests", "t13d4312h1_c7886603b240_b26ce05bbdd6", "python" },
+    { "python-urllib", "t13d311100_e8f1e7e78f70_d41ae481755e", "python" },
+    { "wget", "t13d291300_723694b0fccc_899037bd0b8c", "wget" },
+};
+
+static void test_captured_clients(void **state)
+{
+    (void)state;
+    struct fingerprints *fp = NULL;
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", &fp), 0);
+    for (size_t i = 0; i < sizeof(captured) / sizeof(captured[0]); i++) {
+        const char *got = fingerprint_family(fp, captured[i].ja4);
+        if (strcmp(got, captured[i].family) != 0)
+            fail_msg("%s (%s): family %s, want %s", captured[i].capture, captured[i].ja4, got,
+                     captured[i].family);
+    }
+    /* Close relatives by the derived a + b entries: a requests with one more
+     * extension, node without ALPN, Go without ALPN. */
+    assert_string_equal(fingerprint_family(fp, "t13d4314h1_c7886603b240_000000000000"), "python");
+    assert_string_equal(fingerprint_family(fp, "t13d591000_a33745022dd6_000000000000"), "node");
+    assert_string_equal(fingerprint_family(fp, "t13d191000_9dc949149365_000000000000"), "go");
+    /* OpenSSL's default suites with another part a or c: not guessed. */
+    assert_string_equal(fingerprint_family(fp, "t13d3112h2_e8f1e7e78f70_000000000000"), FP_UNKNOWN);
+    fingerprint_free(fp);
+}
+
+static void test_shipped_table_is_clean(void **state)
+{
+    (void)state;
+    /* No overlap warnings (nor anything else) on load. */
+    FILE *f = fopen(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", "rb");
+    assert_non_null(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    assert_true(feof(f));
+    fclose(f);
+    text[n] = '\0';
+    char log[8192];
+    struct fingerprints *fp = NULL;
+    assert_int_equal(load_capture(text, n, log, sizeof(log), &fp), 0);
+    assert_string_equal(log, "");
+    fingerprint_free(fp);
+}
+
 static void test_unknown(void **state)
 {
     (void)state;
@@ -330,6 +387,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_table),
+        cmocka_unit_test(test_captured_clients),
+        cmocka_unit_test(test_shipped_table_is_clean),
         cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_most_specific_wins),
         cmocka_unit_test(test_format),
