@@ -11,38 +11,74 @@
 #include "ds/flow.h"
 #include "ds/packet.h"
 
+/* Packets of one flow handed to nDPI at most (the synthesized ClientHello
+ * included); nDPI 4.2 itself stops dissecting a flow after 32. */
+#define CLASSIFY_MAX_PKTS 32
+
+/* Largest reassembled ClientHello that fits one synthesized packet: nDPI
+ * takes a packet length as 16 bits, and the IPv6 + TCP headers need 60. */
+#define CLASSIFY_HELLO_MAX (65535u - 60u)
+
 struct classify;
 
+/* A classifier with room for nDPI state of at most `max_states` flows at
+ * once. Sets nDPI's module up (TLS and QUIC dissectors). NULL if nDPI fails to start. */
 struct classify *classify_new(size_t max_states);
+/* Frees the module and every state pool. States still held become invalid:
+ * end their flows first (classify_end). NULL-safe. */
 void classify_free(struct classify *c);
 
 /* Starts nDPI on flow f if it has no state yet. For TCP flows whose
  * ClientHello we reassembled, hands nDPI that ClientHello as one synthesized
  * segment (`p` is the packet that completed it: addresses, ports and
  * acknowledgement come from it; `raw`/`raw_len` are the hello's records and
- * `first_seq` the sequence number of their first byte). Returns 0, or -1 if
- * no state could be had (counted; the flow goes on without JA3). */
+ * `first_seq` the sequence number of their first byte). `p` itself is not
+ * handed to nDPI again: pass only later packets to classify_packet. Returns
+ * 0, or -1 if no state could be had or the hello exceeds CLASSIFY_HELLO_MAX
+ * (both counted; the flow goes on without JA3). Copies nothing out of `raw`
+ * once it returns. */
 int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
                              const uint8_t *raw, size_t raw_len, uint32_t first_seq);
 
 /* Starts nDPI on a flow from its first packet (QUIC, and flows inspected
- * from the start). Returns 0 or -1 as above. */
+ * from the start): the next classify_packet hands nDPI that packet.
+ * Returns 0 or -1 as above. A flow already classified is left alone (0). */
 int classify_begin(struct classify *c, struct flow *f);
 
-/* Feeds one packet of a flow that has state; fills f->app->tls as nDPI
- * learns. When nDPI is done, frees the state, sets FLOW_F_CLASSIFIED and
- * returns 1; else 0. */
+/* Feeds one packet of a flow that has state (either direction); fills
+ * f->app->tls as nDPI learns (for QUIC the SNI appears as soon as nDPI has
+ * read the Initial). When nDPI is done (detection complete and no extra
+ * dissection left, or CLASSIFY_MAX_PKTS reached), frees the state, sets
+ * FLOW_F_CLASSIFIED, f->cls = NULL and returns 1; else 0 (also for a flow
+ * without state). TCP packets without payload are not handed to nDPI. A QUIC
+ * flow on which nDPI found no ClientHello (a version-negotiation probe or a
+ * 0-RTT packet came first) is started afresh on the client's next
+ * long-header packet (f->cli/f->cport tell the client), a few times at most;
+ * meanwhile other packets are only counted against CLASSIFY_MAX_PKTS. */
 int classify_packet(struct classify *c, struct flow *f, const struct packet *p);
 
-/* Ends classification early (flow end): keeps what was learnt, frees state. */
+/* Ends classification early (flow end): keeps what was learnt, frees state,
+ * sets FLOW_F_CLASSIFIED. No-op for a flow without state. */
 void classify_end(struct classify *c, struct flow *f);
 
 struct classify_stats {
     uint64_t flows;        /* flows handed to nDPI */
-    uint64_t pkts;         /* packets handed to nDPI */
+    uint64_t pkts;         /* packets handed to nDPI (synthesized hellos included) */
     uint64_t no_state;     /* flows refused for lack of state */
-    size_t state_bytes;    /* bytes of nDPI per-flow state held now */
-    size_t state_size;     /* bytes of one per-flow state */
+    uint64_t too_big;      /* ClientHellos over CLASSIFY_HELLO_MAX, not handed over */
+    uint64_t done;         /* flows nDPI finished with by itself */
+    uint64_t capped;       /* flows stopped at CLASSIFY_MAX_PKTS */
+    uint64_t ended;        /* flows ended before nDPI was done (classify_end) */
+    uint64_t skipped;      /* packets not handed over (over 65535 bytes) */
+    uint64_t quic_retries; /* QUIC flows started afresh after nDPI found no hello */
+    size_t state_bytes;    /* bytes of nDPI per-flow state held now: the pooled
+                              structs plus what nDPI allocated inside them */
+    size_t state_peak;     /* most state_bytes held at once */
+    size_t state_size;     /* bytes of one pooled per-flow struct */
+    size_t heap_bytes;     /* of state_bytes, nDPI's own allocations inside flows */
+    size_t heap_peak_flow; /* most heap one flow held at once */
+    size_t pool_bytes;     /* bytes of the state pool's slabs (kept for reuse) */
+    size_t module_bytes;   /* nDPI heap taken by the detection module at start */
 };
 const struct classify_stats *classify_stats(const struct classify *c);
 

@@ -1,0 +1,544 @@
+/* nDPI (4.2) per followed flow: JA3 client and server hashes, the negotiated
+ * TLS version, and for QUIC the SNI, client ALPN and version nDPI decrypts.
+ *
+ * nDPI is the expensive part of the sensor, so it sees only the flows the
+ * sensor follows, and only until it has nothing more to tell: for TCP our own
+ * parser has already reassembled the ClientHello, which nDPI gets as one
+ * synthesized segment; then the following packets of both directions until
+ * the ServerHello (JA3S, version) or the certificate is read, or a packet cap.
+ * Its per-flow struct comes from a pool and goes back, with what nDPI
+ * allocated inside it, the moment the flow is done. The only nDPI user. */
+#include "ds/classify.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+#include "ds/bytes.h"
+#include "ds/log.h"
+#include "ds/pool.h"
+#include "ds/util.h"
+
+/* The pooled per-flow record: our bookkeeping, then nDPI's struct. nDPI's
+ * struct goes last so that a library whose struct is larger than the
+ * header's (checked at start) still fits: objects are sized at run time. */
+struct cls_flow {
+    size_t heap;                 /* bytes nDPI allocated inside nf, last measured */
+    uint16_t learnt;             /* LEARNT_* already copied into the flow */
+    uint8_t seen;                /* packets offered, handed over or not */
+    uint8_t quic_tries;          /* fresh starts on a QUIC flow (see quic_retry) */
+    bool quic_waiting;           /* reset: waiting for the client's next Initial */
+    bool quic_retry_worthy;      /* this start began on a probe or a non-Initial */
+    struct ndpi_flow_struct nf;
+};
+
+/* nDPI 4.2 reads a QUIC flow's ClientHello only from the packets it sees
+ * first: when the first is not an Initial it can read (a version-negotiation
+ * probe with a reserved 0x?a?a?a?a version, a 0-RTT or Handshake packet
+ * captured before the Initial) it gives up on the flow. We then start nDPI
+ * afresh on the client's next Initial, at most this many times. An Initial
+ * nDPI cannot decrypt (a version 4.2 does not know) is not retried: the
+ * next one would fail the same way. */
+#define QUIC_RETRIES 3
+
+#define LEARNT_SNI 0x1u
+#define LEARNT_ALPN 0x2u
+
+struct classify {
+    struct ndpi_detection_module_struct *ndpi;
+    struct pool *states;
+    size_t obj_size;
+    struct classify_stats st;
+    /* One synthesized IP+TCP packet: the reassembled ClientHello. */
+    uint8_t synth[65535];
+};
+
+/* What ndpi_free_flow_data frees in 4.2, and the condition it frees it on:
+ * the TLS/QUIC strings live in a union that other dissectors also use. */
+static bool nf_is(const struct ndpi_flow_struct *nf, uint16_t proto)
+{
+    return nf->detected_protocol_stack[0] == proto || nf->detected_protocol_stack[1] == proto;
+}
+
+static bool nf_tls_like(const struct ndpi_flow_struct *nf)
+{
+    return nf_is(nf, NDPI_PROTOCOL_QUIC) || nf_is(nf, NDPI_PROTOCOL_TLS) ||
+           nf_is(nf, NDPI_PROTOCOL_DTLS) || nf_is(nf, NDPI_PROTOCOL_MAIL_SMTPS) ||
+           nf_is(nf, NDPI_PROTOCOL_MAIL_POPS) || nf_is(nf, NDPI_PROTOCOL_MAIL_IMAPS);
+}
+
+static size_t heap_of(const void *ptr)
+{
+    return ptr ? malloc_usable_size((void *)ptr) : 0;
+}
+
+/* Bytes nDPI has allocated inside one flow struct right now: every pointer
+ * ndpi_free_flow_data would free, under the same conditions. */
+static size_t nf_heap(const struct ndpi_flow_struct *nf)
+{
+    size_t n = heap_of(nf->http.url) + heap_of(nf->http.content_type) +
+               heap_of(nf->http.request_content_type) + heap_of(nf->http.user_agent) +
+               heap_of(nf->http.nat_ip) + heap_of(nf->http.detected_os) +
+               heap_of(nf->kerberos_buf.pktbuf);
+    if (nf_tls_like(nf))
+        n += heap_of(nf->protos.tls_quic.server_names) + heap_of(nf->protos.tls_quic.alpn) +
+             heap_of(nf->protos.tls_quic.tls_supported_versions) +
+             heap_of(nf->protos.tls_quic.issuerDN) + heap_of(nf->protos.tls_quic.subjectDN) +
+             heap_of(nf->protos.tls_quic.encrypted_sni.esni);
+    if (nf->l4_proto == DS_IPPROTO_TCP)
+        n += heap_of(nf->l4.tcp.tls.message.buffer);
+    if (nf->l4_proto == DS_IPPROTO_UDP)
+        n += heap_of(nf->l4.udp.quic_reasm_buf);
+    return n;
+}
+
+static void account_heap(struct classify *c, struct cls_flow *cf)
+{
+    size_t now = nf_heap(&cf->nf);
+    c->st.heap_bytes = c->st.heap_bytes - cf->heap + now;
+    c->st.state_bytes = c->st.state_bytes - cf->heap + now;
+    cf->heap = now;
+    if (now > c->st.heap_peak_flow)
+        c->st.heap_peak_flow = now;
+    if (c->st.state_bytes > c->st.state_peak)
+        c->st.state_peak = c->st.state_bytes;
+}
+
+struct classify *classify_new(size_t max_states)
+{
+    struct classify *c = NULL;
+    size_t lib_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
+    if (lib_size < sizeof(struct ndpi_flow_struct)) {
+        /* A smaller struct in the library than in our header: the fields we
+         * read would not be where we read them. */
+        log_error("nDPI: library flow struct (%zu bytes) does not match its header (%zu)",
+                  lib_size, sizeof(struct ndpi_flow_struct));
+        return NULL;
+    }
+    c = xcalloc(1, sizeof(*c));
+    uint32_t before = ndpi_get_tot_allocated_memory();
+    c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (c->ndpi == NULL) {
+        log_error("nDPI: cannot initialise the detection module");
+        goto fail;
+    }
+    /* Only the TLS and QUIC dissectors: nDPI sees nothing but flows our
+     * parser already found to carry a ClientHello or a QUIC Initial. With
+     * every dissector on, a hello on a port another protocol owns can be
+     * taken by that dissector first (nDPI 4.2 called TLS from client port
+     * 5001 "TargusDataspeed" on port 8443) and its JA3 is lost; and the
+     * reduced set is a little cheaper (2% a TLS flow on port 443, 7% on
+     * 8443, 4% a QUIC flow, measured). Sub-protocols from the SNI
+     * ("TLS.Google") and address labels do not depend on the set. */
+    NDPI_PROTOCOL_BITMASK protos;
+    NDPI_BITMASK_RESET(protos);
+    NDPI_BITMASK_ADD(protos, NDPI_PROTOCOL_TLS);
+    NDPI_BITMASK_ADD(protos, NDPI_PROTOCOL_QUIC);
+    ndpi_set_protocol_detection_bitmask2(c->ndpi, &protos);
+    ndpi_finalize_initialization(c->ndpi);
+    c->st.module_bytes = ndpi_get_tot_allocated_memory() - before;
+    c->obj_size = offsetof(struct cls_flow, nf) + lib_size;
+    c->st.state_size = (c->obj_size + 15) & ~(size_t)15; /* the pool's rounding */
+    c->states = pool_new(c->obj_size, max_states, 64);
+    return c;
+fail:
+    free(c);
+    return NULL;
+}
+
+void classify_free(struct classify *c)
+{
+    if (c == NULL)
+        return;
+    if (c->ndpi)
+        ndpi_exit_detection_module(c->ndpi);
+    pool_free(c->states);
+    free(c);
+}
+
+/* Takes a state for f; 0, or -1 when the pool is out (counted). */
+static int take_state(struct classify *c, struct flow *f)
+{
+    struct cls_flow *cf = pool_get(c->states);
+    if (cf == NULL) {
+        c->st.no_state++;
+        return -1;
+    }
+    /* pool_get zeroes the object: nDPI wants a zeroed flow struct. */
+    f->cls = cf;
+    f->ndpi_pkts = 0;
+    c->st.flows++;
+    c->st.state_bytes += c->st.state_size;
+    if (c->st.state_bytes > c->st.state_peak)
+        c->st.state_peak = c->st.state_bytes;
+    c->st.pool_bytes = pool_bytes(c->states);
+    return 0;
+}
+
+static void release_state(struct classify *c, struct flow *f)
+{
+    struct cls_flow *cf = f->cls;
+    ndpi_free_flow_data(&cf->nf);
+    c->st.heap_bytes -= cf->heap;
+    c->st.state_bytes -= cf->heap + c->st.state_size;
+    pool_put(c->states, cf);
+    f->cls = NULL;
+    f->flags |= FLOW_F_CLASSIFIED;
+}
+
+/* nDPI's comma-separated ALPN list ("h3,h3-29") to the wire form
+ * (length-prefixed names). An ALPN name holding a comma is split: nDPI
+ * kept no better record of it. */
+static uint16_t alpn_to_wire(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len > 0 && len <= 255) {
+            if (n + 1 + len > cap)
+                break;
+            out[n++] = (uint8_t)len;
+            memcpy(out + n, s, len);
+            n += len;
+        }
+        if (e == NULL)
+            break;
+        s = e + 1;
+    }
+    return (uint16_t)n;
+}
+
+static bool is_hex32(const char *s)
+{
+    for (int i = 0; i < 32; i++) {
+        char ch = s[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+            return false;
+    }
+    return s[32] == '\0';
+}
+
+/* Copies what nDPI knows so far into f->app->tls. Cheap and idempotent:
+ * called after every packet so that the sensor sees a QUIC SNI at once. */
+static void learn(struct flow *f, struct cls_flow *cf)
+{
+    const struct ndpi_flow_struct *nf = &cf->nf;
+    if (f->app == NULL || !nf_tls_like(nf))
+        return;
+    struct flow_tls *t = &f->app->tls;
+    const char *ja3c = nf->protos.tls_quic.ja3_client;
+    const char *ja3s = nf->protos.tls_quic.ja3_server;
+    if (t->ja3[0] == '\0' && is_hex32(ja3c))
+        memcpy(t->ja3, ja3c, 33);
+    if (t->ja3s[0] == '\0' && is_hex32(ja3s)) {
+        memcpy(t->ja3s, ja3s, 33);
+        /* The ServerHello was read: ssl_version now holds the version the
+         * server chose (supported_versions if present, else its legacy
+         * version). Before it, it holds the client's legacy version. */
+        t->version = nf->protos.tls_quic.ssl_version;
+    }
+    if (nf_is(nf, NDPI_PROTOCOL_QUIC)) {
+        /* Our TCP parser gave SNI and ALPN for TLS; for QUIC nDPI decrypts
+         * the Initial. nDPI keeps at most 79 bytes of a name. */
+        if (!(cf->learnt & LEARNT_SNI) && nf->host_server_name[0]) {
+            if (t->sni[0] == '\0')
+                ds_strlcpy(t->sni, nf->host_server_name, sizeof(t->sni));
+            cf->learnt |= LEARNT_SNI;
+        }
+        if (!(cf->learnt & LEARNT_ALPN) && nf->protos.tls_quic.alpn) {
+            if (t->alpn_wire_len == 0)
+                t->alpn_wire_len = alpn_to_wire(nf->protos.tls_quic.alpn, t->alpn_wire,
+                                                sizeof(t->alpn_wire));
+            cf->learnt |= LEARNT_ALPN;
+        }
+    }
+}
+
+static void set_proto_name(struct classify *c, struct flow *f, ndpi_protocol proto)
+{
+    if (f->app == NULL)
+        return;
+    char buf[64];
+    const char *name = ndpi_protocol2name(c->ndpi, proto, buf, sizeof(buf));
+    ds_strlcpy(f->app->tls.ndpi_proto, name ? name : "", sizeof(f->app->tls.ndpi_proto));
+}
+
+/* The protocol nDPI settled on, as ndpi_detection_process_packet reports it. */
+static ndpi_protocol current_proto(const struct ndpi_flow_struct *nf)
+{
+    ndpi_protocol r;
+    memset(&r, 0, sizeof(r));
+    r.app_protocol = nf->detected_protocol_stack[0];
+    r.master_protocol = nf->detected_protocol_stack[1];
+    if (r.master_protocol == r.app_protocol)
+        r.master_protocol = NDPI_PROTOCOL_UNKNOWN;
+    r.category = nf->category;
+    return r;
+}
+
+/* Done: no detection or extra dissection will happen on later packets. */
+static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_protocol proto)
+{
+    if (nf->fail_with_unknown || nf->num_processed_pkts >= NDPI_MAX_NUM_PKTS_PER_FLOW_TO_DISSECT)
+        return true;
+    if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN && proto.master_protocol == NDPI_PROTOCOL_UNKNOWN) {
+        /* Nothing found yet: done once the one dissector that could find
+         * something on this flow (the set is TLS and QUIC) has excluded it. */
+        uint16_t mine = nf->l4_proto == DS_IPPROTO_UDP ? NDPI_PROTOCOL_QUIC : NDPI_PROTOCOL_TLS;
+        return NDPI_COMPARE_PROTOCOL_TO_BITMASK(nf->excluded_protocol_bitmask, mine) != 0;
+    }
+    /* Once detected, nDPI works on a flow only through its extra-packet
+     * function; in 4.2 ndpi_extra_dissection_possible can still say yes for
+     * TLS after that function has used up its packets, so look at both. */
+    if (!nf->check_extra_packets || nf->extra_packets_func == NULL)
+        return true;
+    return ndpi_extra_dissection_possible(c->ndpi, nf) == 0;
+}
+
+/* Ends nDPI on f: a last guess at the protocol if it found none, copies,
+ * frees. */
+static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected)
+{
+    struct cls_flow *cf = f->cls;
+    if (cf->nf.num_processed_pkts > 0) { /* else nDPI never saw this state */
+        if (!detected) {
+            uint8_t guessed = 0;
+            proto = ndpi_detection_giveup(c->ndpi, &cf->nf, 1, &guessed);
+            account_heap(c, cf);
+        }
+        learn(f, cf);
+        set_proto_name(c, f, proto);
+    }
+    release_state(c, f);
+}
+
+static bool detected_of(ndpi_protocol proto)
+{
+    return proto.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+           proto.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+}
+
+/* A QUIC flow nDPI gave up on without reading a ClientHello: clear its
+ * state for another start (true), unless the tries are used up. */
+static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf)
+{
+    const struct ndpi_flow_struct *nf = &cf->nf;
+    if (f->proto != DS_IPPROTO_UDP || !cf->quic_retry_worthy || cf->quic_tries >= QUIC_RETRIES)
+        return false;
+    if (nf->host_server_name[0] || (nf_tls_like(nf) && nf->protos.tls_quic.ja3_client[0]))
+        return false;
+    set_proto_name(c, f, current_proto(nf)); /* the label so far, if no better comes */
+    ndpi_free_flow_data(&cf->nf);
+    memset(&cf->nf, 0, c->obj_size - offsetof(struct cls_flow, nf));
+    account_heap(c, cf);
+    cf->quic_tries++;
+    cf->quic_waiting = true;
+    c->st.quic_retries++;
+    return true;
+}
+
+/* Hands one IP packet to nDPI; returns 1 (and frees) when done, else 0. */
+static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
+                uint64_t ts_us)
+{
+    struct cls_flow *cf = f->cls;
+    ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
+                                                        ts_us / 1000);
+    f->ndpi_pkts++;
+    c->st.pkts++;
+    account_heap(c, cf);
+    learn(f, cf);
+    bool capped = f->ndpi_pkts >= CLASSIFY_MAX_PKTS || cf->seen >= CLASSIFY_MAX_PKTS;
+    if (ndpi_done(c, &cf->nf, proto)) {
+        if (!capped && quic_retry(c, f, cf))
+            return 0;
+        c->st.done++;
+        finish(c, f, proto, detected_of(proto));
+        return 1;
+    }
+    if (capped) {
+        c->st.capped++;
+        finish(c, f, proto, detected_of(proto));
+        return 1;
+    }
+    return 0;
+}
+
+int classify_begin(struct classify *c, struct flow *f)
+{
+    if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
+        return 0;
+    return take_state(c, f);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint16_t ipv4_checksum(const uint8_t *h, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)((h[i] << 8) | h[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Writes an IPv4 or IPv6 header and a TCP header (ACK|PSH) carrying the
+ * hello into c->synth; returns the packet length. */
+static size_t synth_hello(struct classify *c, const struct packet *p, const uint8_t *raw,
+                          size_t raw_len, uint32_t first_seq)
+{
+    uint8_t *b = c->synth;
+    size_t ip_len;
+    bool v4 = ds_addr_is_v4(&p->src) && ds_addr_is_v4(&p->dst);
+    uint8_t ttl = p->ttl ? p->ttl : 64;
+    if (v4) {
+        ip_len = 20;
+        memset(b, 0, 20);
+        b[0] = 0x45;
+        put_be16(b + 2, (uint16_t)(20 + 20 + raw_len));
+        put_be16(b + 6, 0x4000); /* DF, no fragment */
+        b[8] = ttl;
+        b[9] = DS_IPPROTO_TCP;
+        memcpy(b + 12, p->src.a + 12, 4);
+        memcpy(b + 16, p->dst.a + 12, 4);
+        put_be16(b + 10, ipv4_checksum(b, 20));
+    } else {
+        ip_len = 40;
+        memset(b, 0, 40);
+        b[0] = 0x60;
+        put_be16(b + 4, (uint16_t)(20 + raw_len));
+        b[6] = DS_IPPROTO_TCP;
+        b[7] = ttl;
+        memcpy(b + 8, p->src.a, 16);
+        memcpy(b + 24, p->dst.a, 16);
+    }
+    uint8_t *t = b + ip_len;
+    memset(t, 0, 20);
+    put_be16(t, p->sport);
+    put_be16(t + 2, p->dport);
+    put_be32(t + 4, first_seq);
+    put_be32(t + 8, p->ack);
+    t[12] = 5 << 4;
+    t[13] = DS_TCP_ACK | DS_TCP_PSH;
+    put_be16(t + 14, p->win ? p->win : 0xffff);
+    /* The TCP checksum stays 0: nDPI does not check it. */
+    memcpy(t + 20, raw, raw_len);
+    return ip_len + 20 + raw_len;
+}
+
+int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
+                             const uint8_t *raw, size_t raw_len, uint32_t first_seq)
+{
+    if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
+        return 0;
+    if (raw_len == 0 || raw_len > CLASSIFY_HELLO_MAX) {
+        c->st.too_big++;
+        return -1;
+    }
+    if (take_state(c, f) != 0)
+        return -1;
+    size_t len = synth_hello(c, p, raw, raw_len, first_seq);
+    feed(c, f, c->synth, len, p->ts_us);
+    return 0;
+}
+
+#define QUIC_V2 0x6b3343cfu
+
+/* The 0x?a?a?a?a versions that only ask for version negotiation (RFC 9000 15). */
+static bool quic_probe_version(uint32_t v)
+{
+    return (v & 0x0f0f0f0fu) == 0x0a0a0a0au;
+}
+
+struct quic_hdr {
+    uint32_t version;  /* 0 for a short header or version negotiation */
+    bool initial;      /* a long-header Initial packet */
+};
+
+static struct quic_hdr quic_hdr_of(const struct packet *p)
+{
+    struct quic_hdr h = { 0, false };
+    struct rd r = rd_init(p->payload, p->payload_len);
+    uint8_t first = rd_u8(&r);
+    uint32_t v = rd_be32(&r);
+    if (r.bad || !(first & 0x80))
+        return h;
+    h.version = v;
+    /* Long packet type: Initial is 0, except in QUIC v2 (RFC 9369 3.2). */
+    unsigned type = (first >> 4) & 3u;
+    h.initial = v != 0 && type == (v == QUIC_V2 ? 1u : 0u);
+    return h;
+}
+
+static bool from_client(const struct flow *f, const struct packet *p)
+{
+    return p->sport == f->cport && memcmp(&p->src, &f->cli, sizeof(p->src)) == 0;
+}
+
+int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
+{
+    if (f->cls == NULL)
+        return (f->flags & FLOW_F_CLASSIFIED) ? 1 : 0;
+    if (p->payload_len == 0 && p->proto == DS_IPPROTO_TCP)
+        return 0; /* nothing for a dissector; spares the packet cap */
+    if (p->l3_len > 65535) {
+        c->st.skipped++;
+        return 0;
+    }
+    struct cls_flow *cf = f->cls;
+    if (cf->seen < UINT8_MAX)
+        cf->seen++;
+    if (p->proto == DS_IPPROTO_UDP) {
+        struct quic_hdr h = quic_hdr_of(p);
+        if (cf->quic_waiting) {
+            /* Only the client's next real Initial is worth a new start. */
+            if (!h.initial || quic_probe_version(h.version) || !from_client(f, p)) {
+                if (cf->seen < CLASSIFY_MAX_PKTS)
+                    return 0;
+                c->st.capped++;
+                finish(c, f, current_proto(&cf->nf), false);
+                return 1;
+            }
+            cf->quic_waiting = false;
+        }
+        if (cf->nf.num_processed_pkts == 0)
+            cf->quic_retry_worthy = h.version != 0 && (quic_probe_version(h.version) || !h.initial);
+        /* The first version seen, unless a probe's gives way to a real one. */
+        uint32_t *qv = f->app ? &f->app->tls.quic_version : NULL;
+        if (qv && h.version &&
+            (*qv == 0 || (quic_probe_version(*qv) && !quic_probe_version(h.version))))
+            *qv = h.version;
+    }
+    return feed(c, f, p->l3, p->l3_len, p->ts_us);
+}
+
+void classify_end(struct classify *c, struct flow *f)
+{
+    if (f->cls == NULL)
+        return;
+    struct cls_flow *cf = f->cls;
+    ndpi_protocol proto = current_proto(&cf->nf);
+    c->st.ended++;
+    finish(c, f, proto, detected_of(proto));
+}
+
+const struct classify_stats *classify_stats(const struct classify *c)
+{
+    return &c->st;
+}

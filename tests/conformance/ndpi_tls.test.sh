@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Conformance against nDPI's own published results: for every TLS and QUIC
+# capture in nDPI's test suite (peer/nDPI/tests/cfgs/default), runs
+# `distill-sensor -r PCAP --all-tls -o -` and compares, flow by flow (matched
+# on the unordered 4-tuple and the L4 protocol), the SNI, the client's ALPN
+# list and the JA3 client hash with the .out file's [Hostname/SNI: ...],
+# [(Advertised) ALPNs: ...] and [JA3C: ...].
+#
+# The .out files come from nDPI dev (2024-10); we run nDPI 4.2 (for JA3 and
+# QUIC) and our own ClientHello parser (for TLS SNI and ALPN). Every known
+# difference is listed in ALLOW below with its reason; any other difference
+# fails, and so does an ALLOW entry that no longer differs (so the list stays
+# true). A summary table (matched/total per field) is printed either way.
+set -euo pipefail
+
+if [[ -z "${DS_BIN:-}" || ! -x "${DS_BIN}" ]]; then
+    echo "SKIP: distill-sensor binary not found (DS_BIN='${DS_BIN:-}')"
+    exit 77
+fi
+peer=${DS_PEER_DIR:-$(dirname "$0")/../../../shared/peer}
+suite="$peer/nDPI/tests/cfgs/default"
+if [[ ! -d "$suite/pcap" || ! -d "$suite/result" ]]; then
+    echo "SKIP: nDPI peer test data not found under $suite"
+    exit 77
+fi
+command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
+
+exec python3 - "$DS_BIN" "$suite" <<'PY'
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+
+ds_bin, suite = sys.argv[1], sys.argv[2]
+pcap_dir = os.path.join(suite, "pcap")
+res_dir = os.path.join(suite, "result")
+
+# (pcap, field, flow) -> why. field is sni / alpn / ja3; flow is the .out
+# flow's "proto a:port b:port" key as printed in failure messages, or "*" for
+# every flow of that pcap with that field.
+GQUIC_OLD = ("Google QUIC before Q046 has no IETF long header (a public-header flags byte "
+             "instead), so the sensor does not take the flow for QUIC (sensor.c "
+             "looks_like_quic_initial) and nDPI never sees it; ndpiReader 4.2 reads its "
+             "plaintext CHLO. Obsolete since 2019.")
+QUIC_34 = ("QUIC draft-34: nDPI 4.2 derives the Initial keys of drafts above 33 with the v2 "
+           "draft salt (quic.c, handshake_salt_v2_draft_00) and cannot decrypt the ClientHello; "
+           "ndpiReader 4.2 finds nothing either")
+QUIC_V2 = ("QUIC v2 (RFC 9369, 0x6b3343cf) is newer than nDPI 4.2, which knows only the v2 "
+           "drafts; ndpiReader 4.2 finds nothing either")
+ZERO_RTT = ("the capture has the client's 0-RTT packets before its Initial: the sensor follows "
+            "a QUIC flow only from an Initial-sized first client packet (sensor.c "
+            "looks_like_quic_initial); ndpiReader 4.2 finds no SNI either")
+DCID = ("the ClientHello spans two Initials with different DCIDs: nDPI 4.2 decrypts with the "
+        "first DCID only and waits for the rest (ndpiReader 4.2: no SNI), and the sensor "
+        "emits no event for a 3-packet QUIC flow still undecided at its end")
+CRAZY = ("CRYPTO frames out of order inside one Initial: nDPI 4.2 reassembles in-order data "
+         "only (ndpiReader 4.2 reads 5 of the 113 flows, the 5 we match); flows with nothing "
+         "learnt stay undecided and get no event")
+HUGE_CH = ("an 11.4 KB ClientHello over 12 segments: the sensor stops reassembling after "
+           "HELLO_MAX_CLIENT_PKTS = 8 client segments (sensor.c), so the flow is not followed; "
+           "nDPI 4.2 itself reads it")
+LONG_ALPN = ("the client offers 18 ALPNs, 106 bytes on the wire; flow_tls keeps "
+             "TLS_ALPN_WIRE_MAX = 96 bytes (tls.h), so the list is cut after 16")
+
+ALLOW = {
+    ("quic.pcap", "sni", "*"): GQUIC_OLD,
+    ("youtube_quic.pcap", "sni", "*"): GQUIC_OLD,
+    ("quic_q39.pcap", "sni", "*"): GQUIC_OLD,
+    ("quic_q43.pcap", "sni", "*"): GQUIC_OLD,
+    ("quic-34.pcap", "alpn", "*"): QUIC_34,
+    ("quic-34.pcap", "ja3", "*"): QUIC_34,
+    ("quic-v2.pcapng", "sni", "*"): QUIC_V2,
+    ("quic-v2.pcapng", "alpn", "*"): QUIC_V2,
+    ("quic-v2.pcapng", "ja3", "*"): QUIC_V2,
+    ("quic_0RTT.pcap", "sni", "UDP 142.250.181.227:443 192.168.2.100:51972"): ZERO_RTT,
+    ("quic_0RTT.pcap", "alpn", "UDP 142.250.181.227:443 192.168.2.100:51972"): ZERO_RTT,
+    ("quic_0RTT.pcap", "ja3", "UDP 142.250.181.227:443 192.168.2.100:51972"): ZERO_RTT,
+    ("quic_frags_different_dcid.pcapng", "sni", "*"): DCID,
+    ("quic_frags_different_dcid.pcapng", "alpn", "*"): DCID,
+    ("quic_frags_different_dcid.pcapng", "ja3", "*"): DCID,
+    ("quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "sni", "*"): CRAZY,
+    ("quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "alpn", "*"): CRAZY,
+    ("quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "ja3", "*"): CRAZY,
+    ("quic_frags_ch_in_multiple_packets.pcapng", "alpn", "UDP ::1:4443 ::1:58822"): LONG_ALPN,
+    ("tls_with_huge_ch.pcapng", "alpn", "*"): HUGE_CH,
+    ("tls_with_huge_ch.pcapng", "ja3", "*"): HUGE_CH,
+}
+
+LINE = re.compile(r"^\s+\d+\s+(TCP|UDP) (\S+) (?:<->|->) (\S+) \[proto: [0-9.]+/([^\]]+)\]")
+
+
+def endpoint(s):
+    """'1.2.3.4:443' or '[::1]:443' -> (normalised ip, port)."""
+    if s.startswith("["):
+        ip, _, port = s[1:].partition("]:")
+    else:
+        ip, _, port = s.rpartition(":")
+    return (str(ipaddress.ip_address(ip)), int(port))
+
+
+def flow_key(proto, a, b):
+    return (proto,) + tuple(sorted([a, b]))
+
+
+def key_str(k):
+    return "%s %s:%d %s:%d" % (k[0], k[1][0], k[1][1], k[2][0], k[2][1])
+
+
+def out_flows(path):
+    """TLS/QUIC flows of one .out file: [(key, {field: value})]."""
+    flows = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            m = LINE.match(line)
+            if not m:
+                continue
+            names = m.group(4).split(".")
+            if "TLS" not in names and "QUIC" not in names:
+                continue
+            key = flow_key(m.group(1), endpoint(m.group(2)), endpoint(m.group(3)))
+            want = {}
+            s = re.search(r"\[Hostname/SNI: ([^\]]*)\]", line)
+            if s:
+                want["sni"] = s.group(1)
+            s = re.search(r"\[\(Advertised\) ALPNs: ([^\]]*)\]", line)
+            if s:
+                want["alpn"] = s.group(1).split(";")
+            s = re.search(r"\[JA3C: ([0-9a-f]{32})\]", line)
+            if s:
+                want["ja3"] = s.group(1)
+            flows.append((key, want))
+    return flows
+
+
+def our_flows(pcap):
+    """Flow events of the sensor for one capture: {key: [values, ...]}."""
+    r = subprocess.run([ds_bin, "-r", pcap, "--all-tls", "-o", "-"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=300)
+    if r.returncode != 0:
+        print("%s: distill-sensor exited %d: %s" % (os.path.basename(pcap), r.returncode,
+                                                   r.stderr.decode(errors="replace").strip()))
+    got = {}
+    for raw in r.stdout.decode(errors="replace").splitlines():
+        ev = json.loads(raw)
+        if ev.get("event_type") != "flow":
+            continue
+        proto = ev.get("proto", "")
+        key = flow_key(proto, (str(ipaddress.ip_address(ev["src_ip"])), ev["src_port"]),
+                       (str(ipaddress.ip_address(ev["dest_ip"])), ev["dest_port"]))
+        hs = ev.get("tls") or ev.get("quic") or {}
+        ai = ev.get("ai") or {}
+        alpn = hs.get("client_alpns", ai.get("client_alpns"))
+        got.setdefault(key, []).append({
+            "sni": hs.get("sni"),
+            "alpn": alpn,
+            "ja3": (hs.get("ja3") or {}).get("hash"),
+        })
+    return got, r.returncode
+
+
+FIELDS = ("sni", "alpn", "ja3")
+rows = []
+totals = {f: [0, 0, 0] for f in FIELDS}  # matched, total, allowed
+failures = []
+used_allow = set()
+allow_hits = {}  # ALLOW key -> differences it excused
+
+for name in sorted(os.listdir(pcap_dir)):
+    out = os.path.join(res_dir, name + ".out")
+    if not os.path.exists(out):
+        continue
+    want_flows = [(k, w) for k, w in out_flows(out) if w]
+    if not want_flows:
+        continue
+    got, rc = our_flows(os.path.join(pcap_dir, name))
+    if rc != 0:
+        failures.append("%s: distill-sensor exit status %d" % (name, rc))
+    row = {f: [0, 0, 0] for f in FIELDS}
+    for key, want in want_flows:
+        evs = got.get(key, [])
+        for field, value in want.items():
+            row[field][1] += 1
+            ok = any(e[field] == value for e in evs)
+            akey = (name, field, key_str(key))
+            if akey not in ALLOW:
+                akey = (name, field, "*")
+            why = ALLOW.get(akey)
+            if why:
+                used_allow.add(akey)
+            if ok:
+                row[field][0] += 1
+            elif why:
+                row[field][2] += 1
+                allow_hits[akey] = allow_hits.get(akey, 0) + 1
+            else:
+                have = [e[field] for e in evs] if evs else "no flow event"
+                failures.append("%s %s %s: nDPI says %r, we say %s" %
+                                (name, field, key_str(key), value, have))
+    for f in FIELDS:
+        for i in range(3):
+            totals[f][i] += row[f][i]
+    rows.append((name, row))
+
+for k in sorted(set(ALLOW) - used_allow):
+    failures.append("ALLOW entry for %s %s %s matches no flow of the .out files" % k)
+for k in sorted(used_allow):
+    if not allow_hits.get(k):
+        failures.append("ALLOW entry for %s %s %s: no difference left, drop the entry" % k)
+
+w = max(len(n) for n, _ in rows) if rows else 10
+print("%-*s  %-12s %-12s %-12s" % (w, "capture", "SNI", "ALPN", "JA3C"))
+def cell(c):
+    s = "%d/%d" % (c[0], c[1]) if c[1] else "-"
+    return s + ("+%da" % c[2] if c[2] else "")
+for name, row in rows:
+    print("%-*s  %-12s %-12s %-12s" % (w, name, cell(row["sni"]), cell(row["alpn"]), cell(row["ja3"])))
+print("%-*s  %-12s %-12s %-12s" % (w, "TOTAL", cell(totals["sni"]), cell(totals["alpn"]),
+                                  cell(totals["ja3"])))
+print("(matched/total; +Na = N differences on the allow-list)")
+by_reason = {}
+for k in sorted(allow_hits):
+    by_reason.setdefault(ALLOW[k], []).append("%s %s%s (%d)" % (
+        k[0], k[1], "" if k[2] == "*" else " " + k[2], allow_hits[k]))
+if by_reason:
+    print("allowed differences, by reason:")
+    for why, where in by_reason.items():
+        print("  - " + why)
+        for w_ in where:
+            print("      " + w_)
+
+if failures:
+    print("\nFAIL: %d unexpected difference(s):" % len(failures))
+    for f in failures:
+        print("  " + f)
+    sys.exit(1)
+print("OK")
+PY
