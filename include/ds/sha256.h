@@ -1,0 +1,27 @@
+/* SHA-256 (FIPS 180-4), small and dependency-free, for the JA4 hashes.
+ *
+ * Only quic.c may use libcrypto (STYLE.md), so tls.c hashes with this. It is
+ * not constant-time and is not meant for secrets. */
+#ifndef DS_SHA256_H
+#define DS_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+
+struct sha256 {
+    uint32_t h[8];
+    uint64_t total;    /* bytes hashed so far */
+    uint8_t buf[64];   /* partial block */
+    size_t used;       /* bytes in buf */
+};
+
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t len);
+/* Writes the digest; `s` must be initialised again before reuse. */
+void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN]);
+/* One call: the digest of `len` bytes. */
+void sha256_digest(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+#endif
