@@ -26,13 +26,19 @@ struct tls_hello {
 };
 
 /* Parses one complete ClientHello handshake message: `msg` starts at the
- * handshake type byte (1) and holds the whole message. `quic` selects the JA4
- * prefix 'q' instead of 't'. Returns 0, or -1 if it is not a well-formed
- * ClientHello (out is then unspecified). */
+ * handshake type byte (1) and holds the whole message (bytes after it are
+ * ignored). `quic` selects the JA4 prefix 'q' instead of 't'. Returns 0, or
+ * -1 if it is not a well-formed ClientHello (out is then unspecified): a
+ * length that does not nest, bytes after the extensions, a malformed
+ * server_name / ALPN / supported_versions / signature_algorithms body, or a
+ * message over TLS_HELLO_MAX. JA4 follows FoxIO's reference outputs: see
+ * the notes in sensor/tls.c (ALPN '9' and "a0", no '_' without signature
+ * algorithms, twelve zeros for an empty list). */
 int tls_parse_client_hello(const uint8_t *msg, size_t len, bool quic, struct tls_hello *out);
 
 /* JA4 of a parsed ClientHello is computed inside tls_parse_client_hello; this
- * formats the raw (unhashed) JA4_r form for debugging and tests. */
+ * formats the raw (unhashed) JA4_r form for debugging and tests into buf.
+ * Returns 0, or -1 (and buf "") if the hello is malformed or buf too small. */
 int tls_ja4_raw(const uint8_t *msg, size_t len, bool quic, char *buf, size_t buflen);
 
 /* Reassembly of the client's first handshake bytes over TCP. */
@@ -50,7 +56,7 @@ enum tls_feed {
     TLS_FEED_BAD,        /* malformed, too big, or no buffer: give up on this flow */
 };
 
-/* Feeds one client-to-server TCP segment. `*asm` is the flow's slot (NULL at
+/* Feeds one client-to-server TCP segment. `*slot` is the flow's slot (NULL at
  * first; the pool fills it when a buffer is needed). `start_seq` is the
  * sequence number of the first payload byte when `start_known` (a SYN was
  * seen), else the first segment fed sets it. Segments may arrive out of order,
@@ -58,12 +64,12 @@ enum tls_feed {
  * TLS record(s) holding the ClientHello (record headers included), valid
  * until tls_asm_release and, when no buffer was needed (the whole hello in one
  * segment), only while `data` is. On any result but MORE the caller releases. */
-enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **asm, bool start_known,
+enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, bool start_known,
                            uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
                            struct tls_hello *out, const uint8_t **raw, size_t *raw_len);
 
-/* Returns the flow's buffer to the pool and sets *asm to NULL. NULL-safe. */
-void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **asm);
+/* Returns the flow's buffer to the pool and sets *slot to NULL. NULL-safe. */
+void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot);
 
 /* "TLSv1.3", "TLSv1.2", ..., "SSLv3", or NULL for an unknown version:
  * the spelling EVE uses for tls.version. */
