@@ -70,14 +70,17 @@ def synthetic(outdir):
     # sensor must count them all and go on.
     recs = []
     t = 1700000000
-    recs.append(rec(t, eth(b'')))                                       # no IP
+    recs.append(rec(t, eth(bytes(28), 0x0806)))                         # ARP: not IP
+    recs.append(rec(t, eth(b'')))                                       # IPv4 ethertype, no header
     recs.append(rec(t, b'\x00\x01'))                                     # shorter than Ethernet
     recs.append(rec(t, eth(ipv4(tcp(), ihl=3))))                         # IHL < 5
     recs.append(rec(t, eth(ipv4(tcp(), total=9000))))                    # total > frame
     recs.append(rec(t, eth(ipv4(tcp(), frag=0x2000))))                   # fragment
     recs.append(rec(t, eth(ipv4(tcp(off=2)))))                           # TCP offset < 5
     recs.append(rec(t, eth(ipv4(tcp(off=15)))))                         # TCP options past the end
-    recs.append(rec(t, eth(ipv4(b'\x00\x01\x00\x02\x00\x03', proto=17))))  # UDP length 3
+    recs.append(rec(t, eth(ipv4(b'\x00\x01\x00\x02\x00\x03\x00\x00', proto=17))))  # UDP length 3
+    whole = eth(ipv4(tcp(b'x' * 40)))
+    recs.append(rec(t, whole[:14 + 20 + 12], len(whole)))                # TCP header cut by snaplen
     recs.append(rec(t, eth(b'\x60' + bytes(10), 0x86dd)))                # IPv6 cut
     recs.append(rec(t, eth(ipv4(tcp(flags=0x02, seq=0)))))               # a good SYN
     write('layers.pcap', recs)

@@ -13,8 +13,9 @@ while read -r name pcap args; do
     case "$name" in ''|'#'*) continue ;; esac
     exp=$src/tests/golden/expected/$name.json
     # shellcheck disable=SC2086
-    (cd "$src" && "$bin" -r "$pcap" $args -o - 2>"$work/$name.err") >"$work/$name.json"
+    (cd "$src" && "$bin" -r "$pcap" $args -o - 2>"$work/$name.err") >"$work/$name.raw"
     rc=$?
+    python3 "$src/tests/golden/normalize.py" <"$work/$name.raw" >"$work/$name.json" || rc=1
     if [ $rc -ne 0 ]; then
         echo "FAIL $name: exit $rc"; cat "$work/$name.err"; fail=$((fail + 1)); continue
     fi
