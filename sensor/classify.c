@@ -371,6 +371,8 @@ int classify_begin(struct classify *c, struct flow *f)
 {
     if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
         return 0;
+    if (c == NULL)
+        return -1; /* nDPI failed to start: the sensor runs without it */
     return take_state(c, f);
 }
 
@@ -447,6 +449,8 @@ int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct pa
 {
     if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
         return 0;
+    if (c == NULL)
+        return -1;
     if (raw_len == 0 || raw_len > CLASSIFY_HELLO_MAX) {
         c->st.too_big++;
         return -1;
@@ -540,5 +544,6 @@ void classify_end(struct classify *c, struct flow *f)
 
 const struct classify_stats *classify_stats(const struct classify *c)
 {
-    return &c->st;
+    static const struct classify_stats none;
+    return c ? &c->st : &none;
 }

@@ -22,7 +22,9 @@
 struct classify;
 
 /* A classifier with room for nDPI state of at most `max_states` flows at
- * once. Sets nDPI's module up (TLS and QUIC dissectors). NULL if nDPI fails to start. */
+ * once. Sets nDPI's module up (TLS and QUIC dissectors). NULL if nDPI fails
+ * to start; the functions below accept that NULL (begin returns -1, stats
+ * are zero), so the sensor can run on without JA3. */
 struct classify *classify_new(size_t max_states);
 /* Frees the module and every state pool. States still held become invalid:
  * end their flows first (classify_end). NULL-safe. */

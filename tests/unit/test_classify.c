@@ -495,6 +495,18 @@ static void test_no_state(void **state)
     assert_null(b.f.cls);
     classify_free(c);
     classify_free(NULL);
+
+    /* Without a classifier (nDPI failed to start) flows go on without it. */
+    struct tflow d;
+    tflow_init(&d, DS_IPPROTO_TCP);
+    assert_int_equal(classify_begin(NULL, &d.f), -1);
+    size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
+    mk_tcp(&pk, 1, "10.0.0.1", 1, "10.0.0.2", 443, 1u, 1u, DS_TCP_ACK, raw, n);
+    assert_int_equal(classify_begin_tcp_hello(NULL, &d.f, &pk.p, raw, n, 1u), -1);
+    assert_int_equal(classify_packet(NULL, &d.f, &pk.p), 0);
+    classify_end(NULL, &d.f);
+    assert_null(d.f.cls);
+    assert_int_equal(classify_stats(NULL)->flows, 0);
 }
 
 /* ---- QUIC ------------------------------------------------------------- */
