@@ -1,0 +1,72 @@
+/* Coordinated groups of sources: sources that share a client fingerprint
+ * (JA4), a provider, and a similar cadence and prompt-size profile within a
+ * window form a cluster. This is what catches hydra pools whose members each
+ * stay under per-source thresholds.
+ *
+ * A source is grouped by (JA4, provider) and then by profile: the mean gap
+ * between its requests and its mean request size, compared in log space. It
+ * joins the nearest cluster of its (JA4, provider) whose profile centre is
+ * within the tolerances (a factor of CLUSTER_GAP_TOL in cadence and
+ * CLUSTER_SIZE_TOL in size), else starts one. A member that is not seen again
+ * within the window leaves. Bounded: at most max_clusters clusters (least
+ * recently active evicted and counted) of at most CLUSTER_MAX_MEMBERS members. */
+#ifndef DS_CLUSTER_H
+#define DS_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ds/features.h"
+#include "ds/packet.h"
+
+#define CLUSTER_MAX_MEMBERS 256
+#define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
+#define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
+
+struct cluster_member {
+    struct ds_addr addr;
+    uint64_t first_us, last_us;
+    double log_gap, log_size;
+    bool listed;              /* included in an alert or update already */
+};
+
+struct cluster {
+    uint64_t id;              /* stable for the cluster's life, unique in a run */
+    char ja4[40];
+    char provider[32];
+    double log_gap, log_size; /* profile centre (mean of the members') */
+    uint32_t window_s;
+    uint64_t first_us, last_us;
+    uint64_t alerted_us;      /* packet time of its alert, 0 if none yet */
+    unsigned n;               /* members */
+    struct cluster_member m[CLUSTER_MAX_MEMBERS];
+    struct features agg;      /* members' mean features, for cluster rules */
+};
+
+struct cluster_stats {
+    uint64_t active, created, evicted, expired, joins, leaves, full;
+};
+
+struct cluster_table;
+
+/* window_s: the window the grouping uses (a member leaves after it). */
+struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s);
+void cluster_table_free(struct cluster_table *ct);
+
+/* Files one source's features for the window at packet time ts_us. Sources
+ * without a JA4, a provider, a cadence (gap mean) or a request size are not
+ * grouped (returns NULL). Else returns the source's cluster, with its
+ * aggregate features refreshed; *joined tells whether the source is new to it.
+ * The pointer is valid until the next call. */
+struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
+                                const struct features *f, uint64_t ts_us, bool *joined);
+
+/* Ends members not seen for a window and clusters left empty, at packet time
+ * now_us, visiting at most max_visit clusters. */
+void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit);
+
+const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct);
+size_t cluster_table_bytes(const struct cluster_table *ct);
+
+#endif

@@ -1,0 +1,276 @@
+/* Coordinated groups of sources (see cluster.h): sources grouped by shared
+ * fingerprint and provider, then by cadence and prompt-size profile. Clusters
+ * come from a pool and sit in one hash by (JA4, provider) and one list in
+ * order of activity, so eviction and expiry never scan the table. */
+#include "ds/cluster.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/pool.h"
+#include "ds/util.h"
+
+struct cnode {
+    struct cluster c;
+    struct cnode *hnext;          /* same (JA4, provider) bucket */
+    struct cnode *prev, *next;    /* activity order, least recent at head */
+    uint32_t key_hash;
+};
+
+struct cluster_table {
+    struct pool *pool;
+    struct cnode **buckets;
+    size_t nbuckets;
+    struct cnode *head, *tail;
+    uint32_t window_s;
+    uint64_t next_id;
+    struct cluster_stats st;
+};
+
+static uint32_t key_hash(const char *ja4, const char *provider)
+{
+    uint32_t h = 2166136261u;     /* FNV-1a */
+    for (const char *p = ja4; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ 0xff) * 16777619u;
+    for (const char *p = provider; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return h;
+}
+
+struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
+{
+    struct cluster_table *ct = xcalloc(1, sizeof(*ct));
+    if (max_clusters == 0)
+        max_clusters = 1;
+    ct->pool = pool_new(sizeof(struct cnode), max_clusters, 16);
+    ct->nbuckets = 256;
+    while (ct->nbuckets < max_clusters)
+        ct->nbuckets <<= 1;
+    ct->buckets = xcalloc(ct->nbuckets, sizeof(*ct->buckets));
+    ct->window_s = window_s;
+    return ct;
+}
+
+void cluster_table_free(struct cluster_table *ct)
+{
+    if (ct == NULL)
+        return;
+    pool_free(ct->pool);
+    free(ct->buckets);
+    free(ct);
+}
+
+static void list_unlink(struct cluster_table *ct, struct cnode *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        ct->head = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    else
+        ct->tail = n->prev;
+    n->prev = n->next = NULL;
+}
+
+static void list_push(struct cluster_table *ct, struct cnode *n)
+{
+    n->prev = ct->tail;
+    n->next = NULL;
+    if (ct->tail)
+        ct->tail->next = n;
+    else
+        ct->head = n;
+    ct->tail = n;
+}
+
+static void cluster_drop(struct cluster_table *ct, struct cnode *n)
+{
+    struct cnode **pp = &ct->buckets[n->key_hash & (ct->nbuckets - 1)];
+    while (*pp && *pp != n)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = n->hnext;
+    list_unlink(ct, n);
+    pool_put(ct->pool, n);
+    ct->st.active--;
+}
+
+static void recentre(struct cluster *c)
+{
+    double g = 0, s = 0;
+    for (unsigned i = 0; i < c->n; i++) {
+        g += c->m[i].log_gap;
+        s += c->m[i].log_size;
+    }
+    if (c->n) {
+        c->log_gap = g / c->n;
+        c->log_size = s / c->n;
+    }
+}
+
+/* Drops members not seen within the window before now_us. */
+static void cluster_prune(struct cluster_table *ct, struct cluster *c, uint64_t now_us)
+{
+    uint64_t w = (uint64_t)ct->window_s * 1000000u;
+    unsigned k = 0;
+    for (unsigned i = 0; i < c->n; i++) {
+        if (c->m[i].last_us + w >= now_us)
+            c->m[k++] = c->m[i];
+        else
+            ct->st.leaves++;
+    }
+    if (k != c->n) {
+        c->n = k;
+        recentre(c);
+    }
+}
+
+/* Numeric features of the members: the mean of what each member had when it
+ * was last seen is not kept (it would cost a features struct a member), so
+ * the aggregate is a running mean updated on every observation. */
+static void aggregate(struct cluster *c, const struct features *f, bool joined)
+{
+    struct features *a = &c->agg;
+    double w = c->n > 0 ? 1.0 / c->n : 1.0;
+    if (!joined)
+        w = w < 0.25 ? w : 0.25;   /* a known member moves the mean less */
+    for (int id = 0; id < FEAT_FIRST_STR; id++) {
+        if (!features_has(f, id))
+            continue;
+        double v = features_num(f, id);
+        if (!features_has(a, id))
+            features_set_num(a, id, v);
+        else
+            features_set_num(a, id, features_num(a, id) * (1 - w) + v * w);
+    }
+    for (int id = FEAT_FIRST_STR; id < FEAT_COUNT; id++)
+        for (size_t i = 0; i < features_str_count(f, id); i++)
+            (void)features_add_str(a, id, features_str(f, id, i));
+    a->window_s = f->window_s;
+    a->ts_us = f->ts_us;
+}
+
+struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
+                                const struct features *f, uint64_t ts_us, bool *joined)
+{
+    *joined = false;
+    const char *ja4 = features_str(f, FEAT_JA4, 0);
+    const char *provider = features_str(f, FEAT_PROVIDER, 0);
+    if (ja4 == NULL || provider == NULL || !features_has(f, FEAT_GAP_MEAN_S) ||
+        !features_has(f, FEAT_REQUEST_SIZE_MEAN))
+        return NULL;
+    double gap = features_num(f, FEAT_GAP_MEAN_S), size = features_num(f, FEAT_REQUEST_SIZE_MEAN);
+    if (!(gap > 0) || !(size > 0))
+        return NULL;
+    double lg = log(gap), ls = log(size);
+    uint32_t h = key_hash(ja4, provider);
+
+    /* The source's current cluster, else the nearest one in tolerance. */
+    struct cnode *best = NULL, *mine = NULL;
+    unsigned mine_i = 0;
+    double best_d = 0;
+    for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
+        struct cluster *c = &n->c;
+        if (n->key_hash != h || strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
+            continue;
+        for (unsigned i = 0; i < c->n && !mine; i++)
+            if (memcmp(&c->m[i].addr, src, sizeof(*src)) == 0)
+                mine = n, mine_i = i;
+        double dg = fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL);
+        double ds = fabs(ls - c->log_size) / log(CLUSTER_SIZE_TOL);
+        double d = dg > ds ? dg : ds;
+        if (d <= 1.0 && (best == NULL || d < best_d))
+            best = n, best_d = d;
+    }
+    if (mine) {
+        struct cluster_member *m = &mine->c.m[mine_i];
+        double dg = fabs(lg - mine->c.log_gap) / log(CLUSTER_GAP_TOL);
+        double ds = fabs(ls - mine->c.log_size) / log(CLUSTER_SIZE_TOL);
+        if ((dg > ds ? dg : ds) <= 1.0 || mine->c.n == 1) {
+            m->last_us = ts_us;
+            m->log_gap = lg;
+            m->log_size = ls;
+            best = mine;
+        } else {
+            /* Its profile moved away: it leaves for a better-fitting cluster. */
+            mine->c.m[mine_i] = mine->c.m[--mine->c.n];
+            recentre(&mine->c);
+            ct->st.leaves++;
+            mine = NULL;
+        }
+    }
+    if (best == NULL) {
+        best = pool_get(ct->pool);
+        if (best == NULL) {
+            if (ct->head == NULL)
+                return NULL;
+            cluster_drop(ct, ct->head);
+            ct->st.evicted++;
+            best = pool_get(ct->pool);
+            if (best == NULL)
+                return NULL;
+        }
+        struct cluster *c = &best->c;
+        c->id = ++ct->next_id;
+        ds_strlcpy(c->ja4, ja4, sizeof(c->ja4));
+        ds_strlcpy(c->provider, provider, sizeof(c->provider));
+        c->log_gap = lg;
+        c->log_size = ls;
+        c->window_s = ct->window_s;
+        c->first_us = ts_us;
+        best->key_hash = h;
+        size_t b = h & (ct->nbuckets - 1);
+        best->hnext = ct->buckets[b];
+        ct->buckets[b] = best;
+        list_push(ct, best);
+        ct->st.created++;
+        ct->st.active++;
+    }
+    struct cluster *c = &best->c;
+    if (!mine) {
+        if (c->n == CLUSTER_MAX_MEMBERS) {
+            cluster_prune(ct, c, ts_us);
+            if (c->n == CLUSTER_MAX_MEMBERS) {
+                ct->st.full++;
+                return NULL;
+            }
+        }
+        struct cluster_member *m = &c->m[c->n++];
+        memset(m, 0, sizeof(*m));
+        m->addr = *src;
+        m->first_us = m->last_us = ts_us;
+        m->log_gap = lg;
+        m->log_size = ls;
+        recentre(c);
+        ct->st.joins++;
+        *joined = true;
+    }
+    c->last_us = ts_us;
+    cluster_prune(ct, c, ts_us);
+    aggregate(c, f, *joined);
+    list_unlink(ct, best);
+    list_push(ct, best);
+    return c;
+}
+
+void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit)
+{
+    uint64_t w = (uint64_t)ct->window_s * 1000000u;
+    while (max_visit-- > 0 && ct->head && ct->head->c.last_us + w < now_us) {
+        cluster_drop(ct, ct->head);
+        ct->st.expired++;
+    }
+}
+
+const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)
+{
+    return &ct->st;
+}
+
+size_t cluster_table_bytes(const struct cluster_table *ct)
+{
+    return pool_bytes(ct->pool) + ct->nbuckets * sizeof(*ct->buckets);
+}

@@ -1,0 +1,161 @@
+/* cluster: sources sharing JA4, provider and profile group; others do not;
+ * members leave after a window; the table stays bounded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ds/cluster.h"
+
+#define S(x) ((uint64_t)(x) * 1000000ull)
+
+static struct features feat(const char *ja4, const char *provider, double gap, double size,
+                            double reg)
+{
+    struct features f;
+    features_clear(&f);
+    features_add_str(&f, FEAT_JA4, ja4);
+    features_add_str(&f, FEAT_PROVIDER, provider);
+    features_add_str(&f, FEAT_FINGERPRINT_FAMILY, "python");
+    features_set_num(&f, FEAT_GAP_MEAN_S, gap);
+    features_set_num(&f, FEAT_REQUEST_SIZE_MEAN, size);
+    features_set_num(&f, FEAT_CADENCE_REGULARITY, reg);
+    features_set_num(&f, FEAT_REQUESTS, 10);
+    f.window_s = 600;
+    return f;
+}
+
+static struct ds_addr addr(uint8_t a, uint8_t b)
+{
+    struct ds_addr x;
+    ds_addr_from_v4(&x, (uint8_t[]){ 198, 51, a, b });
+    return x;
+}
+
+static void test_hydra_members_group(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    struct cluster *c = NULL;
+    uint64_t id = 0;
+    /* Twenty sources across /24s, one client, one provider, cadence 30 s +-
+     * 20%, prompts 1200 bytes +- 10%: one cluster. */
+    for (int i = 0; i < 20; i++) {
+        double gap = 30.0 * (0.8 + 0.4 * (i % 5) / 4.0);
+        double size = 1200.0 * (0.9 + 0.2 * (i % 3) / 2.0);
+        struct features f = feat("t13d1516h2_aaaaaaaaaaaa_bbbbbbbbbbbb", "openai", gap, size, 0.9);
+        struct ds_addr a = addr((uint8_t)(i % 4), (uint8_t)(10 + i));
+        c = cluster_observe(ct, &a, &f, S(100 + i), &joined);
+        assert_non_null(c);
+        assert_true(joined);
+        if (id == 0)
+            id = c->id;
+        assert_int_equal(c->id, id);
+    }
+    assert_int_equal(c->n, 20);
+    assert_true(features_has(&c->agg, FEAT_CADENCE_REGULARITY));
+    assert_true(features_num(&c->agg, FEAT_CADENCE_REGULARITY) > 0.89);
+    /* Seen again: not a new member. */
+    struct features f = feat("t13d1516h2_aaaaaaaaaaaa_bbbbbbbbbbbb", "openai", 30, 1200, 0.9);
+    struct ds_addr a0 = addr(0, 10);
+    c = cluster_observe(ct, &a0, &f, S(200), &joined);
+    assert_false(joined);
+    assert_int_equal(c->n, 20);
+    assert_int_equal(cluster_table_stats(ct)->active, 1);
+    cluster_table_free(ct);
+}
+
+static void test_different_profiles_do_not_group(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    struct ds_addr a = addr(1, 1), b = addr(1, 2), c2 = addr(1, 3), d = addr(1, 4), e = addr(1, 5);
+    struct features fa = feat("JA4A", "openai", 30, 1200, 0.9);
+    struct features fb = feat("JA4B", "openai", 30, 1200, 0.9);      /* other client */
+    struct features fc = feat("JA4A", "anthropic", 30, 1200, 0.9);   /* other provider */
+    struct features fd = feat("JA4A", "openai", 90, 1200, 0.9);      /* 3x slower */
+    struct features fe = feat("JA4A", "openai", 30, 4000, 0.9);      /* other prompt size */
+    uint64_t ida = cluster_observe(ct, &a, &fa, S(1), &joined)->id;
+    assert_int_not_equal(cluster_observe(ct, &b, &fb, S(2), &joined)->id, ida);
+    assert_int_not_equal(cluster_observe(ct, &c2, &fc, S(3), &joined)->id, ida);
+    assert_int_not_equal(cluster_observe(ct, &d, &fd, S(4), &joined)->id, ida);
+    assert_int_not_equal(cluster_observe(ct, &e, &fe, S(5), &joined)->id, ida);
+    assert_int_equal(cluster_table_stats(ct)->active, 5);
+    /* Without a cadence or a JA4 a source is not grouped. */
+    struct features none;
+    features_clear(&none);
+    assert_null(cluster_observe(ct, &a, &none, S(6), &joined));
+    cluster_table_free(ct);
+}
+
+static void test_members_leave_and_clusters_expire(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    struct features f = feat("JA4A", "openai", 30, 1200, 0.9);
+    struct ds_addr a = addr(2, 1), b = addr(2, 2);
+    cluster_observe(ct, &a, &f, S(0), &joined);
+    struct cluster *c = cluster_observe(ct, &b, &f, S(500), &joined);
+    assert_int_equal(c->n, 2);
+    /* At 700 s, a (last seen at 0) is out of the 600 s window. */
+    c = cluster_observe(ct, &b, &f, S(700), &joined);
+    assert_int_equal(c->n, 1);
+    assert_int_equal(cluster_table_stats(ct)->leaves, 1);
+    cluster_expire(ct, S(1200), 10);
+    assert_int_equal(cluster_table_stats(ct)->active, 1);
+    cluster_expire(ct, S(1400), 10);
+    assert_int_equal(cluster_table_stats(ct)->active, 0);
+    assert_int_equal(cluster_table_stats(ct)->expired, 1);
+    cluster_table_free(ct);
+}
+
+static void test_bounded(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(8, 600);
+    bool joined;
+    size_t bytes = 0;
+    for (int i = 0; i < 100; i++) {
+        char ja4[16];
+        snprintf(ja4, sizeof(ja4), "JA4-%d", i);
+        struct features f = feat(ja4, "openai", 30, 1200, 0.9);
+        struct ds_addr a = addr(3, (uint8_t)i);
+        assert_non_null(cluster_observe(ct, &a, &f, S(i), &joined));
+        if (i == 7)
+            bytes = cluster_table_bytes(ct);
+    }
+    assert_int_equal(cluster_table_stats(ct)->active, 8);
+    assert_int_equal(cluster_table_stats(ct)->evicted, 92);
+    assert_int_equal(cluster_table_bytes(ct), bytes);
+    /* A full cluster refuses more members rather than grow. */
+    struct cluster_table *one = cluster_table_new(1, 600);
+    struct features f = feat("JA4", "openai", 30, 1200, 0.9);
+    for (int i = 0; i < CLUSTER_MAX_MEMBERS; i++) {
+        struct ds_addr a = addr((uint8_t)(i >> 8), (uint8_t)i);
+        assert_non_null(cluster_observe(one, &a, &f, S(1), &joined));
+    }
+    struct ds_addr extra = addr(200, 200);
+    assert_null(cluster_observe(one, &extra, &f, S(2), &joined));
+    assert_int_equal(cluster_table_stats(one)->full, 1);
+    cluster_table_free(one);
+    cluster_table_free(ct);
+    cluster_table_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hydra_members_group),
+        cmocka_unit_test(test_different_profiles_do_not_group),
+        cmocka_unit_test(test_members_leave_and_clusters_expire),
+        cmocka_unit_test(test_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
