@@ -84,25 +84,82 @@ static void turn_close(struct exchange *e, exchange_turn_fn fn, void *ctx)
         fn(ctx, t);
 }
 
+/* Small client records held back after a response: they join the next
+ * turn if a large client record follows within EXCHANGE_JOIN_US (a request's
+ * HTTP/2 HEADERS written just before its DATA), else the current turn
+ * (flow control, acknowledgements). */
+static void pend_fold(struct exchange *e)
+{
+    if (e->pend_records == 0 && e->pend_bytes == 0)
+        return;
+    e->cur.req_bytes = sat_add32(e->cur.req_bytes, e->pend_bytes);
+    e->cur.req_records = sat_add32(e->cur.req_records, e->pend_records);
+    e->pend_bytes = 0;
+    e->pend_records = 0;
+    e->pend_in = false;
+}
+
+static void client_data(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                        exchange_turn_fn fn, void *ctx)
+{
+    if (!e->in_turn) {
+        turn_open(e, ts);
+    } else if ((flags & U_START) && e->resp_seen) {
+        if (!(flags & U_BIG)) {
+            /* A small record after a response: hold it until we know. Held
+             * ones from longer ago can no longer join a request: fold them. */
+            if (ts < e->pend_last_us || ts - e->pend_last_us > EXCHANGE_JOIN_US)
+                pend_fold(e);
+            if (e->pend_records == 0 && e->pend_bytes == 0)
+                e->pend_first_us = ts;
+            e->pend_last_us = ts;
+            e->pend_bytes = sat_add32(e->pend_bytes, n);
+            if (flags & U_RECORD)
+                e->pend_records = sat_add32(e->pend_records, 1);
+            e->pend_in = true;
+            return;
+        }
+        bool join = (e->pend_records != 0 || e->pend_bytes != 0) &&
+                    ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
+        uint32_t pb = 0, pr = 0;
+        uint64_t start = ts;
+        if (join) {
+            pb = e->pend_bytes;
+            pr = e->pend_records;
+            start = e->pend_first_us;
+            e->pend_bytes = 0;
+            e->pend_records = 0;
+        }
+        pend_fold(e);
+        turn_close(e, fn, ctx);
+        turn_open(e, start);
+        e->cur.req_bytes = pb;
+        e->cur.req_records = pr;
+    } else if (flags & U_START) {
+        e->pend_in = false;
+    } else if (e->pend_in) {
+        e->pend_bytes = sat_add32(e->pend_bytes, n); /* the rest of a held record */
+        return;
+    }
+    if (flags & U_START)
+        e->pend_in = false;
+    e->cur.req_bytes = sat_add32(e->cur.req_bytes, n);
+    if (flags & U_RECORD)
+        e->cur.req_records = sat_add32(e->cur.req_records, 1);
+}
+
 /* n bytes of application data in direction dir at time ts. */
 static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
                     exchange_turn_fn fn, void *ctx)
 {
     e->app_bytes[dir] += n;
     if (dir == 0) {
-        if (!e->in_turn) {
-            turn_open(e, ts);
-        } else if ((flags & U_START) && (flags & U_BIG) && e->resp_seen) {
-            turn_close(e, fn, ctx);
-            turn_open(e, ts);
-        }
-        e->cur.req_bytes = sat_add32(e->cur.req_bytes, n);
-        if (flags & U_RECORD)
-            e->cur.req_records = sat_add32(e->cur.req_records, 1);
+        client_data(e, ts, n, flags, fn, ctx);
         return;
     }
     if (!e->in_turn)
         return; /* server data before any request: handshake tail, HTTP/2 preface */
+    pend_fold(e); /* the server went on: what the client held was control */
     e->cur.resp_bytes = sat_add32(e->cur.resp_bytes, n);
     if (flags & U_RECORD)
         e->cur.resp_records = sat_add32(e->cur.resp_records, 1);
@@ -396,5 +453,7 @@ void exchange_finish(struct exchange *e, exchange_turn_fn fn, void *ctx)
 {
     if (e == NULL)
         return;
+    if (e->in_turn)
+        pend_fold(e);
     turn_close(e, fn, ctx);
 }

@@ -14,11 +14,15 @@
  *   EXCHANGE_QUIC_SMALL) are control traffic far more often than requests or
  *   answers: HTTP/2 WINDOW_UPDATE, SETTINGS ACK, PING, TLS 1.3 close_notify,
  *   QUIC ACKs. A small client record never opens a new turn once the current
- *   one has a response; it is counted in the current request. A small server
- *   record is counted in the response but does not by itself let the client's
- *   next record open a new turn, and times the response only when nothing
- *   larger came. So a whole request smaller than that (an HTTP/2 GET whose
- *   headers HPACK shrank) merges into the turn before it.
+ *   one has a response: it is held, and joins the next turn if a large client
+ *   record follows within EXCHANGE_JOIN_US with no server data between (an
+ *   HTTP/2 request's small HEADERS record before its DATA), else it is
+ *   counted in the current request. A small server record is counted in the
+ *   response but does not by itself let the client's next record open a new
+ *   turn, and times the response only when nothing larger came. So a whole
+ *   request smaller than that (an HTTP/2 GET whose headers HPACK shrank to a
+ *   few bytes) merges into the turn before it; requests that carry a body
+ *   (every prompt) are counted.
  * - TLS 1.3 encrypts the handshake's end in type-23 records. When the server
  *   sends type 23 before the client ever has, the connection is TLS 1.3: the
  *   server's records up to the client's first type-23 record are its
@@ -41,6 +45,7 @@
 #define EXCHANGE_TURNS_KEPT 32   /* turns listed per flow event; the rest are counted */
 #define EXCHANGE_TLS_SMALL 64    /* record body bytes at or below which a record is control */
 #define EXCHANGE_QUIC_SMALL 100  /* QUIC packet bytes at or below which a packet is control */
+#define EXCHANGE_JOIN_US 10000   /* small records this close before a request belong to it */
 
 struct turn {
     uint64_t start_us;      /* packet time of the request's first data */
@@ -81,6 +86,9 @@ struct exchange {
     uint32_t resync;           /* times a direction lost record sync (gaps) */
     uint64_t resp_first_us, resp_last_us;   /* of cur, large response records */
     uint64_t any_first_us, any_last_us;     /* of cur, any response record */
+    uint32_t pend_bytes, pend_records;      /* small client records held after a response */
+    uint64_t pend_first_us, pend_last_us;
+    bool pend_in;                           /* the client's current record is held */
     struct turn turns[EXCHANGE_TURNS_KEPT];
 };
 

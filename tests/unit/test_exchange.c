@@ -207,11 +207,11 @@ static void test_tls13_h2(void **state)
     }
     assert_int_equal(f->ngot, 0);
 
-    rec(f, 0, 23, 420); /* the next request */
-    flush(f, 0, 4000, 1448);
+    rec(f, 0, 23, 420); /* the next request, long after the last WINDOW_UPDATE */
+    flush(f, 0, 40000, 1448);
     assert_int_equal(f->ngot, 1);
     rec(f, 1, 23, 900);
-    flush(f, 1, 4300, 1448);
+    flush(f, 1, 40300, 1448);
     exchange_finish(&f->ex, on_turn, f);
 
     assert_int_equal(f->ex.count, 2);
@@ -219,7 +219,7 @@ static void test_tls13_h2(void **state)
      * first large response record: the documented lower bound on ttfb. */
     assert_turn(&f->ex.turns[0], 2000, 490 + 26 + 150, 250 + 40 + 40 + 6000, 2 + 1 + 5, 8, 100,
                 3000 - 2100);
-    assert_turn(&f->ex.turns[1], 4000, 420, 900, 1, 1, 300, 0);
+    assert_turn(&f->ex.turns[1], 40000, 420, 900, 1, 1, 300, 0);
     /* Neither the 2553 handshake bytes nor the client's 53-byte Finished count. */
     assert_int_equal(f->ex.app_bytes[0], 490 + 26 + 150 + 420);
     assert_int_equal(f->ex.app_bytes[1], 250 + 40 + 40 + 6000 + 900);
@@ -449,6 +449,44 @@ static void test_tcp_at(void **state)
     exchange_tcp_at(&f->ex, 2, 0);
 }
 
+/* HTTP/2 after a response: a request's small HEADERS record written just
+ * before its DATA belongs to the new turn; a WINDOW_UPDATE sent at the end
+ * of an answer, long before the next request, belongs to the old one. */
+static void test_h2_small_records_between_turns(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 300);
+    flush(f, 0, 1000000, 1448);
+    rec(f, 1, 23, 2000);
+    flush(f, 1, 1100000, 1448);
+
+    rec(f, 0, 23, 34);  /* HEADERS */
+    flush(f, 0, 2000000, 1448);
+    rec(f, 0, 23, 138); /* DATA, 100 us later */
+    flush(f, 0, 2000100, 1448);
+    rec(f, 1, 23, 1500);
+    flush(f, 1, 2200000, 1448);
+
+    rec(f, 0, 23, 30);  /* WINDOW_UPDATE at the end of the answer */
+    flush(f, 0, 2200500, 1448);
+    rec(f, 0, 23, 40);  /* HEADERS of the next request, 3 s later */
+    flush(f, 0, 5200000, 1448);
+    rec(f, 0, 23, 200); /* and its DATA */
+    flush(f, 0, 5200050, 1448);
+    rec(f, 1, 23, 700);
+    flush(f, 1, 5300000, 1448);
+
+    rec(f, 0, 23, 20);  /* a small record after the last answer, then the end */
+    flush(f, 0, 5400000, 1448);
+    exchange_finish(&f->ex, on_turn, f);
+
+    assert_int_equal(f->ex.count, 3);
+    assert_turn(&f->ex.turns[0], 1000000, 300, 2000, 1, 1, 100000, 0);
+    assert_turn(&f->ex.turns[1], 2000000, 34 + 138 + 30, 1500, 3, 1, 200000, 0);
+    assert_turn(&f->ex.turns[2], 5200000, 40 + 200 + 20, 700, 3, 1, 100000, 0);
+}
+
 /* A streamed answer: many records over time, the client sending small
  * flow-control records meanwhile; the small first record (response
  * headers) does not time the answer when large ones follow. */
@@ -657,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resync_rejects_fakes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resync_after_handshake_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_small_records_between_turns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streaming_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_answer_times_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_turns, setup, teardown),
