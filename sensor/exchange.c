@@ -3,7 +3,7 @@
  *
  * The model and its approximations are documented in include/ds/exchange.h.
  * Everything here is per packet: no allocation, and work linear in the
- * segment (a re-sync scan looks at each byte offset at most once). */
+ * segment (a re-sync scan looks at each byte offset about once). */
 #include "ds/exchange.h"
 
 #include <string.h>
@@ -19,8 +19,9 @@
 /* Largest record body a peer may send: 2^14 plaintext plus TLS 1.2's
  * allowance for MAC, padding and compression (RFC 5246 section 6.2.3). */
 #define TLS_BODY_MAX (16384 + 2048)
-/* Tighter bounds to re-synchronise on: a random 5 bytes pass these about
- * once in 10^7 offsets, and TLS 1.3 allows no more (RFC 8446 section 5.2). */
+/* Tighter bounds to re-synchronise on: random bytes pass these at about
+ * 2 offsets in 10^7 (before the check of the header after), and TLS 1.3
+ * allows no more (RFC 8446 section 5.2). */
 #define TLS_RESYNC_BODY_MAX (16384 + 256)
 
 /* e->hs: is the connection TLS 1.3, and where is its handshake? */
