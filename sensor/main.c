@@ -67,10 +67,21 @@ static void usage(FILE *to)
 "                          (default 0: only at exit)\n"
 "\n"
 "Detection:\n"
-"      --rules DIR         rules directory: ai-services.conf and signatures\n"
+"      --rules DIR         rules directory: ai-services.conf (AI hosts),\n"
+"                          fingerprints.conf (JA4 families), *.rules (signatures)\n"
 "                          (default: %s if present, else %s)\n"
+"      --check-rules       load and check the rules directory, then exit:\n"
+"                          0 if good, 2 with file:line: why for each error\n"
+"      --windows LIST      per-source windows (default 1m,10m,1h)\n"
+"      --max-sources N     per-source state cap; the least recently seen source\n"
+"                          is evicted and counted (default 65536)\n"
+"      --source-events     a `source` event per window per active source\n"
+"      --geoip-db FILE     MaxMind City or Country database: geo.country\n"
+"      --asn-db FILE       MaxMind ASN database: geo.asn and geo.as_org\n"
 "      --max-flows N       flow table cap; at the cap the oldest idle flow is\n"
 "                          evicted and counted (default 262144)\n"
+"  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
+"  reopens the output file.\n"
 "\n"
 "General:\n"
 "  -q, --quiet             errors only on stderr\n"
@@ -217,6 +228,12 @@ enum long_only {
     OPT_MAX_FLOWS,
     OPT_STATS_INTERVAL,
     OPT_SENSOR_NAME,
+    OPT_CHECK_RULES,
+    OPT_WINDOWS,
+    OPT_MAX_SOURCES,
+    OPT_SOURCE_EVENTS,
+    OPT_GEOIP_DB,
+    OPT_ASN_DB,
 };
 
 int main(int argc, char **argv)
@@ -232,6 +249,12 @@ int main(int argc, char **argv)
         { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
         { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
         { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
+        { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
+        { "windows", required_argument, NULL, OPT_WINDOWS },
+        { "max-sources", required_argument, NULL, OPT_MAX_SOURCES },
+        { "source-events", no_argument, NULL, OPT_SOURCE_EVENTS },
+        { "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
+        { "asn-db", required_argument, NULL, OPT_ASN_DB },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "version", no_argument, NULL, 'V' },
@@ -245,6 +268,7 @@ int main(int argc, char **argv)
     const char *iface = NULL, *outpath = "-", *host = NULL;
     char **reads = xcalloc((size_t)argc + 1, sizeof(*reads));
     int nreads = 0, verbosity = LOG_WARN;
+    bool check_rules = false;
     uint64_t v;
     int c;
 
@@ -288,6 +312,32 @@ int main(int argc, char **argv)
         case OPT_SENSOR_NAME:
             host = optarg;
             break;
+        case OPT_CHECK_RULES:
+            check_rules = true;
+            break;
+        case OPT_WINDOWS: {
+            char werr[256];
+            if (source_config_windows(&cfg.detect.src, optarg, werr, sizeof(werr)) != 0) {
+                fprintf(stderr, "distill-sensor: --windows %s: %s\n", optarg, werr);
+                free(reads);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case OPT_MAX_SOURCES:
+            if (ds_parse_u64(optarg, 1, 1u << 24, &v) != 0)
+                goto bad_value;
+            cfg.detect.src.max_sources = (size_t)v;
+            break;
+        case OPT_SOURCE_EVENTS:
+            cfg.detect.source_events = true;
+            break;
+        case OPT_GEOIP_DB:
+            cfg.detect.geoip_db = optarg;
+            break;
+        case OPT_ASN_DB:
+            cfg.detect.asn_db = optarg;
+            break;
         case 'q':
             verbosity = LOG_ERROR;
             break;
@@ -316,6 +366,13 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     log_set_level((enum log_level)verbosity);
+    if (check_rules) {
+        free(reads);
+        if (sensor_check_rules(&cfg) != 0)
+            return EXIT_USAGE;
+        printf("%s: rules OK\n", cfg.rules_dir);
+        return EXIT_OK;
+    }
 
     if ((nreads == 0) == (iface == NULL)) {
         fprintf(stderr, "distill-sensor: give either -r FILE or -i IFACE\n"

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,14 +98,14 @@ const struct output_counters *output_counters(const struct output *o)
  * largest optional arrays (turn lists) and says so, rather than be dropped. */
 static void emit(struct output *o, json_t *ev)
 {
-    size_t n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    size_t n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     if (n >= OUTPUT_LINE_MAX - 1) {
         json_t *ex = json_object_get(ev, "exchanges");
         if (ex)
             json_object_del(ex, "turns");
         json_object_set_new(ev, "truncated", json_true());
         o->n.truncated++;
-        n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     }
     json_decref(ev);
     if (n == 0 || n >= OUTPUT_LINE_MAX - 1) {
@@ -267,6 +268,206 @@ static json_t *exchanges_object(const struct exchange *e)
     return o;
 }
 
+/* Features as {name: value}: numbers, and string sets as arrays. */
+static json_t *features_object(const struct features *f)
+{
+    json_t *o = json_object();
+    for (int id = 0; id < FEAT_COUNT; id++) {
+        if (!features_has(f, id))
+            continue;
+        const struct feature_info *fi = features_info(id);
+        if (fi->type == FEATURE_NUM) {
+            json_object_set_new(o, fi->name, json_real(features_num(f, id)));
+        } else {
+            json_t *a = json_array();
+            for (size_t i = 0; i < features_str_count(f, id); i++) {
+                const char *v = features_str(f, id, i);
+                json_array_append_new(a, wire_string((const uint8_t *)v, strlen(v)));
+            }
+            json_object_set_new(o, fi->name, a);
+        }
+    }
+    return o;
+}
+
+static json_t *geo_object(const struct features *f)
+{
+    json_t *g = json_object();
+    const char *v;
+    if ((v = features_str(f, FEAT_COUNTRY, 0)) != NULL)
+        json_object_set_new(g, "country", json_string(v));
+    if ((v = features_str(f, FEAT_ASN, 0)) != NULL) {
+        uint64_t asn;
+        if (ds_parse_u64(v, 0, UINT32_MAX, &asn) == 0)
+            json_object_set_new(g, "asn", json_integer((json_int_t)asn));
+        else
+            json_object_set_new(g, "asn", wire_string((const uint8_t *)v, strlen(v)));
+    }
+    if ((v = features_str(f, FEAT_AS_ORG, 0)) != NULL)
+        json_object_set_new(g, "as_org", wire_string((const uint8_t *)v, strlen(v)));
+    if (json_object_size(g) == 0) {
+        json_decref(g);
+        return NULL;
+    }
+    return g;
+}
+
+/* The addresses, tls/quic and ai objects of an event about a source, from
+ * its latest AI flow. */
+static void set_last_flow(json_t *ev, const struct ds_addr *src, const struct source_last_flow *l)
+{
+    json_object_set_new(ev, "src_ip", addr_string(src));
+    if (l == NULL)
+        return;
+    json_object_set_new(ev, "dest_ip", addr_string(&l->dst));
+    json_object_set_new(ev, "dest_port", json_integer(l->dport));
+    json_object_set_new(ev, "proto", json_string(l->quic ? "UDP" : "TCP"));
+    json_object_set_new(ev, "app_proto", json_string(l->quic ? "quic" : "tls"));
+    json_object_set_new(ev, "flow_id", json_integer((json_int_t)l->flow_id));
+    json_t *t = json_object();
+    if (l->host[0])
+        json_object_set_new(t, "sni", wire_string((const uint8_t *)l->host, strlen(l->host)));
+    if (l->ja4[0])
+        json_object_set_new(t, "ja4", json_string(l->ja4));
+    json_object_set_new(ev, l->quic ? "quic" : "tls", t);
+    json_t *ai = json_object();
+    if (l->provider[0])
+        json_object_set_new(ai, "provider", json_string(l->provider));
+    if (l->service[0])
+        json_object_set_new(ai, "service", json_string(l->service));
+    if (l->family[0])
+        json_object_set_new(ai, "fingerprint_family", json_string(l->family));
+    json_object_set_new(ev, "ai", ai);
+}
+
+static json_t *members_array(const struct cluster *c, bool only_unlisted, unsigned *n)
+{
+    json_t *a = json_array();
+    *n = 0;
+    for (unsigned i = 0; i < c->n; i++) {
+        if (only_unlisted && c->m[i].listed)
+            continue;
+        json_array_append_new(a, addr_string(&c->m[i].addr));
+        (*n)++;
+    }
+    return a;
+}
+
+static json_t *cluster_object(const struct cluster *c, bool update)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer((json_int_t)c->id));
+    json_object_set_new(o, "size", json_integer(c->n));
+    unsigned n;
+    json_object_set_new(o, "members", members_array(c, false, &n));
+    if (update) {
+        json_object_set_new(o, "new_members", members_array(c, true, &n));
+    }
+    json_t *sh = json_object();
+    json_object_set_new(sh, "ja4", json_string(c->ja4));
+    json_object_set_new(sh, "provider", json_string(c->provider));
+    json_object_set_new(sh, "cadence_s", json_real(exp(c->log_gap)));
+    json_object_set_new(sh, "request_size", json_real(exp(c->log_size)));
+    const char *fam = features_str(&c->agg, FEAT_FINGERPRINT_FAMILY, 0);
+    if (fam)
+        json_object_set_new(sh, "fingerprint_family", json_string(fam));
+    json_object_set_new(o, "shared", sh);
+    json_object_set_new(o, "window", json_integer(c->window_s));
+    json_object_set_new(o, "first_seen", ts_string(c->first_us));
+    return o;
+}
+
+void output_alert(struct output *o, const struct alert_ctx *a)
+{
+    const struct rule *r = a->hit->rule;
+    json_t *ev = event_new(o, a->ts_us, "alert");
+    set_last_flow(ev, a->src, a->last);
+
+    json_t *al = json_object();
+    json_object_set_new(al, "action", json_string("allowed"));
+    json_object_set_new(al, "gid", json_integer(1));
+    json_object_set_new(al, "signature_id", json_integer(r->sid));
+    json_object_set_new(al, "rev", json_integer(r->rev));
+    json_object_set_new(al, "signature", json_string(r->msg));
+    json_object_set_new(al, "category", json_string(r->classtype ? r->classtype : ""));
+    json_object_set_new(al, "severity", json_integer(r->severity));
+    if (r->n_meta) {
+        json_t *md = json_object();
+        for (unsigned i = 0; i < r->n_meta; i++) {
+            json_t *arr = json_object_get(md, r->meta_key[i]);
+            if (arr == NULL) {
+                arr = json_array();
+                json_object_set_new(md, r->meta_key[i], arr);
+            }
+            json_array_append_new(arr, json_string(r->meta_val[i]));
+        }
+        json_object_set_new(al, "metadata", md);
+    }
+    json_object_set_new(ev, "alert", al);
+
+    /* Why it fired: every condition, its threshold as written and the value seen. */
+    json_t *src = json_object();
+    json_object_set_new(src, "window", json_integer(a->hit->window_s));
+    json_t *matched = json_array();
+    for (unsigned i = 0; i < r->n_conds; i++) {
+        const struct rule_cond *c = &r->conds[i];
+        char cond[256];
+        double v = 0;
+        rule_cond_format(c, cond, sizeof(cond));
+        bool ok = rule_cond_match(c, a->hit->features, a->hit->cluster_size, &v);
+        json_t *m = json_object();
+        json_object_set_new(m, "condition", json_string(cond));
+        if (c->feature == RULE_FEAT_CLUSTER_SIZE || (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
+            json_object_set_new(m, "value", json_real(v));
+        json_object_set_new(m, "matched", json_boolean(ok));
+        json_array_append_new(matched, m);
+    }
+    json_object_set_new(src, "matched", matched);
+    json_object_set_new(src, "features", features_object(a->hit->features));
+    json_t *thr = json_object();
+    json_object_set_new(thr, "type", json_string(rule_thr_type_name(r->threshold.type)));
+    json_object_set_new(thr, "track", json_string(rule_thr_track_name(r->threshold.track)));
+    json_object_set_new(thr, "count", json_integer(r->threshold.count));
+    json_object_set_new(thr, "seconds", json_integer(r->threshold.seconds));
+    json_object_set_new(src, "threshold", thr);
+    json_object_set_new(ev, "source", src);
+    json_t *g = geo_object(a->hit->features);
+    if (g)
+        json_object_set_new(ev, "geo", g);
+    if (a->cluster)
+        json_object_set_new(ev, "cluster", cluster_object(a->cluster, false));
+    emit(o, ev);
+}
+
+void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
+                           const struct rule *r)
+{
+    json_t *ev = event_new(o, ts_us, "cluster");
+    json_t *cl = cluster_object(c, true);
+    json_object_set_new(cl, "action", json_string("update"));
+    if (r) {
+        json_object_set_new(cl, "signature_id", json_integer(r->sid));
+        json_object_set_new(cl, "signature", json_string(r->msg));
+    }
+    json_object_set_new(ev, "cluster", cl);
+    emit(o, ev);
+}
+
+void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
+                   const struct features *f, const struct source_last_flow *last)
+{
+    json_t *ev = event_new(o, ts_us, "source");
+    set_last_flow(ev, src, last);
+    json_t *so = json_object();
+    json_object_set_new(so, "window", json_integer(f->window_s));
+    json_object_set_new(so, "features", features_object(f));
+    json_object_set_new(ev, "source", so);
+    json_t *g = geo_object(f);
+    if (g)
+        json_object_set_new(ev, "geo", g);
+    emit(o, ev);
+}
+
 void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
@@ -392,6 +593,34 @@ void output_stats(struct output *o, uint64_t ts_us, const struct sensor_stats *s
     if (s->classify)
         set_u64(mem, "ndpi_state", s->classify->state_bytes);
     json_object_set_new(me, "memory", mem);
+    if (s->sources) {
+        json_t *so = json_object();
+        set_u64(so, "active", s->sources->active);
+        set_u64(so, "max_active", s->sources->max_active);
+        set_u64(so, "created", s->sources->created);
+        set_u64(so, "evicted", s->sources->evicted);
+        set_u64(so, "expired", s->sources->expired);
+        set_u64(so, "turns", s->sources->turns);
+        set_u64(so, "bytes", s->source_bytes);
+        json_object_set_new(me, "sources", so);
+        json_t *de = json_object();
+        set_u64(de, "rules", s->n_rules);
+        if (s->rules) {
+            set_u64(de, "evaluations", s->rules->evaluations);
+            set_u64(de, "matches", s->rules->matches);
+            set_u64(de, "suppressed", s->rules->suppressed);
+        }
+        set_u64(de, "alerts", s->alerts);
+        set_u64(de, "cluster_alerts", s->cluster_alerts);
+        set_u64(de, "cluster_updates", s->cluster_updates);
+        set_u64(de, "source_events", s->source_events);
+        set_u64(de, "clusters_active", s->clusters.active);
+        set_u64(de, "clusters_evicted", s->clusters.evicted);
+        set_u64(de, "geo_errors", s->geo_errors);
+        json_object_set_new(me, "detect", de);
+        set_u64(mem, "sources", s->source_bytes);
+        set_u64(mem, "clusters", s->cluster_bytes);
+    }
     json_t *ev_out = json_object();
     set_u64(ev_out, "events", o->n.events);
     set_u64(ev_out, "write_errors", o->n.write_errors);

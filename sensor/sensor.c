@@ -16,6 +16,7 @@
 #include "ds/catalog.h"
 #include "ds/classify.h"
 #include "ds/decode.h"
+#include "ds/detect.h"
 #include "ds/exchange.h"
 #include "ds/flow.h"
 #include "ds/log.h"
@@ -38,7 +39,10 @@ struct sensor {
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
+    struct detect *detect;
+    struct flow *cur;            /* the flow whose packet is being handled (for turns) */
     uint64_t first_ts, now;
+    uint64_t next_tick;
     uint64_t next_stats;
     uint64_t *ai_by_provider;
     size_t nproviders;
@@ -51,6 +55,7 @@ void sensor_config_default(struct sensor_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->rules_dir = "rules";
     cfg->max_flows = 262144;
+    detect_config_default(&cfg->detect);
 }
 
 static int load_catalog(const char *dir, struct catalog **out)
@@ -88,8 +93,15 @@ int sensor_new(const struct sensor_config *cfg, struct output *out, struct senso
     s->cfg = *cfg;
     ds_strlcpy(s->rules_dir, cfg->rules_dir, sizeof(s->rules_dir));
     s->cfg.rules_dir = s->rules_dir;
+    s->cfg.detect.rules_dir = s->rules_dir;
     s->out = out;
     adopt_catalog(s, cat);
+    if (detect_new(&s->cfg.detect, out, &s->detect) != 0) {
+        catalog_free(s->cat);
+        free(s->ai_by_provider);
+        free(s);
+        return -1;
+    }
     struct flow_config fc;
     flow_config_default(&fc);
     fc.max_flows = cfg->max_flows;
@@ -111,6 +123,7 @@ void sensor_free(struct sensor *s)
     pool_free(s->app_pool);
     catalog_free(s->cat);
     free(s->ai_by_provider);
+    detect_free(s->detect);
     free(s);
 }
 
@@ -126,18 +139,49 @@ int sensor_reload(struct sensor *s)
         log_error("rules reload failed: keeping the rules in use");
         return -1;
     }
+    if (detect_reload(s->detect) != 0) {
+        catalog_free(cat);
+        return -1;
+    }
     adopt_catalog(s, cat);
     /* Flows keep the catalogue index they were matched with; it may now
-     * name another entry, so resolve names at flow end defensively. */
+     * name another entry, so names are resolved at flow end defensively. */
     log_info("rules reloaded from %s", s->rules_dir);
     return 0;
+}
+
+int sensor_check_rules(const struct sensor_config *cfg)
+{
+    struct catalog *cat = NULL;
+    int rc = load_catalog(cfg->rules_dir, &cat);
+    struct output *out = NULL;
+    char err[256];
+    struct detect *d = NULL;
+    struct detect_config dc = cfg->detect;
+    dc.rules_dir = cfg->rules_dir;
+    if (output_open("/dev/null", NULL, &out, err, sizeof(err)) != 0 ||
+        detect_new(&dc, out, &d) != 0)
+        rc = -1;
+    detect_free(d);
+    output_close(out);
+    catalog_free(cat);
+    return rc;
+}
+
+static const struct catalog_entry *flow_service(struct sensor *s, const struct flow *f)
+{
+    if (f->service >= 0 && (size_t)f->service < catalog_count(s->cat))
+        return catalog_entry(s->cat, f->service);
+    return NULL;
 }
 
 static void on_turn(void *ctx, const struct turn *t)
 {
     struct sensor *s = ctx;
-    (void)t;
     s->st.turns++;
+    struct flow *f = s->cur;
+    if (f && f->service >= 0 && f->app && f->app->source_token)
+        detect_turn(s->detect, f, flow_service(s, f), t, s->now);
 }
 
 static void release_flow_state(struct sensor *s, struct flow *f)
@@ -155,11 +199,12 @@ static void on_flow_end(void *ctx, struct flow *f)
     if (f->app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f);
+        s->cur = f;
         exchange_finish(&f->app->ex, on_turn, s);
-        const struct catalog_entry *svc = NULL;
-        if (f->service >= 0 && (size_t)f->service < catalog_count(s->cat))
-            svc = catalog_entry(s->cat, f->service);
-        output_flow(s->out, f, svc);
+        s->cur = NULL;
+        output_flow(s->out, f, flow_service(s, f));
+        if (f->app->source_token)
+            detect_flow_end(s->detect, f, f->app->source_token, f->last_us);
     }
     release_flow_state(s, f);
 }
@@ -184,6 +229,13 @@ static int follow(struct sensor *s, struct flow *f)
             s->ai_by_provider[pi]++;
     }
     return 0;
+}
+
+/* Once the handshake facts are in: an AI flow becomes a connection of its source. */
+static void start_source(struct sensor *s, struct flow *f)
+{
+    if (f->service >= 0 && f->app)
+        f->app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
 }
 
 static void ignore(struct sensor *s, struct flow *f)
@@ -214,13 +266,12 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     t->alpn_wire_len = h->alpn_wire_len;
     t->hello_version = h->version;
     ds_strlcpy(t->ja4, h->ja4, sizeof(t->ja4));
+    start_source(s, f);
     /* The hello's records end at this packet's last byte. */
     uint32_t first_seq = p->seq + p->payload_len - (uint32_t)raw_len;
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq);
     /* Turns follow from the bytes after the hello. */
-    struct rec_track *rt = &f->app->ex.dir[FLOW_TOSERVER];
-    rt->next_seq = p->seq + p->payload_len;
-    rt->synced = true;
+    exchange_tcp_at(&f->app->ex, FLOW_TOSERVER, p->seq + p->payload_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
@@ -297,7 +348,8 @@ static void decide_quic(struct sensor *s, struct flow *f)
         return;
     }
     /* app was taken when nDPI started; follow() counts it. */
-    follow(s, f);
+    if (follow(s, f) == 0)
+        start_source(s, f);
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
@@ -344,6 +396,7 @@ static void fill_stats(struct sensor *s)
     st->ai_flows_by_provider = s->ai_by_provider;
     st->uptime_s = s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0;
     st->live = false;
+    detect_fill_stats(s->detect, st);
     if (s->cap && capture_kernel_stats(s->cap, &st->kernel_packets, &st->kernel_drops,
                                        &st->kernel_ifdrops) == 0)
         st->live = true;
@@ -369,6 +422,10 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
     if (ts_us > s->now)
         s->now = ts_us;
     flow_expire(s->flows, s->now, EXPIRE_VISIT);
+    if (s->now >= s->next_tick) {
+        detect_tick(s->detect, s->now);
+        s->next_tick = s->now + 1000000u;
+    }
     if (s->next_stats && s->now >= s->next_stats) {
         emit_stats(s);
         while (s->next_stats <= s->now)
@@ -390,10 +447,12 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
     }
     if (f->flags & FLOW_F_IGNORE)
         return;
+    s->cur = f;
     if (p.proto == DS_IPPROTO_TCP)
         handle_tcp(s, f, dir, &p);
     else
         handle_udp(s, f, dir, &p);
+    s->cur = NULL;
 }
 
 void sensor_finish(struct sensor *s)

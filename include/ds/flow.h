@@ -57,6 +57,7 @@ struct flow_tls {
 struct flow_app {
     struct flow_tls tls;
     struct exchange ex;
+    uint64_t source_token;   /* per-source state's handle for this flow, 0 if none */
 };
 
 struct flow {

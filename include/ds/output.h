@@ -10,8 +10,12 @@
 
 #include "ds/catalog.h"
 #include "ds/classify.h"
+#include "ds/cluster.h"
 #include "ds/decode.h"
+#include "ds/features.h"
 #include "ds/flow.h"
+#include "ds/rules.h"
+#include "ds/source.h"
 
 struct output;
 
@@ -53,11 +57,40 @@ struct sensor_stats {
     const char *const *provider_names;
     const uint64_t *ai_flows_by_provider;
     uint64_t uptime_s;                    /* packet time since the first packet */
+    /* detection (NULL / 0 when not running) */
+    const struct source_stats *sources;
+    size_t source_bytes;
+    const struct rules_stats *rules;
+    size_t n_rules;
+    struct cluster_stats clusters;        /* summed over the cluster tables */
+    size_t cluster_bytes;
+    uint64_t alerts, cluster_alerts, cluster_updates, source_events;
+    uint64_t geo_errors;
 };
 
 /* A `flow` event for a followed flow that ended. `svc` is its catalogue
  * entry or NULL (a non-AI flow logged with --all-tls). */
 void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc);
+
+/* An alert: a source (or, with `cluster`, a coordinated group) matched a
+ * signature. Everything an analyst needs to see why is in the event. */
+struct alert_ctx {
+    uint64_t ts_us;                       /* packet time of the turn that triggered it */
+    const struct ds_addr *src;            /* the source (for a cluster: the newest member) */
+    const struct rule_hit *hit;
+    const struct source_last_flow *last;  /* its latest AI flow, or NULL */
+    const struct cluster *cluster;        /* NULL for a per-source alert */
+};
+void output_alert(struct output *o, const struct alert_ctx *a);
+
+/* New members joined a cluster that alerted: one `cluster` event listing the
+ * members not listed before, instead of an alert each. */
+void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
+                           const struct rule *r);
+
+/* One source's features over one window (--source-events). */
+void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
+                   const struct features *f, const struct source_last_flow *last);
 
 /* A `stats` event at packet time ts_us. */
 void output_stats(struct output *o, uint64_t ts_us, const struct sensor_stats *s);

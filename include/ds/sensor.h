@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ds/capture.h"
+#include "ds/detect.h"
 #include "ds/output.h"
 
 struct sensor_config {
@@ -15,6 +16,7 @@ struct sensor_config {
     bool all_tls;                /* flow events for non-AI TLS/QUIC flows too */
     size_t max_flows;
     uint64_t stats_interval_s;   /* 0: stats only at exit */
+    struct detect_config detect; /* per-source detection (its rules_dir is ours) */
 };
 
 void sensor_config_default(struct sensor_config *cfg);
@@ -37,8 +39,12 @@ void sensor_set_capture(struct sensor *s, struct capture *c);
 /* End of input: ends every flow (their events) and writes the final stats. */
 void sensor_finish(struct sensor *s);
 
-/* Reloads the rules directory; on any error keeps the old rules, logs why
- * and returns -1. */
+/* Reloads the rules directory (catalogue, fingerprints, signatures); on any
+ * error keeps the old rules, logs why and returns -1. */
 int sensor_reload(struct sensor *s);
+
+/* Loads and checks everything in cfg->rules_dir without capturing
+ * (--check-rules): 0 if all is well, -1 after logging every error. */
+int sensor_check_rules(const struct sensor_config *cfg);
 
 #endif

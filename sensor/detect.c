@@ -1,0 +1,343 @@
+/* Per-source detection for one capture (see detect.h): AI flows and turns
+ * go into the source table; when a source's window is due, its features go
+ * through the signatures, and through the cluster table of every window a
+ * cluster signature uses. All on packet time. */
+#include "ds/detect.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/cluster.h"
+#include "ds/fingerprint.h"
+#include "ds/geo.h"
+#include "ds/log.h"
+#include "ds/rules.h"
+#include "ds/util.h"
+
+#define EXPIRE_VISIT 16   /* sources and clusters ended per tick at most */
+
+struct detect {
+    struct detect_config cfg;
+    char rules_dir[4096];
+    struct output *out;
+    struct source_table *src;
+    struct ruleset *rules;
+    struct fingerprints *fp;
+    struct geo *geo;
+    /* One cluster table per configured window that a cluster rule uses. */
+    struct cluster_table *clusters[SOURCE_MAX_WINDOWS];
+    const uint32_t *windows;
+    unsigned n_windows;
+    uint64_t next_source_events[SOURCE_MAX_WINDOWS];
+    uint64_t now;
+    uint64_t alerts, cluster_alerts, cluster_updates, source_events;
+    /* scratch, reused: no allocation per turn */
+    struct features feat;
+    struct source_last_flow last;
+    const struct cluster *cur_cluster;
+    struct ds_addr cur_src;
+};
+
+void detect_config_default(struct detect_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->rules_dir = "rules";
+    source_config_default(&cfg->src);
+    cfg->max_clusters = 4096;
+}
+
+static int load_rules(struct detect *d, struct ruleset **out, struct fingerprints **fp_out)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/fingerprints.conf", d->rules_dir);
+    struct fingerprints *fp = NULL;
+    if (fingerprint_load(path, &fp) != 0)
+        return -1;
+    struct ruleset *rs = rules_new(d->windows, d->n_windows, 0);
+    int errs = rules_load_dir(rs, d->rules_dir);
+    if (errs != 0) {
+        log_error("%s: %d error%s in signatures", d->rules_dir, errs, errs == 1 ? "" : "s");
+        rules_free(rs);
+        fingerprint_free(fp);
+        return -1;
+    }
+    /* A family condition naming a family the fingerprint table never gives
+     * would silently never match: say so. */
+    for (size_t i = 0; i < rules_count(rs); i++) {
+        const struct rule *r = rules_get(rs, i);
+        for (unsigned c = 0; c < r->n_conds; c++) {
+            const struct rule_cond *rc = &r->conds[c];
+            if (rc->feature != FEAT_FINGERPRINT_FAMILY)
+                continue;
+            for (unsigned v = 0; v < rc->n_values; v++)
+                if (!fingerprint_family_known(fp, rc->values[v]) &&
+                    strcmp(rc->values[v], "unknown") != 0)
+                    log_warn("%s:%u: sid %" PRIu32 ": fingerprint family '%s' is not in %s",
+                             r->file, r->line, r->sid, rc->values[v], path);
+        }
+    }
+    *out = rs;
+    *fp_out = fp;
+    return 0;
+}
+
+/* Makes sure every window a cluster rule uses has a cluster table. */
+static void ensure_cluster_tables(struct detect *d)
+{
+    for (size_t i = 0; i < rules_count(d->rules); i++) {
+        const struct rule *r = rules_get(d->rules, i);
+        if (r->kind != RULE_KIND_CLUSTER)
+            continue;
+        int w = source_window_index(d->src, r->window_s);
+        if (w >= 0 && d->clusters[w] == NULL)
+            d->clusters[w] = cluster_table_new(d->cfg.max_clusters, r->window_s);
+    }
+}
+
+int detect_new(const struct detect_config *cfg, struct output *out, struct detect **dp)
+{
+    struct detect *d = xcalloc(1, sizeof(*d));
+    d->cfg = *cfg;
+    ds_strlcpy(d->rules_dir, cfg->rules_dir, sizeof(d->rules_dir));
+    d->cfg.rules_dir = d->rules_dir;
+    d->out = out;
+    d->src = source_table_new(&cfg->src);
+    if (d->src == NULL)
+        goto fail;
+    d->windows = source_windows(d->src, &d->n_windows);
+    if (load_rules(d, &d->rules, &d->fp) != 0)
+        goto fail;
+    if ((cfg->geoip_db || cfg->asn_db) && geo_open(cfg->geoip_db, cfg->asn_db, &d->geo) != 0)
+        goto fail;
+    ensure_cluster_tables(d);
+    *dp = d;
+    return 0;
+fail:
+    detect_free(d);
+    return -1;
+}
+
+void detect_free(struct detect *d)
+{
+    if (d == NULL)
+        return;
+    source_table_free(d->src);
+    rules_free(d->rules);
+    fingerprint_free(d->fp);
+    geo_free(d->geo);
+    for (unsigned i = 0; i < SOURCE_MAX_WINDOWS; i++)
+        cluster_table_free(d->clusters[i]);
+    free(d);
+}
+
+int detect_reload(struct detect *d)
+{
+    struct ruleset *rs = NULL;
+    struct fingerprints *fp = NULL;
+    if (load_rules(d, &rs, &fp) != 0) {
+        log_error("signature reload failed: keeping the signatures in use");
+        return -1;
+    }
+    rules_take_state(rs, d->rules);
+    rules_free(d->rules);
+    d->rules = rs;
+    fingerprint_free(d->fp);
+    d->fp = fp;
+    ensure_cluster_tables(d);
+    log_info("signatures reloaded: %zu rules", rules_count(rs));
+    return 0;
+}
+
+static void fill_source_flow(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
+                             struct source_flow *fl)
+{
+    memset(fl, 0, sizeof(*fl));
+    fl->src = f->cli;
+    fl->dst = f->srv;
+    fl->dport = f->sport;
+    fl->quic = (f->flags & FLOW_F_QUIC) != 0;
+    fl->flow_id = f->id;
+    if (f->app) {
+        fl->host = f->app->tls.sni;
+        fl->ja4 = f->app->tls.ja4;
+        fl->family = fingerprint_family(d->fp, f->app->tls.ja4);
+    }
+    if (svc) {
+        fl->provider = svc->provider;
+        fl->service = svc->service;
+    }
+}
+
+static void enrich(struct detect *d, const struct ds_addr *src)
+{
+    if (d->geo == NULL)
+        return;
+    struct geo_info gi;
+    if (geo_lookup(d->geo, src, &gi) != 0)
+        return;
+    char asn[16] = "";
+    if (gi.has_asn)
+        snprintf(asn, sizeof(asn), "%" PRIu32, gi.asn);
+    source_set_geo(d->src, src, gi.has_country ? gi.country : NULL, gi.has_asn ? asn : NULL,
+                   gi.has_as_org ? gi.as_org : NULL);
+}
+
+uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
+                           uint64_t ts_us)
+{
+    struct source_flow fl;
+    fill_source_flow(d, f, svc, &fl);
+    uint64_t token = 0;
+    bool created = false;
+    if (source_flow_start(d->src, &fl, ts_us, &token, &created) == 0 && created)
+        enrich(d, &f->cli);
+    return token;
+}
+
+static void on_hit(void *ctx, const struct rule_hit *hit)
+{
+    struct detect *d = ctx;
+    struct alert_ctx a = {
+        .ts_us = d->now,
+        .src = &d->cur_src,
+        .hit = hit,
+        .last = d->last.flow_id ? &d->last : NULL,
+        .cluster = d->cur_cluster,
+    };
+    output_alert(d->out, &a);
+    if (d->cur_cluster)
+        d->cluster_alerts++;
+    else
+        d->alerts++;
+}
+
+/* The cluster rule (of window w) a cluster's update should name. */
+static const struct rule *cluster_rule(struct detect *d, uint32_t window_s)
+{
+    for (size_t i = 0; i < rules_count(d->rules); i++) {
+        const struct rule *r = rules_get(d->rules, i);
+        if (r->kind == RULE_KIND_CLUSTER && r->window_s == window_s)
+            return r;
+    }
+    return NULL;
+}
+
+static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
+{
+    uint32_t window_s = d->windows[w];
+    if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
+        return;
+    if (source_last_flow(d->src, src, &d->last) != 0)
+        memset(&d->last, 0, sizeof(d->last));
+    d->cur_src = *src;
+    d->cur_cluster = NULL;
+    rules_evaluate(d->rules, &d->feat, window_s, d->now, src, d->last.flow_id ? &d->last.dst : NULL,
+                   on_hit, d);
+    if (d->clusters[w] == NULL)
+        return;
+    bool joined = false;
+    struct cluster *c = cluster_observe(d->clusters[w], src, &d->feat, d->now, &joined);
+    if (c == NULL)
+        return;
+    d->cur_cluster = c;
+    int hits = rules_evaluate_cluster(d->rules, (double)c->n, &c->agg, window_s, d->now, c->id,
+                                      on_hit, d);
+    d->cur_cluster = NULL;
+    bool listed_all = hits > 0;
+    if (hits > 0) {
+        c->alerted_us = d->now;
+    } else if (joined && c->alerted_us) {
+        /* A new member of a cluster that alerted: an update, not another alert. */
+        output_cluster_update(d->out, d->now, c, cluster_rule(d, window_s));
+        d->cluster_updates++;
+        listed_all = true;
+    }
+    if (listed_all)
+        for (unsigned i = 0; i < c->n; i++)
+            c->m[i].listed = true;
+}
+
+void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
+                 const struct turn *t, uint64_t ts_us)
+{
+    struct source_flow fl;
+    fill_source_flow(d, f, svc, &fl);
+    uint32_t due = 0;
+    bool created = false;
+    if (ts_us > d->now)
+        d->now = ts_us;
+    if (source_turn(d->src, &fl, t, ts_us, &due, &created) != 0)
+        return;
+    if (created)
+        enrich(d, &f->cli);
+    for (unsigned w = 0; w < d->n_windows; w++)
+        if (due & (1u << w))
+            evaluate(d, &f->cli, w);
+}
+
+void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uint64_t ts_us)
+{
+    source_flow_end(d->src, &f->cli, ts_us, token);
+}
+
+static void emit_source_event(void *ctx, const struct ds_addr *src)
+{
+    struct detect *d = ctx;
+    uint32_t window_s = d->feat.window_s;
+    if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
+        return;
+    if (source_last_flow(d->src, src, &d->last) != 0)
+        memset(&d->last, 0, sizeof(d->last));
+    output_source(d->out, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
+    d->source_events++;
+}
+
+void detect_tick(struct detect *d, uint64_t now_us)
+{
+    if (now_us > d->now)
+        d->now = now_us;
+    source_expire(d->src, d->now, EXPIRE_VISIT);
+    for (unsigned w = 0; w < d->n_windows; w++)
+        if (d->clusters[w])
+            cluster_expire(d->clusters[w], d->now, EXPIRE_VISIT);
+    if (!d->cfg.source_events)
+        return;
+    /* Once per window length, every source active in that window. */
+    for (unsigned w = 0; w < d->n_windows; w++) {
+        uint64_t len = (uint64_t)d->windows[w] * 1000000u;
+        if (d->next_source_events[w] == 0)
+            d->next_source_events[w] = d->now + len;
+        if (d->now < d->next_source_events[w])
+            continue;
+        d->feat.window_s = d->windows[w];
+        source_foreach(d->src, d->now - len, emit_source_event, d);
+        while (d->next_source_events[w] <= d->now)
+            d->next_source_events[w] += len;
+    }
+}
+
+void detect_fill_stats(const struct detect *d, struct sensor_stats *st)
+{
+    st->sources = source_table_stats(d->src);
+    st->source_bytes = source_table_bytes(d->src);
+    st->rules = rules_stats(d->rules);
+    st->n_rules = rules_count(d->rules);
+    memset(&st->clusters, 0, sizeof(st->clusters));
+    st->cluster_bytes = 0;
+    for (unsigned w = 0; w < SOURCE_MAX_WINDOWS; w++) {
+        if (d->clusters[w] == NULL)
+            continue;
+        const struct cluster_stats *cs = cluster_table_stats(d->clusters[w]);
+        st->clusters.active += cs->active;
+        st->clusters.evicted += cs->evicted;
+        st->clusters.created += cs->created;
+        st->cluster_bytes += cluster_table_bytes(d->clusters[w]);
+    }
+    st->alerts = d->alerts;
+    st->cluster_alerts = d->cluster_alerts;
+    st->cluster_updates = d->cluster_updates;
+    st->source_events = d->source_events;
+    st->geo_errors = d->geo ? geo_errors(d->geo) : 0;
+}
