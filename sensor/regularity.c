@@ -4,18 +4,156 @@
 #include "ds/regularity.h"
 
 #include <math.h>
-#include <stdlib.h>
+#include <stdbool.h>
 
-static int cmp_double(const void *a, const void *b)
+/* Sorting and selection are the cost of every feature computation (a few
+ * per window per evaluation), so they are done here with inlined compares
+ * rather than qsort: an introsort (quicksort, heapsort past a depth limit so
+ * crafted timing cannot make it quadratic, insertion sort for short runs),
+ * with a linear check first because turn start times mostly arrive sorted. */
+
+static void swap_d(double *a, double *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void insertion_sort(double *x, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double v = x[i];
+        size_t j = i;
+        while (j > 0 && x[j - 1] > v) {
+            x[j] = x[j - 1];
+            j--;
+        }
+        x[j] = v;
+    }
+}
+
+static void sift_down(double *x, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && x[c + 1] > x[c])
+            c++;
+        if (x[root] >= x[c])
+            return;
+        swap_d(&x[root], &x[c]);
+        root = c;
+    }
+}
+
+static void heap_sort(double *x, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(x, i, n);
+    for (size_t end = n; end-- > 1;) {
+        swap_d(&x[0], &x[end]);
+        sift_down(x, 0, end);
+    }
+}
+
+/* Median-of-three Hoare partition; returns the split point p: [0, p) <= [p, n). */
+static size_t partition(double *x, size_t n)
+{
+    size_t mid = n / 2;
+    if (x[mid] < x[0])
+        swap_d(&x[mid], &x[0]);
+    if (x[n - 1] < x[0])
+        swap_d(&x[n - 1], &x[0]);
+    if (x[n - 1] < x[mid])
+        swap_d(&x[n - 1], &x[mid]);
+    double pivot = x[mid];
+    size_t i = 0, j = n - 1;
+    for (;;) {
+        while (x[i] < pivot)
+            i++;
+        while (x[j] > pivot)
+            j--;
+        if (i >= j)
+            return j + 1;
+        swap_d(&x[i], &x[j]);
+        i++;
+        j--;
+    }
+}
+
+static void intro_sort(double *x, size_t n, unsigned depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            heap_sort(x, n);
+            return;
+        }
+        size_t p = partition(x, n);
+        /* recurse into the smaller side, loop on the larger */
+        if (p < n - p) {
+            intro_sort(x, p, depth);
+            x += p;
+            n -= p;
+        } else {
+            intro_sort(x + p, n - p, depth);
+            n = p;
+        }
+    }
+    insertion_sort(x, n);
+}
+
+static bool is_sorted(const double *x, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (x[i] < x[i - 1])
+            return false;
+    return true;
 }
 
 void reg_sort(double *x, size_t n)
 {
-    if (n > 1)
-        qsort(x, n, sizeof(*x), cmp_double);
+    if (n < 2 || is_sorted(x, n))
+        return;
+    unsigned depth = 0;
+    for (size_t m = n; m > 1; m >>= 1)
+        depth += 2;
+    intro_sort(x, n, depth);
+}
+
+/* The k-th smallest of x (0-based), reordering x: quickselect, falling back
+ * to a full sort if the partitions keep coming out lopsided. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;   /* the k-th lies in [lo, hi) */
+    unsigned rounds = 0;
+    while (hi - lo > 16) {
+        if (++rounds > 64) {
+            reg_sort(x + lo, hi - lo);
+            return x[k];
+        }
+        size_t p = lo + partition(x + lo, hi - lo);
+        if (k < p)
+            hi = p;
+        else
+            lo = p;
+    }
+    insertion_sort(x + lo, hi - lo);
+    return x[k];
+}
+
+/* Median of an unsorted series, reordering it. */
+static double select_median(double *x, size_t n)
+{
+    double a = select_kth(x, n, n / 2);
+    if (n % 2 == 1)
+        return a;
+    /* x[0 .. n/2) now holds the n/2 smallest: the other middle is their max */
+    double b = x[0];
+    for (size_t i = 1; i < n / 2; i++)
+        if (x[i] > b)
+            b = x[i];
+    return (a + b) / 2.0;
 }
 
 /* RITA rounds every published score to 3 decimals; doing the same keeps our
@@ -71,8 +209,7 @@ int reg_mad(const double *sorted, size_t n, double default_score, double *scratc
     double med = reg_median(sorted, n);
     for (size_t i = 0; i < n; i++)
         scratch[i] = fabs(sorted[i] - med);
-    reg_sort(scratch, n);
-    double m = reg_median(scratch, n);
+    double m = select_median(scratch, n);
     double sc = default_score;
     if (med >= REG_MEDIAN_MIN)
         sc = (med - m) / med;

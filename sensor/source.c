@@ -91,6 +91,14 @@ struct conn_time {
     double t;
 };
 
+#define CONN_SLOTS 256   /* connections told apart per window for conn cadence */
+
+struct conn_slot {
+    uint32_t conn;
+    bool used;
+    double last;
+};
+
 struct source_table {
     struct source_config cfg;
     struct pool *sources;
@@ -687,14 +695,6 @@ static unsigned names_feature(const struct name_ent *tab, unsigned n, uint64_t w
     return k;
 }
 
-static int cmp_conn_time(const void *a, const void *b)
-{
-    const struct conn_time *x = a, *y = b;
-    if (x->conn != y->conn)
-        return x->conn < y->conn ? -1 : 1;
-    return (x->t > y->t) - (x->t < y->t);
-}
-
 /* Requests (or connections) that started in (wstart, kept_min) -- the part
  * of a window older than what the ring still holds -- from the minute
  * buckets: whole minutes count exactly; the minute of kept_min counts its
@@ -915,15 +915,31 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
         features_set_num(out, FEAT_GAP_MAD_S, r.mad / 1000.0);
     }
 
-    /* per-connection cadence: gaps between turns of the same connection */
-    qsort(st->sc_conn, k, sizeof(st->sc_conn[0]), cmp_conn_time);
-    size_t ng = 0;
-    for (size_t i = 0; i + 1 < k; i++) {
-        if (st->sc_conn[i].conn != st->sc_conn[i + 1].conn)
-            continue;
-        double d = st->sc_conn[i + 1].t - st->sc_conn[i].t;
-        if (d > 0)
-            st->sc_a[ng++] = d;
+    /* per-connection cadence: gaps between turns of the same connection.
+     * The ring is in completion order, which on one connection is start
+     * order, so one pass with each connection's last start is enough. */
+    struct conn_slot conns_seen[CONN_SLOTS];
+    memset(conns_seen, 0, sizeof(conns_seen));
+    size_t ng = 0, nslots = 0;
+    for (size_t i = 0; i < k; i++) {
+        uint32_t c = st->sc_conn[i].conn;
+        uint32_t h = (c * 2654435761u) & (CONN_SLOTS - 1);
+        while (conns_seen[h].used && conns_seen[h].conn != c)
+            h = (h + 1) & (CONN_SLOTS - 1);
+        struct conn_slot *cs = &conns_seen[h];
+        double t = st->sc_conn[i].t;
+        if (cs->used) {
+            if (t > cs->last) {
+                st->sc_a[ng++] = t - cs->last;
+                cs->last = t;
+            }
+        } else if (nslots < CONN_SLOTS - 1) {
+            /* beyond that many connections in a window, new ones go unscored */
+            cs->used = true;
+            cs->conn = c;
+            cs->last = t;
+            nslots++;
+        }
     }
     if (ng >= 3 && reg_score(st->sc_a, ng, REG_DEFAULT_MAD_GAPS, st->sc_b, &r) == 0)
         features_set_num(out, FEAT_CONN_CADENCE_REGULARITY, r.score);

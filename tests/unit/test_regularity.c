@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -363,6 +364,63 @@ static void test_cv_and_quartiles(void **state)
     near(reg_median(s, 0), 0.0, 0, "median", "empty");
 }
 
+/* reg_sort and the selection behind reg_mad against qsort, on shapes that
+ * trouble quicksorts: sorted, reversed, all equal, organ pipe, few distinct
+ * values, random, and sizes around the insertion-sort cut-off. */
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static uint64_t rng = 88172645463325252ull;
+
+static double next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng % 100000) / 7.0;
+}
+
+static void test_sort_and_select(void **state)
+{
+    (void)state;
+    static double x[5000], ref[5000], scratch[5000];
+    static const size_t sizes[] = { 2, 3, 15, 16, 17, 18, 33, 100, 511, 512, 4096, 5000 };
+    for (int shape = 0; shape < 7; shape++) {
+        for (size_t si = 0; si < DS_ARRAY_LEN(sizes); si++) {
+            size_t n = sizes[si];
+            for (size_t i = 0; i < n; i++) {
+                switch (shape) {
+                case 0: x[i] = (double)i; break;
+                case 1: x[i] = (double)(n - i); break;
+                case 2: x[i] = 42.0; break;
+                case 3: x[i] = (double)(i < n / 2 ? i : n - i); break;
+                case 4: x[i] = (double)((i * 7919) % 3); break;
+                case 5: x[i] = next_rand(); break;
+                default: x[i] = i % 2 ? (double)i : -(double)i; break;
+                }
+            }
+            memcpy(ref, x, n * sizeof(double));
+            qsort(ref, n, sizeof(double), cmp_d);
+            double mad, score;
+            /* MAD on the reference order vs a brute-force median of deviations */
+            double med = reg_median(ref, n);
+            for (size_t i = 0; i < n; i++)
+                scratch[i] = fabs(ref[i] - med);
+            qsort(scratch, n, sizeof(double), cmp_d);
+            double want_mad = reg_median(scratch, n);
+            assert_int_equal(reg_mad(ref, n, 0, scratch, &mad, &score), 0);
+            if (mad != want_mad)
+                fail_msg("shape %d n %zu: mad %g want %g", shape, n, mad, want_mad);
+            reg_sort(x, n);
+            if (memcmp(x, ref, n * sizeof(double)) != 0)
+                fail_msg("shape %d n %zu: not sorted like qsort", shape, n);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_rita_mad),
         cmocka_unit_test(test_rita_cv_score),
         cmocka_unit_test(test_cv_and_quartiles),
+        cmocka_unit_test(test_sort_and_select),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
