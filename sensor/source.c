@@ -576,8 +576,10 @@ static struct src_turn *ring_slot(struct source_table *st, struct source *s)
             s->ring_fixed = true;
         }
     }
-    if (s->ring_cap == 0)
+    if (s->ring_cap == 0) {
+        st->stats.ring_short++;   /* no chunk to be had: counted, not kept */
         return NULL;
+    }
     uint32_t idx;
     if (s->ring_len < s->ring_cap) {
         idx = s->ring_len++;

@@ -105,7 +105,8 @@ struct source_stats {
     uint64_t expired;           /* dropped after idle_timeout_s */
     uint64_t flows;             /* source_flow_start calls */
     uint64_t turns;             /* source_turn calls */
-    uint64_t ring_short;        /* turns that overwrote a ring not yet full-sized */
+    uint64_t ring_short;        /* turns that overwrote a ring not yet full-sized, or that
+                                   found no ring chunk at all (counted, not kept) */
     uint64_t stale_ends;        /* flow ends whose token no longer matched */
     uint64_t chunks_in_use;
 };
