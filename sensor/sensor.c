@@ -25,7 +25,7 @@
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
-#define HELLO_MAX_CLIENT_PKTS 8  /* client data segments before we give up on a hello */
+#define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 
 struct sensor {
@@ -72,6 +72,7 @@ static int load_catalog(const char *dir, struct catalog **out)
 }
 
 static void on_flow_end(void *ctx, struct flow *f);
+static void decide_quic(struct sensor *s, struct flow *f);
 
 static void adopt_catalog(struct sensor *s, struct catalog *cat)
 {
@@ -196,6 +197,10 @@ static void release_flow_state(struct sensor *s, struct flow *f)
 static void on_flow_end(void *ctx, struct flow *f)
 {
     struct sensor *s = ctx;
+    /* A short QUIC flow may end before its SNI or nDPI's verdict was in:
+     * decide with what is known. */
+    if (f->app && (f->flags & FLOW_F_QUIC) && !(f->flags & FLOW_F_HELLO_DONE))
+        decide_quic(s, f);
     if (f->app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f);

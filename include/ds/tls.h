@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define TLS_SNI_MAX 256      /* host names are at most 253 bytes */
-#define TLS_ALPN_WIRE_MAX 96 /* client ALPN list as on the wire (len-prefixed) */
+#define TLS_ALPN_WIRE_MAX 256 /* client ALPN list as on the wire (len-prefixed) */
 #define TLS_JA4_LEN 40       /* "t13d1516h2_8daaf6152771_e5627efa2ab1" + NUL, with room */
 #define TLS_HELLO_MAX 16384  /* largest ClientHello we reassemble */
 

@@ -58,11 +58,6 @@ DCID = ("the ClientHello spans two Initials with different DCIDs: nDPI 4.2 decry
 CRAZY = ("CRYPTO frames out of order inside one Initial: nDPI 4.2 reassembles in-order data "
          "only (ndpiReader 4.2 reads 5 of the 113 flows, the 5 we match); flows with nothing "
          "learnt stay undecided and get no event")
-HUGE_CH = ("an 11.4 KB ClientHello over 12 segments: the sensor stops reassembling after "
-           "HELLO_MAX_CLIENT_PKTS = 8 client segments (sensor.c), so the flow is not followed; "
-           "nDPI 4.2 itself reads it")
-LONG_ALPN = ("the client offers 18 ALPNs, 106 bytes on the wire; flow_tls keeps "
-             "TLS_ALPN_WIRE_MAX = 96 bytes (tls.h), so the list is cut after 16")
 
 ALLOW = {
     ("quic.pcap", "sni", "*"): GQUIC_OLD,
@@ -83,9 +78,6 @@ ALLOW = {
     ("quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "sni", "*"): CRAZY,
     ("quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "alpn", "*"): CRAZY,
     ("quic_frags_ch_out_of_order_same_packet_craziness.pcapng", "ja3", "*"): CRAZY,
-    ("quic_frags_ch_in_multiple_packets.pcapng", "alpn", "UDP ::1:4443 ::1:58822"): LONG_ALPN,
-    ("tls_with_huge_ch.pcapng", "alpn", "*"): HUGE_CH,
-    ("tls_with_huge_ch.pcapng", "ja3", "*"): HUGE_CH,
 }
 
 LINE = re.compile(r"^\s+\d+\s+(TCP|UDP) (\S+) (?:<->|->) (\S+) \[proto: [0-9.]+/([^\]]+)\]")
