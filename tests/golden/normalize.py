@@ -8,5 +8,6 @@ import sys
 for line in sys.stdin:
     ev = json.loads(line)
     ev.get("sensor", {}).pop("memory", None)
+    ev.get("sensor", {}).get("sources", {}).pop("bytes", None)
     ev.get("stats", {}).get("flow", {}).pop("memuse", None)
     sys.stdout.write(json.dumps(ev, separators=(",", ":")) + "\n")
