@@ -31,11 +31,10 @@ static struct capture *volatile current_capture;
 
 static void on_signal(int sig)
 {
-    if (sig == SIGHUP) {
-        got_hup = 1;
-        return;
-    }
-    got_stop = 1;
+    if (sig == SIGHUP)
+        got_hup = 1;   /* the loop is broken to reload, then resumed */
+    else
+        got_stop = 1;
     if (current_capture)
         capture_break(current_capture);
 }
