@@ -11,6 +11,21 @@
 #include "ds/pool.h"
 #include "ds/util.h"
 
+#define NO_GAP (-1e9)   /* log_gap of a member without a cadence yet */
+
+/* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
+ * Cadence counts only where both sides have one. */
+static double profile_distance(const struct cluster *c, double lg, double ls)
+{
+    double d = fabs(ls - c->log_size) / log(CLUSTER_SIZE_TOL);
+    if (lg != NO_GAP && c->log_gap != NO_GAP) {
+        double dg = fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL);
+        if (dg > d)
+            d = dg;
+    }
+    return d;
+}
+
 struct cnode {
     struct cluster c;
     struct cnode *hnext;          /* same (JA4, provider) bucket */
@@ -101,14 +116,17 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
 static void recentre(struct cluster *c)
 {
     double g = 0, s = 0;
+    unsigned ng = 0;
     for (unsigned i = 0; i < c->n; i++) {
-        g += c->m[i].log_gap;
+        if (c->m[i].log_gap != NO_GAP) {
+            g += c->m[i].log_gap;
+            ng++;
+        }
         s += c->m[i].log_size;
     }
-    if (c->n) {
-        c->log_gap = g / c->n;
+    if (c->n)
         c->log_size = s / c->n;
-    }
+    c->log_gap = ng ? g / ng : NO_GAP;
 }
 
 /* Drops members not seen within the window before now_us. */
@@ -128,9 +146,10 @@ static void cluster_prune(struct cluster_table *ct, struct cluster *c, uint64_t 
     }
 }
 
-/* Numeric features of the members: the mean of what each member had when it
- * was last seen is not kept (it would cost a features struct a member), so
- * the aggregate is a running mean updated on every observation. */
+/* Numeric features of the members: what each member had when it was last
+ * seen is not kept (it would cost a features struct a member), so the
+ * aggregate is a running mean updated on every observation; request_size_cv
+ * is the spread of the members' prompt sizes across the pool. */
 static void aggregate(struct cluster *c, const struct features *f, bool joined)
 {
     struct features *a = &c->agg;
@@ -149,6 +168,18 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
     for (int id = FEAT_FIRST_STR; id < FEAT_COUNT; id++)
         for (size_t i = 0; i < features_str_count(f, id); i++)
             (void)features_add_str(a, id, features_str(f, id, i));
+    /* Across the pool, the templated-prompt signal is how alike the members'
+     * prompt sizes are: the CV of their mean sizes replaces the members' own. */
+    if (c->n >= 2) {
+        double sum = 0, sq = 0;
+        for (unsigned i = 0; i < c->n; i++) {
+            double v = exp(c->m[i].log_size);
+            sum += v;
+            sq += v * v;
+        }
+        double mean = sum / c->n, var = sq / c->n - mean * mean;
+        features_set_num(a, FEAT_REQUEST_SIZE_CV, var > 0 ? sqrt(var) / mean : 0.0);
+    }
     a->window_s = f->window_s;
     a->ts_us = f->ts_us;
 }
@@ -159,13 +190,16 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     *joined = false;
     const char *ja4 = features_str(f, FEAT_JA4, 0);
     const char *provider = features_str(f, FEAT_PROVIDER, 0);
-    if (ja4 == NULL || provider == NULL || !features_has(f, FEAT_GAP_MEAN_S) ||
-        !features_has(f, FEAT_REQUEST_SIZE_MEAN))
+    if (ja4 == NULL || provider == NULL || !features_has(f, FEAT_REQUEST_SIZE_MEAN))
         return NULL;
-    double gap = features_num(f, FEAT_GAP_MEAN_S), size = features_num(f, FEAT_REQUEST_SIZE_MEAN);
-    if (!(gap > 0) || !(size > 0))
+    double size = features_num(f, FEAT_REQUEST_SIZE_MEAN);
+    if (!(size > 0))
         return NULL;
-    double lg = log(gap), ls = log(size);
+    /* A member seen once has no cadence yet (NO_GAP): it is grouped on size
+     * alone until its gaps are known, so a pool whose members each send one
+     * request every few minutes is seen within minutes. */
+    double gap = features_has(f, FEAT_GAP_MEAN_S) ? features_num(f, FEAT_GAP_MEAN_S) : 0;
+    double lg = gap > 0 ? log(gap) : NO_GAP, ls = log(size);
     uint32_t h = key_hash(ja4, provider);
 
     /* The source's current cluster, else the nearest one in tolerance. */
@@ -179,17 +213,13 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         for (unsigned i = 0; i < c->n && !mine; i++)
             if (memcmp(&c->m[i].addr, src, sizeof(*src)) == 0)
                 mine = n, mine_i = i;
-        double dg = fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL);
-        double ds = fabs(ls - c->log_size) / log(CLUSTER_SIZE_TOL);
-        double d = dg > ds ? dg : ds;
+        double d = profile_distance(c, lg, ls);
         if (d <= 1.0 && (best == NULL || d < best_d))
             best = n, best_d = d;
     }
     if (mine) {
         struct cluster_member *m = &mine->c.m[mine_i];
-        double dg = fabs(lg - mine->c.log_gap) / log(CLUSTER_GAP_TOL);
-        double ds = fabs(ls - mine->c.log_size) / log(CLUSTER_SIZE_TOL);
-        if ((dg > ds ? dg : ds) <= 1.0 || mine->c.n == 1) {
+        if (profile_distance(&mine->c, lg, ls) <= 1.0 || mine->c.n == 1) {
             m->last_us = ts_us;
             m->log_gap = lg;
             m->log_size = ls;

@@ -366,7 +366,8 @@ static json_t *cluster_object(const struct cluster *c, bool update)
     json_t *sh = json_object();
     json_object_set_new(sh, "ja4", json_string(c->ja4));
     json_object_set_new(sh, "provider", json_string(c->provider));
-    json_object_set_new(sh, "cadence_s", json_real(exp(c->log_gap)));
+    if (c->log_gap > -1e8)  /* a cadence is known */
+        json_object_set_new(sh, "cadence_s", json_real(exp(c->log_gap)));
     json_object_set_new(sh, "request_size", json_real(exp(c->log_size)));
     const char *fam = features_str(&c->agg, FEAT_FINGERPRINT_FAMILY, 0);
     if (fam)

@@ -4,7 +4,8 @@
  * stay under per-source thresholds.
  *
  * A source is grouped by (JA4, provider) and then by profile: the mean gap
- * between its requests and its mean request size, compared in log space. It
+ * between its requests and its mean request size, compared in log space (a
+ * source seen once has no gap yet and is compared on size alone). It
  * joins the nearest cluster of its (JA4, provider) whose profile centre is
  * within the tolerances (a factor of CLUSTER_GAP_TOL in cadence and
  * CLUSTER_SIZE_TOL in size), else starts one. A member that is not seen again
@@ -35,7 +36,8 @@ struct cluster {
     uint64_t id;              /* stable for the cluster's life, unique in a run */
     char ja4[40];
     char provider[32];
-    double log_gap, log_size; /* profile centre (mean of the members') */
+    double log_gap, log_size; /* profile centre (mean of the members'; log_gap
+                                 below -1e8 while no member has a cadence) */
     uint32_t window_s;
     uint64_t first_us, last_us;
     uint64_t alerted_us;      /* packet time of its alert, 0 if none yet */

@@ -87,7 +87,17 @@ static void test_different_profiles_do_not_group(void **state)
     assert_int_not_equal(cluster_observe(ct, &d, &fd, S(4), &joined)->id, ida);
     assert_int_not_equal(cluster_observe(ct, &e, &fe, S(5), &joined)->id, ida);
     assert_int_equal(cluster_table_stats(ct)->active, 5);
-    /* Without a cadence or a JA4 a source is not grouped. */
+    /* Without a cadence, a source groups on size alone: it joins one of the
+     * two clusters of its client, provider and prompt size (cadence 30 s or
+     * 90 s), not a new one, and not the 4000-byte one. */
+    struct features nogap = feat("JA4A", "openai", 30, 1200, 0.9);
+    nogap.present &= ~(1ull << FEAT_GAP_MEAN_S);
+    struct ds_addr g = addr(1, 9);
+    struct cluster *cg = cluster_observe(ct, &g, &nogap, S(6), &joined);
+    assert_true(joined);
+    assert_int_equal(cg->n, 2);
+    assert_int_equal(cluster_table_stats(ct)->active, 5);
+    /* Without a JA4 or a request size, a source is not grouped. */
     struct features none;
     features_clear(&none);
     assert_null(cluster_observe(ct, &a, &none, S(6), &joined));
