@@ -675,12 +675,21 @@ size_t tls_asm_pool_bytes(const struct tls_asm_pool *pool)
     return sizeof(*pool) + pool_bytes(pool->bufs);
 }
 
-void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **asm_)
+void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot)
 {
-    if (asm_ == NULL || *asm_ == NULL)
+    if (slot == NULL || *slot == NULL)
         return;
-    pool_put(pool->bufs, *asm_);
-    *asm_ = NULL;
+    pool_put(pool->bufs, *slot);
+    *slot = NULL;
+}
+
+uint32_t tls_asm_raw_seq(const struct tls_asm *slot, uint32_t seq, const uint8_t *data,
+                         const uint8_t *raw)
+{
+    /* Without a buffer, raw points into the segment that completed the hello. */
+    if (slot == NULL)
+        return seq + (uint32_t)(raw - data);
+    return slot->isn + (uint32_t)(raw - slot->buf);
 }
 
 /* Parses the ClientHello out of the complete records p[w->base, w->off): straight
@@ -757,11 +766,11 @@ static void asm_put(struct tls_asm *a, uint32_t from, uint32_t to, const uint8_t
     }
 }
 
-enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **asm_, bool start_known,
+enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, bool start_known,
                            uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
                            struct tls_hello *out, const uint8_t **raw, size_t *raw_len)
 {
-    struct tls_asm *a = *asm_;
+    struct tls_asm *a = *slot;
     if (data == NULL || len == 0)
         return TLS_FEED_MORE;
     uint32_t isn = a != NULL ? a->isn : (start_known ? start_seq : seq);
@@ -800,7 +809,7 @@ enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **asm_, boo
         if (a == NULL)
             return TLS_FEED_BAD;
         a->isn = isn;
-        *asm_ = a;
+        *slot = a;
     }
     uint32_t from = (uint32_t)off;
     uint32_t to = len > TLS_HELLO_MAX - from ? TLS_HELLO_MAX : from + (uint32_t)len;

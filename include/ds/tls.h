@@ -60,13 +60,34 @@ enum tls_feed {
  * first; the pool fills it when a buffer is needed). `start_seq` is the
  * sequence number of the first payload byte when `start_known` (a SYN was
  * seen), else the first segment fed sets it. Segments may arrive out of order,
- * overlap or repeat. On TLS_FEED_DONE, *raw and *raw_len give the complete
- * TLS record(s) holding the ClientHello (record headers included), valid
- * until tls_asm_release and, when no buffer was needed (the whole hello in one
- * segment), only while `data` is. On any result but MORE the caller releases. */
+ * overlap or repeat; where copies of a byte differ, the first one received
+ * wins. Bytes before the start are dropped, bytes past TLS_HELLO_MAX ignored.
+ *
+ * The stream must open with a handshake record, or with a forward proxy's
+ * request followed by one: an HTTP CONNECT request head, or a SOCKS 4/4a/5
+ * CONNECT (with RFC 1929 credentials), so that TLS through a proxy is
+ * fingerprinted too (the caller keeps feeding client segments after the
+ * proxy has answered).
+ *
+ * On TLS_FEED_DONE, *out holds the first ClientHello, and *raw and *raw_len
+ * give the complete TLS record(s) holding it (record headers included; not
+ * the proxy request, nor records after the hello's last one), valid until
+ * tls_asm_release and, when no buffer was needed (the whole hello in one
+ * segment), only while `data` is; tls_asm_raw_seq places them in sequence
+ * space. On any result but MORE the caller releases. A hello that needs a
+ * buffer when none is free is TLS_FEED_BAD. */
 enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, bool start_known,
                            uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
                            struct tls_hello *out, const uint8_t **raw, size_t *raw_len);
+
+/* After tls_asm_feed returned TLS_FEED_DONE, and before tls_asm_release:
+ * the TCP sequence number of raw[0], so that the records span
+ * [result, result + raw_len) in sequence space. `seq` and `data` are the
+ * arguments of that feed. The records need not end where the segment that
+ * completed them ends (an earlier segment may have come late, or more
+ * records may follow in the same segment). */
+uint32_t tls_asm_raw_seq(const struct tls_asm *slot, uint32_t seq, const uint8_t *data,
+                         const uint8_t *raw);
 
 /* Returns the flow's buffer to the pool and sets *slot to NULL. NULL-safe. */
 void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot);

@@ -236,6 +236,7 @@ static void test_real_hellos(void **state)
                          TLS_FEED_DONE);
         assert_null(a); /* the whole hello in one segment: no buffer */
         assert_ptr_equal(raw, rec);
+        assert_int_equal(tls_asm_raw_seq(a, 1000, rec, raw), 1000);
         assert_int_equal(raw_len, n);
         assert_string_equal(h.ja4, v->ja4);
     }
@@ -1061,6 +1062,9 @@ static void check_split(const char *vname, const struct seg *segs, size_t n, boo
     assert_int_equal(raw_len, len);
     assert_memory_equal(raw, rec, len);
     assert_true(tls_asm_pool_bytes(pool) > TLS_HELLO_MAX); /* a buffer was taken */
+    /* The records start at the stream's first byte, whichever segment came last. */
+    const struct seg *last = &segs[n - 1];
+    assert_int_equal(tls_asm_raw_seq(a, isn + (uint32_t)last->from, rec + last->from, raw), isn);
     tls_asm_release(pool, &a);
     tls_asm_pool_free(pool);
 }
@@ -1261,6 +1265,7 @@ static void test_before_start(void **state)
     assert_int_equal(tls_asm_feed(pool, &a, true, 1000, 990, rec, 10 + len, &h, &raw, &raw_len),
                      TLS_FEED_DONE);
     assert_string_equal(h.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    assert_int_equal(tls_asm_raw_seq(a, 990, rec, raw), 1000);
     tls_asm_release(pool, &a);
     tls_asm_pool_free(pool);
 }
@@ -1333,6 +1338,8 @@ static void test_hello_retry(void **state)
                      TLS_FEED_DONE);
     assert_string_equal(h.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
     assert_int_equal(raw_len, n1);
+    /* The records end before the segment does: more follow in it. */
+    assert_int_equal(tls_asm_raw_seq(a, 0, rec, raw), 0);
     tls_asm_pool_free(pool);
 }
 
@@ -1382,12 +1389,15 @@ static void test_proxies(void **state)
         assert_string_equal(h.sni, "www.github.com");
         assert_int_equal(raw_len, len);
         assert_memory_equal(raw, rec, len);
+        assert_int_equal(tls_asm_raw_seq(a, 50 + (uint32_t)t[i].len, s + t[i].len, raw),
+                         50 + t[i].len);
         tls_asm_release(pool, &a);
         /* All in one segment: the fast path. */
         r = tls_asm_feed(pool, &a, true, 50, 50, s, t[i].len + len, &h, &raw, &raw_len);
         assert_int_equal(r, TLS_FEED_DONE);
         assert_null(a);
         assert_ptr_equal(raw, s + t[i].len);
+        assert_int_equal(tls_asm_raw_seq(a, 50, s, raw), 50 + t[i].len);
         /* Cut one byte into the request. */
         r = tls_asm_feed(pool, &a, true, 50, 50, s, 1, &h, &raw, &raw_len);
         assert_int_equal(r, TLS_FEED_MORE);
