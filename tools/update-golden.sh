@@ -9,6 +9,6 @@ cd "$top"
 while read -r name pcap args; do
     case "$name" in ''|'#'*) continue ;; esac
     # shellcheck disable=SC2086
-    "$bin" -r "$pcap" $args -o - >"tests/golden/expected/$name.json"
+    "$bin" -r "$pcap" $args -o - | python3 tests/golden/normalize.py >"tests/golden/expected/$name.json"
     echo "updated $name ($(wc -l <"tests/golden/expected/$name.json") events)"
 done <tests/golden/TESTLIST
