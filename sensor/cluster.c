@@ -192,6 +192,12 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     const char *provider = features_str(f, FEAT_PROVIDER, 0);
     if (ja4 == NULL || provider == NULL || !features_has(f, FEAT_REQUEST_SIZE_MEAN))
         return NULL;
+    /* A profile is only comparable when the source keeps to it: a source
+     * whose own prompt sizes or gaps scatter (a person, a varied workload)
+     * is not grouped, and leaves a cluster it was in. */
+    bool steady = !(features_has(f, FEAT_REQUEST_SIZE_CV) &&
+                    features_num(f, FEAT_REQUEST_SIZE_CV) > CLUSTER_MEMBER_MAX_CV) &&
+                  !(features_has(f, FEAT_GAP_CV) && features_num(f, FEAT_GAP_CV) > CLUSTER_MEMBER_MAX_CV);
     double size = features_num(f, FEAT_REQUEST_SIZE_MEAN);
     if (!(size > 0))
         return NULL;
@@ -216,6 +222,14 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         double d = profile_distance(c, lg, ls);
         if (d <= 1.0 && (best == NULL || d < best_d))
             best = n, best_d = d;
+    }
+    if (!steady) {
+        if (mine) {
+            mine->c.m[mine_i] = mine->c.m[--mine->c.n];
+            recentre(&mine->c);
+            ct->st.leaves++;
+        }
+        return NULL;
     }
     if (mine) {
         struct cluster_member *m = &mine->c.m[mine_i];

@@ -5,7 +5,9 @@
  *
  * A source is grouped by (JA4, provider) and then by profile: the mean gap
  * between its requests and its mean request size, compared in log space (a
- * source seen once has no gap yet and is compared on size alone). It
+ * source seen once has no gap yet and is compared on size alone). A source
+ * whose own prompt sizes or gaps scatter (CV above CLUSTER_MEMBER_MAX_CV) has
+ * no profile to share and is not grouped. It
  * joins the nearest cluster of its (JA4, provider) whose profile centre is
  * within the tolerances (a factor of CLUSTER_GAP_TOL in cadence and
  * CLUSTER_SIZE_TOL in size), else starts one. A member that is not seen again
@@ -24,6 +26,7 @@
 #define CLUSTER_MAX_MEMBERS 256
 #define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
+#define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
 
 struct cluster_member {
     struct ds_addr addr;

@@ -97,6 +97,11 @@ static void test_different_profiles_do_not_group(void **state)
     assert_true(joined);
     assert_int_equal(cg->n, 2);
     assert_int_equal(cluster_table_stats(ct)->active, 5);
+    /* A source whose own prompt sizes scatter is not grouped, and leaves. */
+    struct features varied = feat("JA4A", "openai", 30, 1200, 0.9);
+    features_set_num(&varied, FEAT_REQUEST_SIZE_CV, 0.9);
+    assert_null(cluster_observe(ct, &g, &varied, S(7), &joined));
+    assert_int_equal(cg->n, 1);
     /* Without a JA4 or a request size, a source is not grouped. */
     struct features none;
     features_clear(&none);
