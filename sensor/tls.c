@@ -502,7 +502,10 @@ static bool skip_cstr(struct rd *r)
     return false;
 }
 
-/* SOCKS 4 / 4a CONNECT (no RFC; the NEC protocol note): VN=4 CD=1 DSTPORT
+/* The SOCKS readers return -1 for a request that is not a CONNECT, else 0
+ * with r->off after the request, or r->bad when it is cut short.
+ *
+ * SOCKS 4 / 4a CONNECT (no RFC; the NEC protocol note): VN=4 CD=1 DSTPORT
  * DSTIP USERID NUL, then a host name and NUL when DSTIP is 0.0.0.x. */
 static int socks4_len(struct rd *r)
 {
@@ -531,7 +534,8 @@ static int socks5_len(struct rd *r)
     if (nmethods == 0)
         return -1;
     bool userpass = memchr(methods, 0x02, nmethods) != NULL;
-    if (userpass && rd_left(r) > 0 && r->p[r->off] == 0x01) {
+    struct rd peek = *r;
+    if (userpass && rd_u8(&peek) == 0x01 && !peek.bad) {
         rd_skip(r, 1);
         rd_skip(r, rd_u8(r));
         rd_skip(r, rd_u8(r));
@@ -557,22 +561,26 @@ static int socks5_len(struct rd *r)
  * HTTP CONNECT request or a SOCKS 4/5 CONNECT otherwise. */
 static enum walk_res walk_preamble(struct walk *w, const uint8_t *p, size_t avail)
 {
-    static const char connect[] = "CONNECT ";
+    static const char http_connect[] = "CONNECT ";
     size_t n = avail < PREAMBLE_MAX ? avail : PREAMBLE_MAX;
     size_t base = 0;
-    if (p[0] == REC_HANDSHAKE) {
+    struct rd r = rd_init(p, n);
+    uint8_t first = rd_u8(&r);
+    if (r.bad)
+        return WALK_MORE;
+    if (first == REC_HANDSHAKE) {
         base = 0;
-    } else if (p[0] == 'C') {
-        size_t k = n < sizeof(connect) - 1 ? n : sizeof(connect) - 1;
-        if (memcmp(p, connect, k) != 0)
+    } else if (first == 'C') {
+        size_t k = n < sizeof(http_connect) - 1 ? n : sizeof(http_connect) - 1;
+        if (memcmp(p, http_connect, k) != 0)
             return WALK_NOT_TLS;
         const uint8_t *end = memmem(p, n, "\r\n\r\n", 4);
         if (end == NULL)
             return n == PREAMBLE_MAX ? WALK_NOT_TLS : WALK_MORE;
         base = (size_t)(end - p) + 4;
-    } else if (p[0] == 4 || p[0] == 5) {
-        struct rd r = rd_init(p, n);
-        int rc = p[0] == 4 ? socks4_len(&r) : socks5_len(&r);
+    } else if (first == 4 || first == 5) {
+        r = rd_init(p, n);
+        int rc = first == 4 ? socks4_len(&r) : socks5_len(&r);
         if (rc < 0)
             return WALK_NOT_TLS;
         if (r.bad)
@@ -598,34 +606,40 @@ static enum walk_res walk_records(struct walk *w, const uint8_t *p, size_t avail
             return r;
     }
     while (w->started && w->off < avail) {
-        const uint8_t *h = p + w->off;
+        /* Bytes not here yet read as 0 and set r.bad: each check below
+         * judges only bytes that have arrived. */
         size_t n = avail - w->off;
+        struct rd r = rd_init(p + w->off, n);
+        uint8_t type = rd_u8(&r), major = rd_u8(&r), minor = rd_u8(&r);
+        uint32_t rec_len = rd_be16(&r);
         /* The stream is TLS only if it opens with a handshake record of a
          * TLS/SSLv3 version; a later record that is not one is malformed. */
-        if (h[0] != REC_HANDSHAKE || (n >= 2 && h[1] != 3) || (n >= 3 && h[2] > 4))
+        if (type != REC_HANDSHAKE || (n >= 2 && major != 3) || (n >= 3 && minor > 4))
             return w->off == w->base ? WALK_NOT_TLS : WALK_BAD;
-        if (n < REC_HDR)
+        if (r.bad)
             return WALK_MORE;
-        uint32_t rec_len = be16(h + 3);
         if (rec_len == 0 || rec_len > REC_MAX || w->off + REC_HDR + rec_len > TLS_HELLO_MAX)
             return WALK_BAD;
         /* Read the handshake header as soon as the first record shows it,
          * so a hostile length is refused without waiting for its bytes. */
-        if (w->hs_have == 0 && rec_len >= HS_HDR && n >= REC_HDR + HS_HDR) {
-            const uint8_t *m = h + REC_HDR;
-            uint32_t mlen = ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
-            if (m[0] != HS_CLIENT_HELLO || w->off + REC_HDR + HS_HDR + mlen > TLS_HELLO_MAX)
-                return WALK_BAD;
-        }
-        if (n < REC_HDR + rec_len)
+        struct rd peek = r;
+        uint8_t mtype = rd_u8(&peek);
+        uint32_t mlen = rd_be24(&peek);
+        if (w->hs_have == 0 && rec_len >= HS_HDR && !peek.bad &&
+            (mtype != HS_CLIENT_HELLO || w->off + REC_HDR + HS_HDR + mlen > TLS_HELLO_MAX))
+            return WALK_BAD;
+        const uint8_t *body = rd_bytes(&r, rec_len);
+        if (body == NULL)
             return WALK_MORE;
         for (uint32_t i = 0; w->hs_have + i < HS_HDR && i < rec_len; i++)
-            w->hdr[w->hs_have + i] = h[REC_HDR + i];
+            w->hdr[w->hs_have + i] = body[i];
         w->hs_have += rec_len;
         w->off += REC_HDR + rec_len;
         if (w->hs_need == 0 && w->hs_have >= HS_HDR) {
-            uint32_t mlen = ((uint32_t)w->hdr[1] << 16) | ((uint32_t)w->hdr[2] << 8) | w->hdr[3];
-            if (w->hdr[0] != HS_CLIENT_HELLO || w->base + REC_HDR + HS_HDR + mlen > TLS_HELLO_MAX)
+            struct rd hr = rd_init(w->hdr, HS_HDR);
+            mtype = rd_u8(&hr);
+            mlen = rd_be24(&hr);
+            if (mtype != HS_CLIENT_HELLO || w->base + REC_HDR + HS_HDR + mlen > TLS_HELLO_MAX)
                 return WALK_BAD;
             w->hs_need = HS_HDR + mlen;
         }
@@ -672,6 +686,8 @@ void tls_asm_pool_free(struct tls_asm_pool *pool)
 
 size_t tls_asm_pool_bytes(const struct tls_asm_pool *pool)
 {
+    if (pool == NULL)
+        return 0;
     return sizeof(*pool) + pool_bytes(pool->bufs);
 }
 
@@ -698,20 +714,26 @@ uint32_t tls_asm_raw_seq(const struct tls_asm *slot, uint32_t seq, const uint8_t
 static enum tls_feed finish(struct tls_asm_pool *pool, const struct walk *w, const uint8_t *p,
                             struct tls_hello *out)
 {
-    p += w->base;
-    const uint8_t *msg = p + REC_HDR;
-    if (be16(p + 3) < w->hs_need) {
-        size_t got = 0, off = 0;
-        while (got < w->hs_need) {
-            size_t rec_len = be16(p + off + 3);
+    struct rd r = rd_init(p + w->base, w->off - w->base);
+    rd_skip(&r, 3);
+    size_t first_len = rd_be16(&r);
+    const uint8_t *msg = rd_bytes(&r, first_len);
+    if (first_len < w->hs_need) {
+        /* Concatenate the record bodies (the walk checked their headers). */
+        r = rd_init(p + w->base, w->off - w->base);
+        size_t got = 0;
+        while (got < w->hs_need && !r.bad) {
+            rd_skip(&r, 3);
+            size_t rec_len = rd_be16(&r);
+            const uint8_t *body = rd_bytes(&r, rec_len);
             size_t take = rec_len < w->hs_need - got ? rec_len : w->hs_need - got;
-            memcpy(pool->scratch + got, p + off + REC_HDR, take);
+            if (body != NULL)
+                memcpy(pool->scratch + got, body, take);
             got += take;
-            off += REC_HDR + rec_len;
         }
-        msg = pool->scratch;
+        msg = r.bad ? NULL : pool->scratch;
     }
-    if (tls_parse_client_hello(msg, w->hs_need, false, out) != 0)
+    if (msg == NULL || tls_parse_client_hello(msg, w->hs_need, false, out) != 0)
         return TLS_FEED_BAD;
     return TLS_FEED_DONE;
 }
