@@ -74,6 +74,18 @@ static void turn_close(struct exchange *e, exchange_turn_fn fn, void *ctx)
         t->ttfb_us = first > t->start_us ? first - t->start_us : 0;
         t->resp_dur_us = last > first ? last - first : 0;
     }
+    /* The first exchange of an HTTP/2 connection is its set-up, not a
+     * request: the client's preface and SETTINGS, answered by the server's
+     * SETTINGS and TLS 1.3 session tickets. A first turn that small both ways
+     * is not counted (nor is a lone tiny request with a tiny answer). */
+    if (e->count == 0 && !e->setup_skipped && t->req_bytes <= EXCHANGE_SETUP_REQ_MAX &&
+        t->resp_bytes <= EXCHANGE_SETUP_RESP_MAX) {
+        e->setup_skipped = true;
+        e->in_turn = false;
+        e->resp_seen = false;
+        e->resp_any = false;
+        return;
+    }
     if (e->count < UINT32_MAX)
         e->count++;
     if (e->kept < EXCHANGE_TURNS_KEPT)

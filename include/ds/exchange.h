@@ -43,6 +43,8 @@
 #include <stdint.h>
 
 #define EXCHANGE_TURNS_KEPT 32   /* turns listed per flow event; the rest are counted */
+#define EXCHANGE_SETUP_REQ_MAX 160   /* a first turn this small both ways is the */
+#define EXCHANGE_SETUP_RESP_MAX 1500 /* connection set-up (HTTP/2 SETTINGS, tickets) */
 #define EXCHANGE_TLS_SMALL 64    /* record body bytes at or below which a record is control */
 #define EXCHANGE_QUIC_SMALL 100  /* QUIC packet bytes at or below which a packet is control */
 #define EXCHANGE_JOIN_US 10000   /* small records this close before a request belong to it */
@@ -78,6 +80,7 @@ struct exchange {
     bool in_turn;              /* cur has a request */
     bool resp_seen;            /* cur has a response record above the small size */
     bool resp_any;             /* cur has response bytes of any size */
+    bool setup_skipped;        /* the connection set-up turn was seen and not counted */
     uint8_t hs;                /* TLS 1.3 handshake tracking (exchange.c) */
     uint32_t count;            /* completed turns */
     uint32_t kept;             /* turns stored in turns[] (<= EXCHANGE_TURNS_KEPT) */

@@ -538,7 +538,7 @@ static void test_many_turns(void **state)
     tls12_handshake(f);
     for (unsigned i = 0; i < 40; i++) {
         uint64_t t0 = 100000 + (uint64_t)i * 1000;
-        rec(f, 0, 23, (uint16_t)(100 + i));
+        rec(f, 0, 23, (uint16_t)(200 + i));
         flush(f, 0, t0, 1448);
         rec(f, 1, 23, (uint16_t)(1000 + i));
         flush(f, 1, t0 + 50 + i, 1448);
@@ -548,9 +548,31 @@ static void test_many_turns(void **state)
     assert_int_equal(f->ex.kept, EXCHANGE_TURNS_KEPT);
     assert_int_equal(f->ngot, 40);
     for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++)
-        assert_turn(&f->ex.turns[i], 100000 + (uint64_t)i * 1000, 100 + i, 1000 + i, 1, 1,
+        assert_turn(&f->ex.turns[i], 100000 + (uint64_t)i * 1000, 200 + i, 1000 + i, 1, 1,
                     50 + i, 0);
-    assert_turn(&f->got[39], 139000, 139, 1039, 1, 1, 89, 0);
+    assert_turn(&f->got[39], 139000, 239, 1039, 1, 1, 89, 0);
+}
+
+/* HTTP/2 over TLS 1.3: the client's preface and SETTINGS, answered by the
+ * server's SETTINGS and session tickets, is connection set-up, not a turn. */
+static void test_http2_setup_not_a_turn(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 94);          /* preface + SETTINGS + WINDOW_UPDATE */
+    flush(f, 0, 100000, 1448);
+    rec(f, 1, 23, 250);         /* two tickets and SETTINGS */
+    rec(f, 1, 23, 250);
+    rec(f, 1, 23, 121);
+    flush(f, 1, 100040, 1448);
+    rec(f, 0, 23, 2769);        /* the request */
+    flush(f, 0, 100050, 1448);
+    rec(f, 1, 23, 8000);
+    flush(f, 1, 100900, 1448);
+    exchange_finish(&f->ex, on_turn, f);
+    assert_int_equal(f->ex.count, 1);
+    assert_int_equal(f->ex.turns[0].req_bytes, 2769);
+    assert_int_equal(f->ex.turns[0].start_us, 100050);
 }
 
 /* No handshake seen, no answer: a request alone is a turn at the end. */
@@ -699,6 +721,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_streaming_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_answer_times_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_turns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http2_setup_not_a_turn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_without_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic, setup, teardown),
