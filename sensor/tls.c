@@ -226,12 +226,26 @@ struct sink {
     char *buf;
     size_t cap, len;
     bool full;
+    /* Hashing: pieces are 4-5 bytes, so they are gathered before each
+     * sha256_update call rather than hashed one by one. */
+    char stage[256];
+    size_t staged;
 };
+
+static void sink_flush(struct sink *s)
+{
+    if (s->h != NULL && s->staged > 0)
+        sha256_update(s->h, s->stage, s->staged);
+    s->staged = 0;
+}
 
 static void sink_put(struct sink *s, const char *p, size_t n)
 {
     if (s->h != NULL) {
-        sha256_update(s->h, p, n);
+        if (n > sizeof(s->stage) - s->staged)
+            sink_flush(s);
+        memcpy(s->stage + s->staged, p, n);
+        s->staged += n;
         return;
     }
     if (s->full || n >= s->cap - s->len) {
@@ -254,6 +268,23 @@ static int cmp_u16(const void *a, const void *b)
 {
     uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
     return (x > y) - (x < y);
+}
+
+/* Real hellos carry a few dozen values: insertion sort beats qsort's
+ * indirect calls there; qsort keeps a hostile list of thousands bounded. */
+static void sort_u16(uint16_t *v, size_t n)
+{
+    if (n > 64) {
+        qsort(v, n, sizeof(v[0]), cmp_u16);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 static const char *ja4_version(uint16_t v)
@@ -314,12 +345,12 @@ static void ja4_a(const struct ch *c, bool quic, char a[11])
  * tool does (its Python tool drops them). */
 static size_t ja4_sort(struct ch *c)
 {
-    qsort(c->ciphers, c->n_ciphers, sizeof(c->ciphers[0]), cmp_u16);
+    sort_u16(c->ciphers, c->n_ciphers);
     size_t n = 0;
     for (size_t i = 0; i < c->n_exts; i++)
         if (c->exts[i] != EXT_SERVER_NAME && c->exts[i] != EXT_ALPN)
             c->exts[n++] = c->exts[i];
-    qsort(c->exts, n, sizeof(c->exts[0]), cmp_u16);
+    sort_u16(c->exts, n);
     return n;
 }
 
@@ -374,9 +405,11 @@ static void ja4_hashed(struct ch *c, bool quic, char out[TLS_JA4_LEN])
     struct sink s = { .h = &h };
     sha256_init(&h);
     ja4_b(c, &s);
+    sink_flush(&s);
     hash12(&h, c->n_ciphers == 0, b);
     sha256_init(&h);
     ja4_c(c, n_exts, &s);
+    sink_flush(&s);
     hash12(&h, n_exts == 0, cc);
     snprintf(out, TLS_JA4_LEN, "%s_%s_%s", a, b, cc);
 }
