@@ -272,11 +272,12 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     t->hello_version = h->version;
     ds_strlcpy(t->ja4, h->ja4, sizeof(t->ja4));
     start_source(s, f);
-    /* The hello's records end at this packet's last byte. */
-    uint32_t first_seq = p->seq + p->payload_len - (uint32_t)raw_len;
+    /* Where the hello's records sit in sequence space: they need not end at
+     * this segment's end (a late earlier segment, records after the hello). */
+    uint32_t first_seq = tls_asm_raw_seq(f->hello, p->seq, p->payload, raw);
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq);
     /* Turns follow from the bytes after the hello. */
-    exchange_tcp_at(&f->app->ex, FLOW_TOSERVER, p->seq + p->payload_len);
+    exchange_tcp_at(&f->app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 

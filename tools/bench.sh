@@ -38,8 +38,12 @@ measure() {
     echo "$best $rss"
 }
 pkts=$("$out/pcaploop" "$pcap" | awk '{print $1}')
+# Flow events alone: the catalogue and fingerprints without any signature.
+rm -rf "$out/rules-nosig" && mkdir -p "$out/rules-nosig"
+cp "$top/rules/ai-services.conf" "$top/rules/fingerprints.conf" "$out/rules-nosig/"
 read -r t_loop m_loop < <(measure "$out/pcaploop" "$pcap")
 read -r t_ds m_ds < <(measure "$bin" -r "$pcap" -o /dev/null "${extra[@]}")
+read -r t_nosig m_nosig < <(measure "$bin" -r "$pcap" -o /dev/null --rules "$out/rules-nosig" "${extra[@]}")
 read -r t_all m_all < <(measure "$bin" -r "$pcap" -o /dev/null --all-tls "${extra[@]}")
 if command -v ndpiReader >/dev/null; then
     read -r t_nd m_nd < <(measure ndpiReader -q -i "$pcap")
@@ -47,12 +51,14 @@ else
     t_nd=nan m_nd=0
 fi
 awk -v p="$pkts" -v f="$flows" -v tl="$t_loop" -v td="$t_ds" -v ta="$t_all" -v tn="$t_nd" \
-    -v ml="$m_loop" -v md="$m_ds" -v ma="$m_all" -v mn="$m_nd" 'BEGIN {
+    -v ml="$m_loop" -v md="$m_ds" -v ma="$m_all" -v mn="$m_nd" -v ts="$t_nosig" -v ms="$m_nosig" 'BEGIN {
     printf "capture: %d packets, %d TLS flows (seed 1), best of runs\n", p, f
     printf "%-34s %9s %12s %10s %10s\n", "", "wall s", "packets/s", "vs loop", "peak MiB"
     printf "%-34s %9.2f %12.0f %10s %10.1f\n", "bare libpcap loop (floor)", tl, p/tl, "1.00x", ml/1024
-    printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "distill-sensor", td, p/td, td/tl, md/1024
+    printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "distill-sensor, no signatures", ts, p/ts, ts/tl, ms/1024
+    printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "distill-sensor (all shipped rules)", td, p/td, td/tl, md/1024
     printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "distill-sensor --all-tls", ta, p/ta, ta/tl, ma/1024
     if (tn != "nan") printf "%-34s %9.2f %12.0f %9.2fx %10.1f\n", "ndpiReader -q", tn, p/tn, tn/tl, mn/1024
     if (tn != "nan") printf "distill-sensor / ndpiReader: %.2f\n", td/tn
+    printf "signatures cost: %+.1f%% wall time against flow events alone\n", (td/ts - 1) * 100
 }'
