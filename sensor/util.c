@@ -116,12 +116,32 @@ void ds_ascii_lower(char *s)
 
 void ds_format_ts(uint64_t ts_us, char *buf, size_t len)
 {
+    /* Events and turns come in bursts within one second: the date part is
+     * formatted once per second (gmtime and strftime are the slow part). */
+    static time_t cached_sec = (time_t)-1;
+    static char cached_day[24];
     time_t secs = (time_t)(ts_us / 1000000u);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char day[24];
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%06u+0000", day, (unsigned)(ts_us % 1000000u));
+    if (secs != cached_sec) {
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(cached_day, sizeof(cached_day), "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = secs;
+    }
+    if (len < 32) {
+        if (len)
+            buf[0] = '\0';
+        return;
+    }
+    size_t n = strlen(cached_day);
+    memcpy(buf, cached_day, n);
+    uint32_t us = (uint32_t)(ts_us % 1000000u);
+    buf[n++] = '.';
+    for (int i = 5; i >= 0; i--) {
+        buf[n + (size_t)i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    n += 6;
+    memcpy(buf + n, "+0000", 6);
 }
 
 void ds_hex(const uint8_t *in, size_t n, char *out)
