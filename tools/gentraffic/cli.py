@@ -12,6 +12,7 @@ import time
 
 from . import model, quic, roles, tls
 from .conn import Pool
+from .pcapio import PcapWriter
 from .rng import Rng
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -131,7 +132,6 @@ def main(argv=None):
             sys.exit("gen-traffic: internal error: address %s given twice" % s.ip)
         ips.add(s.ip)
 
-    from .pcapio import PcapWriter
     w = PcapWriter(args.output)
     heap = []
     n = 0
@@ -155,11 +155,16 @@ def main(argv=None):
     write = w.write
     heapreplace, heappop, heappush = heapq.heapreplace, heapq.heappop, heapq.heappush
     end_us = int(round(end * 1e6))
+    prev = 0
     while heap:
         ts, k, frame, gen, ip = heap[0]
         ts_us = int(round(ts * 1e6))
         if ts_us > end_us:
             break
+        if ts_us < prev:
+            # Each worker must yield in time order; one that does not is a bug here.
+            sys.exit("gen-traffic: internal error: time went backwards at %.6f (source %s)" % (ts, ip))
+        prev = ts_us
         if first_ts is None:
             first_ts = ts_us
         write(ts_us, frame)

@@ -225,7 +225,6 @@ class Conn:
             t6 = t_fin + self.rtt + rng.uniform(0.0001, 0.0008)
             yield from self.drain(t6)
             self._write(S, t6, self._records(sizes))
-        self.opened = t
 
     def _rerandomize(self, stream):
         out = []

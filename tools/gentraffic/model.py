@@ -169,7 +169,7 @@ ROLES = {
         expect="no-high", count=1, net="198.18.5.0/24", net6="2001:db8:6::/48", v6=0.5,
         clients=("node-fetch", "go-nethttp", "python-httpx"),
         hosts=("api.openai.com", "api.anthropic.com"),
-        workers=12, reuse="keepalive", gap=("poisson_daily", 1000.0, 0.6),
+        workers=12, reuse="keepalive", gap=("poisson_daily", 1500.0, 0.6),
         req=(2500, 1.0), resp=(2500, 1.0), stream=0.5, rate=(2400, 0.3), tick=0.25,
         ttfb=(0.6, 0.5), rtt=(0.005, 0.02), idle=300.0, active="always"),
     "automation": dict(

@@ -94,8 +94,9 @@ def next_daytime(src, t, rng):
     return t + wait * 3600.0 + rng.uniform(0, 5400.0)
 
 
-def turn(ctx, src, conn, rng, t, p, stream_override=None):
-    stream = stream_override if stream_override is not None else rng.random() < p["stream"]
+def turn(conn, rng, t, p):
+    """One request/response on conn with sizes and timing drawn from the role's table."""
+    stream = rng.random() < p["stream"]
     req = max(60, int(draw(rng, p["req"])))
     resp = max(40, int(draw(rng, p["resp"])))
     rate = max(200.0, draw(rng, p["rate"])) if stream else 0.0
@@ -150,6 +151,7 @@ def loop_worker(ctx, src, wi, workers):
     rotate = p.get("rotate")
     conn = None
     conn_client = None
+    floor = ctx.start  # a new connection starts after the last one's final packet
     while True:
         if active == "daytime":
             t = next_daytime(src, t, rng)
@@ -162,19 +164,23 @@ def loop_worker(ctx, src, wi, workers):
         if conn is not None:
             if client != conn_client:
                 yield from conn.close(t - 0.05, "client")
+                floor = conn.t_end
                 conn = None
             elif t - conn.t_end > p["idle"]:
                 yield from conn.close(conn.t_end + p["idle"], "server")
+                floor = conn.t_end
                 conn = None
         if conn is None:
+            t = max(t, floor + rng.uniform(0.0005, 0.003))
             conn = ctx.new_conn(src, rng, t, client, src.host)
             conn_client = client
             yield from conn.open(t)
         t_req = max(t, conn.t_end + 0.001)
-        yield from turn(ctx, src, conn, rng, t_req, p)
+        yield from turn(conn, rng, t_req, p)
         if p["reuse"] == "per-request":
             how = "rst" if rng.random() < 0.05 else "client"
             yield from conn.close(conn.t_end + rng.uniform(0.001, 0.05), how)
+            floor = conn.t_end
             conn = None
         t = max(t + _gap(rng, src, p, t, workers), (conn.t_end if conn else t) + 0.01)
     if conn is not None:
@@ -194,6 +200,7 @@ def session_worker(ctx, src, wi, workers):
     t = ctx.start + rng.uniform(0, brk[0])
     hosts = p["hosts"]
     nsess = 0
+    floor = ctx.start
     while True:
         if p.get("active") == "daytime":
             t = next_daytime(src, t, rng)
@@ -210,34 +217,39 @@ def session_worker(ctx, src, wi, workers):
                 break
             if conn is not None and t - conn.t_end > p["idle"]:
                 yield from conn.close(conn.t_end + p["idle"], "server")
+                floor = conn.t_end
                 conn = None
             if conn is None:
+                t = max(t, floor + rng.uniform(0.0005, 0.003))
                 conn = ctx.new_conn(src, rng, t, src.client, host)
                 yield from conn.open(t)
                 if i == 0 and "page" in p:
                     # Loading the web app: one larger response sent at once.
                     yield from conn.exchange(conn.t_end + 0.001, rng.randint(400, 700),
                                              int(draw(rng, p["page"])), False, 0.0, p["tick"], 0.08)
-            yield from turn(ctx, src, conn, rng, max(t, conn.t_end + 0.001), p)
+            yield from turn(conn, rng, max(t, conn.t_end + 0.001), p)
             t = conn.t_end
             if p["reuse"] == "per-request":
                 yield from conn.close(conn.t_end + rng.uniform(0.001, 0.05),
                                       "rst" if rng.random() < 0.05 else "client")
+                floor = conn.t_end
                 conn = None
             t += rng.lognormal(*think)
             if p.get("per_request_host"):
                 host = rng.choice(hosts)
                 if conn is not None:
                     yield from conn.close(t - 0.01, "client")
+                    floor = conn.t_end
                     conn = None
         if conn is not None:
             # Browsers leave the connection open; the server closes it when idle.
             yield from conn.close(conn.t_end + p["idle"], "server")
+            floor = conn.t_end
         t += rng.lognormal(*brk)
 
 
 # ------------------------------------------------------------------------ building sources
-def _hosts_net(net, index, spread=1):
+def _hosts_net(net, index):
     """The index-th address of a role's network, skipping .0, .1 and .255."""
     n = ipaddress.ip_network(net)
     per = 250

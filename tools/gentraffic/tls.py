@@ -36,8 +36,9 @@ class Template:
 
 
 def _streams(path):
-    """TCP connections in a capture: [(client port, (client chunks, server chunks))], each
-    byte streams as [(time, bytes)] in sequence order (retransmissions dropped)."""
+    """TCP connections in a capture, in the order they open:
+    [(client port, [client chunks, server chunks])], chunks being [(time, bytes)] in
+    sequence order with retransmitted bytes dropped."""
     conns = {}
     order = []
     for ts, lt, frame in pcapio.read_packets(path):
