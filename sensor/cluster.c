@@ -33,8 +33,19 @@ struct cnode {
     uint32_t key_hash;
 };
 
+/* Which cluster an address is in: one entry a member, so that finding a
+ * source's cluster does not scan every member of every similar cluster. */
+struct midx {
+    struct ds_addr addr;
+    struct cnode *node;
+    struct midx *next;
+};
+
 struct cluster_table {
     struct pool *pool;
+    struct pool *midx_pool;
+    struct midx **midx;
+    size_t nmidx;                 /* power of two */
     struct cnode **buckets;
     size_t nbuckets;
     struct cnode *head, *tail;
@@ -60,6 +71,11 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
     if (max_clusters == 0)
         max_clusters = 1;
     ct->pool = pool_new(sizeof(struct cnode), max_clusters, 16);
+    ct->midx_pool = pool_new(sizeof(struct midx), max_clusters * CLUSTER_MAX_MEMBERS, 256);
+    ct->nmidx = 1024;
+    while (ct->nmidx < max_clusters * 16 && ct->nmidx < ((size_t)1 << 20))
+        ct->nmidx <<= 1;
+    ct->midx = xcalloc(ct->nmidx, sizeof(*ct->midx));
     ct->nbuckets = 256;
     while (ct->nbuckets < max_clusters)
         ct->nbuckets <<= 1;
@@ -73,8 +89,56 @@ void cluster_table_free(struct cluster_table *ct)
     if (ct == NULL)
         return;
     pool_free(ct->pool);
+    pool_free(ct->midx_pool);
+    free(ct->midx);
     free(ct->buckets);
     free(ct);
+}
+
+static struct midx **midx_slot(struct cluster_table *ct, const struct ds_addr *a)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->a, 8);
+    memcpy(&w1, a->a + 8, 8);
+    uint64_t h = (w0 ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    h = (h ^ w1) * 0x94d049bb133111ebull;
+    h ^= h >> 32;
+    h = (h ^ (w1 >> 32)) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    return &ct->midx[h & (ct->nmidx - 1)];
+}
+
+static struct cnode *midx_find(struct cluster_table *ct, const struct ds_addr *a)
+{
+    for (struct midx *e = *midx_slot(ct, a); e; e = e->next)
+        if (memcmp(&e->addr, a, sizeof(*a)) == 0)
+            return e->node;
+    return NULL;
+}
+
+static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n)
+{
+    struct midx *e = pool_get(ct->midx_pool);
+    if (e == NULL)
+        return;   /* cannot happen: one entry a member, members are capped */
+    e->addr = *a;
+    e->node = n;
+    struct midx **slot = midx_slot(ct, a);
+    e->next = *slot;
+    *slot = e;
+}
+
+static void midx_del(struct cluster_table *ct, const struct ds_addr *a)
+{
+    for (struct midx **pp = midx_slot(ct, a); *pp; pp = &(*pp)->next) {
+        if (memcmp(&(*pp)->addr, a, sizeof(*a)) == 0) {
+            struct midx *e = *pp;
+            *pp = e->next;
+            pool_put(ct->midx_pool, e);
+            return;
+        }
+    }
 }
 
 static void list_unlink(struct cluster_table *ct, struct cnode *n)
@@ -103,6 +167,8 @@ static void list_push(struct cluster_table *ct, struct cnode *n)
 
 static void cluster_drop(struct cluster_table *ct, struct cnode *n)
 {
+    for (unsigned i = 0; i < n->c.n; i++)
+        midx_del(ct, &n->c.m[i].addr);
     struct cnode **pp = &ct->buckets[n->key_hash & (ct->nbuckets - 1)];
     while (*pp && *pp != n)
         pp = &(*pp)->hnext;
@@ -135,10 +201,12 @@ static void cluster_prune(struct cluster_table *ct, struct cluster *c, uint64_t 
     uint64_t w = (uint64_t)ct->window_s * 1000000u;
     unsigned k = 0;
     for (unsigned i = 0; i < c->n; i++) {
-        if (c->m[i].last_us + w >= now_us)
+        if (c->m[i].last_us + w >= now_us) {
             c->m[k++] = c->m[i];
-        else
+        } else {
+            midx_del(ct, &c->m[i].addr);
             ct->st.leaves++;
+        }
     }
     if (k != c->n) {
         c->n = k;
@@ -208,17 +276,35 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     double lg = gap > 0 ? log(gap) : NO_GAP, ls = log(size);
     uint32_t h = key_hash(ja4, provider);
 
-    /* The source's current cluster, else the nearest one in tolerance. */
-    struct cnode *best = NULL, *mine = NULL;
+    /* The source's current cluster (from the index), else the nearest one
+     * in tolerance that has room: a pool larger than one cluster's member
+     * cap spills into further clusters of the same profile. */
+    struct cnode *best = NULL, *mine = midx_find(ct, src);
     unsigned mine_i = 0;
     double best_d = 0;
+    if (mine) {
+        while (mine_i < mine->c.n && memcmp(&mine->c.m[mine_i].addr, src, sizeof(*src)) != 0)
+            mine_i++;
+        if (mine_i == mine->c.n || mine->key_hash != h || strcmp(mine->c.ja4, ja4) != 0 ||
+            strcmp(mine->c.provider, provider) != 0) {
+            /* Its client or provider changed: it leaves that cluster. */
+            if (mine_i < mine->c.n) {
+                mine->c.m[mine_i] = mine->c.m[--mine->c.n];
+                recentre(&mine->c);
+                ct->st.leaves++;
+            }
+            midx_del(ct, src);
+            mine = NULL;
+        }
+    }
     for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
         struct cluster *c = &n->c;
         if (n->key_hash != h || strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
             continue;
-        for (unsigned i = 0; i < c->n && !mine; i++)
-            if (memcmp(&c->m[i].addr, src, sizeof(*src)) == 0)
-                mine = n, mine_i = i;
+        if (c->n == CLUSTER_MAX_MEMBERS)
+            cluster_prune(ct, c, ts_us);
+        if (c->n == CLUSTER_MAX_MEMBERS)
+            continue;
         double d = profile_distance(c, lg, ls);
         if (d <= 1.0 && (best == NULL || d < best_d))
             best = n, best_d = d;
@@ -227,6 +313,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         if (mine) {
             mine->c.m[mine_i] = mine->c.m[--mine->c.n];
             recentre(&mine->c);
+            midx_del(ct, src);
             ct->st.leaves++;
         }
         return NULL;
@@ -242,7 +329,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             /* Its profile moved away: it leaves for a better-fitting cluster. */
             mine->c.m[mine_i] = mine->c.m[--mine->c.n];
             recentre(&mine->c);
+            midx_del(ct, src);
             ct->st.leaves++;
+            if (best == mine)
+                best = NULL;
             mine = NULL;
         }
     }
@@ -285,6 +375,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         struct cluster_member *m = &c->m[c->n++];
         memset(m, 0, sizeof(*m));
         m->addr = *src;
+        midx_add(ct, src, best);
         m->first_us = m->last_us = ts_us;
         m->log_gap = lg;
         m->log_size = ls;
@@ -316,5 +407,6 @@ const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)
 
 size_t cluster_table_bytes(const struct cluster_table *ct)
 {
-    return pool_bytes(ct->pool) + ct->nbuckets * sizeof(*ct->buckets);
+    return pool_bytes(ct->pool) + ct->nbuckets * sizeof(*ct->buckets) +
+           pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
 }

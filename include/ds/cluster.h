@@ -12,7 +12,8 @@
  * within the tolerances (a factor of CLUSTER_GAP_TOL in cadence and
  * CLUSTER_SIZE_TOL in size), else starts one. A member that is not seen again
  * within the window leaves. Bounded: at most max_clusters clusters (least
- * recently active evicted and counted) of at most CLUSTER_MAX_MEMBERS members. */
+ * recently active evicted and counted) of at most CLUSTER_MAX_MEMBERS members;
+ * a pool larger than that spills into further clusters of the same profile. */
 #ifndef DS_CLUSTER_H
 #define DS_CLUSTER_H
 
@@ -50,7 +51,7 @@ struct cluster {
 };
 
 struct cluster_stats {
-    uint64_t active, created, evicted, expired, joins, leaves, full;
+    uint64_t active, created, evicted, expired, joins, leaves, full; /* full: refused for room */
 };
 
 struct cluster_table;

@@ -149,17 +149,30 @@ static void test_bounded(void **state)
     assert_int_equal(cluster_table_stats(ct)->active, 8);
     assert_int_equal(cluster_table_stats(ct)->evicted, 92);
     assert_int_equal(cluster_table_bytes(ct), bytes);
-    /* A full cluster refuses more members rather than grow. */
-    struct cluster_table *one = cluster_table_new(1, 600);
+    /* A pool larger than one cluster spills into a second cluster of the
+     * same profile; no cluster grows past its cap. */
+    struct cluster_table *two = cluster_table_new(2, 600);
     struct features f = feat("JA4", "openai", 30, 1200, 0.9);
+    uint64_t first = 0;
     for (int i = 0; i < CLUSTER_MAX_MEMBERS; i++) {
         struct ds_addr a = addr((uint8_t)(i >> 8), (uint8_t)i);
-        assert_non_null(cluster_observe(one, &a, &f, S(1), &joined));
+        struct cluster *c = cluster_observe(two, &a, &f, S(1), &joined);
+        assert_non_null(c);
+        first = c->id;
     }
     struct ds_addr extra = addr(200, 200);
-    assert_null(cluster_observe(one, &extra, &f, S(2), &joined));
-    assert_int_equal(cluster_table_stats(one)->full, 1);
-    cluster_table_free(one);
+    struct cluster *c2 = cluster_observe(two, &extra, &f, S(2), &joined);
+    assert_non_null(c2);
+    assert_int_not_equal(c2->id, first);
+    assert_int_equal(c2->n, 1);
+    assert_int_equal(cluster_table_stats(two)->active, 2);
+    /* A known member is found again in its own (full) cluster. */
+    struct ds_addr a0 = addr(0, 0);
+    struct cluster *c1 = cluster_observe(two, &a0, &f, S(3), &joined);
+    assert_false(joined);
+    assert_int_equal(c1->id, first);
+    assert_int_equal(c1->n, CLUSTER_MAX_MEMBERS);
+    cluster_table_free(two);
     cluster_table_free(ct);
     cluster_table_free(NULL);
 }
