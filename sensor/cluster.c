@@ -179,39 +179,50 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
     ct->st.active--;
 }
 
-static void recentre(struct cluster *c)
+/* The profile centre and the spread of prompt sizes come from running sums
+ * kept as members come, change and go, so an observation costs O(1) here. */
+static void account(struct cluster *c, const struct cluster_member *m, double sign)
 {
-    double g = 0, s = 0;
-    unsigned ng = 0;
-    for (unsigned i = 0; i < c->n; i++) {
-        if (c->m[i].log_gap != NO_GAP) {
-            g += c->m[i].log_gap;
-            ng++;
-        }
-        s += c->m[i].log_size;
+    if (m->log_gap != NO_GAP) {
+        c->sum_lg += sign * m->log_gap;
+        c->n_lg = (unsigned)((int)c->n_lg + (sign > 0 ? 1 : -1));
     }
-    if (c->n)
-        c->log_size = s / c->n;
-    c->log_gap = ng ? g / ng : NO_GAP;
+    double size = exp(m->log_size);
+    c->sum_ls += sign * m->log_size;
+    c->sum_size += sign * size;
+    c->sumsq_size += sign * size * size;
 }
 
-/* Drops members not seen within the window before now_us. */
+static void recentre(struct cluster *c)
+{
+    if (c->n)
+        c->log_size = c->sum_ls / c->n;
+    c->log_gap = c->n_lg ? c->sum_lg / c->n_lg : NO_GAP;
+}
+
+/* Member i leaves c. */
+static void member_remove(struct cluster_table *ct, struct cluster *c, unsigned i)
+{
+    account(c, &c->m[i], -1);
+    midx_del(ct, &c->m[i].addr);
+    c->m[i] = c->m[--c->n];
+    if (c->n == 0)   /* no rounding left over from the running sums */
+        c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = 0, c->n_lg = 0;
+    recentre(c);
+    ct->st.leaves++;
+}
+
+/* Drops members not seen within the window before now_us; at most once a
+ * second per cluster, since it visits every member. */
 static void cluster_prune(struct cluster_table *ct, struct cluster *c, uint64_t now_us)
 {
+    if (c->pruned_us && now_us < c->pruned_us + 1000000u)
+        return;
+    c->pruned_us = now_us;
     uint64_t w = (uint64_t)ct->window_s * 1000000u;
-    unsigned k = 0;
-    for (unsigned i = 0; i < c->n; i++) {
-        if (c->m[i].last_us + w >= now_us) {
-            c->m[k++] = c->m[i];
-        } else {
-            midx_del(ct, &c->m[i].addr);
-            ct->st.leaves++;
-        }
-    }
-    if (k != c->n) {
-        c->n = k;
-        recentre(c);
-    }
+    for (unsigned i = c->n; i-- > 0;)
+        if (c->m[i].last_us + w < now_us)
+            member_remove(ct, c, i);
 }
 
 /* Numeric features of the members: what each member had when it was last
@@ -239,14 +250,8 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
     /* Across the pool, the templated-prompt signal is how alike the members'
      * prompt sizes are: the CV of their mean sizes replaces the members' own. */
     if (c->n >= 2) {
-        double sum = 0, sq = 0;
-        for (unsigned i = 0; i < c->n; i++) {
-            double v = exp(c->m[i].log_size);
-            sum += v;
-            sq += v * v;
-        }
-        double mean = sum / c->n, var = sq / c->n - mean * mean;
-        features_set_num(a, FEAT_REQUEST_SIZE_CV, var > 0 ? sqrt(var) / mean : 0.0);
+        double mean = c->sum_size / c->n, var = c->sumsq_size / c->n - mean * mean;
+        features_set_num(a, FEAT_REQUEST_SIZE_CV, var > 0 && mean > 0 ? sqrt(var) / mean : 0.0);
     }
     a->window_s = f->window_s;
     a->ts_us = f->ts_us;
@@ -288,12 +293,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         if (mine_i == mine->c.n || mine->key_hash != h || strcmp(mine->c.ja4, ja4) != 0 ||
             strcmp(mine->c.provider, provider) != 0) {
             /* Its client or provider changed: it leaves that cluster. */
-            if (mine_i < mine->c.n) {
-                mine->c.m[mine_i] = mine->c.m[--mine->c.n];
-                recentre(&mine->c);
-                ct->st.leaves++;
-            }
-            midx_del(ct, src);
+            if (mine_i < mine->c.n)
+                member_remove(ct, &mine->c, mine_i);
+            else
+                midx_del(ct, src);
             mine = NULL;
         }
     }
@@ -310,27 +313,23 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             best = n, best_d = d;
     }
     if (!steady) {
-        if (mine) {
-            mine->c.m[mine_i] = mine->c.m[--mine->c.n];
-            recentre(&mine->c);
-            midx_del(ct, src);
-            ct->st.leaves++;
-        }
+        if (mine)
+            member_remove(ct, &mine->c, mine_i);
         return NULL;
     }
     if (mine) {
         struct cluster_member *m = &mine->c.m[mine_i];
         if (profile_distance(&mine->c, lg, ls) <= 1.0 || mine->c.n == 1) {
+            account(&mine->c, m, -1);
             m->last_us = ts_us;
             m->log_gap = lg;
             m->log_size = ls;
+            account(&mine->c, m, +1);
+            recentre(&mine->c);
             best = mine;
         } else {
             /* Its profile moved away: it leaves for a better-fitting cluster. */
-            mine->c.m[mine_i] = mine->c.m[--mine->c.n];
-            recentre(&mine->c);
-            midx_del(ct, src);
-            ct->st.leaves++;
+            member_remove(ct, &mine->c, mine_i);
             if (best == mine)
                 best = NULL;
             mine = NULL;
@@ -379,6 +378,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         m->first_us = m->last_us = ts_us;
         m->log_gap = lg;
         m->log_size = ls;
+        account(c, m, +1);
         recentre(c);
         ct->st.joins++;
         *joined = true;

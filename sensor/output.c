@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,21 +95,164 @@ const struct output_counters *output_counters(const struct output *o)
     return &o->n;
 }
 
+/* Serialisation. jansson builds the event; we write it out ourselves,
+ * because json_dumpb formats every integer through snprintf and was the
+ * largest single cost of the sensor (after Suricata, which left jansson for
+ * its own JSON builder for the same reason). Keys come in insertion order,
+ * as jansson's own dump writes them; strings are valid UTF-8 (json_string
+ * checked them), so only JSON's mandatory escapes are needed. */
+struct jbuf {
+    char *p;
+    size_t len, cap;
+    bool over;
+};
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+    if (b->over || n > b->cap - b->len) {
+        b->over = true;
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void jb_char(struct jbuf *b, char c)
+{
+    jb_put(b, &c, 1);
+}
+
+static void jb_int(struct jbuf *b, json_int_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[--i] = '-';
+    jb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+static void jb_real(struct jbuf *b, double v)
+{
+    char tmp[40];
+    int n = snprintf(tmp, sizeof(tmp), "%.6g", v);
+    if (n <= 0 || (size_t)n >= sizeof(tmp) || !isfinite(v)) {
+        jb_put(b, "null", 4);
+        return;
+    }
+    jb_put(b, tmp, (size_t)n);
+    if (strpbrk(tmp, ".eE") == NULL)
+        jb_put(b, ".0", 2);
+}
+
+static void jb_string(struct jbuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    jb_char(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        jb_put(b, s + run, i - run);
+        run = i + 1;
+        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+        switch (c) {
+        case '"': jb_put(b, "\\\"", 2); break;
+        case '\\': jb_put(b, "\\\\", 2); break;
+        case '\n': jb_put(b, "\\n", 2); break;
+        case '\r': jb_put(b, "\\r", 2); break;
+        case '\t': jb_put(b, "\\t", 2); break;
+        case '\b': jb_put(b, "\\b", 2); break;
+        case '\f': jb_put(b, "\\f", 2); break;
+        default: jb_put(b, esc, sizeof(esc)); break;
+        }
+    }
+    jb_put(b, s + run, n - run);
+    jb_char(b, '"');
+}
+
+static void jb_value(struct jbuf *b, json_t *v, int depth)
+{
+    if (depth > 32) {   /* our events are a few levels deep */
+        b->over = true;
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *val;
+        bool first = true;
+        jb_char(b, '{');
+        json_object_foreach(v, key, val) {
+            if (!first)
+                jb_char(b, ',');
+            first = false;
+            jb_string(b, key, strlen(key));
+            jb_char(b, ':');
+            jb_value(b, val, depth + 1);
+        }
+        jb_char(b, '}');
+        break;
+    }
+    case JSON_ARRAY: {
+        jb_char(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                jb_char(b, ',');
+            jb_value(b, json_array_get(v, i), depth + 1);
+        }
+        jb_char(b, ']');
+        break;
+    }
+    case JSON_STRING:
+        jb_string(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        jb_int(b, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        jb_real(b, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        jb_put(b, "true", 4);
+        break;
+    case JSON_FALSE:
+        jb_put(b, "false", 5);
+        break;
+    default:
+        jb_put(b, "null", 4);
+        break;
+    }
+}
+
+/* The event as one line into o->line; its length, or 0 if over the cap. */
+static size_t serialise(struct output *o, json_t *ev)
+{
+    struct jbuf b = { o->line, 0, OUTPUT_LINE_MAX - 1, false };
+    jb_value(&b, ev, 0);
+    return b.over ? 0 : b.len;
+}
+
 /* Writes one event and frees it. An event over the line cap loses its
  * largest optional arrays (turn lists) and says so, rather than be dropped. */
 static void emit(struct output *o, json_t *ev)
 {
-    size_t n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    if (n >= OUTPUT_LINE_MAX - 1) {
+    size_t n = serialise(o, ev);
+    if (n == 0) {
         json_t *ex = json_object_get(ev, "exchanges");
         if (ex)
             json_object_del(ex, "turns");
         json_object_set_new(ev, "truncated", json_true());
         o->n.truncated++;
-        n = json_dumpb(ev, o->line, OUTPUT_LINE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+        n = serialise(o, ev);
     }
     json_decref(ev);
-    if (n == 0 || n >= OUTPUT_LINE_MAX - 1) {
+    if (n == 0) {
         o->n.write_errors++;
         return;
     }

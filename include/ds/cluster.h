@@ -45,6 +45,10 @@ struct cluster {
     uint32_t window_s;
     uint64_t first_us, last_us;
     uint64_t alerted_us;      /* packet time of its alert, 0 if none yet */
+    uint64_t pruned_us;       /* last sweep for members gone quiet */
+    double sum_lg, sum_ls;    /* running sums over members, for the centre */
+    unsigned n_lg;            /* members with a cadence */
+    double sum_size, sumsq_size; /* for the spread of prompt sizes */
     unsigned n;               /* members */
     struct cluster_member m[CLUSTER_MAX_MEMBERS];
     struct features agg;      /* members' mean features, for cluster rules */

@@ -1,0 +1,162 @@
+/* output: events are one valid JSON line each; wire strings are escaped;
+ * EVE's timestamp form; an event over the line cap loses its turn list and
+ * says so; stats carry decode errors by kind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ds/output.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static struct flow *make_flow(struct flow_app *app)
+{
+    static struct flow f;
+    memset(&f, 0, sizeof(f));
+    memset(app, 0, sizeof(*app));
+    ds_addr_from_v4(&f.cli, (uint8_t[]){ 10, 1, 2, 3 });
+    ds_addr_from_v4(&f.srv, (uint8_t[]){ 192, 0, 2, 80 });
+    f.cport = 51000;
+    f.sport = 443;
+    f.proto = DS_IPPROTO_TCP;
+    f.flags = FLOW_F_TLS | FLOW_F_FOLLOW;
+    f.id = 7;
+    f.first_us = 1771841100123456ull;  /* 2026-02-23T10:05:00.123456Z */
+    f.last_us = f.first_us + 2500000;
+    f.pkts[0] = 10, f.pkts[1] = 12, f.bytes[0] = 1000, f.bytes[1] = 9000;
+    f.state = FLOW_STATE_CLOSED;
+    f.app = app;
+    app->tls.version = 0x0304;
+    memcpy(app->tls.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 37);
+    return &f;
+}
+
+static void test_flow_event_escaping(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-output-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    struct output *o = NULL;
+    char err[128];
+    assert_int_equal(output_open(path, "sensor \"one\"", &o, err, sizeof(err)), 0);
+    struct flow_app app;
+    struct flow *f = make_flow(&app);
+    /* A hostile SNI: quote, backslash, control byte, a high byte. */
+    memcpy(app.tls.sni, "a\"b\\c\x01\xff", 8);
+    /* ALPN list: "h2", then one with a newline. */
+    const uint8_t alpn[] = { 2, 'h', '2', 3, 'x', '\n', 'y' };
+    memcpy(app.tls.alpn_wire, alpn, sizeof(alpn));
+    app.tls.alpn_wire_len = sizeof(alpn);
+    struct catalog_entry svc = { "openai", "api", "api.openai.com" };
+    output_flow(o, f, &svc);
+    assert_int_equal(output_close(o), 0);
+    char *line = slurp(path);
+    unlink(path);
+    assert_non_null(strstr(line, "\"timestamp\":\"2026-02-23T10:05:00.123456+0000\""));
+    assert_non_null(strstr(line, "\"host\":\"sensor \\\"one\\\"\""));
+    assert_non_null(strstr(line, "\"sni\":\"a\\\"b\\\\x5cc\\\\x01\\\\xff\""));
+    assert_non_null(strstr(line, "\"client_alpns\":[\"h2\",\"x\\\\x0ay\"]"));
+    assert_non_null(strstr(line, "\"version\":\"TLSv1.3\""));
+    assert_non_null(strstr(line, "\"ai\":{\"provider\":\"openai\",\"service\":\"api\""));
+    assert_non_null(strstr(line, "\"flow\":{\"pkts_toserver\":10,\"pkts_toclient\":12"));
+    assert_non_null(strstr(line, "\"age\":2,\"state\":\"closed\",\"reason\":\"timeout\""));
+    /* One line, ending in a newline, no other newline. */
+    size_t n = strlen(line);
+    assert_true(n > 0 && line[n - 1] == '\n');
+    assert_ptr_equal(strchr(line, '\n'), line + n - 1);
+}
+
+static void test_line_cap(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-output-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    struct output *o = NULL;
+    char err[128];
+    /* A sensor name that nearly fills a line: the turn list must go. */
+    static char host[23 * 1024];
+    memset(host, 'h', sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    assert_int_equal(output_open(path, host, &o, err, sizeof(err)), 0);
+    struct flow_app app;
+    struct flow *f = make_flow(&app);
+    app.ex.count = app.ex.kept = EXCHANGE_TURNS_KEPT;
+    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++)
+        app.ex.turns[i].start_us = f->first_us + i;
+    output_flow(o, f, NULL);
+    assert_int_equal(output_counters(o)->truncated, 1);
+    assert_int_equal(output_counters(o)->events, 1);
+    assert_int_equal(output_close(o), 0);
+    char *line = slurp(path);
+    unlink(path);
+    assert_true(strlen(line) < 32 * 1024);
+    assert_non_null(strstr(line, "\"truncated\":true"));
+    assert_null(strstr(line, "\"turns\":["));
+}
+
+static void test_stats_event(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-output-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    struct output *o = NULL;
+    char err[128];
+    assert_int_equal(output_open(path, NULL, &o, err, sizeof(err)), 0);
+    struct decode_stats d = { .pkts = 5, .bytes = 500 };
+    d.err[DECODE_ERR_IP_FRAGMENT] = 2;
+    struct flow_stats fs = { .created = 3, .active = 1, .evicted = 1 };
+    const char *names[] = { "openai" };
+    uint64_t by[] = { 2 };
+    struct sensor_stats st = { .decode = &d, .flow = &fs, .nproviders = 1,
+                               .provider_names = names, .ai_flows_by_provider = by,
+                               .live = true, .kernel_packets = 9, .kernel_drops = 1 };
+    output_stats(o, 1771841100000000ull, &st);
+    assert_int_equal(output_close(o), 0);
+    char *line = slurp(path);
+    unlink(path);
+    assert_non_null(strstr(line, "\"event_type\":\"stats\""));
+    assert_non_null(strstr(line, "\"capture\":{\"kernel_packets\":9,\"kernel_drops\":1"));
+    assert_non_null(strstr(line, "\"ip_fragment\":2"));
+    assert_non_null(strstr(line, "\"evicted\":1"));
+    assert_non_null(strstr(line, "\"ai_flows_by_provider\":{\"openai\":2}"));
+}
+
+static void test_unwritable(void **state)
+{
+    (void)state;
+    struct output *o = NULL;
+    char err[256];
+    assert_int_equal(output_open("/proc/nonexistent/x.json", NULL, &o, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/proc/nonexistent/x.json: cannot open for writing"));
+    assert_int_equal(output_close(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flow_event_escaping),
+        cmocka_unit_test(test_line_cap),
+        cmocka_unit_test(test_stats_event),
+        cmocka_unit_test(test_unwritable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
