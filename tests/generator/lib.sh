@@ -13,5 +13,3 @@ need_tshark() {
 ls "$src"/pcaps/clients/*.pcap >/dev/null 2>&1 || { echo "FAIL: no client captures in pcaps/clients"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# tshark refuses nothing as root but says so on stderr; keep stderr for real errors.
-tshark_q() { tshark "$@" 2> >(grep -v 'Running as user "root"' >&2); }
