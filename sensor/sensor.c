@@ -109,6 +109,8 @@ int sensor_new(const struct sensor_config *cfg, struct output *out, struct senso
     s->flows = flow_table_new(&fc, on_flow_end, s);
     s->cls = classify_new(cfg->max_flows);
     s->hello_pool = tls_asm_pool_new(HELLO_BUFFERS);
+    /* Most TLS flows are not AI flows: their JA4 would be computed for nothing. */
+    tls_asm_pool_lazy_ja4(s->hello_pool, !cfg->all_tls);
     s->app_pool = pool_new(sizeof(struct flow_app), cfg->max_flows, 256);
     *sp = s;
     return 0;
@@ -250,7 +252,7 @@ static void ignore(struct sensor *s, struct flow *f)
 }
 
 static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct packet *p,
-                             const struct tls_hello *h, const uint8_t *raw, size_t raw_len)
+                             struct tls_hello *h, const uint8_t *raw, size_t raw_len)
 {
     f->flags |= FLOW_F_TLS | FLOW_F_HELLO_DONE;
     s->st.tls_flows++;
@@ -270,6 +272,8 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
     t->alpn_wire_len = h->alpn_wire_len;
     t->hello_version = h->version;
+    if (h->ja4[0] == '\0')
+        tls_asm_ja4(s->hello_pool, h);
     ds_strlcpy(t->ja4, h->ja4, sizeof(t->ja4));
     start_source(s, f);
     /* Where the hello's records sit in sequence space: they need not end at

@@ -447,7 +447,7 @@ static uint16_t copy_alpn(const struct ch *c, uint8_t wire[TLS_ALPN_WIRE_MAX])
     return (uint16_t)n;
 }
 
-int tls_parse_client_hello(const uint8_t *msg, size_t len, bool quic, struct tls_hello *out)
+static int parse_hello(const uint8_t *msg, size_t len, bool quic, bool ja4, struct tls_hello *out)
 {
     struct ch c;
     if (msg == NULL || out == NULL || ch_parse(msg, len, &c) != 0)
@@ -460,8 +460,14 @@ int tls_parse_client_hello(const uint8_t *msg, size_t len, bool quic, struct tls
     out->alpn_wire_len = copy_alpn(&c, out->alpn_wire);
     out->n_ciphers = (uint16_t)c.n_ciphers;
     out->n_exts = (uint16_t)c.n_exts;
-    ja4_hashed(&c, quic, out->ja4);
+    if (ja4)
+        ja4_hashed(&c, quic, out->ja4);
     return 0;
+}
+
+int tls_parse_client_hello(const uint8_t *msg, size_t len, bool quic, struct tls_hello *out)
+{
+    return parse_hello(msg, len, quic, true, out);
 }
 
 int tls_ja4_raw(const uint8_t *msg, size_t len, bool quic, char *buf, size_t buflen)
@@ -700,6 +706,9 @@ struct tls_asm_pool {
     /* A ClientHello spread over several records is made contiguous here
      * before parsing; one per pool, as a pool serves one capture thread. */
     uint8_t scratch[TLS_HELLO_MAX];
+    bool lazy_ja4;            /* JA4 only on request (tls_asm_ja4) */
+    const uint8_t *last_msg;  /* the hello of the last TLS_FEED_DONE */
+    size_t last_len;
 };
 
 struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers)
@@ -707,6 +716,20 @@ struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers)
     struct tls_asm_pool *pool = xcalloc(1, sizeof(*pool));
     pool->bufs = pool_new(sizeof(struct tls_asm), max_buffers, 8);
     return pool;
+}
+
+void tls_asm_pool_lazy_ja4(struct tls_asm_pool *pool, bool lazy)
+{
+    pool->lazy_ja4 = lazy;
+}
+
+int tls_asm_ja4(struct tls_asm_pool *pool, struct tls_hello *out)
+{
+    struct ch c;
+    if (pool->last_msg == NULL || ch_parse(pool->last_msg, pool->last_len, &c) != 0)
+        return -1;
+    ja4_hashed(&c, false, out->ja4);
+    return 0;
 }
 
 void tls_asm_pool_free(struct tls_asm_pool *pool)
@@ -766,7 +789,9 @@ static enum tls_feed finish(struct tls_asm_pool *pool, const struct walk *w, con
         }
         msg = r.bad ? NULL : pool->scratch;
     }
-    if (msg == NULL || tls_parse_client_hello(msg, w->hs_need, false, out) != 0)
+    pool->last_msg = msg;
+    pool->last_len = w->hs_need;
+    if (msg == NULL || parse_hello(msg, w->hs_need, false, !pool->lazy_ja4, out) != 0)
         return TLS_FEED_BAD;
     return TLS_FEED_DONE;
 }

@@ -47,6 +47,13 @@ struct tls_asm_pool; /* buffers for flows whose ClientHello spans segments */
 
 struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers);
 void tls_asm_pool_free(struct tls_asm_pool *pool);
+/* JA4 costs two SHA-256 a hello; a caller that keeps few flows can ask
+ * tls_asm_feed to leave out->ja4 empty (lazy) and fill it with tls_asm_ja4
+ * for the hellos it keeps. Default: computed for every hello. */
+void tls_asm_pool_lazy_ja4(struct tls_asm_pool *pool, bool lazy);
+/* After TLS_FEED_DONE and before the next feed or tls_asm_release: the JA4
+ * of that hello into out->ja4. 0 or -1. */
+int tls_asm_ja4(struct tls_asm_pool *pool, struct tls_hello *out);
 size_t tls_asm_pool_bytes(const struct tls_asm_pool *pool);
 
 enum tls_feed {

@@ -239,6 +239,17 @@ static void test_real_hellos(void **state)
         assert_int_equal(tls_asm_raw_seq(a, 1000, rec, raw), 1000);
         assert_int_equal(raw_len, n);
         assert_string_equal(h.ja4, v->ja4);
+
+        /* Lazy: no JA4 from the feed, the same one on request. */
+        tls_asm_pool_lazy_ja4(pool, true);
+        memset(&h, 0, sizeof(h));
+        assert_int_equal(tls_asm_feed(pool, &a, true, 1000, 1000, rec, n, &h, &raw, &raw_len),
+                         TLS_FEED_DONE);
+        assert_string_equal(h.ja4, "");
+        assert_string_equal(h.sni, v->sni);
+        assert_int_equal(tls_asm_ja4(pool, &h), 0);
+        assert_string_equal(h.ja4, v->ja4);
+        tls_asm_pool_lazy_ja4(pool, false);
     }
     assert_int_equal(tls_asm_pool_bytes(pool), empty); /* no buffer was ever taken */
     tls_asm_pool_free(pool);
