@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 import time
 
 from . import model, quic, roles, tls
@@ -59,7 +60,9 @@ def roles_table():
 
 def build_parser():
     epilog = """scenarios:
-  %s: one role each; mix: all roles together (sources never overlap).
+  %s:
+    one role each
+  mix: all roles together (sources never overlap)
 
 role parameters (tools/gentraffic/model.py ROLES; units and keys explained there;
 "count" is sources at --scale 1):
@@ -78,7 +81,7 @@ from the peer captures (their own SNI). Same seed and arguments, same bytes.
 examples:
   tools/gen-traffic steady -o /tmp/steady.pcap --duration 10m
   tools/gen-traffic mix -o /tmp/day.pcap --duration 24h --scale 10 --seed 7
-""" % (", ".join(model.ROLES), roles_table())
+""" % (textwrap.fill(", ".join(model.ROLES), 90, subsequent_indent="  "), roles_table())
     ap = argparse.ArgumentParser(
         prog="gen-traffic",
         description="Write a deterministic, labelled pcap of AI API traffic: harvesters and normal use.",
@@ -90,7 +93,7 @@ examples:
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--duration", type=parse_duration, default=parse_duration("10m"),
                     help="capture length: 90s, 5m, 2h, 1d (default 10m)")
-    ap.add_argument("--scale", type=float, default=1.0,
+    ap.add_argument("--scale", type=positive, default=1.0,
                     help="multiply every role's number of sources (default 1; at least one each)")
     ap.add_argument("--start", type=parse_start, default=parse_start(model.DEFAULT_START),
                     help="UTC start time (default %s)" % model.DEFAULT_START)
@@ -105,6 +108,16 @@ examples:
                          "(tab-separated)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     return ap
+
+
+def positive(text):
+    try:
+        v = float(text)
+    except ValueError:
+        v = 0.0
+    if not v > 0:
+        raise argparse.ArgumentTypeError("must be a number above 0, not %r" % text)
+    return v
 
 
 def labels_path(out):
