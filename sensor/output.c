@@ -238,6 +238,8 @@ static size_t serialise(struct output *o, json_t *ev)
     return b.over ? 0 : b.len;
 }
 
+static void write_line(struct output *o, size_t n);
+
 /* Writes one event and frees it. An event over the line cap loses its
  * largest optional arrays (turn lists) and says so, rather than be dropped. */
 static void emit(struct output *o, json_t *ev)
@@ -252,16 +254,7 @@ static void emit(struct output *o, json_t *ev)
         n = serialise(o, ev);
     }
     json_decref(ev);
-    if (n == 0) {
-        o->n.write_errors++;
-        return;
-    }
-    o->line[n++] = '\n';
-    if (fwrite(o->line, 1, n, o->fp) != n) {
-        o->n.write_errors++;
-        return;
-    }
-    o->n.events++;
+    write_line(o, n);
 }
 
 static json_t *ts_string(uint64_t ts_us)
@@ -307,20 +300,6 @@ static json_t *event_new(struct output *o, uint64_t ts_us, const char *type)
     return ev;
 }
 
-static json_t *alpn_array(const uint8_t *wire, size_t len)
-{
-    json_t *a = json_array();
-    size_t i = 0;
-    while (i < len) {
-        size_t n = wire[i++];
-        if (n == 0 || n > len - i)
-            break;
-        json_array_append_new(a, wire_string(wire + i, n));
-        i += n;
-    }
-    return a;
-}
-
 static const char *flow_state_name(uint8_t st)
 {
     switch (st) {
@@ -343,73 +322,6 @@ static const char *flow_end_name(uint8_t why)
     default:
         return "timeout";
     }
-}
-
-static json_t *tls_object(const struct flow_tls *t, bool quic)
-{
-    json_t *o = json_object();
-    if (t->sni[0])
-        json_object_set_new(o, "sni", wire_string((const uint8_t *)t->sni, strlen(t->sni)));
-    if (quic) {
-        if (t->quic_version) {
-            char v[16];
-            snprintf(v, sizeof(v), "%08x", t->quic_version);
-            json_object_set_new(o, "version", json_string(v));
-        }
-    } else {
-        uint16_t v = t->version ? t->version : t->hello_version;
-        const char *name = tls_version_name(v);
-        if (name)
-            json_object_set_new(o, "version", json_string(name));
-    }
-    if (t->alpn_wire_len) {
-        json_t *a = alpn_array(t->alpn_wire, t->alpn_wire_len);
-        /* EVE's quic object has no client_alpns; ours goes in `ai` for QUIC. */
-        if (!quic && json_array_size(a) > 0)
-            json_object_set_new(o, "client_alpns", a);
-        else
-            json_decref(a);
-    }
-    if (t->ja3[0]) {
-        json_t *j = json_object();
-        json_object_set_new(j, "hash", json_string(t->ja3));
-        json_object_set_new(o, "ja3", j);
-    }
-    if (t->ja3s[0]) {
-        json_t *j = json_object();
-        json_object_set_new(j, "hash", json_string(t->ja3s));
-        json_object_set_new(o, "ja3s", j);
-    }
-    if (t->ja4[0])
-        json_object_set_new(o, "ja4", json_string(t->ja4));
-    return o;
-}
-
-static json_t *exchanges_object(const struct exchange *e)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "count", json_integer(e->count));
-    json_object_set_new(o, "request_bytes", json_integer((json_int_t)e->app_bytes[0]));
-    json_object_set_new(o, "response_bytes", json_integer((json_int_t)e->app_bytes[1]));
-    if (e->resync)
-        json_object_set_new(o, "resync", json_integer(e->resync));
-    json_t *turns = json_array();
-    for (uint32_t i = 0; i < e->kept; i++) {
-        const struct turn *t = &e->turns[i];
-        json_t *j = json_object();
-        json_object_set_new(j, "start", ts_string(t->start_us));
-        json_object_set_new(j, "request_bytes", json_integer(t->req_bytes));
-        json_object_set_new(j, "response_bytes", json_integer(t->resp_bytes));
-        json_object_set_new(j, "request_records", json_integer(t->req_records));
-        json_object_set_new(j, "response_records", json_integer(t->resp_records));
-        json_object_set_new(j, "ttfb_us", json_integer((json_int_t)t->ttfb_us));
-        json_object_set_new(j, "response_duration_us", json_integer((json_int_t)t->resp_dur_us));
-        json_array_append_new(turns, j);
-    }
-    json_object_set_new(o, "turns", turns);
-    if (e->count > e->kept)
-        json_object_set_new(o, "turns_not_listed", json_integer(e->count - e->kept));
-    return o;
 }
 
 /* Features as {name: value}: numbers, and string sets as arrays. */
@@ -613,54 +525,250 @@ void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
     emit(o, ev);
 }
 
-void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc)
+/* A direct writer for the most frequent event, the flow event: building a
+ * jansson tree for it (a malloc a field, then a free) cost more than all the
+ * flow and TLS work of the flow. It writes what the tree would serialise to. */
+struct jw {
+    struct jbuf b;
+    bool first[8];
+    int depth;
+};
+
+static void jw_key(struct jw *w, const char *key)
+{
+    if (!w->first[w->depth])
+        jb_char(&w->b, ',');
+    w->first[w->depth] = false;
+    if (key) {
+        jb_string(&w->b, key, strlen(key));
+        jb_char(&w->b, ':');
+    }
+}
+
+static void jw_open(struct jw *w, const char *key, char c)
+{
+    jw_key(w, key);
+    jb_char(&w->b, c);
+    if (w->depth + 1 < (int)DS_ARRAY_LEN(w->first))
+        w->first[++w->depth] = true;
+    else
+        w->b.over = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+    jb_char(&w->b, c);
+    if (w->depth > 0)
+        w->depth--;
+}
+
+static void jw_int(struct jw *w, const char *key, json_int_t v)
+{
+    jw_key(w, key);
+    jb_int(&w->b, v);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *v)
+{
+    jw_key(w, key);
+    jb_string(&w->b, v, strlen(v));
+}
+
+static void jw_ts(struct jw *w, const char *key, uint64_t ts_us)
+{
+    char buf[40];
+    ds_format_ts(ts_us, buf, sizeof(buf));
+    jw_str(w, key, buf);
+}
+
+static void jw_addr(struct jw *w, const char *key, const struct ds_addr *a)
+{
+    char buf[64];
+    ds_addr_str(a, buf, sizeof(buf));
+    jw_str(w, key, buf);
+}
+
+/* A wire string, escaped as wire_string does (\xNN outside printable ASCII). */
+static void jw_wire(struct jw *w, const char *key, const uint8_t *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[4 * 256 + 1];
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 5 < sizeof(buf); i++) {
+        uint8_t c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            buf[o++] = (char)c;
+        } else {
+            buf[o++] = '\\', buf[o++] = 'x', buf[o++] = hex[c >> 4], buf[o++] = hex[c & 15];
+        }
+    }
+    jw_key(w, key);
+    jb_string(&w->b, buf, o);
+}
+
+static void jw_alpns(struct jw *w, const char *key, const uint8_t *wire, size_t len)
+{
+    jw_open(w, key, '[');
+    size_t i = 0;
+    while (i < len) {
+        size_t n = wire[i++];
+        if (n == 0 || n > len - i)
+            break;
+        jw_wire(w, NULL, wire + i, n);
+        i += n;
+    }
+    jw_close(w, ']');
+}
+
+/* True if the ALPN list holds at least one well-formed entry. */
+static bool alpns_any(const uint8_t *wire, size_t len)
+{
+    return len > 1 && wire[0] != 0 && wire[0] <= len - 1;
+}
+
+static void write_tls(struct jw *w, const struct flow_tls *t, bool quic)
+{
+    jw_open(w, quic ? "quic" : "tls", '{');
+    if (t->sni[0])
+        jw_wire(w, "sni", (const uint8_t *)t->sni, strlen(t->sni));
+    if (quic) {
+        if (t->quic_version) {
+            char v[16];
+            snprintf(v, sizeof(v), "%08x", t->quic_version);
+            jw_str(w, "version", v);
+        }
+    } else {
+        const char *name = tls_version_name(t->version ? t->version : t->hello_version);
+        if (name)
+            jw_str(w, "version", name);
+        /* EVE's quic object has no client_alpns; for QUIC they go in `ai`. */
+        if (t->alpn_wire_len && alpns_any(t->alpn_wire, t->alpn_wire_len))
+            jw_alpns(w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
+    }
+    if (t->ja3[0]) {
+        jw_open(w, "ja3", '{');
+        jw_str(w, "hash", t->ja3);
+        jw_close(w, '}');
+    }
+    if (t->ja3s[0]) {
+        jw_open(w, "ja3s", '{');
+        jw_str(w, "hash", t->ja3s);
+        jw_close(w, '}');
+    }
+    if (t->ja4[0])
+        jw_str(w, "ja4", t->ja4);
+    jw_close(w, '}');
+}
+
+static void write_exchanges(struct jw *w, const struct exchange *e, bool with_turns)
+{
+    jw_open(w, "exchanges", '{');
+    jw_int(w, "count", e->count);
+    jw_int(w, "request_bytes", (json_int_t)e->app_bytes[0]);
+    jw_int(w, "response_bytes", (json_int_t)e->app_bytes[1]);
+    if (e->resync)
+        jw_int(w, "resync", e->resync);
+    if (with_turns) {
+        jw_open(w, "turns", '[');
+        for (uint32_t i = 0; i < e->kept; i++) {
+            const struct turn *t = &e->turns[i];
+            jw_open(w, NULL, '{');
+            jw_ts(w, "start", t->start_us);
+            jw_int(w, "request_bytes", t->req_bytes);
+            jw_int(w, "response_bytes", t->resp_bytes);
+            jw_int(w, "request_records", t->req_records);
+            jw_int(w, "response_records", t->resp_records);
+            jw_int(w, "ttfb_us", (json_int_t)t->ttfb_us);
+            jw_int(w, "response_duration_us", (json_int_t)t->resp_dur_us);
+            jw_close(w, '}');
+        }
+        jw_close(w, ']');
+    }
+    if (e->count > e->kept)
+        jw_int(w, "turns_not_listed", e->count - e->kept);
+    jw_close(w, '}');
+}
+
+static size_t write_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc,
+                         bool with_turns)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
-    json_t *ev = event_new(o, f->first_us, "flow");
-    json_object_set_new(ev, "flow_id", json_integer((json_int_t)f->id));
-    json_object_set_new(ev, "src_ip", addr_string(&f->cli));
-    json_object_set_new(ev, "src_port", json_integer(f->cport));
-    json_object_set_new(ev, "dest_ip", addr_string(&f->srv));
-    json_object_set_new(ev, "dest_port", json_integer(f->sport));
-    json_object_set_new(ev, "proto", json_string(f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP"));
+    struct jw w = { { o->line, 0, OUTPUT_LINE_MAX - 1, false }, { true }, 0 };
+    jw_open(&w, NULL, '{');
+    jw_ts(&w, "timestamp", f->first_us);
+    jw_str(&w, "event_type", "flow");
+    if (o->host)
+        jw_str(&w, "host", o->host);
+    jw_int(&w, "flow_id", (json_int_t)f->id);
+    jw_addr(&w, "src_ip", &f->cli);
+    jw_int(&w, "src_port", f->cport);
+    jw_addr(&w, "dest_ip", &f->srv);
+    jw_int(&w, "dest_port", f->sport);
+    jw_str(&w, "proto", f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP");
     if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
-        json_object_set_new(ev, "app_proto", json_string(quic ? "quic" : "tls"));
-    if (f->app) {
-        json_object_set_new(ev, quic ? "quic" : "tls", tls_object(&f->app->tls, quic));
-    }
-
-    json_t *fl = json_object();
-    json_object_set_new(fl, "pkts_toserver", json_integer((json_int_t)f->pkts[0]));
-    json_object_set_new(fl, "pkts_toclient", json_integer((json_int_t)f->pkts[1]));
-    json_object_set_new(fl, "bytes_toserver", json_integer((json_int_t)f->bytes[0]));
-    json_object_set_new(fl, "bytes_toclient", json_integer((json_int_t)f->bytes[1]));
-    json_object_set_new(fl, "start", ts_string(f->first_us));
-    json_object_set_new(fl, "end", ts_string(f->last_us));
-    json_object_set_new(fl, "age", json_integer((json_int_t)((f->last_us - f->first_us) / 1000000u)));
-    json_object_set_new(fl, "state", json_string(flow_state_name(f->state)));
-    json_object_set_new(fl, "reason", json_string(flow_end_name(f->end)));
-    json_object_set_new(ev, "flow", fl);
-
-    json_t *ai = json_object();
-    if (svc) {
-        json_object_set_new(ai, "provider", json_string(svc->provider));
-        json_object_set_new(ai, "service", json_string(svc->service));
-        json_object_set_new(ai, "match", json_string(svc->pattern));
-    }
-    if (f->app) {
-        const struct flow_tls *t = &f->app->tls;
-        if (t->ndpi_proto[0])
-            json_object_set_new(ai, "ndpi_protocol", json_string(t->ndpi_proto));
-        if (quic && t->alpn_wire_len)
-            json_object_set_new(ai, "client_alpns", alpn_array(t->alpn_wire, t->alpn_wire_len));
-    }
-    if (json_object_size(ai) > 0)
-        json_object_set_new(ev, "ai", ai);
-    else
-        json_decref(ai);
+        jw_str(&w, "app_proto", quic ? "quic" : "tls");
     if (f->app)
-        json_object_set_new(ev, "exchanges", exchanges_object(&f->app->ex));
-    emit(o, ev);
+        write_tls(&w, &f->app->tls, quic);
+
+    jw_open(&w, "flow", '{');
+    jw_int(&w, "pkts_toserver", (json_int_t)f->pkts[0]);
+    jw_int(&w, "pkts_toclient", (json_int_t)f->pkts[1]);
+    jw_int(&w, "bytes_toserver", (json_int_t)f->bytes[0]);
+    jw_int(&w, "bytes_toclient", (json_int_t)f->bytes[1]);
+    jw_ts(&w, "start", f->first_us);
+    jw_ts(&w, "end", f->last_us);
+    jw_int(&w, "age", (json_int_t)((f->last_us - f->first_us) / 1000000u));
+    jw_str(&w, "state", flow_state_name(f->state));
+    jw_str(&w, "reason", flow_end_name(f->end));
+    jw_close(&w, '}');
+
+    const struct flow_tls *t = f->app ? &f->app->tls : NULL;
+    bool ai_ndpi = t && t->ndpi_proto[0];
+    bool ai_alpn = t && quic && t->alpn_wire_len;
+    if (svc || ai_ndpi || ai_alpn) {
+        jw_open(&w, "ai", '{');
+        if (svc) {
+            jw_str(&w, "provider", svc->provider);
+            jw_str(&w, "service", svc->service);
+            jw_str(&w, "match", svc->pattern);
+        }
+        if (ai_ndpi)
+            jw_str(&w, "ndpi_protocol", t->ndpi_proto);
+        if (ai_alpn)
+            jw_alpns(&w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
+        jw_close(&w, '}');
+    }
+    if (f->app)
+        write_exchanges(&w, &f->app->ex, with_turns);
+    if (!with_turns)
+        jw_key(&w, "truncated"), jb_put(&w.b, "true", 4);
+    jw_close(&w, '}');
+    return w.b.over ? 0 : w.b.len;
+}
+
+static void write_line(struct output *o, size_t n)
+{
+    if (n == 0) {
+        o->n.write_errors++;
+        return;
+    }
+    o->line[n++] = '\n';
+    if (fwrite(o->line, 1, n, o->fp) != n) {
+        o->n.write_errors++;
+        return;
+    }
+    o->n.events++;
+}
+
+void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc)
+{
+    size_t n = write_flow(o, f, svc, true);
+    if (n == 0) {
+        /* Over the line cap: the turn list goes, and the event says so. */
+        o->n.truncated++;
+        n = write_flow(o, f, svc, false);
+    }
+    write_line(o, n);
 }
 
 static void set_u64(json_t *o, const char *key, uint64_t v)
