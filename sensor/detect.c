@@ -294,6 +294,12 @@ static void emit_source_event(void *ctx, const struct ds_addr *src)
     d->source_events++;
 }
 
+void detect_clock_reset(struct detect *d, uint64_t now_us)
+{
+    d->now = now_us;
+    memset(d->next_source_events, 0, sizeof(d->next_source_events));
+}
+
 void detect_tick(struct detect *d, uint64_t now_us)
 {
     if (now_us > d->now)

@@ -27,6 +27,7 @@
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
+#define CLOCK_STEP_BACK_US (60ull * 1000000u) /* a step back this large is a new clock */
 
 struct sensor {
     struct sensor_config cfg;
@@ -43,6 +44,7 @@ struct sensor {
     struct flow *cur;            /* the flow whose packet is being handled (for turns) */
     uint64_t first_ts, now;
     uint64_t next_tick;
+    uint64_t clock_resets;       /* times packet time stepped back (new capture) */
     uint64_t next_stats;
     uint64_t *ai_by_provider;
     size_t nproviders;
@@ -422,12 +424,22 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
                    uint32_t wirelen, uint64_t ts_us)
 {
     struct sensor *s = ctx;
-    /* Packet time only moves forward: merged or reordered captures must not
-     * make timeouts run backwards. */
-    if (s->first_ts == 0) {
+    /* Packet time only moves forward: reordered packets must not make
+     * timeouts run backwards. A large step back is another capture (the next
+     * file of a -r list, recorded earlier): the flows of the old clock end
+     * now, or every new flow would look idle since the old clock's "now". */
+    if (s->first_ts == 0 || ts_us + CLOCK_STEP_BACK_US < s->now) {
+        if (s->first_ts != 0) {
+            log_info("packet time went back %llu s: ending the flows of the earlier clock",
+                     (unsigned long long)((s->now - ts_us) / 1000000u));
+            flow_flush(s->flows);
+            detect_clock_reset(s->detect, ts_us);
+            s->clock_resets++;
+        }
         s->first_ts = ts_us;
-        if (s->cfg.stats_interval_s)
-            s->next_stats = ts_us + s->cfg.stats_interval_s * 1000000u;
+        s->now = ts_us;
+        s->next_tick = 0;
+        s->next_stats = s->cfg.stats_interval_s ? ts_us + s->cfg.stats_interval_s * 1000000u : 0;
     }
     if (ts_us > s->now)
         s->now = ts_us;

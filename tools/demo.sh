@@ -9,11 +9,9 @@ tools/setup.sh
 echo "== building"
 tools/build.sh build
 mkdir -p build/demo
-inputs=()
-for p in pcaps/scenarios/demo.pcap pcaps/scenarios/mix.pcap; do
-    [ -f "$p" ] && inputs+=(-r "$p") && break
-done
-[ ${#inputs[@]} -gt 0 ] || inputs=(-r pcaps/clients)
+# The bundled captures: real clients (pcaps/clients) and short labelled
+# scenarios of harvesters and normal users (pcaps/scenarios), one role a file.
+inputs=(-r pcaps/clients -r pcaps/scenarios)
 echo "== build/distill-sensor ${inputs[*]} -o build/demo/events.json"
 build/distill-sensor "${inputs[@]}" -o build/demo/events.json.tmp
 mv build/demo/events.json.tmp build/demo/events.json

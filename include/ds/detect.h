@@ -46,6 +46,10 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
                  const struct turn *t, uint64_t ts_us);
 void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uint64_t ts_us);
 
+/* Packet time stepped back to now_us (another capture): the detection clock
+ * follows, so windows are measured on the new capture's time. */
+void detect_clock_reset(struct detect *d, uint64_t now_us);
+
 /* Housekeeping on packet time: expiry (bounded) and periodic source events. */
 void detect_tick(struct detect *d, uint64_t now_us);
 

@@ -20,5 +20,4 @@ browser       browser --duration 5m
 developer     developer --duration 30m
 production    production --duration 3m
 automation    automation --duration 5m --scale 0.5
-mix           mix --duration 90s --scale 0.2
 LIST
