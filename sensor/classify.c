@@ -290,6 +290,11 @@ static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_prot
         uint16_t mine = nf->l4_proto == DS_IPPROTO_UDP ? NDPI_PROTOCOL_QUIC : NDPI_PROTOCOL_TLS;
         return NDPI_COMPARE_PROTOCOL_TO_BITMASK(nf->excluded_protocol_bitmask, mine) != 0;
     }
+    /* We take nothing from the certificate: on TCP, once the ServerHello
+     * gave JA3S (and the version), nDPI's further dissection is all cost
+     * (its per-packet address lookups among it). */
+    if (nf->l4_proto == DS_IPPROTO_TCP && nf_tls_like(nf) && nf->protos.tls_quic.ja3_server[0])
+        return true;
     /* Once detected, nDPI works on a flow only through its extra-packet
      * function; in 4.2 ndpi_extra_dissection_possible can still say yes for
      * TLS after that function has used up its packets, so look at both. */

@@ -5,6 +5,7 @@
 #include "ds/cluster.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct cnode {
     struct cnode *hnext;          /* same (JA4, provider) bucket */
     struct cnode *prev, *next;    /* activity order, least recent at head */
     uint32_t key_hash;
+    int32_t bin;                  /* size_bin of the centre */
 };
 
 /* Which cluster an address is in: one entry a member, so that finding a
@@ -54,9 +56,18 @@ struct cluster_table {
     struct cluster_stats st;
 };
 
-static uint32_t key_hash(const char *ja4, const char *provider)
+/* Clusters are filed by client, provider and prompt-size bin: a cluster
+ * whose centre is within tolerance of a source's size is in the source's
+ * bin or a neighbour, so a lookup visits three short chains, however many
+ * clusters one popular client and provider have. */
+static int32_t size_bin(double log_size)
 {
-    uint32_t h = 2166136261u;     /* FNV-1a */
+    return (int32_t)floor(log_size / log(CLUSTER_SIZE_TOL));
+}
+
+static uint32_t key_hash(const char *ja4, const char *provider, int32_t bin)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)bin * 0x9e3779b1u;     /* FNV-1a */
     for (const char *p = ja4; *p; p++)
         h = (h ^ (uint8_t)*p) * 16777619u;
     h = (h ^ 0xff) * 16777619u;
@@ -165,15 +176,29 @@ static void list_push(struct cluster_table *ct, struct cnode *n)
     ct->tail = n;
 }
 
-static void cluster_drop(struct cluster_table *ct, struct cnode *n)
+static void bucket_unlink(struct cluster_table *ct, struct cnode *n)
 {
-    for (unsigned i = 0; i < n->c.n; i++)
-        midx_del(ct, &n->c.m[i].addr);
     struct cnode **pp = &ct->buckets[n->key_hash & (ct->nbuckets - 1)];
     while (*pp && *pp != n)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = n->hnext;
+    n->hnext = NULL;
+}
+
+static void bucket_link(struct cluster_table *ct, struct cnode *n)
+{
+    n->key_hash = key_hash(n->c.ja4, n->c.provider, n->bin);
+    size_t b = n->key_hash & (ct->nbuckets - 1);
+    n->hnext = ct->buckets[b];
+    ct->buckets[b] = n;
+}
+
+static void cluster_drop(struct cluster_table *ct, struct cnode *n)
+{
+    for (unsigned i = 0; i < n->c.n; i++)
+        midx_del(ct, &n->c.m[i].addr);
+    bucket_unlink(ct, n);
     list_unlink(ct, n);
     pool_put(ct->pool, n);
     ct->st.active--;
@@ -193,36 +218,47 @@ static void account(struct cluster *c, const struct cluster_member *m, double si
     c->sumsq_size += sign * size * size;
 }
 
-static void recentre(struct cluster *c)
+/* Recomputes the centre; a centre that moved to another size bin refiles
+ * the cluster there. */
+static void recentre(struct cluster_table *ct, struct cnode *n)
 {
+    struct cluster *c = &n->c;
     if (c->n)
         c->log_size = c->sum_ls / c->n;
     c->log_gap = c->n_lg ? c->sum_lg / c->n_lg : NO_GAP;
+    int32_t bin = size_bin(c->log_size);
+    if (bin != n->bin) {
+        bucket_unlink(ct, n);
+        n->bin = bin;
+        bucket_link(ct, n);
+    }
 }
 
-/* Member i leaves c. */
-static void member_remove(struct cluster_table *ct, struct cluster *c, unsigned i)
+/* Member i leaves n. */
+static void member_remove(struct cluster_table *ct, struct cnode *n, unsigned i)
 {
+    struct cluster *c = &n->c;
     account(c, &c->m[i], -1);
     midx_del(ct, &c->m[i].addr);
     c->m[i] = c->m[--c->n];
     if (c->n == 0)   /* no rounding left over from the running sums */
         c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = 0, c->n_lg = 0;
-    recentre(c);
+    recentre(ct, n);
     ct->st.leaves++;
 }
 
 /* Drops members not seen within the window before now_us; at most once a
  * second per cluster, since it visits every member. */
-static void cluster_prune(struct cluster_table *ct, struct cluster *c, uint64_t now_us)
+static void cluster_prune(struct cluster_table *ct, struct cnode *n, uint64_t now_us)
 {
+    struct cluster *c = &n->c;
     if (c->pruned_us && now_us < c->pruned_us + 1000000u)
         return;
     c->pruned_us = now_us;
     uint64_t w = (uint64_t)ct->window_s * 1000000u;
     for (unsigned i = c->n; i-- > 0;)
         if (c->m[i].last_us + w < now_us)
-            member_remove(ct, c, i);
+            member_remove(ct, n, i);
 }
 
 /* Numeric features of the members: what each member had when it was last
@@ -279,7 +315,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
      * request every few minutes is seen within minutes. */
     double gap = features_has(f, FEAT_GAP_MEAN_S) ? features_num(f, FEAT_GAP_MEAN_S) : 0;
     double lg = gap > 0 ? log(gap) : NO_GAP, ls = log(size);
-    uint32_t h = key_hash(ja4, provider);
+    int32_t bin = size_bin(ls);
 
     /* The source's current cluster (from the index), else the nearest one
      * in tolerance that has room: a pool larger than one cluster's member
@@ -290,31 +326,33 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     if (mine) {
         while (mine_i < mine->c.n && memcmp(&mine->c.m[mine_i].addr, src, sizeof(*src)) != 0)
             mine_i++;
-        if (mine_i == mine->c.n || mine->key_hash != h || strcmp(mine->c.ja4, ja4) != 0 ||
+        if (mine_i == mine->c.n || strcmp(mine->c.ja4, ja4) != 0 ||
             strcmp(mine->c.provider, provider) != 0) {
             /* Its client or provider changed: it leaves that cluster. */
             if (mine_i < mine->c.n)
-                member_remove(ct, &mine->c, mine_i);
+                member_remove(ct, mine, mine_i);
             else
                 midx_del(ct, src);
             mine = NULL;
         }
     }
-    for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
-        struct cluster *c = &n->c;
-        if (n->key_hash != h || strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
-            continue;
-        if (c->n == CLUSTER_MAX_MEMBERS)
-            cluster_prune(ct, c, ts_us);
-        if (c->n == CLUSTER_MAX_MEMBERS)
-            continue;
-        double d = profile_distance(c, lg, ls);
-        if (d <= 1.0 && (best == NULL || d < best_d))
-            best = n, best_d = d;
+    for (int32_t b = bin - 1; b <= bin + 1; b++) {
+        uint32_t h = key_hash(ja4, provider, b);
+        for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
+            struct cluster *c = &n->c;
+            /* A full cluster takes no newcomer: it is pruned when its own
+             * members come back, never while this chain is walked. */
+            if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
+                strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
+                continue;
+            double d = profile_distance(c, lg, ls);
+            if (d <= 1.0 && (best == NULL || d < best_d))
+                best = n, best_d = d;
+        }
     }
     if (!steady) {
         if (mine)
-            member_remove(ct, &mine->c, mine_i);
+            member_remove(ct, mine, mine_i);
         return NULL;
     }
     if (mine) {
@@ -325,28 +363,32 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             m->log_gap = lg;
             m->log_size = ls;
             account(&mine->c, m, +1);
-            recentre(&mine->c);
+            recentre(ct, mine);
             best = mine;
         } else {
             /* Its profile moved away: it leaves for a better-fitting cluster. */
-            member_remove(ct, &mine->c, mine_i);
+            member_remove(ct, mine, mine_i);
             if (best == mine)
                 best = NULL;
             mine = NULL;
         }
     }
     if (best == NULL) {
-        best = pool_get(ct->pool);
+        /* Not cleared whole: the member array is only read up to n. */
+        best = pool_get_dirty(ct->pool);
         if (best == NULL) {
             if (ct->head == NULL)
                 return NULL;
             cluster_drop(ct, ct->head);
             ct->st.evicted++;
-            best = pool_get(ct->pool);
+            best = pool_get_dirty(ct->pool);
             if (best == NULL)
                 return NULL;
         }
+        memset(&best->c, 0, offsetof(struct cluster, m));
+        best->hnext = best->prev = best->next = NULL;
         struct cluster *c = &best->c;
+        features_clear(&c->agg);
         c->id = ++ct->next_id;
         ds_strlcpy(c->ja4, ja4, sizeof(c->ja4));
         ds_strlcpy(c->provider, provider, sizeof(c->provider));
@@ -354,10 +396,8 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         c->log_size = ls;
         c->window_s = ct->window_s;
         c->first_us = ts_us;
-        best->key_hash = h;
-        size_t b = h & (ct->nbuckets - 1);
-        best->hnext = ct->buckets[b];
-        ct->buckets[b] = best;
+        best->bin = bin;
+        bucket_link(ct, best);
         list_push(ct, best);
         ct->st.created++;
         ct->st.active++;
@@ -365,7 +405,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     struct cluster *c = &best->c;
     if (!mine) {
         if (c->n == CLUSTER_MAX_MEMBERS) {
-            cluster_prune(ct, c, ts_us);
+            cluster_prune(ct, best, ts_us);
             if (c->n == CLUSTER_MAX_MEMBERS) {
                 ct->st.full++;
                 return NULL;
@@ -379,12 +419,12 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         m->log_gap = lg;
         m->log_size = ls;
         account(c, m, +1);
-        recentre(c);
+        recentre(ct, best);
         ct->st.joins++;
         *joined = true;
     }
     c->last_us = ts_us;
-    cluster_prune(ct, c, ts_us);
+    cluster_prune(ct, best, ts_us);
     aggregate(c, f, *joined);
     list_unlink(ct, best);
     list_push(ct, best);

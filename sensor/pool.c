@@ -75,14 +75,21 @@ static int pool_grow(struct pool *pl)
     return 0;
 }
 
-void *pool_get(struct pool *pl)
+void *pool_get_dirty(struct pool *pl)
 {
     if (pl->free == NULL && pool_grow(pl) != 0)
         return NULL;
     struct free_obj *f = pl->free;
     pl->free = f->next;
     pl->in_use++;
-    memset(f, 0, pl->size);
+    return f;
+}
+
+void *pool_get(struct pool *pl)
+{
+    void *f = pool_get_dirty(pl);
+    if (f)
+        memset(f, 0, pl->size);
     return f;
 }
 

@@ -50,8 +50,8 @@ struct cluster {
     unsigned n_lg;            /* members with a cadence */
     double sum_size, sumsq_size; /* for the spread of prompt sizes */
     unsigned n;               /* members */
-    struct cluster_member m[CLUSTER_MAX_MEMBERS];
     struct features agg;      /* members' mean features, for cluster rules */
+    struct cluster_member m[CLUSTER_MAX_MEMBERS]; /* last: not cleared when made */
 };
 
 struct cluster_stats {

@@ -15,6 +15,9 @@ struct pool *pool_new(size_t size, size_t cap, size_t per_slab);
 void pool_free(struct pool *pl);
 /* Returns a zeroed object, or NULL when `cap` objects are out. */
 void *pool_get(struct pool *pl);
+/* The same without zeroing, for large objects whose caller initialises
+ * what it uses (clearing them cost more than the work done with them). */
+void *pool_get_dirty(struct pool *pl);
 /* Gives an object back; pool_put(pl, NULL) is a no-op. */
 void pool_put(struct pool *pl, void *obj);
 size_t pool_in_use(const struct pool *pl);
