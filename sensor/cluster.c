@@ -108,16 +108,7 @@ void cluster_table_free(struct cluster_table *ct)
 
 static struct midx **midx_slot(struct cluster_table *ct, const struct ds_addr *a)
 {
-    uint64_t w0, w1;
-    memcpy(&w0, a->a, 8);
-    memcpy(&w1, a->a + 8, 8);
-    uint64_t h = (w0 ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-    h = (h ^ w1) * 0x94d049bb133111ebull;
-    h ^= h >> 32;
-    h = (h ^ (w1 >> 32)) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
-    return &ct->midx[h & (ct->nmidx - 1)];
+    return &ct->midx[ds_addr_hash(a, 0x5eedc1u) & (ct->nmidx - 1)];
 }
 
 static struct cnode *midx_find(struct cluster_table *ct, const struct ds_addr *a)
@@ -271,18 +262,20 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
     double w = c->n > 0 ? 1.0 / c->n : 1.0;
     if (!joined)
         w = w < 0.25 ? w : 0.25;   /* a known member moves the mean less */
+    uint64_t want = f->present;
     for (int id = 0; id < FEAT_FIRST_STR; id++) {
-        if (!features_has(f, id))
+        uint64_t bit = 1ull << id;
+        if (!(want & bit))
             continue;
-        double v = features_num(f, id);
-        if (!features_has(a, id))
-            features_set_num(a, id, v);
+        if (a->present & bit)
+            a->num[id] = a->num[id] * (1 - w) + f->num[id] * w;
         else
-            features_set_num(a, id, features_num(a, id) * (1 - w) + v * w);
+            features_set_num(a, id, f->num[id]);
     }
     for (int id = FEAT_FIRST_STR; id < FEAT_COUNT; id++)
-        for (size_t i = 0; i < features_str_count(f, id); i++)
-            (void)features_add_str(a, id, features_str(f, id, i));
+        if (want & (1ull << id))
+            for (size_t i = 0; i < features_str_count(f, id); i++)
+                (void)features_add_str(a, id, features_str(f, id, i));
     /* Across the pool, the templated-prompt signal is how alike the members'
      * prompt sizes are: the CV of their mean sizes replaces the members' own. */
     if (c->n >= 2) {
@@ -338,8 +331,15 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     }
     for (int32_t b = bin - 1; b <= bin + 1; b++) {
         uint32_t h = key_hash(ja4, provider, b);
+        unsigned visited = 0;
         for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
             struct cluster *c = &n->c;
+            /* Bounded work: chains are kept most recently joined first, so
+             * an active pool is near the head; the tail is lone sources. */
+            if (++visited > CLUSTER_SCAN_MAX) {
+                ct->st.scan_capped++;
+                break;
+            }
             /* A full cluster takes no newcomer: it is pruned when its own
              * members come back, never while this chain is walked. */
             if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
@@ -424,6 +424,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         *joined = true;
     }
     c->last_us = ts_us;
+    if (ct->buckets[best->key_hash & (ct->nbuckets - 1)] != best) {
+        bucket_unlink(ct, best);   /* to the head of its chain */
+        bucket_link(ct, best);
+    }
     cluster_prune(ct, best, ts_us);
     aggregate(c, f, *joined);
     list_unlink(ct, best);

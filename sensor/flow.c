@@ -97,22 +97,9 @@ static void list_append(struct flow_list *l, struct flow *f)
     l->tail = f;
 }
 
-/* 64-bit mix (splitmix64 finaliser). */
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
 {
-    uint64_t w[2];
-    memcpy(w, a->a, 16);
-    return mix64(w[0] ^ mix64(w[1] ^ ((uint64_t)port << 48)));
+    return ds_mix64(ds_addr_hash(a, 0) ^ port);
 }
 
 /* Symmetric: the two endpoints are combined with + so their order does not
@@ -121,7 +108,7 @@ static uint32_t flow_hash(uint32_t seed, uint8_t proto, const struct ds_addr *a,
                           const struct ds_addr *b, uint16_t bp)
 {
     uint64_t h = endpoint_hash(a, ap) + endpoint_hash(b, bp);
-    return (uint32_t)mix64(h ^ ((uint64_t)seed << 8) ^ proto);
+    return (uint32_t)ds_mix64(h ^ ((uint64_t)seed << 8) ^ proto);
 }
 
 static bool flow_matches(const struct flow *f, const struct packet *p, enum flow_dir *dir)

@@ -285,26 +285,9 @@ static struct bucket *src_buckets(const struct source_table *st, const struct so
     return (struct bucket *)((unsigned char *)s + st->buckets_off);
 }
 
-/* splitmix64's finaliser: every input bit moves every output bit. */
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
-/* Seeded; both halves of the address go through a full mix, because an IPv4
- * address lives in the top bytes of the second half and a multiply alone
- * never carries high bits down (33,000 IPv4 sources once shared 8 buckets). */
 static uint32_t addr_hash(const struct source_table *st, const struct ds_addr *a)
 {
-    uint64_t w0, w1;
-    memcpy(&w0, a->a, 8);
-    memcpy(&w1, a->a + 8, 8);
-    return (uint32_t)mix64(mix64(w0 ^ st->cfg.seed) ^ w1);
+    return (uint32_t)ds_addr_hash(a, st->cfg.seed);
 }
 
 static struct source *find(const struct source_table *st, const struct ds_addr *a, uint32_t h)

@@ -27,6 +27,7 @@
 #define CLUSTER_MAX_MEMBERS 256
 #define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
+#define CLUSTER_SCAN_MAX 32   /* clusters visited per size bin in one lookup */
 #define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
 
 struct cluster_member {
@@ -55,7 +56,9 @@ struct cluster {
 };
 
 struct cluster_stats {
-    uint64_t active, created, evicted, expired, joins, leaves, full; /* full: refused for room */
+    uint64_t active, created, evicted, expired, joins, leaves;
+    uint64_t full;            /* refused for room */
+    uint64_t scan_capped;     /* lookups that stopped at CLUSTER_SCAN_MAX clusters of a bin */
 };
 
 struct cluster_table;
