@@ -16,7 +16,7 @@
 # events the way LLM APIs do (a few small chunks 40 ms apart), so the captures show
 # request/response turns with streamed responses.
 #
-# Everything comes from Debian's packages (tools/packages.d/clients.txt). Needs
+# Everything comes from Debian's packages (tools/packages.d/extra/clients.txt). Needs
 # root (namespaces, tcpdump). Clients that are not installed are skipped, loudly.
 set -euo pipefail
 
@@ -56,7 +56,7 @@ write_readme() {
 # Real client captures
 
 Made by `tools/capture-clients.sh` (run it as root; it installs
-tools/packages.d/clients.txt first). Each file is one real client, from Debian's
+tools/packages.d/extra/clients.txt first). Each file is one real client, from Debian's
 packages on Debian 12, talking to an AI API host name over TLS 1.3. The server is nginx
 on 127.77.0.1:443 (TLS 1.2 and 1.3, HTTP/2 and HTTP/1.1, an ECDSA P-256 certificate
 from a throw-away CA naming every host below) inside a private network and mount
@@ -108,7 +108,7 @@ if [ "${1:-}" != "--inside" ]; then
     [ ${#clients[@]} -eq 0 ] && clients=("${all_clients[@]}")
     for c in "${clients[@]}"; do host_of "$c" >/dev/null || die "unknown client '$c' (known: ${all_clients[*]})"; done
     [ "$(id -u)" -eq 0 ] || die "needs root (network namespace, tcpdump)"
-    "$here/setup.sh" --only clients || die "could not install tools/packages.d/clients.txt"
+    "$here/setup.sh" --only clients || die "could not install tools/packages.d/extra/clients.txt"
     for t in nginx tcpdump openssl unshare ip python3; do
         command -v "$t" >/dev/null || die "$t not found"
     done

@@ -2,6 +2,9 @@
 # Installs the Debian packages that distill-sensor needs and that are missing.
 # Non-interactive and idempotent: the package lists are tools/packages.d/*.txt
 # (one package a line, '#' comments). tools/demo.sh and tools/test.sh call it.
+# Lists in tools/packages.d/extra/ are for occasional jobs and install only
+# when named: `tools/setup.sh --only clients` (the real clients that
+# tools/capture-clients.sh records: Chromium, Go, Node, ...).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -9,7 +12,15 @@ lists=("$here"/packages.d/*.txt)
 if [ "${1:-}" = "--only" ]; then
     shift
     lists=()
-    for l in "$@"; do lists+=("$here/packages.d/$l.txt"); done
+    for l in "$@"; do
+        if [ -f "$here/packages.d/$l.txt" ]; then
+            lists+=("$here/packages.d/$l.txt")
+        elif [ -f "$here/packages.d/extra/$l.txt" ]; then
+            lists+=("$here/packages.d/extra/$l.txt")
+        else
+            echo "setup: no package list '$l' in tools/packages.d" >&2; exit 2
+        fi
+    done
 fi
 
 wanted=$(sed -e 's/#.*//' "${lists[@]}" | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
