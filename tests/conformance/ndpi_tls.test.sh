@@ -53,11 +53,11 @@ ZERO_RTT = ("the capture has the client's 0-RTT packets before its Initial: the 
             "a QUIC flow only from an Initial-sized first client packet (sensor.c "
             "looks_like_quic_initial); ndpiReader 4.2 finds no SNI either")
 DCID = ("the ClientHello spans two Initials with different DCIDs: nDPI 4.2 decrypts with the "
-        "first DCID only and waits for the rest (ndpiReader 4.2: no SNI), and the sensor "
-        "emits no event for a 3-packet QUIC flow still undecided at its end")
+        "first DCID only and waits for the rest (ndpiReader 4.2: no SNI either), so the "
+        "flow's event (decided at its end) carries no SNI or ALPN")
 CRAZY = ("CRYPTO frames out of order inside one Initial: nDPI 4.2 reassembles in-order data "
-         "only (ndpiReader 4.2 reads 5 of the 113 flows, the 5 we match); flows with nothing "
-         "learnt stay undecided and get no event")
+         "only (ndpiReader 4.2 reads 5 of the 113 flows, the 5 we match); the others' "
+         "events carry no SNI or ALPN")
 
 ALLOW = {
     ("quic.pcap", "sni", "*"): GQUIC_OLD,
