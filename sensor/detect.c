@@ -5,6 +5,7 @@
 #include "ds/detect.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@ struct detect {
     const uint32_t *windows;
     unsigned n_windows;
     uint64_t next_source_events[SOURCE_MAX_WINDOWS];
+    /* Prefilter (after Suricata's): the fewest requests any per-source rule
+     * of a window needs; a window with fewer, and no cluster table, is not
+     * evaluated. UINT32_MAX: no per-source rule uses the window. */
+    uint32_t min_requests[SOURCE_MAX_WINDOWS];
+    uint64_t prefiltered;
     uint64_t now;
     uint64_t alerts, cluster_alerts, cluster_updates, source_events;
     /* scratch, reused: no allocation per turn */
@@ -83,6 +89,47 @@ static int load_rules(struct detect *d, struct ruleset **out, struct fingerprint
     return 0;
 }
 
+/* The requests a rule needs at least, from its `requests` condition. */
+static uint32_t rule_min_requests(const struct rule *r)
+{
+    for (unsigned c = 0; c < r->n_conds; c++) {
+        const struct rule_cond *rc = &r->conds[c];
+        if (rc->feature != FEAT_REQUESTS)
+            continue;
+        double lo = rc->lo;
+        switch (rc->op) {
+        case RULE_OP_GT:
+            lo = floor(lo) + 1;
+            break;
+        case RULE_OP_GE:
+        case RULE_OP_EQ:
+        case RULE_OP_RANGE:
+            lo = ceil(lo);
+            break;
+        default:
+            lo = 0;
+            break;
+        }
+        return lo <= 0 ? 0 : lo >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)lo;
+    }
+    return 0;
+}
+
+static void compute_prefilter(struct detect *d)
+{
+    for (unsigned w = 0; w < SOURCE_MAX_WINDOWS; w++)
+        d->min_requests[w] = UINT32_MAX;
+    for (size_t i = 0; i < rules_count(d->rules); i++) {
+        const struct rule *r = rules_get(d->rules, i);
+        int w = source_window_index(d->src, r->window_s);
+        if (r->kind != RULE_KIND_SOURCE || w < 0)
+            continue;
+        uint32_t m = rule_min_requests(r);
+        if (m < d->min_requests[w])
+            d->min_requests[w] = m;
+    }
+}
+
 /* Makes sure every window a cluster rule uses has a cluster table. */
 static void ensure_cluster_tables(struct detect *d)
 {
@@ -112,6 +159,7 @@ int detect_new(const struct detect_config *cfg, struct output *out, struct detec
     if ((cfg->geoip_db || cfg->asn_db) && geo_open(cfg->geoip_db, cfg->asn_db, &d->geo) != 0)
         goto fail;
     ensure_cluster_tables(d);
+    compute_prefilter(d);
     *dp = d;
     return 0;
 fail:
@@ -146,6 +194,7 @@ int detect_reload(struct detect *d)
     fingerprint_free(d->fp);
     d->fp = fp;
     ensure_cluster_tables(d);
+    compute_prefilter(d);
     log_info("signatures reloaded: %zu rules", rules_count(rs));
     return 0;
 }
@@ -272,9 +321,19 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
         return;
     if (created)
         enrich(d, &f->cli);
-    for (unsigned w = 0; w < d->n_windows; w++)
-        if (due & (1u << w))
-            evaluate(d, &f->cli, w);
+    for (unsigned w = 0; w < d->n_windows; w++) {
+        if (!(due & (1u << w)))
+            continue;
+        uint32_t bound;
+        if (d->clusters[w] == NULL &&
+            (d->min_requests[w] == UINT32_MAX ||
+             (source_requests_bound(d->src, &f->cli, d->windows[w], d->now, &bound) == 0 &&
+              bound < d->min_requests[w]))) {
+            d->prefiltered++;
+            continue;
+        }
+        evaluate(d, &f->cli, w);
+    }
 }
 
 void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uint64_t ts_us)
@@ -345,5 +404,6 @@ void detect_fill_stats(const struct detect *d, struct sensor_stats *st)
     st->cluster_alerts = d->cluster_alerts;
     st->cluster_updates = d->cluster_updates;
     st->source_events = d->source_events;
+    st->prefiltered = d->prefiltered;
     st->geo_errors = d->geo ? geo_errors(d->geo) : 0;
 }

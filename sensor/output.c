@@ -867,6 +867,7 @@ void output_stats(struct output *o, uint64_t ts_us, const struct sensor_stats *s
         set_u64(de, "cluster_alerts", s->cluster_alerts);
         set_u64(de, "cluster_updates", s->cluster_updates);
         set_u64(de, "source_events", s->source_events);
+        set_u64(de, "prefiltered", s->prefiltered);
         set_u64(de, "clusters_active", s->clusters.active);
         set_u64(de, "clusters_evicted", s->clusters.evicted);
         set_u64(de, "geo_errors", s->geo_errors);

@@ -639,6 +639,25 @@ int source_set_geo(struct source_table *st, const struct ds_addr *src, const cha
     return 0;
 }
 
+int source_requests_bound(const struct source_table *st, const struct ds_addr *src,
+                          uint32_t window_s, uint64_t ts_us, uint32_t *n)
+{
+    const struct source *s = lookup(st, src);
+    if (s == NULL)
+        return -1;
+    /* Every minute the window touches, its partial first minute included:
+     * never less than the exact count source_features would give. */
+    uint64_t wstart = ts_us > (uint64_t)window_s * US_PER_S ? ts_us - (uint64_t)window_s * US_PER_S : 0;
+    uint64_t sum = 0;
+    for (uint64_t m = wstart / US_PER_MIN; m <= ts_us / US_PER_MIN; m++) {
+        const struct bucket *b = bucket_get(st, s, m);
+        if (b)
+            sum += b->turns;
+    }
+    *n = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+    return 0;
+}
+
 int source_last_flow(const struct source_table *st, const struct ds_addr *src,
                      struct source_last_flow *out)
 {

@@ -65,6 +65,7 @@ struct sensor_stats {
     struct cluster_stats clusters;        /* summed over the cluster tables */
     size_t cluster_bytes;
     uint64_t alerts, cluster_alerts, cluster_updates, source_events;
+    uint64_t prefiltered;                 /* window evaluations no rule could match */
     uint64_t geo_errors;
 };
 

@@ -162,6 +162,12 @@ int source_set_geo(struct source_table *st, const struct ds_addr *src, const cha
 int source_features(struct source_table *st, const struct ds_addr *src, uint32_t window_s,
                     uint64_t ts_us, struct features *out);
 
+/* A cheap upper bound on the requests of src in the window ending at ts_us
+ * (from the per-minute buckets, never below what source_features counts),
+ * for skipping windows no rule could match. 0 or -1 (not held). */
+int source_requests_bound(const struct source_table *st, const struct ds_addr *src,
+                          uint32_t window_s, uint64_t ts_us, uint32_t *n);
+
 /* The source's latest AI flow. 0 or -1 (not held, or no flow yet). */
 int source_last_flow(const struct source_table *st, const struct ds_addr *src,
                      struct source_last_flow *out);
