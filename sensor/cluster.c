@@ -444,6 +444,12 @@ void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit)
     }
 }
 
+void cluster_foreach(struct cluster_table *ct, cluster_visit_fn fn, void *ctx)
+{
+    for (struct cnode *n = ct->head; n; n = n->next)
+        fn(ctx, &n->c);
+}
+
 const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)
 {
     return &ct->st;

@@ -18,6 +18,7 @@
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 16   /* sources and clusters ended per tick at most */
+#define CLUSTER_UPDATE_EVERY_S 30 /* new members of an alerted cluster: one event per */
 
 struct detect {
     struct detect_config cfg;
@@ -294,18 +295,50 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
     int hits = rules_evaluate_cluster(d->rules, (double)c->n, &c->agg, window_s, d->now, c->id,
                                       on_hit, d);
     d->cur_cluster = NULL;
-    bool listed_all = hits > 0;
     if (hits > 0) {
-        c->alerted_us = d->now;
-    } else if (joined && c->alerted_us) {
-        /* A new member of a cluster that alerted: an update, not another alert. */
-        output_cluster_update(d->out, d->now, c, cluster_rule(d, window_s));
-        d->cluster_updates++;
-        listed_all = true;
-    }
-    if (listed_all)
+        c->alerted_us = c->updated_us = d->now;
+        c->pending = false;
         for (unsigned i = 0; i < c->n; i++)
             c->m[i].listed = true;
+    } else if (joined && c->alerted_us) {
+        /* A new member of a cluster that alerted: listed in the cluster's
+         * next update event (at most one every CLUSTER_UPDATE_EVERY_S), not
+         * in an alert of its own. */
+        c->pending = true;
+    }
+}
+
+/* One update event for the members that joined an alerted cluster since
+ * its last event. */
+static void cluster_update(struct detect *d, struct cluster *c)
+{
+    output_cluster_update(d->out, d->now, c, cluster_rule(d, c->window_s));
+    d->cluster_updates++;
+    c->updated_us = d->now;
+    c->pending = false;
+    for (unsigned i = 0; i < c->n; i++)
+        c->m[i].listed = true;
+}
+
+static void update_if_due(void *ctx, struct cluster *c)
+{
+    struct detect *d = ctx;
+    if (c->pending && d->now >= c->updated_us + CLUSTER_UPDATE_EVERY_S * 1000000ull)
+        cluster_update(d, c);
+}
+
+static void update_now(void *ctx, struct cluster *c)
+{
+    struct detect *d = ctx;
+    if (c->pending)
+        cluster_update(d, c);
+}
+
+void detect_finish(struct detect *d)
+{
+    for (unsigned w = 0; w < d->n_windows; w++)
+        if (d->clusters[w])
+            cluster_foreach(d->clusters[w], update_now, d);
 }
 
 void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
@@ -355,6 +388,7 @@ static void emit_source_event(void *ctx, const struct ds_addr *src)
 
 void detect_clock_reset(struct detect *d, uint64_t now_us)
 {
+    detect_finish(d);   /* pending cluster updates belong to the old clock */
     d->now = now_us;
     memset(d->next_source_events, 0, sizeof(d->next_source_events));
 }
@@ -364,9 +398,12 @@ void detect_tick(struct detect *d, uint64_t now_us)
     if (now_us > d->now)
         d->now = now_us;
     source_expire(d->src, d->now, EXPIRE_VISIT);
-    for (unsigned w = 0; w < d->n_windows; w++)
-        if (d->clusters[w])
-            cluster_expire(d->clusters[w], d->now, EXPIRE_VISIT);
+    for (unsigned w = 0; w < d->n_windows; w++) {
+        if (d->clusters[w] == NULL)
+            continue;
+        cluster_foreach(d->clusters[w], update_if_due, d);
+        cluster_expire(d->clusters[w], d->now, EXPIRE_VISIT);
+    }
     if (!d->cfg.source_events)
         return;
     /* Once per window length, every source active in that window. */

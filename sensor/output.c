@@ -415,10 +415,8 @@ static json_t *cluster_object(const struct cluster *c, bool update)
     json_object_set_new(o, "id", json_integer((json_int_t)c->id));
     json_object_set_new(o, "size", json_integer(c->n));
     unsigned n;
-    json_object_set_new(o, "members", members_array(c, false, &n));
-    if (update) {
-        json_object_set_new(o, "new_members", members_array(c, true, &n));
-    }
+    /* An alert lists every member; an update only those it adds. */
+    json_object_set_new(o, update ? "new_members" : "members", members_array(c, update, &n));
     json_t *sh = json_object();
     json_object_set_new(sh, "ja4", json_string(c->ja4));
     json_object_set_new(sh, "provider", json_string(c->provider));

@@ -480,6 +480,7 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
 void sensor_finish(struct sensor *s)
 {
     flow_flush(s->flows);
+    detect_finish(s->detect);
     emit_stats(s);
     output_flush(s->out);
 }

@@ -46,6 +46,8 @@ struct cluster {
     uint32_t window_s;
     uint64_t first_us, last_us;
     uint64_t alerted_us;      /* packet time of its alert, 0 if none yet */
+    uint64_t updated_us;      /* packet time of its last alert or update event */
+    bool pending;             /* members joined since, not yet in an event */
     uint64_t pruned_us;       /* last sweep for members gone quiet */
     double sum_lg, sum_ls;    /* running sums over members, for the centre */
     unsigned n_lg;            /* members with a cadence */
@@ -78,6 +80,12 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
 /* Ends members not seen for a window and clusters left empty, at packet time
  * now_us, visiting at most max_visit clusters. */
 void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit);
+
+/* Calls fn for every cluster (in no particular order); fn may change the
+ * cluster's event fields (alerted_us, updated_us, pending, listed), not its
+ * members. */
+typedef void (*cluster_visit_fn)(void *ctx, struct cluster *c);
+void cluster_foreach(struct cluster_table *ct, cluster_visit_fn fn, void *ctx);
 
 const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct);
 size_t cluster_table_bytes(const struct cluster_table *ct);

@@ -53,6 +53,10 @@ void detect_clock_reset(struct detect *d, uint64_t now_us);
 /* Housekeeping on packet time: expiry (bounded) and periodic source events. */
 void detect_tick(struct detect *d, uint64_t now_us);
 
+/* End of input: members that joined alerted clusters since their last
+ * event are listed in a last update. */
+void detect_finish(struct detect *d);
+
 /* Figures for the stats event. */
 void detect_fill_stats(const struct detect *d, struct sensor_stats *st);
 
