@@ -15,14 +15,24 @@
 #define NO_GAP (-1e9)   /* log_gap of a member without a cadence yet */
 
 /* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
- * Cadence counts only where both sides have one. */
-static double profile_distance(const struct cluster *c, double lg, double ls)
+ * Cadence counts only where both sides have one. A source seen once has no
+ * cadence to compare, so it must match more closely on what it has: its
+ * prompt size within CLUSTER_SIZE_TOL_ONCE and its answers' size within
+ * CLUSTER_RESP_TOL (a person who happens to send one prompt of the pool's
+ * size rarely also gets an answer of the pool's size). */
+static double profile_distance(const struct cluster *c, double lg, double ls, double lr)
 {
-    double d = fabs(ls - c->log_size) / log(CLUSTER_SIZE_TOL);
-    if (lg != NO_GAP && c->log_gap != NO_GAP) {
+    bool once = lg == NO_GAP;
+    double d = fabs(ls - c->log_size) / log(once ? CLUSTER_SIZE_TOL_ONCE : CLUSTER_SIZE_TOL);
+    if (!once && c->log_gap != NO_GAP) {
         double dg = fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL);
         if (dg > d)
             d = dg;
+    }
+    if (once && lr != NO_GAP && c->log_resp != NO_GAP) {
+        double dr = fabs(lr - c->log_resp) / log(CLUSTER_RESP_TOL);
+        if (dr > d)
+            d = dr;
     }
     return d;
 }
@@ -199,6 +209,10 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
  * kept as members come, change and go, so an observation costs O(1) here. */
 static void account(struct cluster *c, const struct cluster_member *m, double sign)
 {
+    if (m->log_resp != NO_GAP) {
+        c->sum_lr += sign * m->log_resp;
+        c->n_lr = (unsigned)((int)c->n_lr + (sign > 0 ? 1 : -1));
+    }
     if (m->log_gap != NO_GAP) {
         c->sum_lg += sign * m->log_gap;
         c->n_lg = (unsigned)((int)c->n_lg + (sign > 0 ? 1 : -1));
@@ -217,6 +231,7 @@ static void recentre(struct cluster_table *ct, struct cnode *n)
     if (c->n)
         c->log_size = c->sum_ls / c->n;
     c->log_gap = c->n_lg ? c->sum_lg / c->n_lg : NO_GAP;
+    c->log_resp = c->n_lr ? c->sum_lr / c->n_lr : NO_GAP;
     int32_t bin = size_bin(c->log_size);
     if (bin != n->bin) {
         bucket_unlink(ct, n);
@@ -233,7 +248,7 @@ static void member_remove(struct cluster_table *ct, struct cnode *n, unsigned i)
     midx_del(ct, &c->m[i].addr);
     c->m[i] = c->m[--c->n];
     if (c->n == 0)   /* no rounding left over from the running sums */
-        c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = 0, c->n_lg = 0;
+        c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = c->sum_lr = 0, c->n_lg = c->n_lr = 0;
     recentre(ct, n);
     ct->st.leaves++;
 }
@@ -308,6 +323,8 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
      * request every few minutes is seen within minutes. */
     double gap = features_has(f, FEAT_GAP_MEAN_S) ? features_num(f, FEAT_GAP_MEAN_S) : 0;
     double lg = gap > 0 ? log(gap) : NO_GAP, ls = log(size);
+    double resp = features_has(f, FEAT_RESPONSE_SIZE_MEAN) ? features_num(f, FEAT_RESPONSE_SIZE_MEAN) : 0;
+    double lr = resp > 0 ? log(resp) : NO_GAP;
     int32_t bin = size_bin(ls);
 
     /* The source's current cluster (from the index), else the nearest one
@@ -345,7 +362,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
                 strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
                 continue;
-            double d = profile_distance(c, lg, ls);
+            double d = profile_distance(c, lg, ls, lr);
             if (d <= 1.0 && (best == NULL || d < best_d))
                 best = n, best_d = d;
         }
@@ -357,11 +374,12 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     }
     if (mine) {
         struct cluster_member *m = &mine->c.m[mine_i];
-        if (profile_distance(&mine->c, lg, ls) <= 1.0 || mine->c.n == 1) {
+        if (profile_distance(&mine->c, lg, ls, lr) <= 1.0 || mine->c.n == 1) {
             account(&mine->c, m, -1);
             m->last_us = ts_us;
             m->log_gap = lg;
             m->log_size = ls;
+            m->log_resp = lr;
             account(&mine->c, m, +1);
             recentre(ct, mine);
             best = mine;
@@ -394,6 +412,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         ds_strlcpy(c->provider, provider, sizeof(c->provider));
         c->log_gap = lg;
         c->log_size = ls;
+        c->log_resp = lr;
         c->window_s = ct->window_s;
         c->first_us = ts_us;
         best->bin = bin;
@@ -418,6 +437,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         m->first_us = m->last_us = ts_us;
         m->log_gap = lg;
         m->log_size = ls;
+        m->log_resp = lr;
         account(c, m, +1);
         recentre(ct, best);
         ct->st.joins++;

@@ -27,13 +27,15 @@
 #define CLUSTER_MAX_MEMBERS 256
 #define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
+#define CLUSTER_SIZE_TOL_ONCE 1.15 /* ... for a source seen once (no cadence yet) */
+#define CLUSTER_RESP_TOL 2.2  /* answer size, for a source seen once */
 #define CLUSTER_SCAN_MAX 32   /* clusters visited per size bin in one lookup */
 #define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
 
 struct cluster_member {
     struct ds_addr addr;
     uint64_t first_us, last_us;
-    double log_gap, log_size;
+    double log_gap, log_size, log_resp;
     bool listed;              /* included in an alert or update already */
 };
 
@@ -49,8 +51,9 @@ struct cluster {
     uint64_t updated_us;      /* packet time of its last alert or update event */
     bool pending;             /* members joined since, not yet in an event */
     uint64_t pruned_us;       /* last sweep for members gone quiet */
-    double sum_lg, sum_ls;    /* running sums over members, for the centre */
-    unsigned n_lg;            /* members with a cadence */
+    double log_resp;          /* centre of the members' answer sizes (log) */
+    double sum_lg, sum_ls, sum_lr; /* running sums over members, for the centre */
+    unsigned n_lg, n_lr;      /* members with a cadence, with answers */
     double sum_size, sumsq_size; /* for the spread of prompt sizes */
     unsigned n;               /* members */
     struct features agg;      /* members' mean features, for cluster rules */
