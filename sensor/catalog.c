@@ -624,36 +624,16 @@ int catalog_load_buffer(const char *name, const char *text, size_t len, struct c
 int catalog_load(const char *path, struct catalog **out)
 {
     *out = NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = -1;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        log_error("%s: cannot open: %s", path, strerror(errno));
-        goto fail;
+    char *buf;
+    size_t len;
+    if (ds_read_file(path, CAT_FILE_MAX, &buf, &len) != 0) {
+        if (errno == EFBIG)
+            log_error("%s: larger than %u bytes, not a catalogue", path, CAT_FILE_MAX);
+        else
+            log_error("%s: cannot read: %s", path, strerror(errno));
+        return -1;
     }
-    for (;;) {
-        if (len == cap) {
-            if (cap > CAT_FILE_MAX) {
-                log_error("%s: larger than %u bytes, not a catalogue", path, CAT_FILE_MAX);
-                goto fail;
-            }
-            cap = cap ? cap * 2 : 16384;
-            buf = xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        log_error("%s: cannot read: %s", path, strerror(errno));
-        goto fail;
-    }
-    rc = catalog_load_buffer(path, buf, len, out);
-fail:
-    if (f != NULL)
-        fclose(f);
+    int rc = catalog_load_buffer(path, buf, len, out);
     free(buf);
     return rc;
 }

@@ -374,6 +374,35 @@ static char *trim(char *s)
     return s;
 }
 
+/* Takes the next item of a "key value, key value" list, splitting it in
+ * place: *key is its first word, *val the rest (empty when there is none).
+ * *cursor walks the list and is NULL once it is used up. */
+static bool next_pair(char **cursor, char **key, char **val)
+{
+    char *p = *cursor;
+    if (p == NULL)
+        return false;
+    char *comma = strchr(p, ',');
+    if (comma) {
+        *comma = '\0';
+        *cursor = comma + 1;
+    } else {
+        *cursor = NULL;
+    }
+    char *item = trim(p);
+    char *sp = item;
+    while (*sp && *sp != ' ' && *sp != '\t')
+        sp++;
+    char *v = sp;
+    if (*sp) {
+        *sp = '\0';
+        v = trim(sp + 1);
+    }
+    *key = item;
+    *val = v;
+    return true;
+}
+
 /* Scans a plain decimal number (-?digits[.digits]) at *p; advances *p past
  * it. 0 or -1. */
 static int scan_number(const char **p, double *out)
@@ -692,19 +721,8 @@ static int kw_metadata(struct parse_ctx *pc, const char *name, const char *val, 
     char *copy = xstrdup(val);
     char *p = copy;
     int rc = -1;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        char *item = trim(p);
-        char *sp = item;
-        while (*sp && *sp != ' ' && *sp != '\t')
-            sp++;
-        char *v = sp;
-        if (*sp) {
-            *sp = '\0';
-            v = trim(sp + 1);
-        }
+    char *item, *v;
+    while (next_pair(&p, &item, &v)) {
         if (!word_ok(item, 64) || *v == '\0') {
             perr(pc, "bad metadata '%.64s' (expected 'key value, key value')", val);
             goto out;
@@ -716,9 +734,6 @@ static int kw_metadata(struct parse_ctx *pc, const char *name, const char *val, 
         r->meta_key[r->n_meta] = xstrdup(item);
         r->meta_val[r->n_meta] = xstrdup(v);
         r->n_meta++;
-        if (comma == NULL)
-            break;
-        p = comma + 1;
     }
     rc = 0;
 out:
@@ -735,19 +750,8 @@ static int kw_threshold(struct parse_ctx *pc, const char *name, const char *val,
     char *copy = xstrdup(val);
     char *p = copy;
     int rc = -1;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        char *item = trim(p);
-        char *sp = item;
-        while (*sp && *sp != ' ' && *sp != '\t')
-            sp++;
-        char *v = sp;
-        if (*sp) {
-            *sp = '\0';
-            v = trim(sp + 1);
-        }
+    char *item, *v;
+    while (next_pair(&p, &item, &v)) {
         unsigned bit;
         uint64_t n;
         if (strcmp(item, "type") == 0) {
@@ -797,9 +801,6 @@ static int kw_threshold(struct parse_ctx *pc, const char *name, const char *val,
             goto out;
         }
         have |= bit;
-        if (comma == NULL)
-            break;
-        p = comma + 1;
     }
     if (have != 15) {
         perr(pc, "threshold needs type, track, count and seconds");
@@ -1202,36 +1203,15 @@ int rules_load_buffer(struct ruleset *rs, const char *name, const char *buf, siz
 int rules_load_file(struct ruleset *rs, const char *path)
 {
     struct parse_ctx pc = { .rs = rs, .file = keep_name(rs, path) };
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        perr(&pc, "cannot read: %s", strerror(errno));
+    char *buf;
+    size_t len;
+    if (ds_read_file(path, RULES_FILE_MAX, &buf, &len) != 0) {
+        if (errno == EFBIG)
+            perr(&pc, "larger than %u bytes", RULES_FILE_MAX);
+        else
+            perr(&pc, "cannot read: %s", strerror(errno));
         return 1;
     }
-    size_t cap = 65536, len = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        if (len == cap) {
-            if (cap >= RULES_FILE_MAX) {
-                perr(&pc, "larger than %u bytes", RULES_FILE_MAX);
-                free(buf);
-                fclose(f);
-                return 1;
-            }
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        perr(&pc, "cannot read: %s", strerror(errno));
-        free(buf);
-        fclose(f);
-        return 1;
-    }
-    fclose(f);
     int n = rules_load_buffer(rs, path, buf, len);
     free(buf);
     return n;

@@ -153,3 +153,42 @@ void ds_hex(const uint8_t *in, size_t n, char *out)
     }
     out[2 * n] = '\0';
 }
+
+int ds_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int err = 0;
+    for (;;) {
+        if (n == cap) {
+            if (cap > max) {
+                err = EFBIG;
+                break;
+            }
+            cap = cap ? cap * 2 : 16384;
+            buf = xrealloc(buf, cap);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (err == 0 && ferror(f))
+        err = errno ? errno : EIO;
+    if (err == 0 && n > max)
+        err = EFBIG;
+    fclose(f);
+    if (err != 0) {
+        free(buf);
+        errno = err;
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}

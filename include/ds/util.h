@@ -25,6 +25,11 @@ int ds_parse_double(const char *s, double *out);
 /* Parses a duration such as 90, 90s, 10m, 2h, 1d into seconds; 0 or -1. */
 int ds_parse_duration(const char *s, uint64_t *seconds);
 
+/* Reads a whole file of at most max bytes into a malloc'd buffer (*out, to be
+ * freed by the caller; not NUL-terminated). 0, or -1 with errno set: EFBIG
+ * when the file is larger than max, else why it could not be opened or read. */
+int ds_read_file(const char *path, size_t max, char **out, size_t *len);
+
 /* Lower-cases ASCII in place. */
 void ds_ascii_lower(char *s);
 

@@ -543,7 +543,7 @@ static void test_unreadable(void **state)
     int rc = 0;
     char *err = capture_stderr(load_missing, "/nonexistent/ai-services.conf", &rc);
     assert_int_equal(rc, -1);
-    assert_non_null(strstr(err, "/nonexistent/ai-services.conf: cannot open"));
+    assert_non_null(strstr(err, "/nonexistent/ai-services.conf: cannot read: No such file"));
     free(err);
     err = capture_stderr(load_missing, "/tmp", &rc);
     assert_int_equal(rc, -1);

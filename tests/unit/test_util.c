@@ -1,9 +1,13 @@
 /* util and pool: number parsing, EVE timestamps, pools at their cap. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -105,6 +109,52 @@ static void test_pool_cap_and_reuse(void **state)
     pool_free(NULL);
 }
 
+/* A whole file comes back byte for byte (it spans several buffer growths);
+ * a file over the cap is EFBIG, a missing one ENOENT, and both leave no
+ * buffer behind. */
+static void test_read_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-util-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = 70000;
+    char *data = malloc(n);
+    assert_non_null(data);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (char)(i * 7 + 3);
+    assert_int_equal(write(fd, data, n), (ssize_t)n);
+    close(fd);
+
+    char *buf = (char *)1;
+    size_t len = 1;
+    assert_int_equal(ds_read_file(path, n, &buf, &len), 0);
+    assert_int_equal(len, n);
+    assert_memory_equal(buf, data, n);
+    free(buf);
+
+    assert_int_equal(ds_read_file(path, n - 1, &buf, &len), -1);
+    assert_int_equal(errno, EFBIG);
+    assert_null(buf);
+    assert_int_equal(len, 0);
+
+    unlink(path);
+    assert_int_equal(ds_read_file(path, n, &buf, &len), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_null(buf);
+
+    /* An empty file is a valid, empty read. */
+    memcpy(path + sizeof(path) - 7, "XXXXXX", 6);
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(ds_read_file(path, n, &buf, &len), 0);
+    assert_int_equal(len, 0);
+    free(buf);
+    unlink(path);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_strlcpy_hex_lower),
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_pool_cap_and_reuse),
+        cmocka_unit_test(test_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
