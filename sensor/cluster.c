@@ -41,6 +41,8 @@ struct cnode {
     struct cluster c;
     struct cnode *hnext;          /* same (JA4, provider) bucket */
     struct cnode *prev, *next;    /* activity order, least recent at head */
+    struct cnode *qprev, *qnext;  /* queue of clusters with an update pending */
+    bool queued;
     uint32_t key_hash;
     int32_t bin;                  /* size_bin of the centre */
 };
@@ -61,6 +63,7 @@ struct cluster_table {
     struct cnode **buckets;
     size_t nbuckets;
     struct cnode *head, *tail;
+    struct cnode *queue;          /* clusters marked pending (cluster_set_pending) */
     uint32_t window_s;
     uint64_t next_id;
     struct cluster_stats st;
@@ -195,8 +198,28 @@ static void bucket_link(struct cluster_table *ct, struct cnode *n)
     ct->buckets[b] = n;
 }
 
+static struct cnode *node_of(struct cluster *c)
+{
+    return (struct cnode *)(void *)((char *)c - offsetof(struct cnode, c));
+}
+
+static void queue_unlink(struct cluster_table *ct, struct cnode *n)
+{
+    if (!n->queued)
+        return;
+    if (n->qprev)
+        n->qprev->qnext = n->qnext;
+    else
+        ct->queue = n->qnext;
+    if (n->qnext)
+        n->qnext->qprev = n->qprev;
+    n->qprev = n->qnext = NULL;
+    n->queued = false;
+}
+
 static void cluster_drop(struct cluster_table *ct, struct cnode *n)
 {
+    queue_unlink(ct, n);
     for (unsigned i = 0; i < n->c.n; i++)
         midx_del(ct, &n->c.m[i].addr);
     bucket_unlink(ct, n);
@@ -405,6 +428,8 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         }
         memset(&best->c, 0, offsetof(struct cluster, m));
         best->hnext = best->prev = best->next = NULL;
+        best->qprev = best->qnext = NULL;
+        best->queued = false;
         struct cluster *c = &best->c;
         features_clear(&c->agg);
         c->id = ++ct->next_id;
@@ -464,10 +489,30 @@ void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit)
     }
 }
 
-void cluster_foreach(struct cluster_table *ct, cluster_visit_fn fn, void *ctx)
+void cluster_set_pending(struct cluster_table *ct, struct cluster *c)
 {
-    for (struct cnode *n = ct->head; n; n = n->next)
-        fn(ctx, &n->c);
+    struct cnode *n = node_of(c);
+    c->pending = true;
+    if (n->queued)
+        return;
+    n->qprev = NULL;
+    n->qnext = ct->queue;
+    if (ct->queue)
+        ct->queue->qprev = n;
+    ct->queue = n;
+    n->queued = true;
+}
+
+void cluster_foreach_pending(struct cluster_table *ct, cluster_visit_fn fn, void *ctx)
+{
+    struct cnode *next;
+    for (struct cnode *n = ct->queue; n; n = next) {
+        next = n->qnext;
+        if (n->c.pending)
+            fn(ctx, &n->c);
+        if (!n->c.pending)
+            queue_unlink(ct, n);
+    }
 }
 
 const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)

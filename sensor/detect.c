@@ -304,7 +304,7 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
         /* A new member of a cluster that alerted: listed in the cluster's
          * next update event (at most one every CLUSTER_UPDATE_EVERY_S), not
          * in an alert of its own. */
-        c->pending = true;
+        cluster_set_pending(d->clusters[w], c);
     }
 }
 
@@ -338,7 +338,7 @@ void detect_finish(struct detect *d)
 {
     for (unsigned w = 0; w < d->n_windows; w++)
         if (d->clusters[w])
-            cluster_foreach(d->clusters[w], update_now, d);
+            cluster_foreach_pending(d->clusters[w], update_now, d);
 }
 
 void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
@@ -401,7 +401,7 @@ void detect_tick(struct detect *d, uint64_t now_us)
     for (unsigned w = 0; w < d->n_windows; w++) {
         if (d->clusters[w] == NULL)
             continue;
-        cluster_foreach(d->clusters[w], update_if_due, d);
+        cluster_foreach_pending(d->clusters[w], update_if_due, d);
         cluster_expire(d->clusters[w], d->now, EXPIRE_VISIT);
     }
     if (!d->cfg.source_events)

@@ -84,11 +84,16 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
  * now_us, visiting at most max_visit clusters. */
 void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit);
 
-/* Calls fn for every cluster (in no particular order); fn may change the
- * cluster's event fields (alerted_us, updated_us, pending, listed), not its
- * members. */
+/* fn may change the cluster's event fields (alerted_us, updated_us, pending,
+ * listed), not its members. */
 typedef void (*cluster_visit_fn)(void *ctx, struct cluster *c);
-void cluster_foreach(struct cluster_table *ct, cluster_visit_fn fn, void *ctx);
+
+/* Marks c (a cluster of ct) pending and queues it, so that the clusters
+ * with an event due are found without visiting every cluster. */
+void cluster_set_pending(struct cluster_table *ct, struct cluster *c);
+/* Calls fn for every queued cluster that is still pending; a cluster fn
+ * leaves with pending false (or that was cleared since) leaves the queue. */
+void cluster_foreach_pending(struct cluster_table *ct, cluster_visit_fn fn, void *ctx);
 
 const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct);
 size_t cluster_table_bytes(const struct cluster_table *ct);

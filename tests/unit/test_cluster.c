@@ -177,6 +177,63 @@ static void test_bounded(void **state)
     cluster_table_free(NULL);
 }
 
+struct visits {
+    uint64_t ids[8];
+    unsigned n;
+    bool clear;
+};
+
+static void record(void *ctx, struct cluster *c)
+{
+    struct visits *v = ctx;
+    if (v->n < 8)
+        v->ids[v->n++] = c->id;
+    if (v->clear)
+        c->pending = false;
+}
+
+/* Only clusters marked pending are visited; one that is done (pending
+ * cleared) or ended (expired) leaves the queue; marking twice queues once. */
+static void test_pending_queue(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    struct ds_addr a = addr(4, 1), b = addr(4, 2), c = addr(4, 3);
+    struct features fa = feat("JA4A", "openai", 30, 1200, 0.9);
+    struct features fb = feat("JA4B", "openai", 30, 1200, 0.9);
+    struct features fc = feat("JA4C", "openai", 30, 1200, 0.9);
+    struct cluster *ca = cluster_observe(ct, &a, &fa, S(0), &joined);
+    uint64_t ida = ca->id;
+    struct cluster *cb = cluster_observe(ct, &b, &fb, S(500), &joined);
+    uint64_t idb = cb->id;
+    struct cluster *cc = cluster_observe(ct, &c, &fc, S(500), &joined);
+    (void)cc;
+    struct visits v = { .clear = false };
+    cluster_foreach_pending(ct, record, &v);
+    assert_int_equal(v.n, 0);
+
+    cluster_set_pending(ct, ca);
+    cluster_set_pending(ct, cb);
+    cluster_set_pending(ct, cb);
+    cluster_foreach_pending(ct, record, &v);
+    assert_int_equal(v.n, 2);
+    assert_true((v.ids[0] == ida && v.ids[1] == idb) || (v.ids[0] == idb && v.ids[1] == ida));
+
+    /* a's cluster ends (its only member is out of the window at 700 s);
+     * b's is cleared by the visit: neither is visited again. */
+    cluster_expire(ct, S(700), 10);
+    assert_int_equal(cluster_table_stats(ct)->expired, 1);
+    v = (struct visits){ .clear = true };
+    cluster_foreach_pending(ct, record, &v);
+    assert_int_equal(v.n, 1);
+    assert_int_equal(v.ids[0], idb);
+    v = (struct visits){ .clear = true };
+    cluster_foreach_pending(ct, record, &v);
+    assert_int_equal(v.n, 0);
+    cluster_table_free(ct);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_different_profiles_do_not_group),
         cmocka_unit_test(test_members_leave_and_clusters_expire),
         cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_pending_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
