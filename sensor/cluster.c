@@ -37,14 +37,16 @@ static double profile_distance(const struct cluster *c, double lg, double ls, do
     return d;
 }
 
+/* The links and keys a chain walk reads come first, next to the head of the
+ * cluster (its counts and centre); the member array, kilobytes, is last. */
 struct cnode {
-    struct cluster c;
     struct cnode *hnext;          /* same (JA4, provider) bucket */
+    uint32_t key_hash;
+    int32_t bin;                  /* size_bin of the centre */
     struct cnode *prev, *next;    /* activity order, least recent at head */
     struct cnode *qprev, *qnext;  /* queue of clusters with an update pending */
     bool queued;
-    uint32_t key_hash;
-    int32_t bin;                  /* size_bin of the centre */
+    struct cluster c;
 };
 
 /* Which cluster an address is in: one entry a member, so that finding a
@@ -57,6 +59,7 @@ struct midx {
 
 struct cluster_table {
     struct pool *pool;
+    struct pool *members_pool;    /* one member array a cluster */
     struct pool *midx_pool;
     struct midx **midx;
     size_t nmidx;                 /* power of two */
@@ -95,6 +98,7 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
     if (max_clusters == 0)
         max_clusters = 1;
     ct->pool = pool_new(sizeof(struct cnode), max_clusters, 16);
+    ct->members_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS, max_clusters, 4);
     ct->midx_pool = pool_new(sizeof(struct midx), max_clusters * CLUSTER_MAX_MEMBERS, 256);
     ct->nmidx = 1024;
     while (ct->nmidx < max_clusters * 16 && ct->nmidx < ((size_t)1 << 20))
@@ -113,6 +117,7 @@ void cluster_table_free(struct cluster_table *ct)
     if (ct == NULL)
         return;
     pool_free(ct->pool);
+    pool_free(ct->members_pool);
     pool_free(ct->midx_pool);
     free(ct->midx);
     free(ct->buckets);
@@ -224,6 +229,7 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
         midx_del(ct, &n->c.m[i].addr);
     bucket_unlink(ct, n);
     list_unlink(ct, n);
+    pool_put(ct->members_pool, n->c.m);
     pool_put(ct->pool, n);
     ct->st.active--;
 }
@@ -369,27 +375,6 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             mine = NULL;
         }
     }
-    for (int32_t b = bin - 1; b <= bin + 1; b++) {
-        uint32_t h = key_hash(ja4, provider, b);
-        unsigned visited = 0;
-        for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
-            struct cluster *c = &n->c;
-            /* Bounded work: chains are kept most recently joined first, so
-             * an active pool is near the head; the tail is lone sources. */
-            if (++visited > CLUSTER_SCAN_MAX) {
-                ct->st.scan_capped++;
-                break;
-            }
-            /* A full cluster takes no newcomer: it is pruned when its own
-             * members come back, never while this chain is walked. */
-            if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
-                strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
-                continue;
-            double d = profile_distance(c, lg, ls, lr);
-            if (d <= 1.0 && (best == NULL || d < best_d))
-                best = n, best_d = d;
-        }
-    }
     if (!steady) {
         if (mine)
             member_remove(ct, mine, mine_i);
@@ -409,13 +394,37 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         } else {
             /* Its profile moved away: it leaves for a better-fitting cluster. */
             member_remove(ct, mine, mine_i);
-            if (best == mine)
-                best = NULL;
             mine = NULL;
         }
     }
+    /* Only a source without a cluster (new, or whose profile moved) looks
+     * for one: a member that keeps to its profile costs no chain walk. */
     if (best == NULL) {
-        /* Not cleared whole: the member array is only read up to n. */
+        for (int32_t b = bin - 1; b <= bin + 1; b++) {
+            uint32_t h = key_hash(ja4, provider, b);
+            unsigned visited = 0;
+            for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
+                struct cluster *c = &n->c;
+                /* Bounded work: chains are kept most recently joined first, so
+                 * an active pool is near the head; the tail is lone sources. */
+                if (++visited > CLUSTER_SCAN_MAX) {
+                    ct->st.scan_capped++;
+                    break;
+                }
+                /* A full cluster takes no newcomer: it is pruned when its own
+                 * members come back, never while this chain is walked. */
+                if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
+                    strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
+                    continue;
+                double d = profile_distance(c, lg, ls, lr);
+                if (d <= 1.0 && (best == NULL || d < best_d))
+                    best = n, best_d = d;
+            }
+        }
+    }
+    if (best == NULL) {
+        /* Both pools have room for max_clusters: a cluster takes one of
+         * each, so they run out together. */
         best = pool_get_dirty(ct->pool);
         if (best == NULL) {
             if (ct->head == NULL)
@@ -426,7 +435,14 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             if (best == NULL)
                 return NULL;
         }
-        memset(&best->c, 0, offsetof(struct cluster, m));
+        /* Not cleared whole: the member array is only read up to n. */
+        struct cluster_member *members = pool_get_dirty(ct->members_pool);
+        if (members == NULL) {
+            pool_put(ct->pool, best);
+            return NULL;
+        }
+        memset(&best->c, 0, sizeof(best->c));
+        best->c.m = members;
         best->hnext = best->prev = best->next = NULL;
         best->qprev = best->qnext = NULL;
         best->queued = false;
@@ -522,6 +538,6 @@ const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)
 
 size_t cluster_table_bytes(const struct cluster_table *ct)
 {
-    return pool_bytes(ct->pool) + ct->nbuckets * sizeof(*ct->buckets) +
-           pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
+    return pool_bytes(ct->pool) + pool_bytes(ct->members_pool) +
+           ct->nbuckets * sizeof(*ct->buckets) + pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
 }

@@ -57,7 +57,8 @@ struct cluster {
     double sum_size, sumsq_size; /* for the spread of prompt sizes */
     unsigned n;               /* members */
     struct features agg;      /* members' mean features, for cluster rules */
-    struct cluster_member m[CLUSTER_MAX_MEMBERS]; /* last: not cleared when made */
+    struct cluster_member *m; /* CLUSTER_MAX_MEMBERS of them, apart from the
+                                 cluster so that a chain walk stays on few pages */
 };
 
 struct cluster_stats {
