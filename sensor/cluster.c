@@ -15,16 +15,20 @@
 #define NO_GAP (-1e9)   /* log_gap of a member without a cadence yet */
 
 /* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
- * Cadence counts only where both sides have one. A source seen once has no
- * cadence to compare, so it must match more closely on what it has: its
- * prompt size within CLUSTER_SIZE_TOL_ONCE and its answers' size within
- * CLUSTER_RESP_TOL (a person who happens to send one prompt of the pool's
- * size rarely also gets an answer of the pool's size). */
-static double profile_distance(const struct cluster *c, double lg, double ls, double lr)
+ * Cadence counts only where both sides have one. Where it cannot be compared
+ * (a source seen once, or a cluster none of whose members has a cadence
+ * yet), the match must be closer on all that one exchange shows: prompt
+ * size within CLUSTER_SIZE_TOL_ONCE, answer size within CLUSTER_RESP_TOL and
+ * the answer's streaming time within CLUSTER_DUR_TOL (a pool's members run
+ * one script with one set of parameters; a person who happens to send one
+ * prompt of the pool's size rarely also gets an answer of the pool's size,
+ * streamed the same way). */
+static double profile_distance(const struct cluster *c, double lg, double ls, double lr,
+                               double ld)
 {
-    bool once = lg == NO_GAP;
+    bool once = lg == NO_GAP || c->log_gap == NO_GAP;
     double d = fabs(ls - c->log_size) / log(once ? CLUSTER_SIZE_TOL_ONCE : CLUSTER_SIZE_TOL);
-    if (!once && c->log_gap != NO_GAP) {
+    if (!once) {
         double dg = fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL);
         if (dg > d)
             d = dg;
@@ -33,6 +37,11 @@ static double profile_distance(const struct cluster *c, double lg, double ls, do
         double dr = fabs(lr - c->log_resp) / log(CLUSTER_RESP_TOL);
         if (dr > d)
             d = dr;
+    }
+    if (once && ld != NO_GAP && c->log_dur != NO_GAP) {
+        double dd = fabs(ld - c->log_dur) / log(CLUSTER_DUR_TOL);
+        if (dd > d)
+            d = dd;
     }
     return d;
 }
@@ -242,6 +251,10 @@ static void account(struct cluster *c, const struct cluster_member *m, double si
         c->sum_lr += sign * m->log_resp;
         c->n_lr = (unsigned)((int)c->n_lr + (sign > 0 ? 1 : -1));
     }
+    if (m->log_dur != NO_GAP) {
+        c->sum_ld += sign * m->log_dur;
+        c->n_ld = (unsigned)((int)c->n_ld + (sign > 0 ? 1 : -1));
+    }
     if (m->log_gap != NO_GAP) {
         c->sum_lg += sign * m->log_gap;
         c->n_lg = (unsigned)((int)c->n_lg + (sign > 0 ? 1 : -1));
@@ -261,6 +274,7 @@ static void recentre(struct cluster_table *ct, struct cnode *n)
         c->log_size = c->sum_ls / c->n;
     c->log_gap = c->n_lg ? c->sum_lg / c->n_lg : NO_GAP;
     c->log_resp = c->n_lr ? c->sum_lr / c->n_lr : NO_GAP;
+    c->log_dur = c->n_ld ? c->sum_ld / c->n_ld : NO_GAP;
     int32_t bin = size_bin(c->log_size);
     if (bin != n->bin) {
         bucket_unlink(ct, n);
@@ -277,7 +291,8 @@ static void member_remove(struct cluster_table *ct, struct cnode *n, unsigned i)
     midx_del(ct, &c->m[i].addr);
     c->m[i] = c->m[--c->n];
     if (c->n == 0)   /* no rounding left over from the running sums */
-        c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = c->sum_lr = 0, c->n_lg = c->n_lr = 0;
+        c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = c->sum_lr = c->sum_ld = 0,
+        c->n_lg = c->n_lr = c->n_ld = 0;
     recentre(ct, n);
     ct->st.leaves++;
 }
@@ -354,6 +369,12 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     double lg = gap > 0 ? log(gap) : NO_GAP, ls = log(size);
     double resp = features_has(f, FEAT_RESPONSE_SIZE_MEAN) ? features_num(f, FEAT_RESPONSE_SIZE_MEAN) : 0;
     double lr = resp > 0 ? log(resp) : NO_GAP;
+    /* Streaming time, floored at 1 ms: an answer sent at once takes none. */
+    double ld = NO_GAP;
+    if (features_has(f, FEAT_RESPONSE_DURATION_MEAN_MS)) {
+        double dur = features_num(f, FEAT_RESPONSE_DURATION_MEAN_MS);
+        ld = log(dur > 1.0 ? dur : 1.0);
+    }
     int32_t bin = size_bin(ls);
 
     /* The source's current cluster (from the index), else the nearest one
@@ -382,12 +403,13 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     }
     if (mine) {
         struct cluster_member *m = &mine->c.m[mine_i];
-        if (profile_distance(&mine->c, lg, ls, lr) <= 1.0 || mine->c.n == 1) {
+        if (profile_distance(&mine->c, lg, ls, lr, ld) <= 1.0 || mine->c.n == 1) {
             account(&mine->c, m, -1);
             m->last_us = ts_us;
             m->log_gap = lg;
             m->log_size = ls;
             m->log_resp = lr;
+            m->log_dur = ld;
             account(&mine->c, m, +1);
             recentre(ct, mine);
             best = mine;
@@ -416,7 +438,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
                 if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
                     strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
                     continue;
-                double d = profile_distance(c, lg, ls, lr);
+                double d = profile_distance(c, lg, ls, lr, ld);
                 if (d <= 1.0 && (best == NULL || d < best_d))
                     best = n, best_d = d;
             }
@@ -454,6 +476,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         c->log_gap = lg;
         c->log_size = ls;
         c->log_resp = lr;
+        c->log_dur = ld;
         c->window_s = ct->window_s;
         c->first_us = ts_us;
         best->bin = bin;
@@ -479,6 +502,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         m->log_gap = lg;
         m->log_size = ls;
         m->log_resp = lr;
+        m->log_dur = ld;
         account(c, m, +1);
         recentre(ct, best);
         ct->st.joins++;

@@ -5,7 +5,8 @@
  *
  * A source is grouped by (JA4, provider) and then by profile: the mean gap
  * between its requests and its mean request size, compared in log space (a
- * source seen once has no gap yet and is compared on size alone). A source
+ * source seen once has no gap yet and is compared instead on a closer match
+ * of its prompt size, answer size and answer streaming time). A source
  * whose own prompt sizes or gaps scatter (CV above CLUSTER_MEMBER_MAX_CV) has
  * no profile to share and is not grouped. It
  * joins the nearest cluster of its (JA4, provider) whose profile centre is
@@ -29,13 +30,14 @@
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
 #define CLUSTER_SIZE_TOL_ONCE 1.15 /* ... for a source seen once (no cadence yet) */
 #define CLUSTER_RESP_TOL 2.2  /* answer size, for a source seen once */
+#define CLUSTER_DUR_TOL 3.0   /* answer streaming time, for a source seen once */
 #define CLUSTER_SCAN_MAX 32   /* clusters visited per size bin in one lookup */
 #define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
 
 struct cluster_member {
     struct ds_addr addr;
     uint64_t first_us, last_us;
-    double log_gap, log_size, log_resp;
+    double log_gap, log_size, log_resp, log_dur;
     bool listed;              /* included in an alert or update already */
 };
 
@@ -52,8 +54,9 @@ struct cluster {
     bool pending;             /* members joined since, not yet in an event */
     uint64_t pruned_us;       /* last sweep for members gone quiet */
     double log_resp;          /* centre of the members' answer sizes (log) */
-    double sum_lg, sum_ls, sum_lr; /* running sums over members, for the centre */
-    unsigned n_lg, n_lr;      /* members with a cadence, with answers */
+    double log_dur;           /* ... and of their answers' streaming times (log ms) */
+    double sum_lg, sum_ls, sum_lr, sum_ld; /* running sums over members, for the centre */
+    unsigned n_lg, n_lr, n_ld; /* members with a cadence, with answers, with a streaming time */
     double sum_size, sumsq_size; /* for the spread of prompt sizes */
     unsigned n;               /* members */
     struct features agg;      /* members' mean features, for cluster rules */

@@ -234,6 +234,64 @@ static void test_pending_queue(void **state)
     cluster_table_free(ct);
 }
 
+/* A source seen once (no cadence yet) joins a pool only when its one
+ * exchange looks like the pool's: prompt size, answer size and the answer's
+ * streaming time. The 2026-11 scale-3 evaluation had a developer whose one
+ * node-fetch request matched a hydra pool's prompt and answer sizes but
+ * whose answer came at once, not streamed over seconds. */
+static void test_once_seen_needs_streaming_match(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 3600);
+    bool joined;
+    struct cluster *pool = NULL;
+    for (int i = 0; i < 6; i++) {
+        struct features f = feat("JA4N", "openai", 300, 1900, 0.9);
+        features_set_num(&f, FEAT_RESPONSE_SIZE_MEAN, 11000);
+        features_set_num(&f, FEAT_RESPONSE_DURATION_MEAN_MS, 4000 + 200 * i);
+        struct ds_addr a = addr(5, (uint8_t)(1 + i));
+        pool = cluster_observe(ct, &a, &f, S(10 + i), &joined);
+        assert_non_null(pool);
+    }
+    uint64_t pool_id = pool->id;
+    assert_int_equal(pool->n, 6);
+
+    struct features once = feat("JA4N", "openai", 0, 1865, 0.0);
+    once.present &= ~(1ull << FEAT_GAP_MEAN_S);
+    features_set_num(&once, FEAT_RESPONSE_SIZE_MEAN, 14442);
+    features_set_num(&once, FEAT_RESPONSE_DURATION_MEAN_MS, 0.5);   /* sent at once */
+    struct ds_addr dev = addr(6, 33);
+    struct cluster *c = cluster_observe(ct, &dev, &once, S(100), &joined);
+    assert_non_null(c);
+    assert_int_not_equal(c->id, pool_id);
+
+    features_set_num(&once, FEAT_RESPONSE_DURATION_MEAN_MS, 5200);    /* streamed like the pool */
+    struct ds_addr member = addr(5, 40);
+    c = cluster_observe(ct, &member, &once, S(101), &joined);
+    assert_non_null(c);
+    assert_int_equal(c->id, pool_id);
+    assert_true(joined);
+    cluster_table_free(ct);
+
+    /* The other order (what the evaluation actually met): the developer
+     * comes first and starts a cluster with no cadence; a pool member whose
+     * cadence is known by the time it is evaluated is compared with that
+     * cluster on the one-exchange terms too, and does not join it. */
+    ct = cluster_table_new(64, 3600);
+    features_set_num(&once, FEAT_RESPONSE_DURATION_MEAN_MS, 0.5);
+    struct cluster *devc = cluster_observe(ct, &dev, &once, S(100), &joined);
+    assert_non_null(devc);
+    uint64_t dev_id = devc->id;
+    struct features f = feat("JA4N", "openai", 300, 1900, 0.9);
+    features_set_num(&f, FEAT_RESPONSE_SIZE_MEAN, 11000);
+    features_set_num(&f, FEAT_RESPONSE_DURATION_MEAN_MS, 4500);
+    struct ds_addr a = addr(5, 1);
+    c = cluster_observe(ct, &a, &f, S(400), &joined);
+    assert_non_null(c);
+    assert_int_not_equal(c->id, dev_id);
+    cluster_table_free(ct);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_members_leave_and_clusters_expire),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_pending_queue),
+        cmocka_unit_test(test_once_seen_needs_streaming_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
