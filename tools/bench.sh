@@ -5,16 +5,20 @@
 #   (b) nDPI's own ndpiReader -q (libndpi-bin).
 # The capture (about 1M packets, 33k TLS flows, a fifth to AI API hosts) is
 # generated with a fixed seed into build-bench/bench/, never committed.
-#   tools/bench.sh [--flows N] [--runs R] [-- extra sensor args]
+#   tools/bench.sh [--flows N] [--runs R] [--instructions] [-- extra sensor args]
+# --instructions adds the signatures' cost in instructions (valgrind
+# callgrind, about two minutes): wall time on a shared machine moves by 10%
+# or more between runs, instruction counts do not.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-flows=33000 runs=3 extra=()
+flows=33000 runs=3 instr=0 extra=()
 while [ $# -gt 0 ]; do
     case $1 in
         --flows) flows=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
+        --instructions) instr=1; shift ;;
         --) shift; extra=("$@"); break ;;
-        *) echo "usage: tools/bench.sh [--flows N] [--runs R] [-- sensor args]" >&2; exit 2 ;;
+        *) echo "usage: tools/bench.sh [--flows N] [--runs R] [--instructions] [-- sensor args]" >&2; exit 2 ;;
     esac
 done
 "$top/tools/setup.sh"
@@ -62,3 +66,17 @@ awk -v p="$pkts" -v f="$flows" -v tl="$t_loop" -v td="$t_ds" -v ta="$t_all" -v t
     if (tn != "nan") printf "distill-sensor / ndpiReader: %.2f\n", td/tn
     printf "signatures cost: %+.1f%% wall time against flow events alone\n", (td/ts - 1) * 100
 }'
+
+if [ "$instr" = 1 ]; then
+    "$top/tools/setup.sh" --only bench >/dev/null
+    # instructions executed, from callgrind's summary line
+    instructions() {
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+            awk '/Collected :/ {print $NF}'
+    }
+    i_nosig=$(instructions "$bin" -r "$pcap" -o /dev/null --rules "$out/rules-nosig" "${extra[@]}")
+    i_all=$(instructions "$bin" -r "$pcap" -o /dev/null "${extra[@]}")
+    awk -v a="$i_all" -v n="$i_nosig" 'BEGIN {
+        printf "instructions: %.3g no signatures, %.3g all rules: signatures cost %+.1f%%\n", n, a, (a/n - 1) * 100
+    }'
+fi
