@@ -264,32 +264,6 @@ static json_t *ts_string(uint64_t ts_us)
     return json_string(buf);
 }
 
-static json_t *addr_string(const struct ds_addr *a)
-{
-    char buf[64];
-    ds_addr_str(a, buf, sizeof(buf));
-    return json_string(buf);
-}
-
-/* json_string rejects invalid UTF-8; wire strings are hostile, so anything
- * outside printable ASCII is escaped as \xNN first. */
-static json_t *wire_string(const uint8_t *s, size_t len)
-{
-    char buf[4 * 256 + 1];
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 5 < sizeof(buf); i++) {
-        uint8_t c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            buf[o++] = (char)c;
-        } else {
-            snprintf(buf + o, sizeof(buf) - o, "\\x%02x", c);
-            o += 4;
-        }
-    }
-    buf[o] = '\0';
-    return json_stringn(buf, o);
-}
-
 static json_t *event_new(struct output *o, uint64_t ts_us, const char *type)
 {
     json_t *ev = json_object();
@@ -322,205 +296,6 @@ static const char *flow_end_name(uint8_t why)
     default:
         return "timeout";
     }
-}
-
-/* Features as {name: value}: numbers, and string sets as arrays. */
-static json_t *features_object(const struct features *f)
-{
-    json_t *o = json_object();
-    for (int id = 0; id < FEAT_COUNT; id++) {
-        if (!features_has(f, id))
-            continue;
-        const struct feature_info *fi = features_info(id);
-        if (fi->type == FEATURE_NUM) {
-            json_object_set_new(o, fi->name, json_real(features_num(f, id)));
-        } else {
-            json_t *a = json_array();
-            for (size_t i = 0; i < features_str_count(f, id); i++) {
-                const char *v = features_str(f, id, i);
-                json_array_append_new(a, wire_string((const uint8_t *)v, strlen(v)));
-            }
-            json_object_set_new(o, fi->name, a);
-        }
-    }
-    return o;
-}
-
-static json_t *geo_object(const struct features *f)
-{
-    json_t *g = json_object();
-    const char *v;
-    if ((v = features_str(f, FEAT_COUNTRY, 0)) != NULL)
-        json_object_set_new(g, "country", json_string(v));
-    if ((v = features_str(f, FEAT_ASN, 0)) != NULL) {
-        uint64_t asn;
-        if (ds_parse_u64(v, 0, UINT32_MAX, &asn) == 0)
-            json_object_set_new(g, "asn", json_integer((json_int_t)asn));
-        else
-            json_object_set_new(g, "asn", wire_string((const uint8_t *)v, strlen(v)));
-    }
-    if ((v = features_str(f, FEAT_AS_ORG, 0)) != NULL)
-        json_object_set_new(g, "as_org", wire_string((const uint8_t *)v, strlen(v)));
-    if (json_object_size(g) == 0) {
-        json_decref(g);
-        return NULL;
-    }
-    return g;
-}
-
-/* The addresses, tls/quic and ai objects of an event about a source, from
- * its latest AI flow. */
-static void set_last_flow(json_t *ev, const struct ds_addr *src, const struct source_last_flow *l)
-{
-    json_object_set_new(ev, "src_ip", addr_string(src));
-    if (l == NULL)
-        return;
-    json_object_set_new(ev, "dest_ip", addr_string(&l->dst));
-    json_object_set_new(ev, "dest_port", json_integer(l->dport));
-    json_object_set_new(ev, "proto", json_string(l->quic ? "UDP" : "TCP"));
-    json_object_set_new(ev, "app_proto", json_string(l->quic ? "quic" : "tls"));
-    json_object_set_new(ev, "flow_id", json_integer((json_int_t)l->flow_id));
-    json_t *t = json_object();
-    if (l->host[0])
-        json_object_set_new(t, "sni", wire_string((const uint8_t *)l->host, strlen(l->host)));
-    if (l->ja4[0])
-        json_object_set_new(t, "ja4", json_string(l->ja4));
-    json_object_set_new(ev, l->quic ? "quic" : "tls", t);
-    json_t *ai = json_object();
-    if (l->provider[0])
-        json_object_set_new(ai, "provider", json_string(l->provider));
-    if (l->service[0])
-        json_object_set_new(ai, "service", json_string(l->service));
-    if (l->family[0])
-        json_object_set_new(ai, "fingerprint_family", json_string(l->family));
-    json_object_set_new(ev, "ai", ai);
-}
-
-static json_t *members_array(const struct cluster *c, bool only_unlisted, unsigned *n)
-{
-    json_t *a = json_array();
-    *n = 0;
-    for (unsigned i = 0; i < c->n; i++) {
-        if (only_unlisted && c->m[i].listed)
-            continue;
-        json_array_append_new(a, addr_string(&c->m[i].addr));
-        (*n)++;
-    }
-    return a;
-}
-
-static json_t *cluster_object(const struct cluster *c, bool update)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)c->id));
-    json_object_set_new(o, "size", json_integer(c->n));
-    unsigned n;
-    /* An alert lists every member; an update only those it adds. */
-    json_object_set_new(o, update ? "new_members" : "members", members_array(c, update, &n));
-    json_t *sh = json_object();
-    json_object_set_new(sh, "ja4", json_string(c->ja4));
-    json_object_set_new(sh, "provider", json_string(c->provider));
-    if (c->log_gap > -1e8)  /* a cadence is known */
-        json_object_set_new(sh, "cadence_s", json_real(exp(c->log_gap)));
-    json_object_set_new(sh, "request_size", json_real(exp(c->log_size)));
-    const char *fam = features_str(&c->agg, FEAT_FINGERPRINT_FAMILY, 0);
-    if (fam)
-        json_object_set_new(sh, "fingerprint_family", json_string(fam));
-    json_object_set_new(o, "shared", sh);
-    json_object_set_new(o, "window", json_integer(c->window_s));
-    json_object_set_new(o, "first_seen", ts_string(c->first_us));
-    return o;
-}
-
-void output_alert(struct output *o, const struct alert_ctx *a)
-{
-    const struct rule *r = a->hit->rule;
-    json_t *ev = event_new(o, a->ts_us, "alert");
-    set_last_flow(ev, a->src, a->last);
-
-    json_t *al = json_object();
-    json_object_set_new(al, "action", json_string("allowed"));
-    json_object_set_new(al, "gid", json_integer(1));
-    json_object_set_new(al, "signature_id", json_integer(r->sid));
-    json_object_set_new(al, "rev", json_integer(r->rev));
-    json_object_set_new(al, "signature", json_string(r->msg));
-    json_object_set_new(al, "category", json_string(r->classtype ? r->classtype : ""));
-    json_object_set_new(al, "severity", json_integer(r->severity));
-    if (r->n_meta) {
-        json_t *md = json_object();
-        for (unsigned i = 0; i < r->n_meta; i++) {
-            json_t *arr = json_object_get(md, r->meta_key[i]);
-            if (arr == NULL) {
-                arr = json_array();
-                json_object_set_new(md, r->meta_key[i], arr);
-            }
-            json_array_append_new(arr, json_string(r->meta_val[i]));
-        }
-        json_object_set_new(al, "metadata", md);
-    }
-    json_object_set_new(ev, "alert", al);
-
-    /* Why it fired: every condition, its threshold as written and the value seen. */
-    json_t *src = json_object();
-    json_object_set_new(src, "window", json_integer(a->hit->window_s));
-    json_t *matched = json_array();
-    for (unsigned i = 0; i < r->n_conds; i++) {
-        const struct rule_cond *c = &r->conds[i];
-        char cond[256];
-        double v = 0;
-        rule_cond_format(c, cond, sizeof(cond));
-        bool ok = rule_cond_match(c, a->hit->features, a->hit->cluster_size, &v);
-        json_t *m = json_object();
-        json_object_set_new(m, "condition", json_string(cond));
-        if (c->feature == RULE_FEAT_CLUSTER_SIZE || (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
-            json_object_set_new(m, "value", json_real(v));
-        json_object_set_new(m, "matched", json_boolean(ok));
-        json_array_append_new(matched, m);
-    }
-    json_object_set_new(src, "matched", matched);
-    json_object_set_new(src, "features", features_object(a->hit->features));
-    json_t *thr = json_object();
-    json_object_set_new(thr, "type", json_string(rule_thr_type_name(r->threshold.type)));
-    json_object_set_new(thr, "track", json_string(rule_thr_track_name(r->threshold.track)));
-    json_object_set_new(thr, "count", json_integer(r->threshold.count));
-    json_object_set_new(thr, "seconds", json_integer(r->threshold.seconds));
-    json_object_set_new(src, "threshold", thr);
-    json_object_set_new(ev, "source", src);
-    json_t *g = geo_object(a->hit->features);
-    if (g)
-        json_object_set_new(ev, "geo", g);
-    if (a->cluster)
-        json_object_set_new(ev, "cluster", cluster_object(a->cluster, false));
-    emit(o, ev);
-}
-
-void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
-                           const struct rule *r)
-{
-    json_t *ev = event_new(o, ts_us, "cluster");
-    json_t *cl = cluster_object(c, true);
-    json_object_set_new(cl, "action", json_string("update"));
-    if (r) {
-        json_object_set_new(cl, "signature_id", json_integer(r->sid));
-        json_object_set_new(cl, "signature", json_string(r->msg));
-    }
-    json_object_set_new(ev, "cluster", cl);
-    emit(o, ev);
-}
-
-void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
-                   const struct features *f, const struct source_last_flow *last)
-{
-    json_t *ev = event_new(o, ts_us, "source");
-    set_last_flow(ev, src, last);
-    json_t *so = json_object();
-    json_object_set_new(so, "window", json_integer(f->window_s));
-    json_object_set_new(so, "features", features_object(f));
-    json_object_set_new(ev, "source", so);
-    json_t *g = geo_object(f);
-    if (g)
-        json_object_set_new(ev, "geo", g);
-    emit(o, ev);
 }
 
 /* A direct writer for the most frequent event, the flow event: building a
@@ -586,7 +361,8 @@ static void jw_addr(struct jw *w, const char *key, const struct ds_addr *a)
     jw_str(w, key, buf);
 }
 
-/* A wire string, escaped as wire_string does (\xNN outside printable ASCII). */
+/* A wire string: anything outside printable ASCII (and the backslash) is
+ * escaped as \xNN, so hostile bytes never reach the JSON as they are. */
 static void jw_wire(struct jw *w, const char *key, const uint8_t *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -742,6 +518,324 @@ static size_t write_flow(struct output *o, const struct flow *f, const struct ca
         jw_key(&w, "truncated"), jb_put(&w.b, "true", 4);
     jw_close(&w, '}');
     return w.b.over ? 0 : w.b.len;
+}
+
+/* Events about sources (alert, cluster update, source) are written the same
+ * direct way: a cluster alert lists up to CLUSTER_MAX_MEMBERS addresses and
+ * every feature, and building that as a tree cost more than everything else
+ * the signatures do. */
+
+/* Only the numbers a tree would have kept: json_real refuses non-finite ones. */
+static void jw_real(struct jw *w, const char *key, double v)
+{
+    if (!isfinite(v))
+        return;
+    jw_key(w, key);
+    jb_real(&w->b, v);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    jb_put(&w->b, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t k;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 1, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (k > n - i - 1)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + j] & 0x3f);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/* Text from rule files and databases: as it is when it is UTF-8, else
+ * escaped like a wire string. */
+static void jw_text(struct jw *w, const char *key, const char *s)
+{
+    size_t n = strlen(s);
+    if (utf8_valid((const unsigned char *)s, n)) {
+        jw_key(w, key);
+        jb_string(&w->b, s, n);
+    } else {
+        jw_wire(w, key, (const uint8_t *)s, n);
+    }
+}
+
+static void jw_begin(struct output *o, struct jw *w, uint64_t ts_us, const char *type)
+{
+    *w = (struct jw){ { o->line, 0, OUTPUT_LINE_MAX - 1, false }, { true }, 0 };
+    jw_open(w, NULL, '{');
+    jw_ts(w, "timestamp", ts_us);
+    jw_str(w, "event_type", type);
+    if (o->host)
+        jw_text(w, "host", o->host);
+}
+
+/* Features as {name: value}: numbers, and string sets as arrays. */
+static void write_features(struct jw *w, const struct features *f)
+{
+    jw_open(w, "features", '{');
+    for (int id = 0; id < FEAT_COUNT; id++) {
+        if (!features_has(f, id))
+            continue;
+        const struct feature_info *fi = features_info(id);
+        if (fi->type == FEATURE_NUM) {
+            jw_real(w, fi->name, features_num(f, id));
+        } else {
+            jw_open(w, fi->name, '[');
+            for (size_t i = 0; i < features_str_count(f, id); i++) {
+                const char *v = features_str(f, id, i);
+                jw_wire(w, NULL, (const uint8_t *)v, strlen(v));
+            }
+            jw_close(w, ']');
+        }
+    }
+    jw_close(w, '}');
+}
+
+static void write_geo(struct jw *w, const struct features *f)
+{
+    const char *country = features_str(f, FEAT_COUNTRY, 0);
+    const char *asn_s = features_str(f, FEAT_ASN, 0);
+    const char *org = features_str(f, FEAT_AS_ORG, 0);
+    if (!country && !asn_s && !org)
+        return;
+    jw_open(w, "geo", '{');
+    if (country)
+        jw_text(w, "country", country);
+    if (asn_s) {
+        uint64_t asn;
+        if (ds_parse_u64(asn_s, 0, UINT32_MAX, &asn) == 0)
+            jw_int(w, "asn", (json_int_t)asn);
+        else
+            jw_wire(w, "asn", (const uint8_t *)asn_s, strlen(asn_s));
+    }
+    if (org)
+        jw_wire(w, "as_org", (const uint8_t *)org, strlen(org));
+    jw_close(w, '}');
+}
+
+/* The addresses, tls/quic and ai objects of an event about a source, from
+ * its latest AI flow. */
+static void write_last_flow(struct jw *w, const struct ds_addr *src, const struct source_last_flow *l)
+{
+    jw_addr(w, "src_ip", src);
+    if (l == NULL)
+        return;
+    jw_addr(w, "dest_ip", &l->dst);
+    jw_int(w, "dest_port", l->dport);
+    jw_str(w, "proto", l->quic ? "UDP" : "TCP");
+    jw_str(w, "app_proto", l->quic ? "quic" : "tls");
+    jw_int(w, "flow_id", (json_int_t)l->flow_id);
+    jw_open(w, l->quic ? "quic" : "tls", '{');
+    if (l->host[0])
+        jw_wire(w, "sni", (const uint8_t *)l->host, strlen(l->host));
+    if (l->ja4[0])
+        jw_text(w, "ja4", l->ja4);
+    jw_close(w, '}');
+    jw_open(w, "ai", '{');
+    if (l->provider[0])
+        jw_text(w, "provider", l->provider);
+    if (l->service[0])
+        jw_text(w, "service", l->service);
+    if (l->family[0])
+        jw_text(w, "fingerprint_family", l->family);
+    jw_close(w, '}');
+}
+
+/* An alert lists every member; an update only those it adds. Without
+ * room on the line, the list goes and `members_not_listed` says how many.
+ * Leaves the cluster object open for the caller's own keys. */
+static void write_cluster(struct jw *w, const struct cluster *c, bool update, bool with_members)
+{
+    jw_open(w, "cluster", '{');
+    jw_int(w, "id", (json_int_t)c->id);
+    jw_int(w, "size", c->n);
+    const char *list = update ? "new_members" : "members";
+    unsigned skipped = 0;
+    if (with_members)
+        jw_open(w, list, '[');
+    for (unsigned i = 0; i < c->n; i++) {
+        if (update && c->m[i].listed)
+            continue;
+        if (with_members)
+            jw_addr(w, NULL, &c->m[i].addr);
+        else
+            skipped++;
+    }
+    if (with_members)
+        jw_close(w, ']');
+    jw_open(w, "shared", '{');
+    jw_text(w, "ja4", c->ja4);
+    jw_text(w, "provider", c->provider);
+    if (c->log_gap > -1e8)  /* a cadence is known */
+        jw_real(w, "cadence_s", exp(c->log_gap));
+    jw_real(w, "request_size", exp(c->log_size));
+    const char *fam = features_str(&c->agg, FEAT_FINGERPRINT_FAMILY, 0);
+    if (fam)
+        jw_text(w, "fingerprint_family", fam);
+    jw_close(w, '}');
+    jw_int(w, "window", c->window_s);
+    jw_ts(w, "first_seen", c->first_us);
+    if (!with_members)
+        jw_int(w, "members_not_listed", skipped);
+}
+
+static void write_alert_rule(struct jw *w, const struct rule *r)
+{
+    jw_open(w, "alert", '{');
+    jw_str(w, "action", "allowed");
+    jw_int(w, "gid", 1);
+    jw_int(w, "signature_id", r->sid);
+    jw_int(w, "rev", r->rev);
+    jw_text(w, "signature", r->msg);
+    jw_text(w, "category", r->classtype ? r->classtype : "");
+    jw_int(w, "severity", r->severity);
+    if (r->n_meta) {
+        /* EVE's metadata: each key once, in order of first use, with all
+         * its values. */
+        jw_open(w, "metadata", '{');
+        for (unsigned i = 0; i < r->n_meta; i++) {
+            bool seen = false;
+            for (unsigned j = 0; j < i && !seen; j++)
+                seen = strcmp(r->meta_key[j], r->meta_key[i]) == 0;
+            if (seen)
+                continue;
+            jw_open(w, r->meta_key[i], '[');
+            for (unsigned j = i; j < r->n_meta; j++)
+                if (strcmp(r->meta_key[j], r->meta_key[i]) == 0)
+                    jw_text(w, NULL, r->meta_val[j]);
+            jw_close(w, ']');
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, '}');
+}
+
+static size_t write_alert(struct output *o, const struct alert_ctx *a, bool with_members)
+{
+    const struct rule *r = a->hit->rule;
+    struct jw w;
+    jw_begin(o, &w, a->ts_us, "alert");
+    write_last_flow(&w, a->src, a->last);
+    write_alert_rule(&w, r);
+
+    /* Why it fired: every condition, its threshold as written and the value seen. */
+    jw_open(&w, "source", '{');
+    jw_int(&w, "window", a->hit->window_s);
+    jw_open(&w, "matched", '[');
+    for (unsigned i = 0; i < r->n_conds; i++) {
+        const struct rule_cond *c = &r->conds[i];
+        char cond[256];
+        double v = 0;
+        rule_cond_format(c, cond, sizeof(cond));
+        bool ok = rule_cond_match(c, a->hit->features, a->hit->cluster_size, &v);
+        jw_open(&w, NULL, '{');
+        jw_text(&w, "condition", cond);
+        if (c->feature == RULE_FEAT_CLUSTER_SIZE || (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
+            jw_real(&w, "value", v);
+        jw_bool(&w, "matched", ok);
+        jw_close(&w, '}');
+    }
+    jw_close(&w, ']');
+    write_features(&w, a->hit->features);
+    jw_open(&w, "threshold", '{');
+    jw_str(&w, "type", rule_thr_type_name(r->threshold.type));
+    jw_str(&w, "track", rule_thr_track_name(r->threshold.track));
+    jw_int(&w, "count", r->threshold.count);
+    jw_int(&w, "seconds", r->threshold.seconds);
+    jw_close(&w, '}');
+    jw_close(&w, '}');
+    write_geo(&w, a->hit->features);
+    if (a->cluster) {
+        write_cluster(&w, a->cluster, false, with_members);
+        jw_close(&w, '}');
+    }
+    if (!with_members)
+        jw_bool(&w, "truncated", true);
+    jw_close(&w, '}');
+    return w.b.over ? 0 : w.b.len;
+}
+
+void output_alert(struct output *o, const struct alert_ctx *a)
+{
+    size_t n = write_alert(o, a, true);
+    if (n == 0) {
+        o->n.truncated++;
+        n = write_alert(o, a, false);
+    }
+    write_line(o, n);
+}
+
+static size_t write_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
+                                   const struct rule *r, bool with_members)
+{
+    struct jw w;
+    jw_begin(o, &w, ts_us, "cluster");
+    write_cluster(&w, c, true, with_members);
+    jw_str(&w, "action", "update");
+    if (r) {
+        jw_int(&w, "signature_id", r->sid);
+        jw_text(&w, "signature", r->msg);
+    }
+    jw_close(&w, '}');
+    if (!with_members)
+        jw_bool(&w, "truncated", true);
+    jw_close(&w, '}');
+    return w.b.over ? 0 : w.b.len;
+}
+
+void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
+                           const struct rule *r)
+{
+    size_t n = write_cluster_update(o, ts_us, c, r, true);
+    if (n == 0) {
+        o->n.truncated++;
+        n = write_cluster_update(o, ts_us, c, r, false);
+    }
+    write_line(o, n);
+}
+
+void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
+                   const struct features *f, const struct source_last_flow *last)
+{
+    struct jw w;
+    jw_begin(o, &w, ts_us, "source");
+    write_last_flow(&w, src, last);
+    jw_open(&w, "source", '{');
+    jw_int(&w, "window", f->window_s);
+    write_features(&w, f);
+    jw_close(&w, '}');
+    write_geo(&w, f);
+    jw_close(&w, '}');
+    write_line(o, w.b.over ? 0 : w.b.len);
 }
 
 static void write_line(struct output *o, size_t n)

@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
+#include "ds/cluster.h"
 #include "ds/output.h"
+#include "ds/rules.h"
 
 static char *slurp(const char *path)
 {
@@ -112,6 +114,143 @@ static void test_line_cap(void **state)
     assert_null(strstr(line, "\"turns\":["));
 }
 
+static struct cluster_member members[CLUSTER_MAX_MEMBERS];
+
+static void make_cluster(struct cluster *c, unsigned n, bool v6)
+{
+    memset(c, 0, sizeof(*c));
+    features_clear(&c->agg);
+    c->m = members;
+    c->id = 42;
+    c->n = n;
+    snprintf(c->ja4, sizeof(c->ja4), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    snprintf(c->provider, sizeof(c->provider), "openai");
+    c->log_gap = 0;          /* cadence 1 s */
+    c->log_size = 7.0;
+    c->window_s = 600;
+    c->first_us = 1771841100000000ull;
+    for (unsigned i = 0; i < n; i++) {
+        memset(&members[i], 0, sizeof(members[i]));
+        if (v6)
+            memcpy(members[i].addr.a, (uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78,
+                                                   0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, (uint8_t)i }, 16);
+        else
+            ds_addr_from_v4(&members[i].addr, (uint8_t[]){ 198, 51, 100, (uint8_t)(i + 1) });
+    }
+}
+
+/* An alert event as written: rule text that is not UTF-8 escaped, UTF-8 kept,
+ * metadata grouped by key as EVE does, the features, geo and the cluster
+ * with its members. */
+static void test_alert_event(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-output-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    struct output *o = NULL;
+    char err[128];
+    assert_int_equal(output_open(path, NULL, &o, err, sizeof(err)), 0);
+
+    struct rule r;
+    memset(&r, 0, sizeof(r));
+    r.kind = RULE_KIND_CLUSTER;
+    r.sid = 9000102;
+    r.rev = 3;
+    r.msg = (char *)"pool \xff\"x\"";
+    r.classtype = (char *)"caf\xc3\xa9";
+    r.severity = 1;
+    r.threshold.type = RULE_THR_LIMIT;
+    r.threshold.track = RULE_TRACK_BY_SRC;
+    r.threshold.count = 1;
+    r.threshold.seconds = 3600;
+    char *keys[] = { "technique", "confidence", "technique" };
+    char *vals[] = { "hydra", "high", "steady" };
+    r.n_meta = 3;
+    for (int i = 0; i < 3; i++)
+        r.meta_key[i] = keys[i], r.meta_val[i] = vals[i];
+
+    struct features f;
+    features_clear(&f);
+    features_set_num(&f, FEAT_REQUESTS, 12);
+    features_add_str(&f, FEAT_PROVIDER, "openai");
+    features_add_str(&f, FEAT_COUNTRY, "DE");
+    features_add_str(&f, FEAT_ASN, "64500");
+    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600, .cluster_size = 3 };
+    struct cluster c;
+    make_cluster(&c, 3, false);
+    struct ds_addr src;
+    ds_addr_from_v4(&src, (uint8_t[]){ 198, 51, 100, 3 });
+    struct alert_ctx a = { .ts_us = 1771841100123456ull, .src = &src, .hit = &hit, .cluster = &c };
+    output_alert(o, &a);
+    members[0].listed = members[1].listed = true;
+    output_cluster_update(o, a.ts_us + 30000000, &c, &r);
+    assert_int_equal(output_counters(o)->events, 2);
+    assert_int_equal(output_close(o), 0);
+    char *text = slurp(path);
+    unlink(path);
+    char *nl = strchr(text, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    char *update = nl + 1;
+    assert_non_null(strstr(text, "{\"timestamp\":\"2026-02-23T10:05:00.123456+0000\",\"event_type\":\"alert\","
+                                 "\"src_ip\":\"198.51.100.3\",\"alert\":{\"action\":\"allowed\",\"gid\":1,"
+                                 "\"signature_id\":9000102,\"rev\":3,"
+                                 "\"signature\":\"pool \\\\xff\\\"x\\\"\",\"category\":\"caf\xc3\xa9\","
+                                 "\"severity\":1,\"metadata\":{\"technique\":[\"hydra\",\"steady\"],"
+                                 "\"confidence\":[\"high\"]}}"));
+    assert_non_null(strstr(text, "\"source\":{\"window\":600,\"matched\":[],\"features\":{\"requests\":12.0,"));
+    assert_non_null(strstr(text, "\"provider\":[\"openai\"]"));
+    assert_non_null(strstr(text, "\"threshold\":{\"type\":\"limit\",\"track\":\"by_src\",\"count\":1,\"seconds\":3600}}"));
+    assert_non_null(strstr(text, "\"geo\":{\"country\":\"DE\",\"asn\":64500}"));
+    assert_non_null(strstr(text, "\"cluster\":{\"id\":42,\"size\":3,"
+                                 "\"members\":[\"198.51.100.1\",\"198.51.100.2\",\"198.51.100.3\"],"
+                                 "\"shared\":{\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+                                 "\"provider\":\"openai\",\"cadence_s\":1.0,\"request_size\":1096.63},"
+                                 "\"window\":600,\"first_seen\":\"2026-02-23T10:05:00.000000+0000\"}}"));
+    /* The update lists only the member not listed before. */
+    assert_non_null(strstr(update, "\"event_type\":\"cluster\",\"cluster\":{\"id\":42,\"size\":3,"
+                                   "\"new_members\":[\"198.51.100.3\"],"));
+    assert_non_null(strstr(update, "\"action\":\"update\",\"signature_id\":9000102,"
+                                   "\"signature\":\"pool \\\\xff\\\"x\\\"\"}}\n"));
+}
+
+/* A cluster alert that does not fit a line keeps everything but its member
+ * list, and says how many members it left out. */
+static void test_alert_line_cap(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-output-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    struct output *o = NULL;
+    char err[128];
+    static char host[14 * 1024];
+    memset(host, 'h', sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    assert_int_equal(output_open(path, host, &o, err, sizeof(err)), 0);
+    struct rule r;
+    memset(&r, 0, sizeof(r));
+    r.msg = (char *)"pool";
+    r.severity = 2;
+    struct features f;
+    features_clear(&f);
+    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600 };
+    struct cluster c;
+    make_cluster(&c, CLUSTER_MAX_MEMBERS, true);
+    struct ds_addr src = members[0].addr;
+    struct alert_ctx a = { .ts_us = 1771841100123456ull, .src = &src, .hit = &hit, .cluster = &c };
+    output_alert(o, &a);
+    assert_int_equal(output_counters(o)->truncated, 1);
+    assert_int_equal(output_counters(o)->events, 1);
+    assert_int_equal(output_close(o), 0);
+    char *line = slurp(path);
+    unlink(path);
+    assert_null(strstr(line, "\"members\":["));
+    assert_non_null(strstr(line, "\"members_not_listed\":256}"));
+    assert_non_null(strstr(line, "\"truncated\":true}\n"));
+}
+
 static void test_stats_event(void **state)
 {
     (void)state;
@@ -155,6 +294,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flow_event_escaping),
         cmocka_unit_test(test_line_cap),
+        cmocka_unit_test(test_alert_event),
+        cmocka_unit_test(test_alert_line_cap),
         cmocka_unit_test(test_stats_event),
         cmocka_unit_test(test_unwritable),
     };
