@@ -23,7 +23,11 @@
  * one script with one set of parameters; a person who happens to send one
  * prompt of the pool's size rarely also gets an answer of the pool's size,
  * streamed the same way). */
-static double profile_distance(const struct cluster *c, double lg, double ls, double lr,
+struct centre {
+    double log_gap, log_size, log_resp, log_dur;
+};
+
+static double profile_distance(const struct centre *c, double lg, double ls, double lr,
                                double ld)
 {
     bool once = lg == NO_GAP || c->log_gap == NO_GAP;
@@ -46,12 +50,23 @@ static double profile_distance(const struct cluster *c, double lg, double ls, do
     return d;
 }
 
-/* The links and keys a chain walk reads come first, next to the head of the
- * cluster (its counts and centre); the member array, kilobytes, is last. */
-struct cnode {
-    struct cnode *hnext;          /* same (JA4, provider) bucket */
+struct cnode;
+
+/* What a chain walk reads, kept apart from the clusters in a dense pool of
+ * its own: a lookup compares a few dozen of these and touches a cluster
+ * (kilobytes, anywhere in memory) only for the ones of its own client and
+ * provider. A copy of the cluster's centre and size, refreshed by recentre. */
+struct cref {
+    struct cref *hnext;           /* same bucket */
+    struct cnode *node;
     uint32_t key_hash;
     int32_t bin;                  /* size_bin of the centre */
+    unsigned n;                   /* members */
+    struct centre k;
+};
+
+struct cnode {
+    struct cref *ref;
     struct cnode *prev, *next;    /* activity order, least recent at head */
     struct cnode *qprev, *qnext;  /* queue of clusters with an update pending */
     bool queued;
@@ -63,16 +78,18 @@ struct cnode {
 struct midx {
     struct ds_addr addr;
     struct cnode *node;
+    unsigned idx;                 /* its place in node's member array */
     struct midx *next;
 };
 
 struct cluster_table {
     struct pool *pool;
     struct pool *members_pool;    /* one member array a cluster */
+    struct pool *ref_pool;        /* one cref a cluster */
     struct pool *midx_pool;
     struct midx **midx;
     size_t nmidx;                 /* power of two */
-    struct cnode **buckets;
+    struct cref **buckets;
     size_t nbuckets;
     struct cnode *head, *tail;
     struct cnode *queue;          /* clusters marked pending (cluster_set_pending) */
@@ -108,6 +125,7 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
         max_clusters = 1;
     ct->pool = pool_new(sizeof(struct cnode), max_clusters, 16);
     ct->members_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS, max_clusters, 4);
+    ct->ref_pool = pool_new(sizeof(struct cref), max_clusters, 256);
     ct->midx_pool = pool_new(sizeof(struct midx), max_clusters * CLUSTER_MAX_MEMBERS, 256);
     ct->nmidx = 1024;
     while (ct->nmidx < max_clusters * 16 && ct->nmidx < ((size_t)1 << 20))
@@ -127,6 +145,7 @@ void cluster_table_free(struct cluster_table *ct)
         return;
     pool_free(ct->pool);
     pool_free(ct->members_pool);
+    pool_free(ct->ref_pool);
     pool_free(ct->midx_pool);
     free(ct->midx);
     free(ct->buckets);
@@ -138,21 +157,22 @@ static struct midx **midx_slot(struct cluster_table *ct, const struct ds_addr *a
     return &ct->midx[ds_addr_hash(a, 0x5eedc1u) & (ct->nmidx - 1)];
 }
 
-static struct cnode *midx_find(struct cluster_table *ct, const struct ds_addr *a)
+static struct midx *midx_find(struct cluster_table *ct, const struct ds_addr *a)
 {
     for (struct midx *e = *midx_slot(ct, a); e; e = e->next)
         if (memcmp(&e->addr, a, sizeof(*a)) == 0)
-            return e->node;
+            return e;
     return NULL;
 }
 
-static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n)
+static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n, unsigned idx)
 {
     struct midx *e = pool_get(ct->midx_pool);
     if (e == NULL)
         return;   /* cannot happen: one entry a member, members are capped */
     e->addr = *a;
     e->node = n;
+    e->idx = idx;
     struct midx **slot = midx_slot(ct, a);
     e->next = *slot;
     *slot = e;
@@ -194,22 +214,22 @@ static void list_push(struct cluster_table *ct, struct cnode *n)
     ct->tail = n;
 }
 
-static void bucket_unlink(struct cluster_table *ct, struct cnode *n)
+static void bucket_unlink(struct cluster_table *ct, struct cref *r)
 {
-    struct cnode **pp = &ct->buckets[n->key_hash & (ct->nbuckets - 1)];
-    while (*pp && *pp != n)
+    struct cref **pp = &ct->buckets[r->key_hash & (ct->nbuckets - 1)];
+    while (*pp && *pp != r)
         pp = &(*pp)->hnext;
     if (*pp)
-        *pp = n->hnext;
-    n->hnext = NULL;
+        *pp = r->hnext;
+    r->hnext = NULL;
 }
 
-static void bucket_link(struct cluster_table *ct, struct cnode *n)
+static void bucket_link(struct cluster_table *ct, struct cref *r)
 {
-    n->key_hash = key_hash(n->c.ja4, n->c.provider, n->bin);
-    size_t b = n->key_hash & (ct->nbuckets - 1);
-    n->hnext = ct->buckets[b];
-    ct->buckets[b] = n;
+    r->key_hash = key_hash(r->node->c.ja4, r->node->c.provider, r->bin);
+    size_t b = r->key_hash & (ct->nbuckets - 1);
+    r->hnext = ct->buckets[b];
+    ct->buckets[b] = r;
 }
 
 static struct cnode *node_of(struct cluster *c)
@@ -236,8 +256,9 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
     queue_unlink(ct, n);
     for (unsigned i = 0; i < n->c.n; i++)
         midx_del(ct, &n->c.m[i].addr);
-    bucket_unlink(ct, n);
+    bucket_unlink(ct, n->ref);
     list_unlink(ct, n);
+    pool_put(ct->ref_pool, n->ref);
     pool_put(ct->members_pool, n->c.m);
     pool_put(ct->pool, n);
     ct->st.active--;
@@ -275,11 +296,14 @@ static void recentre(struct cluster_table *ct, struct cnode *n)
     c->log_gap = c->n_lg ? c->sum_lg / c->n_lg : NO_GAP;
     c->log_resp = c->n_lr ? c->sum_lr / c->n_lr : NO_GAP;
     c->log_dur = c->n_ld ? c->sum_ld / c->n_ld : NO_GAP;
+    struct cref *r = n->ref;
+    r->n = c->n;
+    r->k = (struct centre){ c->log_gap, c->log_size, c->log_resp, c->log_dur };
     int32_t bin = size_bin(c->log_size);
-    if (bin != n->bin) {
-        bucket_unlink(ct, n);
-        n->bin = bin;
-        bucket_link(ct, n);
+    if (bin != r->bin) {
+        bucket_unlink(ct, r);
+        r->bin = bin;
+        bucket_link(ct, r);
     }
 }
 
@@ -290,6 +314,11 @@ static void member_remove(struct cluster_table *ct, struct cnode *n, unsigned i)
     account(c, &c->m[i], -1);
     midx_del(ct, &c->m[i].addr);
     c->m[i] = c->m[--c->n];
+    if (i < c->n) {   /* the last member moved into the gap */
+        struct midx *e = midx_find(ct, &c->m[i].addr);
+        if (e)
+            e->idx = i;
+    }
     if (c->n == 0)   /* no rounding left over from the running sums */
         c->sum_lg = c->sum_ls = c->sum_size = c->sumsq_size = c->sum_lr = c->sum_ld = 0,
         c->n_lg = c->n_lr = c->n_ld = 0;
@@ -380,12 +409,13 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     /* The source's current cluster (from the index), else the nearest one
      * in tolerance that has room: a pool larger than one cluster's member
      * cap spills into further clusters of the same profile. */
-    struct cnode *best = NULL, *mine = midx_find(ct, src);
-    unsigned mine_i = 0;
+    struct midx *me = midx_find(ct, src);
+    struct cnode *best = NULL, *mine = me ? me->node : NULL;
+    unsigned mine_i = me ? me->idx : 0;
     double best_d = 0;
     if (mine) {
-        while (mine_i < mine->c.n && memcmp(&mine->c.m[mine_i].addr, src, sizeof(*src)) != 0)
-            mine_i++;
+        if (mine_i >= mine->c.n || memcmp(&mine->c.m[mine_i].addr, src, sizeof(*src)) != 0)
+            mine_i = mine->c.n;   /* the index is out of step: cannot happen */
         if (mine_i == mine->c.n || strcmp(mine->c.ja4, ja4) != 0 ||
             strcmp(mine->c.provider, provider) != 0) {
             /* Its client or provider changed: it leaves that cluster. */
@@ -403,7 +433,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     }
     if (mine) {
         struct cluster_member *m = &mine->c.m[mine_i];
-        if (profile_distance(&mine->c, lg, ls, lr, ld) <= 1.0 || mine->c.n == 1) {
+        if (profile_distance(&mine->ref->k, lg, ls, lr, ld) <= 1.0 || mine->c.n == 1) {
             account(&mine->c, m, -1);
             m->last_us = ts_us;
             m->log_gap = lg;
@@ -425,8 +455,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         for (int32_t b = bin - 1; b <= bin + 1; b++) {
             uint32_t h = key_hash(ja4, provider, b);
             unsigned visited = 0;
-            for (struct cnode *n = ct->buckets[h & (ct->nbuckets - 1)]; n; n = n->hnext) {
-                struct cluster *c = &n->c;
+            for (struct cref *r = ct->buckets[h & (ct->nbuckets - 1)]; r; r = r->hnext) {
                 /* Bounded work: chains are kept most recently joined first, so
                  * an active pool is near the head; the tail is lone sources. */
                 if (++visited > CLUSTER_SCAN_MAX) {
@@ -435,12 +464,16 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
                 }
                 /* A full cluster takes no newcomer: it is pruned when its own
                  * members come back, never while this chain is walked. */
-                if (n->key_hash != h || n->bin != b || c->n == CLUSTER_MAX_MEMBERS ||
-                    strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
+                if (r->key_hash != h || r->bin != b || r->n == CLUSTER_MAX_MEMBERS)
                     continue;
-                double d = profile_distance(c, lg, ls, lr, ld);
-                if (d <= 1.0 && (best == NULL || d < best_d))
-                    best = n, best_d = d;
+                double d = profile_distance(&r->k, lg, ls, lr, ld);
+                if (d > 1.0 || (best != NULL && d >= best_d))
+                    continue;
+                /* Only now the cluster itself: the hash may have collided. */
+                const struct cluster *c = &r->node->c;
+                if (strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
+                    continue;
+                best = r->node, best_d = d;
             }
         }
     }
@@ -459,13 +492,18 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         }
         /* Not cleared whole: the member array is only read up to n. */
         struct cluster_member *members = pool_get_dirty(ct->members_pool);
-        if (members == NULL) {
+        struct cref *ref = pool_get(ct->ref_pool);
+        if (members == NULL || ref == NULL) {
+            pool_put(ct->members_pool, members);
+            pool_put(ct->ref_pool, ref);
             pool_put(ct->pool, best);
             return NULL;
         }
         memset(&best->c, 0, sizeof(best->c));
         best->c.m = members;
-        best->hnext = best->prev = best->next = NULL;
+        best->ref = ref;
+        ref->node = best;
+        best->prev = best->next = NULL;
         best->qprev = best->qnext = NULL;
         best->queued = false;
         struct cluster *c = &best->c;
@@ -479,8 +517,9 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         c->log_dur = ld;
         c->window_s = ct->window_s;
         c->first_us = ts_us;
-        best->bin = bin;
-        bucket_link(ct, best);
+        ref->bin = bin;
+        ref->k = (struct centre){ lg, ls, lr, ld };
+        bucket_link(ct, ref);
         list_push(ct, best);
         ct->st.created++;
         ct->st.active++;
@@ -494,10 +533,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
                 return NULL;
             }
         }
-        struct cluster_member *m = &c->m[c->n++];
+        struct cluster_member *m = &c->m[c->n];
         memset(m, 0, sizeof(*m));
         m->addr = *src;
-        midx_add(ct, src, best);
+        midx_add(ct, src, best, c->n++);
         m->first_us = m->last_us = ts_us;
         m->log_gap = lg;
         m->log_size = ls;
@@ -509,9 +548,9 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         *joined = true;
     }
     c->last_us = ts_us;
-    if (ct->buckets[best->key_hash & (ct->nbuckets - 1)] != best) {
-        bucket_unlink(ct, best);   /* to the head of its chain */
-        bucket_link(ct, best);
+    if (ct->buckets[best->ref->key_hash & (ct->nbuckets - 1)] != best->ref) {
+        bucket_unlink(ct, best->ref);   /* to the head of its chain */
+        bucket_link(ct, best->ref);
     }
     cluster_prune(ct, best, ts_us);
     aggregate(c, f, *joined);
@@ -562,6 +601,6 @@ const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)
 
 size_t cluster_table_bytes(const struct cluster_table *ct)
 {
-    return pool_bytes(ct->pool) + pool_bytes(ct->members_pool) +
+    return pool_bytes(ct->pool) + pool_bytes(ct->members_pool) + pool_bytes(ct->ref_pool) +
            ct->nbuckets * sizeof(*ct->buckets) + pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
 }

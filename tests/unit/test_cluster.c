@@ -292,6 +292,34 @@ static void test_once_seen_needs_streaming_match(void **state)
     cluster_table_free(ct);
 }
 
+/* A member leaving from the middle moves the last one into its place; that
+ * one is still known where it now stands: seen again, it is not a newcomer,
+ * and leaving, it leaves. */
+static void test_member_moves_stay_known(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    struct features f = feat("JA4M", "openai", 30, 1200, 0.9);
+    struct features varied = feat("JA4M", "openai", 30, 1200, 0.9);
+    features_set_num(&varied, FEAT_REQUEST_SIZE_CV, 0.9);
+    struct ds_addr a = addr(7, 1), b = addr(7, 2), c = addr(7, 3);
+    cluster_observe(ct, &a, &f, S(1), &joined);
+    cluster_observe(ct, &b, &f, S(2), &joined);
+    struct cluster *cl = cluster_observe(ct, &c, &f, S(3), &joined);
+    assert_int_equal(cl->n, 3);
+    assert_null(cluster_observe(ct, &a, &varied, S(4), &joined));   /* a leaves; c moves */
+    cl = cluster_observe(ct, &c, &f, S(5), &joined);
+    assert_false(joined);
+    assert_int_equal(cl->n, 2);
+    assert_null(cluster_observe(ct, &c, &varied, S(6), &joined));   /* c leaves */
+    cl = cluster_observe(ct, &b, &f, S(7), &joined);
+    assert_false(joined);
+    assert_int_equal(cl->n, 1);
+    assert_int_equal(cluster_table_stats(ct)->leaves, 2);
+    cluster_table_free(ct);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_members_leave_and_clusters_expire),
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_pending_queue),
+        cmocka_unit_test(test_member_moves_stay_known),
         cmocka_unit_test(test_once_seen_needs_streaming_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
