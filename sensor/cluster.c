@@ -67,6 +67,7 @@ struct cref {
 
 struct cnode {
     struct cref *ref;
+    unsigned cap;                 /* room in c.m: CLUSTER_FEW_MEMBERS or CLUSTER_MAX_MEMBERS */
     struct cnode *prev, *next;    /* activity order, least recent at head */
     struct cnode *qprev, *qnext;  /* queue of clusters with an update pending */
     bool queued;
@@ -84,7 +85,8 @@ struct midx {
 
 struct cluster_table {
     struct pool *pool;
-    struct pool *members_pool;    /* one member array a cluster */
+    struct pool *few_pool;        /* member arrays of a new cluster */
+    struct pool *members_pool;    /* ... and of one that outgrew it */
     struct pool *ref_pool;        /* one cref a cluster */
     struct pool *midx_pool;
     struct midx **midx;
@@ -124,6 +126,7 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
     if (max_clusters == 0)
         max_clusters = 1;
     ct->pool = pool_new(sizeof(struct cnode), max_clusters, 16);
+    ct->few_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_FEW_MEMBERS, max_clusters, 64);
     ct->members_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS, max_clusters, 4);
     ct->ref_pool = pool_new(sizeof(struct cref), max_clusters, 256);
     ct->midx_pool = pool_new(sizeof(struct midx), max_clusters * CLUSTER_MAX_MEMBERS, 256);
@@ -144,6 +147,7 @@ void cluster_table_free(struct cluster_table *ct)
     if (ct == NULL)
         return;
     pool_free(ct->pool);
+    pool_free(ct->few_pool);
     pool_free(ct->members_pool);
     pool_free(ct->ref_pool);
     pool_free(ct->midx_pool);
@@ -259,7 +263,7 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
     bucket_unlink(ct, n->ref);
     list_unlink(ct, n);
     pool_put(ct->ref_pool, n->ref);
-    pool_put(ct->members_pool, n->c.m);
+    pool_put(n->cap == CLUSTER_MAX_MEMBERS ? ct->members_pool : ct->few_pool, n->c.m);
     pool_put(ct->pool, n);
     ct->st.active--;
 }
@@ -490,17 +494,21 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             if (best == NULL)
                 return NULL;
         }
-        /* Not cleared whole: the member array is only read up to n. */
-        struct cluster_member *members = pool_get_dirty(ct->members_pool);
+        /* Most clusters never pass a few members (a source alone, or two
+         * that happen to agree): they start with room for a few and move to
+         * a full array when they outgrow it. Not cleared: the member array
+         * is only read up to n. */
+        struct cluster_member *members = pool_get_dirty(ct->few_pool);
         struct cref *ref = pool_get(ct->ref_pool);
         if (members == NULL || ref == NULL) {
-            pool_put(ct->members_pool, members);
+            pool_put(ct->few_pool, members);
             pool_put(ct->ref_pool, ref);
             pool_put(ct->pool, best);
             return NULL;
         }
         memset(&best->c, 0, sizeof(best->c));
         best->c.m = members;
+        best->cap = CLUSTER_FEW_MEMBERS;
         best->ref = ref;
         ref->node = best;
         best->prev = best->next = NULL;
@@ -532,6 +540,17 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
                 ct->st.full++;
                 return NULL;
             }
+        }
+        if (c->n == best->cap) {
+            struct cluster_member *big = pool_get_dirty(ct->members_pool);
+            if (big == NULL) {   /* cannot happen: one big array a cluster at most */
+                ct->st.full++;
+                return NULL;
+            }
+            memcpy(big, c->m, c->n * sizeof(*big));
+            pool_put(ct->few_pool, c->m);
+            c->m = big;
+            best->cap = CLUSTER_MAX_MEMBERS;
         }
         struct cluster_member *m = &c->m[c->n];
         memset(m, 0, sizeof(*m));
@@ -601,6 +620,7 @@ const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct)
 
 size_t cluster_table_bytes(const struct cluster_table *ct)
 {
-    return pool_bytes(ct->pool) + pool_bytes(ct->members_pool) + pool_bytes(ct->ref_pool) +
+    return pool_bytes(ct->pool) + pool_bytes(ct->few_pool) + pool_bytes(ct->members_pool) +
+           pool_bytes(ct->ref_pool) +
            ct->nbuckets * sizeof(*ct->buckets) + pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
 }

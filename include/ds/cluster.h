@@ -26,6 +26,7 @@
 #include "ds/packet.h"
 
 #define CLUSTER_MAX_MEMBERS 256
+#define CLUSTER_FEW_MEMBERS 8 /* room a new cluster starts with */
 #define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
 #define CLUSTER_SIZE_TOL_ONCE 1.15 /* ... for a source seen once (no cadence yet) */
@@ -60,8 +61,8 @@ struct cluster {
     double sum_size, sumsq_size; /* for the spread of prompt sizes */
     unsigned n;               /* members */
     struct features agg;      /* members' mean features, for cluster rules */
-    struct cluster_member *m; /* CLUSTER_MAX_MEMBERS of them, apart from the
-                                 cluster so that a chain walk stays on few pages */
+    struct cluster_member *m; /* n of them, apart from the cluster (room for
+                                 CLUSTER_FEW_MEMBERS, then CLUSTER_MAX_MEMBERS) */
 };
 
 struct cluster_stats {
