@@ -112,9 +112,16 @@ int features_lookup(const char *name)
     return -1;
 }
 
+/* Every value is read through its bit in `present`, so clearing the bits
+ * (and the string counts) is enough: clearing the whole struct, 2 KB of
+ * string room, cost more than computing most features. */
 void features_clear(struct features *f)
 {
-    memset(f, 0, sizeof(*f));
+    f->present = 0;
+    f->window_s = 0;
+    f->ts_us = 0;
+    for (int i = 0; i < FEAT_STR_COUNT; i++)
+        f->str[i].n = 0;
 }
 
 bool features_has(const struct features *f, int id)
