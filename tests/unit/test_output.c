@@ -27,6 +27,26 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* An output on a new temporary file, named in path (a mkstemp template). */
+static struct output *open_temp(char *path, const char *host)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct output *o = NULL;
+    char err[128];
+    assert_int_equal(output_open(path, host, &o, err, sizeof(err)), 0);
+    return o;
+}
+
+/* A sensor name of len - 1 letters, to fill most of a line. */
+static const char *filler(char *buf, size_t len)
+{
+    memset(buf, 'h', len - 1);
+    buf[len - 1] = '\0';
+    return buf;
+}
+
 static struct flow *make_flow(struct flow_app *app)
 {
     static struct flow f;
@@ -53,11 +73,7 @@ static void test_flow_event_escaping(void **state)
 {
     (void)state;
     char path[] = "/tmp/ds-test-output-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    struct output *o = NULL;
-    char err[128];
-    assert_int_equal(output_open(path, "sensor \"one\"", &o, err, sizeof(err)), 0);
+    struct output *o = open_temp(path, "sensor \"one\"");
     struct flow_app app;
     struct flow *f = make_flow(&app);
     /* A hostile SNI: quote, backslash, control byte, a high byte. */
@@ -89,15 +105,9 @@ static void test_line_cap(void **state)
 {
     (void)state;
     char path[] = "/tmp/ds-test-output-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    struct output *o = NULL;
-    char err[128];
     /* A sensor name that nearly fills a line: the turn list must go. */
     static char host[23 * 1024];
-    memset(host, 'h', sizeof(host) - 1);
-    host[sizeof(host) - 1] = '\0';
-    assert_int_equal(output_open(path, host, &o, err, sizeof(err)), 0);
+    struct output *o = open_temp(path, filler(host, sizeof(host)));
     struct flow_app app;
     struct flow *f = make_flow(&app);
     app.ex.count = app.ex.kept = EXCHANGE_TURNS_KEPT;
@@ -146,11 +156,7 @@ static void test_alert_event(void **state)
 {
     (void)state;
     char path[] = "/tmp/ds-test-output-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    struct output *o = NULL;
-    char err[128];
-    assert_int_equal(output_open(path, NULL, &o, err, sizeof(err)), 0);
+    struct output *o = open_temp(path, NULL);
 
     struct rule r;
     memset(&r, 0, sizeof(r));
@@ -221,14 +227,8 @@ static void test_alert_line_cap(void **state)
 {
     (void)state;
     char path[] = "/tmp/ds-test-output-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    struct output *o = NULL;
-    char err[128];
     static char host[14 * 1024];
-    memset(host, 'h', sizeof(host) - 1);
-    host[sizeof(host) - 1] = '\0';
-    assert_int_equal(output_open(path, host, &o, err, sizeof(err)), 0);
+    struct output *o = open_temp(path, filler(host, sizeof(host)));
     struct rule r;
     memset(&r, 0, sizeof(r));
     r.msg = (char *)"pool";
@@ -255,11 +255,7 @@ static void test_stats_event(void **state)
 {
     (void)state;
     char path[] = "/tmp/ds-test-output-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    struct output *o = NULL;
-    char err[128];
-    assert_int_equal(output_open(path, NULL, &o, err, sizeof(err)), 0);
+    struct output *o = open_temp(path, NULL);
     struct decode_stats d = { .pkts = 5, .bytes = 500 };
     d.err[DECODE_ERR_IP_FRAGMENT] = 2;
     struct flow_stats fs = { .created = 3, .active = 1, .evicted = 1 };
