@@ -29,9 +29,9 @@
 #define CLUSTER_FEW_MEMBERS 8 /* room a new cluster starts with */
 #define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
-#define CLUSTER_SIZE_TOL_ONCE 1.15 /* ... for a source seen once (no cadence yet) */
-#define CLUSTER_RESP_TOL 2.2  /* answer size, for a source seen once */
-#define CLUSTER_DUR_TOL 3.0   /* answer streaming time, for a source seen once */
+#define CLUSTER_SIZE_TOL_ONCE 1.15 /* ... where cadence cannot be compared (seen once) */
+#define CLUSTER_RESP_TOL 2.2  /* answer size, where cadence cannot be compared */
+#define CLUSTER_DUR_TOL 3.0   /* answer streaming time, likewise */
 #define CLUSTER_SCAN_MAX 32   /* clusters visited per size bin in one lookup */
 #define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
 
