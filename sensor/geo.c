@@ -71,24 +71,21 @@ static void addr_to_sockaddr(const struct ds_addr *addr, struct sockaddr_storage
     }
 }
 
-/* One lookup in one database: 0 with *found set, or minus libmaxminddb's
- * error code when the database is corrupt at this address. An IPv6 address in
- * an IPv4-only database is a miss. */
-static int db_lookup(const MMDB_s *db, const struct ds_addr *addr,
-                     MMDB_lookup_result_s *res, bool *found)
+/* One lookup in one database: 1 found (in res->entry), 0 not there, or minus
+ * libmaxminddb's error code when the database is corrupt at this address. An
+ * IPv6 address in an IPv4-only database is a miss. */
+static int db_lookup(const MMDB_s *db, const struct ds_addr *addr, MMDB_lookup_result_s *res)
 {
     struct sockaddr_storage ss;
     int mmdb_error = MMDB_SUCCESS;
 
-    *found = false;
     addr_to_sockaddr(addr, &ss);
     *res = MMDB_lookup_sockaddr(db, (const struct sockaddr *)&ss, &mmdb_error);
     if (mmdb_error == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR)
         return 0;
     if (mmdb_error != MMDB_SUCCESS)
         return -mmdb_error;
-    *found = res->found_entry;
-    return 0;
+    return res->found_entry ? 1 : 0;
 }
 
 /* Reads the value at path: 1 found (in *data), 0 absent or of another shape,
@@ -120,41 +117,6 @@ static bool copy_country(const MMDB_entry_data_s *d, char out[GEO_COUNTRY_LEN])
     return true;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), 0 if it is not one (RFC
- * 3629: no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xbf;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        len = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        len = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    if (s[0] == 0xe0)
-        lo = 0xa0;
-    else if (s[0] == 0xed)
-        hi = 0x9f;
-    else if (s[0] == 0xf0)
-        lo = 0x90;
-    else if (s[0] == 0xf4)
-        hi = 0x8f;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
 /* Copies a database string into out (cap bytes with the NUL): invalid UTF-8
  * and control characters (C0, DEL, C1) become '?', and a long string is cut
  * before a whole character, never inside one. Returns false for an empty or
@@ -166,7 +128,7 @@ static bool copy_text(const MMDB_entry_data_s *d, char *out, size_t cap)
     const unsigned char *s = (const unsigned char *)d->utf8_string;
     size_t n = d->data_size, i = 0, o = 0;
     while (i < n) {
-        size_t len = utf8_seq_len(s + i, n - i);
+        size_t len = ds_utf8_seq_len(s + i, n - i);
         bool control = (len == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
                        (len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
         if (len == 0 || control) {
@@ -215,14 +177,9 @@ static int lookup_country(const MMDB_s *db, const struct ds_addr *addr, struct g
 {
     MMDB_lookup_result_s res;
     MMDB_entry_data_s d;
-    bool found;
-    int rc;
-
-    rc = db_lookup(db, addr, &res, &found);
-    if (rc < 0)
+    int rc = db_lookup(db, addr, &res);
+    if (rc <= 0)
         return rc;
-    if (!found)
-        return 0;
     rc = entry_value(&res.entry, path_country, &d);
     if (rc < 0)
         return rc;
@@ -244,14 +201,9 @@ static int lookup_asn(const MMDB_s *db, const struct ds_addr *addr, struct geo_i
 {
     MMDB_lookup_result_s res;
     MMDB_entry_data_s d;
-    bool found;
-    int rc;
-
-    rc = db_lookup(db, addr, &res, &found);
-    if (rc < 0)
+    int rc = db_lookup(db, addr, &res);
+    if (rc <= 0)
         return rc;
-    if (!found)
-        return 0;
     rc = entry_value(&res.entry, path_asn, &d);
     if (rc < 0)
         return rc;

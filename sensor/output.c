@@ -540,47 +540,12 @@ static void jw_bool(struct jw *w, const char *key, bool v)
     jb_put(&w->b, v ? "true" : "false", v ? 4 : 5);
 }
 
-/* Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            k = 1, cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2, cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (k > n - i - 1)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + j] & 0x3f);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 /* Text from rule files and databases: as it is when it is UTF-8, else
  * escaped like a wire string. */
 static void jw_text(struct jw *w, const char *key, const char *s)
 {
     size_t n = strlen(s);
-    if (utf8_valid((const unsigned char *)s, n)) {
+    if (ds_utf8_valid(s, n)) {
         jw_key(w, key);
         jb_string(&w->b, s, n);
     } else {

@@ -30,6 +30,13 @@ int ds_parse_duration(const char *s, uint64_t *seconds);
  * when the file is larger than max, else why it could not be opened or read. */
 int ds_read_file(const char *path, size_t max, char **out, size_t *len);
 
+/* Length of the well-formed UTF-8 sequence at s[0..n) (n >= 1), 0 if it
+ * is not one (RFC 3629: no overlongs, no surrogates, nothing above
+ * U+10FFFF). */
+size_t ds_utf8_seq_len(const unsigned char *s, size_t n);
+/* True if s[0..n) is well-formed UTF-8 throughout. */
+bool ds_utf8_valid(const char *s, size_t n);
+
 /* Lower-cases ASCII in place. */
 void ds_ascii_lower(char *s);
 

@@ -155,6 +155,21 @@ static void test_read_file(void **state)
     free(data);
 }
 
+/* UTF-8 as RFC 3629 has it: what geo keeps and output writes as it is. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(ds_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14));
+    assert_true(ds_utf8_valid("", 0));
+    assert_false(ds_utf8_valid("\xff", 1));               /* never a lead byte */
+    assert_false(ds_utf8_valid("\xc0\xaf", 2));           /* overlong '/' */
+    assert_false(ds_utf8_valid("\xed\xa0\x80", 3));       /* a surrogate */
+    assert_false(ds_utf8_valid("\xf4\x90\x80\x80", 4));   /* above U+10FFFF */
+    assert_false(ds_utf8_valid("\xe2\x82", 2));           /* cut short */
+    assert_int_equal(ds_utf8_seq_len((const unsigned char *)"\xe2\x82\xac", 3), 3);
+    assert_int_equal(ds_utf8_seq_len((const unsigned char *)"a", 1), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_pool_cap_and_reuse),
         cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
