@@ -168,53 +168,74 @@ static const struct src_turn *ring_at(const struct source_table *st, const struc
     return &src_chunks(st, s)[idx / SOURCE_TURN_CHUNK]->t[idx % SOURCE_TURN_CHUNK];
 }
 
-static void turn_features(struct source_table *st, const struct source *s, uint64_t wstart,
-                          uint64_t ts_us, struct features *out)
+/* The turns of the window (wstart, ts_us] that the ring still holds, copied
+ * into the scratch arrays (entries 0 .. k - 1, in ring order), and what is
+ * summed over them. */
+struct window_turns {
+    size_t k;
+    size_t n_ttfb, n_dur, n_quic;  /* turns with a ttfb, with a response, over QUIC */
+    double sum_req, sum_resp, sum_ttfb, sum_dur, max_dur;
+    uint64_t kept_min;             /* start of the oldest turn the ring holds */
+    bool covered;                  /* the ring holds every turn of the window */
+};
+
+static void gather_turns(struct source_table *st, const struct source *s, uint64_t wstart,
+                         uint64_t ts_us, struct window_turns *w)
 {
-    size_t k = 0, n_ttfb = 0, n_dur = 0, n_quic = 0;
-    double sum_req = 0, sum_resp = 0, sum_ttfb = 0, sum_dur = 0, max_dur = 0;
-    uint64_t kept_min = UINT64_MAX;
+    struct source_scratch *sc = &st->sc;
+    memset(w, 0, sizeof(*w));
+    w->kept_min = UINT64_MAX;
     for (uint32_t i = 0; i < s->ring_len; i++) {
         const struct src_turn *t = ring_at(st, s, i);
-        if (t->start_us < kept_min)
-            kept_min = t->start_us;
+        if (t->start_us < w->kept_min)
+            w->kept_min = t->start_us;
         if (t->start_us <= wstart || t->start_us > ts_us)
             continue;
-        st->sc.start[k] = (double)(t->start_us - wstart) / 1000.0; /* ms */
-        st->sc.req[k] = t->req_bytes;
-        st->sc.resp[k] = t->resp_bytes;
-        st->sc.conn[k].conn = t->conn;
-        st->sc.conn[k].t = st->sc.start[k];
-        sum_req += t->req_bytes;
-        sum_resp += t->resp_bytes;
+        size_t k = w->k++;
+        sc->start[k] = (double)(t->start_us - wstart) / 1000.0; /* ms */
+        sc->req[k] = t->req_bytes;
+        sc->resp[k] = t->resp_bytes;
+        sc->conn[k].conn = t->conn;
+        sc->conn[k].t = sc->start[k];
+        w->sum_req += t->req_bytes;
+        w->sum_resp += t->resp_bytes;
         if (t->ttfb_us > 0) {
-            sum_ttfb += t->ttfb_us;
-            n_ttfb++;
+            w->sum_ttfb += t->ttfb_us;
+            w->n_ttfb++;
         }
         if (t->resp_bytes > 0) {
-            sum_dur += t->dur_us;
-            if (t->dur_us > max_dur)
-                max_dur = t->dur_us;
-            n_dur++;
+            w->sum_dur += t->dur_us;
+            if (t->dur_us > w->max_dur)
+                w->max_dur = t->dur_us;
+            w->n_dur++;
         }
         if (t->flags & TURN_F_QUIC)
-            n_quic++;
-        k++;
+            w->n_quic++;
     }
     /* The ring covers the window unless turns were overwritten and the
      * oldest kept one started inside the window. */
-    bool covered = s->ring_total == s->ring_len || kept_min <= wstart;
-    uint64_t requests = k;
-    if (!covered) {
-        uint64_t mk = kept_min / US_PER_MIN, kept_in_mk = 0;
-        for (uint32_t i = 0; i < s->ring_len; i++)
-            if (ring_at(st, s, i)->start_us / US_PER_MIN == mk)
-                kept_in_mk++;
-        requests += (uint64_t)llround(older_count(st, s, wstart, kept_min, kept_in_mk, false));
-    }
-    features_set_num(out, FEAT_REQUESTS, (double)requests);
+    w->covered = s->ring_total == s->ring_len || w->kept_min <= wstart;
+}
 
-    /* new connections: the ring of recent flow starts, then the buckets */
+/* Requests in the window: the ring's, plus, when the ring no longer reaches
+ * back to the window start, the older part from the minute buckets. */
+static uint64_t window_requests(const struct source_table *st, const struct source *s,
+                                uint64_t wstart, const struct window_turns *w)
+{
+    if (w->covered)
+        return w->k;
+    uint64_t mk = w->kept_min / US_PER_MIN, kept_in_mk = 0;
+    for (uint32_t i = 0; i < s->ring_len; i++)
+        if (ring_at(st, s, i)->start_us / US_PER_MIN == mk)
+            kept_in_mk++;
+    return w->k + (uint64_t)llround(older_count(st, s, wstart, w->kept_min, kept_in_mk, false));
+}
+
+/* New connections in the window (wstart, ts_us]: the ring of recent flow
+ * starts, then the buckets for the part of the window older than it. */
+static uint64_t window_new_connections(const struct source_table *st, const struct source *s,
+                                       uint64_t wstart, uint64_t ts_us)
+{
     uint64_t conns = 0, fs_min = UINT64_MAX;
     unsigned fs_n = s->fs_total < SOURCE_FLOW_STARTS_KEPT ? s->fs_total : SOURCE_FLOW_STARTS_KEPT;
     for (unsigned i = 0; i < fs_n; i++) {
@@ -231,80 +252,88 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
                 kept_in_mk++;
         conns += (uint64_t)llround(older_count(st, s, wstart, fs_min, kept_in_mk, true));
     }
-    features_set_num(out, FEAT_NEW_CONNECTIONS, (double)conns);
+    return conns;
+}
 
+/* Requests per minute over the part of the window the source has existed
+ * (at least a minute), and per new connection. */
+static void rate_features(const struct source *s, uint64_t wstart, uint64_t ts_us,
+                          uint64_t requests, uint64_t conns, struct features *out)
+{
     uint64_t age = ts_us > s->first_us ? ts_us - s->first_us : 0;
     uint64_t span = ts_us - wstart;
     if (age < span)
         span = age;
     if (span < US_PER_MIN)
         span = US_PER_MIN;
-    features_set_num(out, FEAT_REQUESTS_PER_MINUTE, (double)requests * (double)US_PER_MIN / span);
+    features_set_num(out, FEAT_REQUESTS_PER_MINUTE,
+                     (double)requests * (double)US_PER_MIN / (double)span);
     if (conns > 0)
         features_set_num(out, FEAT_REQUESTS_PER_CONNECTION, (double)requests / (double)conns);
+}
 
-    /* idle: from the later of the window start and the first packet */
-    uint64_t lo = wstart > s->first_us ? wstart : s->first_us;
-    double idle = 0;
-    if (!covered) {
-        idle = bucket_idle(st, s, lo, kept_min);
-        lo = kept_min;
-    }
-    if (k == 0) {
-        double d = ts_us > lo ? (double)(ts_us - lo) / 1e6 : 0;
-        if (d > idle)
-            idle = d;
-        features_set_num(out, FEAT_LONGEST_IDLE_S, idle);
-        return;
-    }
-
-    /* cadence: gaps between sorted starts, in milliseconds */
-    memcpy(st->sc.a, st->sc.start, k * sizeof(double));
-    reg_sort(st->sc.a, k);
+/* The longest stretch without a request, in seconds: the larger of idle
+ * (what came before lo) and the gaps from lo to the first of the k (>= 1)
+ * starts, between starts, and from the last start to ts_us. Leaves the
+ * sorted starts in sc->a and the k - 1 gaps between them in sc->b (ms). */
+static double longest_idle(struct source_scratch *sc, size_t k, uint64_t wstart, uint64_t lo,
+                           uint64_t ts_us, double idle)
+{
+    memcpy(sc->a, sc->start, k * sizeof(double));
+    reg_sort(sc->a, k);
     double lo_ms = lo > wstart ? (double)(lo - wstart) / 1000.0 : 0.0;
     double hi_ms = (double)(ts_us - wstart) / 1000.0;
-    double g = st->sc.a[0] - lo_ms;
+    double g = sc->a[0] - lo_ms;
     if (g > idle * 1000.0)
         idle = g / 1000.0;
-    g = hi_ms - st->sc.a[k - 1];
+    g = hi_ms - sc->a[k - 1];
     if (g > idle * 1000.0)
         idle = g / 1000.0;
     for (size_t i = 0; i + 1 < k; i++) {
-        double d = st->sc.a[i + 1] - st->sc.a[i];
-        st->sc.b[i] = d;
+        double d = sc->a[i + 1] - sc->a[i];
+        sc->b[i] = d;
         if (d > idle * 1000.0)
             idle = d / 1000.0;
     }
-    features_set_num(out, FEAT_LONGEST_IDLE_S, idle < 0 ? 0 : idle);
+    return idle;
+}
+
+/* Cadence of all k turns: the mean and spread of the gaps between sorted
+ * starts (sc->b, from longest_idle), and the regularity of the starts. */
+static void cadence_features(struct source_scratch *sc, size_t k, struct features *out)
+{
     double mean, cv;
-    if (k >= 3 && reg_cv(st->sc.b, k - 1, &mean, &cv) == 0) {
+    if (k >= 3 && reg_cv(sc->b, k - 1, &mean, &cv) == 0) {
         features_set_num(out, FEAT_GAP_MEAN_S, mean / 1000.0);
         features_set_num(out, FEAT_GAP_CV, cv);
     }
     struct reg_result r;
-    memcpy(st->sc.a, st->sc.start, k * sizeof(double));
-    if (reg_gap_score(st->sc.a, k, st->sc.b, &r) == 0) {
+    memcpy(sc->a, sc->start, k * sizeof(double));
+    if (reg_gap_score(sc->a, k, sc->b, &r) == 0) {
         features_set_num(out, FEAT_CADENCE_REGULARITY, r.score);
         features_set_num(out, FEAT_GAP_SKEW, r.skew);
         features_set_num(out, FEAT_GAP_MAD_S, r.mad / 1000.0);
     }
+}
 
-    /* per-connection cadence: gaps between turns of the same connection.
-     * The ring is in completion order, which on one connection is start
-     * order, so one pass with each connection's last start is enough. */
+/* Per-connection cadence: the regularity of the gaps between turns of the
+ * same connection. The ring is in completion order, which on one connection
+ * is start order, so one pass with each connection's last start is enough. */
+static void conn_cadence_feature(struct source_scratch *sc, size_t k, struct features *out)
+{
     struct conn_slot conns_seen[CONN_SLOTS];
     memset(conns_seen, 0, sizeof(conns_seen));
     size_t ng = 0, nslots = 0;
     for (size_t i = 0; i < k; i++) {
-        uint32_t c = st->sc.conn[i].conn;
+        uint32_t c = sc->conn[i].conn;
         uint32_t h = (c * 2654435761u) & (CONN_SLOTS - 1);
         while (conns_seen[h].used && conns_seen[h].conn != c)
             h = (h + 1) & (CONN_SLOTS - 1);
         struct conn_slot *cs = &conns_seen[h];
-        double t = st->sc.conn[i].t;
+        double t = sc->conn[i].t;
         if (cs->used) {
             if (t > cs->last) {
-                st->sc.a[ng++] = t - cs->last;
+                sc->a[ng++] = t - cs->last;
                 cs->last = t;
             }
         } else if (nslots < CONN_SLOTS - 1) {
@@ -315,34 +344,80 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
             nslots++;
         }
     }
-    if (ng >= 3 && reg_score(st->sc.a, ng, REG_DEFAULT_MAD_GAPS, st->sc.b, &r) == 0)
+    struct reg_result r;
+    if (ng >= 3 && reg_score(sc->a, ng, REG_DEFAULT_MAD_GAPS, sc->b, &r) == 0)
         features_set_num(out, FEAT_CONN_CADENCE_REGULARITY, r.score);
+}
 
-    /* sizes */
-    if (k >= 2 && reg_cv(st->sc.req, k, &mean, &cv) == 0) {
+/* Sizes and timings of the w->k (>= 1) turns: request and response size
+ * means and spreads, size regularity, response/request ratio, time to first
+ * byte, response durations, and the share over QUIC. */
+static void size_features(struct source_scratch *sc, const struct window_turns *w,
+                          struct features *out)
+{
+    size_t k = w->k;
+    double mean, cv;
+    if (k >= 2 && reg_cv(sc->req, k, &mean, &cv) == 0) {
         features_set_num(out, FEAT_REQUEST_SIZE_MEAN, mean);
         features_set_num(out, FEAT_REQUEST_SIZE_CV, cv);
     } else {
-        features_set_num(out, FEAT_REQUEST_SIZE_MEAN, sum_req / (double)k);
+        features_set_num(out, FEAT_REQUEST_SIZE_MEAN, w->sum_req / (double)k);
     }
-    if (k >= 2 && reg_cv(st->sc.resp, k, &mean, &cv) == 0) {
+    if (k >= 2 && reg_cv(sc->resp, k, &mean, &cv) == 0) {
         features_set_num(out, FEAT_RESPONSE_SIZE_MEAN, mean);
         features_set_num(out, FEAT_RESPONSE_SIZE_CV, cv);
     } else {
-        features_set_num(out, FEAT_RESPONSE_SIZE_MEAN, sum_resp / (double)k);
+        features_set_num(out, FEAT_RESPONSE_SIZE_MEAN, w->sum_resp / (double)k);
     }
-    memcpy(st->sc.a, st->sc.req, k * sizeof(double));
-    if (reg_size_score(st->sc.a, k, st->sc.b, &r) == 0)
+    struct reg_result r;
+    memcpy(sc->a, sc->req, k * sizeof(double));
+    if (reg_size_score(sc->a, k, sc->b, &r) == 0)
         features_set_num(out, FEAT_SIZE_REGULARITY, r.score);
-    if (sum_req > 0)
-        features_set_num(out, FEAT_RESPONSE_REQUEST_RATIO, sum_resp / sum_req);
-    if (n_ttfb > 0)
-        features_set_num(out, FEAT_TTFB_MEAN_MS, sum_ttfb / (double)n_ttfb / 1000.0);
-    if (n_dur > 0) {
-        features_set_num(out, FEAT_RESPONSE_DURATION_MEAN_MS, sum_dur / (double)n_dur / 1000.0);
-        features_set_num(out, FEAT_RESPONSE_DURATION_MAX_MS, max_dur / 1000.0);
+    if (w->sum_req > 0)
+        features_set_num(out, FEAT_RESPONSE_REQUEST_RATIO, w->sum_resp / w->sum_req);
+    if (w->n_ttfb > 0)
+        features_set_num(out, FEAT_TTFB_MEAN_MS, w->sum_ttfb / (double)w->n_ttfb / 1000.0);
+    if (w->n_dur > 0) {
+        features_set_num(out, FEAT_RESPONSE_DURATION_MEAN_MS,
+                         w->sum_dur / (double)w->n_dur / 1000.0);
+        features_set_num(out, FEAT_RESPONSE_DURATION_MAX_MS, w->max_dur / 1000.0);
     }
-    features_set_num(out, FEAT_QUIC_SHARE, (double)n_quic / (double)k);
+    features_set_num(out, FEAT_QUIC_SHARE, (double)w->n_quic / (double)k);
+}
+
+/* The features that come from the window's turns: how many requests and new
+ * connections (exact to the minute: the buckets count what the rings no
+ * longer hold), their rates, the longest idle stretch, the cadence of all
+ * turns and per connection, and the sizes, timings and QUIC share of the
+ * turns the ring still holds. The idle stretch counts from the later of the
+ * window start and the source's first packet. */
+static void turn_features(struct source_table *st, const struct source *s, uint64_t wstart,
+                          uint64_t ts_us, struct features *out)
+{
+    struct window_turns w;
+    gather_turns(st, s, wstart, ts_us, &w);
+    uint64_t requests = window_requests(st, s, wstart, &w);
+    features_set_num(out, FEAT_REQUESTS, (double)requests);
+    uint64_t conns = window_new_connections(st, s, wstart, ts_us);
+    features_set_num(out, FEAT_NEW_CONNECTIONS, (double)conns);
+    rate_features(s, wstart, ts_us, requests, conns, out);
+
+    uint64_t lo = wstart > s->first_us ? wstart : s->first_us;
+    double idle = 0;
+    if (!w.covered) {
+        idle = bucket_idle(st, s, lo, w.kept_min);   /* before the oldest turn kept */
+        lo = w.kept_min;
+    }
+    if (w.k == 0) {
+        double d = ts_us > lo ? (double)(ts_us - lo) / 1e6 : 0;
+        features_set_num(out, FEAT_LONGEST_IDLE_S, d > idle ? d : idle);
+        return;
+    }
+    idle = longest_idle(&st->sc, w.k, wstart, lo, ts_us, idle);
+    features_set_num(out, FEAT_LONGEST_IDLE_S, idle < 0 ? 0 : idle);
+    cadence_features(&st->sc, w.k, out);
+    conn_cadence_feature(&st->sc, w.k, out);
+    size_features(&st->sc, &w, out);
 }
 
 int source_requests_bound(const struct source_table *st, const struct ds_addr *src,
