@@ -620,150 +620,201 @@ static int dispatch(struct parse_ctx *pc, const char *name, const char *val, boo
     return k->parse(pc, name, val ? val : "", quoted);
 }
 
-/* Parses one rule's text (continuations joined, NUL-terminated). */
-static struct rule *parse_rule(struct parse_ctx *pc, const char *text)
-{
-    struct rule *r = xcalloc(1, sizeof(*r));
-    pc->r = r;
-    pc->seen = 0;
-    r->severity = 3;
-    r->line = pc->line;
-    size_t tlen = strlen(text);
-    char *val = xmalloc(tlen + 1);
-    const char *p = text;
+#define OPTION_NAME_MAX 64   /* bytes of an option name, NUL included */
 
-    while (*p == ' ' || *p == '\t')
-        p++;
+static void skip_blanks(const char **p)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+}
+
+/* Length of the word at p: up to a blank, a '(' or the end. */
+static size_t word_len(const char *p)
+{
     size_t n = 0;
     while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != '(')
         n++;
-    if (n != 5 || strncmp(p, "alert", 5) != 0) {
-        perr(pc, "unknown action '%.*s' (expected 'alert')", (int)(n > 32 ? 32 : n), p);
-        goto fail;
+    return n;
+}
+
+/* The header, "alert ai-harvest (" or "alert ai-harvest-cluster (": sets
+ * the rule's kind and advances *p past the '('. 0 or -1 (reported). */
+static int parse_header(struct parse_ctx *pc, const char **p)
+{
+    const char *s = *p;
+    skip_blanks(&s);
+    size_t n = word_len(s);
+    if (n != 5 || strncmp(s, "alert", 5) != 0) {
+        perr(pc, "unknown action '%.*s' (expected 'alert')", (int)(n > 32 ? 32 : n), s);
+        return -1;
     }
-    p += n;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    n = 0;
-    while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != '(')
-        n++;
-    if (n == 10 && strncmp(p, "ai-harvest", 10) == 0) {
-        r->kind = RULE_KIND_SOURCE;
-    } else if (n == 18 && strncmp(p, "ai-harvest-cluster", 18) == 0) {
-        r->kind = RULE_KIND_CLUSTER;
+    s += n;
+    skip_blanks(&s);
+    n = word_len(s);
+    if (n == 10 && strncmp(s, "ai-harvest", 10) == 0) {
+        pc->r->kind = RULE_KIND_SOURCE;
+    } else if (n == 18 && strncmp(s, "ai-harvest-cluster", 18) == 0) {
+        pc->r->kind = RULE_KIND_CLUSTER;
     } else if (n == 0) {
         perr(pc, "expected a rule kind (ai-harvest or ai-harvest-cluster) after 'alert'");
-        goto fail;
+        return -1;
     } else {
         perr(pc, "unknown rule kind '%.*s' (expected ai-harvest or ai-harvest-cluster)",
-             (int)(n > 32 ? 32 : n), p);
-        goto fail;
+             (int)(n > 32 ? 32 : n), s);
+        return -1;
     }
-    p += n;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p != '(') {
+    s += n;
+    skip_blanks(&s);
+    if (*s != '(') {
         perr(pc, "expected '(' after the rule kind");
-        goto fail;
+        return -1;
     }
-    p++;
+    *p = s + 1;
+    return 0;
+}
 
+/* A quoted value, *p just after its opening '"': the text up to the closing
+ * '"' into val, with \" \\ and \; unescaped, then blanks and the ';' that
+ * ends the option. Advances *p past the ';'. 0 or -1 (reported). */
+static int scan_quoted(struct parse_ctx *pc, const char **p, const char *name, char *val)
+{
+    const char *s = *p;
+    size_t vl = 0;
+    while (*s && *s != '"') {
+        if (*s == '\\' && (s[1] == '"' || s[1] == '\\' || s[1] == ';'))
+            s++;
+        val[vl++] = *s++;
+    }
+    if (*s != '"') {
+        perr(pc, "unterminated quoted string in option '%s'", name);
+        return -1;
+    }
+    s++;
+    skip_blanks(&s);
+    if (*s != ';') {
+        perr(pc, "option '%s' is not terminated by ';'", name);
+        return -1;
+    }
+    val[vl] = '\0';
+    *p = s + 1;
+    return 0;
+}
+
+/* A plain value: the text up to the ';' that ends the option (\; stands for
+ * a ';') into val, trimmed; *value points into val. Advances *p past the
+ * ';'. 0 or -1 (reported). */
+static int scan_plain(struct parse_ctx *pc, const char **p, const char *name, char *val,
+                      const char **value)
+{
+    const char *s = *p;
+    size_t vl = 0;
+    while (*s && *s != ';') {
+        if (*s == '\\' && s[1] == ';')
+            s++;
+        val[vl++] = *s++;
+    }
+    if (*s != ';') {
+        perr(pc, "option '%s' is not terminated by ';'", name);
+        return -1;
+    }
+    val[vl] = '\0';
+    *value = trim(val);
+    *p = s + 1;
+    return 0;
+}
+
+/* One option at *p, `name;` or `name: value;` with the value quoted or
+ * plain: its name into name (OPTION_NAME_MAX bytes), its value into val (as
+ * long as the rule text) with *value pointing at it, or NULL when there is
+ * none. Advances *p past the option. 0 or -1 (reported). */
+static int scan_option(struct parse_ctx *pc, const char **p, char *name, char *val,
+                       const char **value, bool *quoted)
+{
+    const char *s = *p;
+    size_t n = scan_name(s);
+    if (n == 0) {
+        perr(pc, "expected an option name at '%.20s'", s);
+        return -1;
+    }
+    if (n >= OPTION_NAME_MAX) {
+        perr(pc, "option name too long at '%.20s'", s);
+        return -1;
+    }
+    memcpy(name, s, n);
+    name[n] = '\0';
+    s += n;
+    skip_blanks(&s);
+    *value = NULL;
+    *quoted = false;
+    if (*s == ';') {
+        *p = s + 1;
+        return 0;
+    }
+    if (*s != ':') {
+        perr(pc, "expected ':' or ';' after option '%s'", name);
+        return -1;
+    }
+    s++;
+    skip_blanks(&s);
+    if (*s == '"') {
+        s++;
+        if (scan_quoted(pc, &s, name, val) != 0)
+            return -1;
+        *quoted = true;
+        *value = val;
+    } else if (scan_plain(pc, &s, name, val, value) != 0) {
+        return -1;
+    }
+    *p = s;
+    return 0;
+}
+
+/* The options from p to the closing ')', each handed to its keyword; only
+ * blanks may follow the ')'. val is scratch as long as the rule text. 0 or
+ * -1 (reported). */
+static int parse_options(struct parse_ctx *pc, const char *p, char *val)
+{
     for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
+        skip_blanks(&p);
         if (*p == ')') {
             p++;
-            while (*p == ' ' || *p == '\t')
-                p++;
+            skip_blanks(&p);
             if (*p != '\0') {
                 perr(pc, "unexpected text after ')': '%.20s'", p);
-                goto fail;
+                return -1;
             }
-            break;
+            return 0;
         }
         if (*p == '\0') {
             perr(pc, "rule does not end with ')'");
-            goto fail;
+            return -1;
         }
-        n = scan_name(p);
-        if (n == 0) {
-            perr(pc, "expected an option name at '%.20s'", p);
-            goto fail;
-        }
-        char name[64];
-        if (n >= sizeof(name)) {
-            perr(pc, "option name too long at '%.20s'", p);
-            goto fail;
-        }
-        memcpy(name, p, n);
-        name[n] = '\0';
-        p += n;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *value = NULL;
-        bool quoted = false;
-        if (*p == ';') {
-            p++;
-        } else if (*p == ':') {
-            p++;
-            while (*p == ' ' || *p == '\t')
-                p++;
-            size_t vl = 0;
-            if (*p == '"') {
-                quoted = true;
-                p++;
-                while (*p && *p != '"') {
-                    if (*p == '\\' && (p[1] == '"' || p[1] == '\\' || p[1] == ';'))
-                        p++;
-                    val[vl++] = *p++;
-                }
-                if (*p != '"') {
-                    perr(pc, "unterminated quoted string in option '%s'", name);
-                    goto fail;
-                }
-                p++;
-                while (*p == ' ' || *p == '\t')
-                    p++;
-                if (*p != ';') {
-                    perr(pc, "option '%s' is not terminated by ';'", name);
-                    goto fail;
-                }
-                p++;
-                val[vl] = '\0';
-                value = val;
-            } else {
-                while (*p && *p != ';') {
-                    if (*p == '\\' && p[1] == ';')
-                        p++;
-                    val[vl++] = *p++;
-                }
-                if (*p != ';') {
-                    perr(pc, "option '%s' is not terminated by ';'", name);
-                    goto fail;
-                }
-                p++;
-                val[vl] = '\0';
-                value = trim(val);
-            }
-        } else {
-            perr(pc, "expected ':' or ';' after option '%s'", name);
-            goto fail;
-        }
-        if (dispatch(pc, name, value, quoted) != 0)
-            goto fail;
+        char name[OPTION_NAME_MAX];
+        const char *value;
+        bool quoted;
+        if (scan_option(pc, &p, name, val, &value, &quoted) != 0 ||
+            dispatch(pc, name, value, quoted) != 0)
+            return -1;
     }
+}
 
+/* What every rule needs once its options are read: msg, sid, window, at
+ * least one condition, and cluster_size in a cluster rule. 0 or -1
+ * (reported). */
+static int check_complete(struct parse_ctx *pc)
+{
+    const struct rule *r = pc->r;
     if (r->msg == NULL) {
         perr(pc, "missing 'msg'");
-        goto fail;
+        return -1;
     }
     if (r->sid == 0) {
         perr(pc, "missing 'sid'");
-        goto fail;
+        return -1;
     }
     if (r->window_s == 0) {
         perr(pc, "missing 'window'");
-        goto fail;
+        return -1;
     }
     bool has_size = false;
     for (unsigned i = 0; i < r->n_conds; i++)
@@ -771,12 +822,19 @@ static struct rule *parse_rule(struct parse_ctx *pc, const char *text)
             has_size = true;
     if (r->kind == RULE_KIND_CLUSTER && !has_size) {
         perr(pc, "ai-harvest-cluster rule needs 'cluster_size'");
-        goto fail;
+        return -1;
     }
     if (r->n_conds == 0) {
         perr(pc, "rule has no conditions");
-        goto fail;
+        return -1;
     }
+    return 0;
+}
+
+/* Defaults for what the rule did not say: its threshold and classtype. */
+static void apply_defaults(struct parse_ctx *pc)
+{
+    struct rule *r = pc->r;
     if (!(pc->seen & (UINT64_C(1) << KW_THRESHOLD))) {
         /* Without a threshold a rule would alert at every evaluation: one
          * alert per source and window length is the quiet default. */
@@ -788,6 +846,24 @@ static struct rule *parse_rule(struct parse_ctx *pc, const char *text)
     }
     if (r->classtype == NULL)
         r->classtype = xstrdup(r->kind == RULE_KIND_CLUSTER ? "ai-harvest-cluster" : "ai-harvest");
+}
+
+/* Parses one rule's text (continuations joined, NUL-terminated): the header,
+ * the options, what every rule needs, then the defaults for what it did not
+ * say. The rule (the caller owns it), or NULL after reporting the first
+ * error. */
+static struct rule *parse_rule(struct parse_ctx *pc, const char *text)
+{
+    struct rule *r = xcalloc(1, sizeof(*r));
+    pc->r = r;
+    pc->seen = 0;
+    r->severity = 3;
+    r->line = pc->line;
+    char *val = xmalloc(strlen(text) + 1);
+    const char *p = text;
+    if (parse_header(pc, &p) != 0 || parse_options(pc, p, val) != 0 || check_complete(pc) != 0)
+        goto fail;
+    apply_defaults(pc);
     free(val);
     return r;
 fail:
