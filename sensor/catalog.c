@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ds/log.h"
+#include "ds/diag.h"
 #include "ds/util.h"
 
 #define CAT_NAME_MAX 253          /* longest DNS name, trailing dot excluded */
@@ -31,7 +31,6 @@
 #define CAT_FIELDS_MAX 8
 #define CAT_FILE_MAX (16u << 20)  /* a catalogue is kilobytes; refuse nonsense */
 #define CAT_ENTRIES_MAX 100000
-#define CAT_ERRORS_SHOWN 100      /* then count silently, so a wrong file is not a flood */
 
 #define FNV_BASIS 2166136261u
 #define FNV_PRIME 16777619u
@@ -93,20 +92,17 @@ struct parser {
     unsigned line;
     unsigned errors;
     struct catalog *cat;
+    struct diag *dg;              /* where errors go */
 };
 
 __attribute__((format(printf, 2, 3)))
 static void perr(struct parser *ps, const char *fmt, ...)
 {
     ps->errors++;
-    if (ps->errors > CAT_ERRORS_SHOWN)
-        return;
-    char why[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
+    diag_vreport(ps->dg, DIAG_ERROR, ps->name, ps->line, fmt, ap);
     va_end(ap);
-    log_error("%s:%u: %s", ps->name, ps->line, why);
 }
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -595,11 +591,12 @@ static void parse_line(struct parser *ps, const char *p, const char *end)
         wild_add(cat, idx, nlabels);
 }
 
-int catalog_load_buffer(const char *name, const char *text, size_t len, struct catalog **out)
+int catalog_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
+                        struct catalog **out)
 {
     *out = NULL;
     struct catalog *cat = xcalloc(1, sizeof(*cat));
-    struct parser ps = { name ? name : "(catalogue)", 0, 0, cat };
+    struct parser ps = { name ? name : "(catalogue)", 0, 0, cat, dg };
     const char *p = text, *end = text + len;
     if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3; /* a UTF-8 byte order mark from a Windows editor */
@@ -612,8 +609,6 @@ int catalog_load_buffer(const char *name, const char *text, size_t len, struct c
         p = eol < end ? eol + 1 : end;
     }
     if (ps.errors > 0) {
-        if (ps.errors > CAT_ERRORS_SHOWN)
-            log_error("%s: %u errors, the first %d shown", ps.name, ps.errors, CAT_ERRORS_SHOWN);
         catalog_free(cat);
         return ps.errors > INT_MAX ? INT_MAX : (int)ps.errors;
     }
@@ -621,19 +616,19 @@ int catalog_load_buffer(const char *name, const char *text, size_t len, struct c
     return 0;
 }
 
-int catalog_load(const char *path, struct catalog **out)
+int catalog_load(const char *path, struct diag *dg, struct catalog **out)
 {
     *out = NULL;
     char *buf;
     size_t len;
     if (ds_read_file(path, CAT_FILE_MAX, &buf, &len) != 0) {
         if (errno == EFBIG)
-            log_error("%s: larger than %u bytes, not a catalogue", path, CAT_FILE_MAX);
+            diag_error(dg, path, 0, "larger than %u bytes, not a catalogue", CAT_FILE_MAX);
         else
-            log_error("%s: cannot read: %s", path, strerror(errno));
+            diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
         return -1;
     }
-    int rc = catalog_load_buffer(path, buf, len, out);
+    int rc = catalog_load_buffer(path, buf, len, dg, out);
     free(buf);
     return rc;
 }

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/diag.h"
 #include "ds/fingerprint.h"
-#include "ds/log.h"
 #include "ds/util.h"
 
 #define JA4_LEN 36          /* "t13d1516h2_8daaf6152771_02713d6af862" */
@@ -222,8 +222,9 @@ static int cmp_wild(const void *a, const void *b)
 }
 
 /* Parses one line (comment and line end already cut). Returns 0 (entry added
- * or blank line) or -1 after logging file:line: why. */
-static int parse_line(const char *path, unsigned line, const char *text, struct fp_list *list)
+ * or blank line) or -1 after reporting file:line: why to dg. */
+static int parse_line(struct diag *dg, const char *path, unsigned line, const char *text,
+                      struct fp_list *list)
 {
     struct fp_entry e;
     char why_buf[160];
@@ -283,13 +284,13 @@ static int parse_line(const char *path, unsigned line, const char *text, struct 
     list->v[list->n++] = e;
     return 0;
 fail:
-    log_error("%s:%u: %s", path, line, why);
+    diag_error(dg, path, line, "%s", why);
     return -1;
 }
 
 /* Warns about patterns of one specificity that a JA4 can match both of with
  * different families: the earlier line wins, which may not be what was meant. */
-static void warn_overlaps(const char *path, const struct fingerprints *fp)
+static void warn_overlaps(struct diag *dg, const char *path, const struct fingerprints *fp)
 {
     if (fp->n_wild > OVERLAP_CHECK_MAX)
         return;
@@ -298,10 +299,9 @@ static void warn_overlaps(const char *path, const struct fingerprints *fp)
         for (size_t j = i + 1; j < fp->n_wild && fp->wild[j].specificity == x->specificity; j++) {
             const struct fp_entry *y = &fp->wild[j];
             if (strcmp(x->family, y->family) != 0 && overlap(x, y))
-                log_warn("%s:%u: '%s' (%s) and line %u '%s' (%s) can match the same JA4; "
-                         "line %u wins",
-                         path, y->line, y->pattern, y->family, x->line, x->pattern, x->family,
-                         x->line);
+                diag_warn(dg, path, y->line,
+                          "'%s' (%s) and line %u '%s' (%s) can match the same JA4; line %u wins",
+                          y->pattern, y->family, x->line, x->pattern, x->family, x->line);
         }
     }
 }
@@ -356,7 +356,7 @@ static int cmp_dup(const void *a, const void *b)
 
 /* Sorts the list by pattern and reports every repeated pattern, in line
  * order. Returns how many there were. */
-static int report_duplicates(const char *path, struct fp_list *list)
+static int report_duplicates(struct diag *dg, const char *path, struct fp_list *list)
 {
     struct fp_dup *dups;
     size_t nd = 0;
@@ -377,13 +377,13 @@ static int report_duplicates(const char *path, struct fp_list *list)
     }
     qsort(dups, nd, sizeof(*dups), cmp_dup);
     for (size_t i = 0; i < nd; i++)
-        log_error("%s:%u: duplicate pattern '%s', first at line %u", path, dups[i].line,
-                  dups[i].pattern, dups[i].first);
+        diag_error(dg, path, dups[i].line, "duplicate pattern '%s', first at line %u",
+                   dups[i].pattern, dups[i].first);
     free(dups);
     return (int)nd;
 }
 
-int fingerprint_load(const char *path, struct fingerprints **out)
+int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **out)
 {
     struct fp_list list = { 0 };
     struct fingerprints *fp = NULL;
@@ -396,33 +396,33 @@ int fingerprint_load(const char *path, struct fingerprints **out)
     *out = NULL;
     f = fopen(path, "r");
     if (f == NULL) {
-        log_error("%s: %s", path, strerror(errno));
+        diag_error(dg, path, 0, "%s", strerror(errno));
         return -1;
     }
     while (read_line(f, buf, &too_long, &has_nul) > 0) {
         line++;
         if (too_long) {
-            log_error("%s:%u: line longer than %d bytes", path, line, LINE_MAX_BYTES - 1);
+            diag_error(dg, path, line, "line longer than %d bytes", LINE_MAX_BYTES - 1);
             errors++;
             continue;
         }
         if (has_nul) {
-            log_error("%s:%u: NUL byte in the line", path, line);
+            diag_error(dg, path, line, "NUL byte in the line");
             errors++;
             continue;
         }
         char *hash = strchr(buf, '#');
         if (hash != NULL)
             *hash = '\0';
-        if (parse_line(path, line, buf, &list) < 0)
+        if (parse_line(dg, path, line, buf, &list) < 0)
             errors++;
     }
     if (ferror(f)) {
-        log_error("%s: %s", path, strerror(errno));
+        diag_error(dg, path, 0, "%s", strerror(errno));
         errors++;
     }
     fclose(f);
-    errors += report_duplicates(path, &list);
+    errors += report_duplicates(dg, path, &list);
     if (errors > 0)
         goto fail;
 
@@ -444,7 +444,7 @@ int fingerprint_load(const char *path, struct fingerprints **out)
     }
     qsort(fp->exact, fp->n_exact, sizeof(*fp->exact), cmp_exact);
     qsort(fp->wild, fp->n_wild, sizeof(*fp->wild), cmp_wild);
-    warn_overlaps(path, fp);
+    warn_overlaps(dg, path, fp);
     free(list.v);
     *out = fp;
     return 0;

@@ -18,11 +18,11 @@
 
 /* ---- rules.c ---- */
 
-/* Counts an error of the ruleset and reports it as `file:line: why` (`file:
- * why` when line is 0) to the ruleset's error callback. */
-__attribute__((format(printf, 4, 0)))
-void rules_verror(struct ruleset *rs, const char *file, unsigned line, const char *fmt,
-                  va_list ap);
+/* Counts an error of the ruleset and reports it to dg as `file:line: why`
+ * (`file: why` when line is 0). */
+__attribute__((format(printf, 5, 0)))
+void rules_verror(struct ruleset *rs, struct diag *dg, const char *file, unsigned line,
+                  const char *fmt, va_list ap);
 /* The windows (seconds) rules may name in `window:`; returns how many. */
 size_t rules_windows(const struct ruleset *rs, const uint32_t **windows_s);
 /* A copy of a source name (file path) that lives as long as the ruleset:

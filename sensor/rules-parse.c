@@ -44,6 +44,7 @@ void rule_free(struct rule *r)
 
 struct parse_ctx {
     struct ruleset *rs;
+    struct diag *dg;         /* where errors go */
     const char *file;
     unsigned line;
     struct rule *r;
@@ -59,7 +60,7 @@ static void perr(struct parse_ctx *pc, const char *fmt, ...)
     pc->failed = true;
     va_list ap;
     va_start(ap, fmt);
-    rules_verror(pc->rs, pc->file, pc->line, fmt, ap);
+    rules_verror(pc->rs, pc->dg, pc->file, pc->line, fmt, ap);
     va_end(ap);
 }
 
@@ -888,10 +889,11 @@ static void add_rule(struct parse_ctx *pc, struct rule *r)
     rules_append(rs, r);
 }
 
-int rules_load_buffer(struct ruleset *rs, const char *name, const char *buf, size_t len)
+int rules_load_buffer(struct ruleset *rs, const char *name, const char *buf, size_t len,
+                      struct diag *dg)
 {
     unsigned before = rules_error_count(rs);
-    struct parse_ctx pc = { .rs = rs, .file = rules_keep_name(rs, name ? name : "<rules>") };
+    struct parse_ctx pc = { .rs = rs, .dg = dg, .file = rules_keep_name(rs, name ? name : "<rules>") };
     char *text = xmalloc(RULES_MAX_LEN + 1);
     size_t tl = 0;
     bool in_rule = false, too_long = false, has_nul = false;

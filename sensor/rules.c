@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ds/log.h"
+#include "ds/diag.h"
 #include "ds/util.h"
 #include "rules-int.h"
 
@@ -31,8 +31,6 @@ struct ruleset {
     struct rule **rules;
     size_t n, cap;
     unsigned errors;
-    rules_error_fn efn;
-    void *ectx;
     struct src_name *names;
     struct rules_threshold *thr;
     struct rules_stats stats;
@@ -67,12 +65,6 @@ void rules_free(struct ruleset *rs)
     }
     rules_threshold_free(rs->thr);
     free(rs);
-}
-
-void rules_set_error_fn(struct ruleset *rs, rules_error_fn fn, void *ctx)
-{
-    rs->efn = fn;
-    rs->ectx = ctx;
 }
 
 unsigned rules_error_count(const struct ruleset *rs)
@@ -119,28 +111,20 @@ void rules_take_state(struct ruleset *to, struct ruleset *from)
 
 /* ---- what the parser shares ---- */
 
-void rules_verror(struct ruleset *rs, const char *file, unsigned line, const char *fmt,
-                  va_list ap)
+void rules_verror(struct ruleset *rs, struct diag *dg, const char *file, unsigned line,
+                  const char *fmt, va_list ap)
 {
-    char why[512], msg[1024];
-    vsnprintf(why, sizeof(why), fmt, ap);
-    if (line)
-        snprintf(msg, sizeof(msg), "%s:%u: %s", file, line, why);
-    else
-        snprintf(msg, sizeof(msg), "%s: %s", file, why);
     rs->errors++;
-    if (rs->efn)
-        rs->efn(rs->ectx, msg);
-    else
-        log_error("%s", msg);
+    diag_vreport(dg, DIAG_ERROR, file, line, fmt, ap);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void file_error(struct ruleset *rs, const char *file, const char *fmt, ...)
+__attribute__((format(printf, 4, 5)))
+static void file_error(struct ruleset *rs, struct diag *dg, const char *file, const char *fmt,
+                       ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    rules_verror(rs, file, 0, fmt, ap);
+    rules_verror(rs, dg, file, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -174,19 +158,19 @@ void rules_append(struct ruleset *rs, struct rule *r)
 
 /* ---- loading files ---- */
 
-int rules_load_file(struct ruleset *rs, const char *path)
+int rules_load_file(struct ruleset *rs, const char *path, struct diag *dg)
 {
     const char *file = rules_keep_name(rs, path);
     char *buf;
     size_t len;
     if (ds_read_file(path, RULES_FILE_MAX, &buf, &len) != 0) {
         if (errno == EFBIG)
-            file_error(rs, file, "larger than %u bytes", RULES_FILE_MAX);
+            file_error(rs, dg, file, "larger than %u bytes", RULES_FILE_MAX);
         else
-            file_error(rs, file, "cannot read: %s", strerror(errno));
+            file_error(rs, dg, file, "cannot read: %s", strerror(errno));
         return 1;
     }
-    int n = rules_load_buffer(rs, path, buf, len);
+    int n = rules_load_buffer(rs, path, buf, len, dg);
     free(buf);
     return n;
 }
@@ -196,36 +180,50 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int rules_load_dir(struct ruleset *rs, const char *dir)
+static bool is_rules_file(const char *name)
+{
+    size_t l = strlen(name);
+    return name[0] != '.' && l > 6 && strcmp(name + l - 6, ".rules") == 0;
+}
+
+/* The paths of the *.rules files of an open directory, in name order; *n
+ * gets how many. The caller frees each and the array. */
+static char **rules_files(DIR *d, const char *dir, size_t *n)
+{
+    char **names = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (!is_rules_file(e->d_name))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = xrealloc(names, cap * sizeof(*names));
+        }
+        size_t pl = strlen(dir) + strlen(e->d_name) + 2;
+        names[*n] = xmalloc(pl);
+        snprintf(names[*n], pl, "%s/%s", dir, e->d_name);
+        (*n)++;
+    }
+    if (*n > 1)
+        qsort(names, *n, sizeof(*names), by_name);
+    return names;
+}
+
+int rules_load_dir(struct ruleset *rs, const char *dir, struct diag *dg)
 {
     DIR *d = opendir(dir);
     if (d == NULL) {
         const char *why = strerror(errno);
-        file_error(rs, rules_keep_name(rs, dir), "cannot open rules directory: %s", why);
+        file_error(rs, dg, rules_keep_name(rs, dir), "cannot open rules directory: %s", why);
         return 1;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name);
-        if (e->d_name[0] == '.' || l <= 6 || strcmp(e->d_name + l - 6, ".rules") != 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            names = xrealloc(names, cap * sizeof(*names));
-        }
-        size_t pl = strlen(dir) + l + 2;
-        names[n] = xmalloc(pl);
-        snprintf(names[n], pl, "%s/%s", dir, e->d_name);
-        n++;
-    }
+    size_t n;
+    char **names = rules_files(d, dir, &n);
     closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), by_name);
     int errors = 0;
     for (size_t i = 0; i < n; i++) {
-        errors += rules_load_file(rs, names[i]);
+        errors += rules_load_file(rs, names[i], dg);
         free(names[i]);
     }
     free(names);

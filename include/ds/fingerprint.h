@@ -16,12 +16,14 @@
 #define FP_UNKNOWN "unknown"
 
 struct fingerprints;
+struct diag;
 
 /* Loads a fingerprint table. Returns 0 and a table the caller owns
- * (fingerprint_free), or -1 after logging every error in the file as
- * `file:line: why` (nothing is returned then: a half table would silently
- * call some clients unknown). */
-int fingerprint_load(const char *path, struct fingerprints **out);
+ * (fingerprint_free), or -1 after reporting every error in the file to dg
+ * (ds/diag.h; NULL: the log) as `file:line: why` (nothing is returned then:
+ * a half table would silently call some clients unknown). Entries that can
+ * match the same JA4 with different families are reported as warnings. */
+int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **out);
 
 /* Frees the table; fingerprint_free(NULL) is a no-op. */
 void fingerprint_free(struct fingerprints *fp);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ds/diag.h"
 #include "ds/fingerprint.h"
 
 #define CHROMIUM "t13d1516h2_8daaf6152771_02713d6af862"
@@ -31,14 +32,15 @@ static struct fingerprints *load_text(const char *text)
     char path[64];
     struct fingerprints *fp = NULL;
     write_tmp(text, strlen(text), path);
-    int rc = fingerprint_load(path, &fp);
+    int rc = fingerprint_load(path, NULL, &fp);
     unlink(path);
     assert_int_equal(rc, 0);
     assert_non_null(fp);
     return fp;
 }
 
-/* Loads text with stderr captured into log (the temporary file's name
+/* Loads text as the sensor does (messages to stderr through a diag with the
+ * default cap) with stderr captured into log (the temporary file's name
  * replaced by "F" so tests can compare whole lines); returns the result. */
 static int load_capture(const char *text, size_t len, char *log, size_t loglen,
                         struct fingerprints **fp)
@@ -52,7 +54,10 @@ static int load_capture(const char *text, size_t len, char *log, size_t loglen,
     int saved = dup(2);
     assert_true(dup2(fd, 2) >= 0);
 
-    int rc = fingerprint_load(path, fp);
+    struct diag dg;
+    diag_init(&dg);
+    int rc = fingerprint_load(path, &dg, fp);
+    diag_finish(&dg);
 
     fflush(stderr);
     dup2(saved, 2);
@@ -98,7 +103,7 @@ static void test_shipped_table(void **state)
     struct fingerprints *fp = NULL;
     const char *family, *client;
 
-    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", &fp), 0);
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", NULL, &fp), 0);
     assert_true(fingerprint_count(fp) > 20);
 
     /* Exact entries from FoxIO's list. */
@@ -154,7 +159,7 @@ static void test_captured_clients(void **state)
 {
     (void)state;
     struct fingerprints *fp = NULL;
-    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", &fp), 0);
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", NULL, &fp), 0);
     for (size_t i = 0; i < sizeof(captured) / sizeof(captured[0]); i++) {
         const char *got = fingerprint_family(fp, captured[i].ja4);
         if (strcmp(got, captured[i].family) != 0)
@@ -379,7 +384,7 @@ static void test_missing_file(void **state)
 {
     (void)state;
     struct fingerprints *fp = (struct fingerprints *)&fp;
-    assert_int_equal(fingerprint_load("/nonexistent/fingerprints.conf", &fp), -1);
+    assert_int_equal(fingerprint_load("/nonexistent/fingerprints.conf", NULL, &fp), -1);
     assert_null(fp);
 }
 
