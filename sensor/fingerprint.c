@@ -11,19 +11,21 @@
  * Lookups happen when a source shows a new JA4, not per packet; still they
  * allocate nothing: exact entries are found by binary search, patterns by a
  * scan in order of specificity that stops at the first match. */
+#include "ds/fingerprint.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ds/diag.h"
-#include "ds/fingerprint.h"
 #include "ds/util.h"
 
 #define JA4_LEN 36          /* "t13d1516h2_8daaf6152771_02713d6af862" */
 #define JA4_A_LEN 10
 #define JA4_HASH_LEN 12
 #define LINE_MAX_BYTES 1024 /* a longer line is an error, not silently cut */
+#define FP_FILE_MAX (16u << 20) /* 65536 entries of a few dozen bytes; refuse nonsense */
 /* Pairwise overlap warnings cost n^2 within one specificity; past this many
  * patterns the check is skipped (the table still loads and works). */
 #define OVERLAP_CHECK_MAX 4096
@@ -306,34 +308,6 @@ static void warn_overlaps(struct diag *dg, const char *path, const struct finger
     }
 }
 
-/* Reads one line into buf (at most LINE_MAX_BYTES - 1 bytes, without the
- * line end). Returns 1 for a line, 0 at the end of the file; *too_long and
- * *has_nul report a line that was cut or held a NUL byte. */
-static int read_line(FILE *f, char *buf, bool *too_long, bool *has_nul)
-{
-    size_t n = 0;
-    int c;
-
-    *too_long = false;
-    *has_nul = false;
-    c = fgetc(f);
-    if (c == EOF)
-        return 0;
-    while (c != EOF && c != '\n') {
-        if (c == '\0')
-            *has_nul = true;
-        if (n < LINE_MAX_BYTES - 1)
-            buf[n++] = (char)c;
-        else
-            *too_long = true;
-        c = fgetc(f);
-    }
-    if (n > 0 && buf[n - 1] == '\r')
-        n--;
-    buf[n] = '\0';
-    return 1;
-}
-
 struct fp_dup {
     unsigned line, first;
     const char *pattern;
@@ -383,52 +357,54 @@ static int report_duplicates(struct diag *dg, const char *path, struct fp_list *
     return (int)nd;
 }
 
-int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **out)
+/* Parses the lines of text (len bytes): a line longer than LINE_MAX_BYTES - 1
+ * bytes or holding a NUL byte is an error; a '\r' before the line end and
+ * comments are cut. Entries go to list; returns how many lines were bad. */
+static int parse_lines(struct diag *dg, const char *name, const char *text, size_t len,
+                       struct fp_list *list)
 {
-    struct fp_list list = { 0 };
-    struct fingerprints *fp = NULL;
     char buf[LINE_MAX_BYTES];
-    bool too_long, has_nul;
+    const char *p = text, *end = text + len;
     unsigned line = 0;
     int errors = 0;
-    FILE *f;
-
-    *out = NULL;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        diag_error(dg, path, 0, "%s", strerror(errno));
-        return -1;
-    }
-    while (read_line(f, buf, &too_long, &has_nul) > 0) {
+    while (p < end) {
         line++;
-        if (too_long) {
-            diag_error(dg, path, line, "line longer than %d bytes", LINE_MAX_BYTES - 1);
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            eol = end;
+        size_t n = (size_t)(eol - p);
+        const char *start = p;
+        p = eol < end ? eol + 1 : end;
+        if (n > LINE_MAX_BYTES - 1) {
+            diag_error(dg, name, line, "line longer than %d bytes", LINE_MAX_BYTES - 1);
             errors++;
             continue;
         }
-        if (has_nul) {
-            diag_error(dg, path, line, "NUL byte in the line");
+        if (memchr(start, '\0', n) != NULL) {
+            diag_error(dg, name, line, "NUL byte in the line");
             errors++;
             continue;
         }
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        memcpy(buf, start, n);
+        buf[n] = '\0';
         char *hash = strchr(buf, '#');
         if (hash != NULL)
             *hash = '\0';
-        if (parse_line(dg, path, line, buf, &list) < 0)
+        if (parse_line(dg, name, line, buf, list) < 0)
             errors++;
     }
-    if (ferror(f)) {
-        diag_error(dg, path, 0, "%s", strerror(errno));
-        errors++;
-    }
-    fclose(f);
-    errors += report_duplicates(dg, path, &list);
-    if (errors > 0)
-        goto fail;
+    return errors;
+}
 
-    fp = xcalloc(1, sizeof(*fp));
-    for (size_t i = 0; i < list.n; i++) {
-        if (is_exact(&list.v[i]))
+/* The table of the listed entries: exact JA4s sorted for binary search,
+ * patterns most specific first. */
+static struct fingerprints *build_table(const struct fp_list *list)
+{
+    struct fingerprints *fp = xcalloc(1, sizeof(*fp));
+    for (size_t i = 0; i < list->n; i++) {
+        if (is_exact(&list->v[i]))
             fp->n_exact++;
         else
             fp->n_wild++;
@@ -436,21 +412,50 @@ int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **ou
     fp->exact = xcalloc(fp->n_exact ? fp->n_exact : 1, sizeof(*fp->exact));
     fp->wild = xcalloc(fp->n_wild ? fp->n_wild : 1, sizeof(*fp->wild));
     size_t ne = 0, nw = 0;
-    for (size_t i = 0; i < list.n; i++) {
-        if (is_exact(&list.v[i]))
-            fp->exact[ne++] = list.v[i];
+    for (size_t i = 0; i < list->n; i++) {
+        if (is_exact(&list->v[i]))
+            fp->exact[ne++] = list->v[i];
         else
-            fp->wild[nw++] = list.v[i];
+            fp->wild[nw++] = list->v[i];
     }
     qsort(fp->exact, fp->n_exact, sizeof(*fp->exact), cmp_exact);
     qsort(fp->wild, fp->n_wild, sizeof(*fp->wild), cmp_wild);
-    warn_overlaps(dg, path, fp);
+    return fp;
+}
+
+int fingerprint_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
+                            struct fingerprints **out)
+{
+    struct fp_list list = { 0 };
+    *out = NULL;
+    if (name == NULL)
+        name = "(fingerprints)";
+    int errors = parse_lines(dg, name, text, len, &list);
+    errors += report_duplicates(dg, name, &list);
+    if (errors == 0) {
+        *out = build_table(&list);
+        warn_overlaps(dg, name, *out);
+    }
     free(list.v);
-    *out = fp;
-    return 0;
-fail:
-    free(list.v);
-    return -1;
+    return errors;
+}
+
+int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **out)
+{
+    char *buf;
+    size_t len;
+    *out = NULL;
+    if (ds_read_file(path, FP_FILE_MAX, &buf, &len) != 0) {
+        if (errno == EFBIG)
+            diag_error(dg, path, 0, "larger than %u bytes, not a fingerprint table",
+                       FP_FILE_MAX);
+        else
+            diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    int rc = fingerprint_load_buffer(path, buf, len, dg, out);
+    free(buf);
+    return rc;
 }
 
 void fingerprint_free(struct fingerprints *fp)
