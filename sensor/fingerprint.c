@@ -96,23 +96,12 @@ static const char *check_family(const char *s, size_t n)
     return NULL;
 }
 
-/* Checks and normalises a JA4 pattern into e; returns NULL or why it is bad.
- * why_buf holds reasons that quote the pattern. */
-static const char *parse_pattern(const char *s, size_t n, struct fp_entry *e, char *why_buf,
-                                 size_t why_len)
+/* Splits a lower-cased pattern at its '_' into three parts. NULL, or why
+ * it is not three parts (in why_buf). */
+static const char *split_parts(const char *lower, size_t n, const char *parts[3], size_t lens[3],
+                               char *why_buf, size_t why_len)
 {
-    char lower[JA4_LEN + 1];
-    const char *parts[3];
-    size_t lens[3];
     size_t start = 0, k = 0;
-
-    if (n > JA4_LEN) {
-        snprintf(why_buf, why_len, "'%.*s' is longer than a JA4 (36 characters)", (int)n, s);
-        return why_buf;
-    }
-    for (size_t i = 0; i < n; i++)
-        lower[i] = ascii_lower(s[i]);
-    lower[n] = '\0';
     for (size_t i = 0; i <= n; i++) {
         if (i == n || lower[i] == '_') {
             if (k == 3) {
@@ -129,51 +118,88 @@ static const char *parse_pattern(const char *s, size_t n, struct fp_entry *e, ch
         snprintf(why_buf, why_len, "'%s' is not a JA4: want three parts a_b_c", lower);
         return why_buf;
     }
+    return NULL;
+}
 
-    unsigned spec = 0;
-    e->a_any = lens[0] == 1 && parts[0][0] == '*';
-    if (!e->a_any) {
-        if (lens[0] != JA4_A_LEN) {
-            snprintf(why_buf, why_len,
-                     "'%s': part a must be 10 characters (like t13d1516h2) or *", lower);
-            return why_buf;
-        }
-        for (size_t i = 0; i < JA4_A_LEN; i++) {
-            char c = parts[0][i];
-            if (c == '?')
-                continue;
-            if (!is_lower_alnum(c)) {
-                snprintf(why_buf, why_len,
-                         "'%s': part a may hold only a-z, 0-9 and ? (any one character)", lower);
-                return why_buf;
-            }
-            spec++;
-        }
-        if (parts[0][0] != '?' && parts[0][0] != 't' && parts[0][0] != 'q' &&
-            parts[0][0] != 'd') {
-            snprintf(why_buf, why_len,
-                     "'%s': part a starts with t (TLS), q (QUIC) or d (DTLS)", lower);
-            return why_buf;
-        }
+/* Part a: '*', or 10 characters of a-z, 0-9 and '?' starting with t, q, d
+ * or '?'. Adds the characters that must match to *spec. NULL or why. */
+static const char *check_part_a(const char *lower, const char *a, size_t len, struct fp_entry *e,
+                                unsigned *spec, char *why_buf, size_t why_len)
+{
+    e->a_any = len == 1 && a[0] == '*';
+    if (e->a_any)
+        return NULL;
+    if (len != JA4_A_LEN) {
+        snprintf(why_buf, why_len, "'%s': part a must be 10 characters (like t13d1516h2) or *",
+                 lower);
+        return why_buf;
     }
-    for (int p = 1; p <= 2; p++) {
-        bool any = lens[p] == 1 && parts[p][0] == '*';
-        if (p == 1)
-            e->b_any = any;
-        else
-            e->c_any = any;
-        if (any)
+    for (size_t i = 0; i < JA4_A_LEN; i++) {
+        char c = a[i];
+        if (c == '?')
             continue;
-        bool ok = lens[p] == JA4_HASH_LEN;
-        for (size_t i = 0; ok && i < lens[p]; i++)
-            ok = is_lower_hex(parts[p][i]);
-        if (!ok) {
-            snprintf(why_buf, why_len, "'%s': part %c must be 12 hex digits or *", lower,
-                     p == 1 ? 'b' : 'c');
+        if (!is_lower_alnum(c)) {
+            snprintf(why_buf, why_len,
+                     "'%s': part a may hold only a-z, 0-9 and ? (any one character)", lower);
             return why_buf;
         }
-        spec += JA4_HASH_LEN;
+        (*spec)++;
     }
+    if (a[0] != '?' && a[0] != 't' && a[0] != 'q' && a[0] != 'd') {
+        snprintf(why_buf, why_len, "'%s': part a starts with t (TLS), q (QUIC) or d (DTLS)",
+                 lower);
+        return why_buf;
+    }
+    return NULL;
+}
+
+/* Part b or c (named by `which`): '*' (*any set), or 12 hex digits, which
+ * add to *spec. NULL or why. */
+static const char *check_hash_part(const char *lower, char which, const char *p, size_t len,
+                                   bool *any, unsigned *spec, char *why_buf, size_t why_len)
+{
+    *any = len == 1 && p[0] == '*';
+    if (*any)
+        return NULL;
+    bool ok = len == JA4_HASH_LEN;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = is_lower_hex(p[i]);
+    if (!ok) {
+        snprintf(why_buf, why_len, "'%s': part %c must be 12 hex digits or *", lower, which);
+        return why_buf;
+    }
+    *spec += JA4_HASH_LEN;
+    return NULL;
+}
+
+/* Checks and normalises a JA4 pattern into e; returns NULL or why it is bad.
+ * why_buf holds reasons that quote the pattern. */
+static const char *parse_pattern(const char *s, size_t n, struct fp_entry *e, char *why_buf,
+                                 size_t why_len)
+{
+    char lower[JA4_LEN + 1];
+    const char *parts[3];
+    size_t lens[3];
+    const char *why;
+
+    if (n > JA4_LEN) {
+        snprintf(why_buf, why_len, "'%.*s' is longer than a JA4 (36 characters)", (int)n, s);
+        return why_buf;
+    }
+    for (size_t i = 0; i < n; i++)
+        lower[i] = ascii_lower(s[i]);
+    lower[n] = '\0';
+    why = split_parts(lower, n, parts, lens, why_buf, why_len);
+    if (why != NULL)
+        return why;
+    unsigned spec = 0;
+    why = check_part_a(lower, parts[0], lens[0], e, &spec, why_buf, why_len);
+    if (why == NULL)
+        why = check_hash_part(lower, 'b', parts[1], lens[1], &e->b_any, &spec, why_buf, why_len);
+    if (why == NULL)
+        why = check_hash_part(lower, 'c', parts[2], lens[2], &e->c_any, &spec, why_buf, why_len);
+    if (why != NULL)
+        return why;
     if (e->a_any && e->b_any && e->c_any) {
         snprintf(why_buf, why_len,
                  "'%s' matches every JA4 (clients nothing matches are '" FP_UNKNOWN "' already)",
@@ -223,6 +249,29 @@ static int cmp_wild(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* The client label: the rest of the line, blanks around it dropped and
+ * tabs made spaces, into client (FP_CLIENT_MAX bytes). NULL or why not. */
+static const char *parse_client(const char *p, char *client)
+{
+    skip_space(&p);
+    size_t n = strlen(p);
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n >= FP_CLIENT_MAX)
+        return "client label longer than 63 bytes";
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\t') {
+            client[i] = ' '; /* a tab between words is a blank like any other */
+            continue;
+        }
+        if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+            return "control character in the client label";
+        client[i] = p[i];
+    }
+    client[n] = '\0';
+    return NULL;
+}
+
 /* Parses one line (comment and line end already cut). Returns 0 (entry added
  * or blank line) or -1 after reporting file:line: why to dg. */
 static int parse_line(struct diag *dg, const char *path, unsigned line, const char *text,
@@ -254,27 +303,9 @@ static int parse_line(struct diag *dg, const char *path, unsigned line, const ch
     if (why != NULL)
         goto fail;
 
-    skip_space(&p);
-    n = strlen(p);
-    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    if (n >= FP_CLIENT_MAX) {
-        why = "client label longer than 63 bytes";
+    why = parse_client(p, e.client);
+    if (why != NULL)
         goto fail;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\t') {
-            e.client[i] = ' '; /* a tab between words is a blank like any other */
-            continue;
-        }
-        if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-            why = "control character in the client label";
-            goto fail;
-        }
-        e.client[i] = p[i];
-    }
-    e.client[n] = '\0';
-
     if (list->n == FP_MAX_ENTRIES) {
         why = "more than 65536 entries";
         goto fail;

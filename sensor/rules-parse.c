@@ -437,6 +437,59 @@ out:
     return rc;
 }
 
+/* One `key value` item of a threshold, into th. Returns the item's bit (1
+ * type, 2 track, 4 count, 8 seconds), or 0 after reporting a bad item. */
+static unsigned threshold_item(struct parse_ctx *pc, const char *item, const char *v,
+                               struct rule_threshold *th)
+{
+    uint64_t n;
+    if (strcmp(item, "type") == 0) {
+        if (strcmp(v, "limit") == 0)
+            th->type = RULE_THR_LIMIT;
+        else if (strcmp(v, "threshold") == 0)
+            th->type = RULE_THR_THRESHOLD;
+        else if (strcmp(v, "both") == 0)
+            th->type = RULE_THR_BOTH;
+        else {
+            perr(pc, "bad threshold type '%.32s' (limit, threshold or both)", v);
+            return 0;
+        }
+        return 1;
+    }
+    if (strcmp(item, "track") == 0) {
+        if (strcmp(v, "by_src") == 0)
+            th->track = RULE_TRACK_BY_SRC;
+        else if (strcmp(v, "by_dst") == 0)
+            th->track = RULE_TRACK_BY_DST;
+        else if (strcmp(v, "by_rule") == 0)
+            th->track = RULE_TRACK_BY_RULE;
+        else {
+            perr(pc, "bad threshold track '%.32s' (by_src, by_dst or by_rule)", v);
+            return 0;
+        }
+        return 2;
+    }
+    if (strcmp(item, "count") == 0) {
+        if (ds_parse_u64(v, 1, 1000000, &n) != 0) {
+            perr(pc, "bad threshold count '%.32s' (1 to 1000000)", v);
+            return 0;
+        }
+        th->count = (uint32_t)n;
+        return 4;
+    }
+    if (strcmp(item, "seconds") == 0) {
+        if (ds_parse_u64(v, 1, RULE_MAX_SECONDS, &n) != 0) {
+            perr(pc, "bad threshold seconds '%.32s' (1 to %u)", v, RULE_MAX_SECONDS);
+            return 0;
+        }
+        th->seconds = (uint32_t)n;
+        return 8;
+    }
+    perr(pc, "bad threshold item '%.32s' (type, track, count, seconds)", item);
+    return 0;
+}
+
+/* `threshold: type T, track K, count N, seconds S`: all four, once each. */
 static int kw_threshold(struct parse_ctx *pc, const char *name, const char *val, bool quoted)
 {
     (void)name;
@@ -448,50 +501,9 @@ static int kw_threshold(struct parse_ctx *pc, const char *name, const char *val,
     int rc = -1;
     char *item, *v;
     while (next_pair(&p, &item, &v)) {
-        unsigned bit;
-        uint64_t n;
-        if (strcmp(item, "type") == 0) {
-            bit = 1;
-            if (strcmp(v, "limit") == 0)
-                th.type = RULE_THR_LIMIT;
-            else if (strcmp(v, "threshold") == 0)
-                th.type = RULE_THR_THRESHOLD;
-            else if (strcmp(v, "both") == 0)
-                th.type = RULE_THR_BOTH;
-            else {
-                perr(pc, "bad threshold type '%.32s' (limit, threshold or both)", v);
-                goto out;
-            }
-        } else if (strcmp(item, "track") == 0) {
-            bit = 2;
-            if (strcmp(v, "by_src") == 0)
-                th.track = RULE_TRACK_BY_SRC;
-            else if (strcmp(v, "by_dst") == 0)
-                th.track = RULE_TRACK_BY_DST;
-            else if (strcmp(v, "by_rule") == 0)
-                th.track = RULE_TRACK_BY_RULE;
-            else {
-                perr(pc, "bad threshold track '%.32s' (by_src, by_dst or by_rule)", v);
-                goto out;
-            }
-        } else if (strcmp(item, "count") == 0) {
-            bit = 4;
-            if (ds_parse_u64(v, 1, 1000000, &n) != 0) {
-                perr(pc, "bad threshold count '%.32s' (1 to 1000000)", v);
-                goto out;
-            }
-            th.count = (uint32_t)n;
-        } else if (strcmp(item, "seconds") == 0) {
-            bit = 8;
-            if (ds_parse_u64(v, 1, RULE_MAX_SECONDS, &n) != 0) {
-                perr(pc, "bad threshold seconds '%.32s' (1 to %u)", v, RULE_MAX_SECONDS);
-                goto out;
-            }
-            th.seconds = (uint32_t)n;
-        } else {
-            perr(pc, "bad threshold item '%.32s' (type, track, count, seconds)", item);
+        unsigned bit = threshold_item(pc, item, v, &th);
+        if (bit == 0)
             goto out;
-        }
         if (have & bit) {
             perr(pc, "threshold gives '%s' twice", item);
             goto out;
@@ -889,72 +901,99 @@ static void add_rule(struct parse_ctx *pc, struct rule *r)
     rules_append(rs, r);
 }
 
+/* One rule's text as its lines come in: continuation lines joined (a
+ * trailing '\' becomes a blank), capped at RULES_MAX_LEN bytes. */
+struct rule_text {
+    char *text;              /* RULES_MAX_LEN + 1 bytes */
+    size_t len;
+    unsigned start;          /* the line the rule starts on */
+    bool in_rule;            /* a rule has started and not ended */
+    bool too_long, has_nul;
+};
+
+/* Whether a line outside a rule starts none: blank, or a comment. */
+static bool starts_no_rule(const char *line, size_t ll)
+{
+    size_t i = 0;
+    while (i < ll && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    return i == ll || line[i] == '#';
+}
+
+/* Adds a line (ll bytes, no line end) to the rule's text; returns whether it
+ * continues on the next line. */
+static bool append_line(struct rule_text *rt, const char *line, size_t ll)
+{
+    if (memchr(line, '\0', ll) != NULL)
+        rt->has_nul = true;
+    /* a trailing '\' continues the rule on the next line */
+    size_t end = ll;
+    while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+        end--;
+    bool cont = end > 0 && line[end - 1] == '\\';
+    size_t take = cont ? end - 1 : ll;
+    if (rt->len + take + 1 > RULES_MAX_LEN) {
+        rt->too_long = true;
+    } else {
+        memcpy(rt->text + rt->len, line, take);
+        rt->len += take;
+        if (cont)
+            rt->text[rt->len++] = ' ';
+    }
+    return cont;
+}
+
+/* A rule's text is complete: refuse it if it was too long or held a NUL,
+ * else parse it and add the rule. */
+static void end_rule(struct parse_ctx *pc, struct rule_text *rt)
+{
+    rt->in_rule = false;
+    rt->text[rt->len] = '\0';
+    pc->line = rt->start;
+    pc->failed = false;
+    if (rt->too_long) {
+        perr(pc, "rule longer than %d bytes", RULES_MAX_LEN);
+        return;
+    }
+    if (rt->has_nul) {
+        perr(pc, "NUL byte in rule");
+        return;
+    }
+    struct rule *r = parse_rule(pc, rt->text);
+    if (r)
+        add_rule(pc, r);
+}
+
 int rules_load_buffer(struct ruleset *rs, const char *name, const char *buf, size_t len,
                       struct diag *dg)
 {
     unsigned before = rules_error_count(rs);
-    struct parse_ctx pc = { .rs = rs, .dg = dg, .file = rules_keep_name(rs, name ? name : "<rules>") };
-    char *text = xmalloc(RULES_MAX_LEN + 1);
-    size_t tl = 0;
-    bool in_rule = false, too_long = false, has_nul = false;
-    unsigned lineno = 0, start = 0;
+    struct parse_ctx pc = { .rs = rs, .dg = dg };
+    pc.file = rules_keep_name(rs, name ? name : "<rules>");
+    struct rule_text rt = { .text = xmalloc(RULES_MAX_LEN + 1) };
+    unsigned lineno = 0;
     size_t pos = 0;
     while (pos < len) {
-        size_t eol = pos;
-        while (eol < len && buf[eol] != '\n')
-            eol++;
-        lineno++;
-        size_t ll = eol - pos;
         const char *line = buf + pos;
-        pos = eol < len ? eol + 1 : eol;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t ll = nl ? (size_t)(nl - line) : len - pos;
+        pos += nl ? ll + 1 : ll;
+        lineno++;
         if (ll > 0 && line[ll - 1] == '\r')
             ll--;
-        if (!in_rule) {
-            size_t i = 0;
-            while (i < ll && (line[i] == ' ' || line[i] == '\t'))
-                i++;
-            if (i == ll || line[i] == '#')
+        if (!rt.in_rule) {
+            if (starts_no_rule(line, ll))
                 continue;
-            in_rule = true;
-            start = lineno;
-            tl = 0;
-            too_long = has_nul = false;
+            rt.in_rule = true;
+            rt.start = lineno;
+            rt.len = 0;
+            rt.too_long = rt.has_nul = false;
         }
-        if (memchr(line, '\0', ll) != NULL)
-            has_nul = true;
-        /* a trailing '\' continues the rule on the next line */
-        size_t end = ll;
-        while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
-            end--;
-        bool cont = end > 0 && line[end - 1] == '\\';
-        size_t take = cont ? end - 1 : ll;
-        if (tl + take + 1 > RULES_MAX_LEN)
-            too_long = true;
-        else {
-            memcpy(text + tl, line, take);
-            tl += take;
-            if (cont)
-                text[tl++] = ' ';
-        }
-        if (cont && pos < len)
+        if (append_line(&rt, line, ll) && pos < len)
             continue;
-        in_rule = false;
-        text[tl] = '\0';
-        pc.line = start;
-        pc.failed = false;
-        if (too_long) {
-            perr(&pc, "rule longer than %d bytes", RULES_MAX_LEN);
-            continue;
-        }
-        if (has_nul) {
-            perr(&pc, "NUL byte in rule");
-            continue;
-        }
-        struct rule *r = parse_rule(&pc, text);
-        if (r)
-            add_rule(&pc, r);
+        end_rule(&pc, &rt);
     }
-    free(text);
+    free(rt.text);
     return (int)(rules_error_count(rs) - before);
 }
 

@@ -409,25 +409,31 @@ static void format_num(double v, char *buf, size_t len)
         snprintf(buf, len, "%.6g", v);
 }
 
+/* A string condition, "provider:openai,anthropic" or "provider:!openai,!xai",
+ * into buf; like snprintf, the length the whole text has. */
+static int format_set(const struct rule_cond *c, char *buf, size_t len)
+{
+    size_t used = 0;
+    int total = snprintf(buf, len, "%s:", c->name);
+    if (total < 0)
+        return total;
+    for (unsigned i = 0; i < c->n_values; i++) {
+        used = (size_t)total < len ? (size_t)total : (len ? len - 1 : 0);
+        char *dst = used < len ? buf + used : NULL;
+        int n = snprintf(dst, dst ? len - used : 0, "%s%s%s", i ? "," : "",
+                         c->op == RULE_OP_NOT_IN ? "!" : "", c->values[i]);
+        if (n < 0)
+            return n;
+        total += n;
+    }
+    return total;
+}
+
 int rule_cond_format(const struct rule_cond *c, char *buf, size_t len)
 {
     char a[32], b[32];
-    if (c->op == RULE_OP_IN || c->op == RULE_OP_NOT_IN) {
-        size_t used = 0;
-        int total = snprintf(buf, len, "%s:", c->name);
-        if (total < 0)
-            return total;
-        for (unsigned i = 0; i < c->n_values; i++) {
-            used = (size_t)total < len ? (size_t)total : (len ? len - 1 : 0);
-            char *dst = used < len ? buf + used : NULL;
-            int n = snprintf(dst, dst ? len - used : 0, "%s%s%s", i ? "," : "",
-                             c->op == RULE_OP_NOT_IN ? "!" : "", c->values[i]);
-            if (n < 0)
-                return n;
-            total += n;
-        }
-        return total;
-    }
+    if (c->op == RULE_OP_IN || c->op == RULE_OP_NOT_IN)
+        return format_set(c, buf, len);
     format_num(c->lo, a, sizeof(a));
     if (c->op == RULE_OP_RANGE) {
         format_num(c->hi, b, sizeof(b));

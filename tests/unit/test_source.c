@@ -423,7 +423,7 @@ static void test_counts_beyond_the_rings(void **state)
     (void)state;
     struct source_table *st = table(8, 64);
     struct ds_addr a = ip4(10, 3, 0, 2);
-    for (int i = 0; i < 100; i++) { /* a connection every 6 s, 0:00 .. 9:54 */
+    for (unsigned i = 0; i < 100; i++) { /* a connection every 6 s, 0:00 .. 9:54 */
         struct source_flow fl = flow_of(a, 100 + (uint64_t)i);
         uint64_t tok;
         assert_int_equal(source_flow_start(st, &fl, T0 + S(6 * i), &tok, NULL), 0);
@@ -438,7 +438,7 @@ static void test_counts_beyond_the_rings(void **state)
     st = table(8, 64);
     struct ds_addr b = ip4(10, 3, 0, 3);
     struct source_flow fl = flow_of(b, 1);
-    for (int i = 0; i < 200; i++) {
+    for (unsigned i = 0; i < 200; i++) {
         uint64_t at = T0 + S(i < 120 ? i : 300 + i);
         struct turn t = turn_at(at, 700, 7000);
         t.resp_dur_us = i == 130 ? 9000000 : 3000000; /* 7:10, no longer kept */
