@@ -277,19 +277,18 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
 {
     for (int c = 0; c < TC_MAX && max_visit > 0; c++) {
-        struct flow *f;
-        while (max_visit > 0 && (f = ft->lists[c].head) != NULL &&
-               f->last_us + ft->timeout_us[c] < now_us) {
+        struct flow *f = ft->lists[c].head;
+        while (max_visit > 0 && f != NULL && f->last_us + ft->timeout_us[c] < now_us) {
             flow_end(ft, f, FLOW_END_TIMEOUT);
             max_visit--;
+            f = ft->lists[c].head;
         }
     }
 }
 
 void flow_flush(struct flow_table *ft)
 {
-    struct flow *f;
-    while ((f = flow_oldest(ft)) != NULL)
+    for (struct flow *f = flow_oldest(ft); f != NULL; f = flow_oldest(ft))
         flow_end(ft, f, FLOW_END_SHUTDOWN);
 }
 

@@ -124,8 +124,7 @@ static int expand_inputs(char **args, int nargs, char ***files, int *nfiles)
             goto fail;
         }
         int first = n;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
+        for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
             if (e->d_name[0] == '.')
                 continue;
             size_t len = strlen(args[i]) + strlen(e->d_name) + 2;
@@ -271,7 +270,10 @@ int main(int argc, char **argv)
     uint64_t v;
     int c;
 
-    while ((c = getopt_long(argc, argv, "+r:i:o:qvVh", longopts, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(argc, argv, "+r:i:o:qvVh", longopts, NULL);
+        if (c == -1)
+            break;
         switch (c) {
         case 'r':
             reads[nreads++] = optarg;

@@ -1232,8 +1232,7 @@ int rules_load_dir(struct ruleset *rs, const char *dir)
     }
     char **names = NULL;
     size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
         size_t l = strlen(e->d_name);
         if (e->d_name[0] == '.' || l <= 6 || strcmp(e->d_name + l - 6, ".rules") != 0)
             continue;
