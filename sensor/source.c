@@ -876,7 +876,9 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
         span = age;
     if (span < US_PER_MIN)
         span = US_PER_MIN;
-    features_set_num(out, FEAT_REQUESTS_PER_MINUTE, (double)requests * (double)US_PER_MIN / span);
+    /* span is at most the window, far below 2^53 us: exact as a double */
+    features_set_num(out, FEAT_REQUESTS_PER_MINUTE,
+                     (double)requests * (double)US_PER_MIN / (double)span);
     if (conns > 0)
         features_set_num(out, FEAT_REQUESTS_PER_CONNECTION, (double)requests / (double)conns);
 
