@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/pool.h"
 #include "ds/util.h"
 
@@ -172,8 +173,9 @@ static struct midx *midx_find(struct cluster_table *ct, const struct ds_addr *a)
 static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n, unsigned idx)
 {
     struct midx *e = pool_get(ct->midx_pool);
+    DS_ASSERT(e != NULL);   /* one entry a member, members are capped */
     if (e == NULL)
-        return;   /* cannot happen: one entry a member, members are capped */
+        return;
     e->addr = *a;
     e->node = n;
     e->idx = idx;
@@ -543,7 +545,8 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         }
         if (c->n == best->cap) {
             struct cluster_member *big = pool_get_dirty(ct->members_pool);
-            if (big == NULL) {   /* cannot happen: one big array a cluster at most */
+            DS_ASSERT(big != NULL);   /* one big array a cluster at most */
+            if (big == NULL) {
                 ct->st.full++;
                 return NULL;
             }
