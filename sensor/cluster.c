@@ -1,7 +1,8 @@
 /* Coordinated groups of sources (see cluster.h): sources grouped by shared
  * fingerprint and provider, then by cadence and prompt-size profile. Clusters
- * come from a pool and sit in one hash by (JA4, provider) and one list in
- * order of activity, so eviction and expiry never scan the table. */
+ * come from a pool and sit in one hash by (JA4, provider, prompt-size bin)
+ * and one list in order of activity, so eviction and expiry never scan the
+ * table. */
 #include "ds/cluster.h"
 
 #include <math.h>

@@ -3,7 +3,7 @@
  * The database files are user input: their type is checked at open, a few
  * probe lookups catch a garbled search tree at start-up rather than at the
  * first alert, and every string taken from them is copied bounded and made
- * valid UTF-8 (the JSON writer rejects anything else). */
+ * valid UTF-8, so events can carry it as text. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>

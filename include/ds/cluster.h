@@ -78,10 +78,12 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s);
 void cluster_table_free(struct cluster_table *ct);
 
 /* Files one source's features for the window at packet time ts_us. Sources
- * without a JA4, a provider, a cadence (gap mean) or a request size are not
- * grouped (returns NULL). Else returns the source's cluster, with its
- * aggregate features refreshed; *joined tells whether the source is new to it.
- * The pointer is valid until the next call. */
+ * without a JA4, a provider or a request size are not grouped, nor are those
+ * whose own sizes or gaps scatter (which also leave their cluster): NULL. A
+ * source without a cadence yet (seen once) is grouped on size alone. Else
+ * returns the source's cluster, with its aggregate features refreshed, or
+ * NULL when no cluster has room for it (counted); *joined tells whether the
+ * source is new to it. The pointer is valid until the next call. */
 struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
                                 const struct features *f, uint64_t ts_us, bool *joined);
 

@@ -1,6 +1,7 @@
-/* Flow table: bidirectional 5-tuple flows from a preallocated pool, a seeded
- * symmetric hash, client/server orientation, idle timeouts on packet time and
- * a cap with oldest-idle eviction. */
+/* Flow table: bidirectional 5-tuple flows from a pool (slabs allocated on
+ * demand up to the cap), a seeded symmetric hash (the seed is fixed today,
+ * not random), client/server orientation, idle timeouts on packet time and a
+ * cap with oldest-idle eviction. */
 #ifndef DS_FLOW_H
 #define DS_FLOW_H
 
@@ -88,7 +89,7 @@ struct flow_config {
     uint32_t timeout_est_s;        /* established TCP */
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
     uint32_t timeout_udp_s;        /* UDP with both sides seen */
-    uint32_t seed;                 /* hash seed */
+    uint32_t seed;                 /* hash seed: a fixed constant by default, not secret */
 };
 
 struct flow_stats {
@@ -111,8 +112,8 @@ void flow_table_free(struct flow_table *ft);
  * could be evicted. */
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir);
 
-/* Expires idle flows against packet time `now_us`, visiting a bounded number
- * of flows per call (the oldest first). */
+/* Expires idle flows against packet time `now_us`: ends at most max_visit
+ * flows per call, the longest idle of each timeout class first. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
 /* Ends every flow (reason SHUTDOWN), oldest first. */

@@ -1,5 +1,6 @@
 /* One capture's pipeline: owns and wires decode, flows, the ClientHello
- * parser, classification, the catalogue, turns and output. */
+ * parser, classification, the catalogue, turns and detection, and writes
+ * events to an output its caller owns. */
 #ifndef DS_SENSOR_H
 #define DS_SENSOR_H
 
