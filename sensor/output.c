@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/jsonw.h"
 #include "ds/util.h"
 
 #define OUTPUT_LINE_MAX (24 * 1024)
@@ -95,137 +96,45 @@ const struct output_counters *output_counters(const struct output *o)
     return &o->n;
 }
 
-/* Serialisation. jansson builds the event; we write it out ourselves,
- * because json_dumpb formats every integer through snprintf and was the
- * largest single cost of the sensor (after Suricata, which left jansson for
- * its own JSON builder for the same reason). Keys come in insertion order,
- * as jansson's own dump writes them; strings are valid UTF-8 (json_string
- * checked them), so only JSON's mandatory escapes are needed. */
-struct jbuf {
-    char *p;
-    size_t len, cap;
-    bool over;
-};
-
-static void jb_put(struct jbuf *b, const char *s, size_t n)
+/* Serialisation. jansson builds the stats event; we write it out through
+ * the JSON writer, because json_dumpb formats every integer through
+ * snprintf (see jsonw.h). Keys come in insertion order, as jansson's own
+ * dump writes them; strings are valid UTF-8 (json_string checked them). */
+static void write_value(struct jsonw *w, const char *key, json_t *v)
 {
-    if (b->over || n > b->cap - b->len) {
-        b->over = true;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void jb_char(struct jbuf *b, char c)
-{
-    jb_put(b, &c, 1);
-}
-
-static void jb_int(struct jbuf *b, json_int_t v)
-{
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[--i] = '-';
-    jb_put(b, tmp + i, sizeof(tmp) - i);
-}
-
-static void jb_real(struct jbuf *b, double v)
-{
-    char tmp[40];
-    int n = snprintf(tmp, sizeof(tmp), "%.6g", v);
-    if (n <= 0 || (size_t)n >= sizeof(tmp) || !isfinite(v)) {
-        jb_put(b, "null", 4);
-        return;
-    }
-    jb_put(b, tmp, (size_t)n);
-    if (strpbrk(tmp, ".eE") == NULL)
-        jb_put(b, ".0", 2);
-}
-
-static void jb_string(struct jbuf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    jb_char(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        jb_put(b, s + run, i - run);
-        run = i + 1;
-        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-        switch (c) {
-        case '"': jb_put(b, "\\\"", 2); break;
-        case '\\': jb_put(b, "\\\\", 2); break;
-        case '\n': jb_put(b, "\\n", 2); break;
-        case '\r': jb_put(b, "\\r", 2); break;
-        case '\t': jb_put(b, "\\t", 2); break;
-        case '\b': jb_put(b, "\\b", 2); break;
-        case '\f': jb_put(b, "\\f", 2); break;
-        default: jb_put(b, esc, sizeof(esc)); break;
-        }
-    }
-    jb_put(b, s + run, n - run);
-    jb_char(b, '"');
-}
-
-static void jb_value(struct jbuf *b, json_t *v, int depth)
-{
-    if (depth > 32) {   /* our events are a few levels deep */
-        b->over = true;
-        return;
-    }
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        const char *key;
+        const char *k;
         json_t *val;
-        bool first = true;
-        jb_char(b, '{');
-        json_object_foreach(v, key, val) {
-            if (!first)
-                jb_char(b, ',');
-            first = false;
-            jb_string(b, key, strlen(key));
-            jb_char(b, ':');
-            jb_value(b, val, depth + 1);
-        }
-        jb_char(b, '}');
+        jsonw_object(w, key);
+        json_object_foreach(v, k, val)
+            write_value(w, k, val);
+        jsonw_close(w);
         break;
     }
-    case JSON_ARRAY: {
-        jb_char(b, '[');
-        for (size_t i = 0; i < json_array_size(v); i++) {
-            if (i)
-                jb_char(b, ',');
-            jb_value(b, json_array_get(v, i), depth + 1);
-        }
-        jb_char(b, ']');
+    case JSON_ARRAY:
+        jsonw_array(w, key);
+        for (size_t i = 0; i < json_array_size(v); i++)
+            write_value(w, NULL, json_array_get(v, i));
+        jsonw_close(w);
         break;
-    }
     case JSON_STRING:
-        jb_string(b, json_string_value(v), json_string_length(v));
+        jsonw_strn(w, key, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
-        jb_int(b, json_integer_value(v));
+        jsonw_int(w, key, json_integer_value(v));
         break;
     case JSON_REAL:
-        jb_real(b, json_real_value(v));
+        jsonw_real(w, key, json_real_value(v));
         break;
     case JSON_TRUE:
-        jb_put(b, "true", 4);
+        jsonw_bool(w, key, true);
         break;
     case JSON_FALSE:
-        jb_put(b, "false", 5);
+        jsonw_bool(w, key, false);
         break;
     default:
-        jb_put(b, "null", 4);
+        jsonw_null(w, key);
         break;
     }
 }
@@ -233,9 +142,10 @@ static void jb_value(struct jbuf *b, json_t *v, int depth)
 /* The event as one line into o->line; its length, or 0 if over the cap. */
 static size_t serialise(struct output *o, json_t *ev)
 {
-    struct jbuf b = { o->line, 0, OUTPUT_LINE_MAX - 1, false };
-    jb_value(&b, ev, 0);
-    return b.over ? 0 : b.len;
+    struct jsonw w;
+    jsonw_init(&w, o->line, OUTPUT_LINE_MAX - 1);
+    write_value(&w, NULL, ev);
+    return jsonw_len(&w);
 }
 
 static void write_line(struct output *o, size_t n);
@@ -298,100 +208,22 @@ static const char *flow_end_name(uint8_t why)
     }
 }
 
-/* A direct writer for the most frequent event, the flow event: building a
- * jansson tree for it (a malloc a field, then a free) cost more than all the
- * flow and TLS work of the flow. It writes what the tree would serialise to. */
-struct jw {
-    struct jbuf b;
-    bool first[8];
-    int depth;
-};
+/* The flow event, the most frequent, is written directly (jsonw.h): building
+ * a jansson tree for it (a malloc a field, then a free) cost more than all
+ * the flow and TLS work of the flow. It writes what the tree would serialise to. */
 
-static void jw_key(struct jw *w, const char *key)
+static void write_alpns(struct jsonw *w, const char *key, const uint8_t *wire, size_t len)
 {
-    if (!w->first[w->depth])
-        jb_char(&w->b, ',');
-    w->first[w->depth] = false;
-    if (key) {
-        jb_string(&w->b, key, strlen(key));
-        jb_char(&w->b, ':');
-    }
-}
-
-static void jw_open(struct jw *w, const char *key, char c)
-{
-    jw_key(w, key);
-    jb_char(&w->b, c);
-    if (w->depth + 1 < (int)DS_ARRAY_LEN(w->first))
-        w->first[++w->depth] = true;
-    else
-        w->b.over = true;
-}
-
-static void jw_close(struct jw *w, char c)
-{
-    jb_char(&w->b, c);
-    if (w->depth > 0)
-        w->depth--;
-}
-
-static void jw_int(struct jw *w, const char *key, json_int_t v)
-{
-    jw_key(w, key);
-    jb_int(&w->b, v);
-}
-
-static void jw_str(struct jw *w, const char *key, const char *v)
-{
-    jw_key(w, key);
-    jb_string(&w->b, v, strlen(v));
-}
-
-static void jw_ts(struct jw *w, const char *key, uint64_t ts_us)
-{
-    char buf[40];
-    ds_format_ts(ts_us, buf, sizeof(buf));
-    jw_str(w, key, buf);
-}
-
-static void jw_addr(struct jw *w, const char *key, const struct ds_addr *a)
-{
-    char buf[64];
-    ds_addr_str(a, buf, sizeof(buf));
-    jw_str(w, key, buf);
-}
-
-/* A wire string: anything outside printable ASCII (and the backslash) is
- * escaped as \xNN, so hostile bytes never reach the JSON as they are. */
-static void jw_wire(struct jw *w, const char *key, const uint8_t *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    char buf[4 * 256 + 1];
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 5 < sizeof(buf); i++) {
-        uint8_t c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            buf[o++] = (char)c;
-        } else {
-            buf[o++] = '\\', buf[o++] = 'x', buf[o++] = hex[c >> 4], buf[o++] = hex[c & 15];
-        }
-    }
-    jw_key(w, key);
-    jb_string(&w->b, buf, o);
-}
-
-static void jw_alpns(struct jw *w, const char *key, const uint8_t *wire, size_t len)
-{
-    jw_open(w, key, '[');
+    jsonw_array(w, key);
     size_t i = 0;
     while (i < len) {
         size_t n = wire[i++];
         if (n == 0 || n > len - i)
             break;
-        jw_wire(w, NULL, wire + i, n);
+        jsonw_wire(w, NULL, wire + i, n);
         i += n;
     }
-    jw_close(w, ']');
+    jsonw_close(w);
 }
 
 /* True if the ALPN list holds at least one well-formed entry. */
@@ -400,124 +232,125 @@ static bool alpns_any(const uint8_t *wire, size_t len)
     return len > 1 && wire[0] != 0 && wire[0] <= len - 1;
 }
 
-static void write_tls(struct jw *w, const struct flow_tls *t, bool quic)
+static void write_tls(struct jsonw *w, const struct flow_tls *t, bool quic)
 {
-    jw_open(w, quic ? "quic" : "tls", '{');
+    jsonw_object(w, quic ? "quic" : "tls");
     if (t->sni[0])
-        jw_wire(w, "sni", (const uint8_t *)t->sni, strlen(t->sni));
+        jsonw_wire(w, "sni", (const uint8_t *)t->sni, strlen(t->sni));
     if (quic) {
         if (t->quic_version) {
             char v[16];
             snprintf(v, sizeof(v), "%08x", t->quic_version);
-            jw_str(w, "version", v);
+            jsonw_str(w, "version", v);
         }
     } else {
         const char *name = tls_version_name(t->version ? t->version : t->hello_version);
         if (name)
-            jw_str(w, "version", name);
+            jsonw_str(w, "version", name);
         /* EVE's quic object has no client_alpns; for QUIC they go in `ai`. */
         if (t->alpn_wire_len && alpns_any(t->alpn_wire, t->alpn_wire_len))
-            jw_alpns(w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
+            write_alpns(w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
     }
     if (t->ja3[0]) {
-        jw_open(w, "ja3", '{');
-        jw_str(w, "hash", t->ja3);
-        jw_close(w, '}');
+        jsonw_object(w, "ja3");
+        jsonw_str(w, "hash", t->ja3);
+        jsonw_close(w);
     }
     if (t->ja3s[0]) {
-        jw_open(w, "ja3s", '{');
-        jw_str(w, "hash", t->ja3s);
-        jw_close(w, '}');
+        jsonw_object(w, "ja3s");
+        jsonw_str(w, "hash", t->ja3s);
+        jsonw_close(w);
     }
     if (t->ja4[0])
-        jw_str(w, "ja4", t->ja4);
-    jw_close(w, '}');
+        jsonw_str(w, "ja4", t->ja4);
+    jsonw_close(w);
 }
 
-static void write_exchanges(struct jw *w, const struct exchange *e, bool with_turns)
+static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with_turns)
 {
-    jw_open(w, "exchanges", '{');
-    jw_int(w, "count", e->count);
-    jw_int(w, "request_bytes", (json_int_t)e->app_bytes[0]);
-    jw_int(w, "response_bytes", (json_int_t)e->app_bytes[1]);
+    jsonw_object(w, "exchanges");
+    jsonw_u64(w, "count", e->count);
+    jsonw_u64(w, "request_bytes", e->app_bytes[0]);
+    jsonw_u64(w, "response_bytes", e->app_bytes[1]);
     if (e->resync)
-        jw_int(w, "resync", e->resync);
+        jsonw_u64(w, "resync", e->resync);
     if (with_turns) {
-        jw_open(w, "turns", '[');
+        jsonw_array(w, "turns");
         for (uint32_t i = 0; i < e->kept; i++) {
             const struct turn *t = &e->turns[i];
-            jw_open(w, NULL, '{');
-            jw_ts(w, "start", t->start_us);
-            jw_int(w, "request_bytes", t->req_bytes);
-            jw_int(w, "response_bytes", t->resp_bytes);
-            jw_int(w, "request_records", t->req_records);
-            jw_int(w, "response_records", t->resp_records);
-            jw_int(w, "ttfb_us", (json_int_t)t->ttfb_us);
-            jw_int(w, "response_duration_us", (json_int_t)t->resp_dur_us);
-            jw_close(w, '}');
+            jsonw_object(w, NULL);
+            jsonw_ts(w, "start", t->start_us);
+            jsonw_u64(w, "request_bytes", t->req_bytes);
+            jsonw_u64(w, "response_bytes", t->resp_bytes);
+            jsonw_u64(w, "request_records", t->req_records);
+            jsonw_u64(w, "response_records", t->resp_records);
+            jsonw_u64(w, "ttfb_us", t->ttfb_us);
+            jsonw_u64(w, "response_duration_us", t->resp_dur_us);
+            jsonw_close(w);
         }
-        jw_close(w, ']');
+        jsonw_close(w);
     }
     if (e->count > e->kept)
-        jw_int(w, "turns_not_listed", e->count - e->kept);
-    jw_close(w, '}');
+        jsonw_u64(w, "turns_not_listed", e->count - e->kept);
+    jsonw_close(w);
 }
 
 static size_t write_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc,
                          bool with_turns)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
-    struct jw w = { { o->line, 0, OUTPUT_LINE_MAX - 1, false }, { true }, 0 };
-    jw_open(&w, NULL, '{');
-    jw_ts(&w, "timestamp", f->first_us);
-    jw_str(&w, "event_type", "flow");
+    struct jsonw w;
+    jsonw_init(&w, o->line, OUTPUT_LINE_MAX - 1);
+    jsonw_object(&w, NULL);
+    jsonw_ts(&w, "timestamp", f->first_us);
+    jsonw_str(&w, "event_type", "flow");
     if (o->host)
-        jw_str(&w, "host", o->host);
-    jw_int(&w, "flow_id", (json_int_t)f->id);
-    jw_addr(&w, "src_ip", &f->cli);
-    jw_int(&w, "src_port", f->cport);
-    jw_addr(&w, "dest_ip", &f->srv);
-    jw_int(&w, "dest_port", f->sport);
-    jw_str(&w, "proto", f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP");
+        jsonw_str(&w, "host", o->host);
+    jsonw_u64(&w, "flow_id", f->id);
+    jsonw_addr(&w, "src_ip", &f->cli);
+    jsonw_u64(&w, "src_port", f->cport);
+    jsonw_addr(&w, "dest_ip", &f->srv);
+    jsonw_u64(&w, "dest_port", f->sport);
+    jsonw_str(&w, "proto", f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP");
     if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
-        jw_str(&w, "app_proto", quic ? "quic" : "tls");
+        jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
     if (f->app)
         write_tls(&w, &f->app->tls, quic);
 
-    jw_open(&w, "flow", '{');
-    jw_int(&w, "pkts_toserver", (json_int_t)f->pkts[0]);
-    jw_int(&w, "pkts_toclient", (json_int_t)f->pkts[1]);
-    jw_int(&w, "bytes_toserver", (json_int_t)f->bytes[0]);
-    jw_int(&w, "bytes_toclient", (json_int_t)f->bytes[1]);
-    jw_ts(&w, "start", f->first_us);
-    jw_ts(&w, "end", f->last_us);
-    jw_int(&w, "age", (json_int_t)((f->last_us - f->first_us) / 1000000u));
-    jw_str(&w, "state", flow_state_name(f->state));
-    jw_str(&w, "reason", flow_end_name(f->end));
-    jw_close(&w, '}');
+    jsonw_object(&w, "flow");
+    jsonw_u64(&w, "pkts_toserver", f->pkts[0]);
+    jsonw_u64(&w, "pkts_toclient", f->pkts[1]);
+    jsonw_u64(&w, "bytes_toserver", f->bytes[0]);
+    jsonw_u64(&w, "bytes_toclient", f->bytes[1]);
+    jsonw_ts(&w, "start", f->first_us);
+    jsonw_ts(&w, "end", f->last_us);
+    jsonw_u64(&w, "age", ((f->last_us - f->first_us) / 1000000u));
+    jsonw_str(&w, "state", flow_state_name(f->state));
+    jsonw_str(&w, "reason", flow_end_name(f->end));
+    jsonw_close(&w);
 
     const struct flow_tls *t = f->app ? &f->app->tls : NULL;
     bool ai_ndpi = t && t->ndpi_proto[0];
     bool ai_alpn = t && quic && t->alpn_wire_len;
     if (svc || ai_ndpi || ai_alpn) {
-        jw_open(&w, "ai", '{');
+        jsonw_object(&w, "ai");
         if (svc) {
-            jw_str(&w, "provider", svc->provider);
-            jw_str(&w, "service", svc->service);
-            jw_str(&w, "match", svc->pattern);
+            jsonw_str(&w, "provider", svc->provider);
+            jsonw_str(&w, "service", svc->service);
+            jsonw_str(&w, "match", svc->pattern);
         }
         if (ai_ndpi)
-            jw_str(&w, "ndpi_protocol", t->ndpi_proto);
+            jsonw_str(&w, "ndpi_protocol", t->ndpi_proto);
         if (ai_alpn)
-            jw_alpns(&w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
-        jw_close(&w, '}');
+            write_alpns(&w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
+        jsonw_close(&w);
     }
     if (f->app)
         write_exchanges(&w, &f->app->ex, with_turns);
     if (!with_turns)
-        jw_key(&w, "truncated"), jb_put(&w.b, "true", 4);
-    jw_close(&w, '}');
-    return w.b.over ? 0 : w.b.len;
+        jsonw_bool(&w, "truncated", true);
+    jsonw_close(&w);
+    return jsonw_len(&w);
 }
 
 /* Events about sources (alert, cluster update, source) are written the same
@@ -525,228 +358,200 @@ static size_t write_flow(struct output *o, const struct flow *f, const struct ca
  * every feature, and building that as a tree cost more than everything else
  * the signatures do. */
 
-/* Only the numbers a tree would have kept: json_real refuses non-finite ones. */
-static void jw_real(struct jw *w, const char *key, double v)
+static void event_begin(struct output *o, struct jsonw *w, uint64_t ts_us, const char *type)
 {
-    if (!isfinite(v))
-        return;
-    jw_key(w, key);
-    jb_real(&w->b, v);
-}
-
-static void jw_bool(struct jw *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    jb_put(&w->b, v ? "true" : "false", v ? 4 : 5);
-}
-
-/* Text from rule files and databases: as it is when it is UTF-8, else
- * escaped like a wire string. */
-static void jw_text(struct jw *w, const char *key, const char *s)
-{
-    size_t n = strlen(s);
-    if (ds_utf8_valid(s, n)) {
-        jw_key(w, key);
-        jb_string(&w->b, s, n);
-    } else {
-        jw_wire(w, key, (const uint8_t *)s, n);
-    }
-}
-
-static void jw_begin(struct output *o, struct jw *w, uint64_t ts_us, const char *type)
-{
-    *w = (struct jw){ { o->line, 0, OUTPUT_LINE_MAX - 1, false }, { true }, 0 };
-    jw_open(w, NULL, '{');
-    jw_ts(w, "timestamp", ts_us);
-    jw_str(w, "event_type", type);
+    jsonw_init(w, o->line, OUTPUT_LINE_MAX - 1);
+    jsonw_object(w, NULL);
+    jsonw_ts(w, "timestamp", ts_us);
+    jsonw_str(w, "event_type", type);
     if (o->host)
-        jw_text(w, "host", o->host);
+        jsonw_text(w, "host", o->host);
 }
 
 /* Features as {name: value}: numbers, and string sets as arrays. */
-static void write_features(struct jw *w, const struct features *f)
+static void write_features(struct jsonw *w, const struct features *f)
 {
-    jw_open(w, "features", '{');
+    jsonw_object(w, "features");
     for (int id = 0; id < FEAT_COUNT; id++) {
         if (!features_has(f, id))
             continue;
         const struct feature_info *fi = features_info(id);
         if (fi->type == FEATURE_NUM) {
-            jw_real(w, fi->name, features_num(f, id));
+            jsonw_real(w, fi->name, features_num(f, id));
         } else {
-            jw_open(w, fi->name, '[');
+            jsonw_array(w, fi->name);
             for (size_t i = 0; i < features_str_count(f, id); i++) {
                 const char *v = features_str(f, id, i);
-                jw_wire(w, NULL, (const uint8_t *)v, strlen(v));
+                jsonw_wire(w, NULL, (const uint8_t *)v, strlen(v));
             }
-            jw_close(w, ']');
+            jsonw_close(w);
         }
     }
-    jw_close(w, '}');
+    jsonw_close(w);
 }
 
-static void write_geo(struct jw *w, const struct features *f)
+static void write_geo(struct jsonw *w, const struct features *f)
 {
     const char *country = features_str(f, FEAT_COUNTRY, 0);
     const char *asn_s = features_str(f, FEAT_ASN, 0);
     const char *org = features_str(f, FEAT_AS_ORG, 0);
     if (!country && !asn_s && !org)
         return;
-    jw_open(w, "geo", '{');
+    jsonw_object(w, "geo");
     if (country)
-        jw_text(w, "country", country);
+        jsonw_text(w, "country", country);
     if (asn_s) {
         uint64_t asn;
         if (ds_parse_u64(asn_s, 0, UINT32_MAX, &asn) == 0)
-            jw_int(w, "asn", (json_int_t)asn);
+            jsonw_u64(w, "asn", asn);
         else
-            jw_wire(w, "asn", (const uint8_t *)asn_s, strlen(asn_s));
+            jsonw_wire(w, "asn", (const uint8_t *)asn_s, strlen(asn_s));
     }
     if (org)
-        jw_wire(w, "as_org", (const uint8_t *)org, strlen(org));
-    jw_close(w, '}');
+        jsonw_wire(w, "as_org", (const uint8_t *)org, strlen(org));
+    jsonw_close(w);
 }
 
 /* The addresses, tls/quic and ai objects of an event about a source, from
  * its latest AI flow. */
-static void write_last_flow(struct jw *w, const struct ds_addr *src, const struct source_last_flow *l)
+static void write_last_flow(struct jsonw *w, const struct ds_addr *src, const struct source_last_flow *l)
 {
-    jw_addr(w, "src_ip", src);
+    jsonw_addr(w, "src_ip", src);
     if (l == NULL)
         return;
-    jw_addr(w, "dest_ip", &l->dst);
-    jw_int(w, "dest_port", l->dport);
-    jw_str(w, "proto", l->quic ? "UDP" : "TCP");
-    jw_str(w, "app_proto", l->quic ? "quic" : "tls");
-    jw_int(w, "flow_id", (json_int_t)l->flow_id);
-    jw_open(w, l->quic ? "quic" : "tls", '{');
+    jsonw_addr(w, "dest_ip", &l->dst);
+    jsonw_u64(w, "dest_port", l->dport);
+    jsonw_str(w, "proto", l->quic ? "UDP" : "TCP");
+    jsonw_str(w, "app_proto", l->quic ? "quic" : "tls");
+    jsonw_u64(w, "flow_id", l->flow_id);
+    jsonw_object(w, l->quic ? "quic" : "tls");
     if (l->host[0])
-        jw_wire(w, "sni", (const uint8_t *)l->host, strlen(l->host));
+        jsonw_wire(w, "sni", (const uint8_t *)l->host, strlen(l->host));
     if (l->ja4[0])
-        jw_text(w, "ja4", l->ja4);
-    jw_close(w, '}');
-    jw_open(w, "ai", '{');
+        jsonw_text(w, "ja4", l->ja4);
+    jsonw_close(w);
+    jsonw_object(w, "ai");
     if (l->provider[0])
-        jw_text(w, "provider", l->provider);
+        jsonw_text(w, "provider", l->provider);
     if (l->service[0])
-        jw_text(w, "service", l->service);
+        jsonw_text(w, "service", l->service);
     if (l->family[0])
-        jw_text(w, "fingerprint_family", l->family);
-    jw_close(w, '}');
+        jsonw_text(w, "fingerprint_family", l->family);
+    jsonw_close(w);
 }
 
 /* An alert lists every member; an update only those it adds. Without
  * room on the line, the list goes and `members_not_listed` says how many.
  * Leaves the cluster object open for the caller's own keys. */
-static void write_cluster(struct jw *w, const struct cluster *c, bool update, bool with_members)
+static void write_cluster(struct jsonw *w, const struct cluster *c, bool update, bool with_members)
 {
-    jw_open(w, "cluster", '{');
-    jw_int(w, "id", (json_int_t)c->id);
-    jw_int(w, "size", c->n);
+    jsonw_object(w, "cluster");
+    jsonw_u64(w, "id", c->id);
+    jsonw_u64(w, "size", c->n);
     const char *list = update ? "new_members" : "members";
     unsigned skipped = 0;
     if (with_members)
-        jw_open(w, list, '[');
+        jsonw_array(w, list);
     for (unsigned i = 0; i < c->n; i++) {
         if (update && c->m[i].listed)
             continue;
         if (with_members)
-            jw_addr(w, NULL, &c->m[i].addr);
+            jsonw_addr(w, NULL, &c->m[i].addr);
         else
             skipped++;
     }
     if (with_members)
-        jw_close(w, ']');
-    jw_open(w, "shared", '{');
-    jw_text(w, "ja4", c->ja4);
-    jw_text(w, "provider", c->provider);
+        jsonw_close(w);
+    jsonw_object(w, "shared");
+    jsonw_text(w, "ja4", c->ja4);
+    jsonw_text(w, "provider", c->provider);
     if (c->log_gap > -1e8)  /* a cadence is known */
-        jw_real(w, "cadence_s", exp(c->log_gap));
-    jw_real(w, "request_size", exp(c->log_size));
+        jsonw_real(w, "cadence_s", exp(c->log_gap));
+    jsonw_real(w, "request_size", exp(c->log_size));
     const char *fam = features_str(&c->agg, FEAT_FINGERPRINT_FAMILY, 0);
     if (fam)
-        jw_text(w, "fingerprint_family", fam);
-    jw_close(w, '}');
-    jw_int(w, "window", c->window_s);
-    jw_ts(w, "first_seen", c->first_us);
+        jsonw_text(w, "fingerprint_family", fam);
+    jsonw_close(w);
+    jsonw_u64(w, "window", c->window_s);
+    jsonw_ts(w, "first_seen", c->first_us);
     if (!with_members)
-        jw_int(w, "members_not_listed", skipped);
+        jsonw_u64(w, "members_not_listed", skipped);
 }
 
-static void write_alert_rule(struct jw *w, const struct rule *r)
+static void write_alert_rule(struct jsonw *w, const struct rule *r)
 {
-    jw_open(w, "alert", '{');
-    jw_str(w, "action", "allowed");
-    jw_int(w, "gid", 1);
-    jw_int(w, "signature_id", r->sid);
-    jw_int(w, "rev", r->rev);
-    jw_text(w, "signature", r->msg);
-    jw_text(w, "category", r->classtype ? r->classtype : "");
-    jw_int(w, "severity", r->severity);
+    jsonw_object(w, "alert");
+    jsonw_str(w, "action", "allowed");
+    jsonw_u64(w, "gid", 1);
+    jsonw_u64(w, "signature_id", r->sid);
+    jsonw_u64(w, "rev", r->rev);
+    jsonw_text(w, "signature", r->msg);
+    jsonw_text(w, "category", r->classtype ? r->classtype : "");
+    jsonw_int(w, "severity", r->severity);
     if (r->n_meta) {
         /* EVE's metadata: each key once, in order of first use, with all
          * its values. */
-        jw_open(w, "metadata", '{');
+        jsonw_object(w, "metadata");
         for (unsigned i = 0; i < r->n_meta; i++) {
             bool seen = false;
             for (unsigned j = 0; j < i && !seen; j++)
                 seen = strcmp(r->meta_key[j], r->meta_key[i]) == 0;
             if (seen)
                 continue;
-            jw_open(w, r->meta_key[i], '[');
+            jsonw_array(w, r->meta_key[i]);
             for (unsigned j = i; j < r->n_meta; j++)
                 if (strcmp(r->meta_key[j], r->meta_key[i]) == 0)
-                    jw_text(w, NULL, r->meta_val[j]);
-            jw_close(w, ']');
+                    jsonw_text(w, NULL, r->meta_val[j]);
+            jsonw_close(w);
         }
-        jw_close(w, '}');
+        jsonw_close(w);
     }
-    jw_close(w, '}');
+    jsonw_close(w);
 }
 
 static size_t write_alert(struct output *o, const struct alert_ctx *a, bool with_members)
 {
     const struct rule *r = a->hit->rule;
-    struct jw w;
-    jw_begin(o, &w, a->ts_us, "alert");
+    struct jsonw w;
+    event_begin(o, &w, a->ts_us, "alert");
     write_last_flow(&w, a->src, a->last);
     write_alert_rule(&w, r);
 
     /* Why it fired: every condition, its threshold as written and the value seen. */
-    jw_open(&w, "source", '{');
-    jw_int(&w, "window", a->hit->window_s);
-    jw_open(&w, "matched", '[');
+    jsonw_object(&w, "source");
+    jsonw_u64(&w, "window", a->hit->window_s);
+    jsonw_array(&w, "matched");
     for (unsigned i = 0; i < r->n_conds; i++) {
         const struct rule_cond *c = &r->conds[i];
         char cond[256];
         double v = 0;
         rule_cond_format(c, cond, sizeof(cond));
         bool ok = rule_cond_match(c, a->hit->features, a->hit->cluster_size, &v);
-        jw_open(&w, NULL, '{');
-        jw_text(&w, "condition", cond);
+        jsonw_object(&w, NULL);
+        jsonw_text(&w, "condition", cond);
         if (c->feature == RULE_FEAT_CLUSTER_SIZE || (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
-            jw_real(&w, "value", v);
-        jw_bool(&w, "matched", ok);
-        jw_close(&w, '}');
+            jsonw_real(&w, "value", v);
+        jsonw_bool(&w, "matched", ok);
+        jsonw_close(&w);
     }
-    jw_close(&w, ']');
+    jsonw_close(&w);
     write_features(&w, a->hit->features);
-    jw_open(&w, "threshold", '{');
-    jw_str(&w, "type", rule_thr_type_name(r->threshold.type));
-    jw_str(&w, "track", rule_thr_track_name(r->threshold.track));
-    jw_int(&w, "count", r->threshold.count);
-    jw_int(&w, "seconds", r->threshold.seconds);
-    jw_close(&w, '}');
-    jw_close(&w, '}');
+    jsonw_object(&w, "threshold");
+    jsonw_str(&w, "type", rule_thr_type_name(r->threshold.type));
+    jsonw_str(&w, "track", rule_thr_track_name(r->threshold.track));
+    jsonw_u64(&w, "count", r->threshold.count);
+    jsonw_u64(&w, "seconds", r->threshold.seconds);
+    jsonw_close(&w);
+    jsonw_close(&w);
     write_geo(&w, a->hit->features);
     if (a->cluster) {
         write_cluster(&w, a->cluster, false, with_members);
-        jw_close(&w, '}');
+        jsonw_close(&w);
     }
     if (!with_members)
-        jw_bool(&w, "truncated", true);
-    jw_close(&w, '}');
-    return w.b.over ? 0 : w.b.len;
+        jsonw_bool(&w, "truncated", true);
+    jsonw_close(&w);
+    return jsonw_len(&w);
 }
 
 void output_alert(struct output *o, const struct alert_ctx *a)
@@ -762,19 +567,19 @@ void output_alert(struct output *o, const struct alert_ctx *a)
 static size_t write_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
                                    const struct rule *r, bool with_members)
 {
-    struct jw w;
-    jw_begin(o, &w, ts_us, "cluster");
+    struct jsonw w;
+    event_begin(o, &w, ts_us, "cluster");
     write_cluster(&w, c, true, with_members);
-    jw_str(&w, "action", "update");
+    jsonw_str(&w, "action", "update");
     if (r) {
-        jw_int(&w, "signature_id", r->sid);
-        jw_text(&w, "signature", r->msg);
+        jsonw_u64(&w, "signature_id", r->sid);
+        jsonw_text(&w, "signature", r->msg);
     }
-    jw_close(&w, '}');
+    jsonw_close(&w);
     if (!with_members)
-        jw_bool(&w, "truncated", true);
-    jw_close(&w, '}');
-    return w.b.over ? 0 : w.b.len;
+        jsonw_bool(&w, "truncated", true);
+    jsonw_close(&w);
+    return jsonw_len(&w);
 }
 
 void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
@@ -791,16 +596,16 @@ void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluste
 void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
                    const struct features *f, const struct source_last_flow *last)
 {
-    struct jw w;
-    jw_begin(o, &w, ts_us, "source");
+    struct jsonw w;
+    event_begin(o, &w, ts_us, "source");
     write_last_flow(&w, src, last);
-    jw_open(&w, "source", '{');
-    jw_int(&w, "window", f->window_s);
+    jsonw_object(&w, "source");
+    jsonw_u64(&w, "window", f->window_s);
     write_features(&w, f);
-    jw_close(&w, '}');
+    jsonw_close(&w);
     write_geo(&w, f);
-    jw_close(&w, '}');
-    write_line(o, w.b.over ? 0 : w.b.len);
+    jsonw_close(&w);
+    write_line(o, jsonw_len(&w));
 }
 
 static void write_line(struct output *o, size_t n)
