@@ -5,7 +5,6 @@
  * shippers (Fluent Bit stops at 32 KiB by default) never choke on one. */
 #include "ds/output.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdbool.h>
@@ -14,40 +13,25 @@
 #include <string.h>
 
 #include "ds/jsonw.h"
+#include "ds/sink.h"
 #include "ds/util.h"
 
 #define OUTPUT_LINE_MAX (24 * 1024)
 
 struct output {
-    FILE *fp;
-    char *path;        /* NULL for stdout */
+    struct sink *sink;
     char *host;
-    struct output_counters n;
     char *line;        /* serialisation buffer, OUTPUT_LINE_MAX */
 };
-
-static FILE *open_sink(const char *path, char *err, size_t errlen)
-{
-    FILE *fp = fopen(path, "a");
-    if (fp == NULL)
-        snprintf(err, errlen, "%s: cannot open for writing: %s", path, strerror(errno));
-    return fp;
-}
 
 int output_open(const char *path, const char *host, struct output **out, char *err,
                 size_t errlen)
 {
+    struct sink *k = NULL;
+    if (sink_open(path, &k, err, errlen) != 0)
+        return -1;
     struct output *o = xcalloc(1, sizeof(*o));
-    if (strcmp(path, "-") == 0) {
-        o->fp = stdout;
-    } else {
-        o->fp = open_sink(path, err, errlen);
-        if (o->fp == NULL) {
-            free(o);
-            return -1;
-        }
-        o->path = xstrdup(path);
-    }
+    o->sink = k;
     if (host)
         o->host = xstrdup(host);
     o->line = xmalloc(OUTPUT_LINE_MAX);
@@ -57,29 +41,14 @@ int output_open(const char *path, const char *host, struct output **out, char *e
 
 int output_reopen(struct output *o, char *err, size_t errlen)
 {
-    if (o->path == NULL)
-        return 0;
-    FILE *fp = open_sink(o->path, err, errlen);
-    if (fp == NULL)
-        return -1;
-    if (fclose(o->fp) != 0)
-        o->n.write_errors++;
-    o->fp = fp;
-    return 0;
+    return sink_reopen(o->sink, err, errlen);
 }
 
 int output_close(struct output *o)
 {
     if (o == NULL)
         return 0;
-    int rc = 0;
-    if (fflush(o->fp) != 0 || ferror(o->fp))
-        rc = -1;
-    if (o->path && fclose(o->fp) != 0)
-        rc = -1;
-    if (o->n.write_errors)
-        rc = -1;
-    free(o->path);
+    int rc = sink_close(o->sink);
     free(o->host);
     free(o->line);
     free(o);
@@ -88,12 +57,12 @@ int output_close(struct output *o)
 
 void output_flush(struct output *o)
 {
-    fflush(o->fp);
+    sink_flush(o->sink);
 }
 
-const struct output_counters *output_counters(const struct output *o)
+const struct sink_counters *output_counters(const struct output *o)
 {
-    return &o->n;
+    return sink_counters(o->sink);
 }
 
 /* Serialisation. jansson builds the stats event; we write it out through
@@ -160,7 +129,7 @@ static void emit(struct output *o, json_t *ev)
         if (ex)
             json_object_del(ex, "turns");
         json_object_set_new(ev, "truncated", json_true());
-        o->n.truncated++;
+        sink_note_truncated(o->sink);
         n = serialise(o, ev);
     }
     json_decref(ev);
@@ -558,7 +527,7 @@ void output_alert(struct output *o, const struct alert_ctx *a)
 {
     size_t n = write_alert(o, a, true);
     if (n == 0) {
-        o->n.truncated++;
+        sink_note_truncated(o->sink);
         n = write_alert(o, a, false);
     }
     write_line(o, n);
@@ -587,7 +556,7 @@ void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluste
 {
     size_t n = write_cluster_update(o, ts_us, c, r, true);
     if (n == 0) {
-        o->n.truncated++;
+        sink_note_truncated(o->sink);
         n = write_cluster_update(o, ts_us, c, r, false);
     }
     write_line(o, n);
@@ -610,16 +579,7 @@ void output_source(struct output *o, uint64_t ts_us, const struct ds_addr *src,
 
 static void write_line(struct output *o, size_t n)
 {
-    if (n == 0) {
-        o->n.write_errors++;
-        return;
-    }
-    o->line[n++] = '\n';
-    if (fwrite(o->line, 1, n, o->fp) != n) {
-        o->n.write_errors++;
-        return;
-    }
-    o->n.events++;
+    sink_write(o->sink, o->line, n);
 }
 
 void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc)
@@ -627,7 +587,7 @@ void output_flow(struct output *o, const struct flow *f, const struct catalog_en
     size_t n = write_flow(o, f, svc, true);
     if (n == 0) {
         /* Over the line cap: the turn list goes, and the event says so. */
-        o->n.truncated++;
+        sink_note_truncated(o->sink);
         n = write_flow(o, f, svc, false);
     }
     write_line(o, n);
@@ -738,8 +698,8 @@ void output_stats(struct output *o, uint64_t ts_us, const struct sensor_stats *s
         set_u64(mem, "clusters", s->cluster_bytes);
     }
     json_t *ev_out = json_object();
-    set_u64(ev_out, "events", o->n.events);
-    set_u64(ev_out, "write_errors", o->n.write_errors);
+    set_u64(ev_out, "events", sink_counters(o->sink)->events);
+    set_u64(ev_out, "write_errors", sink_counters(o->sink)->write_errors);
     json_object_set_new(me, "output", ev_out);
     json_object_set_new(ev, "sensor", me);
     emit(o, ev);

@@ -15,6 +15,7 @@
 #include "ds/features.h"
 #include "ds/flow.h"
 #include "ds/rules.h"
+#include "ds/sink.h"
 #include "ds/source.h"
 
 struct output;
@@ -30,12 +31,7 @@ int output_reopen(struct output *o, char *err, size_t errlen);
 int output_close(struct output *o);
 void output_flush(struct output *o);
 
-struct output_counters {
-    uint64_t events;        /* lines written */
-    uint64_t write_errors;  /* lines lost to write errors */
-    uint64_t truncated;     /* events shortened to stay under the line cap */
-};
-const struct output_counters *output_counters(const struct output *o);
+const struct sink_counters *output_counters(const struct output *o);
 
 /* Everything a stats event reports, gathered by the sensor. */
 struct sensor_stats {
