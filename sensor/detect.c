@@ -249,7 +249,7 @@ uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct 
 static void on_hit(void *ctx, const struct rule_hit *hit)
 {
     struct detect *d = ctx;
-    struct alert_ctx a = {
+    struct detect_alert a = {
         .ts_us = d->now,
         .src = &d->cur_src,
         .hit = hit,

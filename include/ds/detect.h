@@ -16,6 +16,19 @@
 #include "ds/output.h"
 #include "ds/source.h"
 
+struct cluster;
+struct rule_hit;
+
+/* An alert: a source (or, with `cluster`, a coordinated group) matched a
+ * signature. Valid during the call that hands it over. */
+struct detect_alert {
+    uint64_t ts_us;                       /* packet time of the turn that triggered it */
+    const struct ds_addr *src;            /* the source (for a cluster: the newest member) */
+    const struct rule_hit *hit;
+    const struct source_last_flow *last;  /* its latest AI flow, or NULL */
+    const struct cluster *cluster;        /* NULL for a per-source alert */
+};
+
 struct detect_config {
     const char *rules_dir;     /* *.rules and fingerprints.conf */
     struct source_config src;  /* windows, --max-sources, ... */

@@ -65,23 +65,14 @@ struct sensor_stats {
     uint64_t geo_errors;
 };
 
-/* A `flow` event for a followed flow that ended. `svc` is its catalogue
- * entry or NULL (a non-AI flow logged with --all-tls). */
+/* A `flow` event for a followed flow that ended (event-flow.h). */
 void output_flow(struct output *o, const struct flow *f, const struct catalog_entry *svc);
 
-/* An alert: a source (or, with `cluster`, a coordinated group) matched a
- * signature. Everything an analyst needs to see why is in the event. */
-struct alert_ctx {
-    uint64_t ts_us;                       /* packet time of the turn that triggered it */
-    const struct ds_addr *src;            /* the source (for a cluster: the newest member) */
-    const struct rule_hit *hit;
-    const struct source_last_flow *last;  /* its latest AI flow, or NULL */
-    const struct cluster *cluster;        /* NULL for a per-source alert */
-};
-void output_alert(struct output *o, const struct alert_ctx *a);
+/* An alert (event-alert.h). */
+struct detect_alert;
+void output_alert(struct output *o, const struct detect_alert *a);
 
-/* New members joined a cluster that alerted: one `cluster` event listing the
- * members not listed before, instead of an alert each. */
+/* New members joined a cluster that alerted (event-alert.h). */
 void output_cluster_update(struct output *o, uint64_t ts_us, const struct cluster *c,
                            const struct rule *r);
 
