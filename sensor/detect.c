@@ -10,10 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/catalog.h"
 #include "ds/cluster.h"
+#include "ds/exchange.h"
 #include "ds/fingerprint.h"
+#include "ds/flow.h"
 #include "ds/geo.h"
 #include "ds/log.h"
+#include "ds/output.h"
 #include "ds/rules.h"
 #include "ds/util.h"
 
@@ -23,7 +27,7 @@
 struct detect {
     struct detect_config cfg;
     char rules_dir[4096];
-    struct output *out;
+    struct detect_sink sink;      /* where findings go; members may be NULL */
     struct source_table *src;
     struct ruleset *rules;
     struct fingerprints *fp;
@@ -37,9 +41,8 @@ struct detect {
      * of a window needs; a window with fewer, and no cluster table, is not
      * evaluated. UINT32_MAX: no per-source rule uses the window. */
     uint32_t min_requests[SOURCE_MAX_WINDOWS];
-    uint64_t prefiltered;
     uint64_t now;
-    uint64_t alerts, cluster_alerts, cluster_updates, source_events;
+    struct detect_counters n;
     /* scratch, reused: no allocation per turn */
     struct features feat;
     struct source_last_flow last;
@@ -144,13 +147,15 @@ static void ensure_cluster_tables(struct detect *d)
     }
 }
 
-int detect_new(const struct detect_config *cfg, struct output *out, struct detect **dp)
+int detect_new(const struct detect_config *cfg, const struct detect_sink *sink,
+               struct detect **dp)
 {
     struct detect *d = xcalloc(1, sizeof(*d));
     d->cfg = *cfg;
     ds_strlcpy(d->rules_dir, cfg->rules_dir, sizeof(d->rules_dir));
     d->cfg.rules_dir = d->rules_dir;
-    d->out = out;
+    if (sink)
+        d->sink = *sink;
     d->src = source_table_new(&cfg->src);
     if (d->src == NULL)
         goto fail;
@@ -256,11 +261,12 @@ static void on_hit(void *ctx, const struct rule_hit *hit)
         .last = d->last.flow_id ? &d->last : NULL,
         .cluster = d->cur_cluster,
     };
-    output_alert(d->out, &a);
+    if (d->sink.alert)
+        d->sink.alert(d->sink.ctx, &a);
     if (d->cur_cluster)
-        d->cluster_alerts++;
+        d->n.cluster_alerts++;
     else
-        d->alerts++;
+        d->n.alerts++;
 }
 
 /* The cluster rule (of window w) a cluster's update should name. */
@@ -312,8 +318,9 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
  * its last event. */
 static void cluster_update(struct detect *d, struct cluster *c)
 {
-    output_cluster_update(d->out, d->now, c, cluster_rule(d, c->window_s));
-    d->cluster_updates++;
+    if (d->sink.cluster_update)
+        d->sink.cluster_update(d->sink.ctx, d->now, c, cluster_rule(d, c->window_s));
+    d->n.cluster_updates++;
     c->updated_us = d->now;
     c->pending = false;
     for (unsigned i = 0; i < c->n; i++)
@@ -362,9 +369,10 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
             (d->min_requests[w] == UINT32_MAX ||
              (source_requests_bound(d->src, &f->cli, d->windows[w], d->now, &bound) == 0 &&
               bound < d->min_requests[w]))) {
-            d->prefiltered++;
+            d->n.prefiltered++;
             continue;
         }
+        d->n.evaluated++;
         evaluate(d, &f->cli, w);
     }
 }
@@ -382,8 +390,9 @@ static void emit_source_event(void *ctx, const struct ds_addr *src)
         return;
     if (source_last_flow(d->src, src, &d->last) != 0)
         memset(&d->last, 0, sizeof(d->last));
-    output_source(d->out, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
-    d->source_events++;
+    if (d->sink.source)
+        d->sink.source(d->sink.ctx, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
+    d->n.source_events++;
 }
 
 void detect_clock_reset(struct detect *d, uint64_t now_us)
@@ -420,6 +429,11 @@ void detect_tick(struct detect *d, uint64_t now_us)
     }
 }
 
+const struct detect_counters *detect_counters(const struct detect *d)
+{
+    return &d->n;
+}
+
 void detect_fill_stats(const struct detect *d, struct sensor_stats *st)
 {
     st->sources = source_table_stats(d->src);
@@ -437,10 +451,10 @@ void detect_fill_stats(const struct detect *d, struct sensor_stats *st)
         st->clusters.created += cs->created;
         st->cluster_bytes += cluster_table_bytes(d->clusters[w]);
     }
-    st->alerts = d->alerts;
-    st->cluster_alerts = d->cluster_alerts;
-    st->cluster_updates = d->cluster_updates;
-    st->source_events = d->source_events;
-    st->prefiltered = d->prefiltered;
+    st->alerts = d->n.alerts;
+    st->cluster_alerts = d->n.cluster_alerts;
+    st->cluster_updates = d->n.cluster_updates;
+    st->source_events = d->n.source_events;
+    st->prefiltered = d->n.prefiltered;
     st->geo_errors = d->geo ? geo_errors(d->geo) : 0;
 }
