@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/stats.h"
 #include "ds/util.h"
 
 struct capture {
@@ -177,4 +178,15 @@ int capture_kernel_stats(struct capture *c, uint64_t *received, uint64_t *droppe
     *dropped = ps.ps_drop;
     *ifdropped = ps.ps_ifdrop;
     return 0;
+}
+
+void capture_stats_write(const struct capture *c, struct stats_node *root)
+{
+    struct pcap_stat ps;
+    if (!c->live || pcap_stats(c->p, &ps) != 0)
+        return;
+    struct stats_node *cap = stats_child(stats_child(root, "stats"), "capture");
+    stats_u64(cap, "kernel_packets", ps.ps_recv);
+    stats_u64(cap, "kernel_drops", ps.ps_drop);
+    stats_u64(cap, "kernel_ifdrops", ps.ps_ifdrop);
 }

@@ -12,6 +12,7 @@
 
 #include "ds/assert.h"
 #include "ds/pool.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 #define NO_GAP (-1e9)   /* log_gap of a member without a cadence yet */
@@ -627,4 +628,23 @@ size_t cluster_table_bytes(const struct cluster_table *ct)
     return pool_bytes(ct->pool) + pool_bytes(ct->few_pool) + pool_bytes(ct->members_pool) +
            pool_bytes(ct->ref_pool) +
            ct->nbuckets * sizeof(*ct->buckets) + pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
+}
+
+void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
+                                struct stats_node *root)
+{
+    uint64_t active = 0, evicted = 0;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tables[i] == NULL)
+            continue;
+        active += tables[i]->st.active;
+        evicted += tables[i]->st.evicted;
+        bytes += cluster_table_bytes(tables[i]);
+    }
+    struct stats_node *me = stats_child(root, "sensor");
+    struct stats_node *de = stats_child(me, "detect");
+    stats_u64(de, "clusters_active", active);
+    stats_u64(de, "clusters_evicted", evicted);
+    stats_u64(stats_child(me, "memory"), "clusters", bytes);
 }

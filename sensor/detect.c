@@ -17,8 +17,8 @@
 #include "ds/flow.h"
 #include "ds/geo.h"
 #include "ds/log.h"
-#include "ds/output.h"
 #include "ds/rules.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 16   /* sources and clusters ended per tick at most */
@@ -434,27 +434,20 @@ const struct detect_counters *detect_counters(const struct detect *d)
     return &d->n;
 }
 
-void detect_fill_stats(const struct detect *d, struct sensor_stats *st)
+/* Our sensor.sources, and sensor.detect: the signatures' counters, ours,
+ * the clusters' and geo's, in that order (memory.sources and
+ * memory.clusters go to sensor.memory, which the sensor placed). */
+void detect_stats_write(const struct detect *d, struct stats_node *root)
 {
-    st->sources = source_table_stats(d->src);
-    st->source_bytes = source_table_bytes(d->src);
-    st->rules = rules_stats(d->rules);
-    st->n_rules = rules_count(d->rules);
-    memset(&st->clusters, 0, sizeof(st->clusters));
-    st->cluster_bytes = 0;
-    for (unsigned w = 0; w < SOURCE_MAX_WINDOWS; w++) {
-        if (d->clusters[w] == NULL)
-            continue;
-        const struct cluster_stats *cs = cluster_table_stats(d->clusters[w]);
-        st->clusters.active += cs->active;
-        st->clusters.evicted += cs->evicted;
-        st->clusters.created += cs->created;
-        st->cluster_bytes += cluster_table_bytes(d->clusters[w]);
-    }
-    st->alerts = d->n.alerts;
-    st->cluster_alerts = d->n.cluster_alerts;
-    st->cluster_updates = d->n.cluster_updates;
-    st->source_events = d->n.source_events;
-    st->prefiltered = d->n.prefiltered;
-    st->geo_errors = d->geo ? geo_errors(d->geo) : 0;
+    source_table_stats_write(d->src, root);
+    rules_stats_write(d->rules, root);
+    struct stats_node *de = stats_child(stats_child(root, "sensor"), "detect");
+    stats_u64(de, "alerts", d->n.alerts);
+    stats_u64(de, "cluster_alerts", d->n.cluster_alerts);
+    stats_u64(de, "cluster_updates", d->n.cluster_updates);
+    stats_u64(de, "source_events", d->n.source_events);
+    stats_u64(de, "prefiltered", d->n.prefiltered);
+    cluster_tables_stats_write((const struct cluster_table *const *)d->clusters,
+                               SOURCE_MAX_WINDOWS, root);
+    geo_stats_write(d->geo, root);
 }

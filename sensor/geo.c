@@ -15,6 +15,7 @@
 
 #include "ds/geo.h"
 #include "ds/log.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 struct geo {
@@ -336,4 +337,10 @@ void geo_free(struct geo *g)
     if (g->has_asn_db)
         MMDB_close(&g->asn);
     free(g);
+}
+
+void geo_stats_write(const struct geo *g, struct stats_node *root)
+{
+    struct stats_node *de = stats_child(stats_child(root, "sensor"), "detect");
+    stats_u64(de, "geo_errors", g ? g->errors : 0);
 }

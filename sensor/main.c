@@ -12,8 +12,8 @@
 
 #include "ds/capture.h"
 #include "ds/log.h"
-#include "ds/output.h"
 #include "ds/sensor.h"
+#include "ds/sink.h"
 #include "ds/util.h"
 
 /* Exit codes, one place (after tcpdump's status-exit-codes.h). */
@@ -177,18 +177,18 @@ static char *join_filter(int argc, char **argv)
     return f;
 }
 
-static void handle_hup(struct sensor *s, struct output *out)
+static void handle_hup(struct sensor *s, struct sink *out)
 {
     got_hup = 0;
     char err[512];
-    if (output_reopen(out, err, sizeof(err)) != 0)
+    if (sink_reopen(out, err, sizeof(err)) != 0)
         log_error("%s", err);
     sensor_reload(s);
 }
 
 /* Runs one opened capture to its end; returns 0 or -1 on a read error. */
 static int run_capture(struct sensor *s, struct capture *cap, const char *name,
-                       struct output *out)
+                       struct sink *out)
 {
     char err[512];
     int rc = 0;
@@ -386,7 +386,7 @@ int main(int argc, char **argv)
     int nfiles = 0;
     int status = EXIT_OK;
     bool finished = false;
-    struct output *out = NULL;
+    struct sink *out = NULL;
     struct sensor *s = NULL;
     char err[512];
 
@@ -394,11 +394,12 @@ int main(int argc, char **argv)
         status = EXIT_RUNTIME;
         goto done;
     }
-    if (output_open(outpath, host, &out, err, sizeof(err)) != 0) {
+    if (sink_open(outpath, &out, err, sizeof(err)) != 0) {
         log_error("%s", err);
         status = EXIT_RUNTIME;
         goto done;
     }
+    cfg.host = host;
     if (sensor_new(&cfg, out, &s) != 0) {
         status = EXIT_USAGE;
         goto done;
@@ -448,7 +449,7 @@ int main(int argc, char **argv)
 
 done:
     sensor_free(s);
-    if (output_close(out) != 0) {
+    if (sink_close(out) != 0) {
         log_error("%s: writing events failed", outpath);
         if (status == EXIT_OK)
             status = EXIT_RUNTIME;

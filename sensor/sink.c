@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/stats.h"
 #include "ds/util.h"
 
 /* What a kind of sink does, on k->impl; each returns 0 or -1. */
@@ -146,4 +147,11 @@ int sink_close(struct sink *k)
 const struct sink_counters *sink_counters(const struct sink *k)
 {
     return &k->n;
+}
+
+void sink_stats_write(const struct sink *k, struct stats_node *root)
+{
+    struct stats_node *o = stats_child(stats_child(root, "sensor"), "output");
+    stats_u64(o, "events", k->n.events);
+    stats_u64(o, "write_errors", k->n.write_errors);
 }

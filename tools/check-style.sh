@@ -16,7 +16,7 @@
 LIBRARIES='
     ndpi       ndpi/|ndpi_                            classify.c
     pcap       pcap                                   capture.c
-    jansson    jansson                                output.c
+    jansson    jansson                                event-stats.c
     maxminddb  maxminddb                              geo.c
     openssl    openssl/                               -
 '

@@ -41,4 +41,10 @@ int capture_kernel_stats(struct capture *c, uint64_t *received, uint64_t *droppe
 /* True if the file starts like a pcap or pcapng capture. */
 bool capture_file_looks_like_capture(const char *path);
 
+
+struct stats_node;
+/* EVE's stats.capture (the kernel counters) for a live capture; nothing for
+ * a file. */
+void capture_stats_write(const struct capture *c, struct stats_node *root);
+
 #endif

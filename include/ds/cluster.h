@@ -105,4 +105,10 @@ void cluster_foreach_pending(struct cluster_table *ct, cluster_visit_fn fn, void
 const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct);
 size_t cluster_table_bytes(const struct cluster_table *ct);
 
+struct stats_node;
+/* Our sensor.detect.clusters_active and clusters_evicted, and
+ * sensor.memory.clusters, summed over n tables (NULL entries skipped). */
+void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
+                                struct stats_node *root);
+
 #endif

@@ -21,7 +21,7 @@ struct cluster;
 struct flow;
 struct rule;
 struct rule_hit;
-struct sensor_stats;
+struct stats_node;
 struct turn;
 
 /* An alert: a source (or, with `cluster`, a coordinated group) matched a
@@ -103,7 +103,8 @@ struct detect_counters {
 };
 const struct detect_counters *detect_counters(const struct detect *d);
 
-/* Figures for the stats event. */
-void detect_fill_stats(const struct detect *d, struct sensor_stats *st);
+/* Our sensor.sources, sensor.detect and the memory of sources and clusters
+ * in the stats event. */
+void detect_stats_write(const struct detect *d, struct stats_node *root);
 
 #endif

@@ -94,6 +94,7 @@ struct flow_config {
 
 struct flow_stats {
     uint64_t created, ended, timed_out, evicted, active, max_active;
+    uint64_t tcp, udp;             /* flows created, by protocol */
 };
 
 struct flow_table;
@@ -121,5 +122,11 @@ void flow_flush(struct flow_table *ft);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 size_t flow_table_bytes(const struct flow_table *ft);
+
+
+struct stats_node;
+/* EVE's stats.flow, our sensor.flows (the table's part) and
+ * sensor.memory.flows. */
+void flow_table_stats_write(const struct flow_table *ft, struct stats_node *root);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct sink;
+struct stats_node;
 
 /* Opens a sink: "-" is stdout, anything else a file opened for appending.
  * Returns 0, or -1 with "path: cannot open for writing: why" in err. */
@@ -44,5 +45,8 @@ struct sink_counters {
     uint64_t truncated;     /* events shortened to stay under the line cap */
 };
 const struct sink_counters *sink_counters(const struct sink *k);
+
+/* Our sensor.output {events, write_errors} in the stats event. */
+void sink_stats_write(const struct sink *k, struct stats_node *root);
 
 #endif

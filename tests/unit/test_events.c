@@ -1,7 +1,9 @@
-/* Event writers (event-flow, event-alert, event-source over eve): events
- * are one valid JSON line each; wire strings are escaped; EVE's timestamp
- * form; an event over the line cap loses its turn list (or member list) and
- * says so; flows and alerts write the same tls object. */
+/* Event writers (event-flow, event-alert, event-source, event-stats over
+ * eve): events are one valid JSON line each; wire strings are escaped; EVE's
+ * timestamp form; an event over the line cap loses its turn list (or member
+ * list) and says so; flows and alerts write the same tls object; the stats
+ * tree keeps its keys in the order first named, and the modules' writers
+ * put their counters where the stats event has them (decode errors by kind). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,13 +16,16 @@
 #include <cmocka.h>
 
 #include "ds/cluster.h"
+#include "ds/decode.h"
 #include "ds/detect.h"
 #include "ds/eve.h"
 #include "ds/event-alert.h"
 #include "ds/event-flow.h"
 #include "ds/event-source.h"
+#include "ds/event-stats.h"
 #include "ds/rules.h"
 #include "ds/sink.h"
+#include "ds/stats.h"
 
 static char *slurp(const char *path)
 {
@@ -382,6 +387,86 @@ static void test_source_event(void **state)
                               "\"geo\":{\"as_org\":\"Org \\\"q\\\"\"}}\n");
 }
 
+/* The tree: a key keeps the place it was first named in, and a later write
+ * changes its value there; the event is the prologue, then the tree. */
+static void test_stats_tree(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, "s1");
+    struct stats_node *root = stats_new();
+    struct stats_node *a = stats_child(root, "a");
+    stats_child(root, "b");
+    stats_u64(a, "x", 1);
+    stats_u64(stats_child(root, "b"), "y", 2);
+    stats_u64(a, "z", 3);
+    stats_u64(a, "x", 4);
+    stats_u64(stats_child(stats_child(root, "a"), "deep"), "w", 5);
+    stats_u64(NULL, "ignored", 6);
+    assert_null(stats_child(NULL, "none"));
+    event_stats(o, 1771841100000000ull, root);
+    stats_free(root);
+    stats_free(NULL);
+    assert_int_equal(close_temp(o), 0);
+    assert_string_equal(slurp(path), "{\"timestamp\":\"2026-02-23T10:05:00.000000+0000\","
+                                     "\"event_type\":\"stats\",\"host\":\"s1\","
+                                     "\"a\":{\"x\":4,\"z\":3,\"deep\":{\"w\":5}},\"b\":{\"y\":2}}\n");
+    unlink(path);
+}
+
+static void no_end(void *ctx, struct flow *f)
+{
+    (void)ctx, (void)f;
+}
+
+/* Each module writes its counters where the stats event has them: decode
+ * errors by kind; the flow table's counters in EVE's stats.flow and in ours,
+ * tcp and udp counted by the table; the sink's own. */
+static void test_stats_writers(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, NULL);
+    sink_write(sink, "x", 1);
+    struct decode_stats d = { .pkts = 5, .bytes = 500, .tcp = 1, .udp = 1 };
+    d.err[DECODE_ERR_IP_FRAGMENT] = 2;
+    struct flow_config fc;
+    flow_config_default(&fc);
+    fc.max_flows = 1;
+    struct flow_table *ft = flow_table_new(&fc, no_end, NULL);
+    struct packet p;
+    memset(&p, 0, sizeof(p));
+    ds_addr_from_v4(&p.src, (uint8_t[]){ 10, 0, 0, 1 });
+    ds_addr_from_v4(&p.dst, (uint8_t[]){ 192, 0, 2, 1 });
+    p.sport = 40000, p.dport = 443, p.proto = DS_IPPROTO_TCP, p.ts_us = 1771841100000000ull;
+    enum flow_dir dir;
+    assert_non_null(flow_handle(ft, &p, &dir));
+    p.proto = DS_IPPROTO_UDP;   /* a second flow: the first is evicted */
+    assert_non_null(flow_handle(ft, &p, &dir));
+
+    struct stats_node *root = stats_new();
+    stats_u64(stats_child(root, "stats"), "uptime", 9);
+    decode_stats_write(&d, root);
+    flow_table_stats_write(ft, root);
+    sink_stats_write(sink, root);
+    event_stats(o, 1771841100000000ull, root);
+    stats_free(root);
+    flow_table_free(ft);
+    assert_int_equal(close_temp(o), 0);
+    char *line = slurp(path);
+    unlink(path);
+    line = strchr(line, '\n') + 1;
+    assert_non_null(strstr(line, "\"event_type\":\"stats\",\"stats\":{\"uptime\":9,"
+                                 "\"decoder\":{\"pkts\":5,\"bytes\":500,\"ipv4\":0,\"ipv6\":0,"
+                                 "\"tcp\":1,\"udp\":1,\"avg_pkt_size\":100},"
+                                 "\"flow\":{\"total\":2,\"active\":1,\"tcp\":1,\"udp\":1,\"memuse\":"));
+    assert_non_null(strstr(line, "\"sensor\":{\"decode_errors\":{\"link_truncated\":0,"));
+    assert_non_null(strstr(line, "\"ip_fragment\":2"));
+    assert_non_null(strstr(line, "\"flows\":{\"total\":2,\"active\":1,\"max_active\":1,"
+                                 "\"ended\":1,\"timed_out\":0,\"evicted\":1},\"memory\":{\"flows\":"));
+    assert_non_null(strstr(line, "\"output\":{\"events\":1,\"write_errors\":0}}}\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +477,8 @@ int main(void)
         cmocka_unit_test(test_tls_object_shared),
         cmocka_unit_test(test_quic_flow),
         cmocka_unit_test(test_source_event),
+        cmocka_unit_test(test_stats_tree),
+        cmocka_unit_test(test_stats_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
