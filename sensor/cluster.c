@@ -15,7 +15,7 @@
 #include "ds/stats.h"
 #include "ds/util.h"
 
-#define NO_GAP (-1e9)   /* log_gap of a member without a cadence yet */
+#define NO_GAP CLUSTER_NO_GAP   /* log_gap of a member without a cadence yet */
 
 /* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
  * Cadence counts only where both sides have one. Where it cannot be compared
@@ -647,4 +647,68 @@ void cluster_tables_stats_write(const struct cluster_table *const *tables, size_
     stats_u64(de, "clusters_active", active);
     stats_u64(de, "clusters_evicted", evicted);
     stats_u64(stats_child(me, "memory"), "clusters", bytes);
+}
+
+uint64_t cluster_id(const struct cluster *c)
+{
+    return c->id;
+}
+
+unsigned cluster_size(const struct cluster *c)
+{
+    return c->n;
+}
+
+const struct ds_addr *cluster_member_addr(const struct cluster *c, unsigned i)
+{
+    return &c->m[i].addr;
+}
+
+bool cluster_member_listed(const struct cluster *c, unsigned i)
+{
+    return c->m[i].listed;
+}
+
+void cluster_mark_listed(struct cluster *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        c->m[i].listed = true;
+}
+
+const char *cluster_ja4(const struct cluster *c)
+{
+    return c->ja4;
+}
+
+const char *cluster_provider(const struct cluster *c)
+{
+    return c->provider;
+}
+
+bool cluster_cadence(const struct cluster *c, double *seconds)
+{
+    if (c->log_gap == CLUSTER_NO_GAP)
+        return false;
+    *seconds = exp(c->log_gap);
+    return true;
+}
+
+double cluster_request_size(const struct cluster *c)
+{
+    return exp(c->log_size);
+}
+
+uint32_t cluster_window(const struct cluster *c)
+{
+    return c->window_s;
+}
+
+uint64_t cluster_first_seen(const struct cluster *c)
+{
+    return c->first_us;
+}
+
+const struct features *cluster_features(const struct cluster *c)
+{
+    return &c->agg;
 }

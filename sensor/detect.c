@@ -298,14 +298,13 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
     if (c == NULL)
         return;
     d->cur_cluster = c;
-    int hits = rules_evaluate_cluster(d->rules, (double)c->n, &c->agg, window_s, d->now, c->id,
-                                      on_hit, d);
+    int hits = rules_evaluate_cluster(d->rules, (double)cluster_size(c), cluster_features(c),
+                                      window_s, d->now, cluster_id(c), on_hit, d);
     d->cur_cluster = NULL;
     if (hits > 0) {
         c->alerted_us = c->updated_us = d->now;
         c->pending = false;
-        for (unsigned i = 0; i < c->n; i++)
-            c->m[i].listed = true;
+        cluster_mark_listed(c);
     } else if (joined && c->alerted_us) {
         /* A new member of a cluster that alerted: listed in the cluster's
          * next update event (at most one every CLUSTER_UPDATE_EVERY_S), not
@@ -319,12 +318,11 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
 static void cluster_update(struct detect *d, struct cluster *c)
 {
     if (d->sink.cluster_update)
-        d->sink.cluster_update(d->sink.ctx, d->now, c, cluster_rule(d, c->window_s));
+        d->sink.cluster_update(d->sink.ctx, d->now, c, cluster_rule(d, cluster_window(c)));
     d->n.cluster_updates++;
     c->updated_us = d->now;
     c->pending = false;
-    for (unsigned i = 0; i < c->n; i++)
-        c->m[i].listed = true;
+    cluster_mark_listed(c);
 }
 
 static void update_if_due(void *ctx, struct cluster *c)

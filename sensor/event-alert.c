@@ -4,7 +4,6 @@
  * everything else the signatures do. */
 #include "ds/event-alert.h"
 
-#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -17,35 +16,37 @@
  * Leaves the cluster object open for the caller's own keys. */
 static void write_cluster(struct jsonw *w, const struct cluster *c, bool update, bool with_members)
 {
+    unsigned n = cluster_size(c);
     jsonw_object(w, "cluster");
-    jsonw_u64(w, "id", c->id);
-    jsonw_u64(w, "size", c->n);
+    jsonw_u64(w, "id", cluster_id(c));
+    jsonw_u64(w, "size", n);
     const char *list = update ? "new_members" : "members";
     unsigned skipped = 0;
     if (with_members)
         jsonw_array(w, list);
-    for (unsigned i = 0; i < c->n; i++) {
-        if (update && c->m[i].listed)
+    for (unsigned i = 0; i < n; i++) {
+        if (update && cluster_member_listed(c, i))
             continue;
         if (with_members)
-            jsonw_addr(w, NULL, &c->m[i].addr);
+            jsonw_addr(w, NULL, cluster_member_addr(c, i));
         else
             skipped++;
     }
     if (with_members)
         jsonw_close(w);
     jsonw_object(w, "shared");
-    jsonw_text(w, "ja4", c->ja4);
-    jsonw_text(w, "provider", c->provider);
-    if (c->log_gap > -1e8)  /* a cadence is known */
-        jsonw_real(w, "cadence_s", exp(c->log_gap));
-    jsonw_real(w, "request_size", exp(c->log_size));
-    const char *fam = features_str(&c->agg, FEAT_FINGERPRINT_FAMILY, 0);
+    jsonw_text(w, "ja4", cluster_ja4(c));
+    jsonw_text(w, "provider", cluster_provider(c));
+    double cadence;
+    if (cluster_cadence(c, &cadence))
+        jsonw_real(w, "cadence_s", cadence);
+    jsonw_real(w, "request_size", cluster_request_size(c));
+    const char *fam = features_str(cluster_features(c), FEAT_FINGERPRINT_FAMILY, 0);
     if (fam)
         jsonw_text(w, "fingerprint_family", fam);
     jsonw_close(w);
-    jsonw_u64(w, "window", c->window_s);
-    jsonw_ts(w, "first_seen", c->first_us);
+    jsonw_u64(w, "window", cluster_window(c));
+    jsonw_ts(w, "first_seen", cluster_first_seen(c));
     if (!with_members)
         jsonw_u64(w, "members_not_listed", skipped);
 }

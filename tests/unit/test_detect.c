@@ -89,7 +89,7 @@ static void rec_alert(void *ctx, const struct detect_alert *a)
     if (r->n_alerts < REC_MAX) {
         r->alert_sid[r->n_alerts] = a->hit->rule->sid;
         r->alert_cluster[r->n_alerts] = a->cluster != NULL;
-        r->alert_cluster_size[r->n_alerts] = a->cluster ? a->cluster->n : 0;
+        r->alert_cluster_size[r->n_alerts] = a->cluster ? cluster_size(a->cluster) : 0;
     }
     r->n_alerts++;
 }
@@ -99,8 +99,8 @@ static void rec_update(void *ctx, uint64_t ts_us, const struct cluster *c, const
     struct record *r = ctx;
     if (r->n_updates < REC_MAX) {
         unsigned fresh = 0;
-        for (unsigned i = 0; i < c->n; i++)
-            fresh += !c->m[i].listed;
+        for (unsigned i = 0; i < cluster_size(c); i++)
+            fresh += !cluster_member_listed(c, i);
         r->update_ts[r->n_updates] = ts_us;
         r->update_new[r->n_updates] = fresh;
         r->update_sid[r->n_updates] = rule ? rule->sid : 0;

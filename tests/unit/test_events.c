@@ -243,6 +243,26 @@ static void test_alert_event(void **state)
                                    "\"signature\":\"pool \\\\xff\\\"x\\\"\"}}\n"));
 }
 
+/* A cluster none of whose members has a cadence yet says nothing of one. */
+static void test_cluster_without_cadence(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, NULL);
+    struct cluster c;
+    make_cluster(&c, 2, false);
+    c.log_gap = CLUSTER_NO_GAP;
+    event_cluster_update(o, 1771841100000000ull, &c, NULL);
+    assert_int_equal(close_temp(o), 0);
+    char *line = slurp(path);
+    unlink(path);
+    assert_non_null(strstr(line, "\"new_members\":[\"198.51.100.1\",\"198.51.100.2\"],"
+                                 "\"shared\":{\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+                                 "\"provider\":\"openai\",\"request_size\":1096.63},"
+                                 "\"window\":600,\"first_seen\":\"2026-02-23T10:05:00.000000+0000\","
+                                 "\"action\":\"update\"}}\n"));
+}
+
 /* A cluster alert that does not fit a line keeps everything but its member
  * list, and says how many members it left out. */
 static void test_alert_line_cap(void **state)
@@ -473,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_flow_event_escaping),
         cmocka_unit_test(test_line_cap),
         cmocka_unit_test(test_alert_event),
+        cmocka_unit_test(test_cluster_without_cadence),
         cmocka_unit_test(test_alert_line_cap),
         cmocka_unit_test(test_tls_object_shared),
         cmocka_unit_test(test_quic_flow),
