@@ -2,7 +2,6 @@
  * event-source.h), written directly (jsonw.h) like every event. */
 #include "ds/event-source.h"
 
-#include <stdbool.h>
 #include <string.h>
 
 #include "ds/util.h"

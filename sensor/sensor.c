@@ -434,7 +434,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         exchange_udp(&f->app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
 }
 
-/* The stats event, composed from each module's own counters. Its keys keep
+/* The stats event's counters, from each module's own writer. Its keys keep
  * the order they have always had; a key takes its place where it is first
  * named, so the order of the calls below is the order of the event:
  *
@@ -454,7 +454,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  *     (rules .. geo_errors), memory.clusters      its own, clusters, geo)
  *   sensor.output                                 the sink
  */
-static void write_stats(struct sensor *s, struct stats_node *root)
+void sensor_stats_write(const struct sensor *s, struct stats_node *root)
 {
     stats_u64(stats_child(root, "stats"), "uptime",
               s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0);
@@ -487,7 +487,7 @@ static void write_stats(struct sensor *s, struct stats_node *root)
 static void emit_stats(struct sensor *s)
 {
     struct stats_node *root = stats_new();
-    write_stats(s, root);
+    sensor_stats_write(s, root);
     event_stats(s->eve, s->now, root);
     stats_free(root);
 }

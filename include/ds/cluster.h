@@ -128,8 +128,9 @@ bool cluster_member_listed(const struct cluster *c, unsigned i);
 void cluster_mark_listed(struct cluster *c);
 const char *cluster_ja4(const struct cluster *c);
 const char *cluster_provider(const struct cluster *c);
-/* True and the members' mean gap between requests in *seconds if some
- * member has a cadence; false (and *seconds untouched) if none has yet. */
+/* True and the members' typical gap between requests in *seconds (the
+ * centre's geometric mean) if some member has a cadence; false (and
+ * *seconds untouched) if none has yet. */
 bool cluster_cadence(const struct cluster *c, double *seconds);
 /* The members' typical request size, bytes (the centre's geometric mean). */
 double cluster_request_size(const struct cluster *c);

@@ -12,6 +12,7 @@
 
 struct capture;
 struct sink;
+struct stats_node;
 
 struct sensor_config {
     const char *rules_dir;       /* holds ai-services.conf */
@@ -39,6 +40,10 @@ void sensor_packet(void *sensor, int linktype, const uint8_t *data, uint32_t cap
 
 /* The capture in use, for kernel counters in stats (NULL between files). */
 void sensor_set_capture(struct sensor *s, struct capture *c);
+
+/* The counters of a stats event: every module's, in the event's order (see
+ * sensor.c); sensor_packet writes the event every --stats-interval. */
+void sensor_stats_write(const struct sensor *s, struct stats_node *root);
 
 /* End of input: ends every flow (their events) and writes the final stats. */
 void sensor_finish(struct sensor *s);

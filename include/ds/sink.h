@@ -8,7 +8,6 @@
 #ifndef DS_SINK_H
 #define DS_SINK_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
