@@ -21,6 +21,7 @@
 #include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/tls-asm.h"
 #include "ds/tls.h"
 #include "ds/util.h"
 

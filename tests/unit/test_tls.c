@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "ds/tls-asm.h"
 #include "ds/tls.h"
 
 /* A string literal and its length without the NUL. */
