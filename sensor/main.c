@@ -11,17 +11,11 @@
 #include <unistd.h>
 
 #include "ds/capture.h"
+#include "ds/err.h"
 #include "ds/log.h"
 #include "ds/output.h"
 #include "ds/sensor.h"
 #include "ds/util.h"
-
-/* Exit codes, one place (after tcpdump's status-exit-codes.h). */
-enum exit_code {
-    EXIT_OK = 0,
-    EXIT_RUNTIME = 1,  /* a capture could not be opened or read, output failed */
-    EXIT_USAGE = 2,    /* bad command line or configuration (rules) */
-};
 
 #define MAX_FILES 4096
 
@@ -196,7 +190,7 @@ static int run_capture(struct sensor *s, struct capture *cap, const char *name,
     current_capture = cap;
     sensor_set_capture(s, cap);
     for (;;) {
-        if (capture_run(cap, sensor_packet, s, err, sizeof(err)) != 0) {
+        if (capture_run(cap, sensor_packet, s, err, sizeof(err)) != DS_OK) {
             log_error("%s: %s", name, err);
             rc = -1;
             break;
@@ -319,7 +313,7 @@ int main(int argc, char **argv)
             if (source_config_windows(&cfg.detect.src, optarg, werr, sizeof(werr)) != 0) {
                 fprintf(stderr, "distill-sensor: --windows %s: %s\n", optarg, werr);
                 free(reads);
-                return EXIT_USAGE;
+                return ds_exit_status(DS_ERR_USAGE);
             }
             break;
         }
@@ -347,58 +341,58 @@ int main(int argc, char **argv)
         case 'V':
             printf("distill-sensor %s\n", DS_VERSION);
             free(reads);
-            return EXIT_OK;
+            return ds_exit_status(DS_OK);
         case 'h':
             usage(stdout);
             free(reads);
-            return EXIT_OK;
+            return ds_exit_status(DS_OK);
         default:
             fprintf(stderr, "Try 'distill-sensor --help'.\n");
             free(reads);
-            return EXIT_USAGE;
+            return ds_exit_status(DS_ERR_USAGE);
         }
         continue;
     bad_value:
         fprintf(stderr, "distill-sensor: invalid value '%s' for --%s\n", optarg,
                 opt_name(longopts, c));
         free(reads);
-        return EXIT_USAGE;
+        return ds_exit_status(DS_ERR_USAGE);
     }
     log_set_level((enum log_level)verbosity);
     if (check_rules) {
         free(reads);
         if (sensor_check_rules(&cfg) != 0)
-            return EXIT_USAGE;
+            return ds_exit_status(DS_ERR_CONFIG);
         printf("%s: rules OK\n", cfg.rules_dir);
-        return EXIT_OK;
+        return ds_exit_status(DS_OK);
     }
 
     if ((nreads == 0) == (iface == NULL)) {
         fprintf(stderr, "distill-sensor: give either -r FILE or -i IFACE\n"
                         "Try 'distill-sensor --help'.\n");
         free(reads);
-        return EXIT_USAGE;
+        return ds_exit_status(DS_ERR_USAGE);
     }
     char *filter = join_filter(argc - optind, argv + optind);
     char **files = NULL;
     int nfiles = 0;
-    int status = EXIT_OK;
+    enum ds_err status = DS_OK;
     bool finished = false;
     struct output *out = NULL;
     struct sensor *s = NULL;
     char err[512];
 
     if (nreads && expand_inputs(reads, nreads, &files, &nfiles) != 0) {
-        status = EXIT_RUNTIME;
+        status = DS_ERR_IO;
         goto done;
     }
     if (output_open(outpath, host, &out, err, sizeof(err)) != 0) {
         log_error("%s", err);
-        status = EXIT_RUNTIME;
+        status = DS_ERR_IO;
         goto done;
     }
     if (sensor_new(&cfg, out, &s) != 0) {
-        status = EXIT_USAGE;
+        status = DS_ERR_CONFIG;
         goto done;
     }
 
@@ -413,13 +407,14 @@ int main(int argc, char **argv)
 
     if (iface) {
         struct capture *cap = NULL;
-        if (capture_open_live(iface, &live, filter, &cap, err, sizeof(err)) != 0) {
+        enum ds_err e = capture_open_live(iface, &live, filter, &cap, err, sizeof(err));
+        if (e != DS_OK) {
             log_error("%s: %s", iface, err);
-            status = strstr(err, "bad filter") ? EXIT_USAGE : EXIT_RUNTIME;
+            status = e;
         } else {
             log_info("listening on %s", iface);
             if (run_capture(s, cap, iface, out) != 0)
-                status = EXIT_RUNTIME;
+                status = DS_ERR_IO;
             /* Final stats while the capture is open: they carry its kernel counters. */
             sensor_finish(s);
             finished = true;
@@ -429,15 +424,16 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nfiles && !got_stop; i++) {
         struct capture *cap = NULL;
-        if (capture_open_file(files[i], filter, &cap, err, sizeof(err)) != 0) {
+        enum ds_err e = capture_open_file(files[i], filter, &cap, err, sizeof(err));
+        if (e != DS_OK) {
             log_error("%s: %s", files[i], err);
-            status = strstr(err, "bad filter") ? EXIT_USAGE : EXIT_RUNTIME;
-            if (status == EXIT_USAGE)
+            status = e;
+            if (status == DS_ERR_CONFIG)
                 break;
             continue;
         }
         if (run_capture(s, cap, files[i], out) != 0)
-            status = EXIT_RUNTIME;
+            status = DS_ERR_IO;
         sensor_set_capture(s, NULL);
         capture_close(cap);
     }
@@ -448,13 +444,13 @@ done:
     sensor_free(s);
     if (output_close(out) != 0) {
         log_error("%s: writing events failed", outpath);
-        if (status == EXIT_OK)
-            status = EXIT_RUNTIME;
+        if (status == DS_OK)
+            status = DS_ERR_IO;
     }
     for (int i = 0; i < nfiles; i++)
         free(files[i]);
     free(files);
     free(filter);
     free(reads);
-    return status;
+    return ds_exit_status(status);
 }
