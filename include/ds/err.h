@@ -22,7 +22,7 @@ enum ds_exit {
 
 /* The exit status for an outcome: 0 success, 1 runtime error, 2 usage or
  * configuration error. */
-static inline enum ds_exit ds_exit_status(enum ds_err e)
+static inline int ds_exit_status(enum ds_err e)
 {
     switch (e) {
     case DS_OK: return DS_EXIT_OK;
