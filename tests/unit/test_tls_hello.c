@@ -280,7 +280,7 @@ static void test_lying_lengths(void **state)
     struct field {
         const char *name;
         size_t at;
-        int width; /* bytes */
+        unsigned width; /* bytes */
     } f[] = {
         { "handshake length", o.hs_len, 3 },
         { "session id length", o.sid_len, 1 },
@@ -301,7 +301,7 @@ static void test_lying_lengths(void **state)
     static uint8_t m[sizeof(b.b)];
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         uint32_t v = 0;
-        for (int k = 0; k < f[i].width; k++)
+        for (unsigned k = 0; k < f[i].width; k++)
             v = (v << 8) | b.b[f[i].at + k];
         uint32_t max = f[i].width == 1 ? 0xff : f[i].width == 2 ? 0xffff : 0xffffff;
         uint32_t lies[] = { v + 1, v - 1, max, 0 };
@@ -309,7 +309,7 @@ static void test_lying_lengths(void **state)
             if (lies[j] == v || lies[j] > max)
                 continue;
             memcpy(m, b.b, b.n);
-            for (int k = 0; k < f[i].width; k++)
+            for (unsigned k = 0; k < f[i].width; k++)
                 m[f[i].at + k] = (uint8_t)(lies[j] >> (8 * (f[i].width - 1 - k)));
             if (tls_parse_client_hello(m, b.n, false, &h) != -1)
                 fail_msg("%s = %u (really %u) was accepted", f[i].name, lies[j], v);

@@ -294,7 +294,7 @@ static inline void build(const struct spec *s, struct hb *h, struct offs *o)
     put8(h, 0);
     put16(h, 0);
     put16(h, s->legacy);
-    for (int i = 0; i < 32; i++)
+    for (unsigned i = 0; i < 32; i++)
         put8(h, 0x40 + i); /* random */
     o->sid_len = h->n;
     put8(h, 32);
