@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include "ds/log.h"
+#include "ds/output.h"
+#include "ds/sensor.h"
 #include "ds/signals.h"
 #include "ds/util.h"
 

@@ -142,7 +142,8 @@ static enum ds_err bad_value(int c, const char *arg)
 }
 
 /* An option that takes a number, a duration or a list: DS_OK, or
- * DS_ERR_USAGE after saying why. */
+ * DS_ERR_USAGE after saying why. Any other c is getopt_long's '?' (an
+ * unknown option or a missing argument, which it has reported). */
 static enum ds_err take_value(struct options *o, int c, const char *arg)
 {
     uint64_t v;
@@ -180,7 +181,7 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
         }
         return DS_OK;
     }
-    default:
+    default: /* '?' */
         fprintf(stderr, "Try 'distill-sensor --help'.\n");
         return DS_ERR_USAGE;
     }
@@ -190,24 +191,51 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
 static enum ds_err take_option(struct options *o, int c, const char *arg)
 {
     switch (c) {
-    case 'r': o->reads[o->nreads++] = arg; break;
-    case 'i': o->iface = arg; break;
-    case 'o': o->outpath = arg; break;
-    case OPT_RULES: o->cfg.rules_dir = arg; break;
-    case OPT_ALL_TLS: o->cfg.all_tls = true; break;
-    case OPT_SENSOR_NAME: o->host = arg; break;
-    case OPT_CHECK_RULES: o->action = OPTIONS_CHECK_RULES; break;
-    case OPT_SOURCE_EVENTS: o->cfg.detect.source_events = true; break;
-    case OPT_GEOIP_DB: o->cfg.detect.geoip_db = arg; break;
-    case OPT_ASN_DB: o->cfg.detect.asn_db = arg; break;
-    case 'q': o->verbosity = LOG_ERROR; break;
+    case 'r':
+        o->reads[o->nreads++] = arg;
+        break;
+    case 'i':
+        o->iface = arg;
+        break;
+    case 'o':
+        o->outpath = arg;
+        break;
+    case OPT_RULES:
+        o->cfg.rules_dir = arg;
+        break;
+    case OPT_ALL_TLS:
+        o->cfg.all_tls = true;
+        break;
+    case OPT_SENSOR_NAME:
+        o->host = arg;
+        break;
+    case OPT_CHECK_RULES:
+        o->action = OPTIONS_CHECK_RULES;
+        break;
+    case OPT_SOURCE_EVENTS:
+        o->cfg.detect.source_events = true;
+        break;
+    case OPT_GEOIP_DB:
+        o->cfg.detect.geoip_db = arg;
+        break;
+    case OPT_ASN_DB:
+        o->cfg.detect.asn_db = arg;
+        break;
+    case 'q':
+        o->verbosity = LOG_ERROR;
+        break;
     case 'v':
         if (o->verbosity < LOG_DEBUG)
             o->verbosity = (enum log_level)(o->verbosity + 1);
         break;
-    case 'V': o->action = OPTIONS_VERSION; break;
-    case 'h': o->action = OPTIONS_HELP; break;
-    default: return take_value(o, c, arg);
+    case 'V':
+        o->action = OPTIONS_VERSION;
+        break;
+    case 'h':
+        o->action = OPTIONS_HELP;
+        break;
+    default:
+        return take_value(o, c, arg);
     }
     return DS_OK;
 }

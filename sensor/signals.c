@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include "ds/capture.h"
+
 static volatile sig_atomic_t got_stop;
 static volatile sig_atomic_t got_hup;
 static struct capture *volatile current_capture;

@@ -6,8 +6,9 @@
 
 #include "ds/capture.h"
 #include "ds/err.h"
-#include "ds/output.h"
-#include "ds/sensor.h"
+
+struct output;
+struct sensor;
 
 /* Most capture files one run reads. */
 #define INPUT_MAX_FILES 4096

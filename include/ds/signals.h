@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "ds/capture.h"
+struct capture;
 
 /* Installs the handlers for SIGINT, SIGTERM and SIGHUP, and ignores SIGPIPE
  * (a closed output is reported by the write, not by a signal). */
