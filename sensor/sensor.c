@@ -29,6 +29,7 @@
 #include "ds/pool.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
+#include "ds/tls-asm.h"
 #include "ds/tls.h"
 #include "ds/util.h"
 
