@@ -1,6 +1,6 @@
 /* TLS record layer and handshake message vocabulary (RFC 5246 6.2 and 7.4,
  * RFC 8446 4 and 5), and bounds-checked readers of the two headers: the one
- * vocabulary for the ClientHello reader (tls.c) and the record tracker that
+ * vocabulary for the ClientHello reader (tls-hello.c, tls-asm.c) and the record tracker that
  * finds turns in encrypted flows (exchange.c). Which headers a module
  * accepts (only handshake records, or any content type) stays its own
  * decision; the numbers and the byte layout are here. */
