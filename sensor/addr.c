@@ -25,24 +25,6 @@ void ds_addr_str(const struct ds_addr *a, char *buf, unsigned len)
         inet_ntop(AF_INET6, a->a, buf, len);
 }
 
-uint64_t ds_mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
-uint64_t ds_addr_hash(const struct ds_addr *a, uint64_t seed)
-{
-    uint64_t w0, w1;
-    memcpy(&w0, a->a, 8);
-    memcpy(&w1, a->a + 8, 8);
-    return ds_mix64(ds_mix64(w0 ^ seed) ^ w1);
-}
-
 int ds_addr_parse(const char *s, struct ds_addr *a)
 {
     uint8_t v4[4];

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/err.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 struct capture {
@@ -19,20 +21,22 @@ struct capture {
     uint64_t received;      /* packets delivered, for error messages */
 };
 
-static int apply_filter(struct capture *c, const char *bpf, char *err, size_t errlen)
+/* A filter that does not compile is the user's (DS_ERR_CONFIG); one that
+ * compiles but cannot be set is the system's (DS_ERR_IO). */
+static enum ds_err apply_filter(struct capture *c, const char *bpf, char *err, size_t errlen)
 {
     if (bpf == NULL || *bpf == '\0')
-        return 0;
+        return DS_OK;
     struct bpf_program prog;
     if (pcap_compile(c->p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         snprintf(err, errlen, "bad filter expression '%s': %s", bpf, pcap_geterr(c->p));
-        return -1;
+        return DS_ERR_CONFIG;
     }
     int rc = pcap_setfilter(c->p, &prog);
     if (rc != 0)
         snprintf(err, errlen, "cannot set filter: %s", pcap_geterr(c->p));
     pcap_freecode(&prog);
-    return rc == 0 ? 0 : -1;
+    return rc == 0 ? DS_OK : DS_ERR_IO;
 }
 
 bool capture_file_looks_like_capture(const char *path)
@@ -50,14 +54,14 @@ bool capture_file_looks_like_capture(const char *path)
            be == 0x0a0d0d0au;
 }
 
-int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
-                      size_t errlen)
+enum ds_err capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
+                              size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
         snprintf(err, errlen, "%s", strerror(errno));
-        return -1;
+        return DS_ERR_IO;
     }
     /* pcap_fopen keeps fp and closes it with the handle. */
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -69,27 +73,28 @@ int capture_open_file(const char *path, const char *bpf, struct capture **out, c
             snprintf(err, errlen, "truncated capture header (%s)", ebuf);
         else
             snprintf(err, errlen, "%s", ebuf);
-        return -1;
+        return DS_ERR_IO;
     }
     struct capture *c = xcalloc(1, sizeof(*c));
     c->p = p;
     c->linktype = pcap_datalink(p);
-    if (apply_filter(c, bpf, err, errlen) != 0) {
+    enum ds_err e = apply_filter(c, bpf, err, errlen);
+    if (e != DS_OK) {
         capture_close(c);
-        return -1;
+        return e;
     }
     *out = c;
-    return 0;
+    return DS_OK;
 }
 
-int capture_open_live(const char *iface, const struct capture_live_opts *opts, const char *bpf,
-                      struct capture **out, char *err, size_t errlen)
+enum ds_err capture_open_live(const char *iface, const struct capture_live_opts *opts,
+                              const char *bpf, struct capture **out, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, ebuf);
     if (p == NULL) {
         snprintf(err, errlen, "%s", ebuf);
-        return -1;
+        return DS_ERR_IO;
     }
     struct capture *c = xcalloc(1, sizeof(*c));
     c->p = p;
@@ -113,15 +118,16 @@ int capture_open_live(const char *iface, const struct capture_live_opts *opts, c
         else
             snprintf(err, errlen, "%s (%s)", pcap_statustostr(rc), why);
         capture_close(c);
-        return -1;
+        return DS_ERR_IO;
     }
     c->linktype = pcap_datalink(p);
-    if (apply_filter(c, bpf, err, errlen) != 0) {
+    enum ds_err e = apply_filter(c, bpf, err, errlen);
+    if (e != DS_OK) {
         capture_close(c);
-        return -1;
+        return e;
     }
     *out = c;
-    return 0;
+    return DS_OK;
 }
 
 void capture_close(struct capture *c)
@@ -141,7 +147,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
     c->fn(c->ctx, c->linktype, data, h->caplen, h->len, ts);
 }
 
-int capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen)
+enum ds_err capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen)
 {
     c->fn = fn;
     c->ctx = ctx;
@@ -149,9 +155,9 @@ int capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t e
     if (rc == PCAP_ERROR) {
         snprintf(err, errlen, "read error after %llu packets: %s",
                  (unsigned long long)c->received, pcap_geterr(c->p));
-        return -1;
+        return DS_ERR_IO;
     }
-    return 0;
+    return DS_OK;
 }
 
 void capture_break(struct capture *c)
@@ -177,4 +183,15 @@ int capture_kernel_stats(struct capture *c, uint64_t *received, uint64_t *droppe
     *dropped = ps.ps_drop;
     *ifdropped = ps.ps_ifdrop;
     return 0;
+}
+
+void capture_stats_write(const struct capture *c, struct stats_node *root)
+{
+    struct pcap_stat ps;
+    if (!c->live || pcap_stats(c->p, &ps) != 0)
+        return;
+    struct stats_node *cap = stats_child(stats_child(root, "stats"), "capture");
+    stats_u64(cap, "kernel_packets", ps.ps_recv);
+    stats_u64(cap, "kernel_drops", ps.ps_drop);
+    stats_u64(cap, "kernel_ifdrops", ps.ps_ifdrop);
 }

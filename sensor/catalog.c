@@ -484,7 +484,7 @@ static int parse_cidr(struct parser *ps, const char *tok, size_t len, uint8_t ke
     uint8_t masked[16];
     for (unsigned i = 0; i < 16; i++) {
         unsigned keep = bits >= (i + 1) * 8 ? 8 : (bits > i * 8 ? bits - i * 8 : 0);
-        uint8_t m = keep == 0 ? 0 : (uint8_t)(0xffu << (8 - keep));
+        uint8_t m = (uint8_t)(keep == 0 ? 0 : 0xffu << (8 - keep));
         masked[i] = a[i] & m;
     }
     char net[INET6_ADDRSTRLEN];
@@ -874,7 +874,7 @@ int catalog_match_addr(const struct catalog *cat, const struct ds_addr *addr)
         key[0] = (uint8_t)bits;
         for (unsigned b = 0; b < 16; b++) {
             unsigned keep = bits >= (b + 1) * 8 ? 8 : (bits > b * 8 ? bits - b * 8 : 0);
-            uint8_t m = keep == 0 ? 0 : (uint8_t)(0xffu << (8 - keep));
+            uint8_t m = (uint8_t)(keep == 0 ? 0 : 0xffu << (8 - keep));
             key[1 + b] = addr->a[b] & m;
         }
         int idx = ctab_find(cat, key);

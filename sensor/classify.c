@@ -19,6 +19,7 @@
 #include "ds/bytes.h"
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 /* The pooled per-flow record: our bookkeeping, then nDPI's struct. nDPI's
@@ -551,4 +552,15 @@ const struct classify_stats *classify_stats(const struct classify *c)
 {
     static const struct classify_stats none;
     return c ? &c->st : &none;
+}
+
+void classify_stats_write(const struct classify *c, struct stats_node *root)
+{
+    const struct classify_stats *st = classify_stats(c);
+    struct stats_node *me = stats_child(root, "sensor");
+    struct stats_node *nd = stats_child(me, "ndpi");
+    stats_u64(nd, "flows", st->flows);
+    stats_u64(nd, "pkts", st->pkts);
+    stats_u64(nd, "no_state", st->no_state);
+    stats_u64(stats_child(me, "memory"), "ndpi_state", st->state_bytes);
 }

@@ -1,7 +1,8 @@
 /* Coordinated groups of sources (see cluster.h): sources grouped by shared
  * fingerprint and provider, then by cadence and prompt-size profile. Clusters
- * come from a pool and sit in one hash by (JA4, provider) and one list in
- * order of activity, so eviction and expiry never scan the table. */
+ * come from a pool and sit in one hash by (JA4, provider, prompt-size bin)
+ * and one list in order of activity, so eviction and expiry never scan the
+ * table. */
 #include "ds/cluster.h"
 
 #include <math.h>
@@ -9,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/pool.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
-#define NO_GAP (-1e9)   /* log_gap of a member without a cadence yet */
+#define NO_GAP CLUSTER_NO_GAP   /* log_gap of a member without a cadence yet */
 
 /* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
  * Cadence counts only where both sides have one. Where it cannot be compared
@@ -172,8 +175,9 @@ static struct midx *midx_find(struct cluster_table *ct, const struct ds_addr *a)
 static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n, unsigned idx)
 {
     struct midx *e = pool_get(ct->midx_pool);
+    DS_ASSERT(e != NULL);   /* one entry a member, members are capped */
     if (e == NULL)
-        return;   /* cannot happen: one entry a member, members are capped */
+        return;
     e->addr = *a;
     e->node = n;
     e->idx = idx;
@@ -378,204 +382,285 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
     a->ts_us = f->ts_us;
 }
 
-struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
-                                const struct features *f, uint64_t ts_us, bool *joined)
+/* What one observation of a source is compared on: its client and
+ * provider, and its profile in log space (NO_GAP where the source has no
+ * such mean yet). */
+struct profile {
+    const char *ja4, *provider;
+    double lg, ls, lr, ld;        /* log of: gap mean, request size, answer size,
+                                     answer streaming time (ms) */
+    int32_t bin;                  /* size_bin(ls) */
+    bool steady;                  /* its own prompt sizes and gaps keep to it */
+};
+
+/* Reads the source's profile from its features; false if it cannot be
+ * grouped (no JA4, no provider, no request size). */
+static bool read_profile(const struct features *f, struct profile *p)
 {
-    *joined = false;
-    const char *ja4 = features_str(f, FEAT_JA4, 0);
-    const char *provider = features_str(f, FEAT_PROVIDER, 0);
-    if (ja4 == NULL || provider == NULL || !features_has(f, FEAT_REQUEST_SIZE_MEAN))
-        return NULL;
+    p->ja4 = features_str(f, FEAT_JA4, 0);
+    p->provider = features_str(f, FEAT_PROVIDER, 0);
+    if (p->ja4 == NULL || p->provider == NULL || !features_has(f, FEAT_REQUEST_SIZE_MEAN))
+        return false;
     /* A profile is only comparable when the source keeps to it: a source
      * whose own prompt sizes or gaps scatter (a person, a varied workload)
      * is not grouped, and leaves a cluster it was in. */
-    bool steady = !(features_has(f, FEAT_REQUEST_SIZE_CV) &&
-                    features_num(f, FEAT_REQUEST_SIZE_CV) > CLUSTER_MEMBER_MAX_CV) &&
-                  !(features_has(f, FEAT_GAP_CV) && features_num(f, FEAT_GAP_CV) > CLUSTER_MEMBER_MAX_CV);
+    p->steady = !(features_has(f, FEAT_REQUEST_SIZE_CV) &&
+                  features_num(f, FEAT_REQUEST_SIZE_CV) > CLUSTER_MEMBER_MAX_CV) &&
+                !(features_has(f, FEAT_GAP_CV) &&
+                  features_num(f, FEAT_GAP_CV) > CLUSTER_MEMBER_MAX_CV);
     double size = features_num(f, FEAT_REQUEST_SIZE_MEAN);
     if (!(size > 0))
-        return NULL;
+        return false;
     /* A member seen once has no cadence yet (NO_GAP): it is grouped on size
      * alone until its gaps are known, so a pool whose members each send one
      * request every few minutes is seen within minutes. */
     double gap = features_has(f, FEAT_GAP_MEAN_S) ? features_num(f, FEAT_GAP_MEAN_S) : 0;
-    double lg = gap > 0 ? log(gap) : NO_GAP, ls = log(size);
-    double resp = features_has(f, FEAT_RESPONSE_SIZE_MEAN) ? features_num(f, FEAT_RESPONSE_SIZE_MEAN) : 0;
-    double lr = resp > 0 ? log(resp) : NO_GAP;
+    p->lg = gap > 0 ? log(gap) : NO_GAP;
+    p->ls = log(size);
+    double resp = features_has(f, FEAT_RESPONSE_SIZE_MEAN) ?
+                      features_num(f, FEAT_RESPONSE_SIZE_MEAN) : 0;
+    p->lr = resp > 0 ? log(resp) : NO_GAP;
     /* Streaming time, floored at 1 ms: an answer sent at once takes none. */
-    double ld = NO_GAP;
+    p->ld = NO_GAP;
     if (features_has(f, FEAT_RESPONSE_DURATION_MEAN_MS)) {
         double dur = features_num(f, FEAT_RESPONSE_DURATION_MEAN_MS);
-        ld = log(dur > 1.0 ? dur : 1.0);
+        p->ld = log(dur > 1.0 ? dur : 1.0);
     }
-    int32_t bin = size_bin(ls);
+    p->bin = size_bin(p->ls);
+    return true;
+}
 
-    /* The source's current cluster (from the index), else the nearest one
-     * in tolerance that has room: a pool larger than one cluster's member
-     * cap spills into further clusters of the same profile. */
+static void member_set_profile(struct cluster_member *m, const struct profile *p)
+{
+    m->log_gap = p->lg;
+    m->log_size = p->ls;
+    m->log_resp = p->lr;
+    m->log_dur = p->ld;
+}
+
+/* The source's current cluster (from the member index), with the member's
+ * place in *i, if it is still of the source's client and provider; a source
+ * whose client or provider changed leaves that cluster. NULL if none. */
+static struct cnode *own_cluster(struct cluster_table *ct, const struct ds_addr *src,
+                                 const struct profile *p, unsigned *i)
+{
     struct midx *me = midx_find(ct, src);
-    struct cnode *best = NULL, *mine = me ? me->node : NULL;
-    unsigned mine_i = me ? me->idx : 0;
+    if (me == NULL)
+        return NULL;
+    struct cnode *mine = me->node;
+    *i = me->idx;
+    if (*i >= mine->c.n || memcmp(&mine->c.m[*i].addr, src, sizeof(*src)) != 0)
+        *i = mine->c.n;   /* the index is out of step: cannot happen */
+    if (*i == mine->c.n || strcmp(mine->c.ja4, p->ja4) != 0 ||
+        strcmp(mine->c.provider, p->provider) != 0) {
+        /* Its client or provider changed: it leaves that cluster. */
+        if (*i < mine->c.n)
+            member_remove(ct, mine, *i);
+        else
+            midx_del(ct, src);
+        return NULL;
+    }
+    return mine;
+}
+
+/* Member i of its cluster n, seen again: if it keeps to the cluster's profile
+ * (or is its only member) it is refreshed there and true returned; if its
+ * profile moved away it leaves, for a better-fitting cluster. */
+static bool member_keep(struct cluster_table *ct, struct cnode *n, unsigned i,
+                        const struct profile *p, uint64_t ts_us)
+{
+    struct cluster_member *m = &n->c.m[i];
+    if (profile_distance(&n->ref->k, p->lg, p->ls, p->lr, p->ld) <= 1.0 || n->c.n == 1) {
+        account(&n->c, m, -1);
+        m->last_us = ts_us;
+        member_set_profile(m, p);
+        account(&n->c, m, +1);
+        recentre(ct, n);
+        return true;
+    }
+    member_remove(ct, n, i);
+    return false;
+}
+
+/* The nearest cluster in tolerance of the source's client and provider that
+ * has room, from the chains of the source's size bin and its two neighbours;
+ * NULL if none. A pool larger than one cluster's member cap so spills into
+ * further clusters of the same profile. */
+static struct cnode *nearest_cluster(struct cluster_table *ct, const struct profile *p)
+{
+    struct cnode *best = NULL;
     double best_d = 0;
-    if (mine) {
-        if (mine_i >= mine->c.n || memcmp(&mine->c.m[mine_i].addr, src, sizeof(*src)) != 0)
-            mine_i = mine->c.n;   /* the index is out of step: cannot happen */
-        if (mine_i == mine->c.n || strcmp(mine->c.ja4, ja4) != 0 ||
-            strcmp(mine->c.provider, provider) != 0) {
-            /* Its client or provider changed: it leaves that cluster. */
-            if (mine_i < mine->c.n)
-                member_remove(ct, mine, mine_i);
-            else
-                midx_del(ct, src);
-            mine = NULL;
+    for (int32_t b = p->bin - 1; b <= p->bin + 1; b++) {
+        uint32_t h = key_hash(p->ja4, p->provider, b);
+        unsigned visited = 0;
+        for (struct cref *r = ct->buckets[h & (ct->nbuckets - 1)]; r; r = r->hnext) {
+            /* Bounded work: chains are kept most recently joined first, so
+             * an active pool is near the head; the tail is lone sources. */
+            if (++visited > CLUSTER_SCAN_MAX) {
+                ct->st.scan_capped++;
+                break;
+            }
+            /* A full cluster takes no newcomer: it is pruned when its own
+             * members come back, never while this chain is walked. */
+            if (r->key_hash != h || r->bin != b || r->n == CLUSTER_MAX_MEMBERS)
+                continue;
+            double d = profile_distance(&r->k, p->lg, p->ls, p->lr, p->ld);
+            if (d > 1.0 || (best != NULL && d >= best_d))
+                continue;
+            /* Only now the cluster itself: the hash may have collided. */
+            const struct cluster *c = &r->node->c;
+            if (strcmp(c->ja4, p->ja4) != 0 || strcmp(c->provider, p->provider) != 0)
+                continue;
+            best = r->node, best_d = d;
         }
     }
-    if (!steady) {
+    return best;
+}
+
+/* Starts an empty cluster for the source's client and provider, centred on
+ * its profile; at max_clusters the least recently active one is evicted
+ * (counted). NULL if none can be had. */
+static struct cnode *cluster_start(struct cluster_table *ct, const struct profile *p,
+                                   uint64_t ts_us)
+{
+    /* Both pools have room for max_clusters: a cluster takes one of
+     * each, so they run out together. */
+    struct cnode *n = pool_get_dirty(ct->pool);
+    if (n == NULL) {
+        if (ct->head == NULL)
+            return NULL;
+        cluster_drop(ct, ct->head);
+        ct->st.evicted++;
+        n = pool_get_dirty(ct->pool);
+        if (n == NULL)
+            return NULL;
+    }
+    /* Most clusters never pass a few members (a source alone, or two
+     * that happen to agree): they start with room for a few and move to
+     * a full array when they outgrow it. Not cleared: the member array
+     * is only read up to n. */
+    struct cluster_member *members = pool_get_dirty(ct->few_pool);
+    struct cref *ref = pool_get(ct->ref_pool);
+    if (members == NULL || ref == NULL) {
+        pool_put(ct->few_pool, members);
+        pool_put(ct->ref_pool, ref);
+        pool_put(ct->pool, n);
+        return NULL;
+    }
+    memset(&n->c, 0, sizeof(n->c));
+    n->c.m = members;
+    n->cap = CLUSTER_FEW_MEMBERS;
+    n->ref = ref;
+    ref->node = n;
+    n->prev = n->next = NULL;
+    n->qprev = n->qnext = NULL;
+    n->queued = false;
+    struct cluster *c = &n->c;
+    features_clear(&c->agg);
+    c->id = ++ct->next_id;
+    ds_strlcpy(c->ja4, p->ja4, sizeof(c->ja4));
+    ds_strlcpy(c->provider, p->provider, sizeof(c->provider));
+    c->log_gap = p->lg;
+    c->log_size = p->ls;
+    c->log_resp = p->lr;
+    c->log_dur = p->ld;
+    c->window_s = ct->window_s;
+    c->first_us = ts_us;
+    ref->bin = p->bin;
+    ref->k = (struct centre){ p->lg, p->ls, p->lr, p->ld };
+    bucket_link(ct, ref);
+    list_push(ct, n);
+    ct->st.created++;
+    ct->st.active++;
+    return n;
+}
+
+/* The source joins cluster n. A full cluster first drops the members gone
+ * quiet, and refuses the source (counted) if that leaves no room; a
+ * cluster that outgrows its first few places moves to a full array.
+ * Returns whether the source joined. */
+static bool member_join(struct cluster_table *ct, struct cnode *n, const struct ds_addr *src,
+                        const struct profile *p, uint64_t ts_us)
+{
+    struct cluster *c = &n->c;
+    if (c->n == CLUSTER_MAX_MEMBERS) {
+        cluster_prune(ct, n, ts_us);
+        if (c->n == CLUSTER_MAX_MEMBERS) {
+            ct->st.full++;
+            return false;
+        }
+    }
+    if (c->n == n->cap) {
+        struct cluster_member *big = pool_get_dirty(ct->members_pool);
+        DS_ASSERT(big != NULL);   /* one big array a cluster at most */
+        if (big == NULL) {
+            ct->st.full++;
+            return false;
+        }
+        memcpy(big, c->m, c->n * sizeof(*big));
+        pool_put(ct->few_pool, c->m);
+        c->m = big;
+        n->cap = CLUSTER_MAX_MEMBERS;
+    }
+    struct cluster_member *m = &c->m[c->n];
+    memset(m, 0, sizeof(*m));
+    m->addr = *src;
+    midx_add(ct, src, n, c->n++);
+    m->first_us = m->last_us = ts_us;
+    member_set_profile(m, p);
+    account(c, m, +1);
+    recentre(ct, n);
+    ct->st.joins++;
+    return true;
+}
+
+/* Cluster n was active at ts_us: it moves to the head of its chain and to
+ * the recent end of the activity list, drops the members gone quiet, and
+ * takes the source's features into its aggregate. */
+static void cluster_touch(struct cluster_table *ct, struct cnode *n, const struct features *f,
+                          bool joined, uint64_t ts_us)
+{
+    struct cluster *c = &n->c;
+    c->last_us = ts_us;
+    if (ct->buckets[n->ref->key_hash & (ct->nbuckets - 1)] != n->ref) {
+        bucket_unlink(ct, n->ref);   /* to the head of its chain */
+        bucket_link(ct, n->ref);
+    }
+    cluster_prune(ct, n, ts_us);
+    aggregate(c, f, joined);
+    list_unlink(ct, n);
+    list_push(ct, n);
+}
+
+struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
+                                const struct features *f, uint64_t ts_us, bool *joined)
+{
+    *joined = false;
+    struct profile p;
+    if (!read_profile(f, &p))
+        return NULL;
+    unsigned mine_i = 0;
+    struct cnode *mine = own_cluster(ct, src, &p, &mine_i);
+    if (!p.steady) {
         if (mine)
             member_remove(ct, mine, mine_i);
         return NULL;
     }
-    if (mine) {
-        struct cluster_member *m = &mine->c.m[mine_i];
-        if (profile_distance(&mine->ref->k, lg, ls, lr, ld) <= 1.0 || mine->c.n == 1) {
-            account(&mine->c, m, -1);
-            m->last_us = ts_us;
-            m->log_gap = lg;
-            m->log_size = ls;
-            m->log_resp = lr;
-            m->log_dur = ld;
-            account(&mine->c, m, +1);
-            recentre(ct, mine);
-            best = mine;
-        } else {
-            /* Its profile moved away: it leaves for a better-fitting cluster. */
-            member_remove(ct, mine, mine_i);
-            mine = NULL;
-        }
+    /* A member that keeps to its profile costs no chain walk. */
+    if (mine && member_keep(ct, mine, mine_i, &p, ts_us)) {
+        cluster_touch(ct, mine, f, false, ts_us);
+        return &mine->c;
     }
-    /* Only a source without a cluster (new, or whose profile moved) looks
-     * for one: a member that keeps to its profile costs no chain walk. */
-    if (best == NULL) {
-        for (int32_t b = bin - 1; b <= bin + 1; b++) {
-            uint32_t h = key_hash(ja4, provider, b);
-            unsigned visited = 0;
-            for (struct cref *r = ct->buckets[h & (ct->nbuckets - 1)]; r; r = r->hnext) {
-                /* Bounded work: chains are kept most recently joined first, so
-                 * an active pool is near the head; the tail is lone sources. */
-                if (++visited > CLUSTER_SCAN_MAX) {
-                    ct->st.scan_capped++;
-                    break;
-                }
-                /* A full cluster takes no newcomer: it is pruned when its own
-                 * members come back, never while this chain is walked. */
-                if (r->key_hash != h || r->bin != b || r->n == CLUSTER_MAX_MEMBERS)
-                    continue;
-                double d = profile_distance(&r->k, lg, ls, lr, ld);
-                if (d > 1.0 || (best != NULL && d >= best_d))
-                    continue;
-                /* Only now the cluster itself: the hash may have collided. */
-                const struct cluster *c = &r->node->c;
-                if (strcmp(c->ja4, ja4) != 0 || strcmp(c->provider, provider) != 0)
-                    continue;
-                best = r->node, best_d = d;
-            }
-        }
-    }
-    if (best == NULL) {
-        /* Both pools have room for max_clusters: a cluster takes one of
-         * each, so they run out together. */
-        best = pool_get_dirty(ct->pool);
-        if (best == NULL) {
-            if (ct->head == NULL)
-                return NULL;
-            cluster_drop(ct, ct->head);
-            ct->st.evicted++;
-            best = pool_get_dirty(ct->pool);
-            if (best == NULL)
-                return NULL;
-        }
-        /* Most clusters never pass a few members (a source alone, or two
-         * that happen to agree): they start with room for a few and move to
-         * a full array when they outgrow it. Not cleared: the member array
-         * is only read up to n. */
-        struct cluster_member *members = pool_get_dirty(ct->few_pool);
-        struct cref *ref = pool_get(ct->ref_pool);
-        if (members == NULL || ref == NULL) {
-            pool_put(ct->few_pool, members);
-            pool_put(ct->ref_pool, ref);
-            pool_put(ct->pool, best);
-            return NULL;
-        }
-        memset(&best->c, 0, sizeof(best->c));
-        best->c.m = members;
-        best->cap = CLUSTER_FEW_MEMBERS;
-        best->ref = ref;
-        ref->node = best;
-        best->prev = best->next = NULL;
-        best->qprev = best->qnext = NULL;
-        best->queued = false;
-        struct cluster *c = &best->c;
-        features_clear(&c->agg);
-        c->id = ++ct->next_id;
-        ds_strlcpy(c->ja4, ja4, sizeof(c->ja4));
-        ds_strlcpy(c->provider, provider, sizeof(c->provider));
-        c->log_gap = lg;
-        c->log_size = ls;
-        c->log_resp = lr;
-        c->log_dur = ld;
-        c->window_s = ct->window_s;
-        c->first_us = ts_us;
-        ref->bin = bin;
-        ref->k = (struct centre){ lg, ls, lr, ld };
-        bucket_link(ct, ref);
-        list_push(ct, best);
-        ct->st.created++;
-        ct->st.active++;
-    }
-    struct cluster *c = &best->c;
-    if (!mine) {
-        if (c->n == CLUSTER_MAX_MEMBERS) {
-            cluster_prune(ct, best, ts_us);
-            if (c->n == CLUSTER_MAX_MEMBERS) {
-                ct->st.full++;
-                return NULL;
-            }
-        }
-        if (c->n == best->cap) {
-            struct cluster_member *big = pool_get_dirty(ct->members_pool);
-            if (big == NULL) {   /* cannot happen: one big array a cluster at most */
-                ct->st.full++;
-                return NULL;
-            }
-            memcpy(big, c->m, c->n * sizeof(*big));
-            pool_put(ct->few_pool, c->m);
-            c->m = big;
-            best->cap = CLUSTER_MAX_MEMBERS;
-        }
-        struct cluster_member *m = &c->m[c->n];
-        memset(m, 0, sizeof(*m));
-        m->addr = *src;
-        midx_add(ct, src, best, c->n++);
-        m->first_us = m->last_us = ts_us;
-        m->log_gap = lg;
-        m->log_size = ls;
-        m->log_resp = lr;
-        m->log_dur = ld;
-        account(c, m, +1);
-        recentre(ct, best);
-        ct->st.joins++;
-        *joined = true;
-    }
-    c->last_us = ts_us;
-    if (ct->buckets[best->ref->key_hash & (ct->nbuckets - 1)] != best->ref) {
-        bucket_unlink(ct, best->ref);   /* to the head of its chain */
-        bucket_link(ct, best->ref);
-    }
-    cluster_prune(ct, best, ts_us);
-    aggregate(c, f, *joined);
-    list_unlink(ct, best);
-    list_push(ct, best);
-    return c;
+    /* A source without a cluster (new, or whose profile moved) joins the
+     * nearest one in tolerance, else starts one. */
+    struct cnode *n = nearest_cluster(ct, &p);
+    if (n == NULL)
+        n = cluster_start(ct, &p, ts_us);
+    if (n == NULL || !member_join(ct, n, src, &p, ts_us))
+        return NULL;
+    *joined = true;
+    cluster_touch(ct, n, f, true, ts_us);
+    return &n->c;
 }
 
 void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit)
@@ -623,4 +708,87 @@ size_t cluster_table_bytes(const struct cluster_table *ct)
     return pool_bytes(ct->pool) + pool_bytes(ct->few_pool) + pool_bytes(ct->members_pool) +
            pool_bytes(ct->ref_pool) +
            ct->nbuckets * sizeof(*ct->buckets) + pool_bytes(ct->midx_pool) + ct->nmidx * sizeof(*ct->midx);
+}
+
+void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
+                                struct stats_node *root)
+{
+    uint64_t active = 0, evicted = 0;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tables[i] == NULL)
+            continue;
+        active += tables[i]->st.active;
+        evicted += tables[i]->st.evicted;
+        bytes += cluster_table_bytes(tables[i]);
+    }
+    struct stats_node *me = stats_child(root, "sensor");
+    struct stats_node *de = stats_child(me, "detect");
+    stats_u64(de, "clusters_active", active);
+    stats_u64(de, "clusters_evicted", evicted);
+    stats_u64(stats_child(me, "memory"), "clusters", bytes);
+}
+
+uint64_t cluster_id(const struct cluster *c)
+{
+    return c->id;
+}
+
+unsigned cluster_size(const struct cluster *c)
+{
+    return c->n;
+}
+
+const struct ds_addr *cluster_member_addr(const struct cluster *c, unsigned i)
+{
+    return &c->m[i].addr;
+}
+
+bool cluster_member_listed(const struct cluster *c, unsigned i)
+{
+    return c->m[i].listed;
+}
+
+void cluster_mark_listed(struct cluster *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        c->m[i].listed = true;
+}
+
+const char *cluster_ja4(const struct cluster *c)
+{
+    return c->ja4;
+}
+
+const char *cluster_provider(const struct cluster *c)
+{
+    return c->provider;
+}
+
+bool cluster_cadence(const struct cluster *c, double *seconds)
+{
+    if (c->log_gap == CLUSTER_NO_GAP)
+        return false;
+    *seconds = exp(c->log_gap);
+    return true;
+}
+
+double cluster_request_size(const struct cluster *c)
+{
+    return exp(c->log_size);
+}
+
+uint32_t cluster_window(const struct cluster *c)
+{
+    return c->window_s;
+}
+
+uint64_t cluster_first_seen(const struct cluster *c)
+{
+    return c->first_us;
+}
+
+const struct features *cluster_features(const struct cluster *c)
+{
+    return &c->agg;
 }

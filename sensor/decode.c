@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ds/bytes.h"
+#include "ds/stats.h"
 
 /* Link types as libpcap's pcap_datalink() reports them. */
 #define DLT_NULL_ 0
@@ -295,4 +296,19 @@ enum decode_err decode_frame(struct decode_stats *st, int linktype, const uint8_
     else if (e != DECODE_OK)
         st->err[e]++;
     return e;
+}
+
+void decode_stats_write(const struct decode_stats *d, struct stats_node *root)
+{
+    struct stats_node *dec = stats_child(stats_child(root, "stats"), "decoder");
+    stats_u64(dec, "pkts", d->pkts);
+    stats_u64(dec, "bytes", d->bytes);
+    stats_u64(dec, "ipv4", d->ipv4);
+    stats_u64(dec, "ipv6", d->ipv6);
+    stats_u64(dec, "tcp", d->tcp);
+    stats_u64(dec, "udp", d->udp);
+    stats_u64(dec, "avg_pkt_size", d->pkts ? d->bytes / d->pkts : 0);
+    struct stats_node *errs = stats_child(stats_child(root, "sensor"), "decode_errors");
+    for (int e = 1; e < DECODE_ERR_MAX; e++)
+        stats_u64(errs, decode_err_name((enum decode_err)e), d->err[e]);
 }

@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/catalog.h"
 #include "ds/cluster.h"
 #include "ds/diag.h"
+#include "ds/exchange.h"
 #include "ds/fingerprint.h"
+#include "ds/flow.h"
 #include "ds/geo.h"
 #include "ds/log.h"
 #include "ds/rules.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 16   /* sources and clusters ended per tick at most */
@@ -24,7 +28,7 @@
 struct detect {
     struct detect_config cfg;
     char rules_dir[4096];
-    struct output *out;
+    struct detect_sink sink;      /* where findings go; members may be NULL */
     struct source_table *src;
     struct ruleset *rules;
     struct fingerprints *fp;
@@ -38,9 +42,8 @@ struct detect {
      * of a window needs; a window with fewer, and no cluster table, is not
      * evaluated. UINT32_MAX: no per-source rule uses the window. */
     uint32_t min_requests[SOURCE_MAX_WINDOWS];
-    uint64_t prefiltered;
     uint64_t now;
-    uint64_t alerts, cluster_alerts, cluster_updates, source_events;
+    struct detect_counters n;
     /* scratch, reused: no allocation per turn */
     struct features feat;
     struct source_last_flow last;
@@ -150,13 +153,15 @@ static void ensure_cluster_tables(struct detect *d)
     }
 }
 
-int detect_new(const struct detect_config *cfg, struct output *out, struct detect **dp)
+int detect_new(const struct detect_config *cfg, const struct detect_sink *sink,
+               struct detect **dp)
 {
     struct detect *d = xcalloc(1, sizeof(*d));
     d->cfg = *cfg;
     ds_strlcpy(d->rules_dir, cfg->rules_dir, sizeof(d->rules_dir));
     d->cfg.rules_dir = d->rules_dir;
-    d->out = out;
+    if (sink)
+        d->sink = *sink;
     d->src = source_table_new(&cfg->src);
     if (d->src == NULL)
         goto fail;
@@ -255,18 +260,19 @@ uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct 
 static void on_hit(void *ctx, const struct rule_hit *hit)
 {
     struct detect *d = ctx;
-    struct alert_ctx a = {
+    struct detect_alert a = {
         .ts_us = d->now,
         .src = &d->cur_src,
         .hit = hit,
         .last = d->last.flow_id ? &d->last : NULL,
         .cluster = d->cur_cluster,
     };
-    output_alert(d->out, &a);
+    if (d->sink.alert)
+        d->sink.alert(d->sink.ctx, &a);
     if (d->cur_cluster)
-        d->cluster_alerts++;
+        d->n.cluster_alerts++;
     else
-        d->alerts++;
+        d->n.alerts++;
 }
 
 /* The cluster rule (of window w) a cluster's update should name. */
@@ -298,14 +304,13 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
     if (c == NULL)
         return;
     d->cur_cluster = c;
-    int hits = rules_evaluate_cluster(d->rules, (double)c->n, &c->agg, window_s, d->now, c->id,
-                                      on_hit, d);
+    int hits = rules_evaluate_cluster(d->rules, (double)cluster_size(c), cluster_features(c),
+                                      window_s, d->now, cluster_id(c), on_hit, d);
     d->cur_cluster = NULL;
     if (hits > 0) {
         c->alerted_us = c->updated_us = d->now;
         c->pending = false;
-        for (unsigned i = 0; i < c->n; i++)
-            c->m[i].listed = true;
+        cluster_mark_listed(c);
     } else if (joined && c->alerted_us) {
         /* A new member of a cluster that alerted: listed in the cluster's
          * next update event (at most one every CLUSTER_UPDATE_EVERY_S), not
@@ -318,12 +323,12 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
  * its last event. */
 static void cluster_update(struct detect *d, struct cluster *c)
 {
-    output_cluster_update(d->out, d->now, c, cluster_rule(d, c->window_s));
-    d->cluster_updates++;
+    if (d->sink.cluster_update)
+        d->sink.cluster_update(d->sink.ctx, d->now, c, cluster_rule(d, cluster_window(c)));
+    d->n.cluster_updates++;
     c->updated_us = d->now;
     c->pending = false;
-    for (unsigned i = 0; i < c->n; i++)
-        c->m[i].listed = true;
+    cluster_mark_listed(c);
 }
 
 static void update_if_due(void *ctx, struct cluster *c)
@@ -368,9 +373,10 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
             (d->min_requests[w] == UINT32_MAX ||
              (source_requests_bound(d->src, &f->cli, d->windows[w], d->now, &bound) == 0 &&
               bound < d->min_requests[w]))) {
-            d->prefiltered++;
+            d->n.prefiltered++;
             continue;
         }
+        d->n.evaluated++;
         evaluate(d, &f->cli, w);
     }
 }
@@ -388,8 +394,9 @@ static void emit_source_event(void *ctx, const struct ds_addr *src)
         return;
     if (source_last_flow(d->src, src, &d->last) != 0)
         memset(&d->last, 0, sizeof(d->last));
-    output_source(d->out, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
-    d->source_events++;
+    if (d->sink.source)
+        d->sink.source(d->sink.ctx, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
+    d->n.source_events++;
 }
 
 void detect_clock_reset(struct detect *d, uint64_t now_us)
@@ -426,27 +433,25 @@ void detect_tick(struct detect *d, uint64_t now_us)
     }
 }
 
-void detect_fill_stats(const struct detect *d, struct sensor_stats *st)
+const struct detect_counters *detect_counters(const struct detect *d)
 {
-    st->sources = source_table_stats(d->src);
-    st->source_bytes = source_table_bytes(d->src);
-    st->rules = rules_stats(d->rules);
-    st->n_rules = rules_count(d->rules);
-    memset(&st->clusters, 0, sizeof(st->clusters));
-    st->cluster_bytes = 0;
-    for (unsigned w = 0; w < SOURCE_MAX_WINDOWS; w++) {
-        if (d->clusters[w] == NULL)
-            continue;
-        const struct cluster_stats *cs = cluster_table_stats(d->clusters[w]);
-        st->clusters.active += cs->active;
-        st->clusters.evicted += cs->evicted;
-        st->clusters.created += cs->created;
-        st->cluster_bytes += cluster_table_bytes(d->clusters[w]);
-    }
-    st->alerts = d->alerts;
-    st->cluster_alerts = d->cluster_alerts;
-    st->cluster_updates = d->cluster_updates;
-    st->source_events = d->source_events;
-    st->prefiltered = d->prefiltered;
-    st->geo_errors = d->geo ? geo_errors(d->geo) : 0;
+    return &d->n;
+}
+
+/* Our sensor.sources, and sensor.detect: the signatures' counters, ours,
+ * the clusters' and geo's, in that order (memory.sources and
+ * memory.clusters go to sensor.memory, which the sensor placed). */
+void detect_stats_write(const struct detect *d, struct stats_node *root)
+{
+    source_table_stats_write(d->src, root);
+    rules_stats_write(d->rules, root);
+    struct stats_node *de = stats_child(stats_child(root, "sensor"), "detect");
+    stats_u64(de, "alerts", d->n.alerts);
+    stats_u64(de, "cluster_alerts", d->n.cluster_alerts);
+    stats_u64(de, "cluster_updates", d->n.cluster_updates);
+    stats_u64(de, "source_events", d->n.source_events);
+    stats_u64(de, "prefiltered", d->n.prefiltered);
+    cluster_tables_stats_write((const struct cluster_table *const *)d->clusters,
+                               SOURCE_MAX_WINDOWS, root);
+    geo_stats_write(d->geo, root);
 }

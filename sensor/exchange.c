@@ -290,32 +290,22 @@ void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq)
     t->counted = false;
 }
 
-void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
-                  const uint8_t *payload, uint32_t len, exchange_turn_fn fn, void *ctx)
+/* Places a segment that starts at seq in direction dir's stream: bytes
+ * already seen are trimmed off the front of p[0, *n); a gap inside a record
+ * whose length we know keeps the tracker in sync (the missing bytes were
+ * that record's), any other gap loses it. Returns false if every byte of the
+ * segment was seen already. */
+static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
+                          const uint8_t **p, uint32_t *n, exchange_turn_fn fn, void *ctx)
 {
-    if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
-        return;
     struct rec_track *t = &e->dir[dir];
-    const uint8_t *p = payload;
-    uint32_t n = len;
-
-    if (!t->started) {
-        /* A connection's first payload byte is a record header; if this one
-         * is not (capture started mid-flow), the parser below loses sync.
-         * A position set by exchange_tcp_at() is kept. */
-        t->started = true;
-        if (!t->synced) {
-            t->synced = true;
-            t->next_seq = seq;
-        }
-    }
     int32_t d = (int32_t)(seq - t->next_seq);
     if (d < 0) {
         uint32_t old = (uint32_t)(-(int64_t)d);
-        if (old >= n)
-            return; /* a retransmission of bytes already seen */
-        p += old;
-        n -= old;
+        if (old >= *n)
+            return false; /* a retransmission of bytes already seen */
+        *p += old;
+        *n -= old;
     } else if (d > 0) {
         uint32_t gap = (uint32_t)d;
         if (t->synced && t->hdr_len == 0 && gap <= t->body_left) {
@@ -329,8 +319,41 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
         }
         t->next_seq = seq;
     }
-    t->next_seq += n;
+    t->next_seq += *n;
+    return true;
+}
 
+/* The record header in t->hdr is complete: if it is valid its record starts
+ * and true is returned. If not, the tracker loses sync, the header's
+ * `earlier` bytes from earlier segments count as data, and false is
+ * returned. */
+static bool header_complete(struct exchange *e, int dir, struct rec_track *t, uint64_t ts_us,
+                            uint32_t earlier, exchange_turn_fn fn, void *ctx)
+{
+    t->hdr_len = 0;
+    uint8_t type = t->hdr[0];
+    uint16_t version = be16(t->hdr + 1), rlen = be16(t->hdr + 3);
+    if (!hdr_valid(type, version, rlen)) {
+        unsynced_data(e, dir, ts_us, earlier, fn, ctx);
+        lose_sync(e, t);
+        return false;
+    }
+    /* Handshake records may carry an older version (a ClientHello's is
+     * often 0x0301); application data carries the connection's. */
+    if (type == TLS_TYPE_APPDATA)
+        t->version = version;
+    record_start(e, dir, t, ts_us, type, rlen, fn, ctx);
+    return true;
+}
+
+/* Walks the new bytes p[0, n) of direction dir, record by record: a lost
+ * tracker scans for a plausible header (the bytes before it are raw data),
+ * a record's body is data if the record is application data, and a header,
+ * which may span segments, starts the next record. */
+static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *p,
+                         uint32_t n, exchange_turn_fn fn, void *ctx)
+{
+    struct rec_track *t = &e->dir[dir];
     /* Progress: a lost tracker's scan consumes bytes or stops at a plausible
      * header, which the parser then accepts (plausible implies valid) and
      * consumes; a refused header is rewound only to be scanned past. So a
@@ -365,25 +388,35 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
         n -= take;
         if (t->hdr_len < TLS_HDR)
             break;
-        t->hdr_len = 0;
-        uint8_t type = t->hdr[0];
-        uint16_t version = be16(t->hdr + 1), rlen = be16(t->hdr + 3);
-        if (!hdr_valid(type, version, rlen)) {
-            /* Not a record boundary after all. Scan again from the header's
-             * first byte in this segment; bytes of it from an earlier segment
-             * are counted as data. */
-            unsynced_data(e, dir, ts_us, TLS_HDR - take, fn, ctx);
-            lose_sync(e, t);
+        if (!header_complete(e, dir, t, ts_us, TLS_HDR - take, fn, ctx)) {
+            /* Not a record boundary after all: scan again from the header's
+             * first byte in this segment. */
             p -= take;
             n += take;
-            continue;
         }
-        /* Handshake records may carry an older version (a ClientHello's is
-         * often 0x0301); application data carries the connection's. */
-        if (type == TLS_TYPE_APPDATA)
-            t->version = version;
-        record_start(e, dir, t, ts_us, type, rlen, fn, ctx);
     }
+}
+
+void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
+                  const uint8_t *payload, uint32_t len, exchange_turn_fn fn, void *ctx)
+{
+    if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
+        return;
+    struct rec_track *t = &e->dir[dir];
+    if (!t->started) {
+        /* A connection's first payload byte is a record header; if this one
+         * is not (capture started mid-flow), the parser below loses sync.
+         * A position set by exchange_tcp_at() is kept. */
+        t->started = true;
+        if (!t->synced) {
+            t->synced = true;
+            t->next_seq = seq;
+        }
+    }
+    const uint8_t *p = payload;
+    uint32_t n = len;
+    if (segment_place(e, dir, ts_us, seq, &p, &n, fn, ctx))
+        segment_walk(e, dir, ts_us, p, n, fn, ctx);
 }
 
 /* ---- QUIC ------------------------------------------------------------- */

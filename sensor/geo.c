@@ -3,7 +3,7 @@
  * The database files are user input: their type is checked at open, a few
  * probe lookups catch a garbled search tree at start-up rather than at the
  * first alert, and every string taken from them is copied bounded and made
- * valid UTF-8 (the JSON writer rejects anything else). */
+ * valid UTF-8, so events can carry it as text. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 
 #include "ds/geo.h"
 #include "ds/log.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 
 struct geo {
@@ -336,4 +337,10 @@ void geo_free(struct geo *g)
     if (g->has_asn_db)
         MMDB_close(&g->asn);
     free(g);
+}
+
+void geo_stats_write(const struct geo *g, struct stats_node *root)
+{
+    struct stats_node *de = stats_child(stats_child(root, "sensor"), "detect");
+    stats_u64(de, "geo_errors", g ? g->errors : 0);
 }

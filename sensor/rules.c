@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ds/diag.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 #include "rules-int.h"
 
@@ -440,4 +441,13 @@ int rule_cond_format(const struct rule_cond *c, char *buf, size_t len)
         return snprintf(buf, len, "%s:%s-%s", c->name, a, b);
     }
     return snprintf(buf, len, "%s:%s%s", c->name, rule_op_name(c->op), a);
+}
+
+void rules_stats_write(const struct ruleset *rs, struct stats_node *root)
+{
+    struct stats_node *de = stats_child(stats_child(root, "sensor"), "detect");
+    stats_u64(de, "rules", rs->n);
+    stats_u64(de, "evaluations", rs->stats.evaluations);
+    stats_u64(de, "matches", rs->stats.matches);
+    stats_u64(de, "suppressed", rs->stats.suppressed);
 }

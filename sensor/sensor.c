@@ -13,15 +13,24 @@
 #include <string.h>
 
 #include "ds/bytes.h"
+#include "ds/capture.h"
 #include "ds/catalog.h"
 #include "ds/classify.h"
 #include "ds/decode.h"
 #include "ds/detect.h"
 #include "ds/diag.h"
+#include "ds/eve.h"
+#include "ds/event-alert.h"
+#include "ds/event-flow.h"
+#include "ds/event-source.h"
+#include "ds/event-stats.h"
 #include "ds/exchange.h"
 #include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/sink.h"
+#include "ds/stats.h"
+#include "ds/tls-asm.h"
 #include "ds/tls.h"
 #include "ds/util.h"
 
@@ -30,10 +39,21 @@
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 #define CLOCK_STEP_BACK_US (60ull * 1000000u) /* a step back this large is a new clock */
 
+/* What the sensor itself counts (the modules count the rest). */
+struct sensor_counters {
+    uint64_t tls_flows, quic_flows;       /* flows whose handshake we saw */
+    uint64_t followed_flows;              /* flows we keep app state for */
+    uint64_t ai_flows;
+    uint64_t hello_bad;                   /* ClientHellos given up on */
+    uint64_t app_exhausted;               /* followed flows refused at the cap */
+    uint64_t turns;
+};
+
 struct sensor {
     struct sensor_config cfg;
     char rules_dir[4096];
-    struct output *out;
+    struct sink *sink;           /* the caller's */
+    struct eve *eve;
     struct capture *cap;
     struct decode_stats dec;
     struct flow_table *flows;
@@ -50,7 +70,7 @@ struct sensor {
     uint64_t *ai_by_provider;
     size_t nproviders;
     const char *const *provider_names;
-    struct sensor_stats st;
+    struct sensor_counters n;
 };
 
 void sensor_config_default(struct sensor_config *cfg)
@@ -80,6 +100,27 @@ static int load_catalog(const char *dir, struct catalog **out)
 static void on_flow_end(void *ctx, struct flow *f);
 static void decide_quic(struct sensor *s, struct flow *f);
 
+/* Detection's findings, to the event writers. */
+static void on_alert(void *ctx, const struct detect_alert *a)
+{
+    struct sensor *s = ctx;
+    event_alert(s->eve, a);
+}
+
+static void on_cluster_update(void *ctx, uint64_t ts_us, const struct cluster *c,
+                              const struct rule *r)
+{
+    struct sensor *s = ctx;
+    event_cluster_update(s->eve, ts_us, c, r);
+}
+
+static void on_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
+                      const struct features *f, const struct source_last_flow *last)
+{
+    struct sensor *s = ctx;
+    event_source(s->eve, ts_us, src, f, last);
+}
+
 static void adopt_catalog(struct sensor *s, struct catalog *cat)
 {
     /* Provider counters are indexed by the catalogue's provider list, so they
@@ -91,7 +132,7 @@ static void adopt_catalog(struct sensor *s, struct catalog *cat)
     s->ai_by_provider = xcalloc(s->nproviders ? s->nproviders : 1, sizeof(uint64_t));
 }
 
-int sensor_new(const struct sensor_config *cfg, struct output *out, struct sensor **sp)
+int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
 {
     struct catalog *cat = NULL;
     if (load_catalog(cfg->rules_dir, &cat) != 0)
@@ -101,14 +142,17 @@ int sensor_new(const struct sensor_config *cfg, struct output *out, struct senso
     ds_strlcpy(s->rules_dir, cfg->rules_dir, sizeof(s->rules_dir));
     s->cfg.rules_dir = s->rules_dir;
     s->cfg.detect.rules_dir = s->rules_dir;
-    s->out = out;
+    s->cfg.host = NULL;          /* eve_new copies it */
+    s->sink = sink;
     adopt_catalog(s, cat);
-    if (detect_new(&s->cfg.detect, out, &s->detect) != 0) {
+    struct detect_sink ds = { on_alert, on_cluster_update, on_source, s };
+    if (detect_new(&s->cfg.detect, &ds, &s->detect) != 0) {
         catalog_free(s->cat);
         free(s->ai_by_provider);
         free(s);
         return -1;
     }
+    s->eve = eve_new(sink, cfg->host);
     struct flow_config fc;
     flow_config_default(&fc);
     fc.max_flows = cfg->max_flows;
@@ -133,6 +177,7 @@ void sensor_free(struct sensor *s)
     catalog_free(s->cat);
     free(s->ai_by_provider);
     detect_free(s->detect);
+    eve_free(s->eve);
     free(s);
 }
 
@@ -163,16 +208,12 @@ int sensor_check_rules(const struct sensor_config *cfg)
 {
     struct catalog *cat = NULL;
     int rc = load_catalog(cfg->rules_dir, &cat);
-    struct output *out = NULL;
-    char err[256];
     struct detect *d = NULL;
     struct detect_config dc = cfg->detect;
     dc.rules_dir = cfg->rules_dir;
-    if (output_open("/dev/null", NULL, &out, err, sizeof(err)) != 0 ||
-        detect_new(&dc, out, &d) != 0)
+    if (detect_new(&dc, NULL, &d) != 0)
         rc = -1;
     detect_free(d);
-    output_close(out);
     catalog_free(cat);
     return rc;
 }
@@ -187,7 +228,7 @@ static const struct catalog_entry *flow_service(struct sensor *s, const struct f
 static void on_turn(void *ctx, const struct turn *t)
 {
     struct sensor *s = ctx;
-    s->st.turns++;
+    s->n.turns++;
     struct flow *f = s->cur;
     if (f && f->service >= 0 && f->app && f->app->source_token)
         detect_turn(s->detect, f, flow_service(s, f), t, s->now);
@@ -215,7 +256,7 @@ static void on_flow_end(void *ctx, struct flow *f)
         s->cur = f;
         exchange_finish(&f->app->ex, on_turn, s);
         s->cur = NULL;
-        output_flow(s->out, f, flow_service(s, f));
+        event_flow(s->eve, f, flow_service(s, f));
         if (f->app->source_token)
             detect_flow_end(s->detect, f, f->app->source_token, f->last_us);
     }
@@ -228,15 +269,15 @@ static int follow(struct sensor *s, struct flow *f)
     if (f->app == NULL) {
         f->app = pool_get(s->app_pool);
         if (f->app == NULL) {
-            s->st.app_exhausted++;
+            s->n.app_exhausted++;
             return -1;
         }
         exchange_init(&f->app->ex);
     }
     f->flags |= FLOW_F_FOLLOW;
-    s->st.followed_flows++;
+    s->n.followed_flows++;
     if (f->service >= 0) {
-        s->st.ai_flows++;
+        s->n.ai_flows++;
         int pi = catalog_provider_index(s->cat, f->service);
         if (pi >= 0 && (size_t)pi < s->nproviders)
             s->ai_by_provider[pi]++;
@@ -261,7 +302,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
                              struct tls_hello *h, const uint8_t *raw, size_t raw_len)
 {
     f->flags |= FLOW_F_TLS | FLOW_F_HELLO_DONE;
-    s->st.tls_flows++;
+    s->n.tls_flows++;
     f->service = h->sni[0] ? catalog_match_host(s->cat, h->sni) : -1;
     if (f->service < 0)
         f->service = catalog_match_addr(s->cat, &f->srv);
@@ -321,7 +362,7 @@ static void look_for_hello(struct sensor *s, struct flow *f, enum flow_dir dir,
         decide_tcp_hello(s, f, p, &h, raw, raw_len);
     } else if (r != TLS_FEED_MORE) {
         if (r == TLS_FEED_BAD)
-            s->st.hello_bad++;
+            s->n.hello_bad++;
         ignore(s, f);
     }
 }
@@ -377,13 +418,13 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         }
         f->app = pool_get(s->app_pool);
         if (f->app == NULL) {
-            s->st.app_exhausted++;
+            s->n.app_exhausted++;
             ignore(s, f);
             return;
         }
         exchange_init(&f->app->ex);
         f->flags |= FLOW_F_QUIC;
-        s->st.quic_flows++;
+        s->n.quic_flows++;
         if (classify_begin(s->cls, f) != 0) {
             ignore(s, f);
             return;
@@ -398,30 +439,62 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         exchange_udp(&f->app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
 }
 
-static void fill_stats(struct sensor *s)
+/* The stats event's counters, from each module's own writer. Its keys keep
+ * the order they have always had; a key takes its place where it is first
+ * named, so the order of the calls below is the order of the event:
+ *
+ *   stats.uptime                                  the sensor
+ *   stats.capture (live only)                     capture
+ *   stats.decoder, sensor.decode_errors           decode
+ *   sensor.flows, .ai_flows_by_provider, .turns,  named by the sensor, because
+ *     .ndpi, .memory                              memory (after ndpi) gathers
+ *                                                 figures from the flow table,
+ *                                                 the sensor and nDPI
+ *   stats.flow, sensor.flows (the table's part),  the flow table
+ *     memory.flows
+ *   sensor.flows (tls .. ai), memory.flow_app,    the sensor
+ *     memory.hello_buffers
+ *   sensor.ndpi, memory.ndpi_state                classify
+ *   sensor.sources, memory.sources, sensor.detect detect (source table, rules,
+ *     (rules .. geo_errors), memory.clusters      its own, clusters, geo)
+ *   sensor.output                                 the sink
+ */
+void sensor_stats_write(const struct sensor *s, struct stats_node *root)
 {
-    struct sensor_stats *st = &s->st;
-    st->decode = &s->dec;
-    st->flow = flow_table_stats(s->flows);
-    st->flow_bytes = flow_table_bytes(s->flows);
-    st->classify = classify_stats(s->cls);
-    st->app_bytes = pool_bytes(s->app_pool);
-    st->hello_bytes = tls_asm_pool_bytes(s->hello_pool);
-    st->nproviders = s->nproviders;
-    st->provider_names = s->provider_names;
-    st->ai_flows_by_provider = s->ai_by_provider;
-    st->uptime_s = s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0;
-    st->live = false;
-    detect_fill_stats(s->detect, st);
-    if (s->cap && capture_kernel_stats(s->cap, &st->kernel_packets, &st->kernel_drops,
-                                       &st->kernel_ifdrops) == 0)
-        st->live = true;
+    stats_u64(stats_child(root, "stats"), "uptime",
+              s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0);
+    if (s->cap)
+        capture_stats_write(s->cap, root);
+    decode_stats_write(&s->dec, root);
+    struct stats_node *me = stats_child(root, "sensor");
+    struct stats_node *flows = stats_child(me, "flows");
+    struct stats_node *byp = stats_child(me, "ai_flows_by_provider");
+    for (size_t i = 0; i < s->nproviders; i++)
+        stats_u64(byp, s->provider_names[i], s->ai_by_provider[i]);
+    stats_u64(me, "turns", s->n.turns);
+    stats_child(me, "ndpi");
+    struct stats_node *mem = stats_child(me, "memory");
+
+    flow_table_stats_write(s->flows, root);
+    stats_u64(flows, "tls", s->n.tls_flows);
+    stats_u64(flows, "quic", s->n.quic_flows);
+    stats_u64(flows, "followed", s->n.followed_flows);
+    stats_u64(flows, "follow_refused", s->n.app_exhausted);
+    stats_u64(flows, "hello_invalid", s->n.hello_bad);
+    stats_u64(flows, "ai", s->n.ai_flows);
+    stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
+    stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
+    classify_stats_write(s->cls, root);
+    detect_stats_write(s->detect, root);
+    sink_stats_write(s->sink, root);
 }
 
 static void emit_stats(struct sensor *s)
 {
-    fill_stats(s);
-    output_stats(s->out, s->now, &s->st);
+    struct stats_node *root = stats_new();
+    sensor_stats_write(s, root);
+    event_stats(s->eve, s->now, root);
+    stats_free(root);
 }
 
 void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
@@ -465,12 +538,6 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
     struct flow *f = flow_handle(s->flows, &p, &dir);
     if (f == NULL)
         return;
-    if (f->pkts[0] + f->pkts[1] == 1) {
-        if (p.proto == DS_IPPROTO_TCP)
-            s->st.flows_tcp++;
-        else
-            s->st.flows_udp++;
-    }
     if (f->flags & FLOW_F_IGNORE)
         return;
     s->cur = f;
@@ -486,5 +553,5 @@ void sensor_finish(struct sensor *s)
     flow_flush(s->flows);
     detect_finish(s->detect);
     emit_stats(s);
-    output_flush(s->out);
+    sink_flush(s->sink);
 }

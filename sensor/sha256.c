@@ -1,5 +1,5 @@
-/* SHA-256 (FIPS 180-4) for the JA4 hashes: tls.c may not link libcrypto, and
- * JA4 needs only a few short digests per ClientHello. */
+/* SHA-256 (FIPS 180-4) for the JA4 hashes: libcrypto is no module's library
+ * (docs/STYLE.md), and JA4 needs only a few short digests per ClientHello. */
 #include "ds/sha256.h"
 
 #include <string.h>

@@ -266,6 +266,7 @@ static void rate_features(const struct source *s, uint64_t wstart, uint64_t ts_u
         span = age;
     if (span < US_PER_MIN)
         span = US_PER_MIN;
+    /* span is at most the window, far below 2^53 us: exact as a double */
     features_set_num(out, FEAT_REQUESTS_PER_MINUTE,
                      (double)requests * (double)US_PER_MIN / (double)span);
     if (conns > 0)

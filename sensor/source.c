@@ -13,6 +13,7 @@
 
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/stats.h"
 #include "ds/util.h"
 #include "source-int.h"
 
@@ -567,4 +568,20 @@ size_t source_table_bytes(const struct source_table *st)
 {
     return sizeof(*st) + pool_bytes(st->sources) + pool_bytes(st->chunks) +
            (st->hash_mask + 1) * sizeof(*st->hash) + st->sc.bytes;
+}
+
+void source_table_stats_write(const struct source_table *st, struct stats_node *root)
+{
+    const struct source_stats *s = &st->stats;
+    size_t bytes = source_table_bytes(st);
+    struct stats_node *me = stats_child(root, "sensor");
+    struct stats_node *so = stats_child(me, "sources");
+    stats_u64(so, "active", s->active);
+    stats_u64(so, "max_active", s->max_active);
+    stats_u64(so, "created", s->created);
+    stats_u64(so, "evicted", s->evicted);
+    stats_u64(so, "expired", s->expired);
+    stats_u64(so, "turns", s->turns);
+    stats_u64(so, "bytes", bytes);
+    stats_u64(stats_child(me, "memory"), "sources", bytes);
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ds/time-units.h"
+
 static void oom(size_t n)
 {
     fprintf(stderr, "distill-sensor: out of memory allocating %zu bytes\n", n);
@@ -96,12 +98,12 @@ int ds_parse_duration(const char *s, uint64_t *seconds)
     if (*end == 's')
         end++;
     else if (*end == 'm')
-        mult = 60, end++;
+        mult = DS_S_PER_MIN, end++;
     else if (*end == 'h')
-        mult = 3600, end++;
+        mult = DS_S_PER_HOUR, end++;
     else if (*end == 'd')
-        mult = 86400, end++;
-    if (*end != '\0' || v > UINT64_MAX / mult / 1000000u)
+        mult = DS_S_PER_DAY, end++;
+    if (*end != '\0' || v > UINT64_MAX / mult / DS_US_PER_S)
         return -1;
     *seconds = v * mult;
     return 0;
@@ -120,7 +122,7 @@ void ds_format_ts(uint64_t ts_us, char *buf, size_t len)
      * formatted once per second (gmtime and strftime are the slow part). */
     static time_t cached_sec = (time_t)-1;
     static char cached_day[24];
-    time_t secs = (time_t)(ts_us / 1000000u);
+    time_t secs = (time_t)ds_us_to_s(ts_us);
     if (secs != cached_sec) {
         struct tm tm;
         gmtime_r(&secs, &tm);
@@ -134,7 +136,7 @@ void ds_format_ts(uint64_t ts_us, char *buf, size_t len)
     }
     size_t n = strlen(cached_day);
     memcpy(buf, cached_day, n);
-    uint32_t us = (uint32_t)(ts_us % 1000000u);
+    uint32_t us = (uint32_t)(ts_us % DS_US_PER_S);
     buf[n++] = '.';
     for (int i = 5; i >= 0; i--) {
         buf[n + (size_t)i] = (char)('0' + us % 10);

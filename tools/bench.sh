@@ -5,20 +5,25 @@
 #   (b) nDPI's own ndpiReader -q (libndpi-bin).
 # The capture (about 1M packets, 33k TLS flows, a fifth to AI API hosts) is
 # generated with a fixed seed into build-bench/bench/, never committed.
-#   tools/bench.sh [--flows N] [--runs R] [--instructions] [-- extra sensor args]
+#   tools/bench.sh [--flows N] [--runs R] [--instructions] [--against BIN] [-- extra sensor args]
+# --against BIN also measures another build of the sensor (say, main before a
+# refactor) on the same capture in the same run, interleaved with this one,
+# and prints new/old ratios of wall time and peak memory (and instructions
+# with --instructions).
 # --instructions adds the signatures' cost in instructions (valgrind
 # callgrind, about two minutes): wall time on a shared machine moves by 10%
 # or more between runs, instruction counts do not.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-flows=33000 runs=3 instr=0 extra=()
+flows=33000 runs=3 instr=0 against='' extra=()
 while [ $# -gt 0 ]; do
     case $1 in
         --flows) flows=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --instructions) instr=1; shift ;;
+        --against) against=$(readlink -f "$2"); shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        *) echo "usage: tools/bench.sh [--flows N] [--runs R] [--instructions] [-- sensor args]" >&2; exit 2 ;;
+        *) echo "usage: tools/bench.sh [--flows N] [--runs R] [--instructions] [--against BIN] [-- sensor args]" >&2; exit 2 ;;
     esac
 done
 "$top/tools/setup.sh"
@@ -81,4 +86,28 @@ if [ "$instr" = 1 ]; then
     awk -v a="$i_all" -v n="$i_nosig" 'BEGIN {
         printf "instructions: %.3g no signatures, %.3g all rules: signatures cost %+.1f%% instructions\n", n, a, (a/n - 1) * 100
     }'
+fi
+
+if [ -n "$against" ]; then
+    [ -x "$against" ] || { echo "bench: --against $against: not an executable" >&2; exit 2; }
+    # Interleaved, so that a busy moment of the machine hits both alike.
+    best_new="" best_old="" rss_new=0 rss_old=0
+    for _ in $(seq "$runs"); do
+        read -r t m < <(runs=1 measure "$bin" -r "$pcap" -o /dev/null "${extra[@]}")
+        if [ -z "$best_new" ] || awk "BEGIN{exit !($t < $best_new)}"; then best_new=$t; fi
+        [ "$m" -gt "$rss_new" ] && rss_new=$m
+        read -r t m < <(runs=1 measure "$against" -r "$pcap" -o /dev/null "${extra[@]}")
+        if [ -z "$best_old" ] || awk "BEGIN{exit !($t < $best_old)}"; then best_old=$t; fi
+        [ "$m" -gt "$rss_old" ] && rss_old=$m
+    done
+    awk -v p="$pkts" -v tn="$best_new" -v to="$best_old" -v mn="$rss_new" -v mo="$rss_old" 'BEGIN {
+        printf "%-34s %9.2f %12.0f %10s %10.1f\n", "this build (all shipped rules)", tn, p/tn, "", mn/1024
+        printf "%-34s %9.2f %12.0f %10s %10.1f\n", "--against build", to, p/to, "", mo/1024
+        printf "this / against: wall time %.3f, peak memory %.3f\n", tn/to, mn/mo
+    }'
+    if [ "$instr" = 1 ]; then
+        i_new=$(instructions "$bin" -r "$pcap" -o /dev/null "${extra[@]}")
+        i_old=$(instructions "$against" -r "$pcap" -o /dev/null "${extra[@]}")
+        awk -v a="$i_new" -v b="$i_old" 'BEGIN { printf "this / against: instructions %.4f (%.4g vs %.4g)\n", a/b, a, b }'
+    fi
 fi

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds/err.h"
+
 struct capture;
 
 struct capture_live_opts {
@@ -18,19 +20,22 @@ struct capture_live_opts {
 typedef void (*capture_fn)(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
                            uint32_t wirelen, uint64_t ts_us);
 
-/* Opens a capture file. On failure returns -1 and writes a one-line reason
- * ("not a pcap or pcapng file", "No such file or directory", ...) to err. */
-int capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
-                      size_t errlen);
-/* Opens an interface for live capture; -1 with a reason as above. */
-int capture_open_live(const char *iface, const struct capture_live_opts *opts, const char *bpf,
-                      struct capture **out, char *err, size_t errlen);
+/* Opens a capture file and sets the BPF filter `bpf` (NULL or "" for none).
+ * Returns DS_OK, or on failure writes a one-line reason ("not a pcap or
+ * pcapng capture", "No such file or directory", "bad filter expression ...")
+ * to err and returns DS_ERR_CONFIG for a filter that does not compile,
+ * DS_ERR_IO for anything else. */
+enum ds_err capture_open_file(const char *path, const char *bpf, struct capture **out, char *err,
+                              size_t errlen);
+/* Opens an interface for live capture; results as capture_open_file. */
+enum ds_err capture_open_live(const char *iface, const struct capture_live_opts *opts,
+                              const char *bpf, struct capture **out, char *err, size_t errlen);
 void capture_close(struct capture *c);
 
 /* Reads packets into fn until the end of the file or capture_break. Returns
- * 0, or -1 on a read error with the reason in err (packets read before the
- * error were delivered). */
-int capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen);
+ * DS_OK, or DS_ERR_IO on a read error with the reason in err (packets read
+ * before the error were delivered). */
+enum ds_err capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen);
 /* Async-signal-safe: makes capture_run return soon. */
 void capture_break(struct capture *c);
 
@@ -40,5 +45,11 @@ int capture_kernel_stats(struct capture *c, uint64_t *received, uint64_t *droppe
                          uint64_t *ifdropped);
 /* True if the file starts like a pcap or pcapng capture. */
 bool capture_file_looks_like_capture(const char *path);
+
+
+struct stats_node;
+/* EVE's stats.capture (the kernel counters) for a live capture; nothing for
+ * a file. */
+void capture_stats_write(const struct capture *c, struct stats_node *root);
 
 #endif

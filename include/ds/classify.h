@@ -84,4 +84,9 @@ struct classify_stats {
 };
 const struct classify_stats *classify_stats(const struct classify *c);
 
+
+struct stats_node;
+/* Our sensor.ndpi and sensor.memory.ndpi_state (zeros for a NULL c). */
+void classify_stats_write(const struct classify *c, struct stats_node *root);
+
 #endif

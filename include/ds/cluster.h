@@ -35,6 +35,11 @@
 #define CLUSTER_SCAN_MAX 32   /* clusters visited per size bin in one lookup */
 #define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
 
+/* The log_gap of a member or a cluster centre without a cadence yet (and
+ * the log_resp, log_dur of one without answers or streaming times): below
+ * any logarithm of a real gap. cluster_cadence says whether one is known. */
+#define CLUSTER_NO_GAP (-1e9)
+
 struct cluster_member {
     struct ds_addr addr;
     uint64_t first_us, last_us;
@@ -47,7 +52,7 @@ struct cluster {
     char ja4[40];
     char provider[32];
     double log_gap, log_size; /* profile centre (mean of the members'; log_gap
-                                 below -1e8 while no member has a cadence) */
+                                 CLUSTER_NO_GAP while no member has a cadence) */
     uint32_t window_s;
     uint64_t first_us, last_us;
     uint64_t alerted_us;      /* packet time of its alert, 0 if none yet */
@@ -78,10 +83,12 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s);
 void cluster_table_free(struct cluster_table *ct);
 
 /* Files one source's features for the window at packet time ts_us. Sources
- * without a JA4, a provider, a cadence (gap mean) or a request size are not
- * grouped (returns NULL). Else returns the source's cluster, with its
- * aggregate features refreshed; *joined tells whether the source is new to it.
- * The pointer is valid until the next call. */
+ * without a JA4, a provider or a request size are not grouped, nor are those
+ * whose own sizes or gaps scatter (which also leave their cluster): NULL. A
+ * source without a cadence yet (seen once) is grouped on size alone. Else
+ * returns the source's cluster, with its aggregate features refreshed, or
+ * NULL when no cluster has room for it (counted); *joined tells whether the
+ * source is new to it. The pointer is valid until the next call. */
 struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
                                 const struct features *f, uint64_t ts_us, bool *joined);
 
@@ -102,5 +109,36 @@ void cluster_foreach_pending(struct cluster_table *ct, cluster_visit_fn fn, void
 
 const struct cluster_stats *cluster_table_stats(const struct cluster_table *ct);
 size_t cluster_table_bytes(const struct cluster_table *ct);
+
+struct stats_node;
+/* Our sensor.detect.clusters_active and clusters_evicted, and
+ * sensor.memory.clusters, summed over n tables (NULL entries skipped). */
+void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
+                                struct stats_node *root);
+
+/* What events and detection read of a cluster. */
+uint64_t cluster_id(const struct cluster *c);
+/* Members now. */
+unsigned cluster_size(const struct cluster *c);
+/* Member i (< cluster_size): its address, and whether an alert or update
+ * listed it already. */
+const struct ds_addr *cluster_member_addr(const struct cluster *c, unsigned i);
+bool cluster_member_listed(const struct cluster *c, unsigned i);
+/* Every member now is listed (in the event just written). */
+void cluster_mark_listed(struct cluster *c);
+const char *cluster_ja4(const struct cluster *c);
+const char *cluster_provider(const struct cluster *c);
+/* True and the members' typical gap between requests in *seconds (the
+ * centre's geometric mean) if some member has a cadence; false (and
+ * *seconds untouched) if none has yet. */
+bool cluster_cadence(const struct cluster *c, double *seconds);
+/* The members' typical request size, bytes (the centre's geometric mean). */
+double cluster_request_size(const struct cluster *c);
+/* The window the cluster is grouped over, seconds. */
+uint32_t cluster_window(const struct cluster *c);
+/* Packet time the cluster was formed. */
+uint64_t cluster_first_seen(const struct cluster *c);
+/* The members' aggregate features, for cluster rules and events. */
+const struct features *cluster_features(const struct cluster *c);
 
 #endif

@@ -45,4 +45,9 @@ enum decode_err decode_frame(struct decode_stats *st, int linktype, const uint8_
                              uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
                              struct packet *out);
 
+
+struct stats_node;
+/* EVE's stats.decoder and our sensor.decode_errors, by kind. */
+void decode_stats_write(const struct decode_stats *d, struct stats_node *root);
+
 #endif

@@ -1,8 +1,10 @@
 /* Per-source detection for one capture: feeds AI flows and their turns into
  * the source table, runs the harvesting signatures on each source's windows,
- * groups sources into coordinated clusters, enriches with geo, and writes
- * alert, cluster and source events. Owns the source table, the ruleset, the
- * cluster tables, the fingerprint families and the geo databases. */
+ * groups sources into coordinated clusters, enriches with geo, and hands
+ * alerts, cluster updates and source records to the sink it was given
+ * (struct detect_sink: the sensor wires it to the event writers, tests to a
+ * recorder). Owns the source table, the ruleset, the cluster tables, the
+ * fingerprint families and the geo databases. */
 #ifndef DS_DETECT_H
 #define DS_DETECT_H
 
@@ -10,11 +12,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ds/catalog.h"
-#include "ds/exchange.h"
-#include "ds/flow.h"
-#include "ds/output.h"
+#include "ds/features.h"
+#include "ds/packet.h"
 #include "ds/source.h"
+
+struct catalog_entry;
+struct cluster;
+struct flow;
+struct rule;
+struct rule_hit;
+struct stats_node;
+struct turn;
+
+/* An alert: a source (or, with `cluster`, a coordinated group) matched a
+ * signature. Valid during the call that hands it over. */
+struct detect_alert {
+    uint64_t ts_us;                       /* packet time of the turn that triggered it */
+    const struct ds_addr *src;            /* the source (for a cluster: the newest member) */
+    const struct rule_hit *hit;
+    const struct source_last_flow *last;  /* its latest AI flow, or NULL */
+    const struct cluster *cluster;        /* NULL for a per-source alert */
+};
+
+/* Where detection's findings go. Each function may be NULL (that finding
+ * is dropped); everything handed over is valid during the call only. */
+struct detect_sink {
+    /* A signature matched (see struct detect_alert). */
+    void (*alert)(void *ctx, const struct detect_alert *a);
+    /* New members joined cluster c, which alerted, at packet time ts_us;
+     * r is the cluster signature of c's window (NULL if none is left). */
+    void (*cluster_update)(void *ctx, uint64_t ts_us, const struct cluster *c,
+                           const struct rule *r);
+    /* One source's features f over their window (--source-events); last
+     * is its latest AI flow, or NULL. */
+    void (*source)(void *ctx, uint64_t ts_us, const struct ds_addr *src,
+                   const struct features *f, const struct source_last_flow *last);
+    void *ctx;
+};
 
 struct detect_config {
     const char *rules_dir;     /* *.rules and fingerprints.conf */
@@ -29,9 +63,11 @@ void detect_config_default(struct detect_config *cfg);
 
 struct detect;
 
-/* Loads fingerprints, signatures and geo databases. Returns 0, or -1 after
+/* Loads fingerprints, signatures and geo databases. Findings go to sink
+ * (copied; NULL: nowhere, as for --check-rules). Returns 0, or -1 after
  * logging every error (`file:line: why`, or the database and its fault). */
-int detect_new(const struct detect_config *cfg, struct output *out, struct detect **d);
+int detect_new(const struct detect_config *cfg, const struct detect_sink *sink,
+               struct detect **d);
 void detect_free(struct detect *d);
 
 /* Reloads signatures and fingerprints; on any error keeps the old ones and
@@ -57,7 +93,18 @@ void detect_tick(struct detect *d, uint64_t now_us);
  * event are listed in a last update. */
 void detect_finish(struct detect *d);
 
-/* Figures for the stats event. */
-void detect_fill_stats(const struct detect *d, struct sensor_stats *st);
+struct detect_counters {
+    uint64_t alerts;            /* per-source alerts */
+    uint64_t cluster_alerts;
+    uint64_t cluster_updates;
+    uint64_t source_events;
+    uint64_t evaluated;         /* due windows whose features went through the signatures */
+    uint64_t prefiltered;       /* due windows no signature could match, skipped */
+};
+const struct detect_counters *detect_counters(const struct detect *d);
+
+/* Our sensor.sources, sensor.detect and the memory of sources and clusters
+ * in the stats event. */
+void detect_stats_write(const struct detect *d, struct stats_node *root);
 
 #endif

@@ -111,7 +111,7 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
                   const uint8_t *payload, uint32_t len, exchange_turn_fn fn, void *ctx);
 
 /* Direction dir's stream was read elsewhere up to next_seq (exclusive),
- * which is a record boundary: for the ClientHello records that tls.c
+ * which is a record boundary: for the ClientHello records that tls-asm.c
  * reassembled. The next exchange_tcp() bytes are measured from there (a
  * later segment is a gap, an earlier one a retransmission). */
 void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq);

@@ -1,6 +1,7 @@
-/* Flow table: bidirectional 5-tuple flows from a preallocated pool, a seeded
- * symmetric hash, client/server orientation, idle timeouts on packet time and
- * a cap with oldest-idle eviction. */
+/* Flow table: bidirectional 5-tuple flows from a pool (slabs allocated on
+ * demand up to the cap), a seeded symmetric hash (the seed is fixed today,
+ * not random), client/server orientation, idle timeouts on packet time and a
+ * cap with oldest-idle eviction. */
 #ifndef DS_FLOW_H
 #define DS_FLOW_H
 
@@ -88,11 +89,12 @@ struct flow_config {
     uint32_t timeout_est_s;        /* established TCP */
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
     uint32_t timeout_udp_s;        /* UDP with both sides seen */
-    uint32_t seed;                 /* hash seed */
+    uint32_t seed;                 /* hash seed: a fixed constant by default, not secret */
 };
 
 struct flow_stats {
     uint64_t created, ended, timed_out, evicted, active, max_active;
+    uint64_t tcp, udp;             /* flows created, by protocol */
 };
 
 struct flow_table;
@@ -111,8 +113,8 @@ void flow_table_free(struct flow_table *ft);
  * could be evicted. */
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir);
 
-/* Expires idle flows against packet time `now_us`, visiting a bounded number
- * of flows per call (the oldest first). */
+/* Expires idle flows against packet time `now_us`: ends at most max_visit
+ * flows per call, the longest idle of each timeout class first. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
 /* Ends every flow (reason SHUTDOWN), oldest first. */
@@ -120,5 +122,11 @@ void flow_flush(struct flow_table *ft);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 size_t flow_table_bytes(const struct flow_table *ft);
+
+
+struct stats_node;
+/* EVE's stats.flow, our sensor.flows (the table's part) and
+ * sensor.memory.flows. */
+void flow_table_stats_write(const struct flow_table *ft, struct stats_node *root);
 
 #endif

@@ -44,4 +44,9 @@ uint64_t geo_errors(const struct geo *g);
 /* Closes the databases; geo_free(NULL) is a no-op. */
 void geo_free(struct geo *g);
 
+
+struct stats_node;
+/* Our sensor.detect.geo_errors (0 without databases: g NULL). */
+void geo_stats_write(const struct geo *g, struct stats_node *root);
+
 #endif

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ds/hash.h"
+
 #define DS_IPPROTO_TCP 6
 #define DS_IPPROTO_UDP 17
 
@@ -26,12 +28,13 @@ void ds_addr_from_v4(struct ds_addr *a, const uint8_t v4[4]);
 /* Text form (inet_ntop); buf >= 46 bytes. */
 void ds_addr_str(const struct ds_addr *a, char *buf, unsigned len);
 /* A seeded 64-bit hash of an address in which every address bit moves
- * every output bit (splitmix64's finaliser on both halves): IPv4 addresses
- * differ only in the top bytes of the second half, which a bare multiply
- * never carries down into the bucket bits. */
-uint64_t ds_addr_hash(const struct ds_addr *a, uint64_t seed);
-/* splitmix64's finaliser, for mixing further values into a hash. */
-uint64_t ds_mix64(uint64_t x);
+ * every output bit (ds_hash_key16: splitmix64's finaliser on both halves):
+ * IPv4 addresses differ only in the top bytes of the second half, which a
+ * bare multiply never carries down into the bucket bits. */
+static inline uint64_t ds_addr_hash(const struct ds_addr *a, uint64_t seed)
+{
+    return ds_hash_key16(a->a, seed);
+}
 /* Parses an IPv4 or IPv6 text address; 0 or -1. */
 int ds_addr_parse(const char *s, struct ds_addr *a);
 

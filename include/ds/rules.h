@@ -182,4 +182,9 @@ struct rules_stats {
 };
 const struct rules_stats *rules_stats(const struct ruleset *rs);
 
+
+struct stats_node;
+/* Our sensor.detect: rules, evaluations, matches, suppressed. */
+void rules_stats_write(const struct ruleset *rs, struct stats_node *root);
+
 #endif

@@ -1,5 +1,6 @@
 /* One capture's pipeline: owns and wires decode, flows, the ClientHello
- * parser, classification, the catalogue, turns and output. */
+ * parser, classification, the catalogue, turns, detection and the event
+ * writers, and composes the stats event. */
 #ifndef DS_SENSOR_H
 #define DS_SENSOR_H
 
@@ -7,12 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ds/capture.h"
 #include "ds/detect.h"
-#include "ds/output.h"
+
+struct capture;
+struct sink;
+struct stats_node;
 
 struct sensor_config {
     const char *rules_dir;       /* holds ai-services.conf */
+    const char *host;            /* --sensor-name: EVE's "host" in every event (NULL: none) */
     bool all_tls;                /* flow events for non-AI TLS/QUIC flows too */
     size_t max_flows;
     uint64_t stats_interval_s;   /* 0: stats only at exit */
@@ -23,9 +27,10 @@ void sensor_config_default(struct sensor_config *cfg);
 
 struct sensor;
 
-/* Loads the rules and builds the pipeline. Returns 0, or -1 after logging
- * each configuration error (`file:line: why`). `out` stays the caller's. */
-int sensor_new(const struct sensor_config *cfg, struct output *out, struct sensor **s);
+/* Loads the rules and builds the pipeline; events go to sink, which stays
+ * the caller's and must outlive the sensor. Returns 0, or -1 after logging
+ * each configuration error (`file:line: why`). */
+int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **s);
 /* NULL-safe. Does not flush: call sensor_finish first. */
 void sensor_free(struct sensor *s);
 
@@ -35,6 +40,10 @@ void sensor_packet(void *sensor, int linktype, const uint8_t *data, uint32_t cap
 
 /* The capture in use, for kernel counters in stats (NULL between files). */
 void sensor_set_capture(struct sensor *s, struct capture *c);
+
+/* The counters of a stats event: every module's, in the event's order (see
+ * sensor.c); sensor_packet writes the event every --stats-interval. */
+void sensor_stats_write(const struct sensor *s, struct stats_node *root);
 
 /* End of input: ends every flow (their events) and writes the final stats. */
 void sensor_finish(struct sensor *s);

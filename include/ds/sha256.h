@@ -1,6 +1,7 @@
 /* SHA-256 (FIPS 180-4), small and dependency-free, for the JA4 hashes.
  *
- * Only quic.c may use libcrypto (STYLE.md), so tls.c hashes with this. It is
+ * Each third-party library has one owning module (docs/STYLE.md) and none
+ * owns libcrypto yet, so tls-ja4.c hashes with this rather than link it. It is
  * not constant-time and is not meant for secrets. */
 #ifndef DS_SHA256_H
 #define DS_SHA256_H

@@ -191,4 +191,9 @@ const struct source_stats *source_table_stats(const struct source_table *st);
 /* Bytes the table holds: source records, ring chunks, hash, scratch. */
 size_t source_table_bytes(const struct source_table *st);
 
+
+struct stats_node;
+/* Our sensor.sources and sensor.memory.sources. */
+void source_table_stats_write(const struct source_table *st, struct stats_node *root);
+
 #endif

@@ -7,17 +7,17 @@
 #include <stdio.h>
 
 #include "ds/log.h"
-#include "ds/output.h"
 #include "ds/sensor.h"
+#include "ds/sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct output *out;
+    static struct sink *out;
     char err[256];
     log_set_level(LOG_ERROR);
-    if (out == NULL && output_open("/dev/null", NULL, &out, err, sizeof(err)) != 0)
+    if (out == NULL && sink_open("/dev/null", &out, err, sizeof(err)) != 0)
         return 0;
     struct sensor_config cfg;
     sensor_config_default(&cfg);

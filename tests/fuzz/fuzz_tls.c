@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/tls-asm.h"
 #include "ds/tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

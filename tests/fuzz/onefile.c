@@ -63,8 +63,7 @@ int main(int argc, char **argv)
         }
         char **names = NULL;
         size_t n = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
+        for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
             if (e->d_name[0] == '.')
                 continue;
             char **grown = realloc(names, (n + 1) * sizeof(*names));

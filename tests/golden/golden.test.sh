@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Golden tests (after tcpdump's TESTLIST): each line of tests/golden/TESTLIST
-# is `name pcap [args...]`; the sensor's events for that capture must equal
-# tests/golden/expected/<name>.json byte for byte. Events depend on packet
-# time only, so they are stable. Regenerate with tools/update-golden.sh and
-# review the diff.
+# is `name pcap [args...]`; the sensor's events for that capture, put by
+# normalize.py in the stored form (memory figures dropped, one field a line),
+# must equal tests/golden/expected/<name>.json byte for byte. Events depend
+# on packet time only, so they are stable. Regenerate with
+# tools/update-golden.sh and review the diff: a changed field is a changed line.
 set -u
 bin=${DS_BIN:?} src=${DS_SOURCE_DIR:?}
 list=$src/tests/golden/TESTLIST

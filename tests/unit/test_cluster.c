@@ -11,7 +11,7 @@
 
 #include "ds/cluster.h"
 
-#define S(x) ((uint64_t)(x) * 1000000ull)
+#define S(x) ((uint64_t)(x) * UINT64_C(1000000))
 
 static struct features feat(const char *ja4, const char *provider, double gap, double size,
                             double reg)

@@ -581,7 +581,7 @@ static struct ruleset *one_rule(struct errs *e, const char *threshold)
     return rs;
 }
 
-#define SEC(x) ((uint64_t)(x) * 1000000ull)
+#define SEC(x) ((uint64_t)(x) * UINT64_C(1000000))
 
 /* Runs matches at the given seconds for src; returns a bitmask of which alerted. */
 static unsigned run(struct ruleset *rs, const struct ds_addr *src, const struct ds_addr *dst,

@@ -16,7 +16,7 @@
 #include "ds/features.h"
 #include "ds/source.h"
 
-#define S(x) ((uint64_t)(x) * 1000000ull)
+#define S(x) ((uint64_t)(x) * UINT64_C(1000000))
 /* 2026-02-23 10:00:00 UTC: a minute boundary */
 #define T0 S(1771840800ull)
 
@@ -244,7 +244,7 @@ static void test_memory_bounded(void **state)
     struct source_flow fl = flow_of(h, 999999);
     uint64_t chunks_before = ss->chunks_in_use;
     for (int i = 0; i < 5000; i++) {
-        struct turn t = turn_at(T0 + S(30) + i * 100000ull, 500, 5000);
+        struct turn t = turn_at(T0 + S(30) + (uint64_t)i * 100000u, 500, 5000);
         assert_int_equal(source_turn(st, &fl, &t, t.start_us, NULL, NULL), 0);
     }
     /* it evicted one light source (one chunk) and holds 16 */
@@ -395,7 +395,7 @@ static void test_ring_overflow(void **state)
     struct ds_addr a = ip4(10, 3, 0, 1);
     struct source_flow fl = flow_of(a, 1);
     for (int i = 0; i < 1200; i++) { /* every 0.5 s for 10 minutes */
-        struct turn t = turn_at(T0 + i * 500000ull, 700, 7000);
+        struct turn t = turn_at(T0 + (uint64_t)i * 500000u, 700, 7000);
         source_turn(st, &fl, &t, t.start_us, NULL, NULL);
     }
     struct features f;

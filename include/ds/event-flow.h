@@ -1,0 +1,16 @@
+/* The `flow` event: one per followed flow when it ends, EVE's flow event with
+ * its tls/quic object, our `ai` object (the catalogue entry it matched) and
+ * `exchanges` (its request/response turns). */
+#ifndef DS_EVENT_FLOW_H
+#define DS_EVENT_FLOW_H
+
+#include "ds/catalog.h"
+#include "ds/eve.h"
+#include "ds/flow.h"
+
+/* Writes the event of flow f, which ended. svc is its catalogue entry, or
+ * NULL (a non-AI flow logged with --all-tls). Over the line cap, the turn
+ * list goes and the event says so. */
+void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc);
+
+#endif

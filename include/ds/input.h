@@ -1,0 +1,44 @@
+/* The input loop: capture files and directories (-r) in name order, or a
+ * live interface (-i), read into the sensor; SIGHUP reloads the rules and
+ * reopens the output between reads, SIGINT and SIGTERM stop. */
+#ifndef DS_INPUT_H
+#define DS_INPUT_H
+
+#include "ds/capture.h"
+#include "ds/err.h"
+
+struct sink;
+struct sensor;
+
+/* Most capture files one run reads. */
+#define INPUT_MAX_FILES 4096
+
+/* What to read: files, or one interface. */
+struct input {
+    const char *iface;                   /* live capture on this, or NULL */
+    const struct capture_live_opts *live;
+    char **files;                        /* capture files in reading order */
+    int nfiles;
+    const char *filter;                  /* BPF filter, or NULL */
+};
+
+/* Expands -r arguments into in->files: a file stays as given, a directory
+ * gives its capture files (capture_file_looks_like_capture) in name order;
+ * other entries are skipped with a note, a directory with none is warned
+ * about. Returns DS_OK, or DS_ERR_IO after logging why (a directory that
+ * cannot be read, more than INPUT_MAX_FILES files). */
+enum ds_err input_expand(const char *const *args, int nargs, struct input *in);
+
+/* Frees in->files. NULL-safe. */
+void input_free(struct input *in);
+
+/* Reads the live capture, or every file in order, into s, then ends the
+ * input (sensor_finish; for a live capture while it is still open, so the
+ * final stats carry its kernel counters). Stops early at SIGINT/SIGTERM.
+ * Installs no signal handler (signals_install). Returns DS_OK;
+ * DS_ERR_CONFIG for a bad filter (the files after it are not read); or
+ * DS_ERR_IO when an input could not be opened or read (the other files
+ * still are). Each failure is logged as `input: why`. */
+enum ds_err input_run(const struct input *in, struct sensor *s, struct sink *out);
+
+#endif

@@ -1,0 +1,152 @@
+/* The flow event (see event-flow.h), the most frequent event: written
+ * directly (jsonw.h), since building a jansson tree for it (a malloc a
+ * field, then a free) cost more than all the flow and TLS work of the flow. */
+#include "ds/event-flow.h"
+
+#include "ds/exchange.h"
+#include "ds/jsonw.h"
+
+static const char *flow_state_name(uint8_t st)
+{
+    switch (st) {
+    case FLOW_STATE_NEW:
+        return "new";
+    case FLOW_STATE_ESTABLISHED:
+        return "established";
+    default:
+        return "closed";
+    }
+}
+
+static const char *flow_end_name(uint8_t why)
+{
+    switch (why) {
+    case FLOW_END_EVICTED:
+        return "forced";
+    case FLOW_END_SHUTDOWN:
+        return "shutdown";
+    default:
+        return "timeout";
+    }
+}
+
+static void write_tls(struct jsonw *w, const struct flow_tls *t, bool quic)
+{
+    struct eve_tls et = {
+        .quic = quic,
+        .sni = t->sni,
+        .version = t->version,
+        .hello_version = t->hello_version,
+        .quic_version = t->quic_version,
+        .alpn_wire = t->alpn_wire,
+        .alpn_wire_len = t->alpn_wire_len,
+        .ja3 = t->ja3,
+        .ja3s = t->ja3s,
+        .ja4 = t->ja4,
+    };
+    eve_tls(w, &et);
+}
+
+/* EVE's flow object: counters each way, times, state and why it ended. */
+static void write_flow_object(struct jsonw *w, const struct flow *f)
+{
+    jsonw_object(w, "flow");
+    jsonw_u64(w, "pkts_toserver", f->pkts[0]);
+    jsonw_u64(w, "pkts_toclient", f->pkts[1]);
+    jsonw_u64(w, "bytes_toserver", f->bytes[0]);
+    jsonw_u64(w, "bytes_toclient", f->bytes[1]);
+    jsonw_ts(w, "start", f->first_us);
+    jsonw_ts(w, "end", f->last_us);
+    jsonw_u64(w, "age", (f->last_us - f->first_us) / 1000000u);
+    jsonw_str(w, "state", flow_state_name(f->state));
+    jsonw_str(w, "reason", flow_end_name(f->end));
+    jsonw_close(w);
+}
+
+/* Ours: the catalogue entry, nDPI's name for the protocol and, for QUIC,
+ * the client's ALPNs (EVE's quic object has no place for them). */
+static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog_entry *svc)
+{
+    bool quic = (f->flags & FLOW_F_QUIC) != 0;
+    const struct flow_tls *t = f->app ? &f->app->tls : NULL;
+    bool ai_ndpi = t && t->ndpi_proto[0];
+    bool ai_alpn = t && quic && t->alpn_wire_len;
+    if (!svc && !ai_ndpi && !ai_alpn)
+        return;
+    jsonw_object(w, "ai");
+    if (svc) {
+        jsonw_str(w, "provider", svc->provider);
+        jsonw_str(w, "service", svc->service);
+        jsonw_str(w, "match", svc->pattern);
+    }
+    if (ai_ndpi)
+        jsonw_str(w, "ndpi_protocol", t->ndpi_proto);
+    if (ai_alpn)
+        eve_alpns(w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
+    jsonw_close(w);
+}
+
+static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with_turns)
+{
+    jsonw_object(w, "exchanges");
+    jsonw_u64(w, "count", e->count);
+    jsonw_u64(w, "request_bytes", e->app_bytes[0]);
+    jsonw_u64(w, "response_bytes", e->app_bytes[1]);
+    if (e->resync)
+        jsonw_u64(w, "resync", e->resync);
+    if (with_turns) {
+        jsonw_array(w, "turns");
+        for (uint32_t i = 0; i < e->kept; i++) {
+            const struct turn *t = &e->turns[i];
+            jsonw_object(w, NULL);
+            jsonw_ts(w, "start", t->start_us);
+            jsonw_u64(w, "request_bytes", t->req_bytes);
+            jsonw_u64(w, "response_bytes", t->resp_bytes);
+            jsonw_u64(w, "request_records", t->req_records);
+            jsonw_u64(w, "response_records", t->resp_records);
+            jsonw_u64(w, "ttfb_us", t->ttfb_us);
+            jsonw_u64(w, "response_duration_us", t->resp_dur_us);
+            jsonw_close(w);
+        }
+        jsonw_close(w);
+    }
+    if (e->count > e->kept)
+        jsonw_u64(w, "turns_not_listed", e->count - e->kept);
+    jsonw_close(w);
+}
+
+static size_t write_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
+                         bool with_turns)
+{
+    bool quic = (f->flags & FLOW_F_QUIC) != 0;
+    struct jsonw w;
+    eve_begin(e, &w, f->first_us, "flow");
+    jsonw_u64(&w, "flow_id", f->id);
+    jsonw_addr(&w, "src_ip", &f->cli);
+    jsonw_u64(&w, "src_port", f->cport);
+    jsonw_addr(&w, "dest_ip", &f->srv);
+    jsonw_u64(&w, "dest_port", f->sport);
+    jsonw_str(&w, "proto", f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP");
+    if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
+        jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
+    if (f->app)
+        write_tls(&w, &f->app->tls, quic);
+    write_flow_object(&w, f);
+    write_ai(&w, f, svc);
+    if (f->app)
+        write_exchanges(&w, &f->app->ex, with_turns);
+    if (!with_turns)
+        jsonw_bool(&w, "truncated", true);
+    return eve_end(&w);
+}
+
+void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc)
+{
+    size_t n = write_flow(e, f, svc, true);
+    if (n == 0) {
+        /* Over the line cap: the turn list goes, and the event says so. */
+        eve_note_truncated(e);
+        n = write_flow(e, f, svc, false);
+    }
+    eve_write_line(e, n);
+}

@@ -1,0 +1,175 @@
+/* The input loop: -r arguments expanded into capture files, each read into
+ * the sensor in turn, or one live interface; SIGHUP reloads the rules and
+ * reopens the output between reads of the same capture. */
+#include "ds/input.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ds/log.h"
+#include "ds/sink.h"
+#include "ds/sensor.h"
+#include "ds/signals.h"
+#include "ds/util.h"
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the capture files of directory `dir` to in->files, in name order. */
+static enum ds_err add_dir(struct input *in, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        log_error("%s: cannot read directory: %s", dir, strerror(errno));
+        return DS_ERR_IO;
+    }
+    int first = in->nfiles;
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = xmalloc(len);
+        snprintf(path, len, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+            !capture_file_looks_like_capture(path)) {
+            log_info("%s: skipped: not a capture file", path);
+            free(path);
+            continue;
+        }
+        if (in->nfiles == INPUT_MAX_FILES) {
+            free(path);
+            closedir(d);
+            log_error("more than %d capture files", INPUT_MAX_FILES);
+            return DS_ERR_IO;
+        }
+        in->files[in->nfiles++] = path;
+    }
+    closedir(d);
+    qsort(in->files + first, (size_t)(in->nfiles - first), sizeof(*in->files), by_name);
+    if (in->nfiles == first)
+        log_warn("%s: directory holds no capture files", dir);
+    return DS_OK;
+}
+
+enum ds_err input_expand(const char *const *args, int nargs, struct input *in)
+{
+    in->files = xcalloc(INPUT_MAX_FILES, sizeof(*in->files));
+    in->nfiles = 0;
+    for (int i = 0; i < nargs; i++) {
+        enum ds_err e = DS_OK;
+        if (is_dir(args[i])) {
+            e = add_dir(in, args[i]);
+        } else if (in->nfiles == INPUT_MAX_FILES) {
+            log_error("more than %d capture files", INPUT_MAX_FILES);
+            e = DS_ERR_IO;
+        } else {
+            in->files[in->nfiles++] = xstrdup(args[i]);
+        }
+        if (e != DS_OK) {
+            input_free(in);
+            return e;
+        }
+    }
+    return DS_OK;
+}
+
+void input_free(struct input *in)
+{
+    if (in == NULL || in->files == NULL)
+        return;
+    for (int i = 0; i < in->nfiles; i++)
+        free(in->files[i]);
+    free(in->files);
+    in->files = NULL;
+    in->nfiles = 0;
+}
+
+static void handle_hup(struct sensor *s, struct sink *out)
+{
+    char err[512];
+    if (sink_reopen(out, err, sizeof(err)) != 0)
+        log_error("%s", err);
+    sensor_reload(s);
+}
+
+/* Runs one opened capture to its end, resuming it after each SIGHUP's
+ * reload; DS_OK, or DS_ERR_IO on a read error. */
+static enum ds_err run_capture(struct sensor *s, struct capture *cap, const char *name,
+                               struct sink *out)
+{
+    char err[512];
+    signals_set_capture(cap);
+    sensor_set_capture(s, cap);
+    enum ds_err rc = capture_run(cap, sensor_packet, s, err, sizeof(err));
+    while (rc == DS_OK && !signals_stop_requested() && signals_take_hup()) {
+        handle_hup(s, out);
+        rc = capture_run(cap, sensor_packet, s, err, sizeof(err));
+    }
+    if (rc != DS_OK)
+        log_error("%s: %s", name, err);
+    signals_set_capture(NULL);
+    return rc;
+}
+
+static enum ds_err run_live(const struct input *in, struct sensor *s, struct sink *out)
+{
+    char err[512];
+    struct capture *cap = NULL;
+    enum ds_err e = capture_open_live(in->iface, in->live, in->filter, &cap, err, sizeof(err));
+    if (e != DS_OK) {
+        log_error("%s: %s", in->iface, err);
+        sensor_finish(s);
+        return e;
+    }
+    log_info("listening on %s", in->iface);
+    e = run_capture(s, cap, in->iface, out);
+    /* Final stats while the capture is open: they carry its kernel counters. */
+    sensor_finish(s);
+    sensor_set_capture(s, NULL);
+    capture_close(cap);
+    return e;
+}
+
+static enum ds_err run_files(const struct input *in, struct sensor *s, struct sink *out)
+{
+    char err[512];
+    enum ds_err status = DS_OK;
+    for (int i = 0; i < in->nfiles && !signals_stop_requested(); i++) {
+        struct capture *cap = NULL;
+        enum ds_err e = capture_open_file(in->files[i], in->filter, &cap, err, sizeof(err));
+        if (e != DS_OK) {
+            log_error("%s: %s", in->files[i], err);
+            status = e;
+            if (e == DS_ERR_CONFIG)
+                break; /* the same filter fails on every file */
+            continue;
+        }
+        if (run_capture(s, cap, in->files[i], out) != DS_OK)
+            status = DS_ERR_IO;
+        sensor_set_capture(s, NULL);
+        capture_close(cap);
+    }
+    sensor_finish(s);
+    return status;
+}
+
+enum ds_err input_run(const struct input *in, struct sensor *s, struct sink *out)
+{
+    if (in->iface != NULL)
+        return run_live(in, s, out);
+    return run_files(in, s, out);
+}

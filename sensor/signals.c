@@ -1,0 +1,52 @@
+/* Signals: the handler only sets a flag and breaks the capture loop
+ * (tcpdump); the input loop reads the flags between reads. */
+#include "ds/signals.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include "ds/capture.h"
+
+static volatile sig_atomic_t got_stop;
+static volatile sig_atomic_t got_hup;
+static struct capture *volatile current_capture;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        got_hup = 1;   /* the loop is broken to reload, then resumed */
+    else
+        got_stop = 1;
+    if (current_capture)
+        capture_break(current_capture);
+}
+
+void signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void signals_set_capture(struct capture *c)
+{
+    current_capture = c;
+}
+
+bool signals_stop_requested(void)
+{
+    return got_stop != 0;
+}
+
+bool signals_take_hup(void)
+{
+    if (!got_hup)
+        return false;
+    got_hup = 0;
+    return true;
+}

@@ -1,0 +1,330 @@
+/* Reassembly of the client's first bytes over TCP, up to the whole
+ * ClientHello: a walk over the records as their bytes arrive, a buffer from
+ * a pool only when the hello does not come in one segment, and the proxy
+ * request some clients send first skipped (proxy-preamble.h).
+ * Every length on the wire is hostile: all reads go through ds/bytes.h. */
+#include "ds/tls-asm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/bytes.h"
+#include "ds/pool.h"
+#include "ds/proxy-preamble.h"
+#include "ds/tls-hello.h"
+#include "ds/tls-ja4.h"
+#include "ds/util.h"
+
+#define REC_HANDSHAKE 0x16
+#define REC_HDR 5
+#define REC_MAX 16384      /* RFC 8446 5.1: a plaintext record carries at most 2^14 bytes */
+
+/* Where the walk over the client's records has got to. It only moves
+ * forward, over complete records, so each byte is looked at a bounded number
+ * of times however the segments arrive. */
+struct walk {
+    bool started;     /* base is known */
+    uint32_t base;    /* stream offset of the first record (after a proxy request) */
+    uint32_t off;     /* stream offset of the next record header */
+    uint32_t hs_have; /* handshake bytes in the records walked */
+    uint32_t hs_need; /* 4 + ClientHello length, 0 until known */
+    uint8_t hdr[TLS_HS_HDR];
+};
+
+enum walk_res { WALK_MORE, WALK_DONE, WALK_NOT_TLS, WALK_BAD };
+
+/* Finds where the records start: at once for a handshake record, after an
+ * HTTP CONNECT request or a SOCKS 4/5 CONNECT otherwise. */
+static enum walk_res walk_preamble(struct walk *w, const uint8_t *p, size_t avail)
+{
+    size_t base = 0;
+    if (avail == 0)
+        return WALK_MORE;
+    if (p[0] != REC_HANDSHAKE) {
+        enum proxy_preamble r = proxy_preamble_len(p, avail, &base);
+        if (r == PROXY_PREAMBLE_MORE)
+            return WALK_MORE;
+        if (r == PROXY_PREAMBLE_NONE)
+            return WALK_NOT_TLS;
+    }
+    w->started = true;
+    w->base = (uint32_t)base;
+    w->off = (uint32_t)base;
+    return WALK_MORE;
+}
+
+/* Walks the records in p[0, avail) (the contiguous start of the stream).
+ * DONE when the records walked hold the whole ClientHello; the records span
+ * p[w->base, w->off) then. */
+static enum walk_res walk_records(struct walk *w, const uint8_t *p, size_t avail)
+{
+    if (!w->started && avail > 0) {
+        enum walk_res r = walk_preamble(w, p, avail);
+        if (r != WALK_MORE || !w->started)
+            return r;
+    }
+    while (w->started && w->off < avail) {
+        /* Bytes not here yet read as 0 and set r.bad: each check below
+         * judges only bytes that have arrived. */
+        size_t n = avail - w->off;
+        struct rd r = rd_init(p + w->off, n);
+        uint8_t type = rd_u8(&r), major = rd_u8(&r), minor = rd_u8(&r);
+        uint32_t rec_len = rd_be16(&r);
+        /* The stream is TLS only if it opens with a handshake record of a
+         * TLS/SSLv3 version; a later record that is not one is malformed. */
+        if (type != REC_HANDSHAKE || (n >= 2 && major != 3) || (n >= 3 && minor > 4))
+            return w->off == w->base ? WALK_NOT_TLS : WALK_BAD;
+        if (r.bad)
+            return WALK_MORE;
+        if (rec_len == 0 || rec_len > REC_MAX || w->off + REC_HDR + rec_len > TLS_HELLO_MAX)
+            return WALK_BAD;
+        /* Read the handshake header as soon as the first record shows it,
+         * so a hostile length is refused without waiting for its bytes. */
+        struct rd peek = r;
+        uint8_t mtype = rd_u8(&peek);
+        uint32_t mlen = rd_be24(&peek);
+        if (w->hs_have == 0 && rec_len >= TLS_HS_HDR && !peek.bad &&
+            (mtype != TLS_HS_CLIENT_HELLO || w->off + REC_HDR + TLS_HS_HDR + mlen > TLS_HELLO_MAX))
+            return WALK_BAD;
+        const uint8_t *body = rd_bytes(&r, rec_len);
+        if (body == NULL)
+            return WALK_MORE;
+        for (uint32_t i = 0; w->hs_have + i < TLS_HS_HDR && i < rec_len; i++)
+            w->hdr[w->hs_have + i] = body[i];
+        w->hs_have += rec_len;
+        w->off += REC_HDR + rec_len;
+        if (w->hs_need == 0 && w->hs_have >= TLS_HS_HDR) {
+            struct rd hr = rd_init(w->hdr, TLS_HS_HDR);
+            mtype = rd_u8(&hr);
+            mlen = rd_be24(&hr);
+            if (mtype != TLS_HS_CLIENT_HELLO ||
+                w->base + REC_HDR + TLS_HS_HDR + mlen > TLS_HELLO_MAX)
+                return WALK_BAD;
+            w->hs_need = TLS_HS_HDR + mlen;
+        }
+        if (w->hs_need != 0) {
+            if (w->hs_have >= w->hs_need)
+                return WALK_DONE;
+            /* Every record still to come costs a header too. */
+            if (w->off + REC_HDR + (w->hs_need - w->hs_have) > TLS_HELLO_MAX)
+                return WALK_BAD;
+        }
+    }
+    return WALK_MORE;
+}
+
+struct tls_asm {
+    uint32_t isn;      /* sequence number of stream byte 0 */
+    uint32_t prefix;   /* bytes [0, prefix) are all present */
+    struct walk w;
+    uint8_t have[TLS_HELLO_MAX / 8]; /* one bit per stream byte received */
+    uint8_t buf[TLS_HELLO_MAX];
+};
+
+struct tls_asm_pool {
+    struct pool *bufs;
+    /* A ClientHello spread over several records is made contiguous here
+     * before parsing; one per pool, as a pool serves one capture thread. */
+    uint8_t scratch[TLS_HELLO_MAX];
+    bool lazy_ja4;            /* JA4 only on request (tls_asm_ja4) */
+    const uint8_t *last_msg;  /* the hello of the last TLS_FEED_DONE */
+    size_t last_len;
+};
+
+struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers)
+{
+    struct tls_asm_pool *pool = xcalloc(1, sizeof(*pool));
+    pool->bufs = pool_new(sizeof(struct tls_asm), max_buffers, 8);
+    return pool;
+}
+
+void tls_asm_pool_lazy_ja4(struct tls_asm_pool *pool, bool lazy)
+{
+    pool->lazy_ja4 = lazy;
+}
+
+int tls_asm_ja4(struct tls_asm_pool *pool, struct tls_hello *out)
+{
+    struct tls_ch c;
+    if (pool->last_msg == NULL || tls_ch_parse(pool->last_msg, pool->last_len, &c) != 0)
+        return -1;
+    tls_ja4(&c, false, out->ja4);
+    return 0;
+}
+
+void tls_asm_pool_free(struct tls_asm_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    pool_free(pool->bufs);
+    free(pool);
+}
+
+size_t tls_asm_pool_bytes(const struct tls_asm_pool *pool)
+{
+    if (pool == NULL)
+        return 0;
+    return sizeof(*pool) + pool_bytes(pool->bufs);
+}
+
+void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot)
+{
+    if (slot == NULL || *slot == NULL)
+        return;
+    pool_put(pool->bufs, *slot);
+    *slot = NULL;
+}
+
+uint32_t tls_asm_raw_seq(const struct tls_asm *slot, uint32_t seq, const uint8_t *data,
+                         const uint8_t *raw)
+{
+    /* Without a buffer, raw points into the segment that completed the hello. */
+    if (slot == NULL)
+        return seq + (uint32_t)(raw - data);
+    return slot->isn + (uint32_t)(raw - slot->buf);
+}
+
+/* Parses the ClientHello out of the complete records p[w->base, w->off): straight
+ * from the first record when it holds the whole message, else after copying
+ * the record payloads into the pool's scratch buffer. */
+static enum tls_feed finish(struct tls_asm_pool *pool, const struct walk *w, const uint8_t *p,
+                            struct tls_hello *out)
+{
+    struct rd r = rd_init(p + w->base, w->off - w->base);
+    rd_skip(&r, 3);
+    size_t first_len = rd_be16(&r);
+    const uint8_t *msg = rd_bytes(&r, first_len);
+    if (first_len < w->hs_need) {
+        /* Concatenate the record bodies (the walk checked their headers). */
+        r = rd_init(p + w->base, w->off - w->base);
+        size_t got = 0;
+        while (got < w->hs_need && !r.bad) {
+            rd_skip(&r, 3);
+            size_t rec_len = rd_be16(&r);
+            const uint8_t *body = rd_bytes(&r, rec_len);
+            size_t take = rec_len < w->hs_need - got ? rec_len : w->hs_need - got;
+            if (body != NULL)
+                memcpy(pool->scratch + got, body, take);
+            got += take;
+        }
+        msg = r.bad ? NULL : pool->scratch;
+    }
+    pool->last_msg = msg;
+    pool->last_len = w->hs_need;
+    if (msg == NULL || tls_hello_parse(msg, w->hs_need, false, !pool->lazy_ja4, out) != 0)
+        return TLS_FEED_BAD;
+    return TLS_FEED_DONE;
+}
+
+static enum tls_feed walk_result(enum walk_res r)
+{
+    switch (r) {
+    case WALK_NOT_TLS: return TLS_FEED_NOT_TLS;
+    case WALK_BAD: return TLS_FEED_BAD;
+    default: return TLS_FEED_MORE;
+    }
+}
+
+static bool have_bit(const struct tls_asm *a, uint32_t i)
+{
+    return (a->have[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Copies stream bytes [from, to) in and marks them present. The first copy
+ * of a byte wins: the walk has checked the bytes it passed, and a
+ * retransmission that says something else must not change them under it. */
+static void asm_put(struct tls_asm *a, uint32_t from, uint32_t to, const uint8_t *data)
+{
+    uint32_t i = from;
+    while (i < to) {
+        if ((i & 7) == 0 && to - i >= 8) {
+            uint8_t *m = &a->have[i >> 3];
+            if (*m == 0xff) {
+                i += 8;
+                continue;
+            }
+            if (*m == 0) {
+                memcpy(a->buf + i, data + (i - from), 8);
+                *m = 0xff;
+                i += 8;
+                continue;
+            }
+        }
+        if (!have_bit(a, i)) {
+            a->buf[i] = data[i - from];
+            a->have[i >> 3] |= (uint8_t)(1u << (i & 7));
+        }
+        i++;
+    }
+    while (a->prefix < TLS_HELLO_MAX) {
+        if ((a->prefix & 7) == 0 && a->have[a->prefix >> 3] == 0xff)
+            a->prefix += 8;
+        else if (have_bit(a, a->prefix))
+            a->prefix++;
+        else
+            break;
+    }
+}
+
+enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, bool start_known,
+                           uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
+                           struct tls_hello *out, const uint8_t **raw, size_t *raw_len)
+{
+    struct tls_asm *a = *slot;
+    if (data == NULL || len == 0)
+        return TLS_FEED_MORE;
+    uint32_t isn = a != NULL ? a->isn : (start_known ? start_seq : seq);
+    /* Offset of the segment in the stream, as a signed distance so that a
+     * segment from before the start (a retransmitted SYN with data, say) is
+     * trimmed rather than taken for one 4 GB ahead. */
+    int64_t off = (int32_t)(seq - isn);
+    if (off < 0) {
+        if ((uint64_t)-off >= len)
+            return TLS_FEED_MORE;
+        data += -off;
+        len -= (size_t)-off;
+        off = 0;
+    }
+
+    /* Fast path: the whole ClientHello in the first segment, no buffer. */
+    if (a == NULL && off == 0) {
+        struct walk w = { 0 };
+        enum walk_res r = walk_records(&w, data, len);
+        if (r == WALK_DONE) {
+            enum tls_feed f = finish(pool, &w, data, out);
+            if (f == TLS_FEED_DONE) {
+                *raw = data + w.base;
+                *raw_len = w.off - w.base;
+            }
+            return f;
+        }
+        if (r != WALK_MORE)
+            return walk_result(r);
+    }
+
+    if (off >= TLS_HELLO_MAX)
+        return TLS_FEED_MORE; /* beyond any ClientHello we take; its start may still come */
+    if (a == NULL) {
+        a = pool_get(pool->bufs);
+        if (a == NULL)
+            return TLS_FEED_BAD;
+        a->isn = isn;
+        *slot = a;
+    }
+    uint32_t from = (uint32_t)off;
+    uint32_t to = len > TLS_HELLO_MAX - from ? TLS_HELLO_MAX : from + (uint32_t)len;
+    asm_put(a, from, to, data);
+
+    enum walk_res r = walk_records(&a->w, a->buf, a->prefix);
+    if (r == WALK_DONE) {
+        enum tls_feed f = finish(pool, &a->w, a->buf, out);
+        if (f == TLS_FEED_DONE) {
+            *raw = a->buf + a->w.base;
+            *raw_len = a->w.off - a->w.base;
+        }
+        return f;
+    }
+    if (r == WALK_MORE && a->prefix == TLS_HELLO_MAX)
+        return TLS_FEED_BAD;
+    return walk_result(r);
+}

@@ -1,0 +1,382 @@
+/* detect: per-source detection through a recording sink, on a rules
+ * directory of its own in a temporary directory, with hand-made flows and
+ * turns. The prefilter (a window whose request count cannot reach any
+ * per-source rule's floor is skipped and counted; one that can is
+ * evaluated); the cadence of cluster updates (members joining an alerted
+ * cluster: at most one update event every 30 s, the pending ones at
+ * detect_finish); reload (source state and alert suppression carry over;
+ * a bad rules directory keeps the old rules); no sink at all. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ds/catalog.h"
+#include "ds/cluster.h"
+#include "ds/detect.h"
+#include "ds/exchange.h"
+#include "ds/flow.h"
+#include "ds/log.h"
+#include "ds/rules.h"
+
+#define T0 (1771841100ull * 1000000u)   /* 2026-02-23T10:05:00Z */
+#define S(n) ((uint64_t)(n) * 1000000u)
+#define JA4_PYTHON "t13d181000_85036bcba153_d41ae481755e"
+
+/* ---- A rules directory of our own ------------------------------------- */
+
+static char dir[] = "/tmp/ds-test-detect-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void remove_file(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    unlink(path);
+}
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    write_file("fingerprints.conf", "python  " JA4_PYTHON "  Python  # test\n");
+    return 0;
+}
+
+static int teardown_dir(void **state)
+{
+    (void)state;
+    remove_file("t.rules");
+    remove_file("fingerprints.conf");
+    rmdir(dir);
+    return 0;
+}
+
+/* ---- A sink that records what detection hands over -------------------- */
+
+#define REC_MAX 16
+struct record {
+    unsigned n_alerts;
+    uint32_t alert_sid[REC_MAX];
+    bool alert_cluster[REC_MAX];
+    unsigned alert_cluster_size[REC_MAX];
+    unsigned n_updates;
+    uint64_t update_ts[REC_MAX];
+    unsigned update_new[REC_MAX];     /* members not listed before */
+    uint32_t update_sid[REC_MAX];
+    unsigned n_sources;
+};
+
+static void rec_alert(void *ctx, const struct detect_alert *a)
+{
+    struct record *r = ctx;
+    if (r->n_alerts < REC_MAX) {
+        r->alert_sid[r->n_alerts] = a->hit->rule->sid;
+        r->alert_cluster[r->n_alerts] = a->cluster != NULL;
+        r->alert_cluster_size[r->n_alerts] = a->cluster ? cluster_size(a->cluster) : 0;
+    }
+    r->n_alerts++;
+}
+
+static void rec_update(void *ctx, uint64_t ts_us, const struct cluster *c, const struct rule *rule)
+{
+    struct record *r = ctx;
+    if (r->n_updates < REC_MAX) {
+        unsigned fresh = 0;
+        for (unsigned i = 0; i < cluster_size(c); i++)
+            fresh += !cluster_member_listed(c, i);
+        r->update_ts[r->n_updates] = ts_us;
+        r->update_new[r->n_updates] = fresh;
+        r->update_sid[r->n_updates] = rule ? rule->sid : 0;
+    }
+    r->n_updates++;
+}
+
+static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
+                       const struct features *f, const struct source_last_flow *last)
+{
+    struct record *r = ctx;
+    r->n_sources++;
+}
+
+/* A detection on our rules directory, one 1-minute window evaluated on
+ * every turn, findings into rec. */
+static struct detect *new_detect(struct record *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.n_windows = 1;
+    cfg.src.eval_interval_s = 0;
+    struct detect_sink sink = { rec_alert, rec_update, rec_source, rec };
+    struct detect *d = NULL;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    return d;
+}
+
+/* ---- Hand-made AI flows and turns ------------------------------------- */
+
+static const struct catalog_entry svc = { "openai", "api", "api.openai.com" };
+
+/* Source 198.51.100.<host>'s flow to the API, which starts at ts_us. */
+struct client {
+    struct flow f;
+    struct flow_app app;
+};
+
+static void client_start(struct detect *d, struct client *c, uint8_t host, uint64_t ts_us)
+{
+    memset(c, 0, sizeof(*c));
+    ds_addr_from_v4(&c->f.cli, (uint8_t[]){ 198, 51, 100, host });
+    ds_addr_from_v4(&c->f.srv, (uint8_t[]){ 192, 0, 2, 80 });
+    c->f.cport = (uint16_t)(40000 + host);
+    c->f.sport = 443;
+    c->f.proto = DS_IPPROTO_TCP;
+    c->f.flags = FLOW_F_TLS | FLOW_F_FOLLOW;
+    c->f.id = host;
+    c->f.first_us = c->f.last_us = ts_us;
+    c->f.service = 0;
+    c->f.app = &c->app;
+    memcpy(c->app.tls.sni, "api.openai.com", 15);
+    memcpy(c->app.tls.ja4, JA4_PYTHON, sizeof(JA4_PYTHON));
+    c->app.source_token = detect_flow_start(d, &c->f, &svc, ts_us);
+    assert_true(c->app.source_token != 0);
+}
+
+/* One request of 1000 bytes and its answer of 8000, streamed for 2 s. */
+static void client_turn(struct detect *d, struct client *c, uint64_t ts_us)
+{
+    struct turn t = { .start_us = ts_us, .req_bytes = 1000, .resp_bytes = 8000,
+                      .req_records = 1, .resp_records = 10, .ttfb_us = 300000,
+                      .resp_dur_us = 2000000 };
+    c->f.last_us = ts_us;
+    detect_turn(d, &c->f, &svc, &t, ts_us);
+}
+
+/* ---- Tests ------------------------------------------------------------ */
+
+/* The only per-source rule of the window wants 5 requests: the first four
+ * turns of a source cannot reach that, so its window is not evaluated (and
+ * is counted); the fifth can, is evaluated and alerts. */
+static void test_prefilter(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"five\"; window:1m; requests:>=5; sid:1; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client c;
+    client_start(d, &c, 1, T0);
+    for (int i = 0; i < 4; i++)
+        client_turn(d, &c, T0 + S(i + 1));
+    const struct detect_counters *n = detect_counters(d);
+    assert_int_equal(n->prefiltered, 4);
+    assert_int_equal(n->evaluated, 0);
+    assert_int_equal(rec.n_alerts, 0);
+    client_turn(d, &c, T0 + S(5));
+    assert_int_equal(n->prefiltered, 4);
+    assert_int_equal(n->evaluated, 1);
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(rec.alert_sid[0], 1);
+    assert_int_equal(n->alerts, 1);
+    detect_free(d);
+}
+
+/* `requests:>4` has the same floor as `>=5`; a rule without a requests
+ * condition has none, so nothing is skipped. */
+static void test_prefilter_floor(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"more than four\"; window:1m; requests:>4; sid:1; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client c;
+    client_start(d, &c, 1, T0);
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &c, T0 + S(i + 1));
+    assert_int_equal(detect_counters(d)->prefiltered, 4);
+    assert_int_equal(detect_counters(d)->evaluated, 1);
+    detect_free(d);
+
+    write_file("t.rules", "alert ai-harvest (msg:\"python\"; window:1m; fingerprint_family:python; "
+                          "sid:2; rev:1;)\n");
+    d = new_detect(&rec);
+    client_start(d, &c, 1, T0);
+    client_turn(d, &c, T0 + S(1));
+    assert_int_equal(detect_counters(d)->prefiltered, 0);
+    assert_int_equal(detect_counters(d)->evaluated, 1);
+    assert_int_equal(rec.n_alerts, 1);
+    detect_free(d);
+}
+
+/* Three sources of one profile make a cluster that alerts. Members joining
+ * it afterwards are listed in update events, at most one every 30 s, and
+ * those still pending at the end in one last update. */
+static void test_cluster_update_cadence(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest-cluster (msg:\"pool\"; window:1m; cluster_size:>=3; "
+                          "sid:101; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client c[6];
+    for (uint8_t i = 0; i < 3; i++) {
+        client_start(d, &c[i], (uint8_t)(i + 1), T0 + S(i));
+        client_turn(d, &c[i], T0 + S(i));
+    }
+    assert_int_equal(rec.n_alerts, 1);
+    assert_true(rec.alert_cluster[0]);
+    assert_int_equal(rec.alert_sid[0], 101);
+    assert_int_equal(rec.alert_cluster_size[0], 3);
+    assert_int_equal(detect_counters(d)->cluster_alerts, 1);
+
+    /* Alerted at T0+2 s: members joining at +5 s and +20 s wait for +32 s. */
+    client_start(d, &c[3], 4, T0 + S(5));
+    client_turn(d, &c[3], T0 + S(5));
+    detect_tick(d, T0 + S(10));
+    assert_int_equal(rec.n_updates, 0);
+    client_start(d, &c[4], 5, T0 + S(20));
+    client_turn(d, &c[4], T0 + S(20));
+    detect_tick(d, T0 + S(31));
+    assert_int_equal(rec.n_updates, 0);
+    detect_tick(d, T0 + S(32));
+    assert_int_equal(rec.n_updates, 1);
+    assert_int_equal(rec.update_ts[0], T0 + S(32));
+    assert_int_equal(rec.update_new[0], 2);
+    assert_int_equal(rec.update_sid[0], 101);
+
+    /* The next member waits for +62 s, or the end of input. */
+    client_start(d, &c[5], 6, T0 + S(33));
+    client_turn(d, &c[5], T0 + S(33));
+    detect_tick(d, T0 + S(40));
+    detect_tick(d, T0 + S(50));
+    assert_int_equal(rec.n_updates, 1);
+    detect_finish(d);
+    assert_int_equal(rec.n_updates, 2);
+    assert_int_equal(rec.update_new[1], 1);
+    detect_finish(d);                         /* nothing pending any more */
+    assert_int_equal(rec.n_updates, 2);
+    assert_int_equal(rec.n_alerts, 1);        /* joining members never alert on their own */
+    assert_int_equal(detect_counters(d)->cluster_updates, 2);
+    detect_free(d);
+}
+
+/* Reload keeps each source's state (a rule added by the reload sees the
+ * turns from before it) and alert suppression (a rule with a threshold
+ * does not alert again); a reload that fails keeps the rules in use. */
+static void test_reload_carry_over(void **state)
+{
+    (void)state;
+    const char *one = "alert ai-harvest (msg:\"two\"; window:1m; requests:>=2; "
+                      "threshold: type limit, track by_src, count 1, seconds 3600; sid:1; rev:1;)\n";
+    write_file("t.rules", one);
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client a;
+    client_start(d, &a, 1, T0);
+    client_turn(d, &a, T0 + S(1));
+    client_turn(d, &a, T0 + S(2));
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(rec.alert_sid[0], 1);
+
+    char two[512];
+    snprintf(two, sizeof(two), "%salert ai-harvest (msg:\"three\"; window:1m; requests:>=3; "
+                               "sid:2; rev:1;)\n", one);
+    write_file("t.rules", two);
+    assert_int_equal(detect_reload(d), 0);
+    client_turn(d, &a, T0 + S(3));
+    assert_int_equal(rec.n_alerts, 2);        /* sid 2 only: sid 1 stays suppressed */
+    assert_int_equal(rec.alert_sid[1], 2);
+
+    enum log_level lvl = log_get_level();
+    log_set_level(LOG_ERROR);
+    write_file("t.rules", "alert ai-harvest (msg:\"broken\"; window:1m; requests:>=; sid:3;)\n");
+    assert_int_equal(detect_reload(d), -1);
+    remove_file("fingerprints.conf");
+    assert_int_equal(detect_reload(d), -1);
+    write_file("fingerprints.conf", "python  " JA4_PYTHON "  Python  # test\n");
+    log_set_level(lvl);
+
+    /* Still sids 1 and 2: a new source alerts on both. */
+    struct client b;
+    client_start(d, &b, 2, T0 + S(10));
+    for (int i = 0; i < 3; i++)
+        client_turn(d, &b, T0 + S(11 + i));
+    assert_int_equal(rec.n_alerts, 4);
+    assert_int_equal(rec.alert_sid[2], 1);
+    assert_int_equal(rec.alert_sid[3], 2);
+    detect_free(d);
+}
+
+/* Source events go to the sink once per window length, one per active
+ * source; with no sink at all (--check-rules) nothing is handed over and
+ * the counts go on. */
+static void test_source_events_and_no_sink(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"any\"; window:1m; requests:>=1; sid:1; rev:1;)\n");
+    struct record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.n_windows = 1;
+    cfg.src.eval_interval_s = 0;
+    cfg.source_events = true;
+    struct detect_sink sink = { NULL, NULL, rec_source, &rec };
+    struct detect *d = NULL;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    struct client a, b;
+    client_start(d, &a, 1, T0);
+    client_start(d, &b, 2, T0);
+    detect_tick(d, T0);
+    client_turn(d, &a, T0 + S(1));
+    client_turn(d, &b, T0 + S(2));
+    detect_tick(d, T0 + S(30));
+    assert_int_equal(rec.n_sources, 0);
+    detect_tick(d, T0 + S(60));
+    assert_int_equal(rec.n_sources, 2);
+    assert_int_equal(detect_counters(d)->source_events, 2);
+    assert_int_equal(detect_counters(d)->alerts, 2);   /* counted, though no alert sink */
+    detect_free(d);
+
+    assert_int_equal(detect_new(&cfg, NULL, &d), 0);
+    client_start(d, &a, 1, T0);
+    detect_tick(d, T0);
+    client_turn(d, &a, T0 + S(1));
+    detect_tick(d, T0 + S(60));
+    detect_finish(d);
+    assert_int_equal(detect_counters(d)->alerts, 1);
+    assert_int_equal(detect_counters(d)->source_events, 1);
+    detect_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_prefilter_floor),
+        cmocka_unit_test(test_cluster_update_cadence),
+        cmocka_unit_test(test_reload_carry_over),
+        cmocka_unit_test(test_source_events_and_no_sink),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
