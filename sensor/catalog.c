@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ds/log.h"
+#include "ds/diag.h"
 #include "ds/util.h"
 
 #define CAT_NAME_MAX 253          /* longest DNS name, trailing dot excluded */
@@ -31,7 +31,6 @@
 #define CAT_FIELDS_MAX 8
 #define CAT_FILE_MAX (16u << 20)  /* a catalogue is kilobytes; refuse nonsense */
 #define CAT_ENTRIES_MAX 100000
-#define CAT_ERRORS_SHOWN 100      /* then count silently, so a wrong file is not a flood */
 
 #define FNV_BASIS 2166136261u
 #define FNV_PRIME 16777619u
@@ -93,20 +92,17 @@ struct parser {
     unsigned line;
     unsigned errors;
     struct catalog *cat;
+    struct diag *dg;              /* where errors go */
 };
 
 __attribute__((format(printf, 2, 3)))
 static void perr(struct parser *ps, const char *fmt, ...)
 {
     ps->errors++;
-    if (ps->errors > CAT_ERRORS_SHOWN)
-        return;
-    char why[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof(why), fmt, ap);
+    diag_vreport(ps->dg, DIAG_ERROR, ps->name, ps->line, fmt, ap);
     va_end(ap);
-    log_error("%s:%u: %s", ps->name, ps->line, why);
 }
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -320,12 +316,27 @@ static bool host_char(char c)
 
 enum pat_kind { PAT_EXACT, PAT_SUFFIX, PAT_WILD };
 
-/* Validates a host pattern and writes its normalised form (lower case, no
- * trailing dot) to out (>= CAT_NAME_MAX + 1 bytes). */
-static int parse_host(struct parser *ps, const char *tok, size_t len, char *out, size_t *out_len,
-                      enum pat_kind *kind, unsigned *nlabels)
+/* A host pattern as parsed: its normalised text and what the tables need. */
+struct host_pattern {
+    char text[CAT_NAME_MAX + 1];  /* lower case, no trailing dot */
+    size_t len;
+    enum pat_kind kind;
+    unsigned labels;
+    unsigned stars;
+    unsigned last_star_label;     /* index of the last label holding a '*' */
+};
+
+/* How much of a bad token a message quotes. */
+static int shown_len(size_t len)
 {
-    int shown = len > 80 ? 80 : (int)len;
+    return len > 80 ? 80 : (int)len;
+}
+
+/* The pattern's bytes: 1 to 253 of them once a trailing dot is dropped,
+ * host characters or '*', lower-cased into hp->text. 0 or -1 (reported). */
+static int pattern_chars(struct parser *ps, const char *tok, size_t len, struct host_pattern *hp)
+{
+    int shown = shown_len(len);
     size_t n = len;
     if (n > 0 && tok[n - 1] == '.')
         n--;
@@ -333,7 +344,6 @@ static int parse_host(struct parser *ps, const char *tok, size_t len, char *out,
         perr(ps, "bad host pattern '%.*s': length must be 1 to %d", shown, tok, CAT_NAME_MAX);
         return -1;
     }
-    unsigned stars = 0, labels = 0;
     for (size_t i = 0; i < n; i++) {
         char c = tok[i];
         if (c >= 'A' && c <= 'Z')
@@ -343,15 +353,23 @@ static int parse_host(struct parser *ps, const char *tok, size_t len, char *out,
                  "'-', '_', '.', '*')", shown, tok, (unsigned char)tok[i]);
             return -1;
         }
-        out[i] = c;
+        hp->text[i] = c;
     }
-    out[n] = '\0';
+    hp->text[n] = '\0';
+    hp->len = n;
+    return 0;
+}
 
-    /* Labels: non-empty, at most 63 bytes, at most one '*' each. */
+/* Labels: non-empty, at most 63 bytes, at most one '*' each; counts them
+ * and the '*'s. 0 or -1 (reported). */
+static int pattern_labels(struct parser *ps, const char *tok, size_t len, struct host_pattern *hp)
+{
+    int shown = shown_len(len);
+    const char *out = hp->text;
     size_t start = 0;
-    unsigned last_star_label = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && out[i] != '.')
+    hp->labels = hp->stars = hp->last_star_label = 0;
+    for (size_t i = 0; i <= hp->len; i++) {
+        if (i < hp->len && out[i] != '.')
             continue;
         size_t ll = i - start;
         if (ll == 0) {
@@ -370,36 +388,52 @@ static int parse_host(struct parser *ps, const char *tok, size_t len, char *out,
             return -1;
         }
         if (in_label)
-            last_star_label = labels;
-        stars += in_label;
-        labels++;
+            hp->last_star_label = hp->labels;
+        hp->stars += in_label;
+        hp->labels++;
         start = i + 1;
     }
+    return 0;
+}
 
-    if (stars == 0) {
-        *kind = PAT_EXACT;
-    } else if (out[0] == '*' && n > 1 && out[1] == '.') {
-        if (stars > 1) {
+/* Exact (no '*'), a "*." suffix, or label wildcards; a pattern that would
+ * match too much (fewer than two literal labels at the right) is refused.
+ * 0 or -1 (reported). */
+static int pattern_kind(struct parser *ps, const char *tok, size_t len, struct host_pattern *hp)
+{
+    int shown = shown_len(len);
+    if (hp->stars == 0) {
+        hp->kind = PAT_EXACT;
+    } else if (hp->text[0] == '*' && hp->len > 1 && hp->text[1] == '.') {
+        if (hp->stars > 1) {
             perr(ps, "bad host pattern '%.*s': a leading '*.' cannot be combined with another '*'",
                  shown, tok);
             return -1;
         }
-        if (labels < 3) {
+        if (hp->labels < 3) {
             perr(ps, "bad host pattern '%.*s': too broad, name at least two labels after '*.'",
                  shown, tok);
             return -1;
         }
-        *kind = PAT_SUFFIX;
+        hp->kind = PAT_SUFFIX;
     } else {
-        if (labels < 3 || last_star_label + 2 >= labels) {
+        if (hp->labels < 3 || hp->last_star_label + 2 >= hp->labels) {
             perr(ps, "bad host pattern '%.*s': too broad, the last two labels must be literal",
                  shown, tok);
             return -1;
         }
-        *kind = PAT_WILD;
+        hp->kind = PAT_WILD;
     }
-    *out_len = n;
-    *nlabels = labels;
+    return 0;
+}
+
+/* Validates a host pattern and writes its normalised form and kind to hp.
+ * 0 or -1 (reported). */
+static int parse_host(struct parser *ps, const char *tok, size_t len, struct host_pattern *hp)
+{
+    if (pattern_chars(ps, tok, len, hp) != 0 || pattern_labels(ps, tok, len, hp) != 0 ||
+        pattern_kind(ps, tok, len, hp) != 0)
+        return -1;
     return 0;
 }
 
@@ -407,7 +441,7 @@ static int parse_host(struct parser *ps, const char *tok, size_t len, char *out,
 static int parse_cidr(struct parser *ps, const char *tok, size_t len, uint8_t key[CIDR_KEY],
                       char *text, size_t text_len)
 {
-    int shown = len > 80 ? 80 : (int)len;
+    int shown = shown_len(len);
     const char *slash = memchr(tok, '/', len);
     if (slash == NULL) {
         perr(ps, "bad CIDR '%.*s': expected ADDRESS/LENGTH", shown, tok);
@@ -493,9 +527,123 @@ static void wild_add(struct catalog *cat, int idx, unsigned nlabels)
         w->literal += w->pat[i] != '*';
 }
 
-static void parse_line(struct parser *ps, const char *p, const char *end)
+/* The fields of one line: its blank-separated tokens before any '#'. */
+struct fields {
+    const char *tok[CAT_FIELDS_MAX];
+    size_t len[CAT_FIELDS_MAX];
+    size_t n;                     /* CAT_FIELDS_MAX + 1 when there were more */
+};
+
+static void split_fields(const char *p, const char *end, struct fields *f)
+{
+    const char *hash = memchr(p, '#', (size_t)(end - p));
+    if (hash != NULL)
+        end = hash;
+    const char *t;
+    size_t tl;
+    f->n = 0;
+    while (next_token(&p, end, &t, &tl)) {
+        if (f->n == CAT_FIELDS_MAX) {
+            f->n++;
+            break;
+        }
+        f->tok[f->n] = t;
+        f->len[f->n] = tl;
+        f->n++;
+    }
+}
+
+/* The shape every entry has: `host` or `cidr` (*is_host says which), three
+ * fields, a valid provider and service name; and room for one more entry.
+ * 0 or -1 (reported). */
+static int check_fields(struct parser *ps, const struct fields *f, bool *is_host)
+{
+    const char *const *tok = f->tok;
+    const size_t *len = f->len;
+    bool host = len[0] == 4 && memcmp(tok[0], "host", 4) == 0;
+    bool cidr = len[0] == 4 && memcmp(tok[0], "cidr", 4) == 0;
+    if (!host && !cidr) {
+        perr(ps, "unknown directive '%.*s' (expected 'host' or 'cidr')",
+             len[0] > 40 ? 40 : (int)len[0], tok[0]);
+        return -1;
+    }
+    if (f->n != 4) {
+        perr(ps, "'%s' takes 3 fields: %s %s PROVIDER SERVICE (got %zu)", host ? "host" : "cidr",
+             host ? "host" : "cidr", host ? "PATTERN" : "ADDRESS/LENGTH", f->n - 1);
+        return -1;
+    }
+    if (!valid_name(tok[2], len[2])) {
+        perr(ps, "bad provider name '%.*s': 1 to %d of a-z 0-9 '-' '_', starting with a letter "
+             "or digit", len[2] > 40 ? 40 : (int)len[2], tok[2], CAT_TOKEN_MAX);
+        return -1;
+    }
+    if (!valid_name(tok[3], len[3])) {
+        perr(ps, "bad service name '%.*s': 1 to %d of a-z 0-9 '-' '_', starting with a letter "
+             "or digit", len[3] > 40 ? 40 : (int)len[3], tok[3], CAT_TOKEN_MAX);
+        return -1;
+    }
+    if (ps->cat->n >= CAT_ENTRIES_MAX) {
+        perr(ps, "too many entries (at most %d)", CAT_ENTRIES_MAX);
+        return -1;
+    }
+    *is_host = host;
+    return 0;
+}
+
+/* `cidr ADDRESS/LENGTH PROVIDER SERVICE`: an entry unless the network is
+ * bad or already listed. */
+static void add_cidr(struct parser *ps, const struct fields *f)
 {
     struct catalog *cat = ps->cat;
+    uint8_t key[CIDR_KEY];
+    char text[INET6_ADDRSTRLEN + 8];
+    if (parse_cidr(ps, f->tok[1], f->len[1], key, text, sizeof(text)) != 0)
+        return;
+    int dup = ctab_find(cat, key);
+    if (dup >= 0) {
+        perr(ps, "duplicate CIDR %s (first on line %u)", text, cat->e[dup].line);
+        return;
+    }
+    int idx = entry_add(cat, f->tok[2], f->len[2], f->tok[3], f->len[3], text, strlen(text),
+                        ps->line);
+    ctab_add(cat, key, idx);
+}
+
+/* `host PATTERN PROVIDER SERVICE`: an entry in the table of its kind unless
+ * the pattern is bad or already listed. */
+static void add_host(struct parser *ps, const struct fields *f)
+{
+    struct catalog *cat = ps->cat;
+    struct host_pattern hp;
+    if (parse_host(ps, f->tok[1], f->len[1], &hp) != 0)
+        return;
+    const char *pat = hp.text;
+    size_t plen = hp.len;
+    int dup = -1;
+    if (hp.kind == PAT_EXACT)
+        dup = htab_find(&cat->exact, pat, plen, hash_rev(pat, plen));
+    else if (hp.kind == PAT_SUFFIX)
+        dup = htab_find(&cat->suffix, pat + 2, plen - 2, hash_rev(pat + 2, plen - 2));
+    else
+        dup = wild_find(cat, pat, plen);
+    if (dup >= 0) {
+        perr(ps, "duplicate host %s (first on line %u)", pat, cat->e[dup].line);
+        return;
+    }
+    int idx = entry_add(cat, f->tok[2], f->len[2], f->tok[3], f->len[3], pat, plen, ps->line);
+    const char *stored = cat->e[idx].pub.pattern;
+    if (hp.kind == PAT_EXACT)
+        htab_add(&cat->exact, stored, plen, idx);
+    else if (hp.kind == PAT_SUFFIX)
+        htab_add(&cat->suffix, stored + 2, plen - 2, idx);
+    else
+        wild_add(cat, idx, hp.labels);
+}
+
+/* One line of the file, [p, end) without its line end: blank, a comment,
+ * or an entry (errors reported and counted). */
+static void parse_line(struct parser *ps, const char *p, const char *end)
+{
     if ((size_t)(end - p) > CAT_LINE_MAX) {
         perr(ps, "line longer than %d bytes", CAT_LINE_MAX);
         return;
@@ -504,102 +652,25 @@ static void parse_line(struct parser *ps, const char *p, const char *end)
         perr(ps, "NUL byte in line");
         return;
     }
-    const char *hash = memchr(p, '#', (size_t)(end - p));
-    if (hash != NULL)
-        end = hash;
-
-    const char *tok[CAT_FIELDS_MAX];
-    size_t len[CAT_FIELDS_MAX];
-    size_t nf = 0;
-    const char *cur = p;
-    const char *t;
-    size_t tl;
-    while (next_token(&cur, end, &t, &tl)) {
-        if (nf == CAT_FIELDS_MAX) {
-            nf++;
-            break;
-        }
-        tok[nf] = t;
-        len[nf] = tl;
-        nf++;
-    }
-    if (nf == 0)
+    struct fields f;
+    split_fields(p, end, &f);
+    if (f.n == 0)
         return;
-
-    bool is_host = len[0] == 4 && memcmp(tok[0], "host", 4) == 0;
-    bool is_cidr = len[0] == 4 && memcmp(tok[0], "cidr", 4) == 0;
-    if (!is_host && !is_cidr) {
-        perr(ps, "unknown directive '%.*s' (expected 'host' or 'cidr')",
-             len[0] > 40 ? 40 : (int)len[0], tok[0]);
+    bool is_host;
+    if (check_fields(ps, &f, &is_host) != 0)
         return;
-    }
-    if (nf != 4) {
-        perr(ps, "'%s' takes 3 fields: %s %s PROVIDER SERVICE (got %zu)", is_host ? "host" : "cidr",
-             is_host ? "host" : "cidr", is_host ? "PATTERN" : "ADDRESS/LENGTH", nf - 1);
-        return;
-    }
-    if (!valid_name(tok[2], len[2])) {
-        perr(ps, "bad provider name '%.*s': 1 to %d of a-z 0-9 '-' '_', starting with a letter "
-             "or digit", len[2] > 40 ? 40 : (int)len[2], tok[2], CAT_TOKEN_MAX);
-        return;
-    }
-    if (!valid_name(tok[3], len[3])) {
-        perr(ps, "bad service name '%.*s': 1 to %d of a-z 0-9 '-' '_', starting with a letter "
-             "or digit", len[3] > 40 ? 40 : (int)len[3], tok[3], CAT_TOKEN_MAX);
-        return;
-    }
-    if (cat->n >= CAT_ENTRIES_MAX) {
-        perr(ps, "too many entries (at most %d)", CAT_ENTRIES_MAX);
-        return;
-    }
-
-    if (is_cidr) {
-        uint8_t key[CIDR_KEY];
-        char text[INET6_ADDRSTRLEN + 8];
-        if (parse_cidr(ps, tok[1], len[1], key, text, sizeof(text)) != 0)
-            return;
-        int dup = ctab_find(cat, key);
-        if (dup >= 0) {
-            perr(ps, "duplicate CIDR %s (first on line %u)", text, cat->e[dup].line);
-            return;
-        }
-        int idx = entry_add(cat, tok[2], len[2], tok[3], len[3], text, strlen(text), ps->line);
-        ctab_add(cat, key, idx);
-        return;
-    }
-
-    char pat[CAT_NAME_MAX + 1];
-    size_t plen = 0;
-    enum pat_kind kind = PAT_EXACT;
-    unsigned nlabels = 0;
-    if (parse_host(ps, tok[1], len[1], pat, &plen, &kind, &nlabels) != 0)
-        return;
-    int dup = -1;
-    if (kind == PAT_EXACT)
-        dup = htab_find(&cat->exact, pat, plen, hash_rev(pat, plen));
-    else if (kind == PAT_SUFFIX)
-        dup = htab_find(&cat->suffix, pat + 2, plen - 2, hash_rev(pat + 2, plen - 2));
+    if (is_host)
+        add_host(ps, &f);
     else
-        dup = wild_find(cat, pat, plen);
-    if (dup >= 0) {
-        perr(ps, "duplicate host %s (first on line %u)", pat, cat->e[dup].line);
-        return;
-    }
-    int idx = entry_add(cat, tok[2], len[2], tok[3], len[3], pat, plen, ps->line);
-    const char *stored = cat->e[idx].pub.pattern;
-    if (kind == PAT_EXACT)
-        htab_add(&cat->exact, stored, plen, idx);
-    else if (kind == PAT_SUFFIX)
-        htab_add(&cat->suffix, stored + 2, plen - 2, idx);
-    else
-        wild_add(cat, idx, nlabels);
+        add_cidr(ps, &f);
 }
 
-int catalog_load_buffer(const char *name, const char *text, size_t len, struct catalog **out)
+int catalog_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
+                        struct catalog **out)
 {
     *out = NULL;
     struct catalog *cat = xcalloc(1, sizeof(*cat));
-    struct parser ps = { name ? name : "(catalogue)", 0, 0, cat };
+    struct parser ps = { name ? name : "(catalogue)", 0, 0, cat, dg };
     const char *p = text, *end = text + len;
     if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3; /* a UTF-8 byte order mark from a Windows editor */
@@ -612,8 +683,6 @@ int catalog_load_buffer(const char *name, const char *text, size_t len, struct c
         p = eol < end ? eol + 1 : end;
     }
     if (ps.errors > 0) {
-        if (ps.errors > CAT_ERRORS_SHOWN)
-            log_error("%s: %u errors, the first %d shown", ps.name, ps.errors, CAT_ERRORS_SHOWN);
         catalog_free(cat);
         return ps.errors > INT_MAX ? INT_MAX : (int)ps.errors;
     }
@@ -621,19 +690,19 @@ int catalog_load_buffer(const char *name, const char *text, size_t len, struct c
     return 0;
 }
 
-int catalog_load(const char *path, struct catalog **out)
+int catalog_load(const char *path, struct diag *dg, struct catalog **out)
 {
     *out = NULL;
     char *buf;
     size_t len;
     if (ds_read_file(path, CAT_FILE_MAX, &buf, &len) != 0) {
         if (errno == EFBIG)
-            log_error("%s: larger than %u bytes, not a catalogue", path, CAT_FILE_MAX);
+            diag_error(dg, path, 0, "larger than %u bytes, not a catalogue", CAT_FILE_MAX);
         else
-            log_error("%s: cannot read: %s", path, strerror(errno));
+            diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
         return -1;
     }
-    int rc = catalog_load_buffer(path, buf, len, out);
+    int rc = catalog_load_buffer(path, buf, len, dg, out);
     free(buf);
     return rc;
 }
@@ -685,30 +754,37 @@ static bool wild_match(const struct wild *w, const char *name, const uint8_t *lo
     return true;
 }
 
-int catalog_match_host(const struct catalog *cat, const char *host)
+/* Lower-cases a client-sent name into name (CAT_NAME_MAX + 2 bytes) and
+ * drops one trailing dot. The length, or 0 when the name is not a plain
+ * ASCII host name the catalogue could list (other bytes, '*', longer than
+ * 253, a leading dot). */
+static size_t normalise_host(const char *host, char *name)
 {
-    if (cat == NULL || host == NULL)
-        return -1;
-    char name[CAT_NAME_MAX + 2];
     size_t n = 0;
     for (; host[n] != '\0'; n++) {
         if (n > CAT_NAME_MAX) /* 253 bytes and a trailing dot at most */
-            return -1;
+            return 0;
         char c = host[n];
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
         else if (!host_char(c))
-            return -1; /* non-ASCII, '*', spaces, controls: not a host name we list */
+            return 0; /* non-ASCII, '*', spaces, controls: not a host name we list */
         name[n] = c;
     }
     if (n > 0 && name[n - 1] == '.')
         n--;
     if (n == 0 || n > CAT_NAME_MAX || name[0] == '.')
-        return -1;
+        return 0;
+    return n;
+}
 
-    /* Right to left: the hash of every suffix that follows a dot. */
-    uint32_t sfx_hash[CAT_LABELS_MAX];
-    uint8_t sfx_at[CAT_LABELS_MAX];
+/* The hashes of a name's suffixes that follow a dot, in one right-to-left
+ * pass: sfx_hash[i] of the suffix starting at sfx_at[i], the shortest first
+ * (at most CAT_LABELS_MAX), and *whole of the name itself. Returns how many
+ * suffixes, or -1 when a label is empty. */
+static int suffix_hashes(const char *name, size_t n, uint32_t *sfx_hash, uint8_t *sfx_at,
+                         uint32_t *whole)
+{
     unsigned nsfx = 0;
     uint32_t h = FNV_BASIS;
     for (size_t i = n; i-- > 0;) {
@@ -723,41 +799,63 @@ int catalog_match_host(const struct catalog *cat, const char *host)
         }
         h = hash_step(h, (uint8_t)name[i]);
     }
+    *whole = h;
+    return (int)nsfx;
+}
+
+/* The label-wildcard pattern of nl labels with the most literal bytes that
+ * matches name (n bytes); its entry index or -1. */
+static int match_wild(const struct catalog *cat, const char *name, size_t n, unsigned nl)
+{
+    uint8_t loff[CAT_LABELS_MAX + 1], llen[CAT_LABELS_MAX + 1];
+    size_t start = 0;
+    unsigned k = 0;
+    for (size_t i = 0; i <= n && k < CAT_LABELS_MAX + 1; i++) {
+        if (i < n && name[i] != '.')
+            continue;
+        loff[k] = (uint8_t)start;
+        llen[k] = (uint8_t)(i - start);
+        k++;
+        start = i + 1;
+    }
+    int best = -1;
+    size_t best_lit = 0;
+    for (size_t i = 0; i < cat->nwild; i++) {
+        const struct wild *w = &cat->wild[i];
+        if (w->nlabels != nl || (best >= 0 && w->literal <= best_lit))
+            continue;
+        if (wild_match(w, name, loff, llen)) {
+            best = w->idx;
+            best_lit = w->literal;
+        }
+    }
+    return best;
+}
+
+int catalog_match_host(const struct catalog *cat, const char *host)
+{
+    if (cat == NULL || host == NULL)
+        return -1;
+    char name[CAT_NAME_MAX + 2];
+    size_t n = normalise_host(host, name);
+    if (n == 0)
+        return -1;
+    uint32_t sfx_hash[CAT_LABELS_MAX], h;
+    uint8_t sfx_at[CAT_LABELS_MAX];
+    int nsfx = suffix_hashes(name, n, sfx_hash, sfx_at, &h);
+    if (nsfx < 0)
+        return -1;
 
     int idx = htab_find(&cat->exact, name, n, h);
     if (idx >= 0)
         return idx;
-
     if (cat->nwild > 0) {
-        unsigned nl = nsfx + 1;
-        uint8_t loff[CAT_LABELS_MAX + 1], llen[CAT_LABELS_MAX + 1];
-        size_t start = 0;
-        unsigned k = 0;
-        for (size_t i = 0; i <= n && k < CAT_LABELS_MAX + 1; i++) {
-            if (i < n && name[i] != '.')
-                continue;
-            loff[k] = (uint8_t)start;
-            llen[k] = (uint8_t)(i - start);
-            k++;
-            start = i + 1;
-        }
-        int best = -1;
-        size_t best_lit = 0;
-        for (size_t i = 0; i < cat->nwild; i++) {
-            const struct wild *w = &cat->wild[i];
-            if (w->nlabels != nl || (best >= 0 && w->literal <= best_lit))
-                continue;
-            if (wild_match(w, name, loff, llen)) {
-                best = w->idx;
-                best_lit = w->literal;
-            }
-        }
-        if (best >= 0)
-            return best;
+        idx = match_wild(cat, name, n, (unsigned)nsfx + 1);
+        if (idx >= 0)
+            return idx;
     }
-
     /* sfx_at[] runs right to left: the last one is the longest suffix. */
-    for (unsigned i = nsfx; i-- > 0;) {
+    for (int i = nsfx; i-- > 0;) {
         size_t at = sfx_at[i];
         idx = htab_find(&cat->suffix, name + at, n - at, sfx_hash[i]);
         if (idx >= 0)

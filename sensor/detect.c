@@ -12,6 +12,7 @@
 
 #include "ds/catalog.h"
 #include "ds/cluster.h"
+#include "ds/diag.h"
 #include "ds/exchange.h"
 #include "ds/fingerprint.h"
 #include "ds/flow.h"
@@ -63,10 +64,15 @@ static int load_rules(struct detect *d, struct ruleset **out, struct fingerprint
     char path[4200];
     snprintf(path, sizeof(path), "%s/fingerprints.conf", d->rules_dir);
     struct fingerprints *fp = NULL;
-    if (fingerprint_load(path, &fp) != 0)
+    struct diag dg;
+    diag_init(&dg);
+    if (fingerprint_load(path, &dg, &fp) != 0) {
+        diag_finish(&dg);
         return -1;
+    }
     struct ruleset *rs = rules_new(d->windows, d->n_windows, 0);
-    int errs = rules_load_dir(rs, d->rules_dir);
+    int errs = rules_load_dir(rs, d->rules_dir, &dg);
+    diag_finish(&dg);
     if (errs != 0) {
         log_error("%s: %d error%s in signatures", d->rules_dir, errs, errs == 1 ? "" : "s");
         rules_free(rs);

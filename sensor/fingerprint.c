@@ -11,19 +11,21 @@
  * Lookups happen when a source shows a new JA4, not per packet; still they
  * allocate nothing: exact entries are found by binary search, patterns by a
  * scan in order of specificity that stops at the first match. */
+#include "ds/fingerprint.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ds/fingerprint.h"
-#include "ds/log.h"
+#include "ds/diag.h"
 #include "ds/util.h"
 
 #define JA4_LEN 36          /* "t13d1516h2_8daaf6152771_02713d6af862" */
 #define JA4_A_LEN 10
 #define JA4_HASH_LEN 12
 #define LINE_MAX_BYTES 1024 /* a longer line is an error, not silently cut */
+#define FP_FILE_MAX (16u << 20) /* 65536 entries of a few dozen bytes; refuse nonsense */
 /* Pairwise overlap warnings cost n^2 within one specificity; past this many
  * patterns the check is skipped (the table still loads and works). */
 #define OVERLAP_CHECK_MAX 4096
@@ -94,23 +96,12 @@ static const char *check_family(const char *s, size_t n)
     return NULL;
 }
 
-/* Checks and normalises a JA4 pattern into e; returns NULL or why it is bad.
- * why_buf holds reasons that quote the pattern. */
-static const char *parse_pattern(const char *s, size_t n, struct fp_entry *e, char *why_buf,
-                                 size_t why_len)
+/* Splits a lower-cased pattern at its '_' into three parts. NULL, or why
+ * it is not three parts (in why_buf). */
+static const char *split_parts(const char *lower, size_t n, const char *parts[3], size_t lens[3],
+                               char *why_buf, size_t why_len)
 {
-    char lower[JA4_LEN + 1];
-    const char *parts[3];
-    size_t lens[3];
     size_t start = 0, k = 0;
-
-    if (n > JA4_LEN) {
-        snprintf(why_buf, why_len, "'%.*s' is longer than a JA4 (36 characters)", (int)n, s);
-        return why_buf;
-    }
-    for (size_t i = 0; i < n; i++)
-        lower[i] = ascii_lower(s[i]);
-    lower[n] = '\0';
     for (size_t i = 0; i <= n; i++) {
         if (i == n || lower[i] == '_') {
             if (k == 3) {
@@ -127,51 +118,88 @@ static const char *parse_pattern(const char *s, size_t n, struct fp_entry *e, ch
         snprintf(why_buf, why_len, "'%s' is not a JA4: want three parts a_b_c", lower);
         return why_buf;
     }
+    return NULL;
+}
 
-    unsigned spec = 0;
-    e->a_any = lens[0] == 1 && parts[0][0] == '*';
-    if (!e->a_any) {
-        if (lens[0] != JA4_A_LEN) {
-            snprintf(why_buf, why_len,
-                     "'%s': part a must be 10 characters (like t13d1516h2) or *", lower);
-            return why_buf;
-        }
-        for (size_t i = 0; i < JA4_A_LEN; i++) {
-            char c = parts[0][i];
-            if (c == '?')
-                continue;
-            if (!is_lower_alnum(c)) {
-                snprintf(why_buf, why_len,
-                         "'%s': part a may hold only a-z, 0-9 and ? (any one character)", lower);
-                return why_buf;
-            }
-            spec++;
-        }
-        if (parts[0][0] != '?' && parts[0][0] != 't' && parts[0][0] != 'q' &&
-            parts[0][0] != 'd') {
-            snprintf(why_buf, why_len,
-                     "'%s': part a starts with t (TLS), q (QUIC) or d (DTLS)", lower);
-            return why_buf;
-        }
+/* Part a: '*', or 10 characters of a-z, 0-9 and '?' starting with t, q, d
+ * or '?'. Adds the characters that must match to *spec. NULL or why. */
+static const char *check_part_a(const char *lower, const char *a, size_t len, struct fp_entry *e,
+                                unsigned *spec, char *why_buf, size_t why_len)
+{
+    e->a_any = len == 1 && a[0] == '*';
+    if (e->a_any)
+        return NULL;
+    if (len != JA4_A_LEN) {
+        snprintf(why_buf, why_len, "'%s': part a must be 10 characters (like t13d1516h2) or *",
+                 lower);
+        return why_buf;
     }
-    for (int p = 1; p <= 2; p++) {
-        bool any = lens[p] == 1 && parts[p][0] == '*';
-        if (p == 1)
-            e->b_any = any;
-        else
-            e->c_any = any;
-        if (any)
+    for (size_t i = 0; i < JA4_A_LEN; i++) {
+        char c = a[i];
+        if (c == '?')
             continue;
-        bool ok = lens[p] == JA4_HASH_LEN;
-        for (size_t i = 0; ok && i < lens[p]; i++)
-            ok = is_lower_hex(parts[p][i]);
-        if (!ok) {
-            snprintf(why_buf, why_len, "'%s': part %c must be 12 hex digits or *", lower,
-                     p == 1 ? 'b' : 'c');
+        if (!is_lower_alnum(c)) {
+            snprintf(why_buf, why_len,
+                     "'%s': part a may hold only a-z, 0-9 and ? (any one character)", lower);
             return why_buf;
         }
-        spec += JA4_HASH_LEN;
+        (*spec)++;
     }
+    if (a[0] != '?' && a[0] != 't' && a[0] != 'q' && a[0] != 'd') {
+        snprintf(why_buf, why_len, "'%s': part a starts with t (TLS), q (QUIC) or d (DTLS)",
+                 lower);
+        return why_buf;
+    }
+    return NULL;
+}
+
+/* Part b or c (named by `which`): '*' (*any set), or 12 hex digits, which
+ * add to *spec. NULL or why. */
+static const char *check_hash_part(const char *lower, char which, const char *p, size_t len,
+                                   bool *any, unsigned *spec, char *why_buf, size_t why_len)
+{
+    *any = len == 1 && p[0] == '*';
+    if (*any)
+        return NULL;
+    bool ok = len == JA4_HASH_LEN;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = is_lower_hex(p[i]);
+    if (!ok) {
+        snprintf(why_buf, why_len, "'%s': part %c must be 12 hex digits or *", lower, which);
+        return why_buf;
+    }
+    *spec += JA4_HASH_LEN;
+    return NULL;
+}
+
+/* Checks and normalises a JA4 pattern into e; returns NULL or why it is bad.
+ * why_buf holds reasons that quote the pattern. */
+static const char *parse_pattern(const char *s, size_t n, struct fp_entry *e, char *why_buf,
+                                 size_t why_len)
+{
+    char lower[JA4_LEN + 1];
+    const char *parts[3];
+    size_t lens[3];
+    const char *why;
+
+    if (n > JA4_LEN) {
+        snprintf(why_buf, why_len, "'%.*s' is longer than a JA4 (36 characters)", (int)n, s);
+        return why_buf;
+    }
+    for (size_t i = 0; i < n; i++)
+        lower[i] = ascii_lower(s[i]);
+    lower[n] = '\0';
+    why = split_parts(lower, n, parts, lens, why_buf, why_len);
+    if (why != NULL)
+        return why;
+    unsigned spec = 0;
+    why = check_part_a(lower, parts[0], lens[0], e, &spec, why_buf, why_len);
+    if (why == NULL)
+        why = check_hash_part(lower, 'b', parts[1], lens[1], &e->b_any, &spec, why_buf, why_len);
+    if (why == NULL)
+        why = check_hash_part(lower, 'c', parts[2], lens[2], &e->c_any, &spec, why_buf, why_len);
+    if (why != NULL)
+        return why;
     if (e->a_any && e->b_any && e->c_any) {
         snprintf(why_buf, why_len,
                  "'%s' matches every JA4 (clients nothing matches are '" FP_UNKNOWN "' already)",
@@ -221,9 +249,33 @@ static int cmp_wild(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* The client label: the rest of the line, blanks around it dropped and
+ * tabs made spaces, into client (FP_CLIENT_MAX bytes). NULL or why not. */
+static const char *parse_client(const char *p, char *client)
+{
+    skip_space(&p);
+    size_t n = strlen(p);
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n >= FP_CLIENT_MAX)
+        return "client label longer than 63 bytes";
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\t') {
+            client[i] = ' '; /* a tab between words is a blank like any other */
+            continue;
+        }
+        if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+            return "control character in the client label";
+        client[i] = p[i];
+    }
+    client[n] = '\0';
+    return NULL;
+}
+
 /* Parses one line (comment and line end already cut). Returns 0 (entry added
- * or blank line) or -1 after logging file:line: why. */
-static int parse_line(const char *path, unsigned line, const char *text, struct fp_list *list)
+ * or blank line) or -1 after reporting file:line: why to dg. */
+static int parse_line(struct diag *dg, const char *path, unsigned line, const char *text,
+                      struct fp_list *list)
 {
     struct fp_entry e;
     char why_buf[160];
@@ -251,27 +303,9 @@ static int parse_line(const char *path, unsigned line, const char *text, struct 
     if (why != NULL)
         goto fail;
 
-    skip_space(&p);
-    n = strlen(p);
-    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-        n--;
-    if (n >= FP_CLIENT_MAX) {
-        why = "client label longer than 63 bytes";
+    why = parse_client(p, e.client);
+    if (why != NULL)
         goto fail;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\t') {
-            e.client[i] = ' '; /* a tab between words is a blank like any other */
-            continue;
-        }
-        if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
-            why = "control character in the client label";
-            goto fail;
-        }
-        e.client[i] = p[i];
-    }
-    e.client[n] = '\0';
-
     if (list->n == FP_MAX_ENTRIES) {
         why = "more than 65536 entries";
         goto fail;
@@ -283,13 +317,13 @@ static int parse_line(const char *path, unsigned line, const char *text, struct 
     list->v[list->n++] = e;
     return 0;
 fail:
-    log_error("%s:%u: %s", path, line, why);
+    diag_error(dg, path, line, "%s", why);
     return -1;
 }
 
 /* Warns about patterns of one specificity that a JA4 can match both of with
  * different families: the earlier line wins, which may not be what was meant. */
-static void warn_overlaps(const char *path, const struct fingerprints *fp)
+static void warn_overlaps(struct diag *dg, const char *path, const struct fingerprints *fp)
 {
     if (fp->n_wild > OVERLAP_CHECK_MAX)
         return;
@@ -298,40 +332,11 @@ static void warn_overlaps(const char *path, const struct fingerprints *fp)
         for (size_t j = i + 1; j < fp->n_wild && fp->wild[j].specificity == x->specificity; j++) {
             const struct fp_entry *y = &fp->wild[j];
             if (strcmp(x->family, y->family) != 0 && overlap(x, y))
-                log_warn("%s:%u: '%s' (%s) and line %u '%s' (%s) can match the same JA4; "
-                         "line %u wins",
-                         path, y->line, y->pattern, y->family, x->line, x->pattern, x->family,
-                         x->line);
+                diag_warn(dg, path, y->line,
+                          "'%s' (%s) and line %u '%s' (%s) can match the same JA4; line %u wins",
+                          y->pattern, y->family, x->line, x->pattern, x->family, x->line);
         }
     }
-}
-
-/* Reads one line into buf (at most LINE_MAX_BYTES - 1 bytes, without the
- * line end). Returns 1 for a line, 0 at the end of the file; *too_long and
- * *has_nul report a line that was cut or held a NUL byte. */
-static int read_line(FILE *f, char *buf, bool *too_long, bool *has_nul)
-{
-    size_t n = 0;
-    int c;
-
-    *too_long = false;
-    *has_nul = false;
-    c = fgetc(f);
-    if (c == EOF)
-        return 0;
-    while (c != EOF && c != '\n') {
-        if (c == '\0')
-            *has_nul = true;
-        if (n < LINE_MAX_BYTES - 1)
-            buf[n++] = (char)c;
-        else
-            *too_long = true;
-        c = fgetc(f);
-    }
-    if (n > 0 && buf[n - 1] == '\r')
-        n--;
-    buf[n] = '\0';
-    return 1;
 }
 
 struct fp_dup {
@@ -356,7 +361,7 @@ static int cmp_dup(const void *a, const void *b)
 
 /* Sorts the list by pattern and reports every repeated pattern, in line
  * order. Returns how many there were. */
-static int report_duplicates(const char *path, struct fp_list *list)
+static int report_duplicates(struct diag *dg, const char *path, struct fp_list *list)
 {
     struct fp_dup *dups;
     size_t nd = 0;
@@ -377,58 +382,60 @@ static int report_duplicates(const char *path, struct fp_list *list)
     }
     qsort(dups, nd, sizeof(*dups), cmp_dup);
     for (size_t i = 0; i < nd; i++)
-        log_error("%s:%u: duplicate pattern '%s', first at line %u", path, dups[i].line,
-                  dups[i].pattern, dups[i].first);
+        diag_error(dg, path, dups[i].line, "duplicate pattern '%s', first at line %u",
+                   dups[i].pattern, dups[i].first);
     free(dups);
     return (int)nd;
 }
 
-int fingerprint_load(const char *path, struct fingerprints **out)
+/* Parses the lines of text (len bytes): a line longer than LINE_MAX_BYTES - 1
+ * bytes or holding a NUL byte is an error; a '\r' before the line end and
+ * comments are cut. Entries go to list; returns how many lines were bad. */
+static int parse_lines(struct diag *dg, const char *name, const char *text, size_t len,
+                       struct fp_list *list)
 {
-    struct fp_list list = { 0 };
-    struct fingerprints *fp = NULL;
     char buf[LINE_MAX_BYTES];
-    bool too_long, has_nul;
+    const char *p = text, *end = text + len;
     unsigned line = 0;
     int errors = 0;
-    FILE *f;
-
-    *out = NULL;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        log_error("%s: %s", path, strerror(errno));
-        return -1;
-    }
-    while (read_line(f, buf, &too_long, &has_nul) > 0) {
+    while (p < end) {
         line++;
-        if (too_long) {
-            log_error("%s:%u: line longer than %d bytes", path, line, LINE_MAX_BYTES - 1);
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            eol = end;
+        size_t n = (size_t)(eol - p);
+        const char *start = p;
+        p = eol < end ? eol + 1 : end;
+        if (n > LINE_MAX_BYTES - 1) {
+            diag_error(dg, name, line, "line longer than %d bytes", LINE_MAX_BYTES - 1);
             errors++;
             continue;
         }
-        if (has_nul) {
-            log_error("%s:%u: NUL byte in the line", path, line);
+        if (memchr(start, '\0', n) != NULL) {
+            diag_error(dg, name, line, "NUL byte in the line");
             errors++;
             continue;
         }
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        memcpy(buf, start, n);
+        buf[n] = '\0';
         char *hash = strchr(buf, '#');
         if (hash != NULL)
             *hash = '\0';
-        if (parse_line(path, line, buf, &list) < 0)
+        if (parse_line(dg, name, line, buf, list) < 0)
             errors++;
     }
-    if (ferror(f)) {
-        log_error("%s: %s", path, strerror(errno));
-        errors++;
-    }
-    fclose(f);
-    errors += report_duplicates(path, &list);
-    if (errors > 0)
-        goto fail;
+    return errors;
+}
 
-    fp = xcalloc(1, sizeof(*fp));
-    for (size_t i = 0; i < list.n; i++) {
-        if (is_exact(&list.v[i]))
+/* The table of the listed entries: exact JA4s sorted for binary search,
+ * patterns most specific first. */
+static struct fingerprints *build_table(const struct fp_list *list)
+{
+    struct fingerprints *fp = xcalloc(1, sizeof(*fp));
+    for (size_t i = 0; i < list->n; i++) {
+        if (is_exact(&list->v[i]))
             fp->n_exact++;
         else
             fp->n_wild++;
@@ -436,21 +443,50 @@ int fingerprint_load(const char *path, struct fingerprints **out)
     fp->exact = xcalloc(fp->n_exact ? fp->n_exact : 1, sizeof(*fp->exact));
     fp->wild = xcalloc(fp->n_wild ? fp->n_wild : 1, sizeof(*fp->wild));
     size_t ne = 0, nw = 0;
-    for (size_t i = 0; i < list.n; i++) {
-        if (is_exact(&list.v[i]))
-            fp->exact[ne++] = list.v[i];
+    for (size_t i = 0; i < list->n; i++) {
+        if (is_exact(&list->v[i]))
+            fp->exact[ne++] = list->v[i];
         else
-            fp->wild[nw++] = list.v[i];
+            fp->wild[nw++] = list->v[i];
     }
     qsort(fp->exact, fp->n_exact, sizeof(*fp->exact), cmp_exact);
     qsort(fp->wild, fp->n_wild, sizeof(*fp->wild), cmp_wild);
-    warn_overlaps(path, fp);
+    return fp;
+}
+
+int fingerprint_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
+                            struct fingerprints **out)
+{
+    struct fp_list list = { 0 };
+    *out = NULL;
+    if (name == NULL)
+        name = "(fingerprints)";
+    int errors = parse_lines(dg, name, text, len, &list);
+    errors += report_duplicates(dg, name, &list);
+    if (errors == 0) {
+        *out = build_table(&list);
+        warn_overlaps(dg, name, *out);
+    }
     free(list.v);
-    *out = fp;
-    return 0;
-fail:
-    free(list.v);
-    return -1;
+    return errors;
+}
+
+int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **out)
+{
+    char *buf;
+    size_t len;
+    *out = NULL;
+    if (ds_read_file(path, FP_FILE_MAX, &buf, &len) != 0) {
+        if (errno == EFBIG)
+            diag_error(dg, path, 0, "larger than %u bytes, not a fingerprint table",
+                       FP_FILE_MAX);
+        else
+            diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    int rc = fingerprint_load_buffer(path, buf, len, dg, out);
+    free(buf);
+    return rc;
 }
 
 void fingerprint_free(struct fingerprints *fp)

@@ -18,6 +18,7 @@
 #include "ds/classify.h"
 #include "ds/decode.h"
 #include "ds/detect.h"
+#include "ds/diag.h"
 #include "ds/eve.h"
 #include "ds/event-alert.h"
 #include "ds/event-flow.h"
@@ -84,7 +85,10 @@ static int load_catalog(const char *dir, struct catalog **out)
 {
     char path[4200];
     snprintf(path, sizeof(path), "%s/ai-services.conf", dir);
-    int rc = catalog_load(path, out);
+    struct diag dg;
+    diag_init(&dg);
+    int rc = catalog_load(path, &dg, out);
+    diag_finish(&dg);
     if (rc != 0) {
         if (rc > 0)
             log_error("%s: %d error%s", path, rc, rc == 1 ? "" : "s");

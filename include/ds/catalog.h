@@ -10,6 +10,7 @@
 #include "ds/packet.h"
 
 struct catalog;
+struct diag;
 
 struct catalog_entry {
     const char *provider;  /* "openai", "anthropic", ... */
@@ -17,13 +18,15 @@ struct catalog_entry {
     const char *pattern;   /* the line's host pattern or CIDR (normalised), for events */
 };
 
-/* Loads a catalogue file. Each error is logged as `file:line: why`; returns
- * 0 with *out set, or the (positive) number of errors with *out NULL, or -1
- * if the file cannot be read (logged). The caller owns *out (catalog_free). */
-int catalog_load(const char *path, struct catalog **out);
+/* Loads a catalogue file. Each error goes to dg (ds/diag.h; NULL: the log)
+ * as `file:line: why`; returns 0 with *out set, or the (positive) number of
+ * errors with *out NULL, or -1 if the file cannot be read (reported as
+ * `file: cannot read: why`). The caller owns *out (catalog_free). */
+int catalog_load(const char *path, struct diag *dg, struct catalog **out);
 /* The same from a buffer of len bytes (need not be NUL-terminated); `name`
  * is the file name used in error messages. */
-int catalog_load_buffer(const char *name, const char *text, size_t len, struct catalog **out);
+int catalog_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
+                        struct catalog **out);
 /* NULL-safe. */
 void catalog_free(struct catalog *cat);
 

@@ -16,12 +16,19 @@
 #define FP_UNKNOWN "unknown"
 
 struct fingerprints;
+struct diag;
 
-/* Loads a fingerprint table. Returns 0 and a table the caller owns
- * (fingerprint_free), or -1 after logging every error in the file as
- * `file:line: why` (nothing is returned then: a half table would silently
- * call some clients unknown). */
-int fingerprint_load(const char *path, struct fingerprints **out);
+/* Loads a fingerprint table. Every error in the file goes to dg (ds/diag.h;
+ * NULL: the log) as `file:line: why`; entries that can match the same JA4
+ * with different families are reported as warnings. Returns 0 with *out set
+ * to a table the caller owns (fingerprint_free), or the (positive) number of
+ * errors with *out NULL (a half table would silently call some clients
+ * unknown), or -1 if the file cannot be read (`file: cannot read: why`). */
+int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **out);
+/* The same from a buffer of len bytes (need not be NUL-terminated); `name`
+ * is the file name used in messages. Never -1. */
+int fingerprint_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
+                            struct fingerprints **out);
 
 /* Frees the table; fingerprint_free(NULL) is a no-op. */
 void fingerprint_free(struct fingerprints *fp);

@@ -20,14 +20,15 @@
  * take cluster_size:<numeric condition> (required) besides features.
  *
  * Errors read `file:line: why` (line of the rule's first line) and go to the
- * ruleset's error callback (default: log_error). A bad rule is skipped and
- * counted; loading goes on so that every error is reported at once.
+ * diagnostics sink given to the load (ds/diag.h; NULL: the log). A bad rule
+ * is skipped and counted; loading goes on so that every error is reported
+ * at once.
  *
  * Reload: load into a new ruleset; on success hand it the old one's
  * threshold state (rules_take_state) and swap; on failure keep the old one.
  *
  *   struct ruleset *n = rules_new(windows, nw, 0);
- *   if (rules_load_dir(n, dir) == 0) { rules_take_state(n, cur); rules_free(cur); cur = n; }
+ *   if (rules_load_dir(n, dir, &dg) == 0) { rules_take_state(n, cur); rules_free(cur); cur = n; }
  *   else rules_free(n);
  */
 #ifndef DS_RULES_H
@@ -114,25 +115,25 @@ struct rule_hit {
 };
 
 typedef void (*rules_hit_fn)(void *ctx, const struct rule_hit *hit);
-typedef void (*rules_error_fn)(void *ctx, const char *msg);
 
 struct ruleset;
+struct diag;
 
 /* An empty ruleset accepting the given windows (seconds) in `window:`;
  * max_thresholds bounds the threshold state (0 = 65536 entries). */
 struct ruleset *rules_new(const uint32_t *windows_s, size_t n_windows, size_t max_thresholds);
 void rules_free(struct ruleset *rs);
 
-/* Where errors go (fn NULL = log_error). msg is "file:line: why". */
-void rules_set_error_fn(struct ruleset *rs, rules_error_fn fn, void *ctx);
-
-/* Parse rules from a buffer named `name` in messages. Returns the number of
- * errors (0 = all good); good rules are added either way. */
-int rules_load_buffer(struct ruleset *rs, const char *name, const char *buf, size_t len);
+/* Parse rules from a buffer named `name` in messages, reporting each error
+ * to dg (NULL: the log). Returns the number of errors (0 = all good); good
+ * rules are added either way. */
+int rules_load_buffer(struct ruleset *rs, const char *name, const char *buf, size_t len,
+                      struct diag *dg);
 /* Parse one file; an unreadable file is one error ("path: cannot read: why"). */
-int rules_load_file(struct ruleset *rs, const char *path);
-/* Every *.rules file of a directory, in name order. */
-int rules_load_dir(struct ruleset *rs, const char *dir);
+int rules_load_file(struct ruleset *rs, const char *path, struct diag *dg);
+/* Every *.rules file of a directory, in name order; a directory that cannot
+ * be opened is one error. */
+int rules_load_dir(struct ruleset *rs, const char *dir, struct diag *dg);
 
 /* Errors counted so far (all loads). */
 unsigned rules_error_count(const struct ruleset *rs);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ds/catalog.h"
+#include "ds/diag.h"
 #include "ds/packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,10 +35,21 @@ static void self_match(const struct catalog *cat)
     }
 }
 
+static void quiet(void *ctx, enum diag_level level, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    (void)msg;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct catalog *cat = NULL;
-    int rc = catalog_load_buffer("fuzz.conf", (const char *)data, size, &cat);
+    struct diag dg;
+    diag_init(&dg);
+    diag_set_fn(&dg, quiet, NULL);
+    int rc = catalog_load_buffer("fuzz.conf", (const char *)data, size, &dg, &cat);
+    diag_finish(&dg);
     if (rc != 0) {
         if (cat != NULL || rc < 0)
             abort();

@@ -5,14 +5,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ds/diag.h"
 #include "ds/features.h"
 #include "ds/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void quiet(void *ctx, const char *msg)
+static void quiet(void *ctx, enum diag_level level, const char *msg)
 {
     (void)ctx;
+    (void)level;
     (void)msg;
 }
 
@@ -32,8 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint32_t windows[] = { 60, 600, 3600 };
     struct ruleset *rs = rules_new(windows, 3, 64);
-    rules_set_error_fn(rs, quiet, NULL);
-    rules_load_buffer(rs, "fuzz.rules", (const char *)data, size);
+    struct diag dg;
+    diag_init(&dg);
+    diag_set_fn(&dg, quiet, NULL);
+    rules_load_buffer(rs, "fuzz.rules", (const char *)data, size, &dg);
+    diag_finish(&dg);
 
     struct features f;
     features_clear(&f);

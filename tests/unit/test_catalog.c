@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ds/catalog.h"
+#include "ds/diag.h"
 #include "ds/packet.h"
 
 #include <arpa/inet.h>
@@ -24,7 +25,7 @@
 static struct catalog *load_shipped(void)
 {
     struct catalog *cat = NULL;
-    assert_int_equal(catalog_load(RULES, &cat), 0);
+    assert_int_equal(catalog_load(RULES, NULL, &cat), 0);
     assert_non_null(cat);
     return cat;
 }
@@ -218,7 +219,7 @@ static void test_hostile_names(void **state)
 
 static int load_text(const char *text, struct catalog **cat)
 {
-    return catalog_load_buffer("test.conf", text, strlen(text), cat);
+    return catalog_load_buffer("test.conf", text, strlen(text), NULL, cat);
 }
 
 static void test_precedence(void **state)
@@ -376,7 +377,7 @@ static void test_format_details(void **state)
     catalog_free(cat);
 
     /* An empty catalogue is valid (nothing is AI). */
-    assert_int_equal(catalog_load_buffer("empty.conf", "", 0, &cat), 0);
+    assert_int_equal(catalog_load_buffer("empty.conf", "", 0, NULL, &cat), 0);
     assert_int_equal(catalog_count(cat), 0);
     expect_none(cat, "api.openai.com");
     catalog_free(cat);
@@ -411,7 +412,8 @@ static char *capture_stderr(int (*fn)(const char *), const char *arg, int *rc)
 
 static char conf_path[64];
 
-/* Writes text to a temporary .conf file and loads it: the real file path. */
+/* Writes text to a temporary .conf file and loads it as the sensor does:
+ * the real file path, messages to stderr through a diag with the default cap. */
 static int load_temp_file(const char *text)
 {
     snprintf(conf_path, sizeof(conf_path), "/tmp/ds_test_catalog_XXXXXX");
@@ -421,7 +423,12 @@ static int load_temp_file(const char *text)
     assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     struct catalog *cat = NULL;
-    int rc = catalog_load(conf_path, &cat);
+    struct diag dg;
+    diag_init(&dg);
+    int rc = catalog_load(conf_path, &dg, &cat);
+    diag_finish(&dg);
+    if (rc > 0)
+        assert_int_equal(diag_errors(&dg), rc);
     if (rc != 0)
         assert_null(cat);
     catalog_free(cat);
@@ -510,7 +517,7 @@ static void test_errors(void **state)
     /* A NUL byte is refused, not read as the end of the line. */
     struct catalog *cat = NULL;
     static const char nul[] = "host a.example.com x api\nhost b.exa\0mple.com x api\n";
-    assert_int_equal(catalog_load_buffer("nul.conf", nul, sizeof(nul) - 1, &cat), 1);
+    assert_int_equal(catalog_load_buffer("nul.conf", nul, sizeof(nul) - 1, NULL, &cat), 1);
     assert_null(cat);
 
     /* Every error is reported and counted; good lines do not save the file. */
@@ -532,7 +539,7 @@ static void test_errors(void **state)
 static int load_missing(const char *path)
 {
     struct catalog *cat = NULL;
-    int rc = catalog_load(path, &cat);
+    int rc = catalog_load(path, NULL, &cat);
     assert_null(cat);
     return rc;
 }
@@ -549,9 +556,23 @@ static void test_unreadable(void **state)
     assert_int_equal(rc, -1);
     assert_non_null(strstr(err, "/tmp: cannot read"));
     free(err);
+
+    /* The same through a diag that collects in memory: one error, counted. */
+    struct diag dg;
+    struct diag_text t;
+    char buf[512];
+    struct catalog *cat = NULL;
+    diag_init(&dg);
+    diag_collect(&dg, &t, buf, sizeof(buf));
+    assert_int_equal(catalog_load("/nonexistent/ai-services.conf", &dg, &cat), -1);
+    assert_null(cat);
+    assert_int_equal(diag_errors(&dg), 1);
+    assert_string_equal(buf, "/nonexistent/ai-services.conf: cannot read: No such file or "
+                             "directory\n");
 }
 
-/* After 100 errors the rest are counted, not shown. */
+/* After DIAG_CAP messages the rest are counted, not shown, and one line
+ * says how many. */
 static void test_error_flood(void **state)
 {
     (void)state;
@@ -567,8 +588,10 @@ static void test_error_flood(void **state)
     size_t lines = 0;
     for (const char *p = err; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, 101);
-    assert_non_null(strstr(err, "300 errors, the first 100 shown"));
+    assert_int_equal(lines, DIAG_CAP + 1);
+    assert_non_null(strstr(err, ":20: unknown directive 'bogus'"));
+    assert_null(strstr(err, ":21: "));
+    assert_non_null(strstr(err, "280 more messages not shown (300 errors, 0 warnings in all)"));
     free(err);
     free(text);
 }

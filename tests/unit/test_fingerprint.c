@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ds/diag.h"
 #include "ds/fingerprint.h"
 
 #define CHROMIUM "t13d1516h2_8daaf6152771_02713d6af862"
@@ -31,14 +32,15 @@ static struct fingerprints *load_text(const char *text)
     char path[64];
     struct fingerprints *fp = NULL;
     write_tmp(text, strlen(text), path);
-    int rc = fingerprint_load(path, &fp);
+    int rc = fingerprint_load(path, NULL, &fp);
     unlink(path);
     assert_int_equal(rc, 0);
     assert_non_null(fp);
     return fp;
 }
 
-/* Loads text with stderr captured into log (the temporary file's name
+/* Loads text as the sensor does (messages to stderr through a diag with the
+ * default cap) with stderr captured into log (the temporary file's name
  * replaced by "F" so tests can compare whole lines); returns the result. */
 static int load_capture(const char *text, size_t len, char *log, size_t loglen,
                         struct fingerprints **fp)
@@ -52,7 +54,10 @@ static int load_capture(const char *text, size_t len, char *log, size_t loglen,
     int saved = dup(2);
     assert_true(dup2(fd, 2) >= 0);
 
-    int rc = fingerprint_load(path, fp);
+    struct diag dg;
+    diag_init(&dg);
+    int rc = fingerprint_load(path, &dg, fp);
+    diag_finish(&dg);
 
     fflush(stderr);
     dup2(saved, 2);
@@ -77,11 +82,14 @@ static int load_capture(const char *text, size_t len, char *log, size_t loglen,
     return rc;
 }
 
-static void load_fails(const char *text, size_t len, char *log, size_t loglen)
+/* A load that fails: the number of errors comes back, and no table. */
+static int load_fails(const char *text, size_t len, char *log, size_t loglen)
 {
     struct fingerprints *fp = (struct fingerprints *)&fp; /* must be reset to NULL */
-    assert_int_equal(load_capture(text, len, log, loglen, &fp), -1);
+    int rc = load_capture(text, len, log, loglen, &fp);
+    assert_true(rc > 0);
     assert_null(fp);
+    return rc;
 }
 
 static void expect_error(const char *text, const char *want)
@@ -98,7 +106,7 @@ static void test_shipped_table(void **state)
     struct fingerprints *fp = NULL;
     const char *family, *client;
 
-    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", &fp), 0);
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", NULL, &fp), 0);
     assert_true(fingerprint_count(fp) > 20);
 
     /* Exact entries from FoxIO's list. */
@@ -154,7 +162,7 @@ static void test_captured_clients(void **state)
 {
     (void)state;
     struct fingerprints *fp = NULL;
-    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", &fp), 0);
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", NULL, &fp), 0);
     for (size_t i = 0; i < sizeof(captured) / sizeof(captured[0]); i++) {
         const char *got = fingerprint_family(fp, captured[i].ja4);
         if (strcmp(got, captured[i].family) != 0)
@@ -351,7 +359,7 @@ static void test_errors(void **state)
 
     /* Every error is reported, not just the first. */
     static const char several[] = "Bad " CHROMIUM "\nok " CHROMIUM "\nbrowser t13\n";
-    load_fails(several, strlen(several), log, sizeof(log));
+    assert_int_equal(load_fails(several, strlen(several), log, sizeof(log)), 2);
     assert_non_null(strstr(log, "F:1: family name"));
     assert_non_null(strstr(log, "F:3: 't13' is not a JA4"));
 }
@@ -379,8 +387,91 @@ static void test_missing_file(void **state)
 {
     (void)state;
     struct fingerprints *fp = (struct fingerprints *)&fp;
-    assert_int_equal(fingerprint_load("/nonexistent/fingerprints.conf", &fp), -1);
+    struct diag dg;
+    struct diag_text t;
+    char buf[256];
+    diag_init(&dg);
+    diag_collect(&dg, &t, buf, sizeof(buf));
+    assert_int_equal(fingerprint_load("/nonexistent/fingerprints.conf", &dg, &fp), -1);
     assert_null(fp);
+    assert_int_equal(diag_errors(&dg), 1);
+    assert_string_equal(buf, "/nonexistent/fingerprints.conf: cannot read: No such file or "
+                             "directory\n");
+}
+
+/* From a buffer: what the file loader reads, given by length (no NUL at
+ * the end needed), named in messages by the name given; errors counted and
+ * returned, warnings counted, and the same table as from the file. */
+static void test_load_buffer(void **state)
+{
+    (void)state;
+    struct fingerprints *fp = NULL;
+    struct diag dg;
+    struct diag_text t;
+    char buf[1024];
+
+    /* The last line has no line end, and the buffer goes on past len. */
+    static const char text[] = "# two entries\r\n"
+                               "browser " CHROMIUM " Chromium\r\n"
+                               "python t13d4312h1_c7886603b240_*XXXX";
+    diag_init(&dg);
+    diag_collect(&dg, &t, buf, sizeof(buf));
+    assert_int_equal(fingerprint_load_buffer("mem.conf", text, sizeof(text) - 1 - 4, &dg, &fp), 0);
+    assert_int_equal(fingerprint_count(fp), 2);
+    assert_string_equal(fingerprint_family(fp, "t13d4312h1_c7886603b240_b26ce05bbdd6"), "python");
+    assert_string_equal(buf, "");
+    fingerprint_free(fp);
+
+    /* Errors name the buffer and its lines; each is counted and returned. */
+    static const char bad[] = "Browser " CHROMIUM "\n"
+                              "browser " CHROMIUM "\n"
+                              "go " CHROMIUM "\n"
+                              "x t13d1516h2_8daaf6152771_*\n"
+                              "y t13d1516h2_*_02713d6af862\n";
+    fp = (struct fingerprints *)&fp;
+    diag_init(&dg);
+    diag_collect(&dg, &t, buf, sizeof(buf));
+    assert_int_equal(fingerprint_load_buffer("mem.conf", bad, sizeof(bad) - 1, &dg, &fp), 2);
+    assert_null(fp);
+    assert_string_equal(buf, "mem.conf:1: family name must start with a lower-case letter\n"
+                             "mem.conf:3: duplicate pattern '" CHROMIUM "', first at line 2\n");
+    assert_int_equal(diag_errors(&dg), 2);
+    assert_int_equal(diag_warnings(&dg), 0); /* overlaps are looked at in a table that loads */
+
+    /* Warnings do not refuse the table; they are counted. */
+    diag_init(&dg);
+    diag_collect(&dg, &t, buf, sizeof(buf));
+    static const char overlapping[] = "x t13d1516h2_8daaf6152771_*\n"
+                                      "y t13d1516h2_*_02713d6af862\n";
+    assert_int_equal(fingerprint_load_buffer(NULL, overlapping, sizeof(overlapping) - 1, &dg, &fp),
+                     0);
+    assert_int_equal(fingerprint_count(fp), 2);
+    assert_int_equal(diag_warnings(&dg), 1);
+    assert_non_null(strstr(buf, "(fingerprints):2: 't13d1516h2_*_02713d6af862' (y) and line 1"));
+    fingerprint_free(fp);
+
+    /* Empty is a valid, empty table. */
+    assert_int_equal(fingerprint_load_buffer("empty", "", 0, NULL, &fp), 0);
+    assert_int_equal(fingerprint_count(fp), 0);
+    fingerprint_free(fp);
+
+    /* The shipped file from a buffer: the same table as from the file. */
+    FILE *f = fopen(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", "rb");
+    assert_non_null(f);
+    static char shipped[65536];
+    size_t n = fread(shipped, 1, sizeof(shipped), f);
+    assert_true(feof(f));
+    fclose(f);
+    struct fingerprints *from_file = NULL;
+    assert_int_equal(fingerprint_load(DS_TEST_SOURCE_DIR "/rules/fingerprints.conf", NULL,
+                                      &from_file), 0);
+    assert_int_equal(fingerprint_load_buffer("fingerprints.conf", shipped, n, NULL, &fp), 0);
+    assert_int_equal(fingerprint_count(fp), fingerprint_count(from_file));
+    for (size_t i = 0; i < sizeof(captured) / sizeof(captured[0]); i++)
+        assert_string_equal(fingerprint_family(fp, captured[i].ja4),
+                            fingerprint_family(from_file, captured[i].ja4));
+    fingerprint_free(fp);
+    fingerprint_free(from_file);
 }
 
 int main(void)
@@ -395,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_overlap_warning),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_load_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "ds/diag.h"
 #include "ds/features.h"
 #include "ds/rules.h"
 #include "ds/util.h"
@@ -23,30 +24,40 @@
 static const uint32_t windows[] = { 60, 600, 3600 };
 
 #define MAX_MSGS 16
+/* The messages of a load, through a diag that shows every one. */
 struct errs {
+    struct diag dg;
     unsigned n;
     char msg[MAX_MSGS][512];
 };
 
-static void collect(void *ctx, const char *msg)
+static void collect(void *ctx, enum diag_level level, const char *msg)
 {
     struct errs *e = ctx;
+    assert_int_equal(level, DIAG_ERROR);
     if (e->n < MAX_MSGS)
         ds_strlcpy(e->msg[e->n], msg, sizeof(e->msg[0]));
     e->n++;
 }
 
+static void errs_init(struct errs *e)
+{
+    memset(e, 0, sizeof(*e));
+    diag_init(&e->dg);
+    diag_set_cap(&e->dg, 0);
+    diag_set_fn(&e->dg, collect, e);
+}
+
 static struct ruleset *new_rs(struct errs *e)
 {
     struct ruleset *rs = rules_new(windows, 3, 0);
-    memset(e, 0, sizeof(*e));
-    rules_set_error_fn(rs, collect, e);
+    errs_init(e);
     return rs;
 }
 
-static int load(struct ruleset *rs, const char *text)
+static int load(struct ruleset *rs, struct errs *e, const char *text)
 {
-    return rules_load_buffer(rs, "t.rules", text, strlen(text));
+    return rules_load_buffer(rs, "t.rules", text, strlen(text), &e->dg);
 }
 
 #define EXAMPLE                                                                             \
@@ -61,7 +72,7 @@ static void test_parse_example(void **state)
     (void)state;
     struct errs e;
     struct ruleset *rs = new_rs(&e);
-    assert_int_equal(load(rs, EXAMPLE), 0);
+    assert_int_equal(load(rs, &e, EXAMPLE), 0);
     assert_int_equal(e.n, 0);
     assert_int_equal(rules_count(rs), 1);
     const struct rule *r = rules_get(rs, 0);
@@ -126,7 +137,7 @@ static void test_parse_forms(void **state)
         "alert ai-harvest-cluster (msg:\"pool\"; window:1m; cluster_size:5-100; "
         "fingerprint_family:python,go; sid:8;)\n"
         "alert ai-harvest (msg:\"no threshold\"; window:1m; requests:>1; sid:9; rev:3;)";
-    assert_int_equal(load(rs, text), 0);
+    assert_int_equal(load(rs, &e, text), 0);
     if (e.n)
         fail_msg("%s", e.msg[0]);
     assert_int_equal(rules_count(rs), 3);
@@ -287,7 +298,7 @@ static void test_errors(void **state)
     for (size_t i = 0; i < DS_ARRAY_LEN(err_cases); i++) {
         struct errs e;
         struct ruleset *rs = new_rs(&e);
-        int n = load(rs, err_cases[i].rule);
+        int n = load(rs, &e, err_cases[i].rule);
         if (n != 1 || e.n != 1)
             fail_msg("case %zu: %d errors for: %s (first: %s)", i, n, err_cases[i].rule,
                      e.n ? e.msg[0] : "none");
@@ -306,7 +317,7 @@ static void test_error_limits(void **state)
     struct ruleset *rs = new_rs(&e);
     /* a NUL byte inside a rule */
     static const char nul[] = "alert ai-harvest (msg:\"a\0b\";" OK_TAIL "\n";
-    assert_int_equal(rules_load_buffer(rs, "t.rules", nul, sizeof(nul) - 1), 1);
+    assert_int_equal(rules_load_buffer(rs, "t.rules", nul, sizeof(nul) - 1, &e.dg), 1);
     assert_string_equal(e.msg[0], "t.rules:1: NUL byte in rule");
 
     /* a rule longer than the cap (continued over many lines) */
@@ -320,7 +331,7 @@ static void test_error_limits(void **state)
     }
     big[o] = '\0';
     e.n = 0;
-    assert_int_equal(rules_load_buffer(rs, "big.rules", big, o), 1);
+    assert_int_equal(rules_load_buffer(rs, "big.rules", big, o, &e.dg), 1);
     assert_string_equal(e.msg[0], "big.rules:3: rule longer than 65536 bytes");
     free(big);
 
@@ -329,21 +340,21 @@ static void test_error_limits(void **state)
     snprintf(buf, sizeof(buf), "alert ai-harvest (msg:\"x\"; provider:a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q;"
              OK_TAIL);
     e.n = 0;
-    assert_int_equal(load(rs, buf), 1);
+    assert_int_equal(load(rs, &e, buf), 1);
     assert_string_equal(e.msg[0], "t.rules:1: too many values for 'provider' (at most 16)");
     char longv[100];
     memset(longv, 'v', 70);
     longv[70] = '\0';
     snprintf(buf, sizeof(buf), "alert ai-harvest (msg:\"x\"; as_org:%s;" OK_TAIL, longv);
     e.n = 0;
-    assert_int_equal(load(rs, buf), 1);
+    assert_int_equal(load(rs, &e, buf), 1);
     assert_string_equal(e.msg[0], "t.rules:1: value longer than 63 characters for 'as_org'");
     o = (size_t)snprintf(buf, sizeof(buf), "alert ai-harvest (msg:\"x\";");
     for (int i = 0; i < 33; i++)
         o += (size_t)snprintf(buf + o, sizeof(buf) - o, " requests:>%d;", i);
     snprintf(buf + o, sizeof(buf) - o, OK_TAIL);
     e.n = 0;
-    assert_int_equal(load(rs, buf), 1);
+    assert_int_equal(load(rs, &e, buf), 1);
     assert_string_equal(e.msg[0], "t.rules:1: too many conditions (at most 32)");
     assert_int_equal(rules_count(rs), 0);
     rules_free(rs);
@@ -367,7 +378,7 @@ static void test_line_numbers(void **state)
         "# another\n"                                                                  /* 8 */
         "alert ai-harvest (msg:\"d\"; window:1m; bogus:1; nope:x; sid:4;)\n"          /* 9 */
         "alert ai-harvest (msg:\"e\"; window:1m; requests:>=1; sid:1;)\n";            /* 10 */
-    assert_int_equal(load(rs, text), 3);
+    assert_int_equal(load(rs, &e, text), 3);
     assert_int_equal(e.n, 3);
     assert_string_equal(e.msg[0], "t.rules:4: bad number '>=x' for 'requests'");
     assert_string_equal(e.msg[1], "t.rules:9: unknown feature 'bogus'");
@@ -404,7 +415,7 @@ static void test_duplicate_sid_across_files(void **state)
     write_file(d, "garbage\n");
     struct errs e;
     struct ruleset *rs = new_rs(&e);
-    assert_int_equal(rules_load_dir(rs, dir), 1);
+    assert_int_equal(rules_load_dir(rs, dir, &e.dg), 1);
     char want[600];
     snprintf(want, sizeof(want), "%s:2: duplicate sid 9000001 (first at %s:1)", b, a);
     assert_string_equal(e.msg[0], want);
@@ -415,8 +426,8 @@ static void test_duplicate_sid_across_files(void **state)
     /* the same files loaded one by one into one ruleset: same result */
     struct errs e2;
     struct ruleset *rs2 = new_rs(&e2);
-    assert_int_equal(rules_load_file(rs2, a), 0);
-    assert_int_equal(rules_load_file(rs2, b), 1);
+    assert_int_equal(rules_load_file(rs2, a, &e2.dg), 0);
+    assert_int_equal(rules_load_file(rs2, b, &e2.dg), 1);
     assert_string_equal(e2.msg[0], want);
     rules_free(rs2);
 
@@ -424,11 +435,11 @@ static void test_duplicate_sid_across_files(void **state)
     char missing[300];
     snprintf(missing, sizeof(missing), "%s/missing.rules", dir);
     e.n = 0;
-    assert_int_equal(rules_load_file(rs, missing), 1);
+    assert_int_equal(rules_load_file(rs, missing, &e.dg), 1);
     snprintf(want, sizeof(want), "%s: cannot read: No such file or directory", missing);
     assert_string_equal(e.msg[0], want);
     e.n = 0;
-    assert_int_equal(rules_load_dir(rs, missing), 1);
+    assert_int_equal(rules_load_dir(rs, missing, &e.dg), 1);
     snprintf(want, sizeof(want), "%s: cannot open rules directory: No such file or directory",
              missing);
     assert_string_equal(e.msg[0], want);
@@ -481,7 +492,7 @@ static void test_evaluate_conditions(void **state)
     (void)state;
     struct errs e;
     struct ruleset *rs = new_rs(&e);
-    assert_int_equal(load(rs, EXAMPLE), 0);
+    assert_int_equal(load(rs, &e, EXAMPLE), 0);
     struct ds_addr src = ip4(203, 0, 113, 7);
     struct features f;
     struct hits h = { 0 };
@@ -541,7 +552,7 @@ static void test_evaluate_conditions(void **state)
     /* ranges are inclusive; = is exact */
     struct errs e2;
     struct ruleset *rs2 = new_rs(&e2);
-    assert_int_equal(load(rs2, "alert ai-harvest (msg:\"r\"; window:1m; requests:10-20; "
+    assert_int_equal(load(rs2, &e2, "alert ai-harvest (msg:\"r\"; window:1m; requests:10-20; "
                                "max_concurrency:=4; threshold: type threshold, track by_rule, "
                                "count 1, seconds 60; sid:5;)"), 0);
     features_clear(&g);
@@ -566,7 +577,7 @@ static struct ruleset *one_rule(struct errs *e, const char *threshold)
     char buf[512];
     snprintf(buf, sizeof(buf),
              "alert ai-harvest (msg:\"t\"; window:1m; requests:>=1; %s sid:42;)", threshold);
-    assert_int_equal(load(rs, buf), 0);
+    assert_int_equal(load(rs, e, buf), 0);
     return rs;
 }
 
@@ -693,9 +704,8 @@ static void test_threshold_table_bounded(void **state)
     (void)state;
     struct errs e;
     struct ruleset *rs = rules_new(windows, 3, 4);
-    memset(&e, 0, sizeof(e));
-    rules_set_error_fn(rs, collect, &e);
-    assert_int_equal(load(rs, "alert ai-harvest (msg:\"t\"; window:1m; requests:>=1; "
+    errs_init(&e);
+    assert_int_equal(load(rs, &e, "alert ai-harvest (msg:\"t\"; window:1m; requests:>=1; "
                               "threshold: type limit, track by_src, count 1, seconds 60; sid:1;)"), 0);
     static const int t[] = { 0 };
     for (uint8_t i = 0; i < 10; i++) {
@@ -725,7 +735,7 @@ static void test_cluster_rules(void **state)
     (void)state;
     struct errs e;
     struct ruleset *rs = new_rs(&e);
-    assert_int_equal(load(rs, "alert ai-harvest-cluster (msg:\"pool\"; window:10m; "
+    assert_int_equal(load(rs, &e, "alert ai-harvest-cluster (msg:\"pool\"; window:10m; "
                               "cluster_size:>=5; fingerprint_family:!browser; severity:1; "
                               "threshold: type limit, track by_src, count 1, seconds 3600; "
                               "sid:9000101;)\n" EXAMPLE), 0);
@@ -769,7 +779,7 @@ static void test_shipped_rules(void **state)
     (void)state;
     struct errs e;
     struct ruleset *rs = new_rs(&e);
-    int n = rules_load_dir(rs, DS_TEST_SOURCE_DIR "/rules");
+    int n = rules_load_dir(rs, DS_TEST_SOURCE_DIR "/rules", &e.dg);
     if (n != 0)
         fail_msg("%d errors, first: %s", n, e.msg[0]);
     assert_true(rules_count(rs) >= 10);
@@ -876,7 +886,7 @@ static void test_signatures_doc(void **state)
     /* and every shipped sid */
     struct errs e;
     struct ruleset *rs = new_rs(&e);
-    assert_int_equal(rules_load_dir(rs, DS_TEST_SOURCE_DIR "/rules"), 0);
+    assert_int_equal(rules_load_dir(rs, DS_TEST_SOURCE_DIR "/rules", &e.dg), 0);
     for (size_t i = 0; i < rules_count(rs); i++) {
         char want[32];
         snprintf(want, sizeof(want), "%u", rules_get(rs, i)->sid);

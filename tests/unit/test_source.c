@@ -1,7 +1,8 @@
 /* Per-source state: windows sliding on packet time, eviction at the cap
  * (counted), bounded memory under a flood of sources, concurrency and flow
- * tokens, duty cycle, the ring's overflow accounting, string features,
- * expiry and the evaluation schedule. */
+ * tokens, duty cycle, the ring's overflow accounting, counts and idle time
+ * beyond what the rings keep, string features, expiry and the evaluation
+ * schedule. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -414,6 +415,42 @@ static void test_ring_overflow(void **state)
     source_table_free(st);
 }
 
+/* Past what the rings keep, counts and the idle stretch come from the
+ * minute buckets: new connections beyond the 32 flow starts kept, and the
+ * longest idle run older than the oldest turn in the ring. */
+static void test_counts_beyond_the_rings(void **state)
+{
+    (void)state;
+    struct source_table *st = table(8, 64);
+    struct ds_addr a = ip4(10, 3, 0, 2);
+    for (unsigned i = 0; i < 100; i++) { /* a connection every 6 s, 0:00 .. 9:54 */
+        struct source_flow fl = flow_of(a, 100 + (uint64_t)i);
+        uint64_t tok;
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(6 * i), &tok, NULL), 0);
+    }
+    struct features f;
+    assert_int_equal(source_features(st, &a, 600, T0 + S(599), &f), 0);
+    near(num(&f, FEAT_NEW_CONNECTIONS), 100, 0, "connections beyond the 32 kept");
+    source_table_free(st);
+
+    /* Turns every second in minutes 0-1, five idle minutes, then 80 s of
+     * turns from 7:00: the ring of 64 holds 7:16 .. 8:19 only. */
+    st = table(8, 64);
+    struct ds_addr b = ip4(10, 3, 0, 3);
+    struct source_flow fl = flow_of(b, 1);
+    for (unsigned i = 0; i < 200; i++) {
+        uint64_t at = T0 + S(i < 120 ? i : 300 + i);
+        struct turn t = turn_at(at, 700, 7000);
+        t.resp_dur_us = i == 130 ? 9000000 : 3000000; /* 7:10, no longer kept */
+        assert_int_equal(source_turn(st, &fl, &t, at, NULL, NULL), 0);
+    }
+    assert_int_equal(source_features(st, &b, 600, T0 + S(500), &f), 0);
+    near(num(&f, FEAT_REQUESTS), 200, 0, "requests");
+    near(num(&f, FEAT_LONGEST_IDLE_S), 300, 1e-9, "idle before the ring (minutes 2-6)");
+    near(num(&f, FEAT_RESPONSE_DURATION_MAX_MS), 3000, 1e-9, "longest response kept");
+    source_table_free(st);
+}
+
 static void test_strings_and_distinct(void **state)
 {
     (void)state;
@@ -588,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_concurrency_and_tokens),
         cmocka_unit_test(test_duty_cycle_packet_time),
         cmocka_unit_test(test_ring_overflow),
+        cmocka_unit_test(test_counts_beyond_the_rings),
         cmocka_unit_test(test_strings_and_distinct),
         cmocka_unit_test(test_connection_cadence),
         cmocka_unit_test(test_expire_and_foreach),
