@@ -69,7 +69,7 @@ for name, structs in fwd.items():
             headers[name].add(st)
 
 files = []
-for d in ("sensor", "include/ds", "tests/unit", "tests/fuzz"):
+for d in ("sensor", "include/ds", "tests/unit", "tests/fuzz"):  # sensor/ holds private headers too
     full = os.path.join(top, d)
     if os.path.isdir(full):
         files += [os.path.join(full, n) for n in sorted(os.listdir(full)) if n.endswith((".c", ".h"))]

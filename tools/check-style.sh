@@ -119,7 +119,7 @@ fi
 
 cd "$top" || exit 1
 fail=0
-code=(sensor/*.c include/ds/*.h tests/unit/*.c tests/fuzz/*.c tools/bench/*.c)
+code=(sensor/*.c sensor/*.h include/ds/*.h tests/unit/*.c tests/fuzz/*.c tools/bench/*.c)
 hits=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|sscanf|gets)\s*\(' \
     "${code[@]}" 2>/dev/null)
 if [ -n "$hits" ]; then
@@ -130,7 +130,7 @@ nlib=0
 while read -r name pattern owner; do
     [ -n "$name" ] || continue
     nlib=$((nlib + 1))
-    bad=$(grep -lE "#include *[<\"]($pattern)" sensor/*.c include/ds/*.h |
+    bad=$(grep -lE "#include *[<\"]($pattern)" sensor/*.c sensor/*.h include/ds/*.h |
           grep -vx "sensor/$owner")
     if [ -n "$bad" ]; then
         if [ "$owner" = - ]; then
