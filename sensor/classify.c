@@ -17,6 +17,7 @@
 #include <ndpi_api.h>
 
 #include "ds/bytes.h"
+#include "ds/flow-app.h"
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
@@ -227,9 +228,10 @@ static bool is_hex32(const char *s)
 static void learn(struct flow *f, struct cls_flow *cf)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
-    if (f->app == NULL || !nf_tls_like(nf))
+    struct flow_app *app = f->app;
+    if (app == NULL || !nf_tls_like(nf))
         return;
-    struct flow_tls *t = &f->app->tls;
+    struct flow_tls *t = &app->tls;
     const char *ja3c = nf->protos.tls_quic.ja3_client;
     const char *ja3s = nf->protos.tls_quic.ja3_server;
     if (t->ja3[0] == '\0' && is_hex32(ja3c))
@@ -260,11 +262,12 @@ static void learn(struct flow *f, struct cls_flow *cf)
 
 static void set_proto_name(struct classify *c, struct flow *f, ndpi_protocol proto)
 {
-    if (f->app == NULL)
+    struct flow_app *app = f->app;
+    if (app == NULL)
         return;
     char buf[64];
     const char *name = ndpi_protocol2name(c->ndpi, proto, buf, sizeof(buf));
-    ds_strlcpy(f->app->tls.ndpi_proto, name ? name : "", sizeof(f->app->tls.ndpi_proto));
+    ds_strlcpy(app->tls.ndpi_proto, name ? name : "", sizeof(app->tls.ndpi_proto));
 }
 
 /* The protocol nDPI settled on, as ndpi_detection_process_packet reports it. */
@@ -530,7 +533,8 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
         if (cf->nf.num_processed_pkts == 0)
             cf->quic_retry_worthy = h.version != 0 && (quic_probe_version(h.version) || !h.initial);
         /* The first version seen, unless a probe's gives way to a real one. */
-        uint32_t *qv = f->app ? &f->app->tls.quic_version : NULL;
+        struct flow_app *app = f->app;
+        uint32_t *qv = app ? &app->tls.quic_version : NULL;
         if (qv && h.version &&
             (*qv == 0 || (quic_probe_version(*qv) && !quic_probe_version(h.version))))
             *qv = h.version;

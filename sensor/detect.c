@@ -16,6 +16,7 @@
 #include "ds/exchange.h"
 #include "ds/fingerprint.h"
 #include "ds/flow.h"
+#include "ds/flow-app.h"
 #include "ds/geo.h"
 #include "ds/log.h"
 #include "ds/rules.h"
@@ -220,10 +221,11 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
     fl->dport = f->sport;
     fl->quic = (f->flags & FLOW_F_QUIC) != 0;
     fl->flow_id = f->id;
-    if (f->app) {
-        fl->host = f->app->tls.sni;
-        fl->ja4 = f->app->tls.ja4;
-        fl->family = fingerprint_family(d->fp, f->app->tls.ja4);
+    const struct flow_app *app = f->app;
+    if (app) {
+        fl->host = app->tls.sni;
+        fl->ja4 = app->tls.ja4;
+        fl->family = fingerprint_family(d->fp, app->tls.ja4);
     }
     if (svc) {
         fl->provider = svc->provider;

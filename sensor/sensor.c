@@ -26,6 +26,7 @@
 #include "ds/event-stats.h"
 #include "ds/exchange.h"
 #include "ds/flow.h"
+#include "ds/flow-app.h"
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/sink.h"
@@ -230,7 +231,8 @@ static void on_turn(void *ctx, const struct turn *t)
     struct sensor *s = ctx;
     s->n.turns++;
     struct flow *f = s->cur;
-    if (f && f->service >= 0 && f->app && f->app->source_token)
+    const struct flow_app *app = f ? f->app : NULL;
+    if (f && f->service >= 0 && app && app->source_token)
         detect_turn(s->detect, f, flow_service(s, f), t, s->now);
 }
 
@@ -250,15 +252,16 @@ static void on_flow_end(void *ctx, struct flow *f)
      * decide with what is known. */
     if (f->app && (f->flags & FLOW_F_QUIC) && !(f->flags & FLOW_F_HELLO_DONE))
         decide_quic(s, f);
-    if (f->app && (f->flags & FLOW_F_FOLLOW)) {
+    struct flow_app *app = f->app; /* decide_quic may have released it */
+    if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f);
         s->cur = f;
-        exchange_finish(&f->app->ex, on_turn, s);
+        exchange_finish(&app->ex, on_turn, s);
         s->cur = NULL;
         event_flow(s->eve, f, flow_service(s, f));
-        if (f->app->source_token)
-            detect_flow_end(s->detect, f, f->app->source_token, f->last_us);
+        if (app->source_token)
+            detect_flow_end(s->detect, f, app->source_token, f->last_us);
     }
     release_flow_state(s, f);
 }
@@ -267,12 +270,13 @@ static void on_flow_end(void *ctx, struct flow *f)
 static int follow(struct sensor *s, struct flow *f)
 {
     if (f->app == NULL) {
-        f->app = pool_get(s->app_pool);
-        if (f->app == NULL) {
+        struct flow_app *app = pool_get(s->app_pool);
+        if (app == NULL) {
             s->n.app_exhausted++;
             return -1;
         }
-        exchange_init(&f->app->ex);
+        exchange_init(&app->ex);
+        f->app = app;
     }
     f->flags |= FLOW_F_FOLLOW;
     s->n.followed_flows++;
@@ -288,8 +292,9 @@ static int follow(struct sensor *s, struct flow *f)
 /* Once the handshake facts are in: an AI flow becomes a connection of its source. */
 static void start_source(struct sensor *s, struct flow *f)
 {
-    if (f->service >= 0 && f->app)
-        f->app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
+    struct flow_app *app = f->app;
+    if (f->service >= 0 && app)
+        app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
 }
 
 static void ignore(struct sensor *s, struct flow *f)
@@ -314,7 +319,8 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
         ignore(s, f);
         return;
     }
-    struct flow_tls *t = &f->app->tls;
+    struct flow_app *app = f->app;
+    struct flow_tls *t = &app->tls;
     ds_strlcpy(t->sni, h->sni, sizeof(t->sni));
     memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
     t->alpn_wire_len = h->alpn_wire_len;
@@ -328,7 +334,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     uint32_t first_seq = tls_asm_raw_seq(f->hello, p->seq, p->payload, raw);
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq);
     /* Turns follow from the bytes after the hello. */
-    exchange_tcp_at(&f->app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
+    exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
@@ -375,8 +381,9 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     }
     if (!(f->flags & FLOW_F_FOLLOW))
         return;
+    struct flow_app *app = f->app;
     if (p->payload_len > 0)
-        exchange_tcp(&f->app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, on_turn, s);
+        exchange_tcp(&app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, on_turn, s);
     if (f->cls)
         classify_packet(s->cls, f, p);
 }
@@ -395,7 +402,8 @@ static bool looks_like_quic_initial(const struct packet *p)
 
 static void decide_quic(struct sensor *s, struct flow *f)
 {
-    struct flow_tls *t = &f->app->tls;
+    const struct flow_app *app = f->app;
+    const struct flow_tls *t = &app->tls;
     f->flags |= FLOW_F_HELLO_DONE;
     f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
     if (f->service < 0)
@@ -416,13 +424,14 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             ignore(s, f);
             return;
         }
-        f->app = pool_get(s->app_pool);
-        if (f->app == NULL) {
+        struct flow_app *app = pool_get(s->app_pool);
+        if (app == NULL) {
             s->n.app_exhausted++;
             ignore(s, f);
             return;
         }
-        exchange_init(&f->app->ex);
+        exchange_init(&app->ex);
+        f->app = app;
         f->flags |= FLOW_F_QUIC;
         s->n.quic_flows++;
         if (classify_begin(s->cls, f) != 0) {
@@ -430,13 +439,15 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             return;
         }
     }
+    struct flow_app *app = f->app;
     if (f->cls)
         classify_packet(s->cls, f, p);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (f->app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
+        (app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
-    if (f->app && (f->flags & FLOW_F_FOLLOW))
-        exchange_udp(&f->app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
+    app = f->app; /* decide_quic may have released it */
+    if (app && (f->flags & FLOW_F_FOLLOW))
+        exchange_udp(&app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
 }
 
 /* The stats event's counters, from each module's own writer. Its keys keep

@@ -17,6 +17,7 @@
 
 #include "ds/classify.h"
 #include "ds/flow.h"
+#include "ds/flow-app.h"
 #include "ds/packet.h"
 #include "ds/util.h"
 

@@ -22,6 +22,7 @@
 #include "ds/detect.h"
 #include "ds/exchange.h"
 #include "ds/flow.h"
+#include "ds/flow-app.h"
 #include "ds/log.h"
 #include "ds/rules.h"
 
