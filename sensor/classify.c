@@ -17,7 +17,7 @@
 #include <ndpi_api.h>
 
 #include "ds/bytes.h"
-#include "ds/flow-app.h"
+#include "ds/flow-app.h" /* struct flow_tls, which it fills */
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
@@ -223,15 +223,14 @@ static bool is_hex32(const char *s)
     return s[32] == '\0';
 }
 
-/* Copies what nDPI knows so far into f->app->tls. Cheap and idempotent:
- * called after every packet so that the sensor sees a QUIC SNI at once. */
-static void learn(struct flow *f, struct cls_flow *cf)
+/* Copies what nDPI knows so far into t (NULL: nowhere). Cheap and
+ * idempotent: called after every packet so that the sensor sees a QUIC SNI
+ * at once. */
+static void learn(struct flow_tls *t, struct cls_flow *cf)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
-    struct flow_app *app = f->app;
-    if (app == NULL || !nf_tls_like(nf))
+    if (t == NULL || !nf_tls_like(nf))
         return;
-    struct flow_tls *t = &app->tls;
     const char *ja3c = nf->protos.tls_quic.ja3_client;
     const char *ja3s = nf->protos.tls_quic.ja3_server;
     if (t->ja3[0] == '\0' && is_hex32(ja3c))
@@ -260,14 +259,13 @@ static void learn(struct flow *f, struct cls_flow *cf)
     }
 }
 
-static void set_proto_name(struct classify *c, struct flow *f, ndpi_protocol proto)
+static void set_proto_name(struct classify *c, struct flow_tls *t, ndpi_protocol proto)
 {
-    struct flow_app *app = f->app;
-    if (app == NULL)
+    if (t == NULL)
         return;
     char buf[64];
     const char *name = ndpi_protocol2name(c->ndpi, proto, buf, sizeof(buf));
-    ds_strlcpy(app->tls.ndpi_proto, name ? name : "", sizeof(app->tls.ndpi_proto));
+    ds_strlcpy(t->ndpi_proto, name ? name : "", sizeof(t->ndpi_proto));
 }
 
 /* The protocol nDPI settled on, as ndpi_detection_process_packet reports it. */
@@ -307,9 +305,10 @@ static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_prot
     return ndpi_extra_dissection_possible(c->ndpi, nf) == 0;
 }
 
-/* Ends nDPI on f: a last guess at the protocol if it found none, copies,
- * frees. */
-static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected)
+/* Ends nDPI on f: a last guess at the protocol if it found none, copies
+ * into t, frees. */
+static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected,
+                   struct flow_tls *t)
 {
     struct cls_flow *cf = f->cls;
     if (cf->nf.num_processed_pkts > 0) { /* else nDPI never saw this state */
@@ -318,8 +317,8 @@ static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool
             proto = ndpi_detection_giveup(c->ndpi, &cf->nf, 1, &guessed);
             account_heap(c, cf);
         }
-        learn(f, cf);
-        set_proto_name(c, f, proto);
+        learn(t, cf);
+        set_proto_name(c, t, proto);
     }
     release_state(c, f);
 }
@@ -332,14 +331,15 @@ static bool detected_of(ndpi_protocol proto)
 
 /* A QUIC flow nDPI gave up on without reading a ClientHello: clear its
  * state for another start (true), unless the tries are used up. */
-static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf)
+static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf,
+                       struct flow_tls *t)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
     if (f->proto != DS_IPPROTO_UDP || !cf->quic_retry_worthy || cf->quic_tries >= QUIC_RETRIES)
         return false;
     if (nf->host_server_name[0] || (nf_tls_like(nf) && nf->protos.tls_quic.ja3_client[0]))
         return false;
-    set_proto_name(c, f, current_proto(nf)); /* the label so far, if no better comes */
+    set_proto_name(c, t, current_proto(nf)); /* the label so far, if no better comes */
     ndpi_free_flow_data(&cf->nf);
     memset(&cf->nf, 0, c->obj_size - offsetof(struct cls_flow, nf));
     account_heap(c, cf);
@@ -349,9 +349,10 @@ static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf)
     return true;
 }
 
-/* Hands one IP packet to nDPI; returns 1 (and frees) when done, else 0. */
+/* Hands one IP packet to nDPI, what it learnt to t; returns 1 (and frees)
+ * when done, else 0. */
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
-                uint64_t ts_us)
+                uint64_t ts_us, struct flow_tls *t)
 {
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
@@ -359,18 +360,18 @@ static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3
     f->ndpi_pkts++;
     c->st.pkts++;
     account_heap(c, cf);
-    learn(f, cf);
+    learn(t, cf);
     bool capped = f->ndpi_pkts >= CLASSIFY_MAX_PKTS || cf->seen >= CLASSIFY_MAX_PKTS;
     if (ndpi_done(c, &cf->nf, proto)) {
-        if (!capped && quic_retry(c, f, cf))
+        if (!capped && quic_retry(c, f, cf, t))
             return 0;
         c->st.done++;
-        finish(c, f, proto, detected_of(proto));
+        finish(c, f, proto, detected_of(proto), t);
         return 1;
     }
     if (capped) {
         c->st.capped++;
-        finish(c, f, proto, detected_of(proto));
+        finish(c, f, proto, detected_of(proto), t);
         return 1;
     }
     return 0;
@@ -454,7 +455,8 @@ static size_t synth_hello(struct classify *c, const struct packet *p, const uint
 }
 
 int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
-                             const uint8_t *raw, size_t raw_len, uint32_t first_seq)
+                             const uint8_t *raw, size_t raw_len, uint32_t first_seq,
+                             struct flow_tls *out)
 {
     if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
         return 0;
@@ -467,7 +469,7 @@ int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct pa
     if (take_state(c, f) != 0)
         return -1;
     size_t len = synth_hello(c, p, raw, raw_len, first_seq);
-    feed(c, f, c->synth, len, p->ts_us);
+    feed(c, f, c->synth, len, p->ts_us, out);
     return 0;
 }
 
@@ -504,7 +506,8 @@ static bool from_client(const struct flow *f, const struct packet *p)
     return p->sport == f->cport && memcmp(&p->src, &f->cli, sizeof(p->src)) == 0;
 }
 
-int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
+int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
+                    struct flow_tls *out)
 {
     if (f->cls == NULL)
         return (f->flags & FLOW_F_CLASSIFIED) ? 1 : 0;
@@ -525,7 +528,7 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
                 if (cf->seen < CLASSIFY_MAX_PKTS)
                     return 0;
                 c->st.capped++;
-                finish(c, f, current_proto(&cf->nf), false);
+                finish(c, f, current_proto(&cf->nf), false, out);
                 return 1;
             }
             cf->quic_waiting = false;
@@ -533,23 +536,22 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
         if (cf->nf.num_processed_pkts == 0)
             cf->quic_retry_worthy = h.version != 0 && (quic_probe_version(h.version) || !h.initial);
         /* The first version seen, unless a probe's gives way to a real one. */
-        struct flow_app *app = f->app;
-        uint32_t *qv = app ? &app->tls.quic_version : NULL;
+        uint32_t *qv = out ? &out->quic_version : NULL;
         if (qv && h.version &&
             (*qv == 0 || (quic_probe_version(*qv) && !quic_probe_version(h.version))))
             *qv = h.version;
     }
-    return feed(c, f, p->l3, p->l3_len, p->ts_us);
+    return feed(c, f, p->l3, p->l3_len, p->ts_us, out);
 }
 
-void classify_end(struct classify *c, struct flow *f)
+void classify_end(struct classify *c, struct flow *f, struct flow_tls *out)
 {
     if (f->cls == NULL)
         return;
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = current_proto(&cf->nf);
     c->st.ended++;
-    finish(c, f, proto, detected_of(proto));
+    finish(c, f, proto, detected_of(proto), out);
 }
 
 const struct classify_stats *classify_stats(const struct classify *c)

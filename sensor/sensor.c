@@ -240,7 +240,7 @@ static void release_flow_state(struct sensor *s, struct flow *f)
 {
     tls_asm_release(s->hello_pool, &f->hello);
     if (f->cls)
-        classify_end(s->cls, f);
+        classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
     pool_put(s->app_pool, f->app);
     f->app = NULL;
 }
@@ -255,7 +255,7 @@ static void on_flow_end(void *ctx, struct flow *f)
     struct flow_app *app = f->app; /* decide_quic may have released it */
     if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
-            classify_end(s->cls, f);
+            classify_end(s->cls, f, &app->tls);
         s->cur = f;
         exchange_finish(&app->ex, on_turn, s);
         s->cur = NULL;
@@ -332,7 +332,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
     uint32_t first_seq = tls_asm_raw_seq(f->hello, p->seq, p->payload, raw);
-    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq);
+    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
     tls_asm_release(s->hello_pool, &f->hello);
@@ -385,7 +385,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     if (p->payload_len > 0)
         exchange_tcp(&app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, on_turn, s);
     if (f->cls)
-        classify_packet(s->cls, f, p);
+        classify_packet(s->cls, f, p, &app->tls);
 }
 
 /* A QUIC long-header packet with the fixed bit: worth handing to nDPI. */
@@ -441,7 +441,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     }
     struct flow_app *app = f->app;
     if (f->cls)
-        classify_packet(s->cls, f, p);
+        classify_packet(s->cls, f, p, &app->tls);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
         (app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
