@@ -63,7 +63,6 @@ struct sensor {
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
     struct detect *detect;
-    struct flow *cur;            /* the flow whose packet is being handled (for turns) */
     uint64_t first_ts, now;
     uint64_t next_tick;
     uint64_t clock_resets;       /* times packet time stepped back (new capture) */
@@ -226,13 +225,15 @@ static const struct catalog_entry *flow_service(struct sensor *s, const struct f
     return NULL;
 }
 
-static void on_turn(void *ctx, const struct turn *t)
+/* A completed turn of flow `owner` (the exchange's turn_sink): counted, and
+ * an AI flow's goes to detection. */
+static void on_turn(void *ctx, void *owner, const struct turn *t)
 {
     struct sensor *s = ctx;
+    const struct flow *f = owner;
+    const struct flow_app *app = f->app;
     s->n.turns++;
-    struct flow *f = s->cur;
-    const struct flow_app *app = f ? f->app : NULL;
-    if (f && f->service >= 0 && app && app->source_token)
+    if (f->service >= 0 && app && app->source_token)
         detect_turn(s->detect, f, flow_service(s, f), t, s->now);
 }
 
@@ -256,9 +257,8 @@ static void on_flow_end(void *ctx, struct flow *f)
     if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f, &app->tls);
-        s->cur = f;
-        exchange_finish(&app->ex, on_turn, s);
-        s->cur = NULL;
+        const struct turn_sink to = { on_turn, s, f };
+        exchange_finish(&app->ex, &to);
         event_flow(s->eve, f, flow_service(s, f));
         if (app->source_token)
             detect_flow_end(s->detect, f, app->source_token, f->last_us);
@@ -382,8 +382,9 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     if (!(f->flags & FLOW_F_FOLLOW))
         return;
     struct flow_app *app = f->app;
+    const struct turn_sink to = { on_turn, s, f };
     if (p->payload_len > 0)
-        exchange_tcp(&app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, on_turn, s);
+        exchange_tcp(&app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
 }
@@ -446,8 +447,9 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         (app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
+    const struct turn_sink to = { on_turn, s, f };
     if (app && (f->flags & FLOW_F_FOLLOW))
-        exchange_udp(&app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
+        exchange_udp(&app->ex, dir, p->ts_us, p->payload, p->payload_len, &to);
 }
 
 /* The stats event's counters, from each module's own writer. Its keys keep
@@ -551,12 +553,10 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
         return;
     if (f->flags & FLOW_F_IGNORE)
         return;
-    s->cur = f;
     if (p.proto == DS_IPPROTO_TCP)
         handle_tcp(s, f, dir, &p);
     else
         handle_udp(s, f, dir, &p);
-    s->cur = NULL;
 }
 
 void sensor_finish(struct sensor *s)
