@@ -48,8 +48,16 @@ struct detect {
     /* scratch, reused: no allocation per turn */
     struct features feat;
     struct source_last_flow last;
-    const struct cluster *cur_cluster;
-    struct ds_addr cur_src;
+};
+
+/* What an alert needs besides the hit, handed to on_hit as the ctx of
+ * rules_evaluate and rules_evaluate_cluster; built on the stack for the
+ * evaluation of one source. */
+struct hit_ctx {
+    struct detect *d;
+    const struct ds_addr *src;              /* the source evaluated */
+    const struct cluster *cluster;          /* its cluster, for a cluster signature; else NULL */
+    const struct source_last_flow *last;    /* the source's latest AI flow, or NULL */
 };
 
 void detect_config_default(struct detect_config *cfg)
@@ -259,19 +267,21 @@ uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct 
     return token;
 }
 
+/* A signature matched: an alert, with what the hit context says. */
 static void on_hit(void *ctx, const struct rule_hit *hit)
 {
-    struct detect *d = ctx;
+    const struct hit_ctx *h = ctx;
+    struct detect *d = h->d;
     struct detect_alert a = {
         .ts_us = d->now,
-        .src = &d->cur_src,
+        .src = h->src,
         .hit = hit,
-        .last = d->last.flow_id ? &d->last : NULL,
-        .cluster = d->cur_cluster,
+        .last = h->last,
+        .cluster = h->cluster,
     };
     if (d->sink.alert)
         d->sink.alert(d->sink.ctx, &a);
-    if (d->cur_cluster)
+    if (h->cluster)
         d->n.cluster_alerts++;
     else
         d->n.alerts++;
@@ -293,22 +303,20 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
     uint32_t window_s = d->windows[w];
     if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
         return;
-    if (source_last_flow(d->src, src, &d->last) != 0)
-        memset(&d->last, 0, sizeof(d->last));
-    d->cur_src = *src;
-    d->cur_cluster = NULL;
-    rules_evaluate(d->rules, &d->feat, window_s, d->now, src, d->last.flow_id ? &d->last.dst : NULL,
-                   on_hit, d);
+    struct source_last_flow last;
+    bool has_last = source_last_flow(d->src, src, &last) == 0 && last.flow_id != 0;
+    struct hit_ctx h = { d, src, NULL, has_last ? &last : NULL };
+    rules_evaluate(d->rules, &d->feat, window_s, d->now, src, has_last ? &last.dst : NULL,
+                   on_hit, &h);
     if (d->clusters[w] == NULL)
         return;
     bool joined = false;
     struct cluster *c = cluster_observe(d->clusters[w], src, &d->feat, d->now, &joined);
     if (c == NULL)
         return;
-    d->cur_cluster = c;
+    h.cluster = c;
     int hits = rules_evaluate_cluster(d->rules, (double)cluster_size(c), cluster_features(c),
-                                      window_s, d->now, cluster_id(c), on_hit, d);
-    d->cur_cluster = NULL;
+                                      window_s, d->now, cluster_id(c), on_hit, &h);
     if (hits > 0) {
         c->alerted_us = c->updated_us = d->now;
         c->pending = false;

@@ -77,11 +77,16 @@ struct record {
     uint32_t alert_sid[REC_MAX];
     bool alert_cluster[REC_MAX];
     unsigned alert_cluster_size[REC_MAX];
+    uint8_t alert_src[REC_MAX];       /* last byte of the source's address */
+    uint64_t alert_last[REC_MAX];     /* flow_id of its latest AI flow, 0 if none */
     unsigned n_updates;
     uint64_t update_ts[REC_MAX];
     unsigned update_new[REC_MAX];     /* members not listed before */
     uint32_t update_sid[REC_MAX];
     unsigned n_sources;
+    uint32_t source_window[REC_MAX];
+    uint8_t source_src[REC_MAX];
+    uint64_t source_last[REC_MAX];
 };
 
 static void rec_alert(void *ctx, const struct detect_alert *a)
@@ -91,6 +96,8 @@ static void rec_alert(void *ctx, const struct detect_alert *a)
         r->alert_sid[r->n_alerts] = a->hit->rule->sid;
         r->alert_cluster[r->n_alerts] = a->cluster != NULL;
         r->alert_cluster_size[r->n_alerts] = a->cluster ? cluster_size(a->cluster) : 0;
+        r->alert_src[r->n_alerts] = a->src->a[15];
+        r->alert_last[r->n_alerts] = a->last ? a->last->flow_id : 0;
     }
     r->n_alerts++;
 }
@@ -196,6 +203,9 @@ static void test_prefilter(void **state)
     assert_int_equal(n->evaluated, 1);
     assert_int_equal(rec.n_alerts, 1);
     assert_int_equal(rec.alert_sid[0], 1);
+    assert_false(rec.alert_cluster[0]);
+    assert_int_equal(rec.alert_src[0], 1);    /* the source and its flow (flow_id = host) */
+    assert_int_equal(rec.alert_last[0], 1);
     assert_int_equal(n->alerts, 1);
     detect_free(d);
 }
@@ -246,6 +256,8 @@ static void test_cluster_update_cadence(void **state)
     assert_true(rec.alert_cluster[0]);
     assert_int_equal(rec.alert_sid[0], 101);
     assert_int_equal(rec.alert_cluster_size[0], 3);
+    assert_int_equal(rec.alert_src[0], 3);    /* the newest member, with its latest flow */
+    assert_int_equal(rec.alert_last[0], 3);
     assert_int_equal(detect_counters(d)->cluster_alerts, 1);
 
     /* Alerted at T0+2 s: members joining at +5 s and +20 s wait for +32 s. */
