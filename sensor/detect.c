@@ -45,9 +45,8 @@ struct detect {
     uint32_t min_requests[SOURCE_MAX_WINDOWS];
     uint64_t now;
     struct detect_counters n;
-    /* scratch, reused: no allocation per turn */
+    /* scratch, reused: no allocation per turn (2 KB of string room) */
     struct features feat;
-    struct source_last_flow last;
 };
 
 /* What an alert needs besides the hit, handed to on_hit as the ctx of
@@ -396,16 +395,24 @@ void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uin
     source_flow_end(d->src, &f->cli, ts_us, token);
 }
 
+/* The source events of one window: source_foreach's ctx for
+ * emit_source_event, built on the stack by detect_tick. */
+struct source_event_ctx {
+    struct detect *d;
+    uint32_t window_s;
+};
+
+/* One source's event over the window the ctx names. */
 static void emit_source_event(void *ctx, const struct ds_addr *src)
 {
-    struct detect *d = ctx;
-    uint32_t window_s = d->feat.window_s;
-    if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
+    const struct source_event_ctx *se = ctx;
+    struct detect *d = se->d;
+    if (source_features(d->src, src, se->window_s, d->now, &d->feat) != 0)
         return;
-    if (source_last_flow(d->src, src, &d->last) != 0)
-        memset(&d->last, 0, sizeof(d->last));
+    struct source_last_flow last;
+    bool has_last = source_last_flow(d->src, src, &last) == 0 && last.flow_id != 0;
     if (d->sink.source)
-        d->sink.source(d->sink.ctx, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
+        d->sink.source(d->sink.ctx, d->now, src, &d->feat, has_last ? &last : NULL);
     d->n.source_events++;
 }
 
@@ -436,8 +443,8 @@ void detect_tick(struct detect *d, uint64_t now_us)
             d->next_source_events[w] = d->now + len;
         if (d->now < d->next_source_events[w])
             continue;
-        d->feat.window_s = d->windows[w];
-        source_foreach(d->src, d->now - len, emit_source_event, d);
+        struct source_event_ctx se = { d, d->windows[w] };
+        source_foreach(d->src, d->now - len, emit_source_event, &se);
         while (d->next_source_events[w] <= d->now)
             d->next_source_events[w] += len;
     }
