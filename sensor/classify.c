@@ -20,6 +20,7 @@
 #include "ds/flow-app.h" /* struct flow_tls, which it fills */
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/quic-header.h"
 #include "ds/stats.h"
 #include "ds/util.h"
 
@@ -473,32 +474,24 @@ int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct pa
     return 0;
 }
 
-#define QUIC_V2 0x6b3343cfu
-
-/* The 0x?a?a?a?a versions that only ask for version negotiation (RFC 9000 15). */
-static bool quic_probe_version(uint32_t v)
-{
-    return (v & 0x0f0f0f0fu) == 0x0a0a0a0au;
-}
-
+/* What classification reads of a UDP payload's QUIC header (quic-header.h). */
 struct quic_hdr {
     uint32_t version;  /* 0 for a short header or version negotiation */
-    bool initial;      /* a long-header Initial packet */
+    bool initial;      /* a long-header Initial packet (v2's numbering mapped) */
+    bool probe;        /* a reserved version: asks only for version negotiation */
 };
 
 static struct quic_hdr quic_hdr_of(const struct packet *p)
 {
-    struct quic_hdr h = { 0, false };
+    struct quic_hdr q = { 0, false, false };
     struct rd r = rd_init(p->payload, p->payload_len);
-    uint8_t first = rd_u8(&r);
-    uint32_t v = rd_be32(&r);
-    if (r.bad || !(first & 0x80))
-        return h;
-    h.version = v;
-    /* Long packet type: Initial is 0, except in QUIC v2 (RFC 9369 3.2). */
-    unsigned type = (first >> 4) & 3u;
-    h.initial = v != 0 && type == (v == QUIC_V2 ? 1u : 0u);
-    return h;
+    struct quic_header h;
+    if (quic_header_read_version(&r, &h) != QUIC_HDR_LONG)
+        return q;
+    q.version = h.version;
+    q.initial = h.type == QUIC_PT_INITIAL;
+    q.probe = quic_version_is_reserved(h.version);
+    return q;
 }
 
 static bool from_client(const struct flow *f, const struct packet *p)
@@ -524,7 +517,7 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
         struct quic_hdr h = quic_hdr_of(p);
         if (cf->quic_waiting) {
             /* Only the client's next real Initial is worth a new start. */
-            if (!h.initial || quic_probe_version(h.version) || !from_client(f, p)) {
+            if (!h.initial || h.probe || !from_client(f, p)) {
                 if (cf->seen < CLASSIFY_MAX_PKTS)
                     return 0;
                 c->st.capped++;
@@ -534,11 +527,11 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
             cf->quic_waiting = false;
         }
         if (cf->nf.num_processed_pkts == 0)
-            cf->quic_retry_worthy = h.version != 0 && (quic_probe_version(h.version) || !h.initial);
+            cf->quic_retry_worthy = h.version != 0 && (h.probe || !h.initial);
         /* The first version seen, unless a probe's gives way to a real one. */
         uint32_t *qv = out ? &out->quic_version : NULL;
         if (qv && h.version &&
-            (*qv == 0 || (quic_probe_version(*qv) && !quic_probe_version(h.version))))
+            (*qv == 0 || (quic_version_is_reserved(*qv) && !h.probe)))
             *qv = h.version;
     }
     return feed(c, f, p->l3, p->l3_len, p->ts_us, out);

@@ -29,6 +29,7 @@
 #include "ds/flow-app.h"
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/quic-header.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
 #include "ds/tls-asm.h"
@@ -389,16 +390,17 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         classify_packet(s->cls, f, p, &app->tls);
 }
 
-/* A QUIC long-header packet with the fixed bit: worth handing to nDPI. */
+/* A QUIC long-header packet with the fixed bit, not a version negotiation,
+ * in a datagram padded as a client's Initial must be (RFC 9000 14.1): worth
+ * handing to nDPI. */
 static bool looks_like_quic_initial(const struct packet *p)
 {
     if (p->payload_len < 7 || p->payload_wire < 1200)
         return false;
-    uint8_t b = p->payload[0];
-    if ((b & 0xc0) != 0xc0)
-        return false;
-    uint32_t version = be32(p->payload + 1);
-    return version != 0;
+    struct rd r = rd_init(p->payload, p->payload_len);
+    struct quic_header h;
+    return quic_header_read_version(&r, &h) == QUIC_HDR_LONG && h.fixed_bit &&
+           h.version != QUIC_VERSION_NEGOTIATION;
 }
 
 static void decide_quic(struct sensor *s, struct flow *f)
