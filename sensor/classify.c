@@ -22,6 +22,7 @@
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 /* The pooled per-flow record: our bookkeeping, then nDPI's struct. nDPI's
@@ -357,7 +358,7 @@ static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3
 {
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
-                                                        ts_us / 1000);
+                                                        ts_us / DS_US_PER_MS);
     f->ndpi_pkts++;
     c->st.pkts++;
     account_heap(c, cf);

@@ -15,12 +15,13 @@
 #include "ds/diag.h"
 #include "ds/exchange.h"
 #include "ds/fingerprint.h"
-#include "ds/flow.h"
 #include "ds/flow-app.h"
+#include "ds/flow.h"
 #include "ds/geo.h"
 #include "ds/log.h"
 #include "ds/rules.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 16   /* sources and clusters ended per tick at most */
@@ -343,7 +344,7 @@ static void cluster_update(struct detect *d, struct cluster *c)
 static void update_if_due(void *ctx, struct cluster *c)
 {
     struct detect *d = ctx;
-    if (c->pending && d->now >= c->updated_us + CLUSTER_UPDATE_EVERY_S * 1000000ull)
+    if (c->pending && d->now >= c->updated_us + ds_s_to_us(CLUSTER_UPDATE_EVERY_S))
         cluster_update(d, c);
 }
 
@@ -438,7 +439,7 @@ void detect_tick(struct detect *d, uint64_t now_us)
         return;
     /* Once per window length, every source active in that window. */
     for (unsigned w = 0; w < d->n_windows; w++) {
-        uint64_t len = (uint64_t)d->windows[w] * 1000000u;
+        uint64_t len = ds_s_to_us(d->windows[w]);
         if (d->next_source_events[w] == 0)
             d->next_source_events[w] = d->now + len;
         if (d->now < d->next_source_events[w])

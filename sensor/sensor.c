@@ -25,13 +25,14 @@
 #include "ds/event-source.h"
 #include "ds/event-stats.h"
 #include "ds/exchange.h"
-#include "ds/flow.h"
 #include "ds/flow-app.h"
+#include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/tls-asm.h"
 #include "ds/tls.h"
 #include "ds/util.h"
@@ -39,7 +40,7 @@
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
-#define CLOCK_STEP_BACK_US (60ull * 1000000u) /* a step back this large is a new clock */
+#define CLOCK_STEP_BACK_US DS_US_PER_MIN /* a step back this large is a new clock */
 
 /* What the sensor itself counts (the modules count the rest). */
 struct sensor_counters {
@@ -477,7 +478,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
 void sensor_stats_write(const struct sensor *s, struct stats_node *root)
 {
     stats_u64(stats_child(root, "stats"), "uptime",
-              s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0);
+              s->now > s->first_ts ? ds_us_to_s(s->now - s->first_ts) : 0);
     if (s->cap)
         capture_stats_write(s->cap, root);
     decode_stats_write(&s->dec, root);
@@ -523,7 +524,7 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
     if (s->first_ts == 0 || ts_us + CLOCK_STEP_BACK_US < s->now) {
         if (s->first_ts != 0) {
             log_info("packet time went back %llu s: ending the flows of the earlier clock",
-                     (unsigned long long)((s->now - ts_us) / 1000000u));
+                     (unsigned long long)ds_us_to_s(s->now - ts_us));
             flow_flush(s->flows);
             detect_clock_reset(s->detect, ts_us);
             s->clock_resets++;
@@ -531,19 +532,19 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
         s->first_ts = ts_us;
         s->now = ts_us;
         s->next_tick = 0;
-        s->next_stats = s->cfg.stats_interval_s ? ts_us + s->cfg.stats_interval_s * 1000000u : 0;
+        s->next_stats = s->cfg.stats_interval_s ? ts_us + ds_s_to_us(s->cfg.stats_interval_s) : 0;
     }
     if (ts_us > s->now)
         s->now = ts_us;
     flow_expire(s->flows, s->now, EXPIRE_VISIT);
     if (s->now >= s->next_tick) {
         detect_tick(s->detect, s->now);
-        s->next_tick = s->now + 1000000u;
+        s->next_tick = s->now + DS_US_PER_S;
     }
     if (s->next_stats && s->now >= s->next_stats) {
         emit_stats(s);
         while (s->next_stats <= s->now)
-            s->next_stats += s->cfg.stats_interval_s * 1000000u;
+            s->next_stats += ds_s_to_us(s->cfg.stats_interval_s);
     }
 
     struct packet p;

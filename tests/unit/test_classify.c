@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "ds/classify.h"
-#include "ds/flow.h"
 #include "ds/flow-app.h"
+#include "ds/flow.h"
 #include "ds/packet.h"
 #include "ds/util.h"
 

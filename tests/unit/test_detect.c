@@ -21,8 +21,8 @@
 #include "ds/cluster.h"
 #include "ds/detect.h"
 #include "ds/exchange.h"
-#include "ds/flow.h"
 #include "ds/flow-app.h"
+#include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/rules.h"
 
