@@ -333,8 +333,7 @@ static bool detected_of(ndpi_protocol proto)
 
 /* A QUIC flow nDPI gave up on without reading a ClientHello: clear its
  * state for another start (true), unless the tries are used up. */
-static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf,
-                       struct flow_tls *t)
+static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf, struct flow_tls *t)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
     if (f->proto != DS_IPPROTO_UDP || !cf->quic_retry_worthy || cf->quic_tries >= QUIC_RETRIES)
@@ -531,8 +530,7 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
             cf->quic_retry_worthy = h.version != 0 && (h.probe || !h.initial);
         /* The first version seen, unless a probe's gives way to a real one. */
         uint32_t *qv = out ? &out->quic_version : NULL;
-        if (qv && h.version &&
-            (*qv == 0 || (quic_version_is_reserved(*qv) && !h.probe)))
+        if (qv && h.version && (*qv == 0 || (quic_version_is_reserved(*qv) && !h.probe)))
             *qv = h.version;
     }
     return feed(c, f, p->l3, p->l3_len, p->ts_us, out);
