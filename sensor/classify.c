@@ -17,9 +17,12 @@
 #include <ndpi_api.h>
 
 #include "ds/bytes.h"
+#include "ds/flow-app.h" /* struct flow_tls, which it fills */
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/quic-header.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 /* The pooled per-flow record: our bookkeeping, then nDPI's struct. nDPI's
@@ -222,14 +225,14 @@ static bool is_hex32(const char *s)
     return s[32] == '\0';
 }
 
-/* Copies what nDPI knows so far into f->app->tls. Cheap and idempotent:
- * called after every packet so that the sensor sees a QUIC SNI at once. */
-static void learn(struct flow *f, struct cls_flow *cf)
+/* Copies what nDPI knows so far into t (NULL: nowhere). Cheap and
+ * idempotent: called after every packet so that the sensor sees a QUIC SNI
+ * at once. */
+static void learn(struct flow_tls *t, struct cls_flow *cf)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
-    if (f->app == NULL || !nf_tls_like(nf))
+    if (t == NULL || !nf_tls_like(nf))
         return;
-    struct flow_tls *t = &f->app->tls;
     const char *ja3c = nf->protos.tls_quic.ja3_client;
     const char *ja3s = nf->protos.tls_quic.ja3_server;
     if (t->ja3[0] == '\0' && is_hex32(ja3c))
@@ -258,13 +261,13 @@ static void learn(struct flow *f, struct cls_flow *cf)
     }
 }
 
-static void set_proto_name(struct classify *c, struct flow *f, ndpi_protocol proto)
+static void set_proto_name(struct classify *c, struct flow_tls *t, ndpi_protocol proto)
 {
-    if (f->app == NULL)
+    if (t == NULL)
         return;
     char buf[64];
     const char *name = ndpi_protocol2name(c->ndpi, proto, buf, sizeof(buf));
-    ds_strlcpy(f->app->tls.ndpi_proto, name ? name : "", sizeof(f->app->tls.ndpi_proto));
+    ds_strlcpy(t->ndpi_proto, name ? name : "", sizeof(t->ndpi_proto));
 }
 
 /* The protocol nDPI settled on, as ndpi_detection_process_packet reports it. */
@@ -304,9 +307,10 @@ static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_prot
     return ndpi_extra_dissection_possible(c->ndpi, nf) == 0;
 }
 
-/* Ends nDPI on f: a last guess at the protocol if it found none, copies,
- * frees. */
-static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected)
+/* Ends nDPI on f: a last guess at the protocol if it found none, copies
+ * into t, frees. */
+static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected,
+                   struct flow_tls *t)
 {
     struct cls_flow *cf = f->cls;
     if (cf->nf.num_processed_pkts > 0) { /* else nDPI never saw this state */
@@ -315,8 +319,8 @@ static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool
             proto = ndpi_detection_giveup(c->ndpi, &cf->nf, 1, &guessed);
             account_heap(c, cf);
         }
-        learn(f, cf);
-        set_proto_name(c, f, proto);
+        learn(t, cf);
+        set_proto_name(c, t, proto);
     }
     release_state(c, f);
 }
@@ -329,14 +333,14 @@ static bool detected_of(ndpi_protocol proto)
 
 /* A QUIC flow nDPI gave up on without reading a ClientHello: clear its
  * state for another start (true), unless the tries are used up. */
-static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf)
+static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf, struct flow_tls *t)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
     if (f->proto != DS_IPPROTO_UDP || !cf->quic_retry_worthy || cf->quic_tries >= QUIC_RETRIES)
         return false;
     if (nf->host_server_name[0] || (nf_tls_like(nf) && nf->protos.tls_quic.ja3_client[0]))
         return false;
-    set_proto_name(c, f, current_proto(nf)); /* the label so far, if no better comes */
+    set_proto_name(c, t, current_proto(nf)); /* the label so far, if no better comes */
     ndpi_free_flow_data(&cf->nf);
     memset(&cf->nf, 0, c->obj_size - offsetof(struct cls_flow, nf));
     account_heap(c, cf);
@@ -346,28 +350,29 @@ static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf)
     return true;
 }
 
-/* Hands one IP packet to nDPI; returns 1 (and frees) when done, else 0. */
+/* Hands one IP packet to nDPI, what it learnt to t; returns 1 (and frees)
+ * when done, else 0. */
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
-                uint64_t ts_us)
+                uint64_t ts_us, struct flow_tls *t)
 {
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
-                                                        ts_us / 1000);
+                                                        ts_us / DS_US_PER_MS);
     f->ndpi_pkts++;
     c->st.pkts++;
     account_heap(c, cf);
-    learn(f, cf);
+    learn(t, cf);
     bool capped = f->ndpi_pkts >= CLASSIFY_MAX_PKTS || cf->seen >= CLASSIFY_MAX_PKTS;
     if (ndpi_done(c, &cf->nf, proto)) {
-        if (!capped && quic_retry(c, f, cf))
+        if (!capped && quic_retry(c, f, cf, t))
             return 0;
         c->st.done++;
-        finish(c, f, proto, detected_of(proto));
+        finish(c, f, proto, detected_of(proto), t);
         return 1;
     }
     if (capped) {
         c->st.capped++;
-        finish(c, f, proto, detected_of(proto));
+        finish(c, f, proto, detected_of(proto), t);
         return 1;
     }
     return 0;
@@ -451,7 +456,8 @@ static size_t synth_hello(struct classify *c, const struct packet *p, const uint
 }
 
 int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
-                             const uint8_t *raw, size_t raw_len, uint32_t first_seq)
+                             const uint8_t *raw, size_t raw_len, uint32_t first_seq,
+                             struct flow_tls *out)
 {
     if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
         return 0;
@@ -464,36 +470,28 @@ int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct pa
     if (take_state(c, f) != 0)
         return -1;
     size_t len = synth_hello(c, p, raw, raw_len, first_seq);
-    feed(c, f, c->synth, len, p->ts_us);
+    feed(c, f, c->synth, len, p->ts_us, out);
     return 0;
 }
 
-#define QUIC_V2 0x6b3343cfu
-
-/* The 0x?a?a?a?a versions that only ask for version negotiation (RFC 9000 15). */
-static bool quic_probe_version(uint32_t v)
-{
-    return (v & 0x0f0f0f0fu) == 0x0a0a0a0au;
-}
-
+/* What classification reads of a UDP payload's QUIC header (quic-header.h). */
 struct quic_hdr {
     uint32_t version;  /* 0 for a short header or version negotiation */
-    bool initial;      /* a long-header Initial packet */
+    bool initial;      /* a long-header Initial packet (v2's numbering mapped) */
+    bool probe;        /* a reserved version: asks only for version negotiation */
 };
 
 static struct quic_hdr quic_hdr_of(const struct packet *p)
 {
-    struct quic_hdr h = { 0, false };
+    struct quic_hdr q = { 0, false, false };
     struct rd r = rd_init(p->payload, p->payload_len);
-    uint8_t first = rd_u8(&r);
-    uint32_t v = rd_be32(&r);
-    if (r.bad || !(first & 0x80))
-        return h;
-    h.version = v;
-    /* Long packet type: Initial is 0, except in QUIC v2 (RFC 9369 3.2). */
-    unsigned type = (first >> 4) & 3u;
-    h.initial = v != 0 && type == (v == QUIC_V2 ? 1u : 0u);
-    return h;
+    struct quic_header h;
+    if (quic_header_read_version(&r, &h) != QUIC_HDR_LONG)
+        return q;
+    q.version = h.version;
+    q.initial = h.type == QUIC_PT_INITIAL;
+    q.probe = quic_version_is_reserved(h.version);
+    return q;
 }
 
 static bool from_client(const struct flow *f, const struct packet *p)
@@ -501,7 +499,8 @@ static bool from_client(const struct flow *f, const struct packet *p)
     return p->sport == f->cport && memcmp(&p->src, &f->cli, sizeof(p->src)) == 0;
 }
 
-int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
+int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
+                    struct flow_tls *out)
 {
     if (f->cls == NULL)
         return (f->flags & FLOW_F_CLASSIFIED) ? 1 : 0;
@@ -518,34 +517,33 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p)
         struct quic_hdr h = quic_hdr_of(p);
         if (cf->quic_waiting) {
             /* Only the client's next real Initial is worth a new start. */
-            if (!h.initial || quic_probe_version(h.version) || !from_client(f, p)) {
+            if (!h.initial || h.probe || !from_client(f, p)) {
                 if (cf->seen < CLASSIFY_MAX_PKTS)
                     return 0;
                 c->st.capped++;
-                finish(c, f, current_proto(&cf->nf), false);
+                finish(c, f, current_proto(&cf->nf), false, out);
                 return 1;
             }
             cf->quic_waiting = false;
         }
         if (cf->nf.num_processed_pkts == 0)
-            cf->quic_retry_worthy = h.version != 0 && (quic_probe_version(h.version) || !h.initial);
+            cf->quic_retry_worthy = h.version != 0 && (h.probe || !h.initial);
         /* The first version seen, unless a probe's gives way to a real one. */
-        uint32_t *qv = f->app ? &f->app->tls.quic_version : NULL;
-        if (qv && h.version &&
-            (*qv == 0 || (quic_probe_version(*qv) && !quic_probe_version(h.version))))
+        uint32_t *qv = out ? &out->quic_version : NULL;
+        if (qv && h.version && (*qv == 0 || (quic_version_is_reserved(*qv) && !h.probe)))
             *qv = h.version;
     }
-    return feed(c, f, p->l3, p->l3_len, p->ts_us);
+    return feed(c, f, p->l3, p->l3_len, p->ts_us, out);
 }
 
-void classify_end(struct classify *c, struct flow *f)
+void classify_end(struct classify *c, struct flow *f, struct flow_tls *out)
 {
     if (f->cls == NULL)
         return;
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = current_proto(&cf->nf);
     c->st.ended++;
-    finish(c, f, proto, detected_of(proto));
+    finish(c, f, proto, detected_of(proto), out);
 }
 
 const struct classify_stats *classify_stats(const struct classify *c)

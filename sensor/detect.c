@@ -15,11 +15,13 @@
 #include "ds/diag.h"
 #include "ds/exchange.h"
 #include "ds/fingerprint.h"
+#include "ds/flow-app.h"
 #include "ds/flow.h"
 #include "ds/geo.h"
 #include "ds/log.h"
 #include "ds/rules.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 16   /* sources and clusters ended per tick at most */
@@ -44,11 +46,18 @@ struct detect {
     uint32_t min_requests[SOURCE_MAX_WINDOWS];
     uint64_t now;
     struct detect_counters n;
-    /* scratch, reused: no allocation per turn */
+    /* scratch, reused: no allocation per turn (2 KB of string room) */
     struct features feat;
-    struct source_last_flow last;
-    const struct cluster *cur_cluster;
-    struct ds_addr cur_src;
+};
+
+/* What an alert needs besides the hit, handed to on_hit as the ctx of
+ * rules_evaluate and rules_evaluate_cluster; built on the stack for the
+ * evaluation of one source. */
+struct hit_ctx {
+    struct detect *d;
+    const struct ds_addr *src;              /* the source evaluated */
+    const struct cluster *cluster;          /* its cluster, for a cluster signature; else NULL */
+    const struct source_last_flow *last;    /* the source's latest AI flow, or NULL */
 };
 
 void detect_config_default(struct detect_config *cfg)
@@ -220,10 +229,11 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
     fl->dport = f->sport;
     fl->quic = (f->flags & FLOW_F_QUIC) != 0;
     fl->flow_id = f->id;
-    if (f->app) {
-        fl->host = f->app->tls.sni;
-        fl->ja4 = f->app->tls.ja4;
-        fl->family = fingerprint_family(d->fp, f->app->tls.ja4);
+    const struct flow_app *app = f->app;
+    if (app) {
+        fl->host = app->tls.sni;
+        fl->ja4 = app->tls.ja4;
+        fl->family = fingerprint_family(d->fp, app->tls.ja4);
     }
     if (svc) {
         fl->provider = svc->provider;
@@ -257,19 +267,21 @@ uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct 
     return token;
 }
 
+/* A signature matched: an alert, with what the hit context says. */
 static void on_hit(void *ctx, const struct rule_hit *hit)
 {
-    struct detect *d = ctx;
+    const struct hit_ctx *h = ctx;
+    struct detect *d = h->d;
     struct detect_alert a = {
         .ts_us = d->now,
-        .src = &d->cur_src,
+        .src = h->src,
         .hit = hit,
-        .last = d->last.flow_id ? &d->last : NULL,
-        .cluster = d->cur_cluster,
+        .last = h->last,
+        .cluster = h->cluster,
     };
     if (d->sink.alert)
         d->sink.alert(d->sink.ctx, &a);
-    if (d->cur_cluster)
+    if (h->cluster)
         d->n.cluster_alerts++;
     else
         d->n.alerts++;
@@ -291,22 +303,20 @@ static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
     uint32_t window_s = d->windows[w];
     if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
         return;
-    if (source_last_flow(d->src, src, &d->last) != 0)
-        memset(&d->last, 0, sizeof(d->last));
-    d->cur_src = *src;
-    d->cur_cluster = NULL;
-    rules_evaluate(d->rules, &d->feat, window_s, d->now, src, d->last.flow_id ? &d->last.dst : NULL,
-                   on_hit, d);
+    struct source_last_flow last;
+    bool has_last = source_last_flow(d->src, src, &last) == 0 && last.flow_id != 0;
+    struct hit_ctx h = { d, src, NULL, has_last ? &last : NULL };
+    rules_evaluate(d->rules, &d->feat, window_s, d->now, src, has_last ? &last.dst : NULL,
+                   on_hit, &h);
     if (d->clusters[w] == NULL)
         return;
     bool joined = false;
     struct cluster *c = cluster_observe(d->clusters[w], src, &d->feat, d->now, &joined);
     if (c == NULL)
         return;
-    d->cur_cluster = c;
+    h.cluster = c;
     int hits = rules_evaluate_cluster(d->rules, (double)cluster_size(c), cluster_features(c),
-                                      window_s, d->now, cluster_id(c), on_hit, d);
-    d->cur_cluster = NULL;
+                                      window_s, d->now, cluster_id(c), on_hit, &h);
     if (hits > 0) {
         c->alerted_us = c->updated_us = d->now;
         c->pending = false;
@@ -334,7 +344,7 @@ static void cluster_update(struct detect *d, struct cluster *c)
 static void update_if_due(void *ctx, struct cluster *c)
 {
     struct detect *d = ctx;
-    if (c->pending && d->now >= c->updated_us + CLUSTER_UPDATE_EVERY_S * 1000000ull)
+    if (c->pending && d->now >= c->updated_us + ds_s_to_us(CLUSTER_UPDATE_EVERY_S))
         cluster_update(d, c);
 }
 
@@ -386,16 +396,24 @@ void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uin
     source_flow_end(d->src, &f->cli, ts_us, token);
 }
 
+/* The source events of one window: source_foreach's ctx for
+ * emit_source_event, built on the stack by detect_tick. */
+struct source_event_ctx {
+    struct detect *d;
+    uint32_t window_s;
+};
+
+/* One source's event over the window the ctx names. */
 static void emit_source_event(void *ctx, const struct ds_addr *src)
 {
-    struct detect *d = ctx;
-    uint32_t window_s = d->feat.window_s;
-    if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
+    const struct source_event_ctx *se = ctx;
+    struct detect *d = se->d;
+    if (source_features(d->src, src, se->window_s, d->now, &d->feat) != 0)
         return;
-    if (source_last_flow(d->src, src, &d->last) != 0)
-        memset(&d->last, 0, sizeof(d->last));
+    struct source_last_flow last;
+    bool has_last = source_last_flow(d->src, src, &last) == 0 && last.flow_id != 0;
     if (d->sink.source)
-        d->sink.source(d->sink.ctx, d->now, src, &d->feat, d->last.flow_id ? &d->last : NULL);
+        d->sink.source(d->sink.ctx, d->now, src, &d->feat, has_last ? &last : NULL);
     d->n.source_events++;
 }
 
@@ -421,13 +439,13 @@ void detect_tick(struct detect *d, uint64_t now_us)
         return;
     /* Once per window length, every source active in that window. */
     for (unsigned w = 0; w < d->n_windows; w++) {
-        uint64_t len = (uint64_t)d->windows[w] * 1000000u;
+        uint64_t len = ds_s_to_us(d->windows[w]);
         if (d->next_source_events[w] == 0)
             d->next_source_events[w] = d->now + len;
         if (d->now < d->next_source_events[w])
             continue;
-        d->feat.window_s = d->windows[w];
-        source_foreach(d->src, d->now - len, emit_source_event, d);
+        struct source_event_ctx se = { d, d->windows[w] };
+        source_foreach(d->src, d->now - len, emit_source_event, &se);
         while (d->next_source_events[w] <= d->now)
             d->next_source_events[w] += len;
     }

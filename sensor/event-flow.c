@@ -4,6 +4,7 @@
 #include "ds/event-flow.h"
 
 #include "ds/exchange.h"
+#include "ds/flow-app.h"
 #include "ds/jsonw.h"
 
 static const char *flow_state_name(uint8_t st)
@@ -68,7 +69,8 @@ static void write_flow_object(struct jsonw *w, const struct flow *f)
 static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog_entry *svc)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
-    const struct flow_tls *t = f->app ? &f->app->tls : NULL;
+    const struct flow_app *app = f->app;
+    const struct flow_tls *t = app ? &app->tls : NULL;
     bool ai_ndpi = t && t->ndpi_proto[0];
     bool ai_alpn = t && quic && t->alpn_wire_len;
     if (!svc && !ai_ndpi && !ai_alpn)
@@ -129,12 +131,13 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     jsonw_str(&w, "proto", f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP");
     if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
         jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
-    if (f->app)
-        write_tls(&w, &f->app->tls, quic);
+    const struct flow_app *app = f->app;
+    if (app)
+        write_tls(&w, &app->tls, quic);
     write_flow_object(&w, f);
     write_ai(&w, f, svc);
-    if (f->app)
-        write_exchanges(&w, &f->app->ex, with_turns);
+    if (app)
+        write_exchanges(&w, &app->ex, with_turns);
     if (!with_turns)
         jsonw_bool(&w, "truncated", true);
     return eve_end(&w);

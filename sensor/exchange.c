@@ -56,7 +56,7 @@ static void turn_open(struct exchange *e, uint64_t ts)
     e->resp_any = false;
 }
 
-static void turn_close(struct exchange *e, exchange_turn_fn fn, void *ctx)
+static void turn_close(struct exchange *e, const struct turn_sink *to)
 {
     if (!e->in_turn)
         return;
@@ -93,8 +93,8 @@ static void turn_close(struct exchange *e, exchange_turn_fn fn, void *ctx)
     e->in_turn = false;
     e->resp_seen = false;
     e->resp_any = false;
-    if (fn != NULL)
-        fn(ctx, t);
+    if (to != NULL && to->fn != NULL)
+        to->fn(to->ctx, to->owner, t);
 }
 
 /* Small client records held back after a response: they join the next
@@ -113,7 +113,7 @@ static void pend_fold(struct exchange *e)
 }
 
 static void client_data(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
-                        exchange_turn_fn fn, void *ctx)
+                        const struct turn_sink *to)
 {
     if (!e->in_turn) {
         turn_open(e, ts);
@@ -144,7 +144,7 @@ static void client_data(struct exchange *e, uint64_t ts, uint32_t n, unsigned fl
             e->pend_records = 0;
         }
         pend_fold(e);
-        turn_close(e, fn, ctx);
+        turn_close(e, to);
         turn_open(e, start);
         e->cur.req_bytes = pb;
         e->cur.req_records = pr;
@@ -163,11 +163,11 @@ static void client_data(struct exchange *e, uint64_t ts, uint32_t n, unsigned fl
 
 /* n bytes of application data in direction dir at time ts. */
 static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
-                    exchange_turn_fn fn, void *ctx)
+                    const struct turn_sink *to)
 {
     e->app_bytes[dir] += n;
     if (dir == 0) {
-        client_data(e, ts, n, flags, fn, ctx);
+        client_data(e, ts, n, flags, to);
         return;
     }
     if (!e->in_turn)
@@ -233,7 +233,7 @@ static uint32_t resync_find(const struct rec_track *t, const uint8_t *p, uint32_
 
 /* A record header was parsed: decide whether its body is application data. */
 static void record_start(struct exchange *e, int dir, struct rec_track *t, uint64_t ts,
-                         uint8_t type, uint16_t len, exchange_turn_fn fn, void *ctx)
+                         uint8_t type, uint16_t len, const struct turn_sink *to)
 {
     t->cur_type = type;
     t->body_left = len;
@@ -254,17 +254,17 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     }
     t->counted = true;
     e->app_records[dir]++;
-    on_data(e, dir, ts, 0, U_START | U_RECORD | (t->big ? U_BIG : 0), fn, ctx);
+    on_data(e, dir, ts, 0, U_START | U_RECORD | (t->big ? U_BIG : 0), to);
 }
 
 /* Bytes of a direction whose record boundaries we do not know. */
 static void unsynced_data(struct exchange *e, int dir, uint64_t ts, uint32_t n,
-                          exchange_turn_fn fn, void *ctx)
+                          const struct turn_sink *to)
 {
     if (n == 0)
         return;
     e->hs = HS_DONE;
-    on_data(e, dir, ts, n, U_START | (n > EXCHANGE_TLS_SMALL ? U_BIG : 0), fn, ctx);
+    on_data(e, dir, ts, n, U_START | (n > EXCHANGE_TLS_SMALL ? U_BIG : 0), to);
 }
 
 static void lose_sync(struct exchange *e, struct rec_track *t)
@@ -296,7 +296,7 @@ void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq)
  * that record's), any other gap loses it. Returns false if every byte of the
  * segment was seen already. */
 static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
-                          const uint8_t **p, uint32_t *n, exchange_turn_fn fn, void *ctx)
+                          const uint8_t **p, uint32_t *n, const struct turn_sink *to)
 {
     struct rec_track *t = &e->dir[dir];
     int32_t d = (int32_t)(seq - t->next_seq);
@@ -313,7 +313,7 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
              * after it is still known; the missing bytes were that record's. */
             t->body_left -= gap;
             if (t->counted)
-                on_data(e, dir, ts_us, gap, t->big ? U_BIG : 0, fn, ctx);
+                on_data(e, dir, ts_us, gap, t->big ? U_BIG : 0, to);
         } else {
             lose_sync(e, t);
         }
@@ -328,13 +328,13 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
  * `earlier` bytes from earlier segments count as data, and false is
  * returned. */
 static bool header_complete(struct exchange *e, int dir, struct rec_track *t, uint64_t ts_us,
-                            uint32_t earlier, exchange_turn_fn fn, void *ctx)
+                            uint32_t earlier, const struct turn_sink *to)
 {
     t->hdr_len = 0;
     uint8_t type = t->hdr[0];
     uint16_t version = be16(t->hdr + 1), rlen = be16(t->hdr + 3);
     if (!hdr_valid(type, version, rlen)) {
-        unsynced_data(e, dir, ts_us, earlier, fn, ctx);
+        unsynced_data(e, dir, ts_us, earlier, to);
         lose_sync(e, t);
         return false;
     }
@@ -342,7 +342,7 @@ static bool header_complete(struct exchange *e, int dir, struct rec_track *t, ui
      * often 0x0301); application data carries the connection's. */
     if (type == TLS_TYPE_APPDATA)
         t->version = version;
-    record_start(e, dir, t, ts_us, type, rlen, fn, ctx);
+    record_start(e, dir, t, ts_us, type, rlen, to);
     return true;
 }
 
@@ -351,7 +351,7 @@ static bool header_complete(struct exchange *e, int dir, struct rec_track *t, ui
  * a record's body is data if the record is application data, and a header,
  * which may span segments, starts the next record. */
 static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *p,
-                         uint32_t n, exchange_turn_fn fn, void *ctx)
+                         uint32_t n, const struct turn_sink *to)
 {
     struct rec_track *t = &e->dir[dir];
     /* Progress: a lost tracker's scan consumes bytes or stops at a plausible
@@ -363,7 +363,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
     while (n > 0 && steps-- > 0) {
         if (!t->synced) {
             uint32_t at = resync_find(t, p, n);
-            unsynced_data(e, dir, ts_us, at, fn, ctx);
+            unsynced_data(e, dir, ts_us, at, to);
             p += at;
             n -= at;
             if (n > 0)
@@ -373,7 +373,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
         if (t->body_left > 0) {
             uint32_t take = n < t->body_left ? n : t->body_left;
             if (t->counted)
-                on_data(e, dir, ts_us, take, t->big ? U_BIG : 0, fn, ctx);
+                on_data(e, dir, ts_us, take, t->big ? U_BIG : 0, to);
             t->body_left -= take;
             p += take;
             n -= take;
@@ -388,7 +388,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
         n -= take;
         if (t->hdr_len < TLS_HDR)
             break;
-        if (!header_complete(e, dir, t, ts_us, TLS_HDR - take, fn, ctx)) {
+        if (!header_complete(e, dir, t, ts_us, TLS_HDR - take, to)) {
             /* Not a record boundary after all: scan again from the header's
              * first byte in this segment. */
             p -= take;
@@ -398,7 +398,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
 }
 
 void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
-                  const uint8_t *payload, uint32_t len, exchange_turn_fn fn, void *ctx)
+                  const uint8_t *payload, uint32_t len, const struct turn_sink *to)
 {
     if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
         return;
@@ -415,8 +415,8 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
     }
     const uint8_t *p = payload;
     uint32_t n = len;
-    if (segment_place(e, dir, ts_us, seq, &p, &n, fn, ctx))
-        segment_walk(e, dir, ts_us, p, n, fn, ctx);
+    if (segment_place(e, dir, ts_us, seq, &p, &n, to))
+        segment_walk(e, dir, ts_us, p, n, to);
 }
 
 /* ---- QUIC ------------------------------------------------------------- */
@@ -445,7 +445,7 @@ static bool quic_known(uint32_t v)
 }
 
 void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *payload,
-                  uint32_t len, exchange_turn_fn fn, void *ctx)
+                  uint32_t len, const struct turn_sink *to)
 {
     if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
         return;
@@ -460,7 +460,7 @@ void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *pa
             uint32_t n = (uint32_t)(len - start);
             e->app_records[dir]++;
             on_data(e, dir, ts_us, n, U_START | U_RECORD | (n > EXCHANGE_QUIC_SMALL ? U_BIG : 0),
-                    fn, ctx);
+                    to);
             return;
         }
         uint32_t version = rd_be32(&r);
@@ -490,16 +490,16 @@ void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *pa
             uint32_t n = (uint32_t)(r.off - start);
             e->app_records[dir]++;
             on_data(e, dir, ts_us, n, U_START | U_RECORD | (n > EXCHANGE_QUIC_SMALL ? U_BIG : 0),
-                    fn, ctx);
+                    to);
         }
     }
 }
 
-void exchange_finish(struct exchange *e, exchange_turn_fn fn, void *ctx)
+void exchange_finish(struct exchange *e, const struct turn_sink *to)
 {
     if (e == NULL)
         return;
     if (e->in_turn)
         pend_fold(e);
-    turn_close(e, fn, ctx);
+    turn_close(e, to);
 }

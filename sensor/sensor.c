@@ -25,11 +25,14 @@
 #include "ds/event-source.h"
 #include "ds/event-stats.h"
 #include "ds/exchange.h"
+#include "ds/flow-app.h"
 #include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/pool.h"
+#include "ds/quic-header.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/tls-asm.h"
 #include "ds/tls.h"
 #include "ds/util.h"
@@ -37,7 +40,7 @@
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
-#define CLOCK_STEP_BACK_US (60ull * 1000000u) /* a step back this large is a new clock */
+#define CLOCK_STEP_BACK_US DS_US_PER_MIN /* a step back this large is a new clock */
 
 /* What the sensor itself counts (the modules count the rest). */
 struct sensor_counters {
@@ -62,7 +65,6 @@ struct sensor {
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
     struct detect *detect;
-    struct flow *cur;            /* the flow whose packet is being handled (for turns) */
     uint64_t first_ts, now;
     uint64_t next_tick;
     uint64_t clock_resets;       /* times packet time stepped back (new capture) */
@@ -225,12 +227,15 @@ static const struct catalog_entry *flow_service(struct sensor *s, const struct f
     return NULL;
 }
 
-static void on_turn(void *ctx, const struct turn *t)
+/* A completed turn of flow `owner` (the exchange's turn_sink): counted, and
+ * an AI flow's goes to detection. */
+static void on_turn(void *ctx, void *owner, const struct turn *t)
 {
     struct sensor *s = ctx;
+    const struct flow *f = owner;
+    const struct flow_app *app = f->app;
     s->n.turns++;
-    struct flow *f = s->cur;
-    if (f && f->service >= 0 && f->app && f->app->source_token)
+    if (f->service >= 0 && app && app->source_token)
         detect_turn(s->detect, f, flow_service(s, f), t, s->now);
 }
 
@@ -238,7 +243,7 @@ static void release_flow_state(struct sensor *s, struct flow *f)
 {
     tls_asm_release(s->hello_pool, &f->hello);
     if (f->cls)
-        classify_end(s->cls, f);
+        classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
     pool_put(s->app_pool, f->app);
     f->app = NULL;
 }
@@ -250,15 +255,15 @@ static void on_flow_end(void *ctx, struct flow *f)
      * decide with what is known. */
     if (f->app && (f->flags & FLOW_F_QUIC) && !(f->flags & FLOW_F_HELLO_DONE))
         decide_quic(s, f);
-    if (f->app && (f->flags & FLOW_F_FOLLOW)) {
+    struct flow_app *app = f->app; /* decide_quic may have released it */
+    if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
-            classify_end(s->cls, f);
-        s->cur = f;
-        exchange_finish(&f->app->ex, on_turn, s);
-        s->cur = NULL;
+            classify_end(s->cls, f, &app->tls);
+        const struct turn_sink to = { on_turn, s, f };
+        exchange_finish(&app->ex, &to);
         event_flow(s->eve, f, flow_service(s, f));
-        if (f->app->source_token)
-            detect_flow_end(s->detect, f, f->app->source_token, f->last_us);
+        if (app->source_token)
+            detect_flow_end(s->detect, f, app->source_token, f->last_us);
     }
     release_flow_state(s, f);
 }
@@ -267,12 +272,13 @@ static void on_flow_end(void *ctx, struct flow *f)
 static int follow(struct sensor *s, struct flow *f)
 {
     if (f->app == NULL) {
-        f->app = pool_get(s->app_pool);
-        if (f->app == NULL) {
+        struct flow_app *app = pool_get(s->app_pool);
+        if (app == NULL) {
             s->n.app_exhausted++;
             return -1;
         }
-        exchange_init(&f->app->ex);
+        exchange_init(&app->ex);
+        f->app = app;
     }
     f->flags |= FLOW_F_FOLLOW;
     s->n.followed_flows++;
@@ -288,8 +294,9 @@ static int follow(struct sensor *s, struct flow *f)
 /* Once the handshake facts are in: an AI flow becomes a connection of its source. */
 static void start_source(struct sensor *s, struct flow *f)
 {
-    if (f->service >= 0 && f->app)
-        f->app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
+    struct flow_app *app = f->app;
+    if (f->service >= 0 && app)
+        app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
 }
 
 static void ignore(struct sensor *s, struct flow *f)
@@ -314,7 +321,8 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
         ignore(s, f);
         return;
     }
-    struct flow_tls *t = &f->app->tls;
+    struct flow_app *app = f->app;
+    struct flow_tls *t = &app->tls;
     ds_strlcpy(t->sni, h->sni, sizeof(t->sni));
     memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
     t->alpn_wire_len = h->alpn_wire_len;
@@ -326,9 +334,9 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
     uint32_t first_seq = tls_asm_raw_seq(f->hello, p->seq, p->payload, raw);
-    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq);
+    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
     /* Turns follow from the bytes after the hello. */
-    exchange_tcp_at(&f->app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
+    exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
@@ -375,27 +383,31 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     }
     if (!(f->flags & FLOW_F_FOLLOW))
         return;
+    struct flow_app *app = f->app;
+    const struct turn_sink to = { on_turn, s, f };
     if (p->payload_len > 0)
-        exchange_tcp(&f->app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, on_turn, s);
+        exchange_tcp(&app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
     if (f->cls)
-        classify_packet(s->cls, f, p);
+        classify_packet(s->cls, f, p, &app->tls);
 }
 
-/* A QUIC long-header packet with the fixed bit: worth handing to nDPI. */
+/* A QUIC long-header packet with the fixed bit, not a version negotiation,
+ * in a datagram padded as a client's Initial must be (RFC 9000 14.1): worth
+ * handing to nDPI. */
 static bool looks_like_quic_initial(const struct packet *p)
 {
     if (p->payload_len < 7 || p->payload_wire < 1200)
         return false;
-    uint8_t b = p->payload[0];
-    if ((b & 0xc0) != 0xc0)
-        return false;
-    uint32_t version = be32(p->payload + 1);
-    return version != 0;
+    struct rd r = rd_init(p->payload, p->payload_len);
+    struct quic_header h;
+    return quic_header_read_version(&r, &h) == QUIC_HDR_LONG && h.fixed_bit &&
+           h.version != QUIC_VERSION_NEGOTIATION;
 }
 
 static void decide_quic(struct sensor *s, struct flow *f)
 {
-    struct flow_tls *t = &f->app->tls;
+    const struct flow_app *app = f->app;
+    const struct flow_tls *t = &app->tls;
     f->flags |= FLOW_F_HELLO_DONE;
     f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
     if (f->service < 0)
@@ -416,13 +428,14 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             ignore(s, f);
             return;
         }
-        f->app = pool_get(s->app_pool);
-        if (f->app == NULL) {
+        struct flow_app *app = pool_get(s->app_pool);
+        if (app == NULL) {
             s->n.app_exhausted++;
             ignore(s, f);
             return;
         }
-        exchange_init(&f->app->ex);
+        exchange_init(&app->ex);
+        f->app = app;
         f->flags |= FLOW_F_QUIC;
         s->n.quic_flows++;
         if (classify_begin(s->cls, f) != 0) {
@@ -430,13 +443,16 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             return;
         }
     }
+    struct flow_app *app = f->app;
     if (f->cls)
-        classify_packet(s->cls, f, p);
+        classify_packet(s->cls, f, p, &app->tls);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (f->app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
+        (app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
-    if (f->app && (f->flags & FLOW_F_FOLLOW))
-        exchange_udp(&f->app->ex, dir, p->ts_us, p->payload, p->payload_len, on_turn, s);
+    app = f->app; /* decide_quic may have released it */
+    const struct turn_sink to = { on_turn, s, f };
+    if (app && (f->flags & FLOW_F_FOLLOW))
+        exchange_udp(&app->ex, dir, p->ts_us, p->payload, p->payload_len, &to);
 }
 
 /* The stats event's counters, from each module's own writer. Its keys keep
@@ -462,7 +478,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
 void sensor_stats_write(const struct sensor *s, struct stats_node *root)
 {
     stats_u64(stats_child(root, "stats"), "uptime",
-              s->now > s->first_ts ? (s->now - s->first_ts) / 1000000u : 0);
+              s->now > s->first_ts ? ds_us_to_s(s->now - s->first_ts) : 0);
     if (s->cap)
         capture_stats_write(s->cap, root);
     decode_stats_write(&s->dec, root);
@@ -508,7 +524,7 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
     if (s->first_ts == 0 || ts_us + CLOCK_STEP_BACK_US < s->now) {
         if (s->first_ts != 0) {
             log_info("packet time went back %llu s: ending the flows of the earlier clock",
-                     (unsigned long long)((s->now - ts_us) / 1000000u));
+                     (unsigned long long)ds_us_to_s(s->now - ts_us));
             flow_flush(s->flows);
             detect_clock_reset(s->detect, ts_us);
             s->clock_resets++;
@@ -516,19 +532,19 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
         s->first_ts = ts_us;
         s->now = ts_us;
         s->next_tick = 0;
-        s->next_stats = s->cfg.stats_interval_s ? ts_us + s->cfg.stats_interval_s * 1000000u : 0;
+        s->next_stats = s->cfg.stats_interval_s ? ts_us + ds_s_to_us(s->cfg.stats_interval_s) : 0;
     }
     if (ts_us > s->now)
         s->now = ts_us;
     flow_expire(s->flows, s->now, EXPIRE_VISIT);
     if (s->now >= s->next_tick) {
         detect_tick(s->detect, s->now);
-        s->next_tick = s->now + 1000000u;
+        s->next_tick = s->now + DS_US_PER_S;
     }
     if (s->next_stats && s->now >= s->next_stats) {
         emit_stats(s);
         while (s->next_stats <= s->now)
-            s->next_stats += s->cfg.stats_interval_s * 1000000u;
+            s->next_stats += ds_s_to_us(s->cfg.stats_interval_s);
     }
 
     struct packet p;
@@ -540,12 +556,10 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
         return;
     if (f->flags & FLOW_F_IGNORE)
         return;
-    s->cur = f;
     if (p.proto == DS_IPPROTO_TCP)
         handle_tcp(s, f, dir, &p);
     else
         handle_udp(s, f, dir, &p);
-    s->cur = NULL;
 }
 
 void sensor_finish(struct sensor *s)

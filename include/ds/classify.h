@@ -1,7 +1,16 @@
 /* nDPI classification of a followed flow: negotiated TLS version, JA3 client
  * and server hashes, and for QUIC the SNI, ALPN and version nDPI decrypts.
  * The only module that includes nDPI. nDPI's per-flow state is taken when a
- * flow is followed and freed as soon as nDPI has nothing more to say. */
+ * flow is followed and freed as soon as nDPI has nothing more to say.
+ *
+ * What nDPI learns goes into the struct flow_tls (ds/flow-app.h) the caller
+ * passes as `out` to each call, or nowhere if out is NULL; the caller decides
+ * where it lives. A field already set stays: JA3, JA3S with the negotiated
+ * version, and the QUIC SNI and ALPN are written only while empty (so the
+ * SNI and ALPN our own parser found first are kept); nDPI's protocol name is
+ * written when nDPI is done with the flow (and its label so far when a QUIC
+ * flow is started afresh); the QUIC version is the first one seen, unless a
+ * version-negotiation probe's gives way to a real one. */
 #ifndef DS_CLASSIFY_H
 #define DS_CLASSIFY_H
 
@@ -10,6 +19,8 @@
 
 #include "ds/flow.h"
 #include "ds/packet.h"
+
+struct flow_tls;
 
 /* Packets of one flow handed to nDPI at most (the synthesized ClientHello
  * included); nDPI 4.2 itself stops dissecting a flow after 32. */
@@ -37,19 +48,21 @@ void classify_free(struct classify *c);
  * `first_seq` the sequence number of their first byte). `p` itself is not
  * handed to nDPI again: pass only later packets to classify_packet. Returns
  * 0, or -1 if no state could be had or the hello exceeds CLASSIFY_HELLO_MAX
- * (both counted; the flow goes on without JA3). Copies nothing out of `raw`
- * once it returns. */
+ * (both counted; the flow goes on without JA3). What nDPI learnt from the
+ * hello goes to out (see above). Copies nothing out of `raw` once it
+ * returns. */
 int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
-                             const uint8_t *raw, size_t raw_len, uint32_t first_seq);
+                             const uint8_t *raw, size_t raw_len, uint32_t first_seq,
+                             struct flow_tls *out);
 
 /* Starts nDPI on a flow from its first packet (QUIC, and flows inspected
  * from the start): the next classify_packet hands nDPI that packet.
  * Returns 0 or -1 as above. A flow already classified is left alone (0). */
 int classify_begin(struct classify *c, struct flow *f);
 
-/* Feeds one packet of a flow that has state (either direction); fills
- * f->app->tls as nDPI learns (for QUIC the SNI appears as soon as nDPI has
- * read the Initial). When nDPI is done (detection complete and no extra
+/* Feeds one packet of a flow that has state (either direction); fills out
+ * as nDPI learns (for QUIC the SNI appears as soon as nDPI has read the
+ * Initial). When nDPI is done (detection complete and no extra
  * dissection left, or CLASSIFY_MAX_PKTS reached), frees the state, sets
  * FLOW_F_CLASSIFIED, f->cls = NULL and returns 1; else 0 (also for a flow
  * without state). TCP packets without payload are not handed to nDPI. A QUIC
@@ -57,11 +70,13 @@ int classify_begin(struct classify *c, struct flow *f);
  * 0-RTT packet came first) is started afresh on the client's next
  * long-header packet (f->cli/f->cport tell the client), a few times at most;
  * meanwhile other packets are only counted against CLASSIFY_MAX_PKTS. */
-int classify_packet(struct classify *c, struct flow *f, const struct packet *p);
+int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
+                    struct flow_tls *out);
 
-/* Ends classification early (flow end): keeps what was learnt, frees state,
- * sets FLOW_F_CLASSIFIED. No-op for a flow without state. */
-void classify_end(struct classify *c, struct flow *f);
+/* Ends classification early (flow end): what was learnt goes to out (NULL:
+ * the caller keeps nothing), frees state, sets FLOW_F_CLASSIFIED. No-op for
+ * a flow without state. */
+void classify_end(struct classify *c, struct flow *f, struct flow_tls *out);
 
 struct classify_stats {
     uint64_t flows;        /* flows handed to nDPI */

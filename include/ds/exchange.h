@@ -95,8 +95,20 @@ struct exchange {
     struct turn turns[EXCHANGE_TURNS_KEPT];
 };
 
-/* Called for each completed turn (from exchange_tcp / exchange_udp / exchange_finish). */
-typedef void (*exchange_turn_fn)(void *ctx, const struct turn *t);
+/* Called for each completed turn (from exchange_tcp / exchange_udp /
+ * exchange_finish) of the exchange that `owner` holds; t is valid during the
+ * call only. */
+typedef void (*exchange_turn_fn)(void *ctx, void *owner, const struct turn *t);
+
+/* Where completed turns go: fn(ctx, owner, turn). ctx is the callee's
+ * (the sensor); owner is the object the exchange belongs to (the sensor's
+ * flow), passed with every call so that the callee needs no "current
+ * flow" of its own. Built by the caller, on its stack, for each call. */
+struct turn_sink {
+    exchange_turn_fn fn;    /* NULL: turns are counted and kept, not reported */
+    void *ctx;
+    void *owner;
+};
 
 /* Resets e for a new flow. */
 void exchange_init(struct exchange *e);
@@ -106,9 +118,10 @@ void exchange_init(struct exchange *e);
  * followed; only type 23 (application_data) bytes count towards turns.
  * Pass the captured payload: bytes cut by the snap length are handled as
  * lost. Retransmitted bytes (before the next expected sequence number) are
- * ignored. Work is linear in len; nothing is allocated. fn may be NULL. */
+ * ignored. Work is linear in len; nothing is allocated. Completed turns go
+ * to `to`, which may be NULL (nowhere). */
 void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
-                  const uint8_t *payload, uint32_t len, exchange_turn_fn fn, void *ctx);
+                  const uint8_t *payload, uint32_t len, const struct turn_sink *to);
 
 /* Direction dir's stream was read elsewhere up to next_seq (exclusive),
  * which is a record boundary: for the ClientHello records that tls-asm.c
@@ -119,12 +132,12 @@ void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq);
 /* One QUIC (UDP) datagram in direction `dir`: short-header packets are
  * application data; long-header (handshake) packets are not counted, 0-RTT
  * packets are; coalesced packets are walked by their Length fields (QUIC v1,
- * v2 and drafts). */
+ * v2 and drafts). Completed turns go to `to`, as for exchange_tcp. */
 void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *payload,
-                  uint32_t len, exchange_turn_fn fn, void *ctx);
+                  uint32_t len, const struct turn_sink *to);
 
-/* Flow end: completes the open turn, if any, and reports it. Calling it
- * again does nothing more. */
-void exchange_finish(struct exchange *e, exchange_turn_fn fn, void *ctx);
+/* Flow end: completes the open turn, if any, and reports it to `to` (may be
+ * NULL). Calling it again does nothing more. */
+void exchange_finish(struct exchange *e, const struct turn_sink *to);
 
 #endif

@@ -9,9 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ds/exchange.h"
 #include "ds/packet.h"
-#include "ds/tls.h"
 
 enum flow_dir { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
 
@@ -40,26 +38,7 @@ enum flow_end {
 #define FLOW_F_IGNORE       0x0200u /* nothing more to learn: count packets only */
 #define FLOW_F_CLASSIFIED   0x0400u /* nDPI is done with this flow */
 
-/* What the TLS/QUIC handshake told us about a followed flow. */
-struct flow_tls {
-    char sni[TLS_SNI_MAX];
-    uint8_t alpn_wire[TLS_ALPN_WIRE_MAX]; /* client ALPN list, len-prefixed */
-    uint16_t alpn_wire_len;
-    uint16_t hello_version;  /* highest version the client offered */
-    uint16_t version;        /* negotiated (ServerHello), 0 if unknown */
-    uint32_t quic_version;   /* QUIC flows */
-    char ja3[33];            /* JA3 client hash (nDPI) */
-    char ja3s[33];           /* JA3S server hash (nDPI) */
-    char ja4[TLS_JA4_LEN];   /* our own */
-    char ndpi_proto[32];     /* nDPI's protocol name, for --all-tls context */
-};
-
-/* Per-flow application state, from a pool, only for flows we follow. */
-struct flow_app {
-    struct flow_tls tls;
-    struct exchange ex;
-    uint64_t source_token;   /* per-source state's handle for this flow, 0 if none */
-};
+struct tls_asm;
 
 struct flow {
     struct flow *hnext;            /* hash chain */
@@ -78,7 +57,14 @@ struct flow {
     int32_t service;               /* AI catalogue index, -1 if none */
     uint32_t ndpi_pkts;            /* packets handed to nDPI */
     uint16_t hello_tries;          /* client data segments looked at for a hello */
-    struct flow_app *app;          /* NULL unless followed */
+    /* The application layer's state, opaque to the table (Suricata's
+     * Flow.alstate): the sensor's struct flow_app (ds/flow-app.h), NULL
+     * unless followed. Released by the flow_end_fn callee. cls and hello
+     * stay beside it, not in it: each belongs to a module the sensor calls
+     * with the flow (classify.c, tls-asm.c), which takes and clears it
+     * without knowing the sensor's app state; and hello is needed before a
+     * flow is followed, when there is no app state yet. */
+    void *app;
     void *cls;                     /* classifier state, NULL when done */
     struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
 };

@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct ctx {
     uint64_t reported;
     uint64_t now;
+    const struct exchange *e;   /* the owner every turn must come with */
 };
 
 static void check_turn(const struct ctx *c, const struct turn *t)
@@ -32,9 +33,11 @@ static void check_turn(const struct ctx *c, const struct turn *t)
         abort();
 }
 
-static void on_turn(void *p, const struct turn *t)
+static void on_turn(void *p, void *owner, const struct turn *t)
 {
     struct ctx *c = p;
+    if (owner != c->e)
+        abort();
     check_turn(c, t);
     c->reported++;
 }
@@ -54,14 +57,15 @@ static void check(const struct exchange *e, const struct ctx *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct exchange e;
-    struct ctx c = { 0, 1000000 };
+    struct ctx c = { 0, 1000000, &e };
+    const struct turn_sink to = { on_turn, &c, &e };
     uint32_t next[2] = { 0xffffff00u, 12345 }; /* dir 0 wraps soon */
     exchange_init(&e);
     size_t off = 0;
     while (off < size) {
         uint8_t op = data[off++];
         if (op == 0xfe) {
-            exchange_finish(&e, on_turn, &c);
+            exchange_finish(&e, &to);
             check(&e, &c);
             continue;
         }
@@ -86,26 +90,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         switch (kind) {
         case 0:
             next[dir] = seq + (uint32_t)len;
-            exchange_tcp(&e, dir, c.now, seq, p, (uint32_t)len, on_turn, &c);
+            exchange_tcp(&e, dir, c.now, seq, p, (uint32_t)len, &to);
             break;
         case 1:
             seq += arg * 97 + 1;
             next[dir] = seq + (uint32_t)len;
-            exchange_tcp(&e, dir, c.now, seq, p, (uint32_t)len, on_turn, &c);
+            exchange_tcp(&e, dir, c.now, seq, p, (uint32_t)len, &to);
             break;
         case 2:
             seq -= arg;
             if ((int32_t)(seq + (uint32_t)len - next[dir]) > 0)
                 next[dir] = seq + (uint32_t)len;
-            exchange_tcp(&e, dir, c.now, seq, p, (uint32_t)len, on_turn, &c);
+            exchange_tcp(&e, dir, c.now, seq, p, (uint32_t)len, &to);
             break;
         default:
-            exchange_udp(&e, dir, c.now, p, (uint32_t)len, on_turn, &c);
+            exchange_udp(&e, dir, c.now, p, (uint32_t)len, &to);
             break;
         }
         check(&e, &c);
     }
-    exchange_finish(&e, on_turn, &c);
+    exchange_finish(&e, &to);
     check(&e, &c);
     if (e.in_turn)
         abort();

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ds/classify.h"
+#include "ds/flow-app.h"
 #include "ds/flow.h"
 #include "ds/packet.h"
 #include "ds/util.h"
@@ -267,10 +268,11 @@ static void mk_udp(struct pk *k, uint64_t ts_us, const char *src, uint16_t sport
     p->payload_len = p->payload_wire = (uint32_t)len;
 }
 
-/* A followed flow as the sensor hands it over: app state, no nDPI state. */
+/* A followed flow as the sensor hands it over: no nDPI state, and where
+ * what nDPI learns goes (the sensor passes its app state's). */
 struct tflow {
     struct flow f;
-    struct flow_app app;
+    struct flow_tls tls;
 };
 
 static void tflow_init(struct tflow *t, uint8_t proto)
@@ -278,7 +280,6 @@ static void tflow_init(struct tflow *t, uint8_t proto)
     memset(t, 0, sizeof(*t));
     t->f.proto = proto;
     t->f.flags = FLOW_F_FOLLOW;
-    t->f.app = &t->app;
 }
 
 static void assert_state_returned(const struct classify *c)
@@ -308,11 +309,11 @@ static void run_chrome(const char *cli, const char *srvaddr)
     /* The packet that completed the hello carried all of it. */
     mk_tcp(&pk, 1000000, cli, 64394, srvaddr, 443, 1617806504u, 1583736539u,
            DS_TCP_ACK | DS_TCP_PSH, raw, n);
-    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u), 0);
+    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls), 0);
     assert_non_null(t.f.cls);
-    assert_string_equal(t.app.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
-    assert_string_equal(t.app.tls.ja3s, "");
-    assert_int_equal(t.app.tls.version, 0); /* not negotiated yet */
+    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(t.tls.ja3s, "");
+    assert_int_equal(t.tls.version, 0); /* not negotiated yet */
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->flows, 1);
     assert_int_equal(st->pkts, 1);
@@ -323,18 +324,18 @@ static void run_chrome(const char *cli, const char *srvaddr)
 
     /* A pure ACK from the server is not nDPI's business. */
     mk_tcp(&pk, 1010000, srvaddr, 443, cli, 64394, 1583736539u, 1617807139u, DS_TCP_ACK, NULL, 0);
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 0);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 0);
     assert_int_equal(t.f.ndpi_pkts, 1);
 
     n = unhex(chrome_sh_hex, srv, sizeof(srv));
     assert_int_equal(n, 260);
     mk_tcp(&pk, 1020000, srvaddr, 443, cli, 64394, 1583736539u, 1617807139u,
            DS_TCP_ACK | DS_TCP_PSH, srv, n);
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 1);
-    assert_string_equal(t.app.tls.ja3s, "2253c82f03b621c5144709b393fde2c9");
-    assert_int_equal(t.app.tls.version, 0x0304);
-    assert_string_equal(t.app.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
-    assert_string_equal(t.app.tls.ndpi_proto, "TLS");
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
+    assert_string_equal(t.tls.ja3s, "2253c82f03b621c5144709b393fde2c9");
+    assert_int_equal(t.tls.version, 0x0304);
+    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(t.tls.ndpi_proto, "TLS");
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     assert_null(t.f.cls);
     assert_int_equal(t.f.ndpi_pkts, 2);
@@ -345,7 +346,7 @@ static void run_chrome(const char *cli, const char *srvaddr)
                   held, st->state_size, held - st->state_size);
 
     /* Later packets go nowhere. */
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 1);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(st->pkts, 2);
     classify_free(c);
 }
@@ -383,8 +384,8 @@ static void test_split_hello_tls12(void **state)
      * hello's first byte. */
     mk_tcp(&pk, 2000000, "10.20.0.14", 38576, "142.251.111.105", 443, 538452275u, 381496017u,
            DS_TCP_ACK | DS_TCP_PSH, raw + n1 + n2, n3);
-    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 538451779u), 0);
-    assert_string_equal(t.app.tls.ja3, "a64c29923906f2a1be278be1da0714fa");
+    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 538451779u, &t.tls), 0);
+    assert_string_equal(t.tls.ja3, "a64c29923906f2a1be278be1da0714fa");
 
     size_t m = unhex(mtu300_sh_hex, srv, sizeof(srv));
     assert_int_equal(m, 496);
@@ -392,21 +393,21 @@ static void test_split_hello_tls12(void **state)
            DS_TCP_ACK, srv, m);
     /* The ServerHello gives JA3S and the version; the certificate that
      * follows would teach us nothing, so nDPI is done and freed here. */
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 1);
-    assert_string_equal(t.app.tls.ja3s, "a27e76e64afe9199440ad714848966f8");
-    assert_int_equal(t.app.tls.version, 0x0303);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
+    assert_string_equal(t.tls.ja3s, "a27e76e64afe9199440ad714848966f8");
+    assert_int_equal(t.tls.version, 0x0303);
     assert_null(t.f.cls);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
 
-    classify_end(c, &t.f);   /* a no-op once done */
+    classify_end(c, &t.f, &t.tls);   /* a no-op once done */
     assert_null(t.f.cls);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
-    assert_string_equal(t.app.tls.ja3s, "a27e76e64afe9199440ad714848966f8");
+    assert_string_equal(t.tls.ja3s, "a27e76e64afe9199440ad714848966f8");
     /* nDPI's sub-protocol from the SNI www.google.com. */
-    assert_string_equal(t.app.tls.ndpi_proto, "TLS.Google");
+    assert_string_equal(t.tls.ndpi_proto, "TLS.Google");
     assert_int_equal(classify_stats(c)->ended, 0); /* done by nDPI itself, not ended early */
     assert_state_returned(c);
-    classify_end(c, &t.f); /* no state: nothing happens */
+    classify_end(c, &t.f, &t.tls); /* no state: nothing happens */
     classify_free(c);
 }
 
@@ -421,7 +422,7 @@ static void test_packet_cap(void **state)
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
     mk_tcp(&pk, 3000000, "10.0.0.1", 50000, "10.0.0.2", 443, 1000u, 5000u,
            DS_TCP_ACK | DS_TCP_PSH, raw, n);
-    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1000u), 0);
+    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1000u, &t.tls), 0);
     uint8_t rec[105] = { 0x17, 0x03, 0x03, 0x00, 100 };
     uint32_t seq = 1000u + (uint32_t)n;
     int done = 0;
@@ -429,14 +430,35 @@ static void test_packet_cap(void **state)
         mk_tcp(&pk, 3000000 + (uint64_t)i * 1000, "10.0.0.1", 50000, "10.0.0.2", 443, seq, 5000u,
                DS_TCP_ACK | DS_TCP_PSH, rec, sizeof(rec));
         seq += sizeof(rec);
-        done = classify_packet(c, &t.f, &pk.p);
+        done = classify_packet(c, &t.f, &pk.p, &t.tls);
     }
     assert_int_equal(done, 1);
     assert_true(t.f.ndpi_pkts <= CLASSIFY_MAX_PKTS);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->done + st->capped, 1);
-    assert_string_equal(t.app.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_state_returned(c);
+    classify_free(c);
+}
+
+/* What nDPI learns goes where each call says: nowhere for NULL (the flow
+ * holds none of it), and what nDPI still knows at the end to classify_end's. */
+static void test_out_is_the_callers(void **state)
+{
+    (void)state;
+    struct classify *c = classify_new(4);
+    struct tflow t;
+    tflow_init(&t, DS_IPPROTO_TCP);
+    size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
+    mk_tcp(&pk, 3000000, "10.0.0.1", 50000, "10.0.0.2", 443, 1000u, 5000u,
+           DS_TCP_ACK | DS_TCP_PSH, raw, n);
+    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1000u, NULL), 0);
+    assert_int_equal(classify_stats(c)->pkts, 1);
+    assert_string_equal(t.tls.ja3, "");
+    classify_end(c, &t.f, &t.tls);
+    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -453,18 +475,20 @@ static void test_hello_size_limit(void **state)
     memset(raw, 0, sizeof(raw));
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
     mk_tcp(&pk, 4000000, "2001:db8::1", 50001, "2001:db8::2", 443, 7u, 9u, DS_TCP_ACK, raw, n);
-    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, CLASSIFY_HELLO_MAX + 1, 7u), -1);
+    assert_int_equal(
+        classify_begin_tcp_hello(c, &t.f, &pk.p, raw, CLASSIFY_HELLO_MAX + 1, 7u, &t.tls), -1);
     assert_null(t.f.cls);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->too_big, 1);
     assert_int_equal(st->flows, 0);
     assert_int_equal(st->pkts, 0);
 
-    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, CLASSIFY_HELLO_MAX, 7u), 0);
+    assert_int_equal(
+        classify_begin_tcp_hello(c, &t.f, &pk.p, raw, CLASSIFY_HELLO_MAX, 7u, &t.tls), 0);
     assert_int_equal(st->pkts, 1);
     /* The first record is the real hello; nDPI reads it from the big packet. */
-    assert_string_equal(t.app.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
-    classify_end(c, &t.f);
+    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    classify_end(c, &t.f, &t.tls);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -486,11 +510,11 @@ static void test_no_state(void **state)
     assert_int_equal(st->no_state, 1);
     assert_int_equal(st->flows, 1);
     assert_int_equal(st->state_bytes, st->state_size);
-    classify_end(c, &a.f);
+    classify_end(c, &a.f, &a.tls);
     assert_state_returned(c);
     assert_int_equal(classify_begin(c, &b.f), 0);
     assert_non_null(b.f.cls);
-    classify_end(c, &b.f);
+    classify_end(c, &b.f, &b.tls);
     assert_state_returned(c);
     /* A classified flow is not started again. */
     assert_int_equal(classify_begin(c, &b.f), 0);
@@ -504,9 +528,9 @@ static void test_no_state(void **state)
     assert_int_equal(classify_begin(NULL, &d.f), -1);
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
     mk_tcp(&pk, 1, "10.0.0.1", 1, "10.0.0.2", 443, 1u, 1u, DS_TCP_ACK, raw, n);
-    assert_int_equal(classify_begin_tcp_hello(NULL, &d.f, &pk.p, raw, n, 1u), -1);
-    assert_int_equal(classify_packet(NULL, &d.f, &pk.p), 0);
-    classify_end(NULL, &d.f);
+    assert_int_equal(classify_begin_tcp_hello(NULL, &d.f, &pk.p, raw, n, 1u, &d.tls), -1);
+    assert_int_equal(classify_packet(NULL, &d.f, &pk.p, &d.tls), 0);
+    classify_end(NULL, &d.f, &d.tls);
     assert_null(d.f.cls);
     assert_int_equal(classify_stats(NULL)->flows, 0);
 }
@@ -526,17 +550,17 @@ static void test_quic_draft29(void **state)
     size_t n = unhex(quic29_initial_hex, raw, sizeof(raw));
     assert_int_equal(n, 1252);
     mk_udp(&pk, 5000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
-    int r = classify_packet(c, &t.f, &pk.p);
-    assert_string_equal(t.app.tls.sni, "localhost");
+    int r = classify_packet(c, &t.f, &pk.p, &t.tls);
+    assert_string_equal(t.tls.sni, "localhost");
     static const uint8_t alpn[] = { 5, 'h', '3', '-', '2', '9' };
-    assert_int_equal(t.app.tls.alpn_wire_len, sizeof(alpn));
-    assert_memory_equal(t.app.tls.alpn_wire, alpn, sizeof(alpn));
-    assert_int_equal(t.app.tls.quic_version, 0xff00001du);
-    assert_string_equal(t.app.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_int_equal(t.tls.alpn_wire_len, sizeof(alpn));
+    assert_memory_equal(t.tls.alpn_wire, alpn, sizeof(alpn));
+    assert_int_equal(t.tls.quic_version, 0xff00001du);
+    assert_string_equal(t.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
     /* The whole ClientHello was in this Initial: nothing left for nDPI. */
     assert_int_equal(r, 1);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
-    assert_int_equal(strncmp(t.app.tls.ndpi_proto, "QUIC", 4), 0);
+    assert_int_equal(strncmp(t.tls.ndpi_proto, "QUIC", 4), 0);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -548,19 +572,19 @@ static void test_quic_keeps_ours(void **state)
     struct classify *c = classify_new(16);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_UDP);
-    ds_strlcpy(t.app.tls.sni, "ours.example", sizeof(t.app.tls.sni));
-    t.app.tls.alpn_wire[0] = 2;
-    t.app.tls.alpn_wire[1] = 'h';
-    t.app.tls.alpn_wire[2] = '3';
-    t.app.tls.alpn_wire_len = 3;
+    ds_strlcpy(t.tls.sni, "ours.example", sizeof(t.tls.sni));
+    t.tls.alpn_wire[0] = 2;
+    t.tls.alpn_wire[1] = 'h';
+    t.tls.alpn_wire[2] = '3';
+    t.tls.alpn_wire_len = 3;
     assert_int_equal(classify_begin(c, &t.f), 0);
     size_t n = unhex(quic29_initial_hex, raw, sizeof(raw));
     mk_udp(&pk, 5000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
-    classify_packet(c, &t.f, &pk.p);
-    classify_end(c, &t.f);
-    assert_string_equal(t.app.tls.sni, "ours.example");
-    assert_int_equal(t.app.tls.alpn_wire_len, 3);
-    assert_string_equal(t.app.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    classify_packet(c, &t.f, &pk.p, &t.tls);
+    classify_end(c, &t.f, &t.tls);
+    assert_string_equal(t.tls.sni, "ours.example");
+    assert_int_equal(t.tls.alpn_wire_len, 3);
+    assert_string_equal(t.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
     assert_state_returned(c);
     classify_free(c);
 }
@@ -595,22 +619,22 @@ static void run_quic_retry(uint8_t first_byte, uint32_t version)
     odd[3] = (uint8_t)(version >> 8);
     odd[4] = (uint8_t)version;
     mk_udp(&pk, 6000000, "10.9.0.1", 36588, "10.9.0.2", 443, odd, n);
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 0);
-    assert_string_equal(t.app.tls.ja3, "");
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 0);
+    assert_string_equal(t.tls.ja3, "");
     assert_non_null(t.f.cls);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->quic_retries, 1);
     /* The server's answer is not a new start. */
     static const uint8_t vn[] = { 0x80, 0, 0, 0, 0, 0, 0 };
     mk_udp(&pk, 6001000, "10.9.0.2", 443, "10.9.0.1", 36588, vn, sizeof(vn));
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 0);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 0);
     assert_int_equal(t.f.ndpi_pkts, 1);
     mk_udp(&pk, 6002000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 1);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(t.f.ndpi_pkts, 2);
-    assert_string_equal(t.app.tls.sni, "localhost");
-    assert_string_equal(t.app.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
-    assert_int_equal(t.app.tls.quic_version, 0xff00001du);
+    assert_string_equal(t.tls.sni, "localhost");
+    assert_string_equal(t.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_int_equal(t.tls.quic_version, 0xff00001du);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -646,10 +670,10 @@ static void test_quic_unknown_version_no_retry(void **state)
     raw[4] = 0xcf;
     raw[0] = 0xd2; /* v2's Initial type is 1 */
     mk_udp(&pk, 7000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
-    assert_int_equal(classify_packet(c, &t.f, &pk.p), 1);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(classify_stats(c)->quic_retries, 0);
-    assert_string_equal(t.app.tls.sni, "");
-    assert_int_equal(t.app.tls.quic_version, 0x6b3343cfu);
+    assert_string_equal(t.tls.sni, "");
+    assert_int_equal(t.tls.quic_version, 0x6b3343cfu);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -661,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_tls13_chrome_ipv6),
         cmocka_unit_test(test_split_hello_tls12),
         cmocka_unit_test(test_packet_cap),
+        cmocka_unit_test(test_out_is_the_callers),
         cmocka_unit_test(test_hello_size_limit),
         cmocka_unit_test(test_no_state),
         cmocka_unit_test(test_quic_draft29),

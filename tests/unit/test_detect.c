@@ -21,6 +21,7 @@
 #include "ds/cluster.h"
 #include "ds/detect.h"
 #include "ds/exchange.h"
+#include "ds/flow-app.h"
 #include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/rules.h"
@@ -76,11 +77,16 @@ struct record {
     uint32_t alert_sid[REC_MAX];
     bool alert_cluster[REC_MAX];
     unsigned alert_cluster_size[REC_MAX];
+    uint8_t alert_src[REC_MAX];       /* last byte of the source's address */
+    uint64_t alert_last[REC_MAX];     /* flow_id of its latest AI flow, 0 if none */
     unsigned n_updates;
     uint64_t update_ts[REC_MAX];
     unsigned update_new[REC_MAX];     /* members not listed before */
     uint32_t update_sid[REC_MAX];
     unsigned n_sources;
+    uint32_t source_window[REC_MAX];
+    uint8_t source_src[REC_MAX];
+    uint64_t source_last[REC_MAX];
 };
 
 static void rec_alert(void *ctx, const struct detect_alert *a)
@@ -90,6 +96,8 @@ static void rec_alert(void *ctx, const struct detect_alert *a)
         r->alert_sid[r->n_alerts] = a->hit->rule->sid;
         r->alert_cluster[r->n_alerts] = a->cluster != NULL;
         r->alert_cluster_size[r->n_alerts] = a->cluster ? cluster_size(a->cluster) : 0;
+        r->alert_src[r->n_alerts] = a->src->a[15];
+        r->alert_last[r->n_alerts] = a->last ? a->last->flow_id : 0;
     }
     r->n_alerts++;
 }
@@ -112,6 +120,12 @@ static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
                        const struct features *f, const struct source_last_flow *last)
 {
     struct record *r = ctx;
+    (void)ts_us;
+    if (r->n_sources < REC_MAX) {
+        r->source_window[r->n_sources] = f->window_s;
+        r->source_src[r->n_sources] = src->a[15];
+        r->source_last[r->n_sources] = last ? last->flow_id : 0;
+    }
     r->n_sources++;
 }
 
@@ -195,6 +209,9 @@ static void test_prefilter(void **state)
     assert_int_equal(n->evaluated, 1);
     assert_int_equal(rec.n_alerts, 1);
     assert_int_equal(rec.alert_sid[0], 1);
+    assert_false(rec.alert_cluster[0]);
+    assert_int_equal(rec.alert_src[0], 1);    /* the source and its flow (flow_id = host) */
+    assert_int_equal(rec.alert_last[0], 1);
     assert_int_equal(n->alerts, 1);
     detect_free(d);
 }
@@ -245,6 +262,8 @@ static void test_cluster_update_cadence(void **state)
     assert_true(rec.alert_cluster[0]);
     assert_int_equal(rec.alert_sid[0], 101);
     assert_int_equal(rec.alert_cluster_size[0], 3);
+    assert_int_equal(rec.alert_src[0], 3);    /* the newest member, with its latest flow */
+    assert_int_equal(rec.alert_last[0], 3);
     assert_int_equal(detect_counters(d)->cluster_alerts, 1);
 
     /* Alerted at T0+2 s: members joining at +5 s and +20 s wait for +32 s. */
@@ -354,6 +373,11 @@ static void test_source_events_and_no_sink(void **state)
     assert_int_equal(rec.n_sources, 0);
     detect_tick(d, T0 + S(60));
     assert_int_equal(rec.n_sources, 2);
+    for (unsigned i = 0; i < 2; i++) {
+        assert_int_equal(rec.source_window[i], 60);
+        assert_int_equal(rec.source_last[i], rec.source_src[i]); /* flow_id = host */
+    }
+    assert_int_equal(rec.source_src[0] + rec.source_src[1], 1 + 2);
     assert_int_equal(detect_counters(d)->source_events, 2);
     assert_int_equal(detect_counters(d)->alerts, 2);   /* counted, though no alert sink */
     detect_free(d);
@@ -369,6 +393,43 @@ static void test_source_events_and_no_sink(void **state)
     detect_free(d);
 }
 
+/* Each window's source events carry that window: with 1 and 5 minutes, a
+ * source active at the start is reported over 1 minute at +60 s, and over
+ * both at +300 s (once per window length, those active in that window). */
+static void test_source_event_windows(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"any\"; window:1m; requests:>=100; sid:1; rev:1;)\n");
+    struct record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.windows_s[1] = 300;
+    cfg.src.n_windows = 2;
+    cfg.source_events = true;
+    struct detect_sink sink = { NULL, NULL, rec_source, &rec };
+    struct detect *d = NULL;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    struct client a;
+    client_start(d, &a, 7, T0);
+    detect_tick(d, T0);
+    client_turn(d, &a, T0 + S(1));
+    detect_tick(d, T0 + S(60));
+    assert_int_equal(rec.n_sources, 1);
+    assert_int_equal(rec.source_window[0], 60);
+    assert_int_equal(rec.source_src[0], 7);
+    client_turn(d, &a, T0 + S(299));
+    detect_tick(d, T0 + S(300));
+    assert_int_equal(rec.n_sources, 3);
+    assert_int_equal(rec.source_window[1], 60);
+    assert_int_equal(rec.source_window[2], 300);
+    assert_int_equal(rec.source_src[2], 7);
+    assert_int_equal(rec.source_last[2], 7);
+    detect_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_cluster_update_cadence),
         cmocka_unit_test(test_reload_carry_over),
         cmocka_unit_test(test_source_events_and_no_sink),
+        cmocka_unit_test(test_source_event_windows),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

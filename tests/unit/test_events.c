@@ -23,6 +23,7 @@
 #include "ds/event-flow.h"
 #include "ds/event-source.h"
 #include "ds/event-stats.h"
+#include "ds/flow-app.h"
 #include "ds/rules.h"
 #include "ds/sink.h"
 #include "ds/stats.h"

@@ -23,14 +23,17 @@ struct stream {
 
 struct fx {
     struct exchange ex;
+    int flow;            /* what the exchange belongs to (the sensor's flow) */
+    struct turn_sink to; /* on_turn, this fixture, &flow */
     struct stream s[2];
     struct turn got[64]; /* turns reported through the callback */
     unsigned ngot;
 };
 
-static void on_turn(void *ctx, const struct turn *t)
+static void on_turn(void *ctx, void *owner, const struct turn *t)
 {
     struct fx *f = ctx;
+    assert_ptr_equal(owner, &f->flow);
     if (f->ngot < 64)
         f->got[f->ngot] = *t;
     f->ngot++;
@@ -42,6 +45,7 @@ static int setup(void **state)
     if (f == NULL)
         return -1;
     exchange_init(&f->ex);
+    f->to = (struct turn_sink){ on_turn, f, &f->flow };
     f->s[0].isn = 0xfffff000u; /* near the wrap, so sequence arithmetic is tested too */
     f->s[1].isn = 1000;
     *state = f;
@@ -74,7 +78,7 @@ static void seg(struct fx *f, int dir, uint64_t ts, uint32_t n)
 {
     struct stream *s = &f->s[dir];
     assert_true(s->sent + n <= s->len);
-    exchange_tcp(&f->ex, dir, ts, s->isn + s->sent, s->buf + s->sent, n, on_turn, f);
+    exchange_tcp(&f->ex, dir, ts, s->isn + s->sent, s->buf + s->sent, n, &f->to);
     s->sent += n;
 }
 
@@ -152,8 +156,8 @@ static void test_keepalive_three_turns(void **state)
     flush(f, 1, 5300, 1448);
     assert_int_equal(f->ngot, 2);
 
-    exchange_finish(&f->ex, on_turn, f);
-    exchange_finish(&f->ex, on_turn, f); /* idempotent */
+    exchange_finish(&f->ex, &f->to);
+    exchange_finish(&f->ex, &f->to); /* idempotent */
     assert_int_equal(f->ngot, 3);
     assert_int_equal(f->ex.count, 3);
     assert_int_equal(f->ex.kept, 3);
@@ -212,7 +216,7 @@ static void test_tls13_h2(void **state)
     assert_int_equal(f->ngot, 1);
     rec(f, 1, 23, 900);
     flush(f, 1, 40300, 1448);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
 
     assert_int_equal(f->ex.count, 2);
     /* Turn 1: 490 + 26 + 5 * 30 request bytes; the ticket (at 2100) is the
@@ -242,7 +246,7 @@ static void test_record_spanning_segments(void **state)
         assert_int_equal(f->ex.cur.resp_bytes, f->s[1].sent - 3456 - 5);
         ts += 10;
     }
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     /* 16005 bytes in 17 segments: the last at 2000 + 16 * 10. */
     assert_turn(&f->ex.turns[0], 1000, 200, 16000, 1, 1, 1000, 160);
@@ -267,7 +271,7 @@ static void test_split_header_and_packed_records(void **state)
     for (int i = 0; i < 10; i++)
         rec(f, 1, 23, 100);
     flush(f, 1, 2000, 1448); /* ten records in one segment */
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_turn(&f->ex.turns[0], 1000, 250, 1000, 2, 10, 1000, 0);
 }
 
@@ -283,18 +287,18 @@ static void test_retransmission(void **state)
     /* The same segment again, then an overlapping one. */
     struct stream *s = &f->s[1];
     exchange_tcp(&f->ex, 1, 2100, s->isn + s->sent - 1000, s->buf + s->sent - 1000, 1000,
-                 on_turn, f);
+                 &f->to);
     assert_int_equal(f->ex.cur.resp_bytes, 995);
-    exchange_tcp(&f->ex, 1, 2200, s->isn + s->sent - 500, s->buf + s->sent - 500, 1500, on_turn,
-                 f);
+    exchange_tcp(&f->ex, 1, 2200, s->isn + s->sent - 500, s->buf + s->sent - 500, 1500,
+                 &f->to);
     s->sent += 1000;
     assert_int_equal(f->ex.cur.resp_bytes, 1995);
     flush(f, 1, 2300, 1448);
     /* A retransmission of the request after the answer began: ignored, no new turn. */
     struct stream *c = &f->s[0];
-    exchange_tcp(&f->ex, 0, 2400, c->isn + c->sent - 305, c->buf + c->sent - 305, 305, on_turn,
-                 f);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_tcp(&f->ex, 0, 2400, c->isn + c->sent - 305, c->buf + c->sent - 305, 305,
+                 &f->to);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     assert_turn(&f->ex.turns[0], 1000, 300, 3000, 1, 1, 1000, 300);
     assert_int_equal(f->ex.resync, 0);
@@ -331,7 +335,7 @@ static void test_gap_and_resync(void **state)
     seg(f, 1, 2400, 805 + 505); /* D and E, whole: D's header re-syncs */
     assert_int_equal(f->ex.resync, 1);
     assert_true(f->ex.dir[1].synced);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     /* Counted: A 4000, B's 595 seen, C's 810 raw, D 800 and E 500; the raw
      * bytes are not a record: A, B, D, E. */
     assert_turn(&f->ex.turns[0], 1000, 300, 4000 + 595 + 810 + 800 + 500, 1, 4, 1000, 400);
@@ -357,7 +361,7 @@ static void test_resync_inside_segment_and_midstream(void **state)
 
     rec(f, 1, 23, 2000);
     flush(f, 1, 1100, 1448);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     assert_turn(&f->ex.turns[0], 1000, 1000, 2000, 1, 1, 100, 0);
 }
@@ -402,7 +406,7 @@ static void test_resync_rejects_fakes(void **state)
     seg(f, 1, 2000, 500);  /* A's header and 495 bytes */
     lose(f, 1, 1000);      /* A's last 505 bytes, B's header, 490 of B */
     seg(f, 1, 2100, 2510 + 105);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.resync, 1);
     assert_turn(&f->ex.turns[0], 1000, 300, 495 + 2510 + 100, 1, 2, 1000, 100);
 }
@@ -435,7 +439,7 @@ static void test_tcp_at(void **state)
     struct stream *c = &f->s[0];
     c->sent = c->len; /* tls.c had it */
     exchange_tcp_at(&f->ex, 0, c->isn + c->sent);
-    exchange_tcp(&f->ex, 0, 50, c->isn, c->buf, 1448, on_turn, f); /* hello again */
+    exchange_tcp(&f->ex, 0, 50, c->isn, c->buf, 1448, &f->to); /* hello again */
     assert_int_equal(f->ex.app_bytes[0], 0);
     assert_int_equal(f->ex.resync, 0);
     rec(f, 0, 23, 400);
@@ -479,7 +483,7 @@ static void test_h2_small_records_between_turns(void **state)
 
     rec(f, 0, 23, 20);  /* a small record after the last answer, then the end */
     flush(f, 0, 5400000, 1448);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
 
     assert_int_equal(f->ex.count, 3);
     assert_turn(&f->ex.turns[0], 1000000, 300, 2000, 1, 1, 100000, 0);
@@ -506,7 +510,7 @@ static void test_streaming_response(void **state)
             flush(f, 0, 12000 + (uint64_t)i * 50 + 1, 1448);
         }
     }
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     assert_turn(&f->ex.turns[0], 10000, 900 + 10 * 30, 50 + 200 * 120, 11, 201, 2000, 199 * 50);
 }
@@ -526,7 +530,7 @@ static void test_small_answer_times_response(void **state)
      * a WINDOW_UPDATE during an upload): the next request merges. */
     rec(f, 0, 23, 400);
     flush(f, 0, 2000, 1448);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     assert_turn(&f->ex.turns[0], 1000, 800, 80, 2, 2, 300, 100);
 }
@@ -543,7 +547,7 @@ static void test_many_turns(void **state)
         rec(f, 1, 23, (uint16_t)(1000 + i));
         flush(f, 1, t0 + 50 + i, 1448);
     }
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 40);
     assert_int_equal(f->ex.kept, EXCHANGE_TURNS_KEPT);
     assert_int_equal(f->ngot, 40);
@@ -569,7 +573,7 @@ static void test_http2_setup_not_a_turn(void **state)
     flush(f, 0, 100050, 1448);
     rec(f, 1, 23, 8000);
     flush(f, 1, 100900, 1448);
-    exchange_finish(&f->ex, on_turn, f);
+    exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     assert_int_equal(f->ex.turns[0].req_bytes, 2769);
     assert_int_equal(f->ex.turns[0].start_us, 100050);
@@ -581,7 +585,7 @@ static void test_request_without_answer(void **state)
     struct fx *f = *state;
     rec(f, 0, 23, 500);
     flush(f, 0, 7000, 1448);
-    exchange_finish(&f->ex, NULL, NULL);
+    exchange_finish(&f->ex, NULL);
     assert_int_equal(f->ex.count, 1);
     assert_turn(&f->ex.turns[0], 7000, 500, 0, 1, 0, 0, 0);
 }
@@ -590,14 +594,14 @@ static void test_bad_arguments(void **state)
 {
     struct fx *f = *state;
     uint8_t b[8] = { 23, 3, 3, 0, 3, 1, 2, 3 };
-    exchange_tcp(NULL, 0, 1, 1, b, 8, NULL, NULL);
-    exchange_tcp(&f->ex, 0, 1, 1, NULL, 8, NULL, NULL);
-    exchange_tcp(&f->ex, 0, 1, 1, b, 0, NULL, NULL);
-    exchange_tcp(&f->ex, 2, 1, 1, b, 8, NULL, NULL);
-    exchange_tcp(&f->ex, -1, 1, 1, b, 8, NULL, NULL);
-    exchange_udp(&f->ex, 2, 1, b, 8, NULL, NULL);
-    exchange_udp(NULL, 0, 1, b, 8, NULL, NULL);
-    exchange_finish(NULL, NULL, NULL);
+    exchange_tcp(NULL, 0, 1, 1, b, 8, NULL);
+    exchange_tcp(&f->ex, 0, 1, 1, NULL, 8, NULL);
+    exchange_tcp(&f->ex, 0, 1, 1, b, 0, NULL);
+    exchange_tcp(&f->ex, 2, 1, 1, b, 8, NULL);
+    exchange_tcp(&f->ex, -1, 1, 1, b, 8, NULL);
+    exchange_udp(&f->ex, 2, 1, b, 8, NULL);
+    exchange_udp(NULL, 0, 1, b, 8, NULL);
+    exchange_finish(NULL, NULL);
     assert_int_equal(f->ex.app_bytes[0], 0);
     assert_false(f->ex.dir[0].started);
 }
@@ -640,10 +644,10 @@ static void test_quic(void **state)
     size_t n;
 
     n = quic_long(d, 1, 0, 1180); /* client Initial */
-    exchange_udp(e, 0, 100, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 0, 100, d, (uint32_t)n, &f->to);
     n = quic_long(d, 1, 0, 100);  /* server Initial + Handshake, coalesced */
     n += quic_long(d + n, 1, 2, 1000);
-    exchange_udp(e, 1, 200, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 1, 200, d, (uint32_t)n, &f->to);
     assert_int_equal(e->app_bytes[0] + e->app_bytes[1], 0);
     assert_false(e->in_turn);
 
@@ -651,21 +655,21 @@ static void test_quic(void **state)
     n = quic_long(d, 1, 2, 60);
     size_t hs = n;
     n += quic_short(d + n, 400);
-    exchange_udp(e, 0, 1000, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 0, 1000, d, (uint32_t)n, &f->to);
     assert_int_equal(e->app_bytes[0], 400);
     (void)hs;
 
     n = quic_short(d, 1200);
-    exchange_udp(e, 1, 1300, d, (uint32_t)n, on_turn, f);
-    exchange_udp(e, 0, 1310, d, 40, on_turn, f); /* an ACK: small, same turn */
-    exchange_udp(e, 1, 1400, d, (uint32_t)n, on_turn, f);
-    exchange_udp(e, 1, 1500, d, 700, on_turn, f);
+    exchange_udp(e, 1, 1300, d, (uint32_t)n, &f->to);
+    exchange_udp(e, 0, 1310, d, 40, &f->to); /* an ACK: small, same turn */
+    exchange_udp(e, 1, 1400, d, (uint32_t)n, &f->to);
+    exchange_udp(e, 1, 1500, d, 700, &f->to);
     assert_int_equal(f->ngot, 0);
 
-    exchange_udp(e, 0, 3000, d, 350, on_turn, f); /* the next request */
+    exchange_udp(e, 0, 3000, d, 350, &f->to); /* the next request */
     assert_int_equal(f->ngot, 1);
-    exchange_udp(e, 1, 3100, d, 900, on_turn, f);
-    exchange_finish(e, on_turn, f);
+    exchange_udp(e, 1, 3100, d, 900, &f->to);
+    exchange_finish(e, &f->to);
 
     assert_int_equal(e->count, 2);
     assert_turn(&e->turns[0], 1000, 440, 3100, 2, 3, 300, 200);
@@ -685,20 +689,20 @@ static void test_quic_0rtt_v2_and_junk(void **state)
     n = quic_long(d, 0x6b3343cfu, 1, 1000);
     size_t init = n;
     n += quic_long(d + n, 0x6b3343cfu, 2, 300);
-    exchange_udp(e, 0, 500, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 0, 500, d, (uint32_t)n, &f->to);
     assert_int_equal(e->app_bytes[0], n - init); /* the 0-RTT packet, header included */
     assert_true(e->in_turn);
 
     /* Version negotiation and an unknown version: nothing counted. */
     uint64_t before = e->app_bytes[1];
     n = quic_long(d, 0, 0, 50);
-    exchange_udp(e, 1, 600, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 1, 600, d, (uint32_t)n, &f->to);
     n = quic_long(d, 0x51303530u, 0, 50); /* "Q050" */
-    exchange_udp(e, 1, 600, d, (uint32_t)n, on_turn, f);
+    exchange_udp(e, 1, 600, d, (uint32_t)n, &f->to);
     /* Truncated long headers and a length beyond the datagram. */
-    exchange_udp(e, 1, 600, d, 3, on_turn, f);
+    exchange_udp(e, 1, 600, d, 3, &f->to);
     n = quic_long(d, 1, 2, 500);
-    exchange_udp(e, 1, 600, d, (uint32_t)(n - 10), on_turn, f);
+    exchange_udp(e, 1, 600, d, (uint32_t)(n - 10), &f->to);
     assert_int_equal(e->app_bytes[1], before);
 }
 
