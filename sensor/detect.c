@@ -68,6 +68,29 @@ void detect_config_default(struct detect_config *cfg)
     cfg->max_clusters = 4096;
 }
 
+/* A family condition naming a family the fingerprint table never gives
+ * would silently never match: say so (a warning, the rules still load). */
+static void warn_unknown_families(const struct ruleset *rs, const struct fingerprints *fp,
+                                  const char *fp_path, struct diag *dg)
+{
+    for (size_t i = 0; i < rules_count(rs); i++) {
+        const struct rule *r = rules_get(rs, i);
+        for (unsigned c = 0; c < r->n_conds; c++) {
+            const struct rule_cond *rc = &r->conds[c];
+            if (rc->feature != FEAT_FINGERPRINT_FAMILY)
+                continue;
+            for (unsigned v = 0; v < rc->n_values; v++)
+                if (!fingerprint_family_known(fp, rc->values[v]) &&
+                    strcmp(rc->values[v], "unknown") != 0)
+                    diag_warn(dg, r->file, r->line,
+                              "sid %" PRIu32 ": fingerprint family '%s' is not in %s", r->sid,
+                              rc->values[v], fp_path);
+        }
+    }
+}
+
+/* Loads fingerprints.conf and the signatures of the rules directory, every
+ * message through one diagnostics sink. 0, or -1 (nothing kept) on errors. */
 static int load_rules(struct detect *d, struct ruleset **out, struct fingerprints **fp_out)
 {
     char path[4200];
@@ -81,27 +104,14 @@ static int load_rules(struct detect *d, struct ruleset **out, struct fingerprint
     }
     struct ruleset *rs = rules_new(d->windows, d->n_windows, 0);
     int errs = rules_load_dir(rs, d->rules_dir, &dg);
+    if (errs == 0)
+        warn_unknown_families(rs, fp, path, &dg);
     diag_finish(&dg);
     if (errs != 0) {
         log_error("%s: %d error%s in signatures", d->rules_dir, errs, errs == 1 ? "" : "s");
         rules_free(rs);
         fingerprint_free(fp);
         return -1;
-    }
-    /* A family condition naming a family the fingerprint table never gives
-     * would silently never match: say so. */
-    for (size_t i = 0; i < rules_count(rs); i++) {
-        const struct rule *r = rules_get(rs, i);
-        for (unsigned c = 0; c < r->n_conds; c++) {
-            const struct rule_cond *rc = &r->conds[c];
-            if (rc->feature != FEAT_FINGERPRINT_FAMILY)
-                continue;
-            for (unsigned v = 0; v < rc->n_values; v++)
-                if (!fingerprint_family_known(fp, rc->values[v]) &&
-                    strcmp(rc->values[v], "unknown") != 0)
-                    log_warn("%s:%u: sid %" PRIu32 ": fingerprint family '%s' is not in %s",
-                             r->file, r->line, r->sid, rc->values[v], path);
-        }
     }
     *out = rs;
     *fp_out = fp;

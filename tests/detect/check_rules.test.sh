@@ -59,4 +59,16 @@ if [ $rc -ne 2 ] || ! grep -q "fingerprints.conf:$n: " <<<"$out"; then
 else
     echo "ok   bad fingerprint line: $(head -1 <<<"$out")"
 fi
+# A family no fingerprint gives is a warning at the rule's line, through the
+# same diagnostics as errors; the rules still load.
+rm -rf "$work/r"; cp -r "$src/rules" "$work/r"
+printf '%s\n' '# families' \
+    'alert ai-harvest (msg:"x"; window:10m; requests:>=5; fingerprint_family:martian; sid:9100001; rev:1;)' \
+    >"$work/r/zz-test.rules"
+out=$("$bin" --check-rules --rules "$work/r" 2>&1); rc=$?
+if [ $rc -ne 0 ] || ! grep -q "zz-test.rules:2: sid 9100001: fingerprint family 'martian' is not in" <<<"$out"; then
+    echo "FAIL unknown family: exit $rc: $out"; fail=1
+else
+    echo "ok   unknown family: $(grep martian <<<"$out")"
+fi
 exit $fail
