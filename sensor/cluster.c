@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ds/assert.h"
+#include "ds/list.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
 #include "ds/util.h"
@@ -71,8 +72,8 @@ struct cref {
 struct cnode {
     struct cref *ref;
     unsigned cap;                 /* room in c.m: CLUSTER_FEW_MEMBERS or CLUSTER_MAX_MEMBERS */
-    struct cnode *prev, *next;    /* activity order, least recent at head */
-    struct cnode *qprev, *qnext;  /* queue of clusters with an update pending */
+    struct ds_list_node act;      /* activity order, least recent at the head */
+    struct ds_list_node qnode;    /* queue of clusters with an update pending */
     bool queued;
     struct cluster c;
 };
@@ -96,8 +97,8 @@ struct cluster_table {
     size_t nmidx;                 /* power of two */
     struct cref **buckets;
     size_t nbuckets;
-    struct cnode *head, *tail;
-    struct cnode *queue;          /* clusters marked pending (cluster_set_pending) */
+    struct ds_list act;           /* least recently active at the head */
+    struct ds_list queue;         /* clusters marked pending (cluster_set_pending), newest first */
     uint32_t window_s;
     uint64_t next_id;
     struct cluster_stats st;
@@ -198,28 +199,10 @@ static void midx_del(struct cluster_table *ct, const struct ds_addr *a)
     }
 }
 
-static void list_unlink(struct cluster_table *ct, struct cnode *n)
+/* The least recently active cluster, NULL if there is none. */
+static struct cnode *least_active(const struct cluster_table *ct)
 {
-    if (n->prev)
-        n->prev->next = n->next;
-    else
-        ct->head = n->next;
-    if (n->next)
-        n->next->prev = n->prev;
-    else
-        ct->tail = n->prev;
-    n->prev = n->next = NULL;
-}
-
-static void list_push(struct cluster_table *ct, struct cnode *n)
-{
-    n->prev = ct->tail;
-    n->next = NULL;
-    if (ct->tail)
-        ct->tail->next = n;
-    else
-        ct->head = n;
-    ct->tail = n;
+    return DS_LIST_ENTRY(ct->act.head, struct cnode, act);
 }
 
 static void bucket_unlink(struct cluster_table *ct, struct cref *r)
@@ -242,20 +225,14 @@ static void bucket_link(struct cluster_table *ct, struct cref *r)
 
 static struct cnode *node_of(struct cluster *c)
 {
-    return (struct cnode *)(void *)((char *)c - offsetof(struct cnode, c));
+    return DS_CONTAINER_OF(c, struct cnode, c);
 }
 
 static void queue_unlink(struct cluster_table *ct, struct cnode *n)
 {
     if (!n->queued)
         return;
-    if (n->qprev)
-        n->qprev->qnext = n->qnext;
-    else
-        ct->queue = n->qnext;
-    if (n->qnext)
-        n->qnext->qprev = n->qprev;
-    n->qprev = n->qnext = NULL;
+    ds_list_unlink(&ct->queue, &n->qnode);
     n->queued = false;
 }
 
@@ -265,7 +242,7 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
     for (unsigned i = 0; i < n->c.n; i++)
         midx_del(ct, &n->c.m[i].addr);
     bucket_unlink(ct, n->ref);
-    list_unlink(ct, n);
+    ds_list_unlink(&ct->act, &n->act);
     pool_put(ct->ref_pool, n->ref);
     pool_put(n->cap == CLUSTER_MAX_MEMBERS ? ct->members_pool : ct->few_pool, n->c.m);
     pool_put(ct->pool, n);
@@ -527,9 +504,10 @@ static struct cnode *cluster_start(struct cluster_table *ct, const struct profil
      * each, so they run out together. */
     struct cnode *n = pool_get_dirty(ct->pool);
     if (n == NULL) {
-        if (ct->head == NULL)
+        struct cnode *old = least_active(ct);
+        if (old == NULL)
             return NULL;
-        cluster_drop(ct, ct->head);
+        cluster_drop(ct, old);
         ct->st.evicted++;
         n = pool_get_dirty(ct->pool);
         if (n == NULL)
@@ -552,8 +530,6 @@ static struct cnode *cluster_start(struct cluster_table *ct, const struct profil
     n->cap = CLUSTER_FEW_MEMBERS;
     n->ref = ref;
     ref->node = n;
-    n->prev = n->next = NULL;
-    n->qprev = n->qnext = NULL;
     n->queued = false;
     struct cluster *c = &n->c;
     features_clear(&c->agg);
@@ -569,7 +545,7 @@ static struct cnode *cluster_start(struct cluster_table *ct, const struct profil
     ref->bin = p->bin;
     ref->k = (struct centre){ p->lg, p->ls, p->lr, p->ld };
     bucket_link(ct, ref);
-    list_push(ct, n);
+    ds_list_push_tail(&ct->act, &n->act);
     ct->st.created++;
     ct->st.active++;
     return n;
@@ -628,8 +604,7 @@ static void cluster_touch(struct cluster_table *ct, struct cnode *n, const struc
     }
     cluster_prune(ct, n, ts_us);
     aggregate(c, f, joined);
-    list_unlink(ct, n);
-    list_push(ct, n);
+    ds_list_move_to_tail(&ct->act, &n->act);
 }
 
 struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
@@ -666,8 +641,11 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
 void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit)
 {
     uint64_t w = (uint64_t)ct->window_s * 1000000u;
-    while (max_visit-- > 0 && ct->head && ct->head->c.last_us + w < now_us) {
-        cluster_drop(ct, ct->head);
+    for (; max_visit > 0; max_visit--) {
+        struct cnode *n = least_active(ct);
+        if (n == NULL || n->c.last_us + w >= now_us)
+            break;
+        cluster_drop(ct, n);
         ct->st.expired++;
     }
 }
@@ -678,19 +656,16 @@ void cluster_set_pending(struct cluster_table *ct, struct cluster *c)
     c->pending = true;
     if (n->queued)
         return;
-    n->qprev = NULL;
-    n->qnext = ct->queue;
-    if (ct->queue)
-        ct->queue->qprev = n;
-    ct->queue = n;
+    ds_list_push_head(&ct->queue, &n->qnode);
     n->queued = true;
 }
 
 void cluster_foreach_pending(struct cluster_table *ct, cluster_visit_fn fn, void *ctx)
 {
-    struct cnode *next;
-    for (struct cnode *n = ct->queue; n; n = next) {
-        next = n->qnext;
+    struct ds_list_node *next;
+    for (struct ds_list_node *q = ct->queue.head; q != NULL; q = next) {
+        next = q->next;
+        struct cnode *n = DS_CONTAINER_OF(q, struct cnode, qnode);
         if (n->c.pending)
             fn(ctx, &n->c);
         if (!n->c.pending)

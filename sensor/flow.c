@@ -11,22 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/list.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
 #include "ds/util.h"
 
 enum tclass { TC_NEW = 0, TC_EST, TC_CLOSED, TC_UDP, TC_MAX };
 
-struct flow_list {
-    struct flow *head, *tail;
-};
-
 struct flow_table {
     struct flow_config cfg;
     struct pool *pool;
     struct flow **buckets;
     size_t nbuckets;                 /* power of two */
-    struct flow_list lists[TC_MAX];
+    struct ds_list lists[TC_MAX];    /* idle order by class, oldest at the head */
     uint64_t timeout_us[TC_MAX];
     uint64_t next_id;
     flow_end_fn end_fn;
@@ -74,28 +71,10 @@ static enum tclass flow_tclass(const struct flow *f)
     return f->proto == DS_IPPROTO_UDP ? TC_UDP : TC_EST;
 }
 
-static void list_remove(struct flow_list *l, struct flow *f)
+/* The longest idle flow of an idle list, NULL if it is empty. */
+static struct flow *idle_oldest(const struct ds_list *l)
 {
-    if (f->lprev)
-        f->lprev->lnext = f->lnext;
-    else
-        l->head = f->lnext;
-    if (f->lnext)
-        f->lnext->lprev = f->lprev;
-    else
-        l->tail = f->lprev;
-    f->lprev = f->lnext = NULL;
-}
-
-static void list_append(struct flow_list *l, struct flow *f)
-{
-    f->lnext = NULL;
-    f->lprev = l->tail;
-    if (l->tail)
-        l->tail->lnext = f;
-    else
-        l->head = f;
-    l->tail = f;
+    return DS_LIST_ENTRY(l->head, struct flow, idle);
 }
 
 static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
@@ -148,7 +127,7 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
     f->end = (uint8_t)why;
     if (ft->end_fn)
         ft->end_fn(ft->ctx, f);
-    list_remove(&ft->lists[flow_tclass(f)], f);
+    ds_list_unlink(&ft->lists[flow_tclass(f)], &f->idle);
     bucket_remove(ft, f);
     pool_put(ft->pool, f);
     ft->st.ended++;
@@ -164,7 +143,7 @@ static struct flow *flow_oldest(struct flow_table *ft)
 {
     struct flow *best = NULL;
     for (int c = 0; c < TC_MAX; c++) {
-        struct flow *h = ft->lists[c].head;
+        struct flow *h = idle_oldest(&ft->lists[c]);
         if (h && (best == NULL || h->last_us < best->last_us))
             best = h;
     }
@@ -216,7 +195,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
     size_t b = hash & (ft->nbuckets - 1);
     f->hnext = ft->buckets[b];
     ft->buckets[b] = f;
-    list_append(&ft->lists[TC_NEW], f);
+    ds_list_push_tail(&ft->lists[TC_NEW], &f->idle);
     ft->st.created++;
     if (p->proto == DS_IPPROTO_TCP)
         ft->st.tcp++;
@@ -255,8 +234,12 @@ static void flow_update(struct flow_table *ft, struct flow *f, const struct pack
             f->state = FLOW_STATE_CLOSED;
     }
     enum tclass after = flow_tclass(f);
-    list_remove(&ft->lists[before], f);
-    list_append(&ft->lists[after], f);
+    if (after == before) {
+        ds_list_move_to_tail(&ft->lists[after], &f->idle);
+    } else {
+        ds_list_unlink(&ft->lists[before], &f->idle);
+        ds_list_push_tail(&ft->lists[after], &f->idle);
+    }
 }
 
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
@@ -284,11 +267,11 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
 {
     for (int c = 0; c < TC_MAX && max_visit > 0; c++) {
-        struct flow *f = ft->lists[c].head;
+        struct flow *f = idle_oldest(&ft->lists[c]);
         while (max_visit > 0 && f != NULL && f->last_us + ft->timeout_us[c] < now_us) {
             flow_end(ft, f, FLOW_END_TIMEOUT);
             max_visit--;
-            f = ft->lists[c].head;
+            f = idle_oldest(&ft->lists[c]);
         }
     }
 }

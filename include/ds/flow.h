@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds/list.h"
 #include "ds/packet.h"
 
 enum flow_dir { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
@@ -42,7 +43,7 @@ struct tls_asm;
 
 struct flow {
     struct flow *hnext;            /* hash chain */
-    struct flow *lprev, *lnext;    /* idle order, oldest at the head */
+    struct ds_list_node idle;      /* idle order, oldest at the head */
     struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
     uint16_t cport, sport;
     uint8_t proto;
