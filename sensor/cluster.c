@@ -11,12 +11,16 @@
 #include <string.h>
 
 #include "ds/assert.h"
+#include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
 #include "ds/util.h"
 
 #define NO_GAP CLUSTER_NO_GAP   /* log_gap of a member without a cadence yet */
+/* The member index's hash seed: fixed, like the flow table's (the
+ * live-hardening issue makes seeds random per run). */
+#define MIDX_SEED 0x5eedc1u
 
 /* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
  * Cadence counts only where both sides have one. Where it cannot be compared
@@ -113,15 +117,15 @@ static int32_t size_bin(double log_size)
     return (int32_t)floor(log_size / log(CLUSTER_SIZE_TOL));
 }
 
+/* FNV-1a of the JA4, a 0xff byte and the provider (so that "ab" + "c" and
+ * "a" + "bc" hash apart), seeded with the size bin times the golden ratio.
+ * A chain is compared on the key itself: a collision costs a strcmp. */
 static uint32_t key_hash(const char *ja4, const char *provider, int32_t bin)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)bin * 0x9e3779b1u;     /* FNV-1a */
-    for (const char *p = ja4; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    h = (h ^ 0xff) * 16777619u;
-    for (const char *p = provider; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    return h;
+    uint32_t h = ds_fnv1a32_init((uint32_t)bin * 0x9e3779b1u);
+    h = ds_fnv1a32_add_str(h, ja4);
+    h = ds_fnv1a32_step(h, 0xff);
+    return ds_fnv1a32_add_str(h, provider);
 }
 
 struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
@@ -162,7 +166,7 @@ void cluster_table_free(struct cluster_table *ct)
 
 static struct midx **midx_slot(struct cluster_table *ct, const struct ds_addr *a)
 {
-    return &ct->midx[ds_addr_hash(a, 0x5eedc1u) & (ct->nmidx - 1)];
+    return &ct->midx[ds_addr_hash(a, MIDX_SEED) & (ct->nmidx - 1)];
 }
 
 static struct midx *midx_find(struct cluster_table *ct, const struct ds_addr *a)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
