@@ -704,6 +704,25 @@ static void test_quic_0rtt_v2_and_junk(void **state)
     n = quic_long(d, 1, 2, 500);
     exchange_udp(e, 1, 600, d, (uint32_t)(n - 10), &f->to);
     assert_int_equal(e->app_bytes[1], before);
+
+    /* A v1 Handshake whose DCID is 21 bytes (RFC 9000 17.2: invalid) ends
+     * the walk: the 1-RTT packet coalesced after it is not counted. */
+    n = 0;
+    d[n++] = 0xe1; /* long header, Handshake */
+    d[n++] = 0, d[n++] = 0, d[n++] = 0, d[n++] = 1;
+    d[n++] = 21; /* DCID length */
+    memset(d + n, 0x11, 21);
+    n += 21;
+    d[n++] = 0;    /* SCID length */
+    d[n++] = 0x40; /* Length: 2-byte varint, 16 */
+    d[n++] = 16;
+    memset(d + n, 0x22, 16);
+    n += 16;
+    n += quic_short(d + n, 400);
+    uint64_t records = e->app_records[1];
+    exchange_udp(e, 1, 700, d, (uint32_t)n, &f->to);
+    assert_int_equal(e->app_bytes[1], before);
+    assert_int_equal(e->app_records[1], records);
 }
 
 int main(void)
