@@ -10,20 +10,7 @@
 
 #include "ds/bytes.h"
 #include "ds/quic-header.h"
-
-#define TLS_HDR 5
-#define TLS_TYPE_CCS 20
-#define TLS_TYPE_ALERT 21
-#define TLS_TYPE_HANDSHAKE 22
-#define TLS_TYPE_APPDATA 23
-#define TLS_TYPE_HEARTBEAT 24
-/* Largest record body a peer may send: 2^14 plaintext plus TLS 1.2's
- * allowance for MAC, padding and compression (RFC 5246 section 6.2.3). */
-#define TLS_BODY_MAX (16384 + 2048)
-/* Tighter bounds to re-synchronise on: random bytes pass these at about
- * 2 offsets in 10^7 (before the check of the header after), and TLS 1.3
- * allows no more (RFC 8446 section 5.2). */
-#define TLS_RESYNC_BODY_MAX (16384 + 256)
+#include "ds/tls-record.h"
 
 /* e->hs: is the connection TLS 1.3, and where is its handshake? */
 enum {
@@ -194,21 +181,26 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
 /* ---- TLS over TCP ----------------------------------------------------- */
 
 /* What a synchronised tracker accepts as the next header; anything else
- * means we lost the record boundaries. */
+ * means we lost the record boundaries. The largest body a peer may send is
+ * TLS_RECORD_MAX: 2^14 plaintext plus TLS 1.2's allowance for MAC, padding
+ * and compression (RFC 5246 section 6.2.3). */
 static bool hdr_valid(uint8_t type, uint16_t version, uint16_t len)
 {
-    return type >= TLS_TYPE_CCS && type <= TLS_TYPE_HEARTBEAT && (version >> 8) == 3 &&
-           (version & 0xff) <= 4 && len <= TLS_BODY_MAX;
+    return type >= TLS_RECORD_CHANGE_CIPHER_SPEC && type <= TLS_RECORD_HEARTBEAT &&
+           tls_record_version_plausible(version) && len <= TLS_RECORD_MAX;
 }
 
 /* What a lost tracker accepts to re-synchronise: strictly inside hdr_valid(),
- * so that a header found by the scan is never refused by the parser. */
+ * so that a header found by the scan is never refused by the parser.
+ * Tighter bounds to re-synchronise on: random bytes pass these at about
+ * 2 offsets in 10^7 (before the check of the header after), and TLS 1.3
+ * allows no more than TLS_RECORD_MAX_TLS13 (RFC 8446 section 5.2). */
 static bool hdr_plausible(const struct rec_track *t, const uint8_t *h)
 {
     uint16_t version = be16(h + 1), len = be16(h + 3);
-    if (h[0] < TLS_TYPE_CCS || h[0] > TLS_TYPE_APPDATA)
+    if (h[0] < TLS_RECORD_CHANGE_CIPHER_SPEC || h[0] > TLS_RECORD_APPLICATION_DATA)
         return false;
-    if (version < 0x0301 || version > 0x0304 || len == 0 || len > TLS_RESYNC_BODY_MAX)
+    if (version < 0x0301 || version > 0x0304 || len == 0 || len > TLS_RECORD_MAX_TLS13)
         return false;
     return t->version == 0 || version == t->version;
 }
@@ -218,15 +210,15 @@ static bool hdr_plausible(const struct rec_track *t, const uint8_t *h)
  * the segment's end): one plausible header alone is too easy to fake. */
 static uint32_t resync_find(const struct rec_track *t, const uint8_t *p, uint32_t n)
 {
-    for (uint32_t i = 0; n >= TLS_HDR && i <= n - TLS_HDR; i++) {
+    for (uint32_t i = 0; n >= TLS_RECORD_HDR_LEN && i <= n - TLS_RECORD_HDR_LEN; i++) {
         if (!hdr_plausible(t, p + i))
             continue;
-        uint64_t end = (uint64_t)i + TLS_HDR + be16(p + i + 3);
+        uint64_t end = (uint64_t)i + TLS_RECORD_HDR_LEN + be16(p + i + 3);
         if (end >= n)
             return i;
-        if (end + TLS_HDR <= n && hdr_plausible(t, p + end))
+        if (end + TLS_RECORD_HDR_LEN <= n && hdr_plausible(t, p + end))
             return i;
-        if (end + TLS_HDR > n)
+        if (end + TLS_RECORD_HDR_LEN > n)
             return i; /* the next header is cut by the segment's end */
     }
     return n;
@@ -240,7 +232,7 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     t->body_left = len;
     t->big = len > EXCHANGE_TLS_SMALL;
     t->counted = false;
-    if (type != TLS_TYPE_APPDATA)
+    if (type != TLS_RECORD_APPLICATION_DATA)
         return;
     if (dir == 1) {
         if (e->hs == HS_START)
@@ -341,7 +333,7 @@ static bool header_complete(struct exchange *e, int dir, struct rec_track *t, ui
     }
     /* Handshake records may carry an older version (a ClientHello's is
      * often 0x0301); application data carries the connection's. */
-    if (type == TLS_TYPE_APPDATA)
+    if (type == TLS_RECORD_APPLICATION_DATA)
         t->version = version;
     record_start(e, dir, t, ts_us, type, rlen, to);
     return true;
@@ -380,16 +372,16 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
             n -= take;
             continue;
         }
-        uint32_t take = TLS_HDR - t->hdr_len;
+        uint32_t take = TLS_RECORD_HDR_LEN - t->hdr_len;
         if (take > n)
             take = n;
         memcpy(t->hdr + t->hdr_len, p, take);
         t->hdr_len = (uint8_t)(t->hdr_len + take);
         p += take;
         n -= take;
-        if (t->hdr_len < TLS_HDR)
+        if (t->hdr_len < TLS_RECORD_HDR_LEN)
             break;
-        if (!header_complete(e, dir, t, ts_us, TLS_HDR - take, to)) {
+        if (!header_complete(e, dir, t, ts_us, TLS_RECORD_HDR_LEN - take, to)) {
             /* Not a record boundary after all: scan again from the header's
              * first byte in this segment. */
             p -= take;

@@ -13,11 +13,8 @@
 #include "ds/proxy-preamble.h"
 #include "ds/tls-hello.h"
 #include "ds/tls-ja4.h"
+#include "ds/tls-record.h"
 #include "ds/util.h"
-
-#define REC_HANDSHAKE 0x16
-#define REC_HDR 5
-#define REC_MAX 16384      /* RFC 8446 5.1: a plaintext record carries at most 2^14 bytes */
 
 /* Where the walk over the client's records has got to. It only moves
  * forward, over complete records, so each byte is looked at a bounded number
@@ -28,7 +25,7 @@ struct walk {
     uint32_t off;     /* stream offset of the next record header */
     uint32_t hs_have; /* handshake bytes in the records walked */
     uint32_t hs_need; /* 4 + ClientHello length, 0 until known */
-    uint8_t hdr[TLS_HS_HDR];
+    uint8_t hdr[TLS_HANDSHAKE_HDR_LEN];
 };
 
 enum walk_res { WALK_MORE, WALK_DONE, WALK_NOT_TLS, WALK_BAD };
@@ -40,7 +37,7 @@ static enum walk_res walk_preamble(struct walk *w, const uint8_t *p, size_t avai
     size_t base = 0;
     if (avail == 0)
         return WALK_MORE;
-    if (p[0] != REC_HANDSHAKE) {
+    if (p[0] != TLS_RECORD_HANDSHAKE) {
         enum proxy_preamble r = proxy_preamble_len(p, avail, &base);
         if (r == PROXY_PREAMBLE_MORE)
             return WALK_MORE;
@@ -68,45 +65,48 @@ static enum walk_res walk_records(struct walk *w, const uint8_t *p, size_t avail
          * judges only bytes that have arrived. */
         size_t n = avail - w->off;
         struct rd r = rd_init(p + w->off, n);
-        uint8_t type = rd_u8(&r), major = rd_u8(&r), minor = rd_u8(&r);
-        uint32_t rec_len = rd_be16(&r);
+        struct tls_record_hdr rh;
+        bool whole = tls_record_hdr_read(&r, &rh);
+        uint32_t rec_len = rh.len;
         /* The stream is TLS only if it opens with a handshake record of a
          * TLS/SSLv3 version; a later record that is not one is malformed. */
-        if (type != REC_HANDSHAKE || (n >= 2 && major != 3) || (n >= 3 && minor > 4))
+        if (rh.type != TLS_RECORD_HANDSHAKE || (n >= 2 && rh.major != 3) ||
+            (n >= 3 && rh.minor > 4))
             return w->off == w->base ? WALK_NOT_TLS : WALK_BAD;
-        if (r.bad)
+        if (!whole)
             return WALK_MORE;
-        if (rec_len == 0 || rec_len > REC_MAX || w->off + REC_HDR + rec_len > TLS_HELLO_MAX)
+        if (rec_len == 0 || rec_len > TLS_RECORD_PLAINTEXT_MAX ||
+            w->off + TLS_RECORD_HDR_LEN + rec_len > TLS_HELLO_MAX)
             return WALK_BAD;
         /* Read the handshake header as soon as the first record shows it,
          * so a hostile length is refused without waiting for its bytes. */
         struct rd peek = r;
-        uint8_t mtype = rd_u8(&peek);
-        uint32_t mlen = rd_be24(&peek);
-        if (w->hs_have == 0 && rec_len >= TLS_HS_HDR && !peek.bad &&
-            (mtype != TLS_HS_CLIENT_HELLO || w->off + REC_HDR + TLS_HS_HDR + mlen > TLS_HELLO_MAX))
+        struct tls_handshake_hdr hh;
+        if (w->hs_have == 0 && rec_len >= TLS_HANDSHAKE_HDR_LEN &&
+            tls_handshake_hdr_read(&peek, &hh) &&
+            (hh.type != TLS_HANDSHAKE_CLIENT_HELLO ||
+             w->off + TLS_RECORD_HDR_LEN + TLS_HANDSHAKE_HDR_LEN + hh.len > TLS_HELLO_MAX))
             return WALK_BAD;
         const uint8_t *body = rd_bytes(&r, rec_len);
         if (body == NULL)
             return WALK_MORE;
-        for (uint32_t i = 0; w->hs_have + i < TLS_HS_HDR && i < rec_len; i++)
+        for (uint32_t i = 0; w->hs_have + i < TLS_HANDSHAKE_HDR_LEN && i < rec_len; i++)
             w->hdr[w->hs_have + i] = body[i];
         w->hs_have += rec_len;
-        w->off += REC_HDR + rec_len;
-        if (w->hs_need == 0 && w->hs_have >= TLS_HS_HDR) {
-            struct rd hr = rd_init(w->hdr, TLS_HS_HDR);
-            mtype = rd_u8(&hr);
-            mlen = rd_be24(&hr);
-            if (mtype != TLS_HS_CLIENT_HELLO ||
-                w->base + REC_HDR + TLS_HS_HDR + mlen > TLS_HELLO_MAX)
+        w->off += TLS_RECORD_HDR_LEN + rec_len;
+        if (w->hs_need == 0 && w->hs_have >= TLS_HANDSHAKE_HDR_LEN) {
+            struct rd hr = rd_init(w->hdr, TLS_HANDSHAKE_HDR_LEN);
+            (void)tls_handshake_hdr_read(&hr, &hh);   /* all four bytes are there */
+            if (hh.type != TLS_HANDSHAKE_CLIENT_HELLO ||
+                w->base + TLS_RECORD_HDR_LEN + TLS_HANDSHAKE_HDR_LEN + hh.len > TLS_HELLO_MAX)
                 return WALK_BAD;
-            w->hs_need = TLS_HS_HDR + mlen;
+            w->hs_need = TLS_HANDSHAKE_HDR_LEN + hh.len;
         }
         if (w->hs_need != 0) {
             if (w->hs_have >= w->hs_need)
                 return WALK_DONE;
             /* Every record still to come costs a header too. */
-            if (w->off + REC_HDR + (w->hs_need - w->hs_have) > TLS_HELLO_MAX)
+            if (w->off + TLS_RECORD_HDR_LEN + (w->hs_need - w->hs_have) > TLS_HELLO_MAX)
                 return WALK_BAD;
         }
     }
@@ -191,16 +191,17 @@ static enum tls_feed finish(struct tls_asm_pool *pool, const struct walk *w, con
                             struct tls_hello *out)
 {
     struct rd r = rd_init(p + w->base, w->off - w->base);
-    rd_skip(&r, 3);
-    size_t first_len = rd_be16(&r);
+    struct tls_record_hdr rh;
+    (void)tls_record_hdr_read(&r, &rh);
+    size_t first_len = rh.len;
     const uint8_t *msg = rd_bytes(&r, first_len);
     if (first_len < w->hs_need) {
         /* Concatenate the record bodies (the walk checked their headers). */
         r = rd_init(p + w->base, w->off - w->base);
         size_t got = 0;
         while (got < w->hs_need && !r.bad) {
-            rd_skip(&r, 3);
-            size_t rec_len = rd_be16(&r);
+            (void)tls_record_hdr_read(&r, &rh);
+            size_t rec_len = rh.len;
             const uint8_t *body = rd_bytes(&r, rec_len);
             size_t take = rec_len < w->hs_need - got ? rec_len : w->hs_need - got;
             if (body != NULL)

@@ -7,6 +7,7 @@
 
 #include "ds/bytes.h"
 #include "ds/tls-ja4.h"
+#include "ds/tls-record.h"
 #include "ds/util.h"
 
 /* server_name (RFC 6066 3): the list must fill the extension exactly; the
@@ -143,11 +144,11 @@ int tls_ch_parse(const uint8_t *msg, size_t len, struct tls_ch *c)
 {
     memset(c, 0, offsetof(struct tls_ch, ciphers));
     struct rd r = rd_init(msg, len);
-    uint8_t type = rd_u8(&r);
-    uint32_t body_len = rd_be24(&r);
-    if (r.bad || type != TLS_HS_CLIENT_HELLO || TLS_HS_HDR + (size_t)body_len > TLS_HELLO_MAX)
+    struct tls_handshake_hdr hh;
+    if (!tls_handshake_hdr_read(&r, &hh) || hh.type != TLS_HANDSHAKE_CLIENT_HELLO ||
+        TLS_HANDSHAKE_HDR_LEN + (size_t)hh.len > TLS_HELLO_MAX)
         return -1;
-    struct rd b = rd_sub(&r, body_len);
+    struct rd b = rd_sub(&r, hh.len);
     c->legacy_version = rd_be16(&b);
     c->version = c->legacy_version;
     rd_skip(&b, 32); /* random */

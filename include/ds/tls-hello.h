@@ -11,9 +11,6 @@
 
 #include "ds/tls.h"
 
-#define TLS_HS_HDR 4          /* handshake header: type, 24-bit length */
-#define TLS_HS_CLIENT_HELLO 1
-
 #define TLS_EXT_SERVER_NAME 0x0000
 #define TLS_EXT_SIG_ALGS 0x000d
 #define TLS_EXT_ALPN 0x0010
