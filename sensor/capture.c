@@ -10,6 +10,7 @@
 
 #include "ds/err.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 struct capture {
@@ -142,7 +143,7 @@ void capture_close(struct capture *c)
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct capture *c = (struct capture *)user;
-    uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    uint64_t ts = ds_s_to_us((uint64_t)h->ts.tv_sec) + (uint64_t)h->ts.tv_usec;
     c->received++;
     c->fn(c->ctx, c->linktype, data, h->caplen, h->len, ts);
 }

@@ -15,6 +15,7 @@
 #include "ds/list.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 #define NO_GAP CLUSTER_NO_GAP   /* log_gap of a member without a cadence yet */
@@ -320,10 +321,10 @@ static void member_remove(struct cluster_table *ct, struct cnode *n, unsigned i)
 static void cluster_prune(struct cluster_table *ct, struct cnode *n, uint64_t now_us)
 {
     struct cluster *c = &n->c;
-    if (c->pruned_us && now_us < c->pruned_us + 1000000u)
+    if (c->pruned_us && now_us < c->pruned_us + DS_US_PER_S)
         return;
     c->pruned_us = now_us;
-    uint64_t w = (uint64_t)ct->window_s * 1000000u;
+    uint64_t w = ds_s_to_us(ct->window_s);
     for (unsigned i = c->n; i-- > 0;)
         if (c->m[i].last_us + w < now_us)
             member_remove(ct, n, i);
@@ -644,7 +645,7 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
 
 void cluster_expire(struct cluster_table *ct, uint64_t now_us, size_t max_visit)
 {
-    uint64_t w = (uint64_t)ct->window_s * 1000000u;
+    uint64_t w = ds_s_to_us(ct->window_s);
     for (; max_visit > 0; max_visit--) {
         struct cnode *n = least_active(ct);
         if (n == NULL || n->c.last_us + w >= now_us)

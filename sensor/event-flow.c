@@ -6,6 +6,7 @@
 #include "ds/exchange.h"
 #include "ds/flow-app.h"
 #include "ds/jsonw.h"
+#include "ds/time-units.h"
 
 static const char *flow_state_name(uint8_t st)
 {
@@ -58,7 +59,7 @@ static void write_flow_object(struct jsonw *w, const struct flow *f)
     jsonw_u64(w, "bytes_toclient", f->bytes[1]);
     jsonw_ts(w, "start", f->first_us);
     jsonw_ts(w, "end", f->last_us);
-    jsonw_u64(w, "age", (f->last_us - f->first_us) / 1000000u);
+    jsonw_u64(w, "age", ds_us_to_s(f->last_us - f->first_us));
     jsonw_str(w, "state", flow_state_name(f->state));
     jsonw_str(w, "reason", flow_end_name(f->end));
     jsonw_close(w);

@@ -15,6 +15,7 @@
 #include "ds/list.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 enum tclass { TC_NEW = 0, TC_EST, TC_CLOSED, TC_UDP, TC_MAX };
@@ -54,10 +55,10 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end
         ft->nbuckets <<= 1;
     ft->buckets = xcalloc(ft->nbuckets, sizeof(*ft->buckets));
     ft->pool = pool_new(sizeof(struct flow), ft->cfg.max_flows, 1024);
-    ft->timeout_us[TC_NEW] = (uint64_t)cfg->timeout_new_s * 1000000u;
-    ft->timeout_us[TC_EST] = (uint64_t)cfg->timeout_est_s * 1000000u;
-    ft->timeout_us[TC_CLOSED] = (uint64_t)cfg->timeout_closed_s * 1000000u;
-    ft->timeout_us[TC_UDP] = (uint64_t)cfg->timeout_udp_s * 1000000u;
+    ft->timeout_us[TC_NEW] = ds_s_to_us(cfg->timeout_new_s);
+    ft->timeout_us[TC_EST] = ds_s_to_us(cfg->timeout_est_s);
+    ft->timeout_us[TC_CLOSED] = ds_s_to_us(cfg->timeout_closed_s);
+    ft->timeout_us[TC_UDP] = ds_s_to_us(cfg->timeout_udp_s);
     ft->end_fn = end_fn;
     ft->ctx = ctx;
     return ft;

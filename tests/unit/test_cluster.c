@@ -10,8 +10,9 @@
 #include <cmocka.h>
 
 #include "ds/cluster.h"
+#include "ds/time-units.h"
 
-#define S(x) ((uint64_t)(x) * UINT64_C(1000000))
+#define S(x) ds_s_to_us((uint64_t)(x))
 
 static struct features feat(const char *ja4, const char *provider, double gap, double size,
                             double reg)

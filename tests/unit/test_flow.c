@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ds/flow.h"
+#include "ds/time-units.h"
 
 struct ended {
     unsigned n;
@@ -37,7 +38,7 @@ static struct packet pkt(uint8_t a, uint16_t sp, uint8_t b, uint16_t dp, uint8_t
     p.tcp_flags = flags;
     p.seq = 1000;
     p.wirelen = 60;
-    p.ts_us = ts_s * 1000000u;
+    p.ts_us = ds_s_to_us(ts_s);
     return p;
 }
 
@@ -102,13 +103,13 @@ static void test_timeouts_on_packet_time(void **state)
     flow_handle(ft, &b, &d);  /* established: 600 s */
     struct packet c = pkt(7, 40001, 8, 443, DS_TCP_SYN, 100); /* new: 60 s */
     flow_handle(ft, &c, &d);
-    flow_expire(ft, 159 * 1000000ull, 100);
+    flow_expire(ft, ds_s_to_us(159), 100);
     assert_int_equal(e.n, 0);
-    flow_expire(ft, 161 * 1000000ull, 100);
+    flow_expire(ft, ds_s_to_us(161), 100);
     assert_int_equal(e.n, 1); /* the one-sided flow */
-    flow_expire(ft, 699 * 1000000ull, 100);
+    flow_expire(ft, ds_s_to_us(699), 100);
     assert_int_equal(e.n, 1);
-    flow_expire(ft, 701 * 1000000ull, 100);
+    flow_expire(ft, ds_s_to_us(701), 100);
     assert_int_equal(e.n, 2);
     assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 2);
     assert_int_equal(flow_table_stats(ft)->timed_out, 2);
@@ -129,7 +130,7 @@ static void test_closed_flows_expire_sooner(void **state)
     struct packet r = pkt(1, 40000, 2, 443, DS_TCP_RST, 11);
     struct flow *f = flow_handle(ft, &r, &d);
     assert_int_equal(f->state, FLOW_STATE_CLOSED);
-    flow_expire(ft, 42 * 1000000ull, 100);
+    flow_expire(ft, ds_s_to_us(42), 100);
     assert_int_equal(e.n, 1);
     flow_table_free(ft);
 }
@@ -144,9 +145,9 @@ static void test_bounded_expiry_work(void **state)
         struct packet a = pkt(1, (uint16_t)(40000 + i), 2, 443, DS_TCP_SYN, 1);
         flow_handle(ft, &a, &d);
     }
-    flow_expire(ft, 1000 * 1000000ull, 8);
+    flow_expire(ft, ds_s_to_us(1000), 8);
     assert_int_equal(e.n, 8);
-    flow_expire(ft, 1000 * 1000000ull, 100);
+    flow_expire(ft, ds_s_to_us(1000), 100);
     assert_int_equal(e.n, 40);
     flow_table_free(ft);
 }
