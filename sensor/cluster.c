@@ -431,8 +431,10 @@ static struct cnode *own_cluster(struct cluster_table *ct, const struct ds_addr 
         return NULL;
     struct cnode *mine = me->node;
     *i = me->idx;
-    if (*i >= mine->c.n || memcmp(&mine->c.m[*i].addr, src, sizeof(*src)) != 0)
-        *i = mine->c.n;   /* the index is out of step: cannot happen */
+    bool in_step = *i < mine->c.n && memcmp(&mine->c.m[*i].addr, src, sizeof(*src)) == 0;
+    DS_ASSERT(in_step);   /* member_join and member_remove keep the index in step */
+    if (!in_step)
+        *i = mine->c.n;   /* a release build drops the stale entry below */
     if (*i == mine->c.n || strcmp(mine->c.ja4, p->ja4) != 0 ||
         strcmp(mine->c.provider, p->provider) != 0) {
         /* Its client or provider changed: it leaves that cluster. */
