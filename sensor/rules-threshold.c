@@ -7,10 +7,12 @@
 #include "rules-int.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/list.h"
 #include "ds/util.h"
 
 #define THR_DEFAULT_CAP 65536
@@ -24,7 +26,8 @@ struct thr_entry {
     uint64_t first_us;       /* start of the current period */
     uint64_t end_us;         /* first_us + the rule's seconds */
     uint32_t count;
-    uint32_t hnext, lprev, lnext;
+    uint32_t hnext;
+    struct ds_ilist_node lru;     /* indices, half the size of two pointers */
 };
 
 struct rules_threshold {
@@ -33,7 +36,7 @@ struct rules_threshold {
     uint32_t *bucket;
     uint32_t mask;
     uint32_t free_head;      /* chained through hnext */
-    uint32_t lru_head, lru_tail;   /* most recently used at the head */
+    struct ds_ilist lru;     /* over e[], most recently used at the head */
     uint64_t in_use, evicted;
 };
 
@@ -56,7 +59,7 @@ struct rules_threshold *rules_threshold_new(size_t cap)
     for (uint32_t i = 0; i < t->cap; i++)
         t->e[i].hnext = i + 1 < t->cap ? i + 1 : THR_NONE;
     t->free_head = 0;
-    t->lru_head = t->lru_tail = THR_NONE;
+    ds_ilist_init(&t->lru, t->e, sizeof(*t->e), offsetof(struct thr_entry, lru));
     return t;
 }
 
@@ -78,31 +81,6 @@ static uint32_t thr_hash(uint32_t sid, uint8_t track, const struct ds_addr *k)
     return h ^ (h >> 15);
 }
 
-static void thr_lru_unlink(struct rules_threshold *t, uint32_t i)
-{
-    struct thr_entry *e = &t->e[i];
-    if (e->lprev != THR_NONE)
-        t->e[e->lprev].lnext = e->lnext;
-    else
-        t->lru_head = e->lnext;
-    if (e->lnext != THR_NONE)
-        t->e[e->lnext].lprev = e->lprev;
-    else
-        t->lru_tail = e->lprev;
-}
-
-static void thr_lru_push(struct rules_threshold *t, uint32_t i)
-{
-    struct thr_entry *e = &t->e[i];
-    e->lprev = THR_NONE;
-    e->lnext = t->lru_head;
-    if (t->lru_head != THR_NONE)
-        t->e[t->lru_head].lprev = i;
-    t->lru_head = i;
-    if (t->lru_tail == THR_NONE)
-        t->lru_tail = i;
-}
-
 static void thr_unhash(struct rules_threshold *t, uint32_t i)
 {
     struct thr_entry *e = &t->e[i];
@@ -122,10 +100,7 @@ static struct thr_entry *thr_get(struct rules_threshold *t, uint32_t sid, uint8_
     for (uint32_t i = t->bucket[h]; i != THR_NONE; i = t->e[i].hnext) {
         struct thr_entry *e = &t->e[i];
         if (e->sid == sid && e->track == track && memcmp(&e->key, key, sizeof(*key)) == 0) {
-            if (t->lru_head != i) {
-                thr_lru_unlink(t, i);
-                thr_lru_push(t, i);
-            }
+            ds_ilist_move_to_head(&t->lru, i);
             *fresh = false;
             return e;
         }
@@ -135,14 +110,14 @@ static struct thr_entry *thr_get(struct rules_threshold *t, uint32_t sid, uint8_
         t->free_head = t->e[i].hnext;
         t->in_use++;
     } else {
-        i = t->lru_tail;
+        i = t->lru.tail;
         struct thr_entry *old = &t->e[i];
         /* An entry whose period is over is only a cache; one still inside
          * its period is suppression state lost: counted. */
         if (now_us < old->end_us)
             t->evicted++;
         thr_unhash(t, i);
-        thr_lru_unlink(t, i);
+        ds_ilist_unlink(&t->lru, i);
     }
     struct thr_entry *e = &t->e[i];
     memset(e, 0, sizeof(*e));
@@ -152,7 +127,7 @@ static struct thr_entry *thr_get(struct rules_threshold *t, uint32_t sid, uint8_
     e->used = true;
     e->hnext = t->bucket[h];
     t->bucket[h] = i;
-    thr_lru_push(t, i);
+    ds_ilist_push_head(&t->lru, i);
     *fresh = true;
     return e;
 }

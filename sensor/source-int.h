@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ds/features.h"
+#include "ds/list.h"
 #include "ds/source.h"
 
 #define US_PER_S 1000000ull
@@ -57,7 +58,7 @@ struct name_ent {
 
 struct source {
     struct source *hnext;
-    struct source *lprev, *lnext;   /* recency: most recent at the head */
+    struct ds_list_node lru;        /* recency: most recent at the head */
     struct ds_addr addr;
     uint32_t hash;
     uint32_t open_flows;
@@ -104,7 +105,7 @@ struct source_table {
     struct pool *chunks;
     struct source **hash;
     size_t hash_mask;
-    struct source *lru_head, *lru_tail;
+    struct ds_list lru;             /* sources by recency, most recent at the head */
     uint64_t next_serial;
     unsigned max_chunks;            /* chunk pointers per source */
     unsigned nbuckets;              /* minute buckets per source */

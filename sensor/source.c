@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ds/list.h"
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
@@ -180,38 +181,17 @@ struct source *source_find(const struct source_table *st, const struct ds_addr *
     return find(st, a, addr_hash(st, a));
 }
 
-static void lru_unlink(struct source_table *st, struct source *s)
+/* The source of a recency list node, NULL for none. */
+static struct source *lru_source(struct ds_list_node *n)
 {
-    if (s->lprev)
-        s->lprev->lnext = s->lnext;
-    else
-        st->lru_head = s->lnext;
-    if (s->lnext)
-        s->lnext->lprev = s->lprev;
-    else
-        st->lru_tail = s->lprev;
-    s->lprev = s->lnext = NULL;
-}
-
-static void lru_push_head(struct source_table *st, struct source *s)
-{
-    s->lprev = NULL;
-    s->lnext = st->lru_head;
-    if (st->lru_head)
-        st->lru_head->lprev = s;
-    st->lru_head = s;
-    if (st->lru_tail == NULL)
-        st->lru_tail = s;
+    return DS_LIST_ENTRY(n, struct source, lru);
 }
 
 static void touch(struct source_table *st, struct source *s, uint64_t ts_us)
 {
     if (ts_us > s->last_us)
         s->last_us = ts_us;
-    if (st->lru_head != s) {
-        lru_unlink(st, s);
-        lru_push_head(st, s);
-    }
+    ds_list_move_to_head(&st->lru, &s->lru);
 }
 
 static void source_remove(struct source_table *st, struct source *s)
@@ -221,7 +201,7 @@ static void source_remove(struct source_table *st, struct source *s)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = s->hnext;
-    lru_unlink(st, s);
+    ds_list_unlink(&st->lru, &s->lru);
     struct turn_chunk **ch = src_chunks(st, s);
     for (unsigned i = 0; i < s->nchunks; i++)
         pool_put(st->chunks, ch[i]);
@@ -240,9 +220,9 @@ static struct source *get_or_create(struct source_table *st, const struct ds_add
     if (s)
         return s;
     s = pool_get(st->sources);
-    if (s == NULL && st->lru_tail) {
+    if (s == NULL && !ds_list_empty(&st->lru)) {
         /* At the cap: the least recently seen source makes room. */
-        source_remove(st, st->lru_tail);
+        source_remove(st, lru_source(st->lru.tail));
         st->stats.evicted++;
         s = pool_get(st->sources);
     }
@@ -254,7 +234,7 @@ static struct source *get_or_create(struct source_table *st, const struct ds_add
     s->first_us = s->last_us = ts_us;
     s->hnext = st->hash[h & st->hash_mask];
     st->hash[h & st->hash_mask] = s;
-    lru_push_head(st, s);
+    ds_list_push_head(&st->lru, &s->lru);
     st->stats.created++;
     st->stats.active++;
     if (st->stats.active > st->stats.max_active)
@@ -412,7 +392,8 @@ void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_
 static struct turn_chunk *steal_chunk(struct source_table *st, struct source *self)
 {
     unsigned visited = 0;
-    for (struct source *v = st->lru_tail; v && visited < 64; v = v->lprev, visited++) {
+    for (struct source *v = lru_source(st->lru.tail); v != NULL && visited < 64;
+         v = lru_source(v->lru.prev), visited++) {
         if (v == self || v->nchunks == 0)
             continue;
         source_remove(st, v);
@@ -538,8 +519,8 @@ size_t source_expire(struct source_table *st, uint64_t now_us, size_t max_visit)
 {
     uint64_t idle = (uint64_t)st->cfg.idle_timeout_s * US_PER_S;
     size_t dropped = 0;
-    while (st->lru_tail && (max_visit == 0 || dropped < max_visit)) {
-        struct source *s = st->lru_tail;
+    while (!ds_list_empty(&st->lru) && (max_visit == 0 || dropped < max_visit)) {
+        struct source *s = lru_source(st->lru.tail);
         if (s->last_us + idle >= now_us)
             break;   /* recency order: everything after it is newer */
         source_remove(st, s);
@@ -551,9 +532,9 @@ size_t source_expire(struct source_table *st, uint64_t now_us, size_t max_visit)
 
 void source_foreach(struct source_table *st, uint64_t since_us, source_visit_fn fn, void *ctx)
 {
-    struct source *s = st->lru_head;
-    while (s && s->last_us >= since_us) {
-        struct source *next = s->lnext;
+    struct source *s = lru_source(st->lru.head);
+    while (s != NULL && s->last_us >= since_us) {
+        struct source *next = lru_source(s->lru.next);
         fn(ctx, &s->addr);
         s = next;
     }
