@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ds/diag.h"
+#include "ds/hash.h"
 #include "ds/util.h"
 
 #define CAT_NAME_MAX 253          /* longest DNS name, trailing dot excluded */
@@ -32,8 +33,7 @@
 #define CAT_FILE_MAX (16u << 20)  /* a catalogue is kilobytes; refuse nonsense */
 #define CAT_ENTRIES_MAX 100000
 
-#define FNV_BASIS 2166136261u
-#define FNV_PRIME 16777619u
+#define CAT_SEED 0u               /* hash seed of the name and CIDR tables: plain FNV-1a */
 
 struct entry {
     struct catalog_entry pub;
@@ -107,20 +107,9 @@ static void perr(struct parser *ps, const char *fmt, ...)
 
 /* ---- hashing ---------------------------------------------------------- */
 
-static inline uint32_t hash_step(uint32_t h, uint8_t c)
-{
-    return (h ^ c) * FNV_PRIME;
-}
-
-/* FNV-1a over the bytes last to first, so that a name's suffix hashes all
- * come out of one right-to-left pass. */
-static uint32_t hash_rev(const char *s, size_t n)
-{
-    uint32_t h = FNV_BASIS;
-    while (n > 0)
-        h = hash_step(h, (uint8_t)s[--n]);
-    return h;
-}
+/* Names hash last byte to first (ds_fnv1a32_rev), so that a name's suffix
+ * hashes all come out of one right-to-left pass (suffix_hashes); CIDR keys
+ * first to last (ds_fnv1a32). */
 
 static int htab_find(const struct htab *t, const char *key, size_t len, uint32_t hash)
 {
@@ -158,24 +147,16 @@ static void htab_add(struct htab *t, const char *key, size_t len, int idx)
         t->slots = ns;
         t->mask = cap - 1;
     }
-    struct hslot s = { key, (uint32_t)len, hash_rev(key, len), idx };
+    struct hslot s = { key, (uint32_t)len, ds_fnv1a32_rev(CAT_SEED, key, len), idx };
     htab_put(t->slots, t->mask, &s);
     t->used++;
-}
-
-static uint32_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint32_t h = FNV_BASIS;
-    for (size_t i = 0; i < n; i++)
-        h = hash_step(h, p[i]);
-    return h;
 }
 
 static int ctab_find(const struct catalog *cat, const uint8_t key[CIDR_KEY])
 {
     if (cat->ctab == NULL)
         return -1;
-    for (size_t i = hash_bytes(key, CIDR_KEY) & cat->cmask;; i = (i + 1) & cat->cmask) {
+    for (size_t i = ds_fnv1a32(CAT_SEED, key, CIDR_KEY) & cat->cmask;; i = (i + 1) & cat->cmask) {
         const struct cslot *s = &cat->ctab[i];
         if (!s->used)
             return -1;
@@ -186,7 +167,7 @@ static int ctab_find(const struct catalog *cat, const uint8_t key[CIDR_KEY])
 
 static void ctab_put(struct cslot *tab, size_t mask, const struct cslot *in)
 {
-    size_t i = hash_bytes(in->key, CIDR_KEY) & mask;
+    size_t i = ds_fnv1a32(CAT_SEED, in->key, CIDR_KEY) & mask;
     while (tab[i].used)
         i = (i + 1) & mask;
     tab[i] = *in;
@@ -621,9 +602,10 @@ static void add_host(struct parser *ps, const struct fields *f)
     size_t plen = hp.len;
     int dup = -1;
     if (hp.kind == PAT_EXACT)
-        dup = htab_find(&cat->exact, pat, plen, hash_rev(pat, plen));
+        dup = htab_find(&cat->exact, pat, plen, ds_fnv1a32_rev(CAT_SEED, pat, plen));
     else if (hp.kind == PAT_SUFFIX)
-        dup = htab_find(&cat->suffix, pat + 2, plen - 2, hash_rev(pat + 2, plen - 2));
+        dup = htab_find(&cat->suffix, pat + 2, plen - 2,
+                        ds_fnv1a32_rev(CAT_SEED, pat + 2, plen - 2));
     else
         dup = wild_find(cat, pat, plen);
     if (dup >= 0) {
@@ -786,7 +768,7 @@ static int suffix_hashes(const char *name, size_t n, uint32_t *sfx_hash, uint8_t
                          uint32_t *whole)
 {
     unsigned nsfx = 0;
-    uint32_t h = FNV_BASIS;
+    uint32_t h = ds_fnv1a32_init(CAT_SEED);
     for (size_t i = n; i-- > 0;) {
         if (name[i] == '.') {
             if (i + 1 == n || name[i + 1] == '.')
@@ -797,7 +779,7 @@ static int suffix_hashes(const char *name, size_t n, uint32_t *sfx_hash, uint8_t
                 nsfx++;
             }
         }
-        h = hash_step(h, (uint8_t)name[i]);
+        h = ds_fnv1a32_step(h, (uint8_t)name[i]);
     }
     *whole = h;
     return (int)nsfx;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/util.h"
 
@@ -74,10 +75,8 @@ void rules_threshold_free(struct rules_threshold *t)
 
 static uint32_t thr_hash(uint32_t sid, uint8_t track, const struct ds_addr *k)
 {
-    uint32_t h = 2166136261u ^ sid;
-    h = (h ^ track) * 16777619u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ k->a[i]) * 16777619u;
+    uint32_t h = ds_fnv1a32_step(ds_fnv1a32_init(sid), track);
+    h = ds_fnv1a32_add(h, k->a, sizeof(k->a));
     return h ^ (h >> 15);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/log.h"
 #include "ds/pool.h"
@@ -266,13 +267,12 @@ static struct bucket *bucket_at(const struct source_table *st, struct source *s,
 
 static uint64_t host_hash(const char *h)
 {
-    uint64_t x = 0xcbf29ce484222325ull;
+    uint64_t x = ds_fnv1a64_init(0);
     for (; *h; h++) {
         unsigned char c = (unsigned char)*h;
         if (c >= 'A' && c <= 'Z')
             c = (unsigned char)(c - 'A' + 'a');
-        x ^= c;
-        x *= 0x100000001b3ull;
+        x = ds_fnv1a64_step(x, c);
     }
     return x ? x : 1;
 }
