@@ -15,6 +15,7 @@
 #include "ds/util.h"
 
 #define RULE_MAX_SECONDS (7u * 86400u)
+#define RULE_THRESHOLD_COUNT_MAX 1000000u   /* matches, not microseconds */
 
 /* ---- what a rule holds ---- */
 
@@ -470,8 +471,8 @@ static unsigned threshold_item(struct parse_ctx *pc, const char *item, const cha
         return 2;
     }
     if (strcmp(item, "count") == 0) {
-        if (ds_parse_u64(v, 1, 1000000, &n) != 0) {
-            perr(pc, "bad threshold count '%.32s' (1 to 1000000)", v);
+        if (ds_parse_u64(v, 1, RULE_THRESHOLD_COUNT_MAX, &n) != 0) {
+            perr(pc, "bad threshold count '%.32s' (1 to %u)", v, RULE_THRESHOLD_COUNT_MAX);
             return 0;
         }
         th->count = (uint32_t)n;

@@ -14,6 +14,7 @@
 
 #include "ds/hash.h"
 #include "ds/list.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 #define THR_DEFAULT_CAP 65536
@@ -138,7 +139,7 @@ bool rules_threshold_pass(struct rules_threshold *t, const struct rule *r,
     const struct rule_threshold *th = &r->threshold;
     bool fresh;
     struct thr_entry *e = thr_get(t, r->sid, (uint8_t)th->track, key, now_us, &fresh);
-    uint64_t period = (uint64_t)th->seconds * 1000000ull;
+    uint64_t period = ds_s_to_us(th->seconds);
     bool within = !fresh && now_us < e->end_us;
     if (!within) {
         /* first match, or the period is over: this match opens a new one */

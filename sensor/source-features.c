@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ds/regularity.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 #include "source-int.h"
 
@@ -79,7 +80,7 @@ static double older_count(const struct source_table *st, const struct source *s,
 {
     if (kept_min <= wstart)
         return 0;
-    uint64_t mw = wstart / US_PER_MIN, mk = kept_min / US_PER_MIN;
+    uint64_t mw = wstart / DS_US_PER_MIN, mk = kept_min / DS_US_PER_MIN;
     const struct bucket *b = bucket_get(st, s, mk);
     double in_mk = 0;
     if (b) {
@@ -88,7 +89,7 @@ static double older_count(const struct source_table *st, const struct source *s,
     }
     if (mk == mw) {
         /* all in one minute: the share of [minute start, kept_min) after wstart */
-        double span = (double)(kept_min - mk * US_PER_MIN);
+        double span = (double)(kept_min - mk * DS_US_PER_MIN);
         return span > 0 ? in_mk * (double)(kept_min - wstart) / span : 0.0;
     }
     double sum = in_mk;
@@ -100,7 +101,7 @@ static double older_count(const struct source_table *st, const struct source *s,
     const struct bucket *first = bucket_get(st, s, mw);
     if (first)
         sum += (double)(conns ? first->conns : first->turns) *
-               (double)((mw + 1) * US_PER_MIN - wstart) / (double)US_PER_MIN;
+               (double)((mw + 1) * DS_US_PER_MIN - wstart) / (double)DS_US_PER_MIN;
     return sum;
 }
 
@@ -109,8 +110,8 @@ static double bucket_idle(const struct source_table *st, const struct source *s,
                           uint64_t hi_us)
 {
     uint64_t run = 0, best = 0;
-    uint64_t m0 = (lo_us + US_PER_MIN - 1) / US_PER_MIN;
-    for (uint64_t m = m0; (m + 1) * US_PER_MIN <= hi_us; m++) {
+    uint64_t m0 = (lo_us + DS_US_PER_MIN - 1) / DS_US_PER_MIN;
+    for (uint64_t m = m0; (m + 1) * DS_US_PER_MIN <= hi_us; m++) {
         const struct bucket *b = bucket_get(st, s, m);
         if (b == NULL || b->turns == 0) {
             run++;
@@ -128,19 +129,19 @@ static void minute_features(const struct source_table *st, const struct source *
 {
     /* Full minutes inside the window, plus the current minute once it has
      * seen activity: a minute still in progress never counts against. */
-    uint64_t m_first = (wstart + US_PER_MIN - 1) / US_PER_MIN;
-    uint64_t m_now = ts_us / US_PER_MIN;
+    uint64_t m_first = (wstart + DS_US_PER_MIN - 1) / DS_US_PER_MIN;
+    uint64_t m_now = ts_us / DS_US_PER_MIN;
     unsigned minutes = 0, active = 0, maxc = s->open_flows;
     double counts[SOURCE_MAX_WINDOW_S / 60 + 2];
     unsigned nc = 0;
-    for (uint64_t m = wstart / US_PER_MIN; m <= m_now; m++) {
+    for (uint64_t m = wstart / DS_US_PER_MIN; m <= m_now; m++) {
         const struct bucket *b = bucket_get(st, s, m);
         if (b && b->max_conc > maxc)
             maxc = b->max_conc;
         bool act = b && (b->turns > 0 || b->conns > 0);
         if (m < m_first)
             continue;   /* the window's partial first minute */
-        if (m == m_now && (m + 1) * US_PER_MIN > ts_us) {
+        if (m == m_now && (m + 1) * DS_US_PER_MIN > ts_us) {
             if (act) {
                 minutes++;
                 active++;
@@ -192,7 +193,7 @@ static void gather_turns(struct source_table *st, const struct source *s, uint64
         if (t->start_us <= wstart || t->start_us > ts_us)
             continue;
         size_t k = w->k++;
-        sc->start[k] = (double)(t->start_us - wstart) / 1000.0; /* ms */
+        sc->start[k] = ds_us_to_ms_f(t->start_us - wstart);
         sc->req[k] = t->req_bytes;
         sc->resp[k] = t->resp_bytes;
         sc->conn[k].conn = t->conn;
@@ -224,9 +225,9 @@ static uint64_t window_requests(const struct source_table *st, const struct sour
 {
     if (w->covered)
         return w->k;
-    uint64_t mk = w->kept_min / US_PER_MIN, kept_in_mk = 0;
+    uint64_t mk = w->kept_min / DS_US_PER_MIN, kept_in_mk = 0;
     for (uint32_t i = 0; i < s->ring_len; i++)
-        if (ring_at(st, s, i)->start_us / US_PER_MIN == mk)
+        if (ring_at(st, s, i)->start_us / DS_US_PER_MIN == mk)
             kept_in_mk++;
     return w->k + (uint64_t)llround(older_count(st, s, wstart, w->kept_min, kept_in_mk, false));
 }
@@ -246,9 +247,9 @@ static uint64_t window_new_connections(const struct source_table *st, const stru
             conns++;
     }
     if (s->fs_total > SOURCE_FLOW_STARTS_KEPT && fs_min > wstart) {
-        uint64_t mk = fs_min / US_PER_MIN, kept_in_mk = 0;
+        uint64_t mk = fs_min / DS_US_PER_MIN, kept_in_mk = 0;
         for (unsigned i = 0; i < fs_n; i++)
-            if (s->fs_times[i] / US_PER_MIN == mk)
+            if (s->fs_times[i] / DS_US_PER_MIN == mk)
                 kept_in_mk++;
         conns += (uint64_t)llround(older_count(st, s, wstart, fs_min, kept_in_mk, true));
     }
@@ -264,11 +265,11 @@ static void rate_features(const struct source *s, uint64_t wstart, uint64_t ts_u
     uint64_t span = ts_us - wstart;
     if (age < span)
         span = age;
-    if (span < US_PER_MIN)
-        span = US_PER_MIN;
+    if (span < DS_US_PER_MIN)
+        span = DS_US_PER_MIN;
     /* span is at most the window, far below 2^53 us: exact as a double */
     features_set_num(out, FEAT_REQUESTS_PER_MINUTE,
-                     (double)requests * (double)US_PER_MIN / (double)span);
+                     (double)requests * (double)DS_US_PER_MIN / (double)span);
     if (conns > 0)
         features_set_num(out, FEAT_REQUESTS_PER_CONNECTION, (double)requests / (double)conns);
 }
@@ -282,8 +283,8 @@ static double longest_idle(struct source_scratch *sc, size_t k, uint64_t wstart,
 {
     memcpy(sc->a, sc->start, k * sizeof(double));
     reg_sort(sc->a, k);
-    double lo_ms = lo > wstart ? (double)(lo - wstart) / 1000.0 : 0.0;
-    double hi_ms = (double)(ts_us - wstart) / 1000.0;
+    double lo_ms = lo > wstart ? ds_us_to_ms_f(lo - wstart) : 0.0;
+    double hi_ms = ds_us_to_ms_f(ts_us - wstart);
     double g = sc->a[0] - lo_ms;
     if (g > idle * 1000.0)
         idle = g / 1000.0;
@@ -377,11 +378,12 @@ static void size_features(struct source_scratch *sc, const struct window_turns *
     if (w->sum_req > 0)
         features_set_num(out, FEAT_RESPONSE_REQUEST_RATIO, w->sum_resp / w->sum_req);
     if (w->n_ttfb > 0)
-        features_set_num(out, FEAT_TTFB_MEAN_MS, w->sum_ttfb / (double)w->n_ttfb / 1000.0);
+        features_set_num(out, FEAT_TTFB_MEAN_MS,
+                         w->sum_ttfb / (double)w->n_ttfb / (double)DS_US_PER_MS);
     if (w->n_dur > 0) {
         features_set_num(out, FEAT_RESPONSE_DURATION_MEAN_MS,
-                         w->sum_dur / (double)w->n_dur / 1000.0);
-        features_set_num(out, FEAT_RESPONSE_DURATION_MAX_MS, w->max_dur / 1000.0);
+                         w->sum_dur / (double)w->n_dur / (double)DS_US_PER_MS);
+        features_set_num(out, FEAT_RESPONSE_DURATION_MAX_MS, w->max_dur / (double)DS_US_PER_MS);
     }
     features_set_num(out, FEAT_QUIC_SHARE, (double)w->n_quic / (double)k);
 }
@@ -410,7 +412,7 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
         lo = w.kept_min;
     }
     if (w.k == 0) {
-        double d = ts_us > lo ? (double)(ts_us - lo) / 1e6 : 0;
+        double d = ts_us > lo ? ds_us_to_s_f(ts_us - lo) : 0;
         features_set_num(out, FEAT_LONGEST_IDLE_S, d > idle ? d : idle);
         return;
     }
@@ -429,9 +431,10 @@ int source_requests_bound(const struct source_table *st, const struct ds_addr *s
         return -1;
     /* Every minute the window touches, its partial first minute included:
      * never less than the exact count source_features would give. */
-    uint64_t wstart = ts_us > (uint64_t)window_s * US_PER_S ? ts_us - (uint64_t)window_s * US_PER_S : 0;
+    uint64_t w_us = ds_s_to_us(window_s);
+    uint64_t wstart = ts_us > w_us ? ts_us - w_us : 0;
     uint64_t sum = 0;
-    for (uint64_t m = wstart / US_PER_MIN; m <= ts_us / US_PER_MIN; m++) {
+    for (uint64_t m = wstart / DS_US_PER_MIN; m <= ts_us / DS_US_PER_MIN; m++) {
         const struct bucket *b = bucket_get(st, s, m);
         if (b)
             sum += b->turns;
@@ -449,7 +452,7 @@ int source_features(struct source_table *st, const struct ds_addr *src, uint32_t
     features_clear(out);
     out->window_s = window_s;
     out->ts_us = ts_us;
-    uint64_t w_us = (uint64_t)window_s * US_PER_S;
+    uint64_t w_us = ds_s_to_us(window_s);
     uint64_t wstart = ts_us > w_us ? ts_us - w_us : 0;
 
     turn_features(st, s, wstart, ts_us, out);

@@ -14,8 +14,6 @@
 #include "ds/list.h"
 #include "ds/source.h"
 
-#define US_PER_S 1000000ull
-#define US_PER_MIN (60ull * US_PER_S)
 #define HOSTS_KEPT 16
 #define JA4S_KEPT 8
 #define NAMES_KEPT 4

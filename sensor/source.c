@@ -16,6 +16,7 @@
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 #include "source-int.h"
 
@@ -250,7 +251,7 @@ static struct source *get_or_create(struct source_table *st, const struct ds_add
 static struct bucket *bucket_at(const struct source_table *st, struct source *s, uint64_t ts_us,
                                 bool create)
 {
-    uint64_t m = ts_us / US_PER_MIN;
+    uint64_t m = ts_us / DS_US_PER_MIN;
     struct bucket *b = &src_buckets(st, s)[m % st->nbuckets];
     uint32_t tag = (uint32_t)(m + 1);
     if (b->minute == tag)
@@ -464,7 +465,7 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
         r->conn = (uint32_t)fl->flow_id;
         r->flags = fl->quic ? TURN_F_QUIC : 0;
     }
-    uint64_t every = (uint64_t)st->cfg.eval_interval_s * US_PER_S;
+    uint64_t every = ds_s_to_us(st->cfg.eval_interval_s);
     uint32_t mask = 0;
     for (unsigned i = 0; i < st->cfg.n_windows; i++) {
         uint64_t last = s->last_due_us[i];
@@ -517,7 +518,7 @@ int source_times(const struct source_table *st, const struct ds_addr *src, uint6
 
 size_t source_expire(struct source_table *st, uint64_t now_us, size_t max_visit)
 {
-    uint64_t idle = (uint64_t)st->cfg.idle_timeout_s * US_PER_S;
+    uint64_t idle = ds_s_to_us(st->cfg.idle_timeout_s);
     size_t dropped = 0;
     while (!ds_list_empty(&st->lru) && (max_visit == 0 || dropped < max_visit)) {
         struct source *s = lru_source(st->lru.tail);

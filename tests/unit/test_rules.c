@@ -19,6 +19,7 @@
 #include "ds/diag.h"
 #include "ds/features.h"
 #include "ds/rules.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 static const uint32_t windows[] = { 60, 600, 3600 };
@@ -581,7 +582,7 @@ static struct ruleset *one_rule(struct errs *e, const char *threshold)
     return rs;
 }
 
-#define SEC(x) ((uint64_t)(x) * UINT64_C(1000000))
+#define SEC(x) ds_s_to_us((uint64_t)(x))
 
 /* Runs matches at the given seconds for src; returns a bitmask of which alerted. */
 static unsigned run(struct ruleset *rs, const struct ds_addr *src, const struct ds_addr *dst,

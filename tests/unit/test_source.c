@@ -15,8 +15,9 @@
 
 #include "ds/features.h"
 #include "ds/source.h"
+#include "ds/time-units.h"
 
-#define S(x) ((uint64_t)(x) * UINT64_C(1000000))
+#define S(x) ((uint64_t)(x) * DS_US_PER_S)   /* a constant expression: static tables use it */
 /* 2026-02-23 10:00:00 UTC: a minute boundary */
 #define T0 S(1771840800ull)
 
