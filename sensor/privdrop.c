@@ -34,6 +34,11 @@ struct privdrop {
     gid_t *groups;       /* supplementary groups, the primary one included */
     int ngroups;
     enum { PRIVDROP_PENDING, PRIVDROP_DROPPED, PRIVDROP_NOT_ROOT } state;
+    struct {
+        const char *path, *what;
+        int mode;
+    } watch[PRIVDROP_MAX_WATCH];
+    int nwatch;
 };
 
 static struct passwd *lookup_user(const char *user)
@@ -193,6 +198,28 @@ static int verify(const struct privdrop *pd, char *err, size_t errlen)
     return -1;
 }
 
+void privdrop_watch(struct privdrop *pd, const char *path, int mode, const char *what)
+{
+    if (pd == NULL || pd->nwatch == PRIVDROP_MAX_WATCH)
+        return;
+    pd->watch[pd->nwatch].path = path;
+    pd->watch[pd->nwatch].what = what;
+    pd->watch[pd->nwatch].mode = mode;
+    pd->nwatch++;
+}
+
+/* After the drop, access() checks with the real ids: the user's. */
+static void warn_unreachable(const struct privdrop *pd)
+{
+    for (int i = 0; i < pd->nwatch; i++) {
+        if (access(pd->watch[i].path, pd->watch[i].mode) == 0)
+            continue;
+        log_warn("as %s%s%s, SIGHUP cannot %s %s: %s", pd->user,
+                 pd->chroot_dir ? " in chroot " : "", pd->chroot_dir ? pd->chroot_dir : "",
+                 pd->watch[i].what, pd->watch[i].path, strerror(errno));
+    }
+}
+
 int privdrop_apply(struct privdrop *pd, char *err, size_t errlen)
 {
     if (pd == NULL || pd->state != PRIVDROP_PENDING)
@@ -211,6 +238,7 @@ int privdrop_apply(struct privdrop *pd, char *err, size_t errlen)
     log_info("running as %s (uid %u, gid %u), no capabilities%s%s", pd->user,
              (unsigned)pd->uid, (unsigned)pd->gid, pd->chroot_dir ? ", chroot " : "",
              pd->chroot_dir ? pd->chroot_dir : "");
+    warn_unreachable(pd);
     return 0;
 }
 

@@ -30,6 +30,17 @@ int privdrop_new(const char *user, const char *chroot_dir, struct privdrop **out
  * process may be half-dropped. */
 int privdrop_apply(struct privdrop *pd, char *err, size_t errlen);
 
+/* Most paths privdrop_watch keeps. */
+#define PRIVDROP_MAX_WATCH 4
+
+/* Names a path the sensor opens again later (on SIGHUP) with access mode
+ * (R_OK, W_OK, X_OK of unistd.h), said as `what` ("reload the rules from").
+ * Right after the drop, each one the user cannot reach (inside the chroot,
+ * if any) gets one warning, so the operator learns at start-up, not at the
+ * first SIGHUP. pd and path are kept by reference; NULL pd is a no-op;
+ * paths past PRIVDROP_MAX_WATCH are ignored. */
+void privdrop_watch(struct privdrop *pd, const char *path, int mode, const char *what);
+
 /* Whether privdrop_apply has dropped privileges. NULL-safe (false). */
 bool privdrop_done(const struct privdrop *pd);
 

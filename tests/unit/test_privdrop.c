@@ -1,8 +1,9 @@
 /* Least privilege (privdrop.c): the user lookup and its errors, the chroot
  * directory check, and the drop itself in a forked child: as root, every
  * id becomes the user's, every capability set is empty, no_new_privs is
- * set, root cannot be regained and the chroot is entered; not as root,
- * nothing changes. */
+ * set, root cannot be regained, the chroot is entered and a watched path
+ * the user cannot reach there is warned about; not as root, nothing
+ * changes. */
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -139,6 +140,10 @@ static void test_drop(void **state)
     char err[256] = "";
     struct privdrop *pd = NULL;
     assert_int_equal(privdrop_new("nobody", dir, &pd, err, sizeof(err)), 0);
+    privdrop_watch(pd, "/marker", R_OK, "read");        /* there, in the chroot */
+    privdrop_watch(pd, "/nope-ds10", W_OK, "reopen");   /* not there */
+    FILE *log = tmpfile();
+    assert_non_null(log);
     uid_t euid = geteuid();
     bool root = euid == 0;
     fflush(NULL);
@@ -146,6 +151,7 @@ static void test_drop(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         int rc = 0;
+        dup2(fileno(log), STDERR_FILENO);
         if (root) {
             rc = child_checks(pd, "/marker");
         } else if (privdrop_apply(pd, err, sizeof(err)) != 0 || privdrop_done(pd) ||
@@ -159,9 +165,21 @@ static void test_drop(void **state)
     unlink(marker);
     rmdir(dir);
     privdrop_free(pd);
+    char said[1024];
+    rewind(log);
+    size_t n = fread(said, 1, sizeof(said) - 1, log);
+    said[n] = '\0';
+    fclose(log);
     assert_true(WIFEXITED(wst));
     if (WEXITSTATUS(wst) != 0)
-        fail_msg("drop check %d failed (root: %d)", WEXITSTATUS(wst), root);
+        fail_msg("drop check %d failed (root: %d): %s", WEXITSTATUS(wst), root, said);
+    if (!root)
+        return;
+    char want[256];
+    snprintf(want, sizeof(want),
+             "as nobody in chroot %s, SIGHUP cannot reopen /nope-ds10: No such file", dir);
+    if (strstr(said, want) == NULL || strstr(said, "/marker") != NULL)
+        fail_msg("stderr '%s' lacks '%s' or names /marker", said, want);
 }
 
 int main(void)
