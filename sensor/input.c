@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "ds/log.h"
+#include "ds/privdrop.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
@@ -98,6 +99,17 @@ void input_free(struct input *in)
     in->nfiles = 0;
 }
 
+/* -Z: once a capture is open, before its first packet; a no-op after the
+ * first call and without -Z. */
+static enum ds_err drop_privileges(const struct input *in)
+{
+    char err[512];
+    if (privdrop_apply(in->drop, err, sizeof(err)) == 0)
+        return DS_OK;
+    log_error("%s", err);
+    return DS_ERR_IO;
+}
+
 static void handle_hup(struct sensor *s, struct sink *out)
 {
     char err[512];
@@ -135,6 +147,10 @@ static enum ds_err run_live(const struct input *in, struct sensor *s, struct sin
         sensor_finish(s);
         return e;
     }
+    if (drop_privileges(in) != DS_OK) {
+        capture_close(cap);
+        return DS_ERR_IO;
+    }
     log_info("listening on %s", in->iface);
     e = run_capture(s, cap, in->iface, out);
     /* Final stats while the capture is open: they carry its kernel counters. */
@@ -157,6 +173,10 @@ static enum ds_err run_files(const struct input *in, struct sensor *s, struct si
             if (e == DS_ERR_CONFIG)
                 break; /* the same filter fails on every file */
             continue;
+        }
+        if (drop_privileges(in) != DS_OK) {
+            capture_close(cap);
+            return DS_ERR_IO;
         }
         if (run_capture(s, cap, in->files[i], out) != DS_OK)
             status = DS_ERR_IO;

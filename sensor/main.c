@@ -1,11 +1,14 @@
 /* distill-sensor: reads the command line, then checks the rules or runs the
  * sensor over its inputs; the exit status comes from the outcome (err.h). */
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ds/err.h"
 #include "ds/input.h"
 #include "ds/log.h"
 #include "ds/options.h"
+#include "ds/privdrop.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
@@ -19,17 +22,38 @@ static enum ds_err check_rules(const struct options *opt)
     return DS_OK;
 }
 
+/* -Z: looks the user up now, while /etc/passwd is in reach (an unknown
+ * user is a usage error), and names what SIGHUP opens again as that user. */
+static enum ds_err prepare_drop(const struct options *opt, struct privdrop **pd)
+{
+    char err[512];
+    *pd = NULL;
+    if (opt->user == NULL)
+        return DS_OK;
+    if (privdrop_new(opt->user, opt->chroot_dir, pd, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return DS_ERR_USAGE;
+    }
+    privdrop_watch(*pd, opt->cfg.rules_dir, R_OK | X_OK, "reload the rules from");
+    if (strcmp(opt->outpath, "-") != 0)
+        privdrop_watch(*pd, opt->outpath, W_OK, "reopen");
+    return DS_OK;
+}
+
 /* Expands the inputs, opens the output, builds the sensor on it and reads
- * every input into it; then frees the sensor and closes the output (events
- * that could not be written make a successful run a failed one). */
+ * every input into it (dropping to -Z's user once the capture is open);
+ * then frees the sensor and closes the output (events that could not be
+ * written make a successful run a failed one). */
 static enum ds_err run(const struct options *opt)
 {
     struct input in = { .iface = opt->iface, .live = &opt->live, .filter = opt->filter };
     struct sink *out = NULL;
     struct sensor *s = NULL;
     char err[512];
-    enum ds_err status = DS_OK;
+    enum ds_err status = prepare_drop(opt, &in.drop);
 
+    if (status != DS_OK)
+        goto done;
     if (opt->nreads > 0 && input_expand(opt->reads, opt->nreads, &in) != DS_OK) {
         status = DS_ERR_IO;
         goto done;
@@ -54,6 +78,7 @@ done:
             status = DS_ERR_IO;
     }
     input_free(&in);
+    privdrop_free(in.drop);
     return status;
 }
 

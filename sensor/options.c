@@ -54,6 +54,15 @@ void options_usage(FILE *to)
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
 "  reopens the output file.\n"
 "\n"
+"Privileges:\n"
+"  -Z, --user USER         as root: open the capture and the output, then run\n"
+"                          as USER (its uid, gid and groups) with no capability;\n"
+"                          not root: a warning, and nothing changes\n"
+"      --chroot DIR        with -Z: chroot to DIR before dropping to USER\n"
+"  After -Z, SIGHUP and later -r files are opened with USER's rights, and after\n"
+"  --chroot by their paths inside DIR; a start-up warning names what SIGHUP\n"
+"  will not be able to reopen.\n"
+"\n"
 "General:\n"
 "  -q, --quiet             errors only on stderr\n"
 "  -v, --verbose           more diagnostics on stderr (repeat for debug)\n"
@@ -81,6 +90,7 @@ enum long_only {
     OPT_SOURCE_EVENTS,
     OPT_GEOIP_DB,
     OPT_ASN_DB,
+    OPT_CHROOT,
 };
 
 static const struct option longopts[] = {
@@ -100,6 +110,8 @@ static const struct option longopts[] = {
     { "source-events", no_argument, NULL, OPT_SOURCE_EVENTS },
     { "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
     { "asn-db", required_argument, NULL, OPT_ASN_DB },
+    { "user", required_argument, NULL, 'Z' },
+    { "chroot", required_argument, NULL, OPT_CHROOT },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "version", no_argument, NULL, 'V' },
@@ -221,6 +233,12 @@ static enum ds_err take_option(struct options *o, int c, const char *arg)
     case OPT_ASN_DB:
         o->cfg.detect.asn_db = arg;
         break;
+    case 'Z':
+        o->user = arg;
+        break;
+    case OPT_CHROOT:
+        o->chroot_dir = arg;
+        break;
     case 'q':
         o->verbosity = LOG_ERROR;
         break;
@@ -261,7 +279,7 @@ enum ds_err options_parse(int argc, char **argv, struct options *o)
     set_defaults(o, argc);
     optind = 0; /* glibc and musl: a new scan, not the rest of the last one */
     for (;;) {
-        int c = getopt_long(argc, argv, "+r:i:o:qvVh", longopts, NULL);
+        int c = getopt_long(argc, argv, "+r:i:o:Z:qvVh", longopts, NULL);
         if (c == -1)
             break;
         if (take_option(o, c, optarg) != DS_OK)
@@ -273,6 +291,11 @@ enum ds_err options_parse(int argc, char **argv, struct options *o)
         return DS_OK; /* no input needed */
     if ((o->nreads == 0) == (o->iface == NULL)) {
         fprintf(stderr, "distill-sensor: give either -r FILE or -i IFACE\n"
+                        "Try 'distill-sensor --help'.\n");
+        return DS_ERR_USAGE;
+    }
+    if (o->chroot_dir != NULL && o->user == NULL) {
+        fprintf(stderr, "distill-sensor: --chroot needs -Z USER (root can leave a chroot)\n"
                         "Try 'distill-sensor --help'.\n");
         return DS_ERR_USAGE;
     }

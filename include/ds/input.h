@@ -7,6 +7,7 @@
 #include "ds/capture.h"
 #include "ds/err.h"
 
+struct privdrop;
 struct sink;
 struct sensor;
 
@@ -20,6 +21,7 @@ struct input {
     char **files;                        /* capture files in reading order */
     int nfiles;
     const char *filter;                  /* BPF filter, or NULL */
+    struct privdrop *drop;               /* -Z: applied once the first capture is open, or NULL */
 };
 
 /* Expands -r arguments into in->files: a file stays as given, a directory
@@ -38,7 +40,10 @@ void input_free(struct input *in);
  * Installs no signal handler (signals_install). Returns DS_OK;
  * DS_ERR_CONFIG for a bad filter (the files after it are not read); or
  * DS_ERR_IO when an input could not be opened or read (the other files
- * still are). Each failure is logged as `input: why`. */
+ * still are), or when in->drop fails (nothing more is read). Each failure
+ * is logged as `input: why`. in->drop is applied after the live capture or
+ * the first file that opens, before its first packet: later files are
+ * opened with the dropped rights. */
 enum ds_err input_run(const struct input *in, struct sensor *s, struct sink *out);
 
 #endif

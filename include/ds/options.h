@@ -28,6 +28,8 @@ struct options {
     const char *iface;              /* -i, or NULL */
     const char *outpath;            /* -o; "-" (the default) is stdout */
     char *filter;                   /* arguments after the options joined, or NULL */
+    const char *user;               /* -Z: drop to this user once open, or NULL */
+    const char *chroot_dir;         /* --chroot (needs -Z), or NULL */
     enum log_level verbosity;       /* LOG_WARN, -q LOG_ERROR, each -v one more */
 };
 
@@ -35,7 +37,7 @@ struct options {
  * the rules directory of the source tree if it exists, else the installed
  * one). Parsing stops at -h or -V. Returns DS_OK, or DS_ERR_USAGE after
  * saying why on stderr (an unknown option, a bad value, not exactly one of
- * -r and -i when capturing). Either way the caller calls options_free; the
+ * -r and -i when capturing, --chroot without -Z). Either way the caller calls options_free; the
  * strings in *o point into argv. Starts a new getopt scan, so it may be
  * called again. */
 enum ds_err options_parse(int argc, char **argv, struct options *o);

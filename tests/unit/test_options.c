@@ -108,6 +108,8 @@ static void test_defaults(void **state)
     assert_false(o.cfg.detect.source_events);
     assert_null(o.cfg.detect.geoip_db);
     assert_null(o.cfg.detect.asn_db);
+    assert_null(o.user);
+    assert_null(o.chroot_dir);
     options_free(&o);
     options_free(&o); /* twice is harmless */
     options_free(NULL);
@@ -330,6 +332,30 @@ static void test_usage_errors(void **state)
     options_free(&o);
 }
 
+/* -Z and --user name the user (looked up later, by privdrop_new); --chroot
+ * takes a directory and needs -Z. */
+static void test_privileges(void **state)
+{
+    (void)state;
+    struct cmd c;
+    struct options o;
+    parse_ok(&c, &o, "-i eth0 -Z nobody");
+    assert_string_equal(o.user, "nobody");
+    assert_null(o.chroot_dir);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --user sensor --chroot /var/empty tcp");
+    assert_string_equal(o.user, "sensor");
+    assert_string_equal(o.chroot_dir, "/var/empty");
+    assert_string_equal(o.filter, "tcp");
+    options_free(&o);
+    parse_bad("-i eth0 --chroot /var/empty",
+              "distill-sensor: --chroot needs -Z USER (root can leave a chroot)\n"
+              "Try 'distill-sensor --help'.\n");
+    parse_bad("-i eth0 -Z", "option requires an argument -- 'Z'");
+    parse_bad("-i eth0 --user", "option '--user' requires an argument");
+    parse_bad("-i eth0 -Z nobody --chroot", "option '--chroot' requires an argument");
+}
+
 /* The help text names every long option. */
 static void test_usage_text(void **state)
 {
@@ -344,7 +370,7 @@ static void test_usage_text(void **state)
         "--read", "--interface", "--snaplen", "--buffer-size", "--output", "--sensor-name",
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
-        "--quiet", "--verbose", "--version", "--help", DS_SOURCE_RULES,
+        "--user", "-Z,", "--chroot", "--quiet", "--verbose", "--version", "--help", DS_SOURCE_RULES,
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strstr(text, names[i]) == NULL)
@@ -382,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_verbosity),
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_privileges),
         cmocka_unit_test(test_usage_text),
         cmocka_unit_test(test_parse_again),
     };
