@@ -85,9 +85,8 @@ static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
 }
 
 /* Symmetric: the two endpoints are combined with + so their order does not
- * matter; the seed is mixed in last. The seed is fixed today
- * (flow_config_default), so bucket placement can be predicted from outside;
- * a random seed per run is the live-hardening issue's. */
+ * matter; the seed is mixed in last. The seed is the run's (seed.h: random
+ * live, fixed offline). */
 static uint32_t flow_hash(uint32_t seed, uint8_t proto, const struct ds_addr *a, uint16_t ap,
                           const struct ds_addr *b, uint16_t bp)
 {

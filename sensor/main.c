@@ -6,6 +6,7 @@
 #include "ds/input.h"
 #include "ds/log.h"
 #include "ds/options.h"
+#include "ds/seed.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
@@ -29,6 +30,14 @@ static enum ds_err run(const struct options *opt)
     struct sensor *s = NULL;
     char err[512];
     enum ds_err status = DS_OK;
+    struct sensor_config cfg = opt->cfg;
+
+    if (seeds_choose(&cfg.detect.seeds, opt->seed_mode, opt->seed, opt->iface != NULL, err,
+                     sizeof(err)) != 0) {
+        log_error("%s", err);
+        return DS_ERR_IO;
+    }
+    log_debug("hash seed %llu", (unsigned long long)cfg.detect.seeds.run);
 
     if (opt->nreads > 0 && input_expand(opt->reads, opt->nreads, &in) != DS_OK) {
         status = DS_ERR_IO;
@@ -39,7 +48,7 @@ static enum ds_err run(const struct options *opt)
         status = DS_ERR_IO;
         goto done;
     }
-    if (sensor_new(&opt->cfg, out, &s) != 0) {
+    if (sensor_new(&cfg, out, &s) != 0) {
         status = DS_ERR_CONFIG;
         goto done;
     }

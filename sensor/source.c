@@ -3,7 +3,8 @@
  * per-minute buckets and small tables of what it talked to, filled as flows
  * and turns come in on packet time. What is computed from them over a
  * window is in source-features.c. See ds/source.h for what is kept and what
- * is approximated. */
+ * is approximated. The address and host-name hashes are seeded with the
+ * run's seeds (seed.h). */
 #include "ds/source.h"
 
 #include <stdio.h>
@@ -266,9 +267,9 @@ static struct bucket *bucket_at(const struct source_table *st, struct source *s,
     return b;
 }
 
-static uint64_t host_hash(const char *h)
+static uint64_t host_hash(uint64_t seed, const char *h)
 {
-    uint64_t x = ds_fnv1a64_init(0);
+    uint64_t x = ds_fnv1a64_init(seed);
     for (; *h; h++) {
         unsigned char c = (unsigned char)*h;
         if (c >= 'A' && c <= 'Z')
@@ -278,11 +279,11 @@ static uint64_t host_hash(const char *h)
     return x ? x : 1;
 }
 
-static void hosts_touch(struct source *s, const char *host, uint64_t ts_us)
+static void hosts_touch(struct source *s, uint64_t seed, const char *host, uint64_t ts_us)
 {
     if (host == NULL || *host == '\0')
         return;
-    uint64_t h = host_hash(host);
+    uint64_t h = host_hash(seed, host);
     struct host_ent *empty = NULL, *oldest = NULL;
     for (unsigned i = 0; i < HOSTS_KEPT; i++) {
         struct host_ent *e = &s->hosts[i];
@@ -326,9 +327,10 @@ static void names_touch(struct name_ent *tab, unsigned n, const char *v, uint64_
     e->last_us = ts_us;
 }
 
-static void note_flow(struct source *s, const struct source_flow *fl, uint64_t ts_us)
+static void note_flow(const struct source_table *st, struct source *s,
+                      const struct source_flow *fl, uint64_t ts_us)
 {
-    hosts_touch(s, fl->host, ts_us);
+    hosts_touch(s, st->cfg.host_seed, fl->host, ts_us);
     names_touch(s->ja4s, JA4S_KEPT, fl->ja4, ts_us);
     names_touch(s->providers, NAMES_KEPT, fl->provider, ts_us);
     names_touch(s->services, NAMES_KEPT, fl->service, ts_us);
@@ -367,7 +369,7 @@ int source_flow_start(struct source_table *st, const struct source_flow *fl, uin
     }
     s->fs_times[s->fs_total % SOURCE_FLOW_STARTS_KEPT] = ts_us;
     s->fs_total++;
-    note_flow(s, fl, ts_us);
+    note_flow(st, s, fl, ts_us);
     if (token)
         *token = s->serial;
     return 0;
@@ -454,7 +456,7 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
     struct bucket *b = bucket_at(st, s, t->start_us, true);
     if (b)
         b->turns++;
-    note_flow(s, fl, ts_us);
+    note_flow(st, s, fl, ts_us);
     struct src_turn *r = ring_slot(st, s);
     if (r) {
         r->start_us = t->start_us;

@@ -81,6 +81,10 @@ struct cluster_table;
 /* window_s: the window the grouping uses (a member leaves after it). */
 struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s);
 void cluster_table_free(struct cluster_table *ct);
+/* Seeds the cluster key hash and the member index (seed.h); without this
+ * call they are the fixed offline seeds. Only on an empty table (a table
+ * with clusters keeps its seeds). */
+void cluster_table_set_seeds(struct cluster_table *ct, uint32_t key_seed, uint32_t member_seed);
 
 /* Files one source's features for the window at packet time ts_us. Sources
  * without a JA4, a provider or a request size are not grouped, nor are those

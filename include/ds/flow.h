@@ -1,7 +1,7 @@
 /* Flow table: bidirectional 5-tuple flows from a pool (slabs allocated on
- * demand up to the cap), a seeded symmetric hash (the seed is fixed today,
- * not random), client/server orientation, idle timeouts on packet time and a
- * cap with oldest-idle eviction. */
+ * demand up to the cap), a seeded symmetric hash (the run's seed, seed.h),
+ * client/server orientation, idle timeouts on packet time and a cap with
+ * oldest-idle eviction. */
 #ifndef DS_FLOW_H
 #define DS_FLOW_H
 
@@ -76,7 +76,7 @@ struct flow_config {
     uint32_t timeout_est_s;        /* established TCP */
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
     uint32_t timeout_udp_s;        /* UDP with both sides seen */
-    uint32_t seed;                 /* hash seed: a fixed constant by default, not secret */
+    uint32_t seed;                 /* hash seed (seed.h); the default is the fixed offline one */
 };
 
 struct flow_stats {

@@ -66,7 +66,8 @@ struct source_config {
     size_t max_turn_chunks;     /* shared pool of ring chunks; 0 = max_sources * 4 */
     uint32_t idle_timeout_s;    /* 0 = the largest window + 60 s */
     uint32_t eval_interval_s;   /* a window is due at most this often per source; 0 = every turn */
-    uint32_t seed;              /* hash seed */
+    uint32_t seed;              /* address hash seed (seed.h; detect_new sets the run's) */
+    uint64_t host_seed;         /* host-name hash seed (likewise) */
 };
 
 /* The AI flow a call is about. Strings may be NULL or "" (unknown); they are
