@@ -183,12 +183,31 @@ static struct midx **midx_slot(struct cluster_table *ct, const struct ds_addr *a
     return &ct->midx[ds_addr_hash(a, ct->midx_seed) & (ct->nmidx - 1)];
 }
 
+/* The member index entry of a, NULL if a is no member; counts the steps.
+ * Chains never pass CLUSTER_MIDX_CHAIN_MAX (cluster_observe turns a new
+ * member of a full chain away), so this finds every member. */
 static struct midx *midx_find(struct cluster_table *ct, const struct ds_addr *a)
 {
-    for (struct midx *e = *midx_slot(ct, a); e; e = e->next)
+    unsigned steps = 0;
+    struct midx *e = *midx_slot(ct, a);
+    for (; e; e = e->next) {
+        steps++;
         if (memcmp(&e->addr, a, sizeof(*a)) == 0)
-            return e;
-    return NULL;
+            break;
+    }
+    DS_ASSERT(steps <= CLUSTER_MIDX_CHAIN_MAX);
+    ct->st.midx_lookups++;
+    ct->st.midx_steps += steps;
+    return e;
+}
+
+/* Whether a's member index chain is full: a may not join a cluster. */
+static bool midx_chain_full(struct cluster_table *ct, const struct ds_addr *a)
+{
+    unsigned n = 0;
+    for (struct midx *e = *midx_slot(ct, a); e && n < CLUSTER_MIDX_CHAIN_MAX; e = e->next)
+        n++;
+    return n >= CLUSTER_MIDX_CHAIN_MAX;
 }
 
 static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n, unsigned idx)
@@ -648,6 +667,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     }
     /* A source without a cluster (new, or whose profile moved) joins the
      * nearest one in tolerance, else starts one. */
+    if (midx_chain_full(ct, src)) {
+        ct->st.midx_refused++;   /* its member index chain is at the cap */
+        return NULL;
+    }
     struct cnode *n = nearest_cluster(ct, &p);
     if (n == NULL)
         n = cluster_start(ct, &p, ts_us);
@@ -708,19 +731,21 @@ size_t cluster_table_bytes(const struct cluster_table *ct)
 void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
                                 struct stats_node *root)
 {
-    uint64_t active = 0, evicted = 0;
+    uint64_t active = 0, evicted = 0, refused = 0;
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         if (tables[i] == NULL)
             continue;
         active += tables[i]->st.active;
         evicted += tables[i]->st.evicted;
+        refused += tables[i]->st.midx_refused;
         bytes += cluster_table_bytes(tables[i]);
     }
     struct stats_node *me = stats_child(root, "sensor");
     struct stats_node *de = stats_child(me, "detect");
     stats_u64(de, "clusters_active", active);
     stats_u64(de, "clusters_evicted", evicted);
+    stats_u64(de, "cluster_chain_refused", refused);
     stats_u64(stats_child(me, "memory"), "clusters", bytes);
 }
 

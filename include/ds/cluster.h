@@ -74,7 +74,12 @@ struct cluster_stats {
     uint64_t active, created, evicted, expired, joins, leaves;
     uint64_t full;            /* refused for room */
     uint64_t scan_capped;     /* lookups that stopped at CLUSTER_SCAN_MAX clusters of a bin */
+    uint64_t midx_refused;    /* sources turned away: their member index chain was full */
+    uint64_t midx_lookups, midx_steps; /* member index lookups, entries they walked */
 };
+
+/* The most entries a member index chain holds (sources filed by address). */
+#define CLUSTER_MIDX_CHAIN_MAX 32
 
 struct cluster_table;
 

@@ -70,6 +70,9 @@ struct source_config {
     uint64_t host_seed;         /* host-name hash seed (likewise) */
 };
 
+/* The most sources a hash chain holds: a lookup walks at most this many. */
+#define SOURCE_CHAIN_MAX 32
+
 /* The AI flow a call is about. Strings may be NULL or "" (unknown); they are
  * copied, so they need to live only for the call. */
 struct source_flow {
@@ -110,6 +113,10 @@ struct source_stats {
                                    found no ring chunk at all (counted, not kept) */
     uint64_t stale_ends;        /* flow ends whose token no longer matched */
     uint64_t chunks_in_use;
+    uint64_t chain_evicted;     /* of evicted: to keep a chain at SOURCE_CHAIN_MAX */
+    uint64_t lookups;           /* lookups that may create (a flow or turn's source) */
+    uint64_t lookup_steps;      /* sources those lookups walked */
+    uint64_t max_chain;         /* the most one lookup walked */
 };
 
 struct source_table;
