@@ -33,7 +33,7 @@
 #define CAT_FILE_MAX (16u << 20)  /* a catalogue is kilobytes; refuse nonsense */
 #define CAT_ENTRIES_MAX 100000
 
-#define CAT_SEED 0u               /* hash seed of the name and CIDR tables: plain FNV-1a */
+#define CAT_SEED 0u               /* seed.h's fixed catalog seed: plain FNV-1a */
 
 struct entry {
     struct catalog_entry pub;
@@ -85,6 +85,7 @@ struct catalog {
     size_t cmask, cused;
     uint8_t lens[129];            /* distinct CIDR prefix lengths, longest first */
     size_t nlens;
+    uint32_t seed;                /* of the name and CIDR hashes (seed.h) */
 };
 
 struct parser {
@@ -109,7 +110,11 @@ static void perr(struct parser *ps, const char *fmt, ...)
 
 /* Names hash last byte to first (ds_fnv1a32_rev), so that a name's suffix
  * hashes all come out of one right-to-left pass (suffix_hashes); CIDR keys
- * first to last (ds_fnv1a32). */
+ * first to last (ds_fnv1a32). The seed is the run's (seed.h): the SNI a
+ * lookup hashes is the attacker's. The tables are open-addressed, filled
+ * only from the catalogue file and kept at most half full, so the probes of
+ * one lookup are bounded by the longest run of the catalogue's own keys,
+ * whatever is looked up: no chain grows with traffic, and no cap is needed. */
 
 static int htab_find(const struct htab *t, const char *key, size_t len, uint32_t hash)
 {
@@ -133,7 +138,7 @@ static void htab_put(struct hslot *slots, size_t mask, const struct hslot *in)
 }
 
 /* Inserts a key known to be absent; keeps the load at most one half. */
-static void htab_add(struct htab *t, const char *key, size_t len, int idx)
+static void htab_add(struct htab *t, uint32_t seed, const char *key, size_t len, int idx)
 {
     if (t->slots == NULL || (t->used + 1) * 2 > t->mask + 1) {
         size_t cap = t->slots ? (t->mask + 1) * 2 : 64;
@@ -147,7 +152,7 @@ static void htab_add(struct htab *t, const char *key, size_t len, int idx)
         t->slots = ns;
         t->mask = cap - 1;
     }
-    struct hslot s = { key, (uint32_t)len, ds_fnv1a32_rev(CAT_SEED, key, len), idx };
+    struct hslot s = { key, (uint32_t)len, ds_fnv1a32_rev(seed, key, len), idx };
     htab_put(t->slots, t->mask, &s);
     t->used++;
 }
@@ -156,7 +161,7 @@ static int ctab_find(const struct catalog *cat, const uint8_t key[CIDR_KEY])
 {
     if (cat->ctab == NULL)
         return -1;
-    for (size_t i = ds_fnv1a32(CAT_SEED, key, CIDR_KEY) & cat->cmask;; i = (i + 1) & cat->cmask) {
+    for (size_t i = ds_fnv1a32(cat->seed, key, CIDR_KEY) & cat->cmask;; i = (i + 1) & cat->cmask) {
         const struct cslot *s = &cat->ctab[i];
         if (!s->used)
             return -1;
@@ -165,9 +170,9 @@ static int ctab_find(const struct catalog *cat, const uint8_t key[CIDR_KEY])
     }
 }
 
-static void ctab_put(struct cslot *tab, size_t mask, const struct cslot *in)
+static void ctab_put(struct cslot *tab, size_t mask, uint32_t seed, const struct cslot *in)
 {
-    size_t i = ds_fnv1a32(CAT_SEED, in->key, CIDR_KEY) & mask;
+    size_t i = ds_fnv1a32(seed, in->key, CIDR_KEY) & mask;
     while (tab[i].used)
         i = (i + 1) & mask;
     tab[i] = *in;
@@ -181,7 +186,7 @@ static void ctab_add(struct catalog *cat, const uint8_t key[CIDR_KEY], int idx)
         if (cat->ctab != NULL) {
             for (size_t i = 0; i <= cat->cmask; i++)
                 if (cat->ctab[i].used)
-                    ctab_put(nt, cap - 1, &cat->ctab[i]);
+                    ctab_put(nt, cap - 1, cat->seed, &cat->ctab[i]);
             free(cat->ctab);
         }
         cat->ctab = nt;
@@ -191,7 +196,7 @@ static void ctab_add(struct catalog *cat, const uint8_t key[CIDR_KEY], int idx)
     memcpy(s.key, key, CIDR_KEY);
     s.used = true;
     s.idx = idx;
-    ctab_put(cat->ctab, cat->cmask, &s);
+    ctab_put(cat->ctab, cat->cmask, cat->seed, &s);
     cat->cused++;
 
     /* Keep the distinct lengths sorted longest first for the lookup walk. */
@@ -602,10 +607,10 @@ static void add_host(struct parser *ps, const struct fields *f)
     size_t plen = hp.len;
     int dup = -1;
     if (hp.kind == PAT_EXACT)
-        dup = htab_find(&cat->exact, pat, plen, ds_fnv1a32_rev(CAT_SEED, pat, plen));
+        dup = htab_find(&cat->exact, pat, plen, ds_fnv1a32_rev(cat->seed, pat, plen));
     else if (hp.kind == PAT_SUFFIX)
         dup = htab_find(&cat->suffix, pat + 2, plen - 2,
-                        ds_fnv1a32_rev(CAT_SEED, pat + 2, plen - 2));
+                        ds_fnv1a32_rev(cat->seed, pat + 2, plen - 2));
     else
         dup = wild_find(cat, pat, plen);
     if (dup >= 0) {
@@ -615,9 +620,9 @@ static void add_host(struct parser *ps, const struct fields *f)
     int idx = entry_add(cat, f->tok[2], f->len[2], f->tok[3], f->len[3], pat, plen, ps->line);
     const char *stored = cat->e[idx].pub.pattern;
     if (hp.kind == PAT_EXACT)
-        htab_add(&cat->exact, stored, plen, idx);
+        htab_add(&cat->exact, cat->seed, stored, plen, idx);
     else if (hp.kind == PAT_SUFFIX)
-        htab_add(&cat->suffix, stored + 2, plen - 2, idx);
+        htab_add(&cat->suffix, cat->seed, stored + 2, plen - 2, idx);
     else
         wild_add(cat, idx, hp.labels);
 }
@@ -650,8 +655,15 @@ static void parse_line(struct parser *ps, const char *p, const char *end)
 int catalog_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
                         struct catalog **out)
 {
+    return catalog_load_buffer_seeded(name, text, len, CAT_SEED, dg, out);
+}
+
+int catalog_load_buffer_seeded(const char *name, const char *text, size_t len, uint32_t seed,
+                               struct diag *dg, struct catalog **out)
+{
     *out = NULL;
     struct catalog *cat = xcalloc(1, sizeof(*cat));
+    cat->seed = seed;
     struct parser ps = { name ? name : "(catalogue)", 0, 0, cat, dg };
     const char *p = text, *end = text + len;
     if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
@@ -674,6 +686,11 @@ int catalog_load_buffer(const char *name, const char *text, size_t len, struct d
 
 int catalog_load(const char *path, struct diag *dg, struct catalog **out)
 {
+    return catalog_load_seeded(path, CAT_SEED, dg, out);
+}
+
+int catalog_load_seeded(const char *path, uint32_t seed, struct diag *dg, struct catalog **out)
+{
     *out = NULL;
     char *buf;
     size_t len;
@@ -684,7 +701,7 @@ int catalog_load(const char *path, struct diag *dg, struct catalog **out)
             diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
         return -1;
     }
-    int rc = catalog_load_buffer(path, buf, len, dg, out);
+    int rc = catalog_load_buffer_seeded(path, buf, len, seed, dg, out);
     free(buf);
     return rc;
 }
@@ -764,11 +781,11 @@ static size_t normalise_host(const char *host, char *name)
  * pass: sfx_hash[i] of the suffix starting at sfx_at[i], the shortest first
  * (at most CAT_LABELS_MAX), and *whole of the name itself. Returns how many
  * suffixes, or -1 when a label is empty. */
-static int suffix_hashes(const char *name, size_t n, uint32_t *sfx_hash, uint8_t *sfx_at,
-                         uint32_t *whole)
+static int suffix_hashes(uint32_t seed, const char *name, size_t n, uint32_t *sfx_hash,
+                         uint8_t *sfx_at, uint32_t *whole)
 {
     unsigned nsfx = 0;
-    uint32_t h = ds_fnv1a32_init(CAT_SEED);
+    uint32_t h = ds_fnv1a32_init(seed);
     for (size_t i = n; i-- > 0;) {
         if (name[i] == '.') {
             if (i + 1 == n || name[i + 1] == '.')
@@ -824,7 +841,7 @@ int catalog_match_host(const struct catalog *cat, const char *host)
         return -1;
     uint32_t sfx_hash[CAT_LABELS_MAX], h;
     uint8_t sfx_at[CAT_LABELS_MAX];
-    int nsfx = suffix_hashes(name, n, sfx_hash, sfx_at, &h);
+    int nsfx = suffix_hashes(cat->seed, name, n, sfx_hash, sfx_at, &h);
     if (nsfx < 0)
         return -1;
 

@@ -19,9 +19,9 @@
 #include "ds/util.h"
 
 #define NO_GAP CLUSTER_NO_GAP   /* log_gap of a member without a cadence yet */
-/* The member index's hash seed: fixed, like the flow table's (the
- * live-hardening issue makes seeds random per run). */
+/* The fixed seeds (seed.h's offline set) until cluster_table_set_seeds. */
 #define MIDX_SEED 0x5eedc1u
+#define KEY_SEED 0u
 
 /* Distance of a profile from a cluster's centre, in tolerances (<= 1: in).
  * Cadence counts only where both sides have one. Where it cannot be compared
@@ -105,6 +105,7 @@ struct cluster_table {
     struct ds_list act;           /* least recently active at the head */
     struct ds_list queue;         /* clusters marked pending (cluster_set_pending), newest first */
     uint32_t window_s;
+    uint32_t key_seed, midx_seed; /* seed.h: cluster_key, cluster_member */
     uint64_t next_id;
     struct cluster_stats st;
 };
@@ -119,11 +120,12 @@ static int32_t size_bin(double log_size)
 }
 
 /* FNV-1a of the JA4, a 0xff byte and the provider (so that "ab" + "c" and
- * "a" + "bc" hash apart), seeded with the size bin times the golden ratio.
- * A chain is compared on the key itself: a collision costs a strcmp. */
-static uint32_t key_hash(const char *ja4, const char *provider, int32_t bin)
+ * "a" + "bc" hash apart), seeded with the size bin times the golden ratio
+ * XOR the table's key seed. A chain is compared on the key itself: a
+ * collision costs a strcmp. */
+static uint32_t key_hash(uint32_t seed, const char *ja4, const char *provider, int32_t bin)
 {
-    uint32_t h = ds_fnv1a32_init((uint32_t)bin * 0x9e3779b1u);
+    uint32_t h = ds_fnv1a32_init(((uint32_t)bin * 0x9e3779b1u) ^ seed);
     h = ds_fnv1a32_add_str(h, ja4);
     h = ds_fnv1a32_step(h, 0xff);
     return ds_fnv1a32_add_str(h, provider);
@@ -148,7 +150,18 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
         ct->nbuckets <<= 1;
     ct->buckets = xcalloc(ct->nbuckets, sizeof(*ct->buckets));
     ct->window_s = window_s;
+    ct->key_seed = KEY_SEED;
+    ct->midx_seed = MIDX_SEED;
     return ct;
+}
+
+void cluster_table_set_seeds(struct cluster_table *ct, uint32_t key_seed, uint32_t member_seed)
+{
+    DS_ASSERT(ct->st.active == 0);   /* nothing is filed under the old seeds */
+    if (ct->st.active != 0)
+        return;
+    ct->key_seed = key_seed;
+    ct->midx_seed = member_seed;
 }
 
 void cluster_table_free(struct cluster_table *ct)
@@ -167,15 +180,34 @@ void cluster_table_free(struct cluster_table *ct)
 
 static struct midx **midx_slot(struct cluster_table *ct, const struct ds_addr *a)
 {
-    return &ct->midx[ds_addr_hash(a, MIDX_SEED) & (ct->nmidx - 1)];
+    return &ct->midx[ds_addr_hash(a, ct->midx_seed) & (ct->nmidx - 1)];
 }
 
+/* The member index entry of a, NULL if a is no member; counts the steps.
+ * Chains never pass CLUSTER_MIDX_CHAIN_MAX (cluster_observe turns a new
+ * member of a full chain away), so this finds every member. */
 static struct midx *midx_find(struct cluster_table *ct, const struct ds_addr *a)
 {
-    for (struct midx *e = *midx_slot(ct, a); e; e = e->next)
+    unsigned steps = 0;
+    struct midx *e = *midx_slot(ct, a);
+    for (; e; e = e->next) {
+        steps++;
         if (memcmp(&e->addr, a, sizeof(*a)) == 0)
-            return e;
-    return NULL;
+            break;
+    }
+    DS_ASSERT(steps <= CLUSTER_MIDX_CHAIN_MAX);
+    ct->st.midx_lookups++;
+    ct->st.midx_steps += steps;
+    return e;
+}
+
+/* Whether a's member index chain is full: a may not join a cluster. */
+static bool midx_chain_full(struct cluster_table *ct, const struct ds_addr *a)
+{
+    unsigned n = 0;
+    for (struct midx *e = *midx_slot(ct, a); e && n < CLUSTER_MIDX_CHAIN_MAX; e = e->next)
+        n++;
+    return n >= CLUSTER_MIDX_CHAIN_MAX;
 }
 
 static void midx_add(struct cluster_table *ct, const struct ds_addr *a, struct cnode *n, unsigned idx)
@@ -222,7 +254,7 @@ static void bucket_unlink(struct cluster_table *ct, struct cref *r)
 
 static void bucket_link(struct cluster_table *ct, struct cref *r)
 {
-    r->key_hash = key_hash(r->node->c.ja4, r->node->c.provider, r->bin);
+    r->key_hash = key_hash(ct->key_seed, r->node->c.ja4, r->node->c.provider, r->bin);
     size_t b = r->key_hash & (ct->nbuckets - 1);
     r->hnext = ct->buckets[b];
     ct->buckets[b] = r;
@@ -475,7 +507,7 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
     struct cnode *best = NULL;
     double best_d = 0;
     for (int32_t b = p->bin - 1; b <= p->bin + 1; b++) {
-        uint32_t h = key_hash(p->ja4, p->provider, b);
+        uint32_t h = key_hash(ct->key_seed, p->ja4, p->provider, b);
         unsigned visited = 0;
         for (struct cref *r = ct->buckets[h & (ct->nbuckets - 1)]; r; r = r->hnext) {
             /* Bounded work: chains are kept most recently joined first, so
@@ -635,6 +667,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
     }
     /* A source without a cluster (new, or whose profile moved) joins the
      * nearest one in tolerance, else starts one. */
+    if (midx_chain_full(ct, src)) {
+        ct->st.midx_refused++;   /* its member index chain is at the cap */
+        return NULL;
+    }
     struct cnode *n = nearest_cluster(ct, &p);
     if (n == NULL)
         n = cluster_start(ct, &p, ts_us);
@@ -695,19 +731,21 @@ size_t cluster_table_bytes(const struct cluster_table *ct)
 void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
                                 struct stats_node *root)
 {
-    uint64_t active = 0, evicted = 0;
+    uint64_t active = 0, evicted = 0, refused = 0;
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         if (tables[i] == NULL)
             continue;
         active += tables[i]->st.active;
         evicted += tables[i]->st.evicted;
+        refused += tables[i]->st.midx_refused;
         bytes += cluster_table_bytes(tables[i]);
     }
     struct stats_node *me = stats_child(root, "sensor");
     struct stats_node *de = stats_child(me, "detect");
     stats_u64(de, "clusters_active", active);
     stats_u64(de, "clusters_evicted", evicted);
+    stats_u64(de, "cluster_chain_refused", refused);
     stats_u64(stats_child(me, "memory"), "clusters", bytes);
 }
 

@@ -66,6 +66,7 @@ void detect_config_default(struct detect_config *cfg)
     cfg->rules_dir = "rules";
     source_config_default(&cfg->src);
     cfg->max_clusters = 4096;
+    seeds_fixed(&cfg->seeds);
 }
 
 /* A family condition naming a family the fingerprint table never gives
@@ -103,6 +104,7 @@ static int load_rules(struct detect *d, struct ruleset **out, struct fingerprint
         return -1;
     }
     struct ruleset *rs = rules_new(d->windows, d->n_windows, 0);
+    rules_set_seed(rs, d->cfg.seeds.threshold);
     int errs = rules_load_dir(rs, d->rules_dir, &dg);
     if (errs == 0)
         warn_unknown_families(rs, fp, path, &dg);
@@ -167,8 +169,11 @@ static void ensure_cluster_tables(struct detect *d)
         if (r->kind != RULE_KIND_CLUSTER)
             continue;
         int w = source_window_index(d->src, r->window_s);
-        if (w >= 0 && d->clusters[w] == NULL)
+        if (w >= 0 && d->clusters[w] == NULL) {
             d->clusters[w] = cluster_table_new(d->cfg.max_clusters, r->window_s);
+            cluster_table_set_seeds(d->clusters[w], d->cfg.seeds.cluster_key,
+                                    d->cfg.seeds.cluster_member);
+        }
     }
 }
 
@@ -181,7 +186,10 @@ int detect_new(const struct detect_config *cfg, const struct detect_sink *sink,
     d->cfg.rules_dir = d->rules_dir;
     if (sink)
         d->sink = *sink;
-    d->src = source_table_new(&cfg->src);
+    struct source_config sc = cfg->src;
+    sc.seed = cfg->seeds.source;
+    sc.host_seed = cfg->seeds.source_host;
+    d->src = source_table_new(&sc);
     if (d->src == NULL)
         goto fail;
     d->windows = source_windows(d->src, &d->n_windows);

@@ -2,6 +2,12 @@
  * symmetric hash (both directions of a connection land in one bucket), taken
  * from a pool capped at --max-flows.
  *
+ * The seed is the run's (seed.h: random live, fixed offline). Whatever the
+ * seed, no chain grows past FLOW_CHAIN_MAX: a new flow whose bucket is full
+ * first evicts the least recently seen flow of that chain (counted), so a
+ * lookup walks at most FLOW_CHAIN_MAX flows and never misses one that is in
+ * the table.
+ *
  * Idle order is kept in one list per timeout class (new, established, closed,
  * UDP): within a class every flow has the same timeout, so the head of each
  * list is the next to expire and expiry never scans. At the cap, the oldest
@@ -11,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/pool.h"
@@ -85,14 +92,17 @@ static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
 }
 
 /* Symmetric: the two endpoints are combined with + so their order does not
- * matter; the seed is mixed in last. The seed is fixed today
- * (flow_config_default), so bucket placement can be predicted from outside;
- * a random seed per run is the live-hardening issue's. */
+ * matter; the seed is mixed in last. */
 static uint32_t flow_hash(uint32_t seed, uint8_t proto, const struct ds_addr *a, uint16_t ap,
                           const struct ds_addr *b, uint16_t bp)
 {
     uint64_t h = endpoint_hash(a, ap) + endpoint_hash(b, bp);
     return (uint32_t)ds_mix64(h ^ ((uint64_t)seed << 8) ^ proto);
+}
+
+uint32_t flow_packet_hash(uint32_t seed, const struct packet *p)
+{
+    return flow_hash(seed, p->proto, &p->src, p->sport, &p->dst, p->dport);
 }
 
 static bool flow_matches(const struct flow *f, const struct packet *p, enum flow_dir *dir)
@@ -244,13 +254,36 @@ static void flow_update(struct flow_table *ft, struct flow *f, const struct pack
     }
 }
 
-struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
+/* The flow of packet p in the chain of hash h, with *dir set; NULL if there
+ * is none, and then *stalest is the chain's least recently seen flow if the
+ * chain is full (NULL otherwise). Counts the steps. */
+static struct flow *chain_find(struct flow_table *ft, const struct packet *p, uint32_t h,
+                               enum flow_dir *dir, struct flow **stalest)
 {
-    uint32_t h = flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport);
+    unsigned steps = 0;
+    struct flow *old = NULL;
     struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
-    for (; f; f = f->hnext)
+    for (; f; f = f->hnext) {
+        steps++;
         if (f->hash == h && flow_matches(f, p, dir))
             break;
+        if (old == NULL || f->last_us < old->last_us)
+            old = f;
+    }
+    DS_ASSERT(steps <= FLOW_CHAIN_MAX);   /* flow_handle keeps chains at the cap */
+    ft->st.lookups++;
+    ft->st.lookup_steps += steps;
+    if (steps > ft->st.max_chain)
+        ft->st.max_chain = steps;
+    *stalest = f == NULL && steps >= FLOW_CHAIN_MAX ? old : NULL;
+    return f;
+}
+
+struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
+{
+    uint32_t h = flow_packet_hash(ft->cfg.seed, p);
+    struct flow *stalest = NULL;
+    struct flow *f = chain_find(ft, p, h, dir, &stalest);
     /* A new SYN on a closed connection is a new connection (port reuse). */
     if (f && f->state == FLOW_STATE_CLOSED && p->proto == DS_IPPROTO_TCP &&
         (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) == DS_TCP_SYN) {
@@ -258,6 +291,11 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
         f = NULL;
     }
     if (f == NULL) {
+        if (stalest != NULL) {
+            /* The chain is at FLOW_CHAIN_MAX: make room in it. */
+            ft->st.chain_evicted++;
+            flow_end(ft, stalest, FLOW_END_EVICTED);
+        }
         f = flow_create(ft, p, h, dir);
         if (f == NULL)
             return NULL;
@@ -322,5 +360,6 @@ void flow_table_stats_write(const struct flow_table *ft, struct stats_node *root
     stats_u64(fl, "ended", st->ended);
     stats_u64(fl, "timed_out", st->timed_out);
     stats_u64(fl, "evicted", st->evicted);
+    stats_u64(fl, "chain_evicted", st->chain_evicted);
     stats_u64(stats_child(me, "memory"), "flows", bytes);
 }

@@ -9,6 +9,7 @@
 #include "ds/log.h"
 #include "ds/options.h"
 #include "ds/privdrop.h"
+#include "ds/seed.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
@@ -50,8 +51,15 @@ static enum ds_err run(const struct options *opt)
     struct sink *out = NULL;
     struct sensor *s = NULL;
     char err[512];
-    enum ds_err status = prepare_drop(opt, &in.drop);
+    struct sensor_config cfg = opt->cfg;
 
+    if (seeds_choose(&cfg.detect.seeds, opt->seed_mode, opt->seed, opt->iface != NULL, err,
+                     sizeof(err)) != 0) {
+        log_error("%s", err);
+        return DS_ERR_IO;
+    }
+    log_debug("hash seed %llu", (unsigned long long)cfg.detect.seeds.run);
+    enum ds_err status = prepare_drop(opt, &in.drop);
     if (status != DS_OK)
         goto done;
     if (opt->nreads > 0 && input_expand(opt->reads, opt->nreads, &in) != DS_OK) {
@@ -63,7 +71,7 @@ static enum ds_err run(const struct options *opt)
         status = DS_ERR_IO;
         goto done;
     }
-    if (sensor_new(&opt->cfg, out, &s) != 0) {
+    if (sensor_new(&cfg, out, &s) != 0) {
         status = DS_ERR_CONFIG;
         goto done;
     }

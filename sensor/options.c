@@ -51,6 +51,9 @@ void options_usage(FILE *to)
 "      --asn-db FILE       MaxMind ASN database: geo.asn and geo.as_org\n"
 "      --max-flows N       flow table cap; at the cap the oldest idle flow is\n"
 "                          evicted and counted (default 262144)\n"
+"      --seed N|random     hash table seed: each table's seed is derived from N;\n"
+"                          0 is the fixed seed; random asks getrandom() (default:\n"
+"                          random with -i, 0 with -r, so replays are repeatable)\n"
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
 "  reopens the output file.\n"
 "\n"
@@ -91,6 +94,7 @@ enum long_only {
     OPT_GEOIP_DB,
     OPT_ASN_DB,
     OPT_CHROOT,
+    OPT_SEED,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +106,7 @@ static const struct option longopts[] = {
     { "rules", required_argument, NULL, OPT_RULES },
     { "all-tls", no_argument, NULL, OPT_ALL_TLS },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "seed", required_argument, NULL, OPT_SEED },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
     { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
     { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
@@ -174,6 +179,16 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
         if (ds_parse_u64(arg, 1, 1u << 26, &v) != 0)
             return bad_value(c, arg);
         o->cfg.max_flows = (size_t)v;
+        return DS_OK;
+    case OPT_SEED:
+        if (strcmp(arg, "random") == 0) {
+            o->seed_mode = SEED_RANDOM;
+            return DS_OK;
+        }
+        if (ds_parse_u64(arg, 0, UINT64_MAX, &v) != 0)
+            return bad_value(c, arg);
+        o->seed_mode = SEED_VALUE;
+        o->seed = v;
         return DS_OK;
     case OPT_STATS_INTERVAL:
         if (ds_parse_duration(arg, &v) != 0)

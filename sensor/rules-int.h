@@ -55,6 +55,8 @@ void rule_free(struct rule *r);
 struct rules_threshold;
 struct rules_threshold *rules_threshold_new(size_t cap);
 void rules_threshold_free(struct rules_threshold *t);
+/* The table's hash seed (seed.h); only while it is empty. */
+void rules_threshold_set_seed(struct rules_threshold *t, uint32_t seed);
 /* Whether a match of rule r for key at now_us passes its threshold (Suricata's
  * semantics), updating the state. */
 bool rules_threshold_pass(struct rules_threshold *t, const struct rule *r,

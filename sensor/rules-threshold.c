@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/time-units.h"
@@ -40,6 +41,7 @@ struct rules_threshold {
     uint32_t free_head;      /* chained through hnext */
     struct ds_ilist lru;     /* over e[], most recently used at the head */
     uint64_t in_use, evicted;
+    uint32_t seed;           /* seed.h's threshold seed; 0 until rules_threshold_set_seed */
 };
 
 struct rules_threshold *rules_threshold_new(size_t cap)
@@ -74,9 +76,18 @@ void rules_threshold_free(struct rules_threshold *t)
     free(t);
 }
 
-static uint32_t thr_hash(uint32_t sid, uint8_t track, const struct ds_addr *k)
+void rules_threshold_set_seed(struct rules_threshold *t, uint32_t seed)
 {
-    uint32_t h = ds_fnv1a32_step(ds_fnv1a32_init(sid), track);
+    DS_ASSERT(t->in_use == 0);   /* nothing is filed under the old seed */
+    if (t->in_use == 0)
+        t->seed = seed;
+}
+
+/* FNV-1a of the track and the address, seeded with the sid XOR the table's
+ * seed. */
+static uint32_t thr_hash(uint32_t seed, uint32_t sid, uint8_t track, const struct ds_addr *k)
+{
+    uint32_t h = ds_fnv1a32_step(ds_fnv1a32_init(sid ^ seed), track);
     h = ds_fnv1a32_add(h, k->a, sizeof(k->a));
     return h ^ (h >> 15);
 }
@@ -84,7 +95,7 @@ static uint32_t thr_hash(uint32_t sid, uint8_t track, const struct ds_addr *k)
 static void thr_unhash(struct rules_threshold *t, uint32_t i)
 {
     struct thr_entry *e = &t->e[i];
-    uint32_t *pp = &t->bucket[thr_hash(e->sid, e->track, &e->key) & t->mask];
+    uint32_t *pp = &t->bucket[thr_hash(t->seed, e->sid, e->track, &e->key) & t->mask];
     while (*pp != THR_NONE && *pp != i)
         pp = &t->e[*pp].hnext;
     if (*pp == i)
@@ -96,7 +107,7 @@ static void thr_unhash(struct rules_threshold *t, uint32_t i)
 static struct thr_entry *thr_get(struct rules_threshold *t, uint32_t sid, uint8_t track,
                                  const struct ds_addr *key, uint64_t now_us, bool *fresh)
 {
-    uint32_t h = thr_hash(sid, track, key) & t->mask;
+    uint32_t h = thr_hash(t->seed, sid, track, key) & t->mask;
     for (uint32_t i = t->bucket[h]; i != THR_NONE; i = t->e[i].hnext) {
         struct thr_entry *e = &t->e[i];
         if (e->sid == sid && e->track == track && memcmp(&e->key, key, sizeof(*key)) == 0) {

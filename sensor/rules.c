@@ -51,6 +51,11 @@ struct ruleset *rules_new(const uint32_t *windows_s, size_t n_windows, size_t ma
     return rs;
 }
 
+void rules_set_seed(struct ruleset *rs, uint32_t seed)
+{
+    rules_threshold_set_seed(rs->thr, seed);
+}
+
 void rules_free(struct ruleset *rs)
 {
     if (rs == NULL)

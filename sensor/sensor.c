@@ -83,13 +83,13 @@ void sensor_config_default(struct sensor_config *cfg)
     detect_config_default(&cfg->detect);
 }
 
-static int load_catalog(const char *dir, struct catalog **out)
+static int load_catalog(const char *dir, uint32_t seed, struct catalog **out)
 {
     char path[4200];
     snprintf(path, sizeof(path), "%s/ai-services.conf", dir);
     struct diag dg;
     diag_init(&dg);
-    int rc = catalog_load(path, &dg, out);
+    int rc = catalog_load_seeded(path, seed, &dg, out);
     diag_finish(&dg);
     if (rc != 0) {
         if (rc > 0)
@@ -137,7 +137,7 @@ static void adopt_catalog(struct sensor *s, struct catalog *cat)
 int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
 {
     struct catalog *cat = NULL;
-    if (load_catalog(cfg->rules_dir, &cat) != 0)
+    if (load_catalog(cfg->rules_dir, cfg->detect.seeds.catalog, &cat) != 0)
         return -1;
     struct sensor *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
@@ -158,6 +158,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     struct flow_config fc;
     flow_config_default(&fc);
     fc.max_flows = cfg->max_flows;
+    fc.seed = cfg->detect.seeds.flow;
     s->flows = flow_table_new(&fc, on_flow_end, s);
     s->cls = classify_new(cfg->max_flows);
     s->hello_pool = tls_asm_pool_new(HELLO_BUFFERS);
@@ -191,7 +192,7 @@ void sensor_set_capture(struct sensor *s, struct capture *c)
 int sensor_reload(struct sensor *s)
 {
     struct catalog *cat = NULL;
-    if (load_catalog(s->rules_dir, &cat) != 0) {
+    if (load_catalog(s->rules_dir, s->cfg.detect.seeds.catalog, &cat) != 0) {
         log_error("rules reload failed: keeping the rules in use");
         return -1;
     }
@@ -209,7 +210,7 @@ int sensor_reload(struct sensor *s)
 int sensor_check_rules(const struct sensor_config *cfg)
 {
     struct catalog *cat = NULL;
-    int rc = load_catalog(cfg->rules_dir, &cat);
+    int rc = load_catalog(cfg->rules_dir, cfg->detect.seeds.catalog, &cat);
     struct detect *d = NULL;
     struct detect_config dc = cfg->detect;
     dc.rules_dir = cfg->rules_dir;

@@ -3,7 +3,12 @@
  * per-minute buckets and small tables of what it talked to, filled as flows
  * and turns come in on packet time. What is computed from them over a
  * window is in source-features.c. See ds/source.h for what is kept and what
- * is approximated. */
+ * is approximated.
+ *
+ * The address hash is seeded with the run's seed (seed.h), and no chain
+ * grows past SOURCE_CHAIN_MAX: a new source whose chain is full first
+ * evicts the least recently seen source of that chain (counted), so a
+ * lookup walks at most SOURCE_CHAIN_MAX sources and finds every source held. */
 #include "ds/source.h"
 
 #include <stdio.h>
@@ -11,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ds/assert.h"
 #include "ds/hash.h"
 #include "ds/list.h"
 #include "ds/log.h"
@@ -212,15 +218,46 @@ static void source_remove(struct source_table *st, struct source *s)
     st->stats.active--;
 }
 
+/* find, counting its steps; NULL if a is not held, and then *stalest is the
+ * chain's least recently seen source if the chain is full (else NULL). */
+static struct source *find_counted(struct source_table *st, const struct ds_addr *a, uint32_t h,
+                                   struct source **stalest)
+{
+    unsigned steps = 0;
+    struct source *old = NULL;
+    struct source *s = st->hash[h & st->hash_mask];
+    for (; s; s = s->hnext) {
+        steps++;
+        if (s->hash == h && memcmp(&s->addr, a, sizeof(*a)) == 0)
+            break;
+        if (old == NULL || s->last_us < old->last_us)
+            old = s;
+    }
+    DS_ASSERT(steps <= SOURCE_CHAIN_MAX);   /* get_or_create keeps chains at the cap */
+    st->stats.lookups++;
+    st->stats.lookup_steps += steps;
+    if (steps > st->stats.max_chain)
+        st->stats.max_chain = steps;
+    *stalest = s == NULL && steps >= SOURCE_CHAIN_MAX ? old : NULL;
+    return s;
+}
+
 static struct source *get_or_create(struct source_table *st, const struct ds_addr *a,
                                     uint64_t ts_us, bool *created)
 {
     uint32_t h = addr_hash(st, a);
-    struct source *s = find(st, a, h);
+    struct source *stalest = NULL;
+    struct source *s = find_counted(st, a, h, &stalest);
     if (created)
         *created = false;
     if (s)
         return s;
+    if (stalest != NULL) {
+        /* The chain is at SOURCE_CHAIN_MAX: make room in it. */
+        source_remove(st, stalest);
+        st->stats.evicted++;
+        st->stats.chain_evicted++;
+    }
     s = pool_get(st->sources);
     if (s == NULL && !ds_list_empty(&st->lru)) {
         /* At the cap: the least recently seen source makes room. */
@@ -266,9 +303,9 @@ static struct bucket *bucket_at(const struct source_table *st, struct source *s,
     return b;
 }
 
-static uint64_t host_hash(const char *h)
+static uint64_t host_hash(uint64_t seed, const char *h)
 {
-    uint64_t x = ds_fnv1a64_init(0);
+    uint64_t x = ds_fnv1a64_init(seed);
     for (; *h; h++) {
         unsigned char c = (unsigned char)*h;
         if (c >= 'A' && c <= 'Z')
@@ -278,11 +315,11 @@ static uint64_t host_hash(const char *h)
     return x ? x : 1;
 }
 
-static void hosts_touch(struct source *s, const char *host, uint64_t ts_us)
+static void hosts_touch(struct source *s, uint64_t seed, const char *host, uint64_t ts_us)
 {
     if (host == NULL || *host == '\0')
         return;
-    uint64_t h = host_hash(host);
+    uint64_t h = host_hash(seed, host);
     struct host_ent *empty = NULL, *oldest = NULL;
     for (unsigned i = 0; i < HOSTS_KEPT; i++) {
         struct host_ent *e = &s->hosts[i];
@@ -326,9 +363,10 @@ static void names_touch(struct name_ent *tab, unsigned n, const char *v, uint64_
     e->last_us = ts_us;
 }
 
-static void note_flow(struct source *s, const struct source_flow *fl, uint64_t ts_us)
+static void note_flow(const struct source_table *st, struct source *s,
+                      const struct source_flow *fl, uint64_t ts_us)
 {
-    hosts_touch(s, fl->host, ts_us);
+    hosts_touch(s, st->cfg.host_seed, fl->host, ts_us);
     names_touch(s->ja4s, JA4S_KEPT, fl->ja4, ts_us);
     names_touch(s->providers, NAMES_KEPT, fl->provider, ts_us);
     names_touch(s->services, NAMES_KEPT, fl->service, ts_us);
@@ -367,7 +405,7 @@ int source_flow_start(struct source_table *st, const struct source_flow *fl, uin
     }
     s->fs_times[s->fs_total % SOURCE_FLOW_STARTS_KEPT] = ts_us;
     s->fs_total++;
-    note_flow(s, fl, ts_us);
+    note_flow(st, s, fl, ts_us);
     if (token)
         *token = s->serial;
     return 0;
@@ -454,7 +492,7 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
     struct bucket *b = bucket_at(st, s, t->start_us, true);
     if (b)
         b->turns++;
-    note_flow(s, fl, ts_us);
+    note_flow(st, s, fl, ts_us);
     struct src_turn *r = ring_slot(st, s);
     if (r) {
         r->start_us = t->start_us;
@@ -562,6 +600,7 @@ void source_table_stats_write(const struct source_table *st, struct stats_node *
     stats_u64(so, "max_active", s->max_active);
     stats_u64(so, "created", s->created);
     stats_u64(so, "evicted", s->evicted);
+    stats_u64(so, "chain_evicted", s->chain_evicted);
     stats_u64(so, "expired", s->expired);
     stats_u64(so, "turns", s->turns);
     stats_u64(so, "bytes", bytes);

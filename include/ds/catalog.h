@@ -6,6 +6,7 @@
 #define DS_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ds/packet.h"
 
@@ -27,6 +28,11 @@ int catalog_load(const char *path, struct diag *dg, struct catalog **out);
  * is the file name used in error messages. */
 int catalog_load_buffer(const char *name, const char *text, size_t len, struct diag *dg,
                         struct catalog **out);
+/* catalog_load and catalog_load_buffer with the name and CIDR tables'
+ * hash seed (seed.h); the two above use the fixed offline seed. */
+int catalog_load_seeded(const char *path, uint32_t seed, struct diag *dg, struct catalog **out);
+int catalog_load_buffer_seeded(const char *name, const char *text, size_t len, uint32_t seed,
+                               struct diag *dg, struct catalog **out);
 /* NULL-safe. */
 void catalog_free(struct catalog *cat);
 

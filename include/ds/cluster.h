@@ -74,13 +74,22 @@ struct cluster_stats {
     uint64_t active, created, evicted, expired, joins, leaves;
     uint64_t full;            /* refused for room */
     uint64_t scan_capped;     /* lookups that stopped at CLUSTER_SCAN_MAX clusters of a bin */
+    uint64_t midx_refused;    /* sources turned away: their member index chain was full */
+    uint64_t midx_lookups, midx_steps; /* member index lookups, entries they walked */
 };
+
+/* The most entries a member index chain holds (sources filed by address). */
+#define CLUSTER_MIDX_CHAIN_MAX 32
 
 struct cluster_table;
 
 /* window_s: the window the grouping uses (a member leaves after it). */
 struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s);
 void cluster_table_free(struct cluster_table *ct);
+/* Seeds the cluster key hash and the member index (seed.h); without this
+ * call they are the fixed offline seeds. Only on an empty table (a table
+ * with clusters keeps its seeds). */
+void cluster_table_set_seeds(struct cluster_table *ct, uint32_t key_seed, uint32_t member_seed);
 
 /* Files one source's features for the window at packet time ts_us. Sources
  * without a JA4, a provider or a request size are not grouped, nor are those

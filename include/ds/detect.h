@@ -14,6 +14,7 @@
 
 #include "ds/features.h"
 #include "ds/packet.h"
+#include "ds/seed.h"
 #include "ds/source.h"
 
 struct catalog_entry;
@@ -57,6 +58,7 @@ struct detect_config {
     bool source_events;        /* a `source` event per window per active source */
     const char *geoip_db;      /* NULL: no country enrichment */
     const char *asn_db;        /* NULL: no ASN enrichment */
+    struct seeds seeds;        /* every hash table's (the sensor's flow and catalogue ones too) */
 };
 
 void detect_config_default(struct detect_config *cfg);

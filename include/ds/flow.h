@@ -1,7 +1,7 @@
 /* Flow table: bidirectional 5-tuple flows from a pool (slabs allocated on
- * demand up to the cap), a seeded symmetric hash (the seed is fixed today,
- * not random), client/server orientation, idle timeouts on packet time and a
- * cap with oldest-idle eviction. */
+ * demand up to the cap), a seeded symmetric hash (the run's seed, seed.h)
+ * with chains capped at FLOW_CHAIN_MAX, client/server orientation, idle
+ * timeouts on packet time and a cap with oldest-idle eviction. */
 #ifndef DS_FLOW_H
 #define DS_FLOW_H
 
@@ -23,7 +23,7 @@ enum flow_state {
 /* Why a flow ended (EVE flow.reason: "timeout", "shutdown", "forced"). */
 enum flow_end {
     FLOW_END_TIMEOUT = 0,
-    FLOW_END_EVICTED,       /* pushed out at --max-flows */
+    FLOW_END_EVICTED,       /* pushed out at --max-flows, or from a full hash chain */
     FLOW_END_SHUTDOWN,      /* end of capture */
 };
 
@@ -76,12 +76,18 @@ struct flow_config {
     uint32_t timeout_est_s;        /* established TCP */
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
     uint32_t timeout_udp_s;        /* UDP with both sides seen */
-    uint32_t seed;                 /* hash seed: a fixed constant by default, not secret */
+    uint32_t seed;                 /* hash seed (seed.h); the default is the fixed offline one */
 };
+
+/* The most flows a hash chain holds: a lookup walks at most this many. */
+#define FLOW_CHAIN_MAX 32
 
 struct flow_stats {
     uint64_t created, ended, timed_out, evicted, active, max_active;
     uint64_t tcp, udp;             /* flows created, by protocol */
+    uint64_t chain_evicted;        /* of evicted: to keep a chain at FLOW_CHAIN_MAX */
+    uint64_t lookups, lookup_steps; /* flow_handle lookups, flows they walked */
+    uint64_t max_chain;            /* the most one lookup walked */
 };
 
 struct flow_table;
@@ -99,6 +105,12 @@ void flow_table_free(struct flow_table *ft);
  * returns it with *dir set; NULL only if the pool is exhausted and nothing
  * could be evicted. */
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir);
+
+/* The table hash of packet p's flow under seed, the same for both
+ * directions (a flow's bucket is this masked by the bucket count, a power of
+ * two of at least max_flows and 1024): what tests use to build keys that
+ * share a bucket. */
+uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
 
 /* Expires idle flows against packet time `now_us`: ends at most max_visit
  * flows per call, the longest idle of each timeout class first. */

@@ -20,10 +20,13 @@
  * published FNV-1a (its test vectors are in tests/unit/test_hash.c);
  * ds_hash_key16 XORs it into the first word. A seed moves where keys land
  * in a table; none of these is a keyed hash in the cryptographic sense
- * (SipHash is). Today every seed in the sensor is a constant, so bucket
- * placement can be worked out from the source: the live-hardening issue
- * makes the seeds random per run. Nothing the sensor writes may depend on a
- * hash value or on the order of a table's buckets.
+ * (SipHash is). Every table takes its seed from seed.h: random per run in
+ * live capture (getrandom), the fixed constants offline (so replays are
+ * byte-identical), or --seed N. A fixed seed lets anyone work out keys that
+ * share a bucket; a random one does not, and the tables that traffic fills
+ * cap their chains besides (flow.c, source.c, cluster.c's member index), so
+ * a lookup's work is bounded under any seed. Nothing the sensor writes may
+ * depend on a hash value or on the order of a table's buckets.
  *
  * All are static inline: the flow and source tables hash every packet. */
 #ifndef DS_HASH_H

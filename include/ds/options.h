@@ -4,11 +4,13 @@
 #define DS_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ds/capture.h"
 #include "ds/err.h"
 #include "ds/log.h"
+#include "ds/seed.h"
 #include "ds/sensor.h"
 
 /* What the command line asks for. */
@@ -31,6 +33,8 @@ struct options {
     const char *user;               /* -Z: drop to this user once open, or NULL */
     const char *chroot_dir;         /* --chroot (needs -Z), or NULL */
     enum log_level verbosity;       /* LOG_WARN, -q LOG_ERROR, each -v one more */
+    enum seed_mode seed_mode;       /* --seed: SEED_AUTO unless given */
+    uint64_t seed;                  /* --seed N */
 };
 
 /* Parses argv into *o (defaults first: sensor_config_default, snaplen 65535,

@@ -122,6 +122,9 @@ struct diag;
 /* An empty ruleset accepting the given windows (seconds) in `window:`;
  * max_thresholds bounds the threshold state (0 = 65536 entries). */
 struct ruleset *rules_new(const uint32_t *windows_s, size_t n_windows, size_t max_thresholds);
+/* Seeds the threshold table's hash (seed.h's threshold seed; without this
+ * call, the fixed offline one). Call before the first match. */
+void rules_set_seed(struct ruleset *rs, uint32_t seed);
 void rules_free(struct ruleset *rs);
 
 /* Parse rules from a buffer named `name` in messages, reporting each error

@@ -66,8 +66,12 @@ struct source_config {
     size_t max_turn_chunks;     /* shared pool of ring chunks; 0 = max_sources * 4 */
     uint32_t idle_timeout_s;    /* 0 = the largest window + 60 s */
     uint32_t eval_interval_s;   /* a window is due at most this often per source; 0 = every turn */
-    uint32_t seed;              /* hash seed */
+    uint32_t seed;              /* address hash seed (seed.h; detect_new sets the run's) */
+    uint64_t host_seed;         /* host-name hash seed (likewise) */
 };
+
+/* The most sources a hash chain holds: a lookup walks at most this many. */
+#define SOURCE_CHAIN_MAX 32
 
 /* The AI flow a call is about. Strings may be NULL or "" (unknown); they are
  * copied, so they need to live only for the call. */
@@ -109,6 +113,10 @@ struct source_stats {
                                    found no ring chunk at all (counted, not kept) */
     uint64_t stale_ends;        /* flow ends whose token no longer matched */
     uint64_t chunks_in_use;
+    uint64_t chain_evicted;     /* of evicted: to keep a chain at SOURCE_CHAIN_MAX */
+    uint64_t lookups;           /* lookups that may create (a flow or turn's source) */
+    uint64_t lookup_steps;      /* sources those lookups walked */
+    uint64_t max_chain;         /* the most one lookup walked */
 };
 
 struct source_table;

@@ -596,6 +596,80 @@ static void test_error_flood(void **state)
     free(text);
 }
 
+/* A name the pattern covers (each '*' becomes "zz": "*.x" gives "zz.x",
+ * "*-x.y" "zz-x.y"), or NULL for a CIDR. */
+static const char *name_for(const char *pattern, char *buf, size_t len)
+{
+    if (strchr(pattern, '/') != NULL)
+        return NULL;
+    size_t n = 0;
+    for (const char *p = pattern; *p != '\0' && n + 3 < len; p++) {
+        if (*p == '*') {
+            buf[n++] = 'z';
+            buf[n++] = 'z';
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The name and CIDR tables' seed moves where keys land, never what matches:
+ * the shipped catalogue (names only) and a CIDR catalogue, each under the
+ * fixed seed and under another, answer every pattern, its neighbours and
+ * addresses alike. */
+static void test_seed_changes_no_match(void **state)
+{
+    (void)state;
+    struct catalog *a = load_shipped();
+    struct catalog *b = NULL;
+    assert_int_equal(catalog_load_seeded(RULES, 0xdeadbeefu, NULL, &b), 0);
+    assert_int_equal(catalog_count(a), catalog_count(b));
+    unsigned names = 0;
+    for (size_t i = 0; i < catalog_count(a); i++) {
+        const char *pat = catalog_entry(a, (int)i)->pattern;
+        char buf[300], other[310];
+        const char *name = name_for(pat, buf, sizeof(buf));
+        if (name == NULL)
+            continue;
+        assert_int_equal(catalog_match_host(a, name), catalog_match_host(b, name));
+        if (catalog_match_host(b, name) < 0)
+            fail_msg("'%s' (from '%s') should match", name, pat);
+        snprintf(other, sizeof(other), "x%s", name);
+        assert_int_equal(catalog_match_host(a, other), catalog_match_host(b, other));
+        names++;
+    }
+    assert_true(names > 10);
+    catalog_free(a);
+    catalog_free(b);
+
+    const char *text = "cidr 10.0.0.0/8 wide api\n"
+                       "cidr 10.1.2.0/24 mid api\n"
+                       "cidr 10.1.2.3/32 host api\n"
+                       "cidr 2001:db8::/32 v6wide api\n"
+                       "cidr 2001:db8:1:2::/64 v6mid api\n";
+    static const char *const addrs[] = { "10.9.9.9", "10.1.2.4", "10.1.2.3", "11.1.2.3",
+                                         "2001:db8:ffff::1", "2001:db8:1:2::8", "2001:db9::1" };
+    static const int want[] = { 0, 1, 2, -1, 3, 4, -1 };
+    assert_int_equal(catalog_load_buffer(NULL, text, strlen(text), NULL, &a), 0);
+    assert_int_equal(catalog_load_buffer_seeded(NULL, text, strlen(text), 0xdeadbeefu, NULL, &b),
+                     0);
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+        struct ds_addr x;
+        memset(&x, 0, sizeof(x));
+        uint8_t v4[4];
+        if (inet_pton(AF_INET, addrs[i], v4) == 1)
+            ds_addr_from_v4(&x, v4);
+        else
+            assert_int_equal(inet_pton(AF_INET6, addrs[i], x.a), 1);
+        assert_int_equal(catalog_match_addr(a, &x), want[i]);
+        assert_int_equal(catalog_match_addr(b, &x), want[i]);
+    }
+    catalog_free(a);
+    catalog_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_error_flood),
+        cmocka_unit_test(test_seed_changes_no_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

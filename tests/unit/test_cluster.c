@@ -1,5 +1,8 @@
 /* cluster: sources sharing JA4, provider and profile group; others do not;
- * members leave after a window; the table stays bounded. */
+ * members leave after a window; the table stays bounded; addresses made to
+ * share a member index bucket under one seed cost a bounded walk under it
+ * (newcomers to a full chain are turned away, counted) and about one step
+ * under another. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,8 @@
 #include <cmocka.h>
 
 #include "ds/cluster.h"
+#include "ds/packet.h"
+#include "ds/seed.h"
 #include "ds/time-units.h"
 
 #define S(x) ds_s_to_us((uint64_t)(x))
@@ -321,6 +326,72 @@ static void test_member_moves_stay_known(void **state)
     cluster_table_free(ct);
 }
 
+#define MIDX_BUCKETS 1024   /* the member index size at 64 clusters */
+#define MIDX_COLLIDE 48
+
+/* The first n addresses 198.51.x.y that share a member index bucket. */
+static void midx_colliders(uint32_t seed, struct ds_addr *out, unsigned n)
+{
+    unsigned k = 0;
+    uint64_t bucket = 0;
+    for (uint32_t i = 0; k < n && i < (1u << 16); i++) {
+        struct ds_addr a = addr((uint8_t)(i >> 8), (uint8_t)i);
+        uint64_t b = ds_addr_hash(&a, seed) & (MIDX_BUCKETS - 1);
+        if (i == 0)
+            bucket = b;
+        if (b == bucket)
+            out[k++] = a;
+    }
+    assert_int_equal(k, n);
+}
+
+/* Every address observed once with one profile; how many joined. */
+static unsigned observe_all(struct cluster_table *ct, const struct ds_addr *a, unsigned n,
+                            uint64_t t)
+{
+    unsigned joins = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct features f = feat("t13d1516h2_aaaaaaaaaaaa_bbbbbbbbbbbb", "openai", 30, 1200, 0.9);
+        bool joined;
+        cluster_observe(ct, &a[i], &f, S(t + i), &joined);
+        joins += joined;
+    }
+    return joins;
+}
+
+static void test_colliding_members(void **state)
+{
+    (void)state;
+    static struct ds_addr a[MIDX_COLLIDE];
+    struct seeds fixed, other;
+    seeds_fixed(&fixed);
+    seeds_derive(&other, 12345);
+    midx_colliders(fixed.cluster_member, a, MIDX_COLLIDE);
+
+    /* Under the seed they were made for (a new table's): the chain stops at
+     * the cap, the rest are turned away and counted. */
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    assert_int_equal(observe_all(ct, a, MIDX_COLLIDE, 100), CLUSTER_MIDX_CHAIN_MAX);
+    const struct cluster_stats *st = cluster_table_stats(ct);
+    assert_int_equal(st->midx_refused, MIDX_COLLIDE - CLUSTER_MIDX_CHAIN_MAX);
+    assert_true(st->midx_steps >= 16 * st->midx_lookups);
+    /* Members are found again, not filed twice. */
+    assert_int_equal(observe_all(ct, a, CLUSTER_MIDX_CHAIN_MAX, 200), 0);
+    assert_int_equal(st->joins, CLUSTER_MIDX_CHAIN_MAX);
+    cluster_table_free(ct);
+
+    /* Under another seed: all join, about no walk. */
+    ct = cluster_table_new(64, 600);
+    cluster_table_set_seeds(ct, other.cluster_key, other.cluster_member);
+    assert_int_equal(observe_all(ct, a, MIDX_COLLIDE, 100), MIDX_COLLIDE);
+    st = cluster_table_stats(ct);
+    assert_int_equal(st->midx_refused, 0);
+    assert_true(st->midx_steps * 4 <= st->midx_lookups);
+    assert_int_equal(observe_all(ct, a, MIDX_COLLIDE, 200), 0);
+    assert_int_equal(st->joins, MIDX_COLLIDE);
+    cluster_table_free(ct);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_pending_queue),
         cmocka_unit_test(test_member_moves_stay_known),
         cmocka_unit_test(test_once_seen_needs_streaming_match),
+        cmocka_unit_test(test_colliding_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -484,7 +484,8 @@ static void test_stats_writers(void **state)
     assert_non_null(strstr(line, "\"sensor\":{\"decode_errors\":{\"link_truncated\":0,"));
     assert_non_null(strstr(line, "\"ip_fragment\":2"));
     assert_non_null(strstr(line, "\"flows\":{\"total\":2,\"active\":1,\"max_active\":1,"
-                                 "\"ended\":1,\"timed_out\":0,\"evicted\":1},\"memory\":{\"flows\":"));
+                                 "\"ended\":1,\"timed_out\":0,\"evicted\":1,\"chain_evicted\":0},"
+                                 "\"memory\":{\"flows\":"));
     assert_non_null(strstr(line, "\"output\":{\"events\":1,\"write_errors\":0}}}\n"));
 }
 

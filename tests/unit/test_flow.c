@@ -1,5 +1,7 @@
 /* flow: orientation, symmetric lookup, timeouts on packet time, eviction at
- * the cap, port reuse, and that every flow ends exactly once. */
+ * the cap, port reuse, that every flow ends exactly once, and that keys made
+ * to share a bucket under one seed cost a bounded walk under it (the chain
+ * cap) and about one step under another seed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <cmocka.h>
 
 #include "ds/flow.h"
+#include "ds/seed.h"
 #include "ds/time-units.h"
 
 struct ended {
@@ -235,6 +238,140 @@ static void test_udp_and_v6(void **state)
     flow_table_free(NULL);
 }
 
+/* A SYN from 10.x.y.z:40000 to 192.0.2.1:443, x.y.z from i. */
+static struct packet syn_from(uint32_t i, uint64_t ts_s)
+{
+    struct packet p = pkt(0, 40000, 0, 443, DS_TCP_SYN, ts_s);
+    ds_addr_from_v4(&p.src, (uint8_t[]){ 10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i });
+    ds_addr_from_v4(&p.dst, (uint8_t[]){ 192, 0, 2, 1 });
+    return p;
+}
+
+#define NBUCKETS 1024   /* the table's bucket count at max_flows 1024 */
+#define NCOLLIDE 200
+
+/* The first n sources whose flows share one bucket under seed, as an
+ * attacker who knows the seed (the fixed offline one is in the source)
+ * computes them. */
+static void colliders(uint32_t seed, uint32_t *out, unsigned n)
+{
+    struct packet p0 = syn_from(0, 0);
+    uint32_t bucket = flow_packet_hash(seed, &p0) & (NBUCKETS - 1);
+    unsigned k = 0;
+    for (uint32_t i = 0; k < n && i < (1u << 24); i++) {
+        struct packet p = syn_from(i, 0);
+        if ((flow_packet_hash(seed, &p) & (NBUCKETS - 1)) == bucket)
+            out[k++] = i;
+    }
+    assert_int_equal(k, n);
+}
+
+static struct flow_table *seeded_table(uint32_t seed, struct ended *e)
+{
+    struct flow_config cfg;
+    flow_config_default(&cfg);
+    cfg.max_flows = NBUCKETS;
+    cfg.seed = seed;
+    return flow_table_new(&cfg, on_end, e);
+}
+
+static void test_colliding_keys_under_their_seed(void **state)
+{
+    (void)state;
+    static uint32_t src[NCOLLIDE];
+    struct flow_config def;
+    flow_config_default(&def);
+    struct seeds fixed;
+    seeds_fixed(&fixed);
+    assert_int_equal(def.seed, fixed.flow);   /* the default is the offline seed */
+    colliders(fixed.flow, src, NCOLLIDE);
+    struct ended e = { 0 };
+    struct flow_table *ft = seeded_table(fixed.flow, &e);
+    enum flow_dir d;
+    for (unsigned i = 0; i < NCOLLIDE; i++) {
+        struct packet p = syn_from(src[i], 1 + i);
+        assert_non_null(flow_handle(ft, &p, &d));
+    }
+    const struct flow_stats *st = flow_table_stats(ft);
+    /* The chain stops at the cap: the excess is evicted and counted ... */
+    assert_int_equal(st->created, NCOLLIDE);
+    assert_int_equal(st->chain_evicted, NCOLLIDE - FLOW_CHAIN_MAX);
+    assert_int_equal(e.by_reason[FLOW_END_EVICTED], NCOLLIDE - FLOW_CHAIN_MAX);
+    assert_int_equal(st->active, FLOW_CHAIN_MAX);
+    assert_int_equal(st->max_chain, FLOW_CHAIN_MAX);
+    /* ... but every lookup walked nearly the whole chain. */
+    assert_true(st->lookup_steps >= 25 * st->lookups);
+    /* Every flow still held is found, from either side: no duplicate. */
+    for (unsigned i = NCOLLIDE - FLOW_CHAIN_MAX; i < NCOLLIDE; i++) {
+        struct packet p = syn_from(src[i], 1000);
+        struct packet r = p;
+        r.src = p.dst, r.dst = p.src, r.sport = p.dport, r.dport = p.sport;
+        r.tcp_flags = DS_TCP_SYN | DS_TCP_ACK;
+        struct flow *f = flow_handle(ft, &r, &d);
+        assert_int_equal(d, FLOW_TOCLIENT);
+        assert_int_equal(f->pkts[FLOW_TOCLIENT], 1);
+    }
+    assert_int_equal(st->created, NCOLLIDE);
+    assert_int_equal(st->chain_evicted, NCOLLIDE - FLOW_CHAIN_MAX);
+    flow_table_free(ft);
+}
+
+static void test_colliding_keys_under_another_seed(void **state)
+{
+    (void)state;
+    static uint32_t src[NCOLLIDE];
+    struct seeds fixed, other;
+    seeds_fixed(&fixed);
+    seeds_derive(&other, 12345);
+    colliders(fixed.flow, src, NCOLLIDE);
+    struct ended e = { 0 };
+    struct flow_table *ft = seeded_table(other.flow, &e);
+    enum flow_dir d;
+    for (unsigned i = 0; i < NCOLLIDE; i++) {
+        struct packet p = syn_from(src[i], 1 + i);
+        assert_non_null(flow_handle(ft, &p, &d));
+    }
+    const struct flow_stats *st = flow_table_stats(ft);
+    /* Spread over the buckets: nothing evicted, about no walk at all. */
+    assert_int_equal(st->chain_evicted, 0);
+    assert_int_equal(e.n, 0);
+    assert_true(st->max_chain <= 4);
+    assert_true(st->lookup_steps * 4 <= st->lookups);
+    flow_table_free(ft);
+}
+
+/* A full chain makes room by evicting its least recently seen flow, not a
+ * busy one. */
+static void test_chain_cap_evicts_stalest(void **state)
+{
+    (void)state;
+    uint32_t src[FLOW_CHAIN_MAX + 1];
+    uint32_t seed = 0x5eed1e55u;
+    colliders(seed, src, FLOW_CHAIN_MAX + 1);
+    struct ended e = { 0 };
+    struct flow_table *ft = seeded_table(seed, &e);
+    enum flow_dir d;
+    uint64_t id1 = 0;
+    for (unsigned i = 0; i < FLOW_CHAIN_MAX; i++) {
+        struct packet p = syn_from(src[i], 1 + i);
+        struct flow *f = flow_handle(ft, &p, &d);
+        if (i == 1)
+            id1 = f->id;
+    }
+    struct packet again = syn_from(src[0], 100);   /* the oldest flow, busy again */
+    again.tcp_flags = DS_TCP_ACK;
+    flow_handle(ft, &again, &d);
+    struct packet last = syn_from(src[FLOW_CHAIN_MAX], 101);
+    flow_handle(ft, &last, &d);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.last_id, id1);
+    assert_int_equal(e.by_reason[FLOW_END_EVICTED], 1);
+    struct flow *f0 = flow_handle(ft, &again, &d);
+    assert_int_equal(f0->pkts[FLOW_TOSERVER], 3);
+    assert_int_equal(flow_table_stats(ft)->created, FLOW_CHAIN_MAX + 1);
+    flow_table_free(ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +382,9 @@ int main(void)
         cmocka_unit_test(test_eviction_at_cap),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
         cmocka_unit_test(test_udp_and_v6),
+        cmocka_unit_test(test_colliding_keys_under_their_seed),
+        cmocka_unit_test(test_colliding_keys_under_another_seed),
+        cmocka_unit_test(test_chain_cap_evicts_stalest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

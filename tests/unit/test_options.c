@@ -110,6 +110,9 @@ static void test_defaults(void **state)
     assert_null(o.cfg.detect.asn_db);
     assert_null(o.user);
     assert_null(o.chroot_dir);
+    /* No --seed: chosen at run time (random live, the fixed set offline). */
+    assert_int_equal(o.seed_mode, SEED_AUTO);
+    assert_memory_equal(&o.cfg.detect.seeds, &def.detect.seeds, sizeof(def.detect.seeds));
     options_free(&o);
     options_free(&o); /* twice is harmless */
     options_free(NULL);
@@ -247,6 +250,32 @@ static void test_number_ranges(void **state)
     parse_bad("-r a --max-flows -5", "invalid value '-5' for --max-flows");
 }
 
+/* --seed N (any 64-bit N, 0 the fixed set) or random. */
+static void test_seed(void **state)
+{
+    (void)state;
+    struct cmd c;
+    struct options o;
+    parse_ok(&c, &o, "-i eth0 --seed 42");
+    assert_int_equal(o.seed_mode, SEED_VALUE);
+    assert_true(o.seed == 42);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --seed 0");
+    assert_int_equal(o.seed_mode, SEED_VALUE);
+    assert_true(o.seed == 0);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --seed 18446744073709551615");
+    assert_true(o.seed == UINT64_MAX);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --seed random");
+    assert_int_equal(o.seed_mode, SEED_RANDOM);
+    options_free(&o);
+    parse_bad("-r a --seed -1", "invalid value '-1' for --seed");
+    parse_bad("-r a --seed 18446744073709551616", "invalid value '18446744073709551616' for --seed");
+    parse_bad("-r a --seed Random", "invalid value 'Random' for --seed");
+    parse_bad("-r a --seed", "seed");
+}
+
 static void test_windows(void **state)
 {
     (void)state;
@@ -370,7 +399,8 @@ static void test_usage_text(void **state)
         "--read", "--interface", "--snaplen", "--buffer-size", "--output", "--sensor-name",
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
-        "--user", "-Z,", "--chroot", "--quiet", "--verbose", "--version", "--help", DS_SOURCE_RULES,
+        "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose", "--version", "--help",
+        DS_SOURCE_RULES,
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strstr(text, names[i]) == NULL)
@@ -405,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_number_ranges),
         cmocka_unit_test(test_windows),
+        cmocka_unit_test(test_seed),
         cmocka_unit_test(test_verbosity),
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_usage_errors),

@@ -731,6 +731,30 @@ static void test_threshold_table_bounded(void **state)
     rules_free(rs);
 }
 
+/* The threshold table's seed moves where entries land, not what passes. */
+static void test_threshold_seeded(void **state)
+{
+    (void)state;
+    struct errs e;
+    struct ruleset *rs = rules_new(windows, 3, 64);
+    rules_set_seed(rs, 0xdeadbeefu);
+    errs_init(&e);
+    assert_int_equal(load(rs, &e, "alert ai-harvest (msg:\"t\"; window:1m; requests:>=1; "
+                              "threshold: type limit, track by_src, count 1, seconds 60; sid:1;)"), 0);
+    static const int t[] = { 0 }, t2[] = { 30 };
+    for (uint8_t i = 0; i < 50; i++) {
+        struct ds_addr a = ip4(10, 0, 0, i);
+        assert_int_equal(run(rs, &a, NULL, t, 1), 1u);
+    }
+    for (uint8_t i = 0; i < 50; i++) {
+        struct ds_addr a = ip4(10, 0, 0, i);
+        assert_int_equal(run(rs, &a, NULL, t2, 1), 0u);   /* found: suppressed */
+    }
+    assert_int_equal(rules_stats(rs)->thr_entries, 50);
+    assert_int_equal(rules_stats(rs)->suppressed, 50);
+    rules_free(rs);
+}
+
 static void test_cluster_rules(void **state)
 {
     (void)state;
@@ -913,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_implicit_threshold),
         cmocka_unit_test(test_take_state),
         cmocka_unit_test(test_threshold_table_bounded),
+        cmocka_unit_test(test_threshold_seeded),
         cmocka_unit_test(test_cluster_rules),
         cmocka_unit_test(test_shipped_rules),
         cmocka_unit_test(test_signatures_doc),

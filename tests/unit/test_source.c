@@ -2,7 +2,8 @@
  * (counted), bounded memory under a flood of sources, concurrency and flow
  * tokens, duty cycle, the ring's overflow accounting, counts and idle time
  * beyond what the rings keep, string features, expiry and the evaluation
- * schedule. */
+ * schedule, and addresses made to share a bucket under one seed (a bounded
+ * walk under it, about one step under another). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 
 #include "ds/features.h"
+#include "ds/packet.h"
+#include "ds/seed.h"
 #include "ds/source.h"
 #include "ds/time-units.h"
 
@@ -615,6 +618,98 @@ static void test_due_mask(void **state)
     source_table_free(NULL);
 }
 
+#define SRC_BUCKETS 1024   /* the hash size at max_sources 1024 */
+#define SRC_COLLIDE 100
+
+/* The first n addresses 10.x.y.z that share a bucket under seed. */
+static void src_colliders(uint32_t seed, struct ds_addr *out, unsigned n)
+{
+    uint64_t bucket = ds_addr_hash(&out[0], seed) & (SRC_BUCKETS - 1);
+    unsigned k = 0;
+    bool first = true;
+    for (uint32_t i = 0; k < n && i < (1u << 24); i++) {
+        struct ds_addr a = ip4(10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i);
+        uint64_t b = ds_addr_hash(&a, seed) & (SRC_BUCKETS - 1);
+        if (first) {
+            bucket = b;
+            first = false;
+        }
+        if (b == bucket)
+            out[k++] = a;
+    }
+    assert_int_equal(k, n);
+}
+
+static struct source_table *seeded_sources(uint32_t seed)
+{
+    struct source_config cfg;
+    source_config_default(&cfg);
+    cfg.max_sources = SRC_BUCKETS;
+    cfg.seed = seed;
+    struct source_table *st = source_table_new(&cfg);
+    assert_non_null(st);
+    return st;
+}
+
+static void start_all(struct source_table *st, const struct ds_addr *a, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct source_flow fl = flow_of(a[i], i + 1);
+        uint64_t tok;
+        bool created;
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), &tok, &created), 0);
+    }
+}
+
+static void test_colliding_sources(void **state)
+{
+    (void)state;
+    static struct ds_addr a[SRC_COLLIDE];
+    struct seeds fixed, other;
+    seeds_fixed(&fixed);
+    seeds_derive(&other, 12345);
+    struct source_config def;
+    source_config_default(&def);
+    assert_int_equal(def.seed, fixed.source);
+    src_colliders(fixed.source, a, SRC_COLLIDE);
+
+    /* Under the seed they were made for: the chain stops at the cap. */
+    struct source_table *st = seeded_sources(fixed.source);
+    start_all(st, a, SRC_COLLIDE);
+    const struct source_stats *ss = source_table_stats(st);
+    assert_int_equal(ss->chain_evicted, SRC_COLLIDE - SOURCE_CHAIN_MAX);
+    assert_int_equal(ss->evicted, SRC_COLLIDE - SOURCE_CHAIN_MAX);
+    assert_int_equal(ss->active, SOURCE_CHAIN_MAX);
+    assert_int_equal(ss->max_chain, SOURCE_CHAIN_MAX);
+    assert_true(ss->lookup_steps >= 20 * ss->lookups);
+    /* Every source held is found: the newest SOURCE_CHAIN_MAX, the others gone. */
+    for (unsigned i = 0; i < SRC_COLLIDE; i++) {
+        uint64_t first, last;
+        int held = source_times(st, &a[i], &first, &last);
+        if (i < SRC_COLLIDE - SOURCE_CHAIN_MAX) {
+            assert_int_equal(held, -1);
+        } else {
+            assert_int_equal(held, 0);
+            assert_true(first == T0 + S(i));
+        }
+    }
+    uint64_t created = ss->created;
+    start_all(st, a + SRC_COLLIDE - SOURCE_CHAIN_MAX, SOURCE_CHAIN_MAX);
+    assert_int_equal(ss->created, created);
+    source_table_free(st);
+
+    /* Under another seed: spread out, nothing evicted, about no walk. */
+    st = seeded_sources(other.source);
+    start_all(st, a, SRC_COLLIDE);
+    ss = source_table_stats(st);
+    assert_int_equal(ss->chain_evicted, 0);
+    assert_int_equal(ss->evicted, 0);
+    assert_int_equal(ss->active, SRC_COLLIDE);
+    assert_true(ss->max_chain <= 4);
+    assert_true(ss->lookup_steps * 4 <= ss->lookups);
+    source_table_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_connection_cadence),
         cmocka_unit_test(test_expire_and_foreach),
         cmocka_unit_test(test_due_mask),
+        cmocka_unit_test(test_colliding_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
