@@ -1,4 +1,5 @@
-/* Flow table: bidirectional 5-tuple flows from a pool (slabs allocated on
+/* Flow table: bidirectional flows keyed by the 5-tuple and the VLAN tags
+ * (as Suricata's, unless configured off), from a pool (slabs allocated on
  * demand up to the cap), a seeded symmetric hash (the seed is fixed today,
  * not random), client/server orientation, idle timeouts on packet time and a
  * cap with oldest-idle eviction. */
@@ -58,6 +59,8 @@ struct flow {
     int32_t service;               /* AI catalogue index, -1 if none */
     uint32_t ndpi_pkts;            /* packets handed to nDPI */
     uint16_t hello_tries;          /* client data segments looked at for a hello */
+    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
+                                      unless flow_config.vlan_key is off */
     /* The application layer's state, opaque to the table (Suricata's
      * Flow.alstate): the sensor's struct flow_app (ds/flow-app.h), NULL
      * unless followed. Released by the flow_end_fn callee. cls and hello
@@ -77,6 +80,8 @@ struct flow_config {
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
     uint32_t timeout_udp_s;        /* UDP with both sides seen */
     uint32_t seed;                 /* hash seed: a fixed constant by default, not secret */
+    bool vlan_key;                 /* VLAN ids in the key (default); off: a connection
+                                      is one flow whatever its tags (--no-vlan-key) */
 };
 
 struct flow_stats {
