@@ -51,6 +51,9 @@ void options_usage(FILE *to)
 "      --asn-db FILE       MaxMind ASN database: geo.asn and geo.as_org\n"
 "      --max-flows N       flow table cap; at the cap the oldest idle flow is\n"
 "                          evicted and counted (default 262144)\n"
+"      --no-vlan-key       one flow per connection whatever its VLAN tags (a SPAN\n"
+"                          that tags the two directions differently); by default\n"
+"                          the 802.1Q/QinQ ids are part of the flow key\n"
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
 "  reopens the output file.\n"
 "\n"
@@ -82,6 +85,7 @@ enum long_only {
     OPT_RULES,
     OPT_ALL_TLS,
     OPT_MAX_FLOWS,
+    OPT_NO_VLAN_KEY,
     OPT_STATS_INTERVAL,
     OPT_SENSOR_NAME,
     OPT_CHECK_RULES,
@@ -102,6 +106,7 @@ static const struct option longopts[] = {
     { "rules", required_argument, NULL, OPT_RULES },
     { "all-tls", no_argument, NULL, OPT_ALL_TLS },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "no-vlan-key", no_argument, NULL, OPT_NO_VLAN_KEY },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
     { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
     { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
@@ -217,6 +222,9 @@ static enum ds_err take_option(struct options *o, int c, const char *arg)
         break;
     case OPT_ALL_TLS:
         o->cfg.all_tls = true;
+        break;
+    case OPT_NO_VLAN_KEY:
+        o->cfg.vlan_key = false;
         break;
     case OPT_SENSOR_NAME:
         o->cfg.host = arg;
