@@ -337,6 +337,7 @@ static void note_flow(struct source *s, const struct source_flow *fl, uint64_t t
         return;
     struct source_last_flow *l = &s->last;
     l->dst = fl->dst;
+    l->vlan = fl->vlan;
     l->dport = fl->dport;
     l->quic = fl->quic;
     l->flow_id = fl->flow_id;
