@@ -29,7 +29,6 @@
 #define ETH_QINQ 0x88a8
 #define ETH_QINQ_OLD 0x9100
 
-#define MAX_VLAN_TAGS 4
 #define MAX_IPV6_EXT 8
 
 static const char *const err_names[DECODE_ERR_MAX] = {
@@ -216,22 +215,37 @@ static enum decode_err decode_ethertype(struct decode_stats *st, uint16_t type,
     return DECODE_ERR_NOT_IP;
 }
 
-static enum decode_err decode_ethernet(struct decode_stats *st, const uint8_t *data,
-                                       uint32_t caplen, uint32_t wirelen, struct packet *out)
+/* The 802.1Q / QinQ tags announced by the ethertype *type, the first at
+ * data[*off]: keeps every id in out->vlan (more than DS_VLAN_MAX tags is not
+ * ours), and leaves *off and *type at the encapsulated protocol. */
+static enum decode_err decode_vlan_tags(const uint8_t *data, uint32_t caplen, uint32_t *off,
+                                        uint16_t *type, struct packet *out)
 {
-    if (caplen < 14)
-        return DECODE_ERR_LINK_TRUNCATED;
-    uint32_t off = 12;
-    uint16_t type = be16(data + off);
-    off += 2;
-    for (int tags = 0; type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD; tags++) {
-        if (tags == MAX_VLAN_TAGS)
+    while (*type == ETH_VLAN || *type == ETH_QINQ || *type == ETH_QINQ_OLD) {
+        if (out->vlan.n == DS_VLAN_MAX)
             return DECODE_ERR_NOT_IP;
-        if (off + 4 > caplen)
+        if (*off + 4 > caplen)
             return DECODE_ERR_LINK_TRUNCATED;
-        type = be16(data + off + 2);
-        off += 4;
+        /* TCI: 3 bits of priority, the drop-eligible bit, the 12-bit id. */
+        out->vlan.id[out->vlan.n++] = (uint16_t)(be16(data + *off) & 0x0fffu);
+        *type = be16(data + *off + 2);
+        *off += 4;
     }
+    return DECODE_OK;
+}
+
+/* An ethertype at data[type_off], the rest of the frame from type_off + 2:
+ * VLAN tags, then IP. Ethernet and Linux SLL (where libpcap puts back the
+ * tag the kernel took off) alike. */
+static enum decode_err decode_tagged(struct decode_stats *st, const uint8_t *data,
+                                     uint32_t caplen, uint32_t wirelen, uint32_t type_off,
+                                     struct packet *out)
+{
+    uint16_t type = be16(data + type_off);
+    uint32_t off = type_off + 2;
+    enum decode_err e = decode_vlan_tags(data, caplen, &off, &type, out);
+    if (e != DECODE_OK)
+        return e;
     return decode_ethertype(st, type, data + off, caplen - off, wirelen - off, out);
 }
 
@@ -240,7 +254,9 @@ static enum decode_err decode_link(struct decode_stats *st, int linktype, const 
 {
     switch (linktype) {
     case DLT_EN10MB_:
-        return decode_ethernet(st, data, caplen, wirelen, out);
+        if (caplen < 14)
+            return DECODE_ERR_LINK_TRUNCATED;
+        return decode_tagged(st, data, caplen, wirelen, 12, out);
     case DLT_RAW_LINUX:
     case DLT_RAW_BSD:
     case LINKTYPE_RAW_:
@@ -266,7 +282,7 @@ static enum decode_err decode_link(struct decode_stats *st, int linktype, const 
     case DLT_LINUX_SLL_:
         if (caplen < 16)
             return DECODE_ERR_LINK_TRUNCATED;
-        return decode_ethertype(st, be16(data + 14), data + 16, caplen - 16, wirelen - 16, out);
+        return decode_tagged(st, data, caplen, wirelen, 14, out);
     case DLT_LINUX_SLL2_:
         if (caplen < 20)
             return DECODE_ERR_LINK_TRUNCATED;

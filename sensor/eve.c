@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/packet.h"
 #include "ds/sink.h"
 #include "ds/tls.h"
 #include "ds/util.h"
@@ -58,6 +59,16 @@ void eve_write_line(struct eve *e, size_t n)
 void eve_note_truncated(struct eve *e)
 {
     sink_note_truncated(e->sink);
+}
+
+void eve_vlan(struct jsonw *w, const struct ds_vlan *v)
+{
+    if (v->n == 0)
+        return;
+    jsonw_array(w, "vlan");
+    for (unsigned i = 0; i < v->n && i < DS_VLAN_MAX; i++)
+        jsonw_u64(w, NULL, v->id[i]);
+    jsonw_close(w);
 }
 
 void eve_alpns(struct jsonw *w, const char *key, const uint8_t *wire, size_t len)

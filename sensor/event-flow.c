@@ -125,6 +125,7 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     struct jsonw w;
     eve_begin(e, &w, f->first_us, "flow");
     jsonw_u64(&w, "flow_id", f->id);
+    eve_vlan(&w, &f->vlan);
     jsonw_addr(&w, "src_ip", &f->cli);
     jsonw_u64(&w, "src_port", f->cport);
     jsonw_addr(&w, "dest_ip", &f->srv);

@@ -9,6 +9,8 @@
 void event_source_last_flow(struct jsonw *w, const struct ds_addr *src,
                             const struct source_last_flow *l)
 {
+    if (l)
+        eve_vlan(w, &l->vlan);
     jsonw_addr(w, "src_ip", src);
     if (l == NULL)
         return;

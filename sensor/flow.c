@@ -1,6 +1,7 @@
-/* Flow table: bidirectional 5-tuple flows in a chained hash with a seeded,
- * symmetric hash (both directions of a connection land in one bucket), taken
- * from a pool capped at --max-flows.
+/* Flow table: bidirectional flows (the 5-tuple and the VLAN tags, as
+ * Suricata keys them; --no-vlan-key leaves the tags out) in a chained hash
+ * with a seeded, symmetric hash (both directions of a connection land in one
+ * bucket), taken from a pool capped at --max-flows.
  *
  * The seed is the run's (seed.h: random live, fixed offline). Whatever the
  * seed, no chain grows past FLOW_CHAIN_MAX: a new flow whose bucket is full
@@ -49,6 +50,7 @@ void flow_config_default(struct flow_config *cfg)
     cfg->timeout_closed_s = 30;
     cfg->timeout_udp_s = 300;
     cfg->seed = 0x5eed1e55u;
+    cfg->vlan_key = true;
 }
 
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end_fn, void *ctx)
@@ -91,23 +93,53 @@ static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
     return ds_mix64(ds_addr_hash(a, 0) ^ port);
 }
 
-/* Symmetric: the two endpoints are combined with + so their order does not
- * matter; the seed is mixed in last. */
-static uint32_t flow_hash(uint32_t seed, uint8_t proto, const struct ds_addr *a, uint16_t ap,
-                          const struct ds_addr *b, uint16_t bp)
+/* A packet's VLAN tags as one word for the hash: 12 bits an id, the count
+ * above them; 0 when untagged, so an untagged flow hashes as it did before
+ * tags were keyed. */
+static uint64_t vlan_word(const struct ds_vlan *v)
 {
-    uint64_t h = endpoint_hash(a, ap) + endpoint_hash(b, bp);
+    uint64_t w = (uint64_t)v->n << (12 * DS_VLAN_MAX);
+    for (unsigned i = 0; i < v->n && i < DS_VLAN_MAX; i++)
+        w |= (uint64_t)(v->id[i] & 0x0fffu) << (12 * i);
+    return w;
+}
+
+/* Symmetric: the two endpoints are combined with + so their order does not
+ * matter, and so are the VLAN tags (both directions carry the same ones);
+ * the seed (the run's, seed.h) is mixed in last. */
+static uint32_t flow_hash(uint32_t seed, uint8_t proto, const struct ds_addr *a, uint16_t ap,
+                          const struct ds_addr *b, uint16_t bp, uint64_t vlan)
+{
+    uint64_t h = endpoint_hash(a, ap) + endpoint_hash(b, bp) + ds_mix64(vlan);
     return (uint32_t)ds_mix64(h ^ ((uint64_t)seed << 8) ^ proto);
 }
 
 uint32_t flow_packet_hash(uint32_t seed, const struct packet *p)
 {
-    return flow_hash(seed, p->proto, &p->src, p->sport, &p->dst, p->dport);
+    return flow_hash(seed, p->proto, &p->src, p->sport, &p->dst, p->dport, vlan_word(&p->vlan));
 }
 
-static bool flow_matches(const struct flow *f, const struct packet *p, enum flow_dir *dir)
+/* The hash of p's flow in table ft: its tags count only where they are
+ * part of the key. */
+static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
 {
-    if (f->proto != p->proto)
+    if (ft->cfg.vlan_key)
+        return flow_packet_hash(ft->cfg.seed, p);
+    return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
+}
+
+static bool vlan_matches(const struct flow_table *ft, const struct flow *f,
+                         const struct packet *p)
+{
+    if (!ft->cfg.vlan_key)
+        return true;
+    return f->vlan.n == p->vlan.n && memcmp(f->vlan.id, p->vlan.id, sizeof(f->vlan.id)) == 0;
+}
+
+static bool flow_matches(const struct flow_table *ft, const struct flow *f,
+                         const struct packet *p, enum flow_dir *dir)
+{
+    if (f->proto != p->proto || !vlan_matches(ft, f, p))
         return false;
     if (f->cport == p->sport && f->sport == p->dport &&
         memcmp(&f->cli, &p->src, sizeof(f->cli)) == 0 &&
@@ -199,6 +231,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
         *dir = FLOW_TOCLIENT;
     }
     f->proto = p->proto;
+    f->vlan = p->vlan;
     f->state = FLOW_STATE_NEW;
     f->hash = hash;
     f->id = ++ft->next_id;
@@ -265,7 +298,7 @@ static struct flow *chain_find(struct flow_table *ft, const struct packet *p, ui
     struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
     for (; f; f = f->hnext) {
         steps++;
-        if (f->hash == h && flow_matches(f, p, dir))
+        if (f->hash == h && flow_matches(ft, f, p, dir))
             break;
         if (old == NULL || f->last_us < old->last_us)
             old = f;
@@ -281,7 +314,7 @@ static struct flow *chain_find(struct flow_table *ft, const struct packet *p, ui
 
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
 {
-    uint32_t h = flow_packet_hash(ft->cfg.seed, p);
+    uint32_t h = table_hash(ft, p);
     struct flow *stalest = NULL;
     struct flow *f = chain_find(ft, p, h, dir, &stalest);
     /* A new SYN on a closed connection is a new connection (port reuse). */

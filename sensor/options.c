@@ -54,6 +54,9 @@ void options_usage(FILE *to)
 "      --seed N|random     hash table seed: each table's seed is derived from N;\n"
 "                          0 is the fixed seed; random asks getrandom() (default:\n"
 "                          random with -i, 0 with -r, so replays are repeatable)\n"
+"      --no-vlan-key       one flow per connection whatever its VLAN tags (a SPAN\n"
+"                          that tags the two directions differently); by default\n"
+"                          the 802.1Q/QinQ ids are part of the flow key\n"
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
 "  reopens the output file.\n"
 "\n"
@@ -85,6 +88,7 @@ enum long_only {
     OPT_RULES,
     OPT_ALL_TLS,
     OPT_MAX_FLOWS,
+    OPT_NO_VLAN_KEY,
     OPT_STATS_INTERVAL,
     OPT_SENSOR_NAME,
     OPT_CHECK_RULES,
@@ -107,6 +111,7 @@ static const struct option longopts[] = {
     { "all-tls", no_argument, NULL, OPT_ALL_TLS },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
     { "seed", required_argument, NULL, OPT_SEED },
+    { "no-vlan-key", no_argument, NULL, OPT_NO_VLAN_KEY },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
     { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
     { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
@@ -232,6 +237,9 @@ static enum ds_err take_option(struct options *o, int c, const char *arg)
         break;
     case OPT_ALL_TLS:
         o->cfg.all_tls = true;
+        break;
+    case OPT_NO_VLAN_KEY:
+        o->cfg.vlan_key = false;
         break;
     case OPT_SENSOR_NAME:
         o->cfg.host = arg;

@@ -80,6 +80,7 @@ void sensor_config_default(struct sensor_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->rules_dir = "rules";
     cfg->max_flows = 262144;
+    cfg->vlan_key = true;
     detect_config_default(&cfg->detect);
 }
 
@@ -159,6 +160,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     flow_config_default(&fc);
     fc.max_flows = cfg->max_flows;
     fc.seed = cfg->detect.seeds.flow;
+    fc.vlan_key = cfg->vlan_key;
     s->flows = flow_table_new(&fc, on_flow_end, s);
     s->cls = classify_new(cfg->max_flows);
     s->hello_pool = tls_asm_pool_new(HELLO_BUFFERS);

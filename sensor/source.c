@@ -375,6 +375,7 @@ static void note_flow(const struct source_table *st, struct source *s,
         return;
     struct source_last_flow *l = &s->last;
     l->dst = fl->dst;
+    l->vlan = fl->vlan;
     l->dport = fl->dport;
     l->quic = fl->quic;
     l->flow_id = fl->flow_id;

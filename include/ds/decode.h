@@ -1,6 +1,7 @@
-/* Link layer to L4: Ethernet, 802.1Q/QinQ, Linux SLL/SLL2, raw IP, BSD
- * loopback; IPv4 (options), IPv6 (extension headers); TCP, UDP. A packet that
- * cannot be decoded is counted by kind and skipped, never fatal. */
+/* Link layer to L4: Ethernet, 802.1Q/QinQ (up to 4 tags, their ids kept in
+ * packet.vlan), Linux SLL/SLL2, raw IP, BSD loopback; IPv4 (options), IPv6
+ * (extension headers); TCP, UDP. A packet that cannot be decoded is counted
+ * by kind and skipped, never fatal. */
 #ifndef DS_DECODE_H
 #define DS_DECODE_H
 

@@ -42,6 +42,11 @@ void eve_write_line(struct eve *e, size_t n);
 /* Counts an event shortened to fit the line cap. */
 void eve_note_truncated(struct eve *e);
 
+struct ds_vlan;
+/* EVE's "vlan": the ids outermost first ([10], or [10,20] for QinQ), as
+ * Suricata writes it before src_ip; nothing for an untagged flow. */
+void eve_vlan(struct jsonw *w, const struct ds_vlan *v);
+
 /* What EVE's tls (or, for QUIC, quic) object says of a client's handshake.
  * Empty strings and zeros are left out. */
 struct eve_tls {

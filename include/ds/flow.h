@@ -1,4 +1,5 @@
-/* Flow table: bidirectional 5-tuple flows from a pool (slabs allocated on
+/* Flow table: bidirectional flows keyed by the 5-tuple and the VLAN tags
+ * (as Suricata's, unless configured off), from a pool (slabs allocated on
  * demand up to the cap), a seeded symmetric hash (the run's seed, seed.h)
  * with chains capped at FLOW_CHAIN_MAX, client/server orientation, idle
  * timeouts on packet time and a cap with oldest-idle eviction. */
@@ -58,6 +59,8 @@ struct flow {
     int32_t service;               /* AI catalogue index, -1 if none */
     uint32_t ndpi_pkts;            /* packets handed to nDPI */
     uint16_t hello_tries;          /* client data segments looked at for a hello */
+    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
+                                      unless flow_config.vlan_key is off */
     /* The application layer's state, opaque to the table (Suricata's
      * Flow.alstate): the sensor's struct flow_app (ds/flow-app.h), NULL
      * unless followed. Released by the flow_end_fn callee. cls and hello
@@ -77,6 +80,8 @@ struct flow_config {
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
     uint32_t timeout_udp_s;        /* UDP with both sides seen */
     uint32_t seed;                 /* hash seed (seed.h); the default is the fixed offline one */
+    bool vlan_key;                 /* VLAN ids in the key (default); off: a connection
+                                      is one flow whatever its tags (--no-vlan-key) */
 };
 
 /* The most flows a hash chain holds: a lookup walks at most this many. */
@@ -106,8 +111,8 @@ void flow_table_free(struct flow_table *ft);
  * could be evicted. */
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir);
 
-/* The table hash of packet p's flow under seed, the same for both
- * directions (a flow's bucket is this masked by the bucket count, a power of
+/* The table hash of packet p's flow under seed, its VLAN tags included (as
+ * a table keyed on them hashes it), the same for both directions (a flow's bucket is this masked by the bucket count, a power of
  * two of at least max_flows and 1024): what tests use to build keys that
  * share a bucket. */
 uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);

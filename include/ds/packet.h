@@ -38,6 +38,17 @@ static inline uint64_t ds_addr_hash(const struct ds_addr *a, uint64_t seed)
 /* Parses an IPv4 or IPv6 text address; 0 or -1. */
 int ds_addr_parse(const char *s, struct ds_addr *a);
 
+/* The 802.1Q / 802.1ad (QinQ) tags of a frame, outermost first: their
+ * 12-bit VLAN ids and how many there are (0: untagged). decode.c walks up to
+ * DS_VLAN_MAX tags and keeps them all, so two tag stacks that differ only in
+ * an inner tag never share a flow. Unused ids are 0, so two id arrays
+ * compare with memcmp. */
+#define DS_VLAN_MAX 4
+struct ds_vlan {
+    uint16_t id[DS_VLAN_MAX];
+    uint8_t n;
+};
+
 struct packet {
     uint64_t ts_us;         /* packet time, microseconds since the epoch */
     uint32_t caplen;        /* bytes captured */
@@ -45,6 +56,7 @@ struct packet {
     const uint8_t *l3;      /* IP header */
     uint32_t l3_len;        /* captured bytes from the IP header on */
     struct ds_addr src, dst;
+    struct ds_vlan vlan;    /* the frame's VLAN tags (n == 0: none) */
     uint16_t sport, dport;
     uint8_t ipver;          /* 4 or 6 */
     uint8_t proto;          /* DS_IPPROTO_TCP or DS_IPPROTO_UDP */

@@ -19,6 +19,7 @@ struct sensor_config {
     const char *host;            /* --sensor-name: EVE's "host" in every event (NULL: none) */
     bool all_tls;                /* flow events for non-AI TLS/QUIC flows too */
     size_t max_flows;
+    bool vlan_key;               /* VLAN ids in the flow key (--no-vlan-key: off) */
     uint64_t stats_interval_s;   /* 0: stats only at exit */
     struct detect_config detect; /* per-source detection (its rules_dir is ours) */
 };

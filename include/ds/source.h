@@ -78,6 +78,7 @@ struct source_config {
 struct source_flow {
     struct ds_addr src;         /* the client: the source */
     struct ds_addr dst;
+    struct ds_vlan vlan;        /* the flow's VLAN tags (n == 0: none) */
     uint16_t dport;
     bool quic;
     uint64_t flow_id;
@@ -91,6 +92,7 @@ struct source_flow {
 /* The latest AI flow of a source, for alerts (dest_ip, tls.sni, ai.*). */
 struct source_last_flow {
     struct ds_addr dst;
+    struct ds_vlan vlan;        /* its VLAN tags, for the alert's "vlan" */
     uint16_t dport;
     bool quic;
     uint64_t flow_id;

@@ -93,6 +93,56 @@ static void test_vlan_and_qinq(void **state)
     struct packet p;
     assert_int_equal(decode_frame(&st, 1, f, (uint32_t)n, (uint32_t)n, 0, &p), DECODE_OK);
     assert_int_equal(p.dport, 443);
+    /* Both ids kept, outermost first. */
+    assert_int_equal(p.vlan.n, 2);
+    assert_int_equal(p.vlan.id[0], 100);
+    assert_int_equal(p.vlan.id[1], 10);
+    assert_int_equal(p.vlan.id[2], 0);
+
+    /* One 802.1Q tag: TCI 0xe014 is priority 7, DEI set, id 20 (0x014). */
+    memset(f, 0, sizeof(f));
+    f[12] = 0x81, f[13] = 0x00;
+    f[14] = 0xf0, f[15] = 0x14, f[16] = 0x08, f[17] = 0x00;
+    n = 18 + build_ipv4_tcp(f + 18, 0);
+    assert_int_equal(decode_frame(&st, 1, f, (uint32_t)n, (uint32_t)n, 0, &p), DECODE_OK);
+    assert_int_equal(p.vlan.n, 1);
+    assert_int_equal(p.vlan.id[0], 20);
+
+    /* Four tags (0x9100, 0x88a8, 0x8100, 0x8100: ids 1, 2, 3, 4095): all kept. */
+    memset(f, 0, sizeof(f));
+    const uint8_t four[] = { 0x91, 0x00, 0x00, 0x01, 0x88, 0xa8, 0x00, 0x02, 0x81, 0x00,
+                             0x00, 0x03, 0x81, 0x00, 0x0f, 0xff, 0x08, 0x00 };
+    memcpy(f + 12, four, sizeof(four));
+    n = 12 + sizeof(four) + build_ipv4_tcp(f + 12 + sizeof(four), 0);
+    assert_int_equal(decode_frame(&st, 1, f, (uint32_t)n, (uint32_t)n, 0, &p), DECODE_OK);
+    assert_int_equal(p.vlan.n, 4);
+    assert_int_equal(p.vlan.id[0], 1);
+    assert_int_equal(p.vlan.id[1], 2);
+    assert_int_equal(p.vlan.id[2], 3);
+    assert_int_equal(p.vlan.id[3], 4095);
+
+    /* Untagged: no ids. */
+    memset(f, 0, sizeof(f));
+    f[12] = 0x08, f[13] = 0x00;
+    n = 14 + build_ipv4_tcp(f + 14, 0);
+    assert_int_equal(decode_frame(&st, 1, f, (uint32_t)n, (uint32_t)n, 0, &p), DECODE_OK);
+    assert_int_equal(p.vlan.n, 0);
+    assert_int_equal(p.vlan.id[0], 0);
+
+    /* Linux SLL with the tag libpcap puts back: protocol 0x8100 at 14, the
+     * TCI (id 30) at 16, the real protocol at 18. */
+    memset(f, 0, sizeof(f));
+    f[14] = 0x81, f[15] = 0x00, f[16] = 0x00, f[17] = 0x1e, f[18] = 0x08, f[19] = 0x00;
+    n = 20 + build_ipv4_tcp(f + 20, 2);
+    assert_int_equal(decode_frame(&st, 113, f, (uint32_t)n, (uint32_t)n, 0, &p), DECODE_OK);
+    assert_int_equal(p.vlan.n, 1);
+    assert_int_equal(p.vlan.id[0], 30);
+    assert_int_equal(p.payload_len, 2);
+    /* A tag cut short is a truncated link header. */
+    assert_int_equal(decode_frame(&st, 113, f, 19, 19, 0, &p), DECODE_ERR_LINK_TRUNCATED);
+    f[12] = 0x81, f[13] = 0x00;
+    assert_int_equal(decode_frame(&st, 1, f, 17, 17, 0, &p), DECODE_ERR_LINK_TRUNCATED);
+
     /* Too many tags: five 0x8100 in a row. */
     uint8_t g[100] = { 0 };
     g[12] = 0x81, g[13] = 0x00;

@@ -354,6 +354,54 @@ static void test_tls_object_shared(void **state)
     assert_non_null(strstr(lines[3], "\"app_proto\":\"quic\",\"flow_id\":7,\"quic\":{\"sni\":"));
 }
 
+/* EVE's vlan array, before src_ip as Suricata writes it, in flow events
+ * and in alerts (from the source's latest flow); none when untagged. */
+static void test_vlan_field(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, NULL);
+    struct flow_app app;
+    struct flow *f = make_flow(&app);
+    event_flow(o, f, NULL);
+    f->vlan.n = 1, f->vlan.id[0] = 10;
+    event_flow(o, f, NULL);
+    f->vlan.n = 2, f->vlan.id[0] = 100, f->vlan.id[1] = 20;
+    event_flow(o, f, NULL);
+
+    struct source_last_flow last;
+    memset(&last, 0, sizeof(last));
+    last.dst = f->srv;
+    last.dport = 443;
+    last.flow_id = 7;
+    struct rule r;
+    memset(&r, 0, sizeof(r));
+    r.msg = (char *)"x";
+    struct features fe;
+    features_clear(&fe);
+    struct rule_hit hit = { .rule = &r, .features = &fe, .window_s = 60 };
+    struct detect_alert a = { .ts_us = f->first_us, .src = &f->cli, .hit = &hit, .last = &last };
+    event_alert(o, &a);
+    last.vlan.n = 1, last.vlan.id[0] = 20;
+    event_alert(o, &a);
+    assert_int_equal(close_temp(o), 0);
+    char *text = slurp(path);
+    unlink(path);
+    char *lines[5];
+    for (int i = 0; i < 5; i++) {
+        lines[i] = text;
+        char *nl = strchr(text, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        text = nl + 1;
+    }
+    assert_null(strstr(lines[0], "vlan"));
+    assert_non_null(strstr(lines[1], "\"flow_id\":7,\"vlan\":[10],\"src_ip\":\"10.1.2.3\""));
+    assert_non_null(strstr(lines[2], "\"flow_id\":7,\"vlan\":[100,20],\"src_ip\":"));
+    assert_null(strstr(lines[3], "vlan"));
+    assert_non_null(strstr(lines[4], "\"event_type\":\"alert\",\"vlan\":[20],\"src_ip\":"));
+}
+
 /* A QUIC flow: the quic object with its version; the client's ALPNs go in
  * `ai`, since EVE's quic object has no place for them. */
 static void test_quic_flow(void **state)
@@ -499,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_alert_line_cap),
         cmocka_unit_test(test_tls_object_shared),
         cmocka_unit_test(test_quic_flow),
+        cmocka_unit_test(test_vlan_field),
         cmocka_unit_test(test_source_event),
         cmocka_unit_test(test_stats_tree),
         cmocka_unit_test(test_stats_writers),

@@ -1,7 +1,8 @@
 /* flow: orientation, symmetric lookup, timeouts on packet time, eviction at
- * the cap, port reuse, that every flow ends exactly once, and that keys made
- * to share a bucket under one seed cost a bounded walk under it (the chain
- * cap) and about one step under another seed. */
+ * the cap, port reuse, VLAN tags in the key (and out of it), that every flow
+ * ends exactly once, and that keys made to share a bucket under one seed
+ * cost a bounded walk under it (the chain cap) and about one step under
+ * another seed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -372,6 +373,104 @@ static void test_chain_cap_evicts_stalest(void **state)
     flow_table_free(ft);
 }
 
+static struct packet tagged(struct packet p, uint8_t n, uint16_t a, uint16_t b, uint16_t c)
+{
+    p.vlan.n = n;
+    p.vlan.id[0] = a, p.vlan.id[1] = b, p.vlan.id[2] = c;
+    return p;
+}
+
+static struct flow *handle_tagged(struct flow_table *ft, struct packet p, uint8_t n, uint16_t a,
+                                  uint16_t b, uint16_t c, enum flow_dir *d)
+{
+    struct packet t = tagged(p, n, a, b, c);
+    return flow_handle(ft, &t, d);
+}
+
+/* One connection seen on several VLANs (and QinQ stacks) is one flow a
+ * stack; its replies, with the same tags, find it. */
+static void test_vlan_in_key(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(64, &e);
+    enum flow_dir d;
+    struct packet syn = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    struct packet synack = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 1);
+    struct flow *plain = flow_handle(ft, &syn, &d);
+    struct flow *v10 = handle_tagged(ft, syn, 1, 10, 0, 0, &d);
+    struct flow *v20 = handle_tagged(ft, syn, 1, 20, 0, 0, &d);
+    assert_non_null(plain);
+    assert_non_null(v10);
+    assert_non_null(v20);
+    assert_true(plain != v10 && v10 != v20 && plain != v20);
+    assert_int_equal(plain->vlan.n, 0);
+    assert_int_equal(v10->vlan.n, 1);
+    assert_int_equal(v10->vlan.id[0], 10);
+    assert_int_equal(v20->vlan.id[0], 20);
+    /* Replies land on their own VLAN's flow. */
+    assert_ptr_equal(handle_tagged(ft, synack, 1, 20, 0, 0, &d), v20);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    assert_ptr_equal(handle_tagged(ft, synack, 1, 10, 0, 0, &d), v10);
+    assert_ptr_equal(flow_handle(ft, &synack, &d), plain);
+    assert_int_equal(v10->state, FLOW_STATE_ESTABLISHED);
+    assert_int_equal(v10->pkts[FLOW_TOSERVER] + v10->pkts[FLOW_TOCLIENT], 2);
+
+    /* QinQ: outer 100 with inner 10 or 20, the reverse order, an extra id
+     * 0, and stacks that differ only in the third tag: each its own flow. */
+    struct packet stacks[] = {
+        tagged(syn, 2, 100, 10, 0), tagged(syn, 2, 100, 20, 0), tagged(syn, 2, 10, 100, 0),
+        tagged(syn, 2, 10, 0, 0),   tagged(syn, 3, 1, 2, 3),    tagged(syn, 3, 1, 2, 4),
+    };
+    struct flow *seen[6];
+    for (int i = 0; i < 6; i++) {
+        seen[i] = flow_handle(ft, &stacks[i], &d);
+        assert_non_null(seen[i]);
+        assert_true(seen[i] != plain && seen[i] != v10 && seen[i] != v20);
+        for (int j = 0; j < i; j++)
+            assert_true(seen[i] != seen[j]);
+    }
+    assert_int_equal(seen[0]->vlan.n, 2);
+    assert_int_equal(seen[0]->vlan.id[0], 100);
+    assert_int_equal(seen[0]->vlan.id[1], 10);
+    /* And each is found again. */
+    for (int i = 0; i < 6; i++)
+        assert_ptr_equal(flow_handle(ft, &stacks[i], &d), seen[i]);
+    assert_int_equal(flow_table_stats(ft)->active, 9);
+    flow_table_free(ft);
+    assert_int_equal(e.n, 9);
+}
+
+/* --no-vlan-key: the tags are not part of the key, so a connection tagged
+ * differently in each direction (or on several VLANs) is one flow, which
+ * keeps the tags of the packet that opened it. */
+static void test_no_vlan_key_merges(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_config cfg;
+    flow_config_default(&cfg);
+    assert_true(cfg.vlan_key);
+    cfg.max_flows = 16;
+    cfg.vlan_key = false;
+    struct flow_table *ft = flow_table_new(&cfg, on_end, &e);
+    enum flow_dir d;
+    struct packet syn = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    struct packet synack = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 1);
+    struct flow *f = handle_tagged(ft, syn, 1, 10, 0, 0, &d);
+    assert_non_null(f);
+    assert_ptr_equal(handle_tagged(ft, synack, 1, 20, 0, 0, &d), f);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    assert_ptr_equal(handle_tagged(ft, syn, 2, 100, 10, 0, &d), f);
+    assert_ptr_equal(flow_handle(ft, &syn, &d), f);
+    assert_int_equal(f->vlan.n, 1);
+    assert_int_equal(f->vlan.id[0], 10);
+    assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
+    assert_int_equal(flow_table_stats(ft)->active, 1);
+    flow_table_free(ft);
+    assert_int_equal(e.n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_colliding_keys_under_their_seed),
         cmocka_unit_test(test_colliding_keys_under_another_seed),
         cmocka_unit_test(test_chain_cap_evicts_stalest),
+        cmocka_unit_test(test_vlan_in_key),
+        cmocka_unit_test(test_no_vlan_key_merges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

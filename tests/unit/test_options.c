@@ -103,6 +103,8 @@ static void test_defaults(void **state)
     assert_int_equal(o.cfg.max_flows, def.max_flows);
     assert_int_equal(o.cfg.stats_interval_s, def.stats_interval_s);
     assert_false(o.cfg.all_tls);
+    assert_true(o.cfg.vlan_key);
+    assert_true(def.vlan_key);
     assert_int_equal(o.cfg.detect.src.max_sources, def.detect.src.max_sources);
     assert_int_equal(o.cfg.detect.src.n_windows, def.detect.src.n_windows);
     assert_false(o.cfg.detect.source_events);
@@ -125,13 +127,14 @@ static void test_every_option(void **state)
     struct cmd c;
     struct options o;
     parse_ok(&c, &o, "--read a --output ev.json --rules /r --all-tls --max-flows 1000 "
-                     "--stats-interval 30 --sensor-name s1 --windows 1m,5m --max-sources 99 "
+                     "--no-vlan-key --stats-interval 30 --sensor-name s1 --windows 1m,5m --max-sources 99 "
                      "--source-events --geoip-db g.mmdb --asn-db a.mmdb --verbose");
     assert_string_equal(o.reads[0], "a");
     assert_string_equal(o.outpath, "ev.json");
     assert_string_equal(o.cfg.rules_dir, "/r");
     assert_true(o.cfg.all_tls);
     assert_int_equal(o.cfg.max_flows, 1000);
+    assert_false(o.cfg.vlan_key);
     assert_int_equal(o.cfg.stats_interval_s, 30);
     assert_string_equal(o.cfg.host, "s1");
     assert_int_equal(o.cfg.detect.src.n_windows, 2);
@@ -399,8 +402,8 @@ static void test_usage_text(void **state)
         "--read", "--interface", "--snaplen", "--buffer-size", "--output", "--sensor-name",
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
-        "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose", "--version", "--help",
-        DS_SOURCE_RULES,
+        "--no-vlan-key", "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose",
+        "--version", "--help", DS_SOURCE_RULES,
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strstr(text, names[i]) == NULL)

@@ -477,6 +477,8 @@ static void test_strings_and_distinct(void **state)
         fl.service = "api";
         fl.host = i < 5 ? "api.openai.com" : "API.anthropic.com";
         fl.quic = i == 9;
+        fl.vlan.n = 1;
+        fl.vlan.id[0] = (uint16_t)(10 + i);   /* one source on ten VLANs */
         uint64_t tok;
         source_flow_start(st, &fl, T0 + S(100 * i), &tok, NULL);
         struct turn t = turn_at(T0 + S(100 * i + 1), 500, 500);
@@ -513,6 +515,8 @@ static void test_strings_and_distinct(void **state)
     assert_string_equal(lf.ja4, ja4[9]);
     assert_true(lf.quic);
     assert_int_equal(lf.dport, 443);
+    assert_int_equal(lf.vlan.n, 1);
+    assert_int_equal(lf.vlan.id[0], 19);
 
     assert_int_equal(source_set_geo(st, &a, "CN", "4134", "CHINANET-BACKBONE"), 0);
     assert_int_equal(source_features(st, &a, 60, now, &f), 0);
