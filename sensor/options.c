@@ -26,7 +26,7 @@ void options_usage(FILE *to)
 "                          means its capture files in name order\n"
 "  -i, --interface IFACE   capture live on IFACE (promiscuous), e.g. a SPAN port\n"
 "      --snaplen N         live: bytes kept per packet (default 65535)\n"
-"      --buffer-size MIB   live: kernel capture buffer in MiB (default: libpcap's)\n"
+"      --buffer-size MIB   live: kernel capture buffer in MiB (default 64)\n"
 "  A BPF filter may follow the options, as in tcpdump: 'tcp port 443 or udp port 443'.\n"
 "\n"
 "Output:\n"
@@ -150,7 +150,7 @@ static void set_defaults(struct options *o, int argc)
     sensor_config_default(&o->cfg);
     o->cfg.rules_dir = dir_exists(DS_SOURCE_RULES) ? DS_SOURCE_RULES : DS_INSTALL_RULES;
     o->live.snaplen = 65535;
-    o->live.buffer_mib = 0;
+    o->live.buffer_mib = CAPTURE_BUFFER_MIB_DEFAULT;
     o->live.promisc = true;
     o->reads = xcalloc((size_t)argc + 1, sizeof(*o->reads));
     o->outpath = "-";
