@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ds/err.h"
 #include "ds/log.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
 #include "ds/util.h"
+
+#define CAPTURE_DRAIN_SLACK_MS 50  /* past the buffer timeout, for the last batch */
+#define CAPTURE_DRAIN_MAX_MS 2000  /* a stop drains the kernel's buffer this long at most */
 
 struct capture {
     pcap_t *p;
@@ -189,14 +193,21 @@ static void wait_readable(struct capture *c, int wait_ms)
     (void)poll(&pfd, 1, wait_ms);
 }
 
-enum ds_err capture_dispatch(struct capture *c, capture_fn fn, void *ctx, int wait_ms,
-                             uint64_t *delivered, char *err, size_t errlen)
+/* One wait of at most wait_ms and one read: pcap_dispatch's result (a
+ * count, PCAP_ERROR_BREAK, PCAP_ERROR). */
+static int dispatch_once(struct capture *c, capture_fn fn, void *ctx, int wait_ms)
 {
     c->fn = fn;
     c->ctx = ctx;
-    *delivered = 0;
     wait_readable(c, wait_ms);
-    int rc = pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
+    return pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
+}
+
+enum ds_err capture_dispatch(struct capture *c, capture_fn fn, void *ctx, int wait_ms,
+                             uint64_t *delivered, char *err, size_t errlen)
+{
+    *delivered = 0;
+    int rc = dispatch_once(c, fn, ctx, wait_ms);
     if (rc == PCAP_ERROR) {
         snprintf(err, errlen, "read error after %llu packets: %s",
                  (unsigned long long)c->received, pcap_geterr(c->p));
@@ -205,6 +216,24 @@ enum ds_err capture_dispatch(struct capture *c, capture_fn fn, void *ctx, int wa
     if (rc > 0)
         *delivered = (uint64_t)rc;
     return DS_OK;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * DS_MS_PER_S + (uint64_t)t.tv_nsec / (DS_NS_PER_US * DS_US_PER_MS);
+}
+
+void capture_drain(struct capture *c, capture_fn fn, void *ctx)
+{
+    uint64_t deadline = mono_ms() + CAPTURE_DRAIN_MAX_MS;
+    int rc;
+    /* A read that ends at pcap_breakloop's flag (still up from the stop, or
+     * a second signal) says nothing of what is left: read on. */
+    do {
+        rc = dispatch_once(c, fn, ctx, CAPTURE_WAIT_MS + CAPTURE_DRAIN_SLACK_MS);
+    } while ((rc > 0 || rc == PCAP_ERROR_BREAK) && mono_ms() < deadline);
 }
 
 void capture_break(struct capture *c)

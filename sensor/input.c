@@ -206,7 +206,9 @@ static enum ds_err run_live_capture(struct sensor *s, struct capture *cap, const
             sink_flush(out);
         }
     }
-    if (rc != DS_OK)
+    if (rc == DS_OK)
+        capture_drain(cap, sensor_packet, s); /* packets that came before the stop */
+    else
         log_error("%s: %s", name, err);
     signals_set_capture(NULL);
     return rc;

@@ -52,6 +52,11 @@ enum ds_err capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, 
  * DS_ERR_IO on a read error with the reason in err. */
 enum ds_err capture_dispatch(struct capture *c, capture_fn fn, void *ctx, int wait_ms,
                              uint64_t *delivered, char *err, size_t errlen);
+/* After the last capture_dispatch (a stop): hands fn the packets the kernel
+ * still holds, until a read that waited out the buffer timeout (for the
+ * last batch) brings none, or 2 s at most on a link that does not go quiet.
+ * A read error ends it: the capture is ending. */
+void capture_drain(struct capture *c, capture_fn fn, void *ctx);
 /* Async-signal-safe: makes capture_run return soon. */
 void capture_break(struct capture *c);
 
