@@ -34,7 +34,7 @@ void options_usage(FILE *to)
 "                          a file is appended to and reopened on SIGHUP (rotation)\n"
 "      --sensor-name NAME  written as \"host\" in every event\n"
 "      --all-tls           flow events for non-AI TLS and QUIC flows too\n"
-"      --stats-interval S  a stats event every S seconds of packet time\n"
+"      --stats-interval S  a stats event every S seconds of the sensor's clock\n"
 "                          (default 0: only at exit)\n"
 "\n"
 "Detection:\n"
@@ -58,7 +58,8 @@ void options_usage(FILE *to)
 "                          that tags the two directions differently); by default\n"
 "                          the 802.1Q/QinQ ids are part of the flow key\n"
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
-"  reopens the output file.\n"
+"  reopens the output file; SIGUSR1 writes a stats event now; SIGTERM and\n"
+"  SIGINT end every open flow (its event), write the final stats and exit.\n"
 "\n"
 "Privileges:\n"
 "  -Z, --user USER         as root: open the capture and the output, then run\n"
@@ -76,7 +77,8 @@ void options_usage(FILE *to)
 "  -h, --help              print this help and exit\n"
 "\n"
 "Events go to the output only; diagnostics go to stderr. Timestamps are packet\n"
-"time, so replaying a capture twice gives the same events.\n"
+"time, so replaying a capture twice gives the same events. Live, while the link\n"
+"is quiet, a timer moves the clock on (timeouts, stats, windows).\n"
 "Exit status: 0 success, 1 runtime error (capture unreadable, write failed),\n"
 "2 usage or configuration error.\n",
             DS_SOURCE_RULES, DS_INSTALL_RULES);
