@@ -1,6 +1,8 @@
 /* The input loop: -r arguments expanded into capture files, each read into
  * the sensor in turn, or one live interface; SIGHUP reloads the rules and
- * reopens the output between reads of the same capture. */
+ * reopens the output, SIGUSR1 writes a stats event, between reads of the
+ * same capture. Live, a timer moves the sensor's clock while the link is
+ * quiet. */
 #include "ds/input.h"
 
 #include <dirent.h>
@@ -10,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ds/log.h"
 #include "ds/privdrop.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
+#include "ds/time-units.h"
 #include "ds/util.h"
 
 static bool is_dir(const char *path)
@@ -118,8 +122,21 @@ static void handle_hup(struct sensor *s, struct sink *out)
     sensor_reload(s);
 }
 
-/* Runs one opened capture to its end, resuming it after each SIGHUP's
- * reload; DS_OK, or DS_ERR_IO on a read error. */
+/* Acts on the SIGHUP and SIGUSR1 that came since the last look; true if
+ * either did. */
+static bool take_signals(struct sensor *s, struct sink *out)
+{
+    bool hup = signals_take_hup();
+    bool usr1 = signals_take_usr1();
+    if (hup)
+        handle_hup(s, out);
+    if (usr1)
+        sensor_stats_now(s);
+    return hup || usr1;
+}
+
+/* Runs one opened capture file to its end, resuming it after each SIGHUP
+ * or SIGUSR1; DS_OK, or DS_ERR_IO on a read error. */
 static enum ds_err run_capture(struct sensor *s, struct capture *cap, const char *name,
                                struct sink *out)
 {
@@ -127,11 +144,71 @@ static enum ds_err run_capture(struct sensor *s, struct capture *cap, const char
     signals_set_capture(cap);
     sensor_set_capture(s, cap);
     enum ds_err rc = capture_run(cap, sensor_packet, s, err, sizeof(err));
-    while (rc == DS_OK && !signals_stop_requested() && signals_take_hup()) {
-        handle_hup(s, out);
+    while (rc == DS_OK && !signals_stop_requested() && take_signals(s, out))
         rc = capture_run(cap, sensor_packet, s, err, sizeof(err));
-    }
     if (rc != DS_OK)
+        log_error("%s: %s", name, err);
+    signals_set_capture(NULL);
+    return rc;
+}
+
+static uint64_t clock_us(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return ds_s_to_us((uint64_t)t.tv_sec) + (uint64_t)t.tv_nsec / DS_NS_PER_US;
+}
+
+/* Live time: packet time while packets come; while the link is quiet, the
+ * latest packet time plus the time the monotonic clock says has passed
+ * since it was read. Anchored on packet time, not on the wall clock, so
+ * timestamps from another clock than ours (a NIC's, a skewed host's) and a
+ * wall clock stepped by NTP neither jump the sensor's clock nor send it
+ * back. Before any packet the anchor is the wall clock, which is what the
+ * kernel stamps packets with. */
+struct live_clock {
+    uint64_t pkt_us;   /* the sensor's clock at the anchor */
+    uint64_t mono_us;  /* the monotonic clock then */
+};
+
+static void live_clock_anchor(struct live_clock *lc, uint64_t pkt_us)
+{
+    lc->pkt_us = pkt_us;
+    lc->mono_us = clock_us(CLOCK_MONOTONIC);
+}
+
+static uint64_t live_clock_now(const struct live_clock *lc)
+{
+    return lc->pkt_us + (clock_us(CLOCK_MONOTONIC) - lc->mono_us);
+}
+
+/* Reads the live capture until SIGINT/SIGTERM or a read error: after a read
+ * that brought packets the clock is anchored on their time; after one that
+ * brought none (the link is quiet) the sensor's clock is moved on by the
+ * timer and what it buffered is written out. */
+static enum ds_err run_live_capture(struct sensor *s, struct capture *cap, const char *name,
+                                    struct sink *out)
+{
+    char err[512];
+    struct live_clock lc;
+    live_clock_anchor(&lc, clock_us(CLOCK_REALTIME));
+    signals_set_capture(cap);
+    sensor_set_capture(s, cap);
+    enum ds_err rc = DS_OK;
+    while (rc == DS_OK && !signals_stop_requested()) {
+        uint64_t got = 0;
+        rc = capture_dispatch(cap, sensor_packet, s, CAPTURE_WAIT_MS, &got, err, sizeof(err));
+        take_signals(s, out);
+        if (got > 0) {
+            live_clock_anchor(&lc, sensor_now(s));
+        } else {
+            sensor_tick(s, live_clock_now(&lc));
+            sink_flush(out);
+        }
+    }
+    if (rc == DS_OK)
+        capture_drain(cap, sensor_packet, s); /* packets that came before the stop */
+    else
         log_error("%s: %s", name, err);
     signals_set_capture(NULL);
     return rc;
@@ -152,7 +229,7 @@ static enum ds_err run_live(const struct input *in, struct sensor *s, struct sin
         return DS_ERR_IO;
     }
     log_info("listening on %s", in->iface);
-    e = run_capture(s, cap, in->iface, out);
+    e = run_live_capture(s, cap, in->iface, out);
     /* Final stats while the capture is open: they carry its kernel counters. */
     sensor_finish(s);
     sensor_set_capture(s, NULL);

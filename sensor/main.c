@@ -62,6 +62,10 @@ static enum ds_err run(const struct options *opt)
     enum ds_err status = prepare_drop(opt, &in.drop);
     if (status != DS_OK)
         goto done;
+    /* Before anything is opened: a SIGTERM from here on still ends the run
+     * the orderly way (no input read, final stats), and an early SIGUSR1
+     * does not kill the process. */
+    signals_install();
     if (opt->nreads > 0 && input_expand(opt->reads, opt->nreads, &in) != DS_OK) {
         status = DS_ERR_IO;
         goto done;
@@ -75,7 +79,6 @@ static enum ds_err run(const struct options *opt)
         status = DS_ERR_CONFIG;
         goto done;
     }
-    signals_install();
     status = input_run(&in, s, out);
 
 done:

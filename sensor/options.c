@@ -26,7 +26,7 @@ void options_usage(FILE *to)
 "                          means its capture files in name order\n"
 "  -i, --interface IFACE   capture live on IFACE (promiscuous), e.g. a SPAN port\n"
 "      --snaplen N         live: bytes kept per packet (default 65535)\n"
-"      --buffer-size MIB   live: kernel capture buffer in MiB (default: libpcap's)\n"
+"      --buffer-size MIB   live: kernel capture buffer in MiB (default 64)\n"
 "  A BPF filter may follow the options, as in tcpdump: 'tcp port 443 or udp port 443'.\n"
 "\n"
 "Output:\n"
@@ -34,7 +34,7 @@ void options_usage(FILE *to)
 "                          a file is appended to and reopened on SIGHUP (rotation)\n"
 "      --sensor-name NAME  written as \"host\" in every event\n"
 "      --all-tls           flow events for non-AI TLS and QUIC flows too\n"
-"      --stats-interval S  a stats event every S seconds of packet time\n"
+"      --stats-interval S  a stats event every S seconds of the sensor's clock\n"
 "                          (default 0: only at exit)\n"
 "\n"
 "Detection:\n"
@@ -58,7 +58,8 @@ void options_usage(FILE *to)
 "                          that tags the two directions differently); by default\n"
 "                          the 802.1Q/QinQ ids are part of the flow key\n"
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
-"  reopens the output file.\n"
+"  reopens the output file; SIGUSR1 writes a stats event now; SIGTERM and\n"
+"  SIGINT end every open flow (its event), write the final stats and exit.\n"
 "\n"
 "Privileges:\n"
 "  -Z, --user USER         as root: open the capture and the output, then run\n"
@@ -76,7 +77,8 @@ void options_usage(FILE *to)
 "  -h, --help              print this help and exit\n"
 "\n"
 "Events go to the output only; diagnostics go to stderr. Timestamps are packet\n"
-"time, so replaying a capture twice gives the same events.\n"
+"time, so replaying a capture twice gives the same events. Live, while the link\n"
+"is quiet, a timer moves the clock on (timeouts, stats, windows).\n"
 "Exit status: 0 success, 1 runtime error (capture unreadable, write failed),\n"
 "2 usage or configuration error.\n",
             DS_SOURCE_RULES, DS_INSTALL_RULES);
@@ -150,7 +152,7 @@ static void set_defaults(struct options *o, int argc)
     sensor_config_default(&o->cfg);
     o->cfg.rules_dir = dir_exists(DS_SOURCE_RULES) ? DS_SOURCE_RULES : DS_INSTALL_RULES;
     o->live.snaplen = 65535;
-    o->live.buffer_mib = 0;
+    o->live.buffer_mib = CAPTURE_BUFFER_MIB_DEFAULT;
     o->live.promisc = true;
     o->reads = xcalloc((size_t)argc + 1, sizeof(*o->reads));
     o->outpath = "-";

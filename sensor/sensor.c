@@ -38,6 +38,7 @@
 #include "ds/util.h"
 
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
+#define EXPIRE_VISIT_TICK 1024   /* flows ended per sensor_tick at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 #define CLOCK_STEP_BACK_US DS_US_PER_MIN /* a step back this large is a new clock */
@@ -516,30 +517,42 @@ static void emit_stats(struct sensor *s)
     stats_free(root);
 }
 
-void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
-                   uint32_t wirelen, uint64_t ts_us)
+/* Starts the clock at ts_us: the first packet, a tick before any packet,
+ * or a packet far older than the clock (another capture: see advance_clock). */
+static void start_clock(struct sensor *s, uint64_t ts_us)
 {
-    struct sensor *s = ctx;
-    /* Packet time only moves forward: reordered packets must not make
-     * timeouts run backwards. A large step back is another capture (the next
-     * file of a -r list, recorded earlier): the flows of the old clock end
-     * now, or every new flow would look idle since the old clock's "now". */
-    if (s->first_ts == 0 || ts_us + CLOCK_STEP_BACK_US < s->now) {
-        if (s->first_ts != 0) {
-            log_info("packet time went back %llu s: ending the flows of the earlier clock",
-                     (unsigned long long)ds_us_to_s(s->now - ts_us));
-            flow_flush(s->flows);
-            detect_clock_reset(s->detect, ts_us);
-            s->clock_resets++;
-        }
-        s->first_ts = ts_us;
-        s->now = ts_us;
-        s->next_tick = 0;
-        s->next_stats = s->cfg.stats_interval_s ? ts_us + ds_s_to_us(s->cfg.stats_interval_s) : 0;
+    s->first_ts = ts_us;
+    s->now = ts_us;
+    s->next_tick = 0;
+    s->next_stats = s->cfg.stats_interval_s ? ts_us + ds_s_to_us(s->cfg.stats_interval_s) : 0;
+}
+
+/* Moves the clock to packet time ts_us. Packet time only moves forward:
+ * reordered packets must not make timeouts run backwards. A large step back
+ * is another capture (the next file of a -r list, recorded earlier): the
+ * flows of the old clock end now, or every new flow would look idle since
+ * the old clock's "now". */
+static void advance_clock(struct sensor *s, uint64_t ts_us)
+{
+    if (s->first_ts == 0) {
+        start_clock(s, ts_us);
+    } else if (ts_us + CLOCK_STEP_BACK_US < s->now) {
+        log_info("packet time went back %llu s: ending the flows of the earlier clock",
+                 (unsigned long long)ds_us_to_s(s->now - ts_us));
+        flow_flush(s->flows);
+        detect_clock_reset(s->detect, ts_us);
+        s->clock_resets++;
+        start_clock(s, ts_us);
     }
     if (ts_us > s->now)
         s->now = ts_us;
-    flow_expire(s->flows, s->now, EXPIRE_VISIT);
+}
+
+/* What the clock drives: idle flows end (at most max_expire of them),
+ * detection's once-a-second tick, the stats event every --stats-interval. */
+static void housekeeping(struct sensor *s, unsigned max_expire)
+{
+    flow_expire(s->flows, s->now, max_expire);
     if (s->now >= s->next_tick) {
         detect_tick(s->detect, s->now);
         s->next_tick = s->now + DS_US_PER_S;
@@ -549,6 +562,14 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
         while (s->next_stats <= s->now)
             s->next_stats += ds_s_to_us(s->cfg.stats_interval_s);
     }
+}
+
+void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
+                   uint32_t wirelen, uint64_t ts_us)
+{
+    struct sensor *s = ctx;
+    advance_clock(s, ts_us);
+    housekeeping(s, EXPIRE_VISIT);
 
     struct packet p;
     if (decode_frame(&s->dec, linktype, data, caplen, wirelen, ts_us, &p) != DECODE_OK)
@@ -563,6 +584,27 @@ void sensor_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen
         handle_tcp(s, f, dir, &p);
     else
         handle_udp(s, f, dir, &p);
+}
+
+uint64_t sensor_now(const struct sensor *s)
+{
+    return s->now;
+}
+
+void sensor_tick(struct sensor *s, uint64_t now_us)
+{
+    if (s->first_ts == 0)
+        start_clock(s, now_us);
+    if (now_us <= s->now)
+        return;
+    s->now = now_us;
+    housekeeping(s, EXPIRE_VISIT_TICK);
+}
+
+void sensor_stats_now(struct sensor *s)
+{
+    emit_stats(s);
+    sink_flush(s->sink);
 }
 
 void sensor_finish(struct sensor *s)

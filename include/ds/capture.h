@@ -11,6 +11,15 @@
 
 struct capture;
 
+/* Longest a live read waits for packets before it returns with none, so the
+ * caller's clock can move on while the link is quiet; also libpcap's buffer
+ * timeout (how late a batch of packets is handed over). */
+#define CAPTURE_WAIT_MS 200
+
+/* The default kernel buffer of a live capture: room for about 0.7 s of
+ * 740 Mbit/s while the sensor is held up (libpcap's own is 2 MiB). */
+#define CAPTURE_BUFFER_MIB_DEFAULT 64
+
 struct capture_live_opts {
     int snaplen;        /* bytes per packet kept */
     int buffer_mib;     /* kernel buffer, MiB; 0 = libpcap's default */
@@ -34,8 +43,20 @@ void capture_close(struct capture *c);
 
 /* Reads packets into fn until the end of the file or capture_break. Returns
  * DS_OK, or DS_ERR_IO on a read error with the reason in err (packets read
- * before the error were delivered). */
+ * before the error were delivered); a read a capture_break's signal
+ * interrupted is no error. */
 enum ds_err capture_run(struct capture *c, capture_fn fn, void *ctx, char *err, size_t errlen);
+/* A live capture's one read: waits up to wait_ms for packets (a signal ends
+ * the wait), then hands what the kernel holds to fn; *delivered is how many
+ * (0 when the wait ran out or capture_break was called). Returns DS_OK, or
+ * DS_ERR_IO on a read error with the reason in err. */
+enum ds_err capture_dispatch(struct capture *c, capture_fn fn, void *ctx, int wait_ms,
+                             uint64_t *delivered, char *err, size_t errlen);
+/* After the last capture_dispatch (a stop): hands fn the packets the kernel
+ * still holds, until a read that waited out the buffer timeout (for the
+ * last batch) brings none, or 2 s at most on a link that does not go quiet.
+ * A read error ends it: the capture is ending. */
+void capture_drain(struct capture *c, capture_fn fn, void *ctx);
 /* Async-signal-safe: makes capture_run return soon. */
 void capture_break(struct capture *c);
 
@@ -48,8 +69,9 @@ bool capture_file_looks_like_capture(const char *path);
 
 
 struct stats_node;
-/* EVE's stats.capture (the kernel counters) for a live capture; nothing for
- * a file. */
-void capture_stats_write(const struct capture *c, struct stats_node *root);
+/* EVE's stats.capture (the kernel counters, read now) for a live capture;
+ * nothing for a file. Warns on stderr when the kernel's drops grew since the
+ * last call. */
+void capture_stats_write(struct capture *c, struct stats_node *root);
 
 #endif

@@ -39,6 +39,20 @@ void sensor_free(struct sensor *s);
 void sensor_packet(void *sensor, int linktype, const uint8_t *data, uint32_t caplen,
                    uint32_t wirelen, uint64_t ts_us);
 
+/* Live capture's clock while the link is quiet: moves the sensor's clock
+ * to now_us (packet time; the caller maps its timer onto it) and does what
+ * a packet at that time would set off (idle flows end, detection's tick,
+ * the stats event every --stats-interval). A now_us at or before the clock
+ * changes nothing: the clock never goes back. Before any packet it starts
+ * the clock. Events keep their packet timestamps. */
+void sensor_tick(struct sensor *s, uint64_t now_us);
+
+/* The sensor's clock: the latest packet time (or tick), 0 before any. */
+uint64_t sensor_now(const struct sensor *s);
+
+/* A stats event now (SIGUSR1), and the sink flushed. */
+void sensor_stats_now(struct sensor *s);
+
 /* The capture in use, for kernel counters in stats (NULL between files). */
 void sensor_set_capture(struct sensor *s, struct capture *c);
 

@@ -1,5 +1,5 @@
 /* Signals: SIGINT and SIGTERM ask the sensor to stop, SIGHUP to reload its
- * rules and reopen its output. The handler only sets a flag and breaks the
+ * rules and reopen its output, SIGUSR1 for a stats event. The handler only sets a flag and breaks the
  * capture loop (tcpdump); the input loop reads the flags. */
 #ifndef DS_SIGNALS_H
 #define DS_SIGNALS_H
@@ -8,7 +8,7 @@
 
 struct capture;
 
-/* Installs the handlers for SIGINT, SIGTERM and SIGHUP, and ignores SIGPIPE
+/* Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGUSR1, and ignores SIGPIPE
  * (a closed output is reported by the write, not by a signal). */
 void signals_install(void);
 
@@ -20,5 +20,8 @@ bool signals_stop_requested(void);
 
 /* True if a SIGHUP has come since the last call, which clears it. */
 bool signals_take_hup(void);
+
+/* True if a SIGUSR1 has come since the last call, which clears it. */
+bool signals_take_usr1(void);
 
 #endif

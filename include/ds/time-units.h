@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#define DS_NS_PER_US UINT64_C(1000)
 #define DS_US_PER_MS UINT64_C(1000)
 #define DS_MS_PER_S UINT64_C(1000)
 #define DS_US_PER_S UINT64_C(1000000)

@@ -94,7 +94,7 @@ static void test_defaults(void **state)
     assert_null(o.filter);
     assert_int_equal(o.verbosity, LOG_WARN);
     assert_int_equal(o.live.snaplen, 65535);
-    assert_int_equal(o.live.buffer_mib, 0);
+    assert_int_equal(o.live.buffer_mib, CAPTURE_BUFFER_MIB_DEFAULT);
     assert_true(o.live.promisc);
     /* The sensor's own defaults, but the rules of this source tree. */
     struct sensor_config def;
