@@ -103,7 +103,7 @@ static int load_rules(struct detect *d, struct ruleset **out, struct fingerprint
         diag_finish(&dg);
         return -1;
     }
-    struct ruleset *rs = rules_new(d->windows, d->n_windows, 0);
+    struct ruleset *rs = rules_new(d->windows, d->n_windows, d->cfg.max_thresholds);
     rules_set_seed(rs, d->cfg.seeds.threshold);
     int errs = rules_load_dir(rs, d->rules_dir, &dg);
     if (errs == 0)

@@ -69,6 +69,7 @@ struct sensor {
     uint64_t first_ts, now;
     uint64_t next_tick;
     uint64_t clock_resets;       /* times packet time stepped back (new capture) */
+    bool detect_used;            /* detection was given a flow since sensor_new or sensor_reset */
     uint64_t next_stats;
     uint64_t *ai_by_provider;
     size_t nproviders;
@@ -187,6 +188,39 @@ void sensor_free(struct sensor *s)
     free(s);
 }
 
+/* Sources, clusters and thresholds all come from flows given to detection:
+ * a detection never given one holds nothing but its clock, which a clock
+ * reset to 0 puts back as detect_new left it. One that was is rebuilt. */
+static int reset_detect(struct sensor *s)
+{
+    if (!s->detect_used) {
+        detect_clock_reset(s->detect, 0);
+        return 0;
+    }
+    struct detect *d = NULL;
+    struct detect_sink ds = { on_alert, on_cluster_update, on_source, s };
+    if (detect_new(&s->cfg.detect, &ds, &d) != 0)
+        return -1;
+    detect_finish(s->detect);
+    detect_free(s->detect);
+    s->detect = d;
+    s->detect_used = false;
+    return 0;
+}
+
+int sensor_reset(struct sensor *s)
+{
+    flow_flush(s->flows);
+    if (reset_detect(s) != 0)
+        return -1;
+    s->first_ts = s->now = s->next_tick = s->next_stats = 0;
+    s->clock_resets = 0;
+    s->dec = (struct decode_stats){ 0 };
+    s->n = (struct sensor_counters){ 0 };
+    memset(s->ai_by_provider, 0, s->nproviders * sizeof(*s->ai_by_provider));
+    return 0;
+}
+
 void sensor_set_capture(struct sensor *s, struct capture *c)
 {
     s->cap = c;
@@ -299,8 +333,10 @@ static int follow(struct sensor *s, struct flow *f)
 static void start_source(struct sensor *s, struct flow *f)
 {
     struct flow_app *app = f->app;
-    if (f->service >= 0 && app)
+    if (f->service >= 0 && app) {
         app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
+        s->detect_used = true;
+    }
 }
 
 static void ignore(struct sensor *s, struct flow *f)

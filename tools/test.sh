@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test twice: in a normal
-# build (warnings are errors) and in an ASan+UBSan build.
-#   tools/test.sh            both builds
+# build (warnings are errors) and in an ASan+UBSan build, then fuzzes every
+# fuzz target for 20 s (tools/fuzz.sh: a crash fails the run).
+#   tools/test.sh            both builds and the fuzzing
 #   tools/test.sh --fast     the normal build only
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,5 +22,6 @@ run build
 if [ "${1:-}" != "--fast" ]; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run build-asan -DDS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    "$top/tools/fuzz.sh" 20 || status=1
 fi
 exit $status

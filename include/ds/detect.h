@@ -55,6 +55,7 @@ struct detect_config {
     const char *rules_dir;     /* *.rules and fingerprints.conf */
     struct source_config src;  /* windows, --max-sources, ... */
     size_t max_clusters;
+    size_t max_thresholds;     /* alert suppression entries (0 = 65536; small in fuzzing) */
     bool source_events;        /* a `source` event per window per active source */
     const char *geoip_db;      /* NULL: no country enrichment */
     const char *asn_db;        /* NULL: no ASN enrichment */

@@ -63,6 +63,16 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root);
 /* End of input: ends every flow (their events) and writes the final stats. */
 void sensor_finish(struct sensor *s);
 
+/* Back to a new sensor's state, keeping the rules loaded and the memory
+ * allocated (a fuzz target builds one sensor for all its inputs): ends every
+ * flow (their events, no stats event), drops every source, cluster and
+ * threshold, and forgets the clock and the sensor's and decoder's counters.
+ * Left as they were: the flow table's and the sink's counters, flow ids,
+ * and nDPI's own caches (what it guessed of addresses seen before). 0, or
+ * -1 if detection could not be rebuilt from the rules directory (logged;
+ * the flows are ended, detection keeps its state). */
+int sensor_reset(struct sensor *s);
+
 /* Reloads the rules directory (catalogue, fingerprints, signatures); on any
  * error keeps the old rules, logs why and returns -1. */
 int sensor_reload(struct sensor *s);
