@@ -426,7 +426,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     struct flow_app *app = f->app;
     const struct turn_sink to = { on_turn, s, f };
     if (p->payload_len > 0)
-        exchange_tcp(&app->ex, dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
+        exchange_tcp(&app->ex, (int)dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
 }
@@ -492,7 +492,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     app = f->app; /* decide_quic may have released it */
     const struct turn_sink to = { on_turn, s, f };
     if (app && (f->flags & FLOW_F_FOLLOW))
-        exchange_udp(&app->ex, dir, p->ts_us, p->payload, p->payload_len, &to);
+        exchange_udp(&app->ex, (int)dir, p->ts_us, p->payload, p->payload_len, &to);
 }
 
 /* The stats event's counters, from each module's own writer. Its keys keep
