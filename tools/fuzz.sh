@@ -69,8 +69,13 @@ run_target() {
 }
 
 echo "== fuzz ${#targets[@]} targets, ${secs} s each (corpora in $work)"
-status=0
+status=0 passed=0 failed=0
 for t in "${targets[@]}"; do
-    run_target "$t" || status=1
+    if run_target "$t"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1)) status=1
+    fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
