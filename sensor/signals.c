@@ -46,6 +46,11 @@ void signals_install(void)
 void signals_set_capture(struct capture *c)
 {
     current_capture = c;
+    /* A signal that came before this capture was set (while the rules
+     * loaded, between two files) breaks its first read at once, rather than
+     * waiting for the capture's end. */
+    if (c && (got_stop || got_hup || got_usr1))
+        capture_break(c);
 }
 
 bool signals_stop_requested(void)

@@ -12,7 +12,8 @@ struct capture;
  * (a closed output is reported by the write, not by a signal). */
 void signals_install(void);
 
-/* The capture a signal breaks out of (capture_break), or NULL for none. */
+/* The capture a signal breaks out of (capture_break), or NULL for none. A
+ * signal already pending when a capture is set breaks its first read. */
 void signals_set_capture(struct capture *c);
 
 /* True once SIGINT or SIGTERM has come. */

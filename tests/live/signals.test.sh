@@ -53,8 +53,10 @@ echo -n "live SIGINT: "; check "$work/live.json" "$sent" || fail=1
 
 # 2. Offline from a pipe: 10 packets, a pause, the other 15, then it stays open.
 mkfifo "$work/pipe"
-python3 - "$work/open.pcap" "$work/pipe" <<'PY' &
-import struct, sys, time
+# The rest is written only once SIGUSR1 has been sent (the "go" file): the
+# stats event it asks for comes with the next packet, whatever the load.
+python3 - "$work/open.pcap" "$work/pipe" "$work/go" <<'PY' &
+import os, struct, sys, time
 data = open(sys.argv[1], "rb").read()
 recs, off = [], 24
 while off < len(data):
@@ -62,22 +64,33 @@ while off < len(data):
     recs.append(data[off:off + 16 + caplen]); off += 16 + caplen
 with open(sys.argv[2], "wb") as out:
     out.write(data[:24] + b"".join(recs[:10])); out.flush()
-    time.sleep(1.5)
+    for _ in range(600):
+        if os.path.exists(sys.argv[3]):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
     out.write(b"".join(recs[10:])); out.flush()
     time.sleep(60)
 PY
 writer=$!
 "$bin" -r "$work/pipe" -o "$work/pipe.json" 2>"$work/pipe.log" &
 pid=$!
-sleep 0.5
+# SIGUSR1 before the handler is installed would end the sensor: wait until
+# /proc says it catches SIGUSR1 (signal 10, bit 9 of SigCgt).
+for _ in $(seq 300); do
+    cgt=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+    [ -n "$cgt" ] && [ $(( 0x$cgt & 0x200 )) -ne 0 ] && break
+    sleep 0.05
+done
 kill -USR1 "$pid"
-for _ in $(seq 50); do grep -q '"event_type":"stats"' "$work/pipe.json" 2>/dev/null && break; sleep 0.1; done
+touch "$work/go"
+for _ in $(seq 150); do grep -q '"event_type":"stats"' "$work/pipe.json" 2>/dev/null && break; sleep 0.1; done
 if grep -q '"event_type":"stats"' "$work/pipe.json" 2>/dev/null; then
     echo "ok   offline SIGUSR1: a stats event while the pipe is still open"
 else
     echo "FAIL: no stats event after SIGUSR1 on a pipe"; fail=1
 fi
-sleep 0.2
+sleep 1   # the rest of the pipe read, under load too
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 [ $rc -eq 0 ] || { echo "FAIL: offline exit $rc after SIGTERM"; cat "$work/pipe.log"; fail=1; }
 echo -n "offline SIGTERM: "; check "$work/pipe.json" 25 || fail=1
