@@ -65,6 +65,7 @@ done
 
 # 4. The default file: its options parse (the installed paths read in the
 # staging root).
+# shellcheck source=/dev/null
 opts=$(. "$default" && printf '%s' "${DISTILL_OPTS:?}") || fail "no DISTILL_OPTS in the default file"
 read -r -a args <<<"${opts//\/usr\//$root/usr/}"
 "$sbin" "${args[@]}" --check-rules || fail "DISTILL_OPTS rejected: $opts"
