@@ -6,7 +6,8 @@
 # sensor captures as an unprivileged user holding only those two (root only),
 # the default file's options parse, the logrotate snippet reads clean. Then
 # tools/package.sh builds the .deb from this build tree, lintian finds no
-# error, and the package holds the same files as the staging root.
+# error, the package holds the same files as the staging root, and (as root)
+# dpkg installs and purges it on an overlay of this system.
 set -u
 bin=${DS_BIN:?} src=${DS_SOURCE_DIR:?} build=${DS_BUILD_DIR:?}
 for tool in mandoc systemd-analyze logrotate dpkg-deb dpkg-shlibdeps lintian cpack; do
@@ -153,4 +154,38 @@ for lib in libpcap0.8 libndpi libjansson4 libmaxminddb0 adduser; do
     [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 grep '^[WE]: ' "$work/package.out" || true
+
+# 9. dpkg -i for real, on a copy-on-write view of this system (an overlay in
+# a mount namespace of the test's own; the system itself is not touched):
+# postinst makes the user, the unit verifies as installed, purge removes
+# the package's files and its log directory and keeps the user.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+    mkdir -p "$work/ov/up" "$work/ov/work" "$work/ov/mnt" "$work/ov/pkg"
+    cp "$deb" "$work/ov/pkg/"
+    unshare -m bash -c '
+        set -e
+        ov=$1
+        mount -t overlay overlay -o "lowerdir=/,upperdir=$ov/up,workdir=$ov/work" "$ov/mnt" ||
+            exit 77
+        mount -t proc proc "$ov/mnt/proc"
+        mount --bind "$ov/pkg" "$ov/mnt/mnt"
+        chroot "$ov/mnt" sh -ec "
+            dpkg -i /mnt/*.deb >/dev/null
+            getent passwd distill-sensor >/dev/null || { echo no user; exit 1; }
+            systemd-analyze verify /lib/systemd/system/distill-sensor.service 2>&1 | tee /mnt/verify
+            test ! -s /mnt/verify
+            mkdir -p /var/log/distill-sensor
+            dpkg --purge distill-sensor >/dev/null
+            getent passwd distill-sensor >/dev/null
+            for f in /usr/bin/distill-sensor /etc/default/distill-sensor /var/log/distill-sensor; do
+                test ! -e \$f || { echo \$f left after purge; exit 1; }
+            done"' _ "$work/ov" >"$work/dpkg.out" 2>&1; rc=$?
+    if [ $rc -eq 77 ]; then
+        echo "install: no overlay mount here: dpkg -i is not tried"
+    elif [ $rc -ne 0 ]; then
+        cat "$work/dpkg.out"; fail "dpkg -i / purge on an overlay: rc $rc"
+    fi
+else
+    echo "install: not root (or no unshare): dpkg -i is not tried"
+fi
 echo "install: staged and packaged $(basename "$deb"), lintian without errors"
