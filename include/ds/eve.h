@@ -42,6 +42,15 @@ void eve_write_line(struct eve *e, size_t n);
 /* Counts an event shortened to fit the line cap. */
 void eve_note_truncated(struct eve *e);
 
+/* The Community ID seed of e's events (--community-id-seed; 0 until set). */
+void eve_set_community_id_seed(struct eve *e, uint16_t seed);
+struct ds_addr;
+/* EVE's "community_id" (community-id.h) of the flow (proto, a:aport,
+ * b:bport) with e's seed; Suricata writes it after the 5-tuple. */
+void eve_community_id(const struct eve *e, struct jsonw *w, uint8_t proto,
+                      const struct ds_addr *a, uint16_t aport, const struct ds_addr *b,
+                      uint16_t bport);
+
 struct ds_vlan;
 /* EVE's "vlan": the ids outermost first ([10], or [10,20] for QinQ), as
  * Suricata writes it before src_ip; nothing for an untagged flow. */
