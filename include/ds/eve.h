@@ -7,9 +7,9 @@
  * says so ("truncated": true).
  *
  * struct eve holds the sink the lines go to, the sensor's name (EVE's
- * "host") and the one line buffer the writers take turns with. Here too are
- * the event's prologue and EVE's `tls` / `quic` object, which flow events and
- * alerts both write. The event writers are event-flow.c, event-alert.c,
+ * "host"), the Community ID seed and the one line buffer the writers take
+ * turns with. Here too are the event's prologue, EVE's `tls` / `quic` object
+ * and its `community_id`, which flow events and alerts both write. The event writers are event-flow.c, event-alert.c,
  * event-source.c and event-stats.c. */
 #ifndef DS_EVE_H
 #define DS_EVE_H
