@@ -10,22 +10,20 @@ static uint32_t rol(uint32_t x, unsigned n)
     return (x << n) | (x >> (32 - n));
 }
 
-/* f_t and K_t of FIPS 180-4 4.1.1 and 4.2.1, by round. */
-static uint32_t round_f(int i, uint32_t b, uint32_t c, uint32_t d)
+/* One round of FIPS 180-4 6.1.2 step 3 on the working variables v (a..e),
+ * given f_t(b, c, d) + K_t and W_t. */
+static inline void sha1_round(uint32_t v[5], uint32_t fk, uint32_t wt)
 {
-    if (i < 20)
-        return (b & c) ^ (~b & d);
-    if (i < 40 || i >= 60)
-        return b ^ c ^ d;
-    return (b & c) ^ (b & d) ^ (c & d);
+    uint32_t t = rol(v[0], 5) + fk + v[4] + wt;
+    v[4] = v[3];
+    v[3] = v[2];
+    v[2] = rol(v[1], 30);
+    v[1] = v[0];
+    v[0] = t;
 }
 
-static uint32_t round_k(int i)
-{
-    static const uint32_t k[4] = { 0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6 };
-    return k[i / 20];
-}
-
+/* The 80 rounds in four loops of 20, one for each f_t and K_t (FIPS 180-4
+ * 4.1.1, 4.2.1), so no round branches on its number. */
 static void sha1_block(uint32_t h[5], const uint8_t *p)
 {
     uint32_t w[80];
@@ -34,20 +32,18 @@ static void sha1_block(uint32_t h[5], const uint8_t *p)
                ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
     for (int i = 16; i < 80; i++)
         w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; i++) {
-        uint32_t t = rol(a, 5) + round_f(i, b, c, d) + e + round_k(i) + w[i];
-        e = d;
-        d = c;
-        c = rol(b, 30);
-        b = a;
-        a = t;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
+    uint32_t v[5] = { h[0], h[1], h[2], h[3], h[4] };
+    int i = 0;
+    for (; i < 20; i++)
+        sha1_round(v, ((v[1] & v[2]) | (~v[1] & v[3])) + 0x5a827999, w[i]);
+    for (; i < 40; i++)
+        sha1_round(v, (v[1] ^ v[2] ^ v[3]) + 0x6ed9eba1, w[i]);
+    for (; i < 60; i++)
+        sha1_round(v, ((v[1] & v[2]) | (v[1] & v[3]) | (v[2] & v[3])) + 0x8f1bbcdc, w[i]);
+    for (; i < 80; i++)
+        sha1_round(v, (v[1] ^ v[2] ^ v[3]) + 0xca62c1d6, w[i]);
+    for (int k = 0; k < 5; k++)
+        h[k] += v[k];
 }
 
 void sha1_init(struct sha1 *s)
