@@ -245,6 +245,7 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
     fl->src = f->cli;
     fl->dst = f->srv;
     fl->vlan = f->vlan;
+    fl->sport = f->cport;
     fl->dport = f->sport;
     fl->quic = (f->flags & FLOW_F_QUIC) != 0;
     fl->flow_id = f->id;

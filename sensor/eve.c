@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/community-id.h"
 #include "ds/packet.h"
 #include "ds/sink.h"
 #include "ds/tls.h"
@@ -14,6 +15,7 @@ struct eve {
     struct sink *sink;
     char *host;
     char *line;        /* EVE_LINE_MAX */
+    uint16_t community_id_seed;
 };
 
 struct eve *eve_new(struct sink *sink, const char *host)
@@ -59,6 +61,20 @@ void eve_write_line(struct eve *e, size_t n)
 void eve_note_truncated(struct eve *e)
 {
     sink_note_truncated(e->sink);
+}
+
+void eve_set_community_id_seed(struct eve *e, uint16_t seed)
+{
+    e->community_id_seed = seed;
+}
+
+void eve_community_id(const struct eve *e, struct jsonw *w, uint8_t proto,
+                      const struct ds_addr *a, uint16_t aport, const struct ds_addr *b,
+                      uint16_t bport)
+{
+    char id[COMMUNITY_ID_SIZE];
+    community_id(id, e->community_id_seed, proto, a, aport, b, bport);
+    jsonw_str(w, "community_id", id);
 }
 
 void eve_vlan(struct jsonw *w, const struct ds_vlan *v)

@@ -121,7 +121,7 @@ static size_t write_alert(struct eve *e, const struct detect_alert *a, bool with
 {
     struct jsonw w;
     eve_begin(e, &w, a->ts_us, "alert");
-    event_source_last_flow(&w, a->src, a->last);
+    event_source_last_flow(e, &w, a->src, a->last);
     write_alert_rule(&w, a->hit->rule);
     write_why(&w, a->hit);
     event_source_geo(&w, a->hit->features);

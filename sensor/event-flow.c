@@ -131,6 +131,7 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     jsonw_addr(&w, "dest_ip", &f->srv);
     jsonw_u64(&w, "dest_port", f->sport);
     jsonw_str(&w, "proto", f->proto == DS_IPPROTO_TCP ? "TCP" : "UDP");
+    eve_community_id(e, &w, f->proto, &f->cli, f->cport, &f->srv, f->sport);
     if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
         jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
     const struct flow_app *app = f->app;

@@ -6,7 +6,7 @@
 
 #include "ds/util.h"
 
-void event_source_last_flow(struct jsonw *w, const struct ds_addr *src,
+void event_source_last_flow(const struct eve *e, struct jsonw *w, const struct ds_addr *src,
                             const struct source_last_flow *l)
 {
     if (l)
@@ -17,6 +17,8 @@ void event_source_last_flow(struct jsonw *w, const struct ds_addr *src,
     jsonw_addr(w, "dest_ip", &l->dst);
     jsonw_u64(w, "dest_port", l->dport);
     jsonw_str(w, "proto", l->quic ? "UDP" : "TCP");
+    eve_community_id(e, w, l->quic ? DS_IPPROTO_UDP : DS_IPPROTO_TCP, src, l->sport, &l->dst,
+                     l->dport);
     jsonw_str(w, "app_proto", l->quic ? "quic" : "tls");
     jsonw_u64(w, "flow_id", l->flow_id);
     struct eve_tls t = { .quic = l->quic, .sni = l->host, .ja4 = l->ja4 };
@@ -79,7 +81,7 @@ void event_source(struct eve *e, uint64_t ts_us, const struct ds_addr *src,
 {
     struct jsonw w;
     eve_begin(e, &w, ts_us, "source");
-    event_source_last_flow(&w, src, last);
+    event_source_last_flow(e, &w, src, last);
     jsonw_object(&w, "source");
     jsonw_u64(&w, "window", f->window_s);
     event_source_features(&w, f);

@@ -33,6 +33,9 @@ void options_usage(FILE *to)
 "  -o, --output PATH       NDJSON events to PATH ('-' = stdout, the default);\n"
 "                          a file is appended to and reopened on SIGHUP (rotation)\n"
 "      --sensor-name NAME  written as \"host\" in every event\n"
+"      --community-id-seed N\n"
+"                          seed of the Community ID (community_id) in flow\n"
+"                          events and alerts: 0..65535, default 0\n"
 "      --all-tls           flow events for non-AI TLS and QUIC flows too\n"
 "      --stats-interval S  a stats event every S seconds of the sensor's clock\n"
 "                          (default 0: only at exit)\n"
@@ -101,6 +104,7 @@ enum long_only {
     OPT_ASN_DB,
     OPT_CHROOT,
     OPT_SEED,
+    OPT_COMMUNITY_ID_SEED,
 };
 
 static const struct option longopts[] = {
@@ -116,6 +120,7 @@ static const struct option longopts[] = {
     { "no-vlan-key", no_argument, NULL, OPT_NO_VLAN_KEY },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
     { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
+    { "community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED },
     { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
     { "windows", required_argument, NULL, OPT_WINDOWS },
     { "max-sources", required_argument, NULL, OPT_MAX_SOURCES },
@@ -196,6 +201,11 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
             return bad_value(c, arg);
         o->seed_mode = SEED_VALUE;
         o->seed = v;
+        return DS_OK;
+    case OPT_COMMUNITY_ID_SEED:
+        if (ds_parse_u64(arg, 0, UINT16_MAX, &v) != 0)
+            return bad_value(c, arg);
+        o->cfg.community_id_seed = (uint16_t)v;
         return DS_OK;
     case OPT_STATS_INTERVAL:
         if (ds_parse_duration(arg, &v) != 0)

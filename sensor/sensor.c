@@ -158,6 +158,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
         return -1;
     }
     s->eve = eve_new(sink, cfg->host);
+    eve_set_community_id_seed(s->eve, cfg->community_id_seed);
     struct flow_config fc;
     flow_config_default(&fc);
     fc.max_flows = cfg->max_flows;

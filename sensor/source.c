@@ -376,6 +376,7 @@ static void note_flow(const struct source_table *st, struct source *s,
     struct source_last_flow *l = &s->last;
     l->dst = fl->dst;
     l->vlan = fl->vlan;
+    l->sport = fl->sport;
     l->dport = fl->dport;
     l->quic = fl->quic;
     l->flow_id = fl->flow_id;

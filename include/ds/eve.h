@@ -7,9 +7,9 @@
  * says so ("truncated": true).
  *
  * struct eve holds the sink the lines go to, the sensor's name (EVE's
- * "host") and the one line buffer the writers take turns with. Here too are
- * the event's prologue and EVE's `tls` / `quic` object, which flow events and
- * alerts both write. The event writers are event-flow.c, event-alert.c,
+ * "host"), the Community ID seed and the one line buffer the writers take
+ * turns with. Here too are the event's prologue, EVE's `tls` / `quic` object
+ * and its `community_id`, which flow events and alerts both write. The event writers are event-flow.c, event-alert.c,
  * event-source.c and event-stats.c. */
 #ifndef DS_EVE_H
 #define DS_EVE_H
@@ -41,6 +41,15 @@ size_t eve_end(struct jsonw *w);
 void eve_write_line(struct eve *e, size_t n);
 /* Counts an event shortened to fit the line cap. */
 void eve_note_truncated(struct eve *e);
+
+/* The Community ID seed of e's events (--community-id-seed; 0 until set). */
+void eve_set_community_id_seed(struct eve *e, uint16_t seed);
+struct ds_addr;
+/* EVE's "community_id" (community-id.h) of the flow (proto, a:aport,
+ * b:bport) with e's seed; Suricata writes it after the 5-tuple. */
+void eve_community_id(const struct eve *e, struct jsonw *w, uint8_t proto,
+                      const struct ds_addr *a, uint16_t aport, const struct ds_addr *b,
+                      uint16_t bport);
 
 struct ds_vlan;
 /* EVE's "vlan": the ids outermost first ([10], or [10,20] for QinQ), as

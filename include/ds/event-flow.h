@@ -1,5 +1,5 @@
 /* The `flow` event: one per followed flow when it ends, EVE's flow event with
- * its tls/quic object, our `ai` object (the catalogue entry it matched) and
+ * its community_id and tls/quic object, our `ai` object (the catalogue entry it matched) and
  * `exchanges` (its request/response turns). */
 #ifndef DS_EVENT_FLOW_H
 #define DS_EVENT_FLOW_H

@@ -19,9 +19,10 @@ void event_source(struct eve *e, uint64_t ts_us, const struct ds_addr *src,
                   const struct features *f, const struct source_last_flow *last);
 
 /* src_ip, and from its latest AI flow (if any) vlan (before src_ip, as in
- * EVE; only if it was tagged), dest_ip, dest_port, proto, app_proto,
- * flow_id, the tls (or quic) object with sni and ja4, and ai. */
-void event_source_last_flow(struct jsonw *w, const struct ds_addr *src,
+ * EVE; only if it was tagged), dest_ip, dest_port, proto, community_id (e's
+ * seed), app_proto, flow_id, the tls (or quic) object with sni and ja4, and
+ * ai. */
+void event_source_last_flow(const struct eve *e, struct jsonw *w, const struct ds_addr *src,
                             const struct source_last_flow *l);
 /* "features": {name: value}: numbers, and string sets as arrays. */
 void event_source_features(struct jsonw *w, const struct features *f);

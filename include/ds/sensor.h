@@ -17,6 +17,7 @@ struct stats_node;
 struct sensor_config {
     const char *rules_dir;       /* holds ai-services.conf */
     const char *host;            /* --sensor-name: EVE's "host" in every event (NULL: none) */
+    uint16_t community_id_seed;  /* --community-id-seed (default 0) */
     bool all_tls;                /* flow events for non-AI TLS/QUIC flows too */
     size_t max_flows;
     bool vlan_key;               /* VLAN ids in the flow key (--no-vlan-key: off) */

@@ -79,6 +79,7 @@ struct source_flow {
     struct ds_addr src;         /* the client: the source */
     struct ds_addr dst;
     struct ds_vlan vlan;        /* the flow's VLAN tags (n == 0: none) */
+    uint16_t sport;             /* the source's (client's) port */
     uint16_t dport;
     bool quic;
     uint64_t flow_id;
@@ -93,6 +94,7 @@ struct source_flow {
 struct source_last_flow {
     struct ds_addr dst;
     struct ds_vlan vlan;        /* its VLAN tags, for the alert's "vlan" */
+    uint16_t sport;             /* the source's port, for the community_id */
     uint16_t dport;
     bool quic;
     uint64_t flow_id;

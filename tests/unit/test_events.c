@@ -354,6 +354,54 @@ static void test_tls_object_shared(void **state)
     assert_non_null(strstr(lines[3], "\"app_proto\":\"quic\",\"flow_id\":7,\"quic\":{\"sni\":"));
 }
 
+/* EVE's community_id, after the 5-tuple as Suricata writes it: a flow
+ * event and an alert naming that flow as the source's latest carry the same
+ * one (the alert has no src_port: the last flow keeps it), and the seed
+ * changes it. Values from the spec's rule, computed in Python. */
+static void test_community_id(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, NULL);
+    struct flow_app app;
+    struct flow *f = make_flow(&app);
+    event_flow(o, f, NULL);
+    struct source_last_flow last;
+    memset(&last, 0, sizeof(last));
+    last.dst = f->srv;
+    last.sport = f->cport;
+    last.dport = f->sport;
+    last.flow_id = f->id;
+    struct rule r;
+    memset(&r, 0, sizeof(r));
+    r.msg = (char *)"x";
+    struct features fe;
+    features_clear(&fe);
+    struct rule_hit hit = { .rule = &r, .features = &fe, .window_s = 60 };
+    struct detect_alert a = { .ts_us = f->first_us, .src = &f->cli, .hit = &hit, .last = &last };
+    event_alert(o, &a);
+    eve_set_community_id_seed(o, 9);
+    event_flow(o, f, NULL);
+    event_alert(o, &a);
+    assert_int_equal(close_temp(o), 0);
+    char *text = slurp(path);
+    unlink(path);
+    char *lines[4];
+    for (int i = 0; i < 4; i++) {
+        lines[i] = text;
+        char *nl = strchr(text, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        text = nl + 1;
+    }
+    const char *seed0 = "\"proto\":\"TCP\",\"community_id\":\"1:gtrSyuIPDgzJc67x/q1I2B2CCMk=\",";
+    const char *seed9 = "\"proto\":\"TCP\",\"community_id\":\"1:rOHERXenWFYVEQ1CGK6noe7Vrzs=\",";
+    assert_non_null(strstr(lines[0], seed0));
+    assert_non_null(strstr(lines[1], seed0));
+    assert_non_null(strstr(lines[2], seed9));
+    assert_non_null(strstr(lines[3], seed9));
+}
+
 /* EVE's vlan array, before src_ip as Suricata writes it, in flow events
  * and in alerts (from the source's latest flow); none when untagged. */
 static void test_vlan_field(void **state)
@@ -424,7 +472,9 @@ static void test_quic_flow(void **state)
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
-    assert_non_null(strstr(line, "\"proto\":\"UDP\",\"app_proto\":\"quic\","
+    assert_non_null(strstr(line, "\"proto\":\"UDP\","
+                                 "\"community_id\":\"1:9fIXJ5x4TxU8K+OW4GVpcOE6HjA=\","
+                                 "\"app_proto\":\"quic\","
                                  "\"quic\":{\"sni\":\"chatgpt.com\",\"version\":\"00000001\","
                                  "\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\"},"));
     assert_non_null(strstr(line, "\"ai\":{\"ndpi_protocol\":\"QUIC\",\"client_alpns\":[\"h3\"]}"));
@@ -547,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_alert_line_cap),
         cmocka_unit_test(test_tls_object_shared),
         cmocka_unit_test(test_quic_flow),
+        cmocka_unit_test(test_community_id),
         cmocka_unit_test(test_vlan_field),
         cmocka_unit_test(test_source_event),
         cmocka_unit_test(test_stats_tree),

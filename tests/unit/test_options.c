@@ -127,7 +127,7 @@ static void test_every_option(void **state)
     struct cmd c;
     struct options o;
     parse_ok(&c, &o, "--read a --output ev.json --rules /r --all-tls --max-flows 1000 "
-                     "--no-vlan-key --stats-interval 30 --sensor-name s1 --windows 1m,5m --max-sources 99 "
+                     "--no-vlan-key --stats-interval 30 --sensor-name s1 --community-id-seed 7 --windows 1m,5m --max-sources 99 "
                      "--source-events --geoip-db g.mmdb --asn-db a.mmdb --verbose");
     assert_string_equal(o.reads[0], "a");
     assert_string_equal(o.outpath, "ev.json");
@@ -137,6 +137,7 @@ static void test_every_option(void **state)
     assert_false(o.cfg.vlan_key);
     assert_int_equal(o.cfg.stats_interval_s, 30);
     assert_string_equal(o.cfg.host, "s1");
+    assert_int_equal(o.cfg.community_id_seed, 7);
     assert_int_equal(o.cfg.detect.src.n_windows, 2);
     assert_int_equal(o.cfg.detect.src.windows_s[0], 60);
     assert_int_equal(o.cfg.detect.src.windows_s[1], 300);
@@ -232,6 +233,7 @@ static void test_number_ranges(void **state)
     static const char *good[] = {
         "--snaplen 64", "--snaplen 262144", "--buffer-size 1", "--buffer-size 65536",
         "--max-flows 1", "--max-flows 67108864", "--max-sources 1", "--max-sources 16777216",
+        "--community-id-seed 0", "--community-id-seed 65535",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         struct cmd c;
@@ -249,6 +251,8 @@ static void test_number_ranges(void **state)
     parse_bad("-r a --max-flows 67108865", "invalid value '67108865' for --max-flows");
     parse_bad("-r a --max-sources 0", "invalid value '0' for --max-sources");
     parse_bad("-r a --max-sources 16777217", "invalid value '16777217' for --max-sources");
+    parse_bad("-r a --community-id-seed 65536", "invalid value '65536' for --community-id-seed");
+    parse_bad("-r a --community-id-seed -1", "invalid value '-1' for --community-id-seed");
     parse_bad("-r a --max-flows lots", "invalid value 'lots' for --max-flows");
     parse_bad("-r a --max-flows -5", "invalid value '-5' for --max-flows");
 }
@@ -400,6 +404,7 @@ static void test_usage_text(void **state)
     fclose(f);
     static const char *names[] = {
         "--read", "--interface", "--snaplen", "--buffer-size", "--output", "--sensor-name",
+        "--community-id-seed",
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
         "--no-vlan-key", "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose",

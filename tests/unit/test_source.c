@@ -38,6 +38,7 @@ static struct source_flow flow_of(struct ds_addr src, uint64_t id)
     memset(&fl, 0, sizeof(fl));
     fl.src = src;
     fl.dst = ip4(162, 159, 140, 245);
+    fl.sport = (uint16_t)(40000 + id);
     fl.dport = 443;
     fl.flow_id = id;
     fl.host = "api.openai.com";
@@ -514,6 +515,7 @@ static void test_strings_and_distinct(void **state)
     assert_string_equal(lf.host, "API.anthropic.com");
     assert_string_equal(lf.ja4, ja4[9]);
     assert_true(lf.quic);
+    assert_int_equal(lf.sport, 40010);  /* the client's port, for the alert's community_id */
     assert_int_equal(lf.dport, 443);
     assert_int_equal(lf.vlan.n, 1);
     assert_int_equal(lf.vlan.id[0], 19);
