@@ -156,11 +156,20 @@ struct tee {
     size_t n;
 };
 
+/* The tee's counters are the first output's (truncated its own). */
+static void tee_sync(struct sink *k, const struct tee *t)
+{
+    uint64_t truncated = k->n.truncated;
+    k->n = t->out[0]->n;
+    k->n.truncated = truncated;
+}
+
 static void tee_write(struct sink *k, const char *line, size_t n)
 {
     struct tee *t = k->impl;
     for (size_t i = 0; i < t->n; i++)
         sink_write(t->out[i], line, n);
+    tee_sync(k, t);
 }
 
 static int tee_flush(struct sink *k)
@@ -168,6 +177,7 @@ static int tee_flush(struct sink *k)
     struct tee *t = k->impl;
     for (size_t i = 0; i < t->n; i++)
         sink_flush(t->out[i]);
+    tee_sync(k, t);
     return 0;
 }
 
@@ -230,7 +240,10 @@ int sink_open_all(const char *const *specs, size_t n, size_t queue_lines, struct
 
 int sink_reopen(struct sink *k, char *err, size_t errlen)
 {
-    return k->ops->reopen ? k->ops->reopen(k, err, errlen) : 0;
+    int rc = k->ops->reopen ? k->ops->reopen(k, err, errlen) : 0;
+    if (k->ops == &tee_ops)
+        tee_sync(k, k->impl);
+    return rc;
 }
 
 void sink_write(struct sink *k, const char *line, size_t n)
@@ -275,12 +288,7 @@ static const struct sink *first(const struct sink *k)
 
 const struct sink_counters *sink_counters(const struct sink *k)
 {
-    static struct sink_counters c;   /* the tee's view: the first output's */
-    if (k->ops != &tee_ops)
-        return &k->n;
-    c = first(k)->n;
-    c.truncated = k->n.truncated;
-    return &c;
+    return &k->n;
 }
 
 static void one_stats(const struct sink *k, size_t pos, struct stats_node *o)
