@@ -145,7 +145,8 @@ static size_t syslog_header(const struct socket_sink *ss, char *h, size_t hlen)
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &t);
     gmtime_r(&t.tv_sec, &tm);
-    int n = snprintf(h, hlen, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06ldZ %s distill-sensor %ld - - ",
+    int n = snprintf(h, hlen,
+                     "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06ldZ %s distill-sensor %ld - - ",
                      ss->facility * 8 + SYSLOG_SEVERITY_INFO, tm.tm_year + 1900, tm.tm_mon + 1,
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000, ss->hostname,
                      ss->pid);
