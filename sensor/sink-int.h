@@ -5,6 +5,7 @@
 #define DS_SINK_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ds/sink.h"
 
@@ -33,5 +34,14 @@ struct sink {
 int sink_file_open(struct sink *k, const struct sink_spec *sp, char *err, size_t errlen);
 int sink_socket_open(struct sink *k, const struct sink_spec *sp, size_t queue_lines, char *err,
                      size_t errlen);
+int sink_redis_open(struct sink *k, const struct sink_spec *sp, size_t queue_lines, char *err,
+                    size_t errlen);
+
+/* Shared by the kinds with a queue: the monotonic clock in ns and the
+ * reconnect backoff (0.1 s doubling to 5 s). */
+uint64_t sink_mono_ns(void);
+uint64_t sink_backoff_next(uint64_t backoff_ns);
+/* The queue's byte cap for a queue of queue_lines lines. */
+size_t sink_queue_bytes_for(size_t queue_lines);
 
 #endif

@@ -99,6 +99,18 @@ bool sink_queue_drop_head(struct sink_queue *q)
     return partial;
 }
 
+bool sink_queue_peek(const struct sink_queue *q, size_t i, const char **p, size_t *len)
+{
+    if (i >= q->nlines)
+        return false;
+    size_t off = q->start;
+    for (size_t j = 0; j < i; j++)
+        off += q->len[(q->first + j) % q->max_lines];
+    *p = q->buf + off;
+    *len = q->len[(q->first + i) % q->max_lines];
+    return true;
+}
+
 bool sink_queue_started(const struct sink_queue *q)
 {
     return q->nlines > 0 && q->sent > 0;

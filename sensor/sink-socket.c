@@ -43,11 +43,25 @@ struct socket_sink {
     long pid;
 };
 
-static uint64_t mono_ns(void)
+uint64_t sink_mono_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+uint64_t sink_backoff_next(uint64_t backoff_ns)
+{
+    uint64_t b = backoff_ns ? backoff_ns * 2 : BACKOFF_MIN_NS;
+    return b > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : b;
+}
+
+size_t sink_queue_bytes_for(size_t queue_lines)
+{
+    if (queue_lines == 0)
+        queue_lines = 1;
+    return queue_lines > SINK_QUEUE_BYTES_MAX / QUEUE_BYTES_PER_LINE
+               ? SINK_QUEUE_BYTES_MAX : queue_lines * QUEUE_BYTES_PER_LINE;
 }
 
 static void disconnect(struct socket_sink *ss, uint64_t now)
@@ -55,9 +69,7 @@ static void disconnect(struct socket_sink *ss, uint64_t now)
     if (ss->fd >= 0)
         close(ss->fd);
     ss->fd = -1;
-    ss->backoff_ns = ss->backoff_ns ? ss->backoff_ns * 2 : BACKOFF_MIN_NS;
-    if (ss->backoff_ns > BACKOFF_MAX_NS)
-        ss->backoff_ns = BACKOFF_MAX_NS;
+    ss->backoff_ns = sink_backoff_next(ss->backoff_ns);
     ss->retry_at_ns = now + ss->backoff_ns;
 }
 
@@ -128,7 +140,7 @@ static int send_head(struct sink *k, struct socket_sink *ss)
 /* Sends what the queue holds as far as the socket takes it now. */
 static void pump(struct sink *k, struct socket_sink *ss)
 {
-    uint64_t now = mono_ns();
+    uint64_t now = sink_mono_ns();
     while (sink_queue_lines(ss->q) > 0 && connected(k, ss, now)) {
         int rc = send_head(k, ss);
         if (rc == 0)
@@ -186,8 +198,8 @@ static size_t socket_held(const struct sink *k)
 static int socket_close(struct sink *k)
 {
     struct socket_sink *ss = k->impl;
-    uint64_t end = mono_ns() + CLOSE_WAIT_NS;
-    while (sink_queue_lines(ss->q) > 0 && mono_ns() < end) {
+    uint64_t end = sink_mono_ns() + CLOSE_WAIT_NS;
+    while (sink_queue_lines(ss->q) > 0 && sink_mono_ns() < end) {
         pump(k, ss);
         if (sink_queue_lines(ss->q) > 0) {
             struct timespec pause = { 0, 10 * 1000 * 1000 };
@@ -223,16 +235,12 @@ int sink_socket_open(struct sink *k, const struct sink_spec *sp, size_t queue_li
     ss->facility = sp->kind == SINK_SYSLOG ? sp->facility : -1;
     ss->addr.sun_family = AF_UNIX;
     ds_strlcpy(ss->addr.sun_path, sp->path, sizeof(ss->addr.sun_path));
-    if (queue_lines == 0)
-        queue_lines = 1;
-    size_t bytes = queue_lines > SINK_QUEUE_BYTES_MAX / QUEUE_BYTES_PER_LINE
-                       ? SINK_QUEUE_BYTES_MAX : queue_lines * QUEUE_BYTES_PER_LINE;
-    ss->q = sink_queue_new(bytes, queue_lines);
+    ss->q = sink_queue_new(sink_queue_bytes_for(queue_lines), queue_lines);
     if (gethostname(ss->hostname, sizeof(ss->hostname) - 1) != 0 || ss->hostname[0] == '\0')
         ds_strlcpy(ss->hostname, "-", sizeof(ss->hostname));
     ss->pid = (long)getpid();
     k->ops = &socket_ops;
     k->impl = ss;
-    connected(k, ss, mono_ns());
+    connected(k, ss, sink_mono_ns());
     return 0;
 }

@@ -31,6 +31,7 @@ const char *sink_kind_name(enum sink_kind kind)
     case SINK_UNIX_STREAM: return "unix_stream";
     case SINK_UNIX_DGRAM: return "unix_dgram";
     case SINK_SYSLOG: return "syslog";
+    case SINK_REDIS: return "redis";
     }
     return "?";
 }
@@ -88,6 +89,46 @@ static int parse_syslog(const char *spec, const char *rest, struct sink_spec *sp
     return -1;
 }
 
+/* redis://HOST:PORT/KEY[?mode=list|channel|stream] */
+static int parse_redis(const char *spec, struct sink_spec *sp, char *err, size_t errlen)
+{
+    const char *p = spec + 6;
+    if (strncmp(p, "//", 2) != 0)
+        return spec_error(err, errlen, spec, "not redis://HOST:PORT/KEY");
+    p += 2;
+    const char *colon = strchr(p, ':');
+    const char *slash = strchr(p, '/');
+    if (colon == NULL || slash == NULL || colon > slash || colon == p ||
+        (size_t)(colon - p) >= sizeof(sp->host))
+        return spec_error(err, errlen, spec, "not redis://HOST:PORT/KEY");
+    memcpy(sp->host, p, (size_t)(colon - p));
+    char port[8];
+    uint64_t v;
+    size_t plen = (size_t)(slash - colon - 1);
+    if (plen == 0 || plen >= sizeof(port))
+        return spec_error(err, errlen, spec, "bad port");
+    memcpy(port, colon + 1, plen);
+    port[plen] = '\0';
+    if (ds_parse_u64(port, 1, 65535, &v) != 0)
+        return spec_error(err, errlen, spec, "bad port");
+    sp->port = (int)v;
+    const char *q = strchr(slash, '?');
+    size_t klen = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
+    if (klen == 0 || klen >= sizeof(sp->key))
+        return spec_error(err, errlen, spec, "no key (or one over 255 bytes)");
+    memcpy(sp->key, slash + 1, klen);
+    sp->mode = SINK_REDIS_LIST;
+    if (q == NULL || strcmp(q, "?mode=list") == 0)
+        return 0;
+    if (strcmp(q, "?mode=channel") == 0)
+        sp->mode = SINK_REDIS_CHANNEL;
+    else if (strcmp(q, "?mode=stream") == 0)
+        sp->mode = SINK_REDIS_STREAM;
+    else
+        return spec_error(err, errlen, spec, "unknown option (?mode=list, channel or stream)");
+    return 0;
+}
+
 int sink_spec_parse(const char *spec, struct sink_spec *sp, char *err, size_t errlen)
 {
     memset(sp, 0, sizeof(*sp));
@@ -117,11 +158,13 @@ int sink_spec_parse(const char *spec, struct sink_spec *sp, char *err, size_t er
         sp->kind = SINK_UNIX_DGRAM;
         return socket_path(spec, spec + n + 1, sp, err, errlen);
     }
-    if (n == 5 && strncmp(spec, "redis", n) == 0)
-        return spec_error(err, errlen, spec, "redis outputs are not built in yet");
+    if (n == 5 && strncmp(spec, "redis", n) == 0) {
+        sp->kind = SINK_REDIS;
+        return parse_redis(spec, sp, err, errlen);
+    }
     return spec_error(err, errlen, spec,
                       "unknown output scheme (PATH, -, unix-stream:PATH, unix-dgram:PATH, "
-                      "syslog[:FACILITY]; a file name with ':' before any '/' is ./NAME)");
+                      "syslog[:FACILITY], redis://HOST:PORT/KEY; a file name with ':' before any '/' is ./NAME)");
 }
 
 static int open_one(const char *spec, size_t queue_lines, struct sink **out, char *err,
@@ -133,9 +176,13 @@ static int open_one(const char *spec, size_t queue_lines, struct sink **out, cha
     struct sink *k = xcalloc(1, sizeof(*k));
     k->kind = sp.kind;
     k->name = xstrdup(spec);
-    int rc = sp.kind == SINK_FILE || sp.kind == SINK_STDOUT
-                 ? sink_file_open(k, &sp, err, errlen)
-                 : sink_socket_open(k, &sp, queue_lines, err, errlen);
+    int rc;
+    if (sp.kind == SINK_FILE || sp.kind == SINK_STDOUT)
+        rc = sink_file_open(k, &sp, err, errlen);
+    else if (sp.kind == SINK_REDIS)
+        rc = sink_redis_open(k, &sp, queue_lines, err, errlen);
+    else
+        rc = sink_socket_open(k, &sp, queue_lines, err, errlen);
     if (rc != 0) {
         free(k->name);
         free(k);

@@ -30,6 +30,10 @@ bool sink_queue_advance(struct sink_queue *q, size_t n);
 /* Drops the head line; true if part of it had gone out already. */
 bool sink_queue_drop_head(struct sink_queue *q);
 
+/* The i-th line from the head (0: the head, whole, whatever was sent of
+ * it): false if there are not that many. O(i). */
+bool sink_queue_peek(const struct sink_queue *q, size_t i, const char **p, size_t *len);
+
 /* True if part of the head line has gone out. */
 bool sink_queue_started(const struct sink_queue *q);
 

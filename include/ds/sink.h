@@ -12,6 +12,9 @@
  *   syslog[:FAC][@SOCK]  one RFC 5424 message an event to the local syslog
  *                        socket (/dev/log, or SOCK), identity distill-sensor,
  *                        facility FAC (local5 by default), severity info
+ *   redis://HOST:PORT/KEY[?mode=list|channel|stream]
+ *                        RPUSH (the default), PUBLISH or XADD (MAXLEN ~
+ *                        SINK_REDIS_STREAM_MAXLEN) each event to KEY
  * A PATH whose first ':' comes before any '/' reads as a scheme: write it
  * ./PATH. Several outputs are one sink (sink_open_all) that hands each line
  * to every one in turn.
@@ -39,12 +42,20 @@ enum sink_kind {
     SINK_UNIX_STREAM,
     SINK_UNIX_DGRAM,
     SINK_SYSLOG,
+    SINK_REDIS,
+};
+
+enum sink_redis_mode {
+    SINK_REDIS_LIST,           /* RPUSH KEY EVENT (the default) */
+    SINK_REDIS_CHANNEL,        /* PUBLISH KEY EVENT */
+    SINK_REDIS_STREAM,         /* XADD KEY MAXLEN ~ N * event EVENT */
 };
 
 #define SINK_PATH_MAX 108      /* a unix socket's sun_path; files may be longer */
 #define SINK_SYSLOG_SOCKET "/dev/log"
 #define SINK_SYSLOG_FACILITY 21 /* local5, as Suricata's */
 #define SINK_QUEUE_LINES_DEFAULT 10000
+#define SINK_REDIS_STREAM_MAXLEN 100000
 #define SINK_QUEUE_BYTES_MAX (64u * 1024 * 1024)
 
 /* A parsed spec; path points into the spec string (the file, or the
@@ -53,6 +64,10 @@ struct sink_spec {
     enum sink_kind kind;
     const char *path;
     int facility;              /* syslog: 0..23 */
+    char host[256];            /* redis */
+    char key[256];
+    int port;
+    enum sink_redis_mode mode;
 };
 
 /* Parses an output spec (above). Returns 0, or -1 with "SPEC: why" in err
@@ -60,7 +75,7 @@ struct sink_spec {
 int sink_spec_parse(const char *spec, struct sink_spec *sp, char *err, size_t errlen);
 
 /* The kind's name in stats and messages: "file", "stdout", "unix_stream",
- * "unix_dgram", "syslog". */
+ * "unix_dgram", "syslog", "redis". */
 const char *sink_kind_name(enum sink_kind kind);
 
 /* Opens one output (a spec, above; a plain path is a file). A socket that

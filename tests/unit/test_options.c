@@ -198,7 +198,7 @@ static void test_outputs(void **state)
     options_free(&o);
     parse_bad("-r a -o kafka:events", "-o kafka:events: unknown output scheme");
     parse_bad("-r a -o ev.json -o syslog:local9", "-o syslog:local9: unknown syslog facility");
-    parse_bad("-r a -o redis://h:6379/k", "redis");
+    parse_bad("-r a -o redis://h/k", "-o redis://h/k: not redis://HOST:PORT/KEY");
     parse_bad("-r a -o unix-dgram:", "no socket path");
     parse_bad("-r a --output-queue 0", "--output-queue");
 }

@@ -186,8 +186,25 @@ static void test_spec_parse(void **state)
     assert_int_equal(sink_spec_parse("kafka:events", &sp, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "kafka:events: unknown output scheme"));
     assert_int_equal(sink_spec_parse("unix:/x", &sp, err, sizeof(err)), -1);
-    assert_int_equal(sink_spec_parse("redis://127.0.0.1:6379/ev", &sp, err, sizeof(err)), -1);
-    assert_non_null(strstr(err, "redis"));
+    assert_int_equal(sink_spec_parse("redis://127.0.0.1:6379/ev", &sp, err, sizeof(err)), 0);
+    assert_int_equal(sp.kind, SINK_REDIS);
+    assert_string_equal(sp.host, "127.0.0.1");
+    assert_int_equal(sp.port, 6379);
+    assert_string_equal(sp.key, "ev");
+    assert_int_equal(sp.mode, SINK_REDIS_LIST);
+    assert_int_equal(sink_spec_parse("redis://r:1/a/b?mode=stream", &sp, err, sizeof(err)), 0);
+    assert_string_equal(sp.key, "a/b");
+    assert_int_equal(sp.mode, SINK_REDIS_STREAM);
+    assert_int_equal(sink_spec_parse("redis://r:1/k?mode=channel", &sp, err, sizeof(err)), 0);
+    assert_int_equal(sp.mode, SINK_REDIS_CHANNEL);
+    assert_int_equal(sink_spec_parse("redis://r:1/k?mode=list", &sp, err, sizeof(err)), 0);
+    assert_int_equal(sp.mode, SINK_REDIS_LIST);
+    assert_int_equal(sink_spec_parse("redis://r:1/k?mode=set", &sp, err, sizeof(err)), -1);
+    assert_int_equal(sink_spec_parse("redis://r:65536/k", &sp, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "bad port"));
+    assert_int_equal(sink_spec_parse("redis://:1/k", &sp, err, sizeof(err)), -1);
+    assert_int_equal(sink_spec_parse("redis:r:1/k", &sp, err, sizeof(err)), -1);
+    assert_int_equal(sink_spec_parse("redis://r:1/", &sp, err, sizeof(err)), -1);
     assert_int_equal(sink_spec_parse("unix-stream:", &sp, err, sizeof(err)), -1);
     char longp[200];
     memset(longp, 'a', sizeof(longp));
@@ -221,6 +238,10 @@ static void test_queue(void **state)
     assert_true(sink_queue_push(q, "cd", 2, NULL, 0));
     assert_true(sink_queue_push(q, "ef", 2, NULL, 0));
     assert_false(sink_queue_push(q, "gh", 2, NULL, 0));      /* 3 lines */
+    assert_true(sink_queue_peek(q, 2, &p, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(p, "ef", 2);
+    assert_false(sink_queue_peek(q, 3, &p, &n));
     assert_int_equal(sink_queue_lines(q), 3);
     assert_int_equal(sink_queue_bytes(q), 7);
     expect_head(q, "ab\n");
