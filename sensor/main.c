@@ -36,8 +36,11 @@ static enum ds_err prepare_drop(const struct options *opt, struct privdrop **pd)
         return DS_ERR_USAGE;
     }
     privdrop_watch(*pd, opt->cfg.rules_dir, R_OK | X_OK, "reload the rules from");
-    if (strcmp(opt->outpath, "-") != 0)
-        privdrop_watch(*pd, opt->outpath, W_OK, "reopen");
+    for (int i = 0; i < opt->noutputs; i++) {
+        struct sink_spec sp;
+        if (sink_spec_parse(opt->outputs[i], &sp, err, sizeof(err)) == 0 && sp.kind == SINK_FILE)
+            privdrop_watch(*pd, sp.path, W_OK, "reopen");
+    }
     return DS_OK;
 }
 
@@ -70,7 +73,8 @@ static enum ds_err run(const struct options *opt)
         status = DS_ERR_IO;
         goto done;
     }
-    if (sink_open(opt->outpath, &out, err, sizeof(err)) != 0) {
+    if (sink_open_all(opt->outputs, (size_t)opt->noutputs, opt->output_queue, &out, err,
+                      sizeof(err)) != 0) {
         log_error("%s", err);
         status = DS_ERR_IO;
         goto done;
@@ -84,7 +88,7 @@ static enum ds_err run(const struct options *opt)
 done:
     sensor_free(s);
     if (sink_close(out) != 0) {
-        log_error("%s: writing events failed", opt->outpath);
+        log_error("%s: writing events failed", opt->noutputs == 1 ? opt->outputs[0] : "output");
         if (status == DS_OK)
             status = DS_ERR_IO;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ds/sink.h"
 #include "ds/source.h"
 #include "ds/util.h"
 
@@ -30,8 +31,23 @@ void options_usage(FILE *to)
 "  A BPF filter may follow the options, as in tcpdump: 'tcp port 443 or udp port 443'.\n"
 "\n"
 "Output:\n"
-"  -o, --output PATH       NDJSON events to PATH ('-' = stdout, the default);\n"
-"                          a file is appended to and reopened on SIGHUP (rotation)\n"
+"  -o, --output OUT        NDJSON events to OUT; repeatable: every event goes to\n"
+"                          each output, in order. OUT is one of:\n"
+"                            PATH  a file, appended to, reopened on SIGHUP\n"
+"                            -     stdout (the default)\n"
+"                            unix-stream:PATH  a collector's unix stream socket\n"
+"                            unix-dgram:PATH   a unix datagram socket, an event\n"
+"                                              a datagram\n"
+"                            syslog[:FACILITY][@SOCKET]  RFC 5424 messages to\n"
+"                                  /dev/log (or SOCKET), ident distill-sensor,\n"
+"                                  facility local5 unless given, severity info\n"
+"                            redis://HOST:PORT/KEY[?mode=list|channel|stream]\n"
+"                                  RPUSH (default), PUBLISH or XADD (MAXLEN ~\n"
+"                                  100000) each event; no AUTH yet\n"
+"                          (a file name with ':' before any '/' is given as ./NAME)\n"
+"      --output-queue N    lines each socket or redis output holds while its reader is\n"
+"                          slow or away (default 10000); beyond, events are\n"
+"                          dropped and counted (stats: sensor.output.*.dropped)\n"
 "      --sensor-name NAME  written as \"host\" in every event\n"
 "      --community-id-seed N\n"
 "                          seed of the Community ID (community_id) in flow\n"
@@ -61,7 +77,7 @@ void options_usage(FILE *to)
 "                          that tags the two directions differently); by default\n"
 "                          the 802.1Q/QinQ ids are part of the flow key\n"
 "  SIGHUP reloads the rules (the old ones stay if the new ones are bad) and\n"
-"  reopens the output file; SIGUSR1 writes a stats event now; SIGTERM and\n"
+"  reopens the output files; SIGUSR1 writes a stats event now; SIGTERM and\n"
 "  SIGINT end every open flow (its event), write the final stats and exit.\n"
 "\n"
 "Privileges:\n"
@@ -105,12 +121,14 @@ enum long_only {
     OPT_CHROOT,
     OPT_SEED,
     OPT_COMMUNITY_ID_SEED,
+    OPT_OUTPUT_QUEUE,
 };
 
 static const struct option longopts[] = {
     { "read", required_argument, NULL, 'r' },
     { "interface", required_argument, NULL, 'i' },
     { "output", required_argument, NULL, 'o' },
+    { "output-queue", required_argument, NULL, OPT_OUTPUT_QUEUE },
     { "snaplen", required_argument, NULL, OPT_SNAPLEN },
     { "buffer-size", required_argument, NULL, OPT_BUFFER },
     { "rules", required_argument, NULL, OPT_RULES },
@@ -160,7 +178,8 @@ static void set_defaults(struct options *o, int argc)
     o->live.buffer_mib = CAPTURE_BUFFER_MIB_DEFAULT;
     o->live.promisc = true;
     o->reads = xcalloc((size_t)argc + 1, sizeof(*o->reads));
-    o->outpath = "-";
+    o->outputs = xcalloc((size_t)argc + 1, sizeof(*o->outputs));
+    o->output_queue = SINK_QUEUE_LINES_DEFAULT;
     o->verbosity = LOG_WARN;
 }
 
@@ -186,6 +205,11 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
         if (ds_parse_u64(arg, 1, 65536, &v) != 0)
             return bad_value(c, arg);
         o->live.buffer_mib = (int)v;
+        return DS_OK;
+    case OPT_OUTPUT_QUEUE:
+        if (ds_parse_u64(arg, 1, 1u << 24, &v) != 0)
+            return bad_value(c, arg);
+        o->output_queue = (size_t)v;
         return DS_OK;
     case OPT_MAX_FLOWS:
         if (ds_parse_u64(arg, 1, 1u << 26, &v) != 0)
@@ -231,6 +255,19 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
     }
 }
 
+/* -o: a spec sink.h can open, else a usage error naming it. */
+static enum ds_err take_output(struct options *o, const char *arg)
+{
+    struct sink_spec sp;
+    char err[512];
+    if (sink_spec_parse(arg, &sp, err, sizeof(err)) != 0) {
+        fprintf(stderr, "distill-sensor: -o %s\n", err);
+        return DS_ERR_USAGE;
+    }
+    o->outputs[o->noutputs++] = arg;
+    return DS_OK;
+}
+
 /* One option as getopt_long returned it (c, with its argument arg). */
 static enum ds_err take_option(struct options *o, int c, const char *arg)
 {
@@ -242,8 +279,7 @@ static enum ds_err take_option(struct options *o, int c, const char *arg)
         o->iface = arg;
         break;
     case 'o':
-        o->outpath = arg;
-        break;
+        return take_output(o, arg);
     case OPT_RULES:
         o->cfg.rules_dir = arg;
         break;
@@ -334,6 +370,8 @@ enum ds_err options_parse(int argc, char **argv, struct options *o)
                         "Try 'distill-sensor --help'.\n");
         return DS_ERR_USAGE;
     }
+    if (o->noutputs == 0)
+        o->outputs[o->noutputs++] = "-";
     o->filter = join_filter(argc - optind, argv + optind);
     return DS_OK;
 }
@@ -343,7 +381,9 @@ void options_free(struct options *o)
     if (o == NULL)
         return;
     free(o->reads);
+    free(o->outputs);
     free(o->filter);
     o->reads = NULL;
+    o->outputs = NULL;
     o->filter = NULL;
 }

@@ -18,6 +18,7 @@ LIBRARIES='
     pcap       pcap                                   capture.c
     jansson    jansson                                event-stats.c
     maxminddb  maxminddb                              geo.c
+    hiredis    hiredis/                               sink-redis.c
     openssl    openssl/                               -
 '
 set -u

@@ -28,7 +28,9 @@ struct options {
     const char **reads;             /* -r arguments in order (into argv) */
     int nreads;
     const char *iface;              /* -i, or NULL */
-    const char *outpath;            /* -o; "-" (the default) is stdout */
+    const char **outputs;           /* -o specs in order (into argv); "-" if none */
+    int noutputs;
+    size_t output_queue;            /* --output-queue: lines a socket output holds */
     char *filter;                   /* arguments after the options joined, or NULL */
     const char *user;               /* -Z: drop to this user once open, or NULL */
     const char *chroot_dir;         /* --chroot (needs -Z), or NULL */
@@ -41,7 +43,8 @@ struct options {
  * the rules directory of the source tree if it exists, else the installed
  * one). Parsing stops at -h or -V. Returns DS_OK, or DS_ERR_USAGE after
  * saying why on stderr (an unknown option, a bad value, not exactly one of
- * -r and -i when capturing, --chroot without -Z). Either way the caller calls options_free; the
+ * -r and -i when capturing, --chroot without -Z, an -o
+ * whose scheme or syslog facility is unknown: the message names it). Either way the caller calls options_free; the
  * strings in *o point into argv. Starts a new getopt scan, so it may be
  * called again. */
 enum ds_err options_parse(int argc, char **argv, struct options *o);

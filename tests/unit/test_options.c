@@ -89,7 +89,8 @@ static void test_defaults(void **state)
     assert_int_equal(o.nreads, 1);
     assert_string_equal(o.reads[0], "a.pcap");
     assert_null(o.iface);
-    assert_string_equal(o.outpath, "-");
+    assert_int_equal(o.noutputs, 1);
+    assert_string_equal(o.outputs[0], "-");
     assert_null(o.cfg.host);
     assert_null(o.filter);
     assert_int_equal(o.verbosity, LOG_WARN);
@@ -130,7 +131,7 @@ static void test_every_option(void **state)
                      "--no-vlan-key --stats-interval 30 --sensor-name s1 --community-id-seed 7 --windows 1m,5m --max-sources 99 "
                      "--source-events --geoip-db g.mmdb --asn-db a.mmdb --verbose");
     assert_string_equal(o.reads[0], "a");
-    assert_string_equal(o.outpath, "ev.json");
+    assert_string_equal(o.outputs[0], "ev.json");
     assert_string_equal(o.cfg.rules_dir, "/r");
     assert_true(o.cfg.all_tls);
     assert_int_equal(o.cfg.max_flows, 1000);
@@ -158,7 +159,7 @@ static void test_every_option(void **state)
 
     parse_ok(&c, &o, "-i eth0 -o out");
     assert_string_equal(o.iface, "eth0");
-    assert_string_equal(o.outpath, "out");
+    assert_string_equal(o.outputs[0], "out");
     options_free(&o);
 }
 
@@ -175,6 +176,32 @@ static void test_repeated_reads(void **state)
     assert_string_equal(o.reads[2], "three.pcapng");
     assert_string_equal(o.reads[3], "one.pcap");
     options_free(&o);
+}
+
+/* -o repeats, in order; a bad scheme or facility is a usage error that
+ * names the output; --output-queue is a count. */
+static void test_outputs(void **state)
+{
+    (void)state;
+    struct cmd c;
+    struct options o;
+    parse_ok(&c, &o, "-r a -o ev.json -o unix-stream:/run/v.sock --output syslog:local3 -o -");
+    assert_int_equal(o.noutputs, 4);
+    assert_string_equal(o.outputs[0], "ev.json");
+    assert_string_equal(o.outputs[1], "unix-stream:/run/v.sock");
+    assert_string_equal(o.outputs[2], "syslog:local3");
+    assert_string_equal(o.outputs[3], "-");
+    assert_int_equal(o.output_queue, 10000);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --output-queue 5");
+    assert_int_equal(o.output_queue, 5);
+    assert_int_equal(o.noutputs, 1);
+    options_free(&o);
+    parse_bad("-r a -o kafka:events", "-o kafka:events: unknown output scheme");
+    parse_bad("-r a -o ev.json -o syslog:local9", "-o syslog:local9: unknown syslog facility");
+    parse_bad("-r a -o redis://h/k", "-o redis://h/k: not redis://HOST:PORT/KEY");
+    parse_bad("-r a -o unix-dgram:", "no socket path");
+    parse_bad("-r a --output-queue 0", "--output-queue");
 }
 
 /* The arguments after the options are one BPF filter, as in tcpdump; the
@@ -439,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_repeated_reads),
+        cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_filter),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_number_ranges),
