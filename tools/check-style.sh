@@ -18,7 +18,7 @@ LIBRARIES='
     pcap       pcap                                   capture.c
     jansson    jansson                                event-stats.c
     maxminddb  maxminddb                              geo.c
-    openssl    openssl/                               -
+    openssl    openssl/                               quic-initial.c
 '
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
