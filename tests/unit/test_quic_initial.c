@@ -5,7 +5,12 @@
  * coalesced packets, a new DCID after a Retry, a draft version, and
  * hostile input (a flipped bit, cut datagrams, frames an Initial may not
  * carry, a CRYPTO stream that is no hello, offsets past the buffer, a flow
- * that never completes). */
+ * that never completes).
+ *
+ * `test_quic_initial --hellos FILE` instead prints the ClientHello of each
+ * UDP flow of a capture that the parser finds, one line a flow: client
+ * address and port, server address and port, SNI ("-" for none) and JA4;
+ * tests/conformance/ja4_quic.test.sh compares them with FoxIO's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +21,10 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "ds/capture.h"
+#include "ds/decode.h"
+#include "ds/err.h"
+#include "ds/packet.h"
 #include "ds/quic-initial.h"
 #include "ds/tls.h"
 #include "quic_vectors.h"
@@ -415,8 +424,100 @@ static void test_not_initial(void **state)
     assert_int_equal(quic_initial_stats(fx->q)->not_initial, 4);
 }
 
-int main(void)
+/* ---- --hellos: the parser over a capture, flow by flow ---- */
+
+#define DUMP_FLOWS 256
+
+struct dump_flow {
+    struct ds_addr src, dst;
+    uint16_t sport, dport;
+    struct quic_initial_flow f;
+};
+
+struct dump {
+    struct quic_initial *q;
+    struct decode_stats st;
+    struct dump_flow flows[DUMP_FLOWS];
+    unsigned n;
+    unsigned full;
+};
+
+static struct dump_flow *dump_find(struct dump *d, const struct packet *p)
 {
+    for (unsigned i = 0; i < d->n; i++) {
+        struct dump_flow *f = &d->flows[i];
+        if (f->sport == p->sport && f->dport == p->dport &&
+            memcmp(&f->src, &p->src, sizeof(f->src)) == 0 &&
+            memcmp(&f->dst, &p->dst, sizeof(f->dst)) == 0)
+            return f;
+    }
+    if (d->n == DUMP_FLOWS) {
+        d->full++;
+        return NULL;
+    }
+    struct dump_flow *f = &d->flows[d->n++];
+    f->src = p->src;
+    f->dst = p->dst;
+    f->sport = p->sport;
+    f->dport = p->dport;
+    quic_initial_flow_init(&f->f);
+    return f;
+}
+
+static void dump_packet(void *ctx, int linktype, const uint8_t *data, uint32_t caplen,
+                        uint32_t wirelen, uint64_t ts_us)
+{
+    struct dump *d = ctx;
+    struct packet p;
+    if (decode_frame(&d->st, linktype, data, caplen, wirelen, ts_us, &p) != DECODE_OK ||
+        p.proto != DS_IPPROTO_UDP || p.payload_len == 0 || !(p.payload[0] & QUIC_FORM_LONG))
+        return;
+    struct dump_flow *f = dump_find(d, &p);
+    struct tls_hello h;
+    if (f == NULL || quic_initial_datagram(d->q, &f->f, p.payload, p.payload_len, &h) !=
+                         QUIC_INITIAL_HELLO)
+        return;
+    char src[64], dst[64];
+    ds_addr_str(&f->src, src, sizeof(src));
+    ds_addr_str(&f->dst, dst, sizeof(dst));
+    printf("%s %u %s %u %s %s\n", src, f->sport, dst, f->dport, h.has_sni && h.sni[0] ? h.sni : "-",
+           h.ja4);
+}
+
+static int dump_hellos(const char *path)
+{
+    static struct dump d;
+    char err[256];
+    struct capture *c = NULL;
+    if (capture_open_file(path, NULL, &c, err, sizeof(err)) != DS_OK) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return 1;
+    }
+    d.q = quic_initial_new();
+    if (d.q == NULL) {
+        capture_close(c);
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 1;
+    }
+    enum ds_err rc = capture_run(c, dump_packet, &d, err, sizeof(err));
+    capture_close(c);
+    const struct quic_initial_stats *st = quic_initial_stats(d.q);
+    fprintf(stderr, "%s: %llu datagrams, %llu Initials opened, %llu not opened, %llu hellos%s\n",
+            path, (unsigned long long)st->datagrams, (unsigned long long)st->initials,
+            (unsigned long long)st->auth_failed, (unsigned long long)st->hellos,
+            d.full ? " (flow table full)" : "");
+    quic_initial_free(d.q);
+    if (rc != DS_OK) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--hellos") == 0)
+        return dump_hellos(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_v1),
         cmocka_unit_test(test_salts),
