@@ -108,8 +108,8 @@ const uint8_t *quic_initial_salt(uint32_t v);
 
 /* Derives the Initial keys of version v for the DCID of the client's first
  * Initial (RFC 9001 5.2; RFC 9369 3.3 for v2's salt and labels), the
- * client's or the server's. Returns 0, or -1 for a version with no salt
- * or a libcrypto failure. */
+ * client's or the server's (HMAC-SHA256 over ds/sha256.h: no libcrypto,
+ * no allocation). Returns 0, or -1 for a version with no salt. */
 int quic_initial_keys(uint32_t v, const uint8_t *dcid, size_t dcid_len, bool server,
                       struct quic_keys *k);
 
