@@ -522,14 +522,21 @@ static struct quic_initial_flow *quic_take(struct sensor *s, const struct flow *
 
 /* Our own parser over a client datagram of an undecided QUIC flow: the
  * hello's SNI, ALPN, version and JA4 go into the flow's TLS facts before
- * nDPI's (classify fills only what is still empty). */
+ * nDPI's (classify fills only what is still empty). A flow none of whose
+ * Initials has opened yet gives its slot back at once: anyone can open a
+ * real client's Initial, so one that does not open is noise (a flood of
+ * random DCIDs), which must not hold the slots that real flows need. */
 static void read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p)
 {
     struct quic_reasm *r = quic_slot(s, f);
     struct quic_initial_flow *st = r ? r->st : quic_take(s, f);
     struct tls_hello h;
-    if (st == NULL ||
-        quic_initial_datagram(s->quic, st, p->payload, p->payload_len, &h) != QUIC_INITIAL_HELLO)
+    if (st == NULL)
+        return;
+    enum quic_initial_res res = quic_initial_datagram(s->quic, st, p->payload, p->payload_len, &h);
+    if (res == QUIC_INITIAL_MORE && st->packets == 0)
+        quic_release(s, f);
+    if (res != QUIC_INITIAL_HELLO)
         return;
     struct flow_app *app = f->app;
     struct flow_tls *t = &app->tls;
