@@ -30,6 +30,7 @@
 #include "ds/log.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
+#include "ds/quic-initial.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
@@ -41,6 +42,7 @@
 #define EXPIRE_VISIT_TICK 1024   /* flows ended per sensor_tick at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
+#define QUIC_REASM_FLOWS 256     /* QUIC flows reassembling a ClientHello at once */
 #define CLOCK_STEP_BACK_US DS_US_PER_MIN /* a step back this large is a new clock */
 
 /* What the sensor itself counts (the modules count the rest). */
@@ -51,6 +53,13 @@ struct sensor_counters {
     uint64_t hello_bad;                   /* ClientHellos given up on */
     uint64_t app_exhausted;               /* followed flows refused at the cap */
     uint64_t turns;
+    uint64_t quic_shed;                   /* QUIC flows refused reassembly at the cap */
+};
+
+/* A QUIC flow whose client Initials our parser reads, until it is decided. */
+struct quic_reasm {
+    const struct flow *flow;     /* NULL: free */
+    struct quic_initial_flow *st;
 };
 
 struct sensor {
@@ -65,6 +74,10 @@ struct sensor {
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
+    struct quic_initial *quic;   /* our QUIC Initial parser */
+    struct pool *quic_pool;      /* struct quic_initial_flow */
+    struct quic_reasm quic_reasm[QUIC_REASM_FLOWS];
+    unsigned quic_in_use;
     struct detect *detect;
     uint64_t first_ts, now;
     uint64_t next_tick;
@@ -170,6 +183,8 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     /* Most TLS flows are not AI flows: their JA4 would be computed for nothing. */
     tls_asm_pool_lazy_ja4(s->hello_pool, !cfg->all_tls);
     s->app_pool = pool_new(sizeof(struct flow_app), cfg->max_flows, 256);
+    s->quic = quic_initial_new();
+    s->quic_pool = pool_new(sizeof(struct quic_initial_flow), QUIC_REASM_FLOWS, 4);
     *sp = s;
     return 0;
 }
@@ -182,6 +197,8 @@ void sensor_free(struct sensor *s)
     classify_free(s->cls);
     tls_asm_pool_free(s->hello_pool);
     pool_free(s->app_pool);
+    quic_initial_free(s->quic);
+    pool_free(s->quic_pool);
     catalog_free(s->cat);
     free(s->ai_by_provider);
     detect_free(s->detect);
@@ -278,8 +295,29 @@ static void on_turn(void *ctx, void *owner, const struct turn *t)
         detect_turn(s->detect, f, flow_service(s, f), t, s->now);
 }
 
+/* The reassembly slot of QUIC flow f, NULL if it has none. */
+static struct quic_reasm *quic_slot(struct sensor *s, const struct flow *f)
+{
+    for (unsigned i = 0; s->quic_in_use > 0 && i < QUIC_REASM_FLOWS; i++)
+        if (s->quic_reasm[i].flow == f)
+            return &s->quic_reasm[i];
+    return NULL;
+}
+
+static void quic_release(struct sensor *s, const struct flow *f)
+{
+    struct quic_reasm *r = quic_slot(s, f);
+    if (r == NULL)
+        return;
+    pool_put(s->quic_pool, r->st);
+    *r = (struct quic_reasm){ 0 };
+    s->quic_in_use--;
+}
+
 static void release_flow_state(struct sensor *s, struct flow *f)
 {
+    if (f->flags & FLOW_F_QUIC)
+        quic_release(s, f);
     tls_asm_release(s->hello_pool, &f->hello);
     if (f->cls)
         classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
@@ -450,6 +488,7 @@ static void decide_quic(struct sensor *s, struct flow *f)
     const struct flow_app *app = f->app;
     const struct flow_tls *t = &app->tls;
     f->flags |= FLOW_F_HELLO_DONE;
+    quic_release(s, f);
     f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
     if (f->service < 0)
         f->service = catalog_match_addr(s->cat, &f->srv);
@@ -460,6 +499,53 @@ static void decide_quic(struct sensor *s, struct flow *f)
     /* app was taken when nDPI started; follow() counts it. */
     if (follow(s, f) == 0)
         start_source(s, f);
+}
+
+/* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap. */
+static struct quic_initial_flow *quic_take(struct sensor *s, const struct flow *f)
+{
+    for (unsigned i = 0; s->quic && s->quic_in_use < QUIC_REASM_FLOWS && i < QUIC_REASM_FLOWS; i++) {
+        struct quic_reasm *r = &s->quic_reasm[i];
+        if (r->flow != NULL)
+            continue;
+        r->st = pool_get_dirty(s->quic_pool);
+        if (r->st == NULL)
+            break;
+        quic_initial_flow_init(r->st);
+        r->flow = f;
+        s->quic_in_use++;
+        return r->st;
+    }
+    s->n.quic_shed++;
+    return NULL;
+}
+
+/* Our own parser over a client datagram of an undecided QUIC flow: the
+ * hello's SNI, ALPN, version and JA4 go into the flow's TLS facts before
+ * nDPI's (classify fills only what is still empty). A flow none of whose
+ * Initials has opened yet gives its slot back at once: anyone can open a
+ * real client's Initial, so one that does not open is noise (a flood of
+ * random DCIDs), which must not hold the slots that real flows need. */
+static void read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p)
+{
+    struct quic_reasm *r = quic_slot(s, f);
+    struct quic_initial_flow *st = r ? r->st : quic_take(s, f);
+    struct tls_hello h;
+    if (st == NULL)
+        return;
+    enum quic_initial_res res = quic_initial_datagram(s->quic, st, p->payload, p->payload_len, &h);
+    if (res == QUIC_INITIAL_MORE && st->packets == 0)
+        quic_release(s, f);
+    if (res != QUIC_INITIAL_HELLO)
+        return;
+    struct flow_app *app = f->app;
+    struct flow_tls *t = &app->tls;
+    if (h.sni[0])
+        ds_strlcpy(t->sni, h.sni, sizeof(t->sni));
+    memcpy(t->alpn_wire, h.alpn_wire, h.alpn_wire_len);
+    t->alpn_wire_len = h.alpn_wire_len;
+    t->hello_version = h.version;
+    ds_strlcpy(t->ja4, h.ja4, sizeof(t->ja4));
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
@@ -485,6 +571,8 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         }
     }
     struct flow_app *app = f->app;
+    if (!(f->flags & FLOW_F_HELLO_DONE) && dir == FLOW_TOSERVER)
+        read_quic_hello(s, f, p);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&

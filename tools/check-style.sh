@@ -19,7 +19,7 @@ LIBRARIES='
     jansson    jansson                                event-stats.c
     maxminddb  maxminddb                              geo.c
     hiredis    hiredis/                               sink-redis.c
-    openssl    openssl/                               -
+    openssl    openssl/                               quic-initial.c
 '
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

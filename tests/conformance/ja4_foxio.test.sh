@@ -5,8 +5,8 @@
 # are matched on the 4-tuple, client first. Prints a table per capture and
 # fails on any difference that the allow-list below does not explain.
 #
-# QUIC streams are counted but not compared: QUIC JA4 is later work (the
-# sensor reports quic.sni from nDPI, and no quic.ja4 yet).
+# QUIC streams are counted but not compared here: ja4_quic.test.sh compares
+# them (quic-initial and the sensor's quic.sni and quic.ja4).
 #
 # Env (set by ctest): DS_BIN, DS_PEER_DIR. Exit 77 (skipped) without peer data.
 set -u
