@@ -1,5 +1,7 @@
-/* SHA-256 (FIPS 180-4) for the JA4 hashes: libcrypto is no module's library
- * (docs/STYLE.md), and JA4 needs only a few short digests per ClientHello. */
+/* SHA-256 (FIPS 180-4) for the JA4 hashes and the QUIC key schedule:
+ * libcrypto is quic-initial.c's alone (docs/STYLE.md), and JA4 needs only a
+ * few short digests per ClientHello. The buffering and padding are
+ * md-block.c's, shared with sha1.c. */
 #include "ds/sha256.h"
 
 #include <string.h>
@@ -63,57 +65,18 @@ void sha256_init(struct sha256 *s)
     static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
     memcpy(s->h, iv, sizeof(iv));
-    s->total = 0;
-    s->used = 0;
+    md_block_init(&s->m);
 }
 
 void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    s->total += len;
-    if (s->used > 0) {
-        size_t take = 64 - s->used;
-        if (take > len)
-            take = len;
-        memcpy(s->buf + s->used, p, take);
-        s->used += take;
-        p += take;
-        len -= take;
-        if (s->used < 64)
-            return;
-        sha256_block(s->h, s->buf);
-        s->used = 0;
-    }
-    while (len >= 64) {
-        sha256_block(s->h, p);
-        p += 64;
-        len -= 64;
-    }
-    if (len > 0) {
-        memcpy(s->buf, p, len);
-        s->used = len;
-    }
+    md_block_update(&s->m, s->h, sha256_block, data, len);
 }
 
 void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN])
 {
-    uint64_t bits = s->total * 8;
-    s->buf[s->used++] = 0x80;
-    if (s->used > 56) {
-        memset(s->buf + s->used, 0, 64 - s->used);
-        sha256_block(s->h, s->buf);
-        s->used = 0;
-    }
-    memset(s->buf + s->used, 0, 56 - s->used);
-    for (int i = 0; i < 8; i++)
-        s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    sha256_block(s->h, s->buf);
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(s->h[i] >> 24);
-        out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
-        out[4 * i + 3] = (uint8_t)s->h[i];
-    }
+    md_block_final(&s->m, s->h, sha256_block);
+    md_block_digest(s->h, 8, out);
 }
 
 void sha256_digest(const void *data, size_t len, uint8_t out[SHA256_LEN])

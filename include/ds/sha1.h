@@ -1,7 +1,7 @@
 /* SHA-1 (FIPS 180-4), small and dependency-free, for the Community ID.
  *
  * Community ID v1 is defined over SHA-1; each third-party library has one
- * owning module (docs/STYLE.md) and none owns libcrypto, so community-id.c
+ * owning module (docs/STYLE.md) and libcrypto is quic-initial.c's, so community-id.c
  * hashes with this, as tls-ja4.c does with sha256.c. SHA-1 is broken for
  * collision resistance: this is for the flow identifier the spec fixes,
  * never for anything secret. Not constant-time. */
@@ -11,13 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds/md-block.h"
+
 #define SHA1_LEN 20
 
 struct sha1 {
     uint32_t h[5];
-    uint64_t total;    /* bytes hashed so far */
-    uint8_t buf[64];   /* partial block */
-    size_t used;       /* bytes in buf */
+    struct md_block m;   /* the message not yet folded in */
 };
 
 void sha1_init(struct sha1 *s);

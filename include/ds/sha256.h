@@ -1,21 +1,22 @@
 /* SHA-256 (FIPS 180-4), small and dependency-free, for the JA4 hashes.
  *
- * Each third-party library has one owning module (docs/STYLE.md) and none
- * owns libcrypto yet, so tls-ja4.c hashes with this rather than link it. It is
- * not constant-time and is not meant for secrets. */
+ * Each third-party library has one owning module (docs/STYLE.md): libcrypto
+ * is quic-initial.c's, so tls-ja4.c hashes with this rather than reach for
+ * it (and quic-initial.c's key schedule uses this too, as it allocates
+ * nothing). It is not constant-time and is not meant for secrets. */
 #ifndef DS_SHA256_H
 #define DS_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds/md-block.h"
+
 #define SHA256_LEN 32
 
 struct sha256 {
     uint32_t h[8];
-    uint64_t total;    /* bytes hashed so far */
-    uint8_t buf[64];   /* partial block */
-    size_t used;       /* bytes in buf */
+    struct md_block m;   /* the message not yet folded in */
 };
 
 void sha256_init(struct sha256 *s);
