@@ -575,8 +575,12 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         read_quic_hello(s, f, p);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
+    /* nDPI's verdict does not cut short a hello our parser is still
+     * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
+    bool reassembling = quic_slot(s, f) != NULL;
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
+        (app->tls.sni[0] || ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
+         f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
     const struct turn_sink to = { on_turn, s, f };
@@ -597,7 +601,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  *                                                 the sensor and nDPI
  *   stats.flow, sensor.flows (the table's part),  the flow table
  *     memory.flows
- *   sensor.flows (tls .. ai), sensor.quic,          the sensor
+ *   sensor.flows (tls .. ai), sensor.quic,        the sensor
  *     memory.flow_app,
  *     memory.hello_buffers
  *   sensor.ndpi, memory.ndpi_state                classify
