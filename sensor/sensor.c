@@ -575,8 +575,12 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         read_quic_hello(s, f, p);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
+    /* nDPI's verdict does not cut short a hello our parser is still
+     * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
+    bool reassembling = quic_slot(s, f) != NULL;
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (app->tls.sni[0] || (f->flags & FLOW_F_CLASSIFIED) || f->pkts[0] + f->pkts[1] > 8))
+        (app->tls.sni[0] || ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
+         f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
     const struct turn_sink to = { on_turn, s, f };
@@ -597,7 +601,8 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  *                                                 the sensor and nDPI
  *   stats.flow, sensor.flows (the table's part),  the flow table
  *     memory.flows
- *   sensor.flows (tls .. ai), memory.flow_app,    the sensor
+ *   sensor.flows (tls .. ai), sensor.quic,        the sensor
+ *     memory.flow_app,
  *     memory.hello_buffers
  *   sensor.ndpi, memory.ndpi_state                classify
  *   sensor.sources, memory.sources, sensor.detect detect (source table, rules,
@@ -627,6 +632,9 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     stats_u64(flows, "follow_refused", s->n.app_exhausted);
     stats_u64(flows, "hello_invalid", s->n.hello_bad);
     stats_u64(flows, "ai", s->n.ai_flows);
+    struct stats_node *quic = stats_child(me, "quic");
+    stats_u64(quic, "reassembling", s->quic_in_use);
+    stats_u64(quic, "shed", s->n.quic_shed);
     stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
     classify_stats_write(s->cls, root);
