@@ -694,13 +694,8 @@ int catalog_load_seeded(const char *path, uint32_t seed, struct diag *dg, struct
     *out = NULL;
     char *buf;
     size_t len;
-    if (ds_read_file(path, CAT_FILE_MAX, &buf, &len) != 0) {
-        if (errno == EFBIG)
-            diag_error(dg, path, 0, "larger than %u bytes, not a catalogue", CAT_FILE_MAX);
-        else
-            diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
+    if (diag_read_file(dg, path, CAT_FILE_MAX, "a catalogue", &buf, &len) != 0)
         return -1;
-    }
     int rc = catalog_load_buffer_seeded(path, buf, len, seed, dg, out);
     free(buf);
     return rc;

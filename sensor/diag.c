@@ -2,10 +2,12 @@
  * to the log or to a function of the caller's (see ds/diag.h). */
 #include "ds/diag.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ds/log.h"
+#include "ds/util.h"
 
 /* A path (up to PATH_MAX) and a reason. */
 #define DIAG_MSG_MAX (4096 + 1024)
@@ -134,4 +136,16 @@ void diag_collect(struct diag *d, struct diag_text *t, char *buf, size_t size)
     if (size > 0)
         buf[0] = '\0';
     diag_set_fn(d, collect, t);
+}
+
+int diag_read_file(struct diag *d, const char *path, unsigned max, const char *what, char **buf,
+                   size_t *len)
+{
+    if (ds_read_file(path, max, buf, len) == 0)
+        return 0;
+    if (errno == EFBIG)
+        diag_error(d, path, 0, "larger than %u bytes, not %s", max, what);
+    else
+        diag_error(d, path, 0, "cannot read: %s", strerror(errno));
+    return -1;
 }

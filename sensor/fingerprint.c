@@ -476,14 +476,8 @@ int fingerprint_load(const char *path, struct diag *dg, struct fingerprints **ou
     char *buf;
     size_t len;
     *out = NULL;
-    if (ds_read_file(path, FP_FILE_MAX, &buf, &len) != 0) {
-        if (errno == EFBIG)
-            diag_error(dg, path, 0, "larger than %u bytes, not a fingerprint table",
-                       FP_FILE_MAX);
-        else
-            diag_error(dg, path, 0, "cannot read: %s", strerror(errno));
+    if (diag_read_file(dg, path, FP_FILE_MAX, "a fingerprint table", &buf, &len) != 0)
         return -1;
-    }
     int rc = fingerprint_load_buffer(path, buf, len, dg, out);
     free(buf);
     return rc;

@@ -57,6 +57,13 @@ __attribute__((format(printf, 5, 0)))
 void diag_vreport(struct diag *d, enum diag_level level, const char *file, unsigned line,
                   const char *fmt, va_list ap);
 
+/* Reads the whole file `path` of at most `max` bytes into a malloc'd buffer
+ * (*buf, the caller frees it; *len bytes, not NUL-terminated) for a loader.
+ * 0, or -1 after reporting why as an error about the file: "larger than MAX
+ * bytes, not WHAT" (`what`: "a catalogue", ...) or "cannot read: why". */
+int diag_read_file(struct diag *d, const char *path, unsigned max, const char *what, char **buf,
+                   size_t *len);
+
 /* Errors and warnings counted so far, shown or not (0 for NULL). */
 unsigned diag_errors(const struct diag *d);
 unsigned diag_warnings(const struct diag *d);
