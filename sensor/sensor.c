@@ -57,11 +57,6 @@ struct sensor_counters {
 };
 
 /* A QUIC flow whose client Initials our parser reads, until it is decided. */
-struct quic_reasm {
-    const struct flow *flow;     /* NULL: free */
-    struct quic_initial_flow *st;
-};
-
 struct sensor {
     struct sensor_config cfg;
     char rules_dir[4096];
@@ -76,7 +71,6 @@ struct sensor {
     struct pool *app_pool;
     struct quic_initial *quic;   /* our QUIC Initial parser */
     struct pool *quic_pool;      /* struct quic_initial_flow */
-    struct quic_reasm quic_reasm[QUIC_REASM_FLOWS];
     unsigned quic_in_use;
     struct detect *detect;
     uint64_t first_ts, now;
@@ -295,22 +289,20 @@ static void on_turn(void *ctx, void *owner, const struct turn *t)
         detect_turn(s->detect, f, flow_service(s, f), t, s->now);
 }
 
-/* The reassembly slot of QUIC flow f, NULL if it has none. */
-static struct quic_reasm *quic_slot(struct sensor *s, const struct flow *f)
+/* The hello reassembly state of QUIC flow f, NULL if it has none. */
+static struct quic_initial_flow *quic_state(const struct flow *f)
 {
-    for (unsigned i = 0; s->quic_in_use > 0 && i < QUIC_REASM_FLOWS; i++)
-        if (s->quic_reasm[i].flow == f)
-            return &s->quic_reasm[i];
-    return NULL;
+    const struct flow_app *app = f->app;
+    return app ? app->quic : NULL;
 }
 
 static void quic_release(struct sensor *s, const struct flow *f)
 {
-    struct quic_reasm *r = quic_slot(s, f);
-    if (r == NULL)
+    struct flow_app *app = f->app;
+    if (app == NULL || app->quic == NULL)
         return;
-    pool_put(s->quic_pool, r->st);
-    *r = (struct quic_reasm){ 0 };
+    pool_put(s->quic_pool, app->quic);
+    app->quic = NULL;
     s->quic_in_use--;
 }
 
@@ -504,20 +496,16 @@ static void decide_quic(struct sensor *s, struct flow *f)
 /* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap. */
 static struct quic_initial_flow *quic_take(struct sensor *s, const struct flow *f)
 {
-    for (unsigned i = 0; s->quic && s->quic_in_use < QUIC_REASM_FLOWS && i < QUIC_REASM_FLOWS; i++) {
-        struct quic_reasm *r = &s->quic_reasm[i];
-        if (r->flow != NULL)
-            continue;
-        r->st = pool_get_dirty(s->quic_pool);
-        if (r->st == NULL)
-            break;
-        quic_initial_flow_init(r->st);
-        r->flow = f;
-        s->quic_in_use++;
-        return r->st;
+    struct flow_app *app = f->app;
+    struct quic_initial_flow *st = s->quic ? pool_get_dirty(s->quic_pool) : NULL;
+    if (st == NULL) {   /* every one of the QUIC_REASM_FLOWS states is held */
+        s->n.quic_shed++;
+        return NULL;
     }
-    s->n.quic_shed++;
-    return NULL;
+    quic_initial_flow_init(st);
+    app->quic = st;
+    s->quic_in_use++;
+    return st;
 }
 
 /* Our own parser over a client datagram of an undecided QUIC flow: the
@@ -528,8 +516,9 @@ static struct quic_initial_flow *quic_take(struct sensor *s, const struct flow *
  * random DCIDs), which must not hold the slots that real flows need. */
 static void read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p)
 {
-    struct quic_reasm *r = quic_slot(s, f);
-    struct quic_initial_flow *st = r ? r->st : quic_take(s, f);
+    struct quic_initial_flow *st = quic_state(f);
+    if (st == NULL)
+        st = quic_take(s, f);
     struct tls_hello h;
     if (st == NULL)
         return;
@@ -577,7 +566,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         classify_packet(s->cls, f, p, &app->tls);
     /* nDPI's verdict does not cut short a hello our parser is still
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
-    bool reassembling = quic_slot(s, f) != NULL;
+    bool reassembling = quic_state(f) != NULL;
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
         (app->tls.sni[0] || ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          f->pkts[0] + f->pkts[1] > 8))

@@ -18,6 +18,8 @@
 #include "ds/exchange.h"
 #include "ds/tls.h"
 
+struct quic_initial_flow;
+
 /* What the TLS/QUIC handshake told us about a followed flow. */
 struct flow_tls {
     char sni[TLS_SNI_MAX];
@@ -38,6 +40,7 @@ struct flow_app {
     struct flow_tls tls;
     struct exchange ex;
     uint64_t source_token;   /* per-source state's handle for this flow, 0 if none */
+    struct quic_initial_flow *quic; /* our QUIC hello reassembly (sensor.c), NULL if none */
 };
 
 #endif
