@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ds/regularity.h"
 #include "ds/time-units.h"
@@ -23,8 +24,8 @@ void source_scratch_init(struct source_scratch *sc, size_t n)
     sc->resp = xcalloc(n, sizeof(double));
     sc->a = xcalloc(n, sizeof(double));
     sc->b = xcalloc(n, sizeof(double));
-    sc->conn = xcalloc(n, sizeof(struct conn_time));
-    sc->bytes = n * (5 * sizeof(double) + sizeof(struct conn_time));
+    sc->rec = xcalloc(n, sizeof(struct turn_rec));
+    sc->bytes = n * (5 * sizeof(double) + sizeof(struct turn_rec));
 }
 
 void source_scratch_free(struct source_scratch *sc)
@@ -34,7 +35,7 @@ void source_scratch_free(struct source_scratch *sc)
     free(sc->resp);
     free(sc->a);
     free(sc->b);
-    free(sc->conn);
+    free(sc->rec);
 }
 
 #define CONN_SLOTS 256   /* connections told apart per window for conn cadence */
@@ -131,13 +132,11 @@ static void minute_features(const struct source_table *st, const struct source *
      * seen activity: a minute still in progress never counts against. */
     uint64_t m_first = (wstart + DS_US_PER_MIN - 1) / DS_US_PER_MIN;
     uint64_t m_now = ts_us / DS_US_PER_MIN;
-    unsigned minutes = 0, active = 0, maxc = s->open_flows;
+    unsigned minutes = 0, active = 0;
     double counts[SOURCE_MAX_WINDOW_S / 60 + 2];
     unsigned nc = 0;
     for (uint64_t m = wstart / DS_US_PER_MIN; m <= m_now; m++) {
         const struct bucket *b = bucket_get(st, s, m);
-        if (b && b->max_conc > maxc)
-            maxc = b->max_conc;
         bool act = b && (b->turns > 0 || b->conns > 0);
         if (m < m_first)
             continue;   /* the window's partial first minute */
@@ -153,12 +152,100 @@ static void minute_features(const struct source_table *st, const struct source *
         if (nc < DS_ARRAY_LEN(counts))
             counts[nc++] = b ? (double)b->turns : 0.0;
     }
-    features_set_num(out, FEAT_MAX_CONCURRENCY, maxc);
     if (minutes > 0)
         features_set_num(out, FEAT_DUTY_CYCLE, (double)active / minutes);
     double flat;
     if (nc >= 2 && reg_cv_score(counts, nc, &flat) == 0)
         features_set_num(out, FEAT_RATE_FLATNESS, flat);
+}
+
+/* ---- hourly load ---- */
+
+#define US_PER_HOUR (60 * DS_US_PER_MIN)
+
+void source_hours_note(struct source *s, uint64_t start_us)
+{
+    struct hour_ring *h = &s->hours;
+    uint64_t hour = start_us / US_PER_HOUR;
+    if (hour >= UINT32_MAX - 1)
+        return;
+    uint32_t tag = (uint32_t)hour + 1;
+    if (h->latest == 0 || tag >= h->latest + HOURS_KEPT) {
+        memset(h->n, 0, sizeof(h->n));
+        h->latest = tag;
+    }
+    while (h->latest < tag) {
+        h->latest++;
+        h->n[(h->latest - 1) % HOURS_KEPT] = 0;
+    }
+    if (h->latest - tag >= HOURS_KEPT)
+        return;   /* older than the ring reaches */
+    h->n[hour % HOURS_KEPT]++;
+}
+
+#define LOAD_FLAT_CV 0.35
+#define LOAD_QUIET_SHARE 0.1   /* of the busiest hour */
+#define LOAD_MIN_HOURS 3
+
+/* The shape of n (>= 1) hourly counts with a non-zero total: flat, bursty
+ * (two or more runs of busy hours split by quiet ones) or diurnal. */
+static const char *load_shape(const double *c, size_t n, double cv)
+{
+    double max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] > max)
+            max = c[i];
+    size_t quiet = 0, runs = 0;
+    bool busy_before = false;
+    for (size_t i = 0; i < n; i++) {
+        bool busy = c[i] >= LOAD_QUIET_SHARE * max;
+        quiet += !busy;
+        runs += busy && !busy_before;
+        busy_before = busy;
+    }
+    if (quiet == 0 && cv <= LOAD_FLAT_CV)
+        return LOAD_FLAT;
+    return runs >= 2 ? LOAD_BURSTY : LOAD_DIURNAL;
+}
+
+/* Requests per whole clock hour from the first whole hour of the source's
+ * record to the last before ts_us's hour, at most HOURS_KEPT - 1 of them:
+ * their CV and shape once there are LOAD_MIN_HOURS. */
+static void hourly_features(const struct source *s, uint64_t ts_us, struct features *out)
+{
+    const struct hour_ring *h = &s->hours;
+    uint64_t now = ts_us / US_PER_HOUR;
+    uint64_t first = (s->first_us + US_PER_HOUR - 1) / US_PER_HOUR;
+    if (now >= HOURS_KEPT - 1 && first < now - (HOURS_KEPT - 1))
+        first = now - (HOURS_KEPT - 1);
+    if (h->latest == 0 || first + LOAD_MIN_HOURS > now)
+        return;
+    double c[HOURS_KEPT];
+    size_t n = 0;
+    uint64_t latest = h->latest - 1;
+    for (uint64_t hr = first; hr < now; hr++) {
+        bool kept = hr <= latest && latest - hr < HOURS_KEPT;
+        c[n++] = kept ? (double)h->n[hr % HOURS_KEPT] : 0.0;
+    }
+    double mean, cv;
+    if (reg_cv(c, n, &mean, &cv) != 0)
+        return;   /* no request in those hours */
+    features_set_num(out, FEAT_HOURLY_LOAD_CV, cv);
+    features_add_str(out, FEAT_LOAD_SHAPE, load_shape(c, n, cv));
+}
+
+/* Families other than browser and unknown seen in the window. */
+static unsigned script_families(const struct source *s, uint64_t wstart)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < NAMES_KEPT; i++) {
+        const struct name_ent *e = &s->families[i];
+        if (e->s[0] == '\0' || e->last_us <= wstart)
+            continue;
+        if (strcasecmp(e->s, FAMILY_BROWSER) != 0 && strcasecmp(e->s, FAMILY_UNKNOWN) != 0)
+            n++;
+    }
+    return n;
 }
 
 static const struct src_turn *ring_at(const struct source_table *st, const struct source *s,
@@ -169,12 +256,34 @@ static const struct src_turn *ring_at(const struct source_table *st, const struc
     return &src_chunks(st, s)[idx / SOURCE_TURN_CHUNK]->t[idx % SOURCE_TURN_CHUNK];
 }
 
+/* A long answer, the kind reasoning prompts elicit. Sent at once (its bytes
+ * within 1 s of the first), JSON carries about 4 bytes a token after a
+ * ~500-byte envelope, so 4000 bytes is ~800 tokens. Streamed as server-sent
+ * events, every token is its own JSON delta (OpenAI's chat.completion.chunk
+ * ~230 bytes, Anthropic's content_block_delta ~120, plus TLS and HTTP/2
+ * framing), so bytes say little: 10 s of streaming at 30-150 tokens/s is
+ * 300-1500 tokens, and 150000 bytes is 600+ tokens from a model fast enough
+ * to finish in under 10 s. A streamed answer of a few sentences (100
+ * tokens: ~20 KB in 2 s) is not long. */
+#define LONG_ANSWER_BYTES 4000u
+#define LONG_STREAM_US (10 * DS_US_PER_S)
+#define LONG_STREAM_BYTES 150000u
+#define STREAMED_US DS_US_PER_S
+
+static bool long_answer(const struct src_turn *t)
+{
+    if (t->dur_us < STREAMED_US)
+        return t->resp_bytes >= LONG_ANSWER_BYTES;
+    return t->dur_us >= LONG_STREAM_US || t->resp_bytes >= LONG_STREAM_BYTES;
+}
+
 /* The turns of the window (wstart, ts_us] that the ring still holds, copied
  * into the scratch arrays (entries 0 .. k - 1, in ring order), and what is
  * summed over them. */
 struct window_turns {
     size_t k;
     size_t n_ttfb, n_dur, n_quic;  /* turns with a ttfb, with a response, over QUIC */
+    size_t n_long;                 /* turns with a long answer (long_answer) */
     double sum_req, sum_resp, sum_ttfb, sum_dur, max_dur;
     uint64_t kept_min;             /* start of the oldest turn the ring holds */
     bool covered;                  /* the ring holds every turn of the window */
@@ -196,8 +305,18 @@ static void gather_turns(struct source_table *st, const struct source *s, uint64
         sc->start[k] = ds_us_to_ms_f(t->start_us - wstart);
         sc->req[k] = t->req_bytes;
         sc->resp[k] = t->resp_bytes;
-        sc->conn[k].conn = t->conn;
-        sc->conn[k].t = sc->start[k];
+        struct turn_rec *rc = &sc->rec[k];
+        rc->start = sc->start[k];
+        /* A turn is in flight until its answer's last byte; a turn without
+         * one for an instant, so that it counts at its own start. */
+        double busy = ds_us_to_ms_f((uint64_t)t->ttfb_us + t->dur_us);
+        rc->end = rc->start + (busy > 0.001 ? busy : 0.001);
+        rc->src_pause = -1;
+        rc->conn = t->conn;
+        rc->req = t->req_bytes;
+        rc->src_step = 0;
+        if (long_answer(t))
+            w->n_long++;
         w->sum_req += t->req_bytes;
         w->sum_resp += t->resp_bytes;
         if (t->ttfb_us > 0) {
@@ -327,12 +446,12 @@ static void conn_cadence_feature(struct source_scratch *sc, size_t k, struct fea
     memset(conns_seen, 0, sizeof(conns_seen));
     size_t ng = 0, nslots = 0;
     for (size_t i = 0; i < k; i++) {
-        uint32_t c = sc->conn[i].conn;
+        uint32_t c = sc->rec[i].conn;
         uint32_t h = (c * 2654435761u) & (CONN_SLOTS - 1);
         while (conns_seen[h].used && conns_seen[h].conn != c)
             h = (h + 1) & (CONN_SLOTS - 1);
         struct conn_slot *cs = &conns_seen[h];
-        double t = sc->conn[i].t;
+        double t = sc->rec[i].start;
         if (cs->used) {
             if (t > cs->last) {
                 sc->a[ng++] = t - cs->last;
@@ -388,6 +507,133 @@ static void size_features(struct source_scratch *sc, const struct window_turns *
     features_set_num(out, FEAT_QUIC_SHARE, (double)w->n_quic / (double)k);
 }
 
+/* Requests in flight at each of the k turns' starts (that turn included):
+ * the starts sorted in sc->a, the answers' ends in sc->b; at a start t, the
+ * turns started at or before t less those ended by then. Their maximum, and
+ * with 5 turns their mean and spread. */
+static void inflight_features(struct source_scratch *sc, size_t k, struct features *out)
+{
+    for (size_t i = 0; i < k; i++) {
+        sc->a[i] = sc->rec[i].start;
+        sc->b[i] = sc->rec[i].end;
+    }
+    reg_sort(sc->a, k);
+    reg_sort(sc->b, k);
+    size_t started = 0, ended = 0, max = 0;
+    double sum = 0, sumsq = 0;
+    for (size_t i = 0; i < k; i++) {
+        while (started < k && sc->a[started] <= sc->a[i])
+            started++;
+        while (ended < k && sc->b[ended] <= sc->a[i])
+            ended++;
+        size_t n = started - ended;
+        if (n > max)
+            max = n;
+        sum += (double)n;
+        sumsq += (double)n * (double)n;
+    }
+    features_set_num(out, FEAT_MAX_CONCURRENCY, (double)max);
+    if (k < 5)
+        return;
+    double mean = sum / (double)k, var = sumsq / (double)k - mean * mean;
+    features_set_num(out, FEAT_INFLIGHT_MEAN, mean);
+    features_set_num(out, FEAT_INFLIGHT_CV, var > 0 ? sqrt(var) / mean : 0.0);
+}
+
+#define GROWTH_STEP 0.03   /* a request size change counts when over 3% */
+#define CLOSED_LOOP_MS 1000.0
+
+static int32_t size_step(uint32_t prev, uint32_t cur)
+{
+    double d = (double)cur - (double)prev;
+    if (fabs(d) <= GROWTH_STEP * (double)prev)
+        return 0;
+    return d > 0 ? 1 : -1;
+}
+
+/* Turn records by start (then end, request size, connection): a total order. */
+static int cmp_by_start(const void *x, const void *y)
+{
+    const struct turn_rec *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    if (a->req != b->req)
+        return a->req < b->req ? -1 : 1;
+    return (a->conn > b->conn) - (a->conn < b->conn);
+}
+
+/* By connection, then as cmp_by_start. */
+static int cmp_by_conn(const void *x, const void *y)
+{
+    const struct turn_rec *a = x, *b = y;
+    if (a->conn != b->conn)
+        return a->conn < b->conn ? -1 : 1;
+    return cmp_by_start(x, y);
+}
+
+/* The source's sequence: a turn that starts when no earlier one is in
+ * flight gets the pause since the latest answer's end and its size step
+ * from the request before it. Sorts sc->rec by start. */
+static void source_sequence(struct source_scratch *sc, size_t k)
+{
+    qsort(sc->rec, k, sizeof(sc->rec[0]), cmp_by_start);
+    double last_end = 0;
+    for (size_t i = 0; i < k; i++) {
+        struct turn_rec *r = &sc->rec[i];
+        if (i > 0 && last_end <= r->start) {
+            r->src_pause = r->start - last_end;
+            r->src_step = size_step(sc->rec[i - 1].req, r->req);
+        }
+        if (i == 0 || r->end > last_end)
+            last_end = r->end;
+    }
+}
+
+/* Pauses (into sc->a) and request size steps over the k turns: within a
+ * connection, the pause before a request when the connection is idle, and
+ * the step from the request before it; for a connection's first request,
+ * what source_sequence gave it. Sorts sc->rec by connection. */
+static void pacing_features(struct source_scratch *sc, size_t k, struct features *out)
+{
+    source_sequence(sc, k);
+    qsort(sc->rec, k, sizeof(sc->rec[0]), cmp_by_conn);
+    size_t npause = 0, quick = 0, pairs = 0;
+    long growth = 0;
+    double conn_end = 0;
+    for (size_t i = 0; i < k; i++) {
+        const struct turn_rec *r = &sc->rec[i];
+        double pause = -1;
+        if (i == 0 || sc->rec[i - 1].conn != r->conn) {
+            pause = r->src_pause;
+            if (pause >= 0) {
+                growth += r->src_step;
+                pairs++;
+            }
+            conn_end = r->end;
+        } else {
+            if (conn_end <= r->start)
+                pause = r->start - conn_end;
+            growth += size_step(sc->rec[i - 1].req, r->req);
+            pairs++;
+            if (r->end > conn_end)
+                conn_end = r->end;
+        }
+        if (pause >= 0) {
+            sc->a[npause++] = pause;
+            quick += pause <= CLOSED_LOOP_MS;
+        }
+    }
+    if (npause >= 3) {
+        reg_sort(sc->a, npause);
+        features_set_num(out, FEAT_ANSWER_GAP_MEDIAN_S, reg_median(sc->a, npause) / 1000.0);
+        features_set_num(out, FEAT_CLOSED_LOOP_SHARE, (double)quick / (double)npause);
+    }
+    if (pairs >= 4)
+        features_set_num(out, FEAT_REQUEST_GROWTH, (double)growth / (double)pairs);
+}
+
 /* The features that come from the window's turns: how many requests and new
  * connections (exact to the minute: the buckets count what the rings no
  * longer hold), their rates, the longest idle stretch, the cadence of all
@@ -412,6 +658,7 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
         lo = w.kept_min;
     }
     if (w.k == 0) {
+        features_set_num(out, FEAT_MAX_CONCURRENCY, 0);
         double d = ts_us > lo ? ds_us_to_s_f(ts_us - lo) : 0;
         features_set_num(out, FEAT_LONGEST_IDLE_S, d > idle ? d : idle);
         return;
@@ -421,6 +668,9 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
     cadence_features(&st->sc, w.k, out);
     conn_cadence_feature(&st->sc, w.k, out);
     size_features(&st->sc, &w, out);
+    features_set_num(out, FEAT_LONG_ANSWER_SHARE, (double)w.n_long / (double)w.k);
+    inflight_features(&st->sc, w.k, out);
+    pacing_features(&st->sc, w.k, out);   /* reorders sc->rec: last */
 }
 
 int source_requests_bound(const struct source_table *st, const struct ds_addr *src,
@@ -473,6 +723,8 @@ int source_features(struct source_table *st, const struct ds_addr *src, uint32_t
     features_set_num(out, FEAT_DISTINCT_FAMILIES,
                      names_feature(s->families, NAMES_KEPT, wstart, out,
                                    FEAT_FINGERPRINT_FAMILY));
+    features_set_num(out, FEAT_SCRIPT_FAMILIES, script_families(s, wstart));
+    hourly_features(s, ts_us, out);
     features_add_str(out, FEAT_COUNTRY, s->country);
     features_add_str(out, FEAT_ASN, s->asn);
     features_add_str(out, FEAT_AS_ORG, s->as_org);

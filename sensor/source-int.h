@@ -41,7 +41,15 @@ struct bucket {
     uint32_t minute;
     uint32_t turns;
     uint32_t conns;
-    uint32_t max_conc;
+};
+
+/* Requests per clock hour, for the load shape: the latest hour a turn
+ * started in (hour number + 1, 0 = none) and the counts of it and the
+ * HOURS_KEPT - 1 hours before it, slot hour % HOURS_KEPT (104 bytes). */
+#define HOURS_KEPT 25
+struct hour_ring {
+    uint32_t latest;
+    uint32_t n[HOURS_KEPT];
 };
 
 struct host_ent {
@@ -59,7 +67,6 @@ struct source {
     struct ds_list_node lru;        /* recency: most recent at the head */
     struct ds_addr addr;
     uint32_t hash;
-    uint32_t open_flows;
     uint64_t serial;                /* this record's incarnation: flow tokens */
     uint64_t first_us, last_us;
     uint64_t ring_total;            /* turns ever filed in the ring */
@@ -79,21 +86,28 @@ struct source {
     char asn[16];
     char as_org[FEATURE_STR_LEN];
     uint64_t last_due_us[SOURCE_MAX_WINDOWS];
+    struct hour_ring hours;
     /* followed by: struct turn_chunk *chunks[max_chunks]; struct bucket buckets[nbuckets]; */
 };
 
-/* A turn's start (ms into the window) and its connection, for the
- * per-connection cadence. */
-struct conn_time {
+/* A turn of the window as the pacing features see it: its start and the end
+ * of its answer (ms into the window), connection and request bytes, and
+ * what it is against the source's previous answer (src_pause < 0: another
+ * request was in flight at its start, or it is the first). */
+struct turn_rec {
+    double start, end;
+    double src_pause;
     uint32_t conn;
-    double t;
+    uint32_t req;
+    int32_t src_step;       /* request size change from the previous request: -1, 0, 1 */
+    uint32_t pad;
 };
 
 /* Scratch for the feature computation, one entry per turn kept
  * (source-features.c owns its use). */
 struct source_scratch {
     double *start, *req, *resp, *a, *b;
-    struct conn_time *conn;
+    struct turn_rec *rec;
     size_t bytes;
 };
 
@@ -135,6 +149,10 @@ static inline const struct bucket *bucket_get(const struct source_table *st,
 
 /* The record of address a, or NULL (source.c). */
 struct source *source_find(const struct source_table *st, const struct ds_addr *a);
+
+/* Counts a turn that started at start_us in the source's hourly load
+ * (source-features.c). */
+void source_hours_note(struct source *s, uint64_t start_us);
 
 /* Allocates scratch for n turns; frees it (source-features.c). */
 void source_scratch_init(struct source_scratch *sc, size_t n);

@@ -298,8 +298,6 @@ static struct bucket *bucket_at(const struct source_table *st, struct source *s,
     b->minute = tag;
     b->turns = 0;
     b->conns = 0;
-    /* Connections open when a minute starts were open during it. */
-    b->max_conc = s->open_flows;
     return b;
 }
 
@@ -398,13 +396,9 @@ int source_flow_start(struct source_table *st, const struct source_flow *fl, uin
         return -1;
     touch(st, s, ts_us);
     st->stats.flows++;
-    s->open_flows++;
     struct bucket *b = bucket_at(st, s, ts_us, true);
-    if (b) {
+    if (b)
         b->conns++;
-        if (s->open_flows > b->max_conc)
-            b->max_conc = s->open_flows;
-    }
     s->fs_times[s->fs_total % SOURCE_FLOW_STARTS_KEPT] = ts_us;
     s->fs_total++;
     note_flow(st, s, fl, ts_us);
@@ -421,10 +415,6 @@ void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_
         st->stats.stale_ends++;
         return;
     }
-    /* The minute the count drops still saw the connections open. */
-    bucket_at(st, s, ts_us, true);
-    if (s->open_flows > 0)
-        s->open_flows--;
     touch(st, s, ts_us);
 }
 
@@ -494,6 +484,7 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
     struct bucket *b = bucket_at(st, s, t->start_us, true);
     if (b)
         b->turns++;
+    source_hours_note(s, t->start_us);
     note_flow(st, s, fl, ts_us);
     struct src_turn *r = ring_slot(st, s);
     if (r) {
