@@ -105,8 +105,12 @@ static const struct feature_info table[FEAT_COUNT] = {
         "fingerprint families in the window other than browser and unknown (python, go, "
         "node, curl, ...); at most 4 are tracked"),
     NUM(FEAT_HOURLY_LOAD_CV, "hourly_load_cv", "ratio",
-        "coefficient of variation of requests per whole clock hour over the source's last "
-        "24 whole hours, whatever the window (needs 3 whole hours)"),
+        "coefficient of variation of requests per hour over the last 24 whole hours of the "
+        "source's record (hours counted from its first packet), whatever the window (needs "
+        "3 whole hours)"),
+    NUM(FEAT_LOAD_HOURS, "load_hours", "count",
+        "whole hours hourly_load_cv and load_shape cover, 3..24: a few even hours are no "
+        "round-the-clock evidence"),
     STR(FEAT_FINGERPRINT_FAMILY, "fingerprint_family",
         "client families of the JA4s used: browser, python, go, node, curl, sdk, unknown"),
     STR(FEAT_PROVIDER, "provider", "AI providers used (openai, anthropic, ...)"),

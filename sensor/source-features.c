@@ -25,7 +25,14 @@ void source_scratch_init(struct source_scratch *sc, size_t n)
     sc->a = xcalloc(n, sizeof(double));
     sc->b = xcalloc(n, sizeof(double));
     sc->rec = xcalloc(n, sizeof(struct turn_rec));
-    sc->bytes = n * (5 * sizeof(double) + sizeof(struct turn_rec));
+    /* at most half full: a connection is found in a probe or two */
+    sc->nconn_slots = 1;
+    while (sc->nconn_slots < 2 * n)
+        sc->nconn_slots <<= 1;
+    sc->conns = xcalloc(sc->nconn_slots, sizeof(struct conn_state));
+    sc->gen = 0;
+    sc->bytes = n * (5 * sizeof(double) + sizeof(struct turn_rec)) +
+                sc->nconn_slots * sizeof(struct conn_state);
 }
 
 void source_scratch_free(struct source_scratch *sc)
@@ -36,6 +43,7 @@ void source_scratch_free(struct source_scratch *sc)
     free(sc->a);
     free(sc->b);
     free(sc->rec);
+    free(sc->conns);
 }
 
 #define CONN_SLOTS 256   /* connections told apart per window for conn cadence */
@@ -166,8 +174,8 @@ static void minute_features(const struct source_table *st, const struct source *
 void source_hours_note(struct source *s, uint64_t start_us)
 {
     struct hour_ring *h = &s->hours;
-    uint64_t hour = start_us / US_PER_HOUR;
-    if (hour >= UINT32_MAX - 1)
+    uint64_t hour = start_us > s->first_us ? (start_us - s->first_us) / US_PER_HOUR : 0;
+    if (hour >= UINT32_MAX - HOURS_KEPT)
         return;
     uint32_t tag = (uint32_t)hour + 1;
     if (h->latest == 0 || tag >= h->latest + HOURS_KEPT) {
@@ -208,30 +216,31 @@ static const char *load_shape(const double *c, size_t n, double cv)
     return runs >= 2 ? LOAD_BURSTY : LOAD_DIURNAL;
 }
 
-/* Requests per whole clock hour from the first whole hour of the source's
- * record to the last before ts_us's hour, at most HOURS_KEPT - 1 of them:
- * their CV and shape once there are LOAD_MIN_HOURS. */
+/* Requests per whole hour of the source's record (hours counted from its
+ * first packet), the last HOURS_KEPT - 1 of them before the one ts_us is
+ * in: their CV and shape once there are LOAD_MIN_HOURS. */
 static void hourly_features(const struct source *s, uint64_t ts_us, struct features *out)
 {
     const struct hour_ring *h = &s->hours;
-    uint64_t now = ts_us / US_PER_HOUR;
-    uint64_t first = (s->first_us + US_PER_HOUR - 1) / US_PER_HOUR;
-    if (now >= HOURS_KEPT - 1 && first < now - (HOURS_KEPT - 1))
-        first = now - (HOURS_KEPT - 1);
-    if (h->latest == 0 || first + LOAD_MIN_HOURS > now)
+    if (h->latest == 0 || ts_us < s->first_us)
+        return;
+    uint64_t now = (ts_us - s->first_us) / US_PER_HOUR;
+    uint64_t n = now < HOURS_KEPT - 1 ? now : HOURS_KEPT - 1;
+    if (n < LOAD_MIN_HOURS)
         return;
     double c[HOURS_KEPT];
-    size_t n = 0;
     uint64_t latest = h->latest - 1;
-    for (uint64_t hr = first; hr < now; hr++) {
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t hr = now - n + i;
         bool kept = hr <= latest && latest - hr < HOURS_KEPT;
-        c[n++] = kept ? (double)h->n[hr % HOURS_KEPT] : 0.0;
+        c[i] = kept ? (double)h->n[hr % HOURS_KEPT] : 0.0;
     }
     double mean, cv;
-    if (reg_cv(c, n, &mean, &cv) != 0)
+    if (reg_cv(c, (size_t)n, &mean, &cv) != 0)
         return;   /* no request in those hours */
     features_set_num(out, FEAT_HOURLY_LOAD_CV, cv);
-    features_add_str(out, FEAT_LOAD_SHAPE, load_shape(c, n, cv));
+    features_set_num(out, FEAT_LOAD_HOURS, (double)n);
+    features_add_str(out, FEAT_LOAD_SHAPE, load_shape(c, (size_t)n, cv));
 }
 
 /* Families other than browser and unknown seen in the window. */
@@ -311,10 +320,8 @@ static void gather_turns(struct source_table *st, const struct source *s, uint64
          * one for an instant, so that it counts at its own start. */
         double busy = ds_us_to_ms_f((uint64_t)t->ttfb_us + t->dur_us);
         rc->end = rc->start + (busy > 0.001 ? busy : 0.001);
-        rc->src_pause = -1;
         rc->conn = t->conn;
         rc->req = t->req_bytes;
-        rc->src_step = 0;
         if (long_answer(t))
             w->n_long++;
         w->sum_req += t->req_bytes;
@@ -507,39 +514,6 @@ static void size_features(struct source_scratch *sc, const struct window_turns *
     features_set_num(out, FEAT_QUIC_SHARE, (double)w->n_quic / (double)k);
 }
 
-/* Requests in flight at each of the k turns' starts (that turn included):
- * the starts sorted in sc->a, the answers' ends in sc->b; at a start t, the
- * turns started at or before t less those ended by then. Their maximum, and
- * with 5 turns their mean and spread. */
-static void inflight_features(struct source_scratch *sc, size_t k, struct features *out)
-{
-    for (size_t i = 0; i < k; i++) {
-        sc->a[i] = sc->rec[i].start;
-        sc->b[i] = sc->rec[i].end;
-    }
-    reg_sort(sc->a, k);
-    reg_sort(sc->b, k);
-    size_t started = 0, ended = 0, max = 0;
-    double sum = 0, sumsq = 0;
-    for (size_t i = 0; i < k; i++) {
-        while (started < k && sc->a[started] <= sc->a[i])
-            started++;
-        while (ended < k && sc->b[ended] <= sc->a[i])
-            ended++;
-        size_t n = started - ended;
-        if (n > max)
-            max = n;
-        sum += (double)n;
-        sumsq += (double)n * (double)n;
-    }
-    features_set_num(out, FEAT_MAX_CONCURRENCY, (double)max);
-    if (k < 5)
-        return;
-    double mean = sum / (double)k, var = sumsq / (double)k - mean * mean;
-    features_set_num(out, FEAT_INFLIGHT_MEAN, mean);
-    features_set_num(out, FEAT_INFLIGHT_CV, var > 0 ? sqrt(var) / mean : 0.0);
-}
-
 #define GROWTH_STEP 0.03   /* a request size change counts when over 3% */
 #define CLOSED_LOOP_MS 1000.0
 
@@ -564,74 +538,233 @@ static int cmp_by_start(const void *x, const void *y)
     return (a->conn > b->conn) - (a->conn < b->conn);
 }
 
-/* By connection, then as cmp_by_start. */
-static int cmp_by_conn(const void *x, const void *y)
+/* Sorts the k records by start. The ring is in completion order, which is
+ * start order but for requests that overlap: an insertion sort costs one
+ * move per such inversion. Past 8 moves a record on average (many
+ * overlapping requests, or a crafted order) it hands over to qsort. */
+static void sort_by_start(struct turn_rec *r, size_t k)
 {
-    const struct turn_rec *a = x, *b = y;
-    if (a->conn != b->conn)
-        return a->conn < b->conn ? -1 : 1;
-    return cmp_by_start(x, y);
-}
-
-/* The source's sequence: a turn that starts when no earlier one is in
- * flight gets the pause since the latest answer's end and its size step
- * from the request before it. Sorts sc->rec by start. */
-static void source_sequence(struct source_scratch *sc, size_t k)
-{
-    qsort(sc->rec, k, sizeof(sc->rec[0]), cmp_by_start);
-    double last_end = 0;
-    for (size_t i = 0; i < k; i++) {
-        struct turn_rec *r = &sc->rec[i];
-        if (i > 0 && last_end <= r->start) {
-            r->src_pause = r->start - last_end;
-            r->src_step = size_step(sc->rec[i - 1].req, r->req);
+    size_t moves = 0, budget = 8 * k;
+    for (size_t i = 1; i < k; i++) {
+        struct turn_rec x = r[i];
+        size_t j = i;
+        while (j > 0 && cmp_by_start(&r[j - 1], &x) > 0) {
+            r[j] = r[j - 1];
+            j--;
+            if (++moves > budget) {
+                r[j] = x;
+                qsort(r, k, sizeof(*r), cmp_by_start);
+                return;
+            }
         }
-        if (i == 0 || r->end > last_end)
-            last_end = r->end;
+        r[j] = x;
     }
 }
 
-/* Pauses (into sc->a) and request size steps over the k turns: within a
- * connection, the pause before a request when the connection is idle, and
- * the step from the request before it; for a connection's first request,
- * what source_sequence gave it. Sorts sc->rec by connection. */
+/* A min-heap of answer ends (ms) in sc->b, for the requests in flight. */
+static void heap_push(double *h, size_t *n, double v)
+{
+    size_t i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static void heap_pop(double *h, size_t *n)
+{
+    double v = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = v;
+}
+
+/* The state of a connection during the pass: the latest end of its
+ * answers so far and its latest request size. Slots are stamped with the
+ * pass (sc->gen), so the table is never cleared between passes. */
+static struct conn_state *conn_lookup(struct source_scratch *sc, uint32_t conn, bool *first)
+{
+    size_t mask = sc->nconn_slots - 1;
+    size_t i = (conn * 2654435761u) & mask;
+    while (sc->conns[i].gen == sc->gen && sc->conns[i].conn != conn)
+        i = (i + 1) & mask;
+    struct conn_state *c = &sc->conns[i];
+    *first = c->gen != sc->gen;
+    if (*first) {
+        c->gen = sc->gen;
+        c->conn = conn;
+    }
+    return c;
+}
+
+/* The k-th smallest of x[0 .. n - 1] (k < n), reordering x: Hoare's
+ * selection with a median-of-three pivot, expected linear; after 64
+ * rounds (a crafted order) it sorts instead. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    for (unsigned round = 0; lo < hi; round++) {
+        if (round == 64) {
+            reg_sort(x + lo, hi - lo + 1);
+            break;
+        }
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;   /* between j and i: equal to the pivot, in place */
+    }
+    return x[k];
+}
+
+/* Median of n (>= 1) values, reordering them: the mean of the two middle
+ * ones when n is even, as reg_median. */
+static double median_of(double *x, size_t n)
+{
+    double hi = select_kth(x, n, n / 2);
+    if (n % 2)
+        return hi;
+    /* the lower middle is the largest of the values left of n / 2 */
+    double lo = x[0];
+    for (size_t i = 1; i < n / 2; i++)
+        if (x[i] > lo)
+            lo = x[i];
+    return (lo + hi) / 2;
+}
+
+/* What one pass over the turns in start order collects. */
+struct pacing {
+    size_t max_inflight;
+    double sum_inflight, sumsq_inflight;
+    size_t npause, quick;          /* pauses (into sc->a), of them <= 1 s */
+    size_t pairs;
+    long growth;
+};
+
+static void add_pause(struct source_scratch *sc, struct pacing *p, double pause)
+{
+    sc->a[p->npause++] = pause;
+    p->quick += pause <= CLOSED_LOOP_MS;
+}
+
+/* Requests in flight at the starts of a group of turns with the same start
+ * (from r[i], n of them): their ends go in the heap, the ends reached by
+ * then leave it, and each samples what is left. */
+static void inflight_sample(struct source_scratch *sc, size_t *heap_n, size_t i, size_t n,
+                            struct pacing *p)
+{
+    double t = sc->rec[i].start;
+    for (size_t j = i; j < i + n; j++)
+        heap_push(sc->b, heap_n, sc->rec[j].end);
+    while (*heap_n > 0 && sc->b[0] <= t)
+        heap_pop(sc->b, heap_n);
+    size_t m = *heap_n;
+    if (m > p->max_inflight)
+        p->max_inflight = m;
+    p->sum_inflight += (double)(m * n);
+    p->sumsq_inflight += (double)(m * m * n);
+}
+
+/* One turn's pause and size step. On a connection that carried a request
+ * before: the pause when it is idle (no answer still coming), and the step
+ * from its previous request. A connection's first request: the pause since
+ * the source's latest answer and the step from the request before, when
+ * nothing else is in flight (a sequential script on a connection per
+ * request is as closed-loop as one on keep-alive). */
+static void pace_turn(struct source_scratch *sc, size_t i, double src_end, struct pacing *p)
+{
+    const struct turn_rec *r = &sc->rec[i];
+    bool first;
+    struct conn_state *c = conn_lookup(sc, r->conn, &first);
+    if (first) {
+        if (i > 0 && src_end <= r->start) {
+            add_pause(sc, p, r->start - src_end);
+            p->growth += size_step(sc->rec[i - 1].req, r->req);
+            p->pairs++;
+        }
+        c->end = r->end;
+    } else {
+        if (c->end <= r->start)
+            add_pause(sc, p, r->start - c->end);
+        p->growth += size_step(c->req, r->req);
+        p->pairs++;
+        if (r->end > c->end)
+            c->end = r->end;
+    }
+    c->req = r->req;
+}
+
+/* The features of the k (>= 1) turns' timing against each other: requests
+ * in flight (their maximum; with 5 turns their mean and spread), the pause
+ * after an answer (with 3 pauses) and request growth (with 4 pairs). One
+ * pass in start order; reorders sc->rec. */
 static void pacing_features(struct source_scratch *sc, size_t k, struct features *out)
 {
-    source_sequence(sc, k);
-    qsort(sc->rec, k, sizeof(sc->rec[0]), cmp_by_conn);
-    size_t npause = 0, quick = 0, pairs = 0;
-    long growth = 0;
-    double conn_end = 0;
-    for (size_t i = 0; i < k; i++) {
-        const struct turn_rec *r = &sc->rec[i];
-        double pause = -1;
-        if (i == 0 || sc->rec[i - 1].conn != r->conn) {
-            pause = r->src_pause;
-            if (pause >= 0) {
-                growth += r->src_step;
-                pairs++;
-            }
-            conn_end = r->end;
-        } else {
-            if (conn_end <= r->start)
-                pause = r->start - conn_end;
-            growth += size_step(sc->rec[i - 1].req, r->req);
-            pairs++;
-            if (r->end > conn_end)
-                conn_end = r->end;
-        }
-        if (pause >= 0) {
-            sc->a[npause++] = pause;
-            quick += pause <= CLOSED_LOOP_MS;
-        }
+    sort_by_start(sc->rec, k);
+    if (++sc->gen == 0) {   /* stamps wrapped: forget them all */
+        memset(sc->conns, 0, sc->nconn_slots * sizeof(sc->conns[0]));
+        sc->gen = 1;
     }
-    if (npause >= 3) {
-        reg_sort(sc->a, npause);
-        features_set_num(out, FEAT_ANSWER_GAP_MEDIAN_S, reg_median(sc->a, npause) / 1000.0);
-        features_set_num(out, FEAT_CLOSED_LOOP_SHARE, (double)quick / (double)npause);
+    struct pacing p;
+    memset(&p, 0, sizeof(p));
+    size_t heap_n = 0;
+    double src_end = 0;
+    for (size_t i = 0; i < k;) {
+        size_t n = 1;
+        while (i + n < k && sc->rec[i + n].start == sc->rec[i].start)
+            n++;
+        inflight_sample(sc, &heap_n, i, n, &p);
+        for (size_t j = i; j < i + n; j++) {
+            pace_turn(sc, j, src_end, &p);
+            if (j == 0 || sc->rec[j].end > src_end)
+                src_end = sc->rec[j].end;
+        }
+        i += n;
     }
-    if (pairs >= 4)
-        features_set_num(out, FEAT_REQUEST_GROWTH, (double)growth / (double)pairs);
+    features_set_num(out, FEAT_MAX_CONCURRENCY, (double)p.max_inflight);
+    if (k >= 5) {
+        double mean = p.sum_inflight / (double)k;
+        double var = p.sumsq_inflight / (double)k - mean * mean;
+        features_set_num(out, FEAT_INFLIGHT_MEAN, mean);
+        features_set_num(out, FEAT_INFLIGHT_CV, var > 0 ? sqrt(var) / mean : 0.0);
+    }
+    if (p.npause >= 3) {
+        features_set_num(out, FEAT_ANSWER_GAP_MEDIAN_S, median_of(sc->a, p.npause) / 1000.0);
+        features_set_num(out, FEAT_CLOSED_LOOP_SHARE, (double)p.quick / (double)p.npause);
+    }
+    if (p.pairs >= 4)
+        features_set_num(out, FEAT_REQUEST_GROWTH, (double)p.growth / (double)p.pairs);
 }
 
 /* The features that come from the window's turns: how many requests and new
@@ -669,7 +802,6 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
     conn_cadence_feature(&st->sc, w.k, out);
     size_features(&st->sc, &w, out);
     features_set_num(out, FEAT_LONG_ANSWER_SHARE, (double)w.n_long / (double)w.k);
-    inflight_features(&st->sc, w.k, out);
     pacing_features(&st->sc, w.k, out);   /* reorders sc->rec: last */
 }
 

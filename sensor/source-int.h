@@ -43,9 +43,10 @@ struct bucket {
     uint32_t conns;
 };
 
-/* Requests per clock hour, for the load shape: the latest hour a turn
- * started in (hour number + 1, 0 = none) and the counts of it and the
- * HOURS_KEPT - 1 hours before it, slot hour % HOURS_KEPT (104 bytes). */
+/* Requests per hour of the source's record (hour 0 starts at its first
+ * packet), for the load shape: the latest hour a turn started in (its
+ * number + 1, 0 = none) and the counts of it and the HOURS_KEPT - 1 hours
+ * before it, slot hour % HOURS_KEPT (104 bytes). */
 #define HOURS_KEPT 25
 struct hour_ring {
     uint32_t latest;
@@ -91,23 +92,30 @@ struct source {
 };
 
 /* A turn of the window as the pacing features see it: its start and the end
- * of its answer (ms into the window), connection and request bytes, and
- * what it is against the source's previous answer (src_pause < 0: another
- * request was in flight at its start, or it is the first). */
+ * of its answer (ms into the window), connection and request bytes. */
 struct turn_rec {
     double start, end;
-    double src_pause;
     uint32_t conn;
     uint32_t req;
-    int32_t src_step;       /* request size change from the previous request: -1, 0, 1 */
-    uint32_t pad;
 };
 
-/* Scratch for the feature computation, one entry per turn kept
- * (source-features.c owns its use). */
+/* A connection during the pacing pass: the latest end of its answers so
+ * far and its latest request size; `gen` says which pass wrote it. */
+struct conn_state {
+    uint32_t conn;
+    uint32_t gen;
+    uint32_t req;
+    double end;
+};
+
+/* Scratch for the feature computation, one entry per turn kept, and a
+ * connection table twice that (source-features.c owns their use). */
 struct source_scratch {
     double *start, *req, *resp, *a, *b;
     struct turn_rec *rec;
+    struct conn_state *conns;
+    size_t nconn_slots;             /* a power of two >= 2 * turns */
+    uint32_t gen;                   /* the current pass's stamp */
     size_t bytes;
 };
 
@@ -151,7 +159,8 @@ static inline const struct bucket *bucket_get(const struct source_table *st,
 struct source *source_find(const struct source_table *st, const struct ds_addr *a);
 
 /* Counts a turn that started at start_us in the source's hourly load
- * (source-features.c). */
+ * (source-features.c); a start before the record's first packet counts in
+ * its first hour. */
 void source_hours_note(struct source *s, uint64_t start_us);
 
 /* Allocates scratch for n turns; frees it (source-features.c). */

@@ -55,6 +55,7 @@ enum feature_id {
     FEAT_LONG_ANSWER_SHARE,
     FEAT_SCRIPT_FAMILIES,
     FEAT_HOURLY_LOAD_CV,
+    FEAT_LOAD_HOURS,               /* whole hours those cover */
     FEAT_FINGERPRINT_FAMILY,       /* first string feature */
     FEAT_PROVIDER,
     FEAT_SERVICE,

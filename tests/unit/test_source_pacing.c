@@ -2,7 +2,8 @@
  * flight (max_concurrency, inflight_mean, inflight_cv), the pause after an
  * answer (answer_gap_median_s, closed_loop_share), request growth, the
  * long-answer share, script families, and the hourly load (hourly_load_cv,
- * load_shape). Every expected value is worked out in the comment beside it. */
+ * load_hours, load_shape). Every expected value is worked out in the
+ * comment beside it. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@
 
 #define S(x) ((uint64_t)(x) * DS_US_PER_S)
 #define MS(x) ((uint64_t)(x) * DS_US_PER_MS)
-/* 2026-02-23 10:00:00 UTC: an hour boundary (1771840800 = 492178 * 3600) */
+/* 2026-02-23 10:00:00 UTC */
 #define T0 S(1771840800ull)
 #define HOUR S(3600)
 
@@ -286,29 +287,30 @@ static void test_script_families(void **state)
     source_table_free(st);
 }
 
-/* A source whose record starts at T0 (a connection opens then). */
-static void open_at_t0(struct source_table *st, struct ds_addr a)
+/* A source whose record starts at `base` (a connection opens then). */
+static void open_at(struct source_table *st, struct ds_addr a, uint64_t base)
 {
     struct source_flow fl = flow_of(a, 1, "python");
     uint64_t tok;
-    assert_int_equal(source_flow_start(st, &fl, T0, &tok, NULL), 0);
+    assert_int_equal(source_flow_start(st, &fl, T0 + base, &tok, NULL), 0);
 }
 
-/* counts[h] turns in hour h after T0 (h from h0 to h1 - 1), spread over it. */
-static void hours_fill(struct source_table *st, struct ds_addr a, const unsigned *counts,
-                       unsigned h0, unsigned h1)
+/* counts[h] turns in hour h after base (h from h0 to h1 - 1), 20 s apart. */
+static void hours_fill(struct source_table *st, struct ds_addr a, uint64_t base,
+                       const unsigned *counts, unsigned h0, unsigned h1)
 {
     for (unsigned h = h0; h < h1; h++)
         for (unsigned j = 0; j < counts[h]; j++)
-            turn(st, a, 1, h * HOUR + S(20) * j, 100, 100, MS(100), MS(100));
+            turn(st, a, 1, base + h * HOUR + S(20) * j, 100, 100, MS(100), MS(100));
 }
 
-static void expect_shape(struct source_table *st, struct ds_addr a, uint64_t at, double cv,
-                         const char *shape)
+static void expect_shape(struct source_table *st, struct ds_addr a, uint64_t at, double hours,
+                         double cv, const char *shape)
 {
     struct features f;
     assert_int_equal(source_features(st, &a, 3600, at, &f), 0);
     near(num(&f, FEAT_HOURLY_LOAD_CV), cv, 1e-4, shape);
+    near(num(&f, FEAT_LOAD_HOURS), hours, 0, "hours");
     assert_int_equal(features_str_count(&f, FEAT_LOAD_SHAPE), 1);
     assert_string_equal(features_str(&f, FEAT_LOAD_SHAPE, 0), shape);
 }
@@ -317,53 +319,64 @@ static void test_hourly_load(void **state)
 {
     (void)state;
     struct source_table *st = table();
-    /* flat: 24 whole hours of 10 after an hour of 100; evaluated at hour
-     * 24:30 the whole hours are 0..23: mean (100 + 23*10)/24 = 13.75,
-     * squared deviations 86.25^2 + 23 * 3.75^2 = 7439.0625 + 323.4375 =
-     * 7762.5, /24 = 323.4375, sd 17.98437, cv 1.307954; 10 >= 10% of 100:
-     * no quiet hour, one run: diurnal. At 30:30 the hours are 6..29 (24 of
-     * them), all 10: cv 0, flat. */
+    /* hours count from the source's first packet (T0 here). 24 whole hours
+     * of 10 after an hour of 100; evaluated at hour 24:30 the whole hours
+     * are 0..23: mean (100 + 23*10)/24 = 13.75, squared deviations 86.25^2
+     * + 23 * 3.75^2 = 7439.0625 + 323.4375 = 7762.5, /24 = 323.4375, sd
+     * 17.98437, cv 1.307954; 10 >= 10% of 100: no quiet hour, one run:
+     * diurnal. At 30:30 the last 24 whole hours are 6..29, all 10: cv 0,
+     * flat. */
     struct ds_addr a = ip4(10, 9, 1, 1);
     unsigned flat[30];
     for (unsigned h = 0; h < 30; h++)
         flat[h] = h == 0 ? 100 : 10;
-    open_at_t0(st, a);
-    hours_fill(st, a, flat, 0, 24);
-    expect_shape(st, a, T0 + 24 * HOUR + S(1800), 1.307954, "diurnal");
-    hours_fill(st, a, flat, 24, 30);
-    expect_shape(st, a, T0 + 30 * HOUR + S(1800), 0, "flat");
+    open_at(st, a, 0);
+    hours_fill(st, a, 0, flat, 0, 24);
+    expect_shape(st, a, T0 + 24 * HOUR + S(1800), 24, 1.307954, "diurnal");
+    hours_fill(st, a, 0, flat, 24, 30);
+    expect_shape(st, a, T0 + 30 * HOUR + S(1800), 24, 0, "flat");
 
-    /* the first whole hour is the one after the source's first packet (a
-     * turn at 0:10): at 3:30 only 1 and 2 are whole: absent; at 4:30, 1..3 */
+    /* a source first seen at 0:10 (not on a clock hour): 10, 40, 20 in its
+     * hours 0, 1, 2; at 0:10 + 2:59:59 two hours are whole: absent; at
+     * 0:10 + 3:00:01, three: mean 70/3, squared deviations 177.78 + 277.78
+     * + 11.11 = 466.67, /3 = 155.56, sd 12.4722, cv 0.534522; quiet under
+     * 4: none; not flat, one run: diurnal */
     struct ds_addr b = ip4(10, 9, 1, 2);
-    turn(st, b, 1, S(600), 100, 100, MS(100), MS(100));
-    static const unsigned varied[] = { 0, 10, 40, 20 };
-    hours_fill(st, b, varied, 1, 4);
+    uint64_t base = S(600);
+    static const unsigned varied[] = { 10, 40, 20 };
+    open_at(st, b, base);
+    hours_fill(st, b, base, varied, 0, 3);
     struct features f;
-    assert_int_equal(source_features(st, &b, 3600, T0 + 3 * HOUR + S(1800), &f), 0);
+    assert_int_equal(source_features(st, &b, 3600, T0 + base + 3 * HOUR - S(1), &f), 0);
     assert_false(features_has(&f, FEAT_HOURLY_LOAD_CV));
     assert_false(features_has(&f, FEAT_LOAD_SHAPE));
-    /* 10 40 20: mean 70/3, squared deviations 177.78 + 277.78 + 11.11 =
-     * 466.67, /3 = 155.56, sd 12.4722, cv 0.534522; quiet under 4: none;
-     * not flat, one run: diurnal */
-    expect_shape(st, b, T0 + 4 * HOUR + S(1800), 0.534522, "diurnal");
+    expect_shape(st, b, T0 + base + 3 * HOUR + S(1), 3, 0.534522, "diurnal");
 
     /* 50 2 40: mean 92/3 = 30.667, squared deviations 373.78 + 821.78 +
      * 87.11 = 1282.67, /3 = 427.56, sd 20.6774, cv 0.674263; quiet under 5:
      * the 2; busy, quiet, busy: two runs: bursty */
     struct ds_addr c = ip4(10, 9, 1, 3);
     static const unsigned batch[] = { 50, 2, 40 };
-    open_at_t0(st, c);
-    hours_fill(st, c, batch, 0, 3);
-    expect_shape(st, c, T0 + 3 * HOUR + S(1), 0.674263, "bursty");
+    open_at(st, c, 0);
+    hours_fill(st, c, 0, batch, 0, 3);
+    expect_shape(st, c, T0 + 3 * HOUR + S(1), 3, 0.674263, "bursty");
 
     /* 60 60 57: mean 59, deviations 1 1 -2, variance 6/3 = 2, cv
      * sqrt(2)/59 = 0.023970: flat */
     struct ds_addr d = ip4(10, 9, 1, 4);
     static const unsigned steady[] = { 60, 60, 57 };
-    open_at_t0(st, d);
-    hours_fill(st, d, steady, 0, 3);
-    expect_shape(st, d, T0 + 3 * HOUR + S(1), 0.023970, "flat");
+    open_at(st, d, 0);
+    hours_fill(st, d, 0, steady, 0, 3);
+    expect_shape(st, d, T0 + 3 * HOUR + S(1), 3, 0.023970, "flat");
+
+    /* 20 20 0 20 (an idle hour, the record kept): cv of 20,20,0,20 = mean
+     * 15, variance (3*25 + 225)/4 = 75, sd 8.660, cv 0.577350; the 0 is
+     * quiet; busy, quiet, busy: bursty */
+    struct ds_addr e = ip4(10, 9, 1, 5);
+    static const unsigned gap[] = { 20, 20, 0, 20 };
+    open_at(st, e, 0);
+    hours_fill(st, e, 0, gap, 0, 4);
+    expect_shape(st, e, T0 + 4 * HOUR + S(1), 4, 0.577350, "bursty");
     source_table_free(st);
 }
 
