@@ -46,13 +46,32 @@ void source_scratch_free(struct source_scratch *sc)
     free(sc->conns);
 }
 
-#define CONN_SLOTS 256   /* connections told apart per window for conn cadence */
+/* ---- the connection table of a pass over the window's turns ---- */
 
-struct conn_slot {
-    uint32_t conn;
-    bool used;
-    double last;
-};
+/* Starts a pass: slots stamped with an earlier pass read as free, so the
+ * table is never cleared but when the stamps wrap. */
+static void conn_pass_begin(struct source_scratch *sc)
+{
+    if (++sc->gen == 0) {
+        memset(sc->conns, 0, sc->nconn_slots * sizeof(sc->conns[0]));
+        sc->gen = 1;
+    }
+}
+
+/* The slot of a connection in this pass: its own (gen == sc->gen), or the
+ * free one it would take, or NULL when it has none and `room` is false.
+ * The table has two slots per turn kept: never full, a probe or two. */
+static struct conn_state *conn_find(struct source_scratch *sc, uint32_t conn, bool room)
+{
+    size_t mask = sc->nconn_slots - 1;
+    size_t i = (conn * 2654435761u) & mask;
+    while (sc->conns[i].gen == sc->gen && sc->conns[i].conn != conn)
+        i = (i + 1) & mask;
+    struct conn_state *c = &sc->conns[i];
+    return c->gen == sc->gen || room ? c : NULL;
+}
+
+#define CONN_CADENCE_MAX 255   /* connections told apart per window for conn cadence */
 
 /* ---- features ---- */
 
@@ -449,27 +468,22 @@ static void cadence_features(struct source_scratch *sc, size_t k, struct feature
  * is start order, so one pass with each connection's last start is enough. */
 static void conn_cadence_feature(struct source_scratch *sc, size_t k, struct features *out)
 {
-    struct conn_slot conns_seen[CONN_SLOTS];
-    memset(conns_seen, 0, sizeof(conns_seen));
-    size_t ng = 0, nslots = 0;
+    conn_pass_begin(sc);
+    size_t ng = 0, nconns = 0;
     for (size_t i = 0; i < k; i++) {
         uint32_t c = sc->rec[i].conn;
-        uint32_t h = (c * 2654435761u) & (CONN_SLOTS - 1);
-        while (conns_seen[h].used && conns_seen[h].conn != c)
-            h = (h + 1) & (CONN_SLOTS - 1);
-        struct conn_slot *cs = &conns_seen[h];
         double t = sc->rec[i].start;
-        if (cs->used) {
-            if (t > cs->last) {
-                sc->a[ng++] = t - cs->last;
-                cs->last = t;
-            }
-        } else if (nslots < CONN_SLOTS - 1) {
-            /* beyond that many connections in a window, new ones go unscored */
-            cs->used = true;
+        struct conn_state *cs = conn_find(sc, c, nconns < CONN_CADENCE_MAX);
+        if (cs == NULL)
+            continue;   /* beyond that many connections in a window, new ones go unscored */
+        if (cs->gen != sc->gen) {
+            cs->gen = sc->gen;
             cs->conn = c;
-            cs->last = t;
-            nslots++;
+            cs->end = t;   /* here: the connection's latest start */
+            nconns++;
+        } else if (t > cs->end) {
+            sc->a[ng++] = t - cs->end;
+            cs->end = t;
         }
     }
     struct reg_result r;
@@ -548,7 +562,8 @@ static void sort_by_start(struct turn_rec *r, size_t k)
     for (size_t i = 1; i < k; i++) {
         struct turn_rec x = r[i];
         size_t j = i;
-        while (j > 0 && cmp_by_start(&r[j - 1], &x) > 0) {
+        while (j > 0 && (r[j - 1].start > x.start ||
+                         (r[j - 1].start == x.start && cmp_by_start(&r[j - 1], &x) > 0))) {
             r[j] = r[j - 1];
             j--;
             if (++moves > budget) {
@@ -591,16 +606,11 @@ static void heap_pop(double *h, size_t *n)
         h[i] = v;
 }
 
-/* The state of a connection during the pass: the latest end of its
- * answers so far and its latest request size. Slots are stamped with the
- * pass (sc->gen), so the table is never cleared between passes. */
+/* A connection's state in the pacing pass, and whether this is its first
+ * request in the window. */
 static struct conn_state *conn_lookup(struct source_scratch *sc, uint32_t conn, bool *first)
 {
-    size_t mask = sc->nconn_slots - 1;
-    size_t i = (conn * 2654435761u) & mask;
-    while (sc->conns[i].gen == sc->gen && sc->conns[i].conn != conn)
-        i = (i + 1) & mask;
-    struct conn_state *c = &sc->conns[i];
+    struct conn_state *c = conn_find(sc, conn, true);
     *first = c->gen != sc->gen;
     if (*first) {
         c->gen = sc->gen;
@@ -732,10 +742,7 @@ static void pace_turn(struct source_scratch *sc, size_t i, double src_end, struc
 static void pacing_features(struct source_scratch *sc, size_t k, struct features *out)
 {
     sort_by_start(sc->rec, k);
-    if (++sc->gen == 0) {   /* stamps wrapped: forget them all */
-        memset(sc->conns, 0, sc->nconn_slots * sizeof(sc->conns[0]));
-        sc->gen = 1;
-    }
+    conn_pass_begin(sc);
     struct pacing p;
     memset(&p, 0, sizeof(p));
     size_t heap_n = 0;
