@@ -153,6 +153,49 @@ static void test_one_worker_many_connections(void **state)
     source_table_free(st);
 }
 
+/* Issue 9's two wrong max_concurrency figures. A client that opens a
+ * connection per request and never has two open (each closed 1 s after
+ * its answer, the flow ending long after, on its closing timeout) counted
+ * 6; an HTTP/2 client with 4 streams on one connection counted 1. */
+static void test_concurrency_regressions(void **state)
+{
+    (void)state;
+    struct source_table *st = table();
+    /* sequential: requests every 10 s, 3 s each, flows ending 60 s later:
+     * one request in flight at every start: 1, mean 1, cv 0 */
+    struct ds_addr a = ip4(10, 9, 2, 1);
+    for (uint64_t i = 0; i < 12; i++) {
+        struct source_flow fl = flow_of(a, 200 + i, "node");
+        uint64_t tok;
+        assert_int_equal(source_flow_start(st, &fl, T0 + i * S(10), &tok, NULL), 0);
+        turn(st, a, 200 + i, i * S(10) + MS(50), 2000, 30000, S(1), S(2));
+        if (i >= 6)
+            source_flow_end(st, &a, T0 + (i - 6) * S(10) + S(63), tok);
+    }
+    struct features f;
+    assert_int_equal(source_features(st, &a, 600, T0 + S(125), &f), 0);
+    near(num(&f, FEAT_MAX_CONCURRENCY), 1, 0, "connection per request");
+    near(num(&f, FEAT_INFLIGHT_MEAN), 1, 1e-12, "one at a time");
+    near(num(&f, FEAT_INFLIGHT_CV), 0, 1e-12, "constant");
+    /* HTTP/2, 4 workers on one connection, each a closed loop of 4 s
+     * answers started 1 s apart: worker w starts at w + 4.2 n s, busy 4 s.
+     * At the first starts (0, 1, 2, 3 s) 1, 2, 3, 4 are in flight; from
+     * then on each start (w + 4.2 n) sees its own and the three others
+     * (started 1, 2, 3 s before it... or 3.2, 2.2, 1.2 s before and not
+     * ended): 4. 40 turns: 1 + 2 + 3 + 37 * 4 = 154, mean 3.85, mean of
+     * squares (1 + 4 + 9 + 37 * 16) / 40 = 606 / 40 = 15.15, variance
+     * 15.15 - 14.8225 = 0.3275, cv sqrt(0.3275) / 3.85 = 0.148644 */
+    struct ds_addr b = ip4(10, 9, 2, 2);
+    for (uint64_t n = 0; n < 10; n++)
+        for (uint64_t w = 0; w < 4; w++)
+            turn(st, b, 300, w * S(1) + n * MS(4200), 1500, 9000, MS(500), MS(3500));
+    assert_int_equal(source_features(st, &b, 600, T0 + S(60), &f), 0);
+    near(num(&f, FEAT_MAX_CONCURRENCY), 4, 0, "4 streams");
+    near(num(&f, FEAT_INFLIGHT_MEAN), 3.85, 1e-12, "streams mean");
+    near(num(&f, FEAT_INFLIGHT_CV), sqrt(0.3275) / 3.85, 1e-9, "streams cv");
+    source_table_free(st);
+}
+
 static void test_answer_gaps_and_growth(void **state)
 {
     (void)state;
@@ -385,6 +428,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inflight),
         cmocka_unit_test(test_one_worker_many_connections),
+        cmocka_unit_test(test_concurrency_regressions),
         cmocka_unit_test(test_answer_gaps_and_growth),
         cmocka_unit_test(test_pacing_floors),
         cmocka_unit_test(test_long_answers),
