@@ -264,6 +264,21 @@ static enum ds_err take_filter(struct options *o, const struct place *pl,
     return DS_OK;
 }
 
+/* A key that is not in the table; if it is an option's name, the key
+ * that stands for it. */
+static enum ds_err unknown_key(const struct place *pl, const struct config_node *m)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (keys[i].option == NULL || strcmp(keys[i].option, m->key) != 0)
+            continue;
+        if (keys[i].key == NULL)
+            return bad(pl, m->key_line, "%s: for the command line only", m->key);
+        return bad(pl, m->key_line, "unknown key '%s' (the file's key is %s)", m->key,
+                   keys[i].key);
+    }
+    return bad(pl, m->key_line, "unknown key '%s'", m->key);
+}
+
 /* One key of the file and its value. */
 static enum ds_err take_member(struct options *o, const struct place *pl,
                                const struct config_node *m)
@@ -271,11 +286,8 @@ static enum ds_err take_member(struct options *o, const struct place *pl,
     size_t i = 0;
     while (i < NKEYS && (keys[i].key == NULL || strcmp(keys[i].key, m->key) != 0))
         i++;
-    if (i == NKEYS) {
-        if (option_val(m->key) >= 0)
-            return bad(pl, m->key_line, "%s: for the command line only", m->key);
-        return bad(pl, m->key_line, "unknown key '%s'", m->key);
-    }
+    if (i == NKEYS)
+        return unknown_key(pl, m);
     const char *option = keys[i].option;
     switch (keys[i].kind) {
     case K_VALUE:
