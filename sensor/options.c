@@ -213,7 +213,7 @@ static bool dir_exists(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void set_defaults(struct options *o, int argc)
+static void set_defaults(struct options *o)
 {
     memset(o, 0, sizeof(*o));
     o->action = OPTIONS_RUN;
@@ -222,7 +222,6 @@ static void set_defaults(struct options *o, int argc)
     o->live.snaplen = 65535;
     o->live.buffer_mib = CAPTURE_BUFFER_MIB_DEFAULT;
     o->live.promisc = true;
-    (void)argc;
     o->output_queue = SINK_QUEUE_LINES_DEFAULT;
     o->verbosity = LOG_WARN;
 }
@@ -433,7 +432,8 @@ enum ds_err options_take(struct options *o, int c, const char *arg, const char *
 }
 
 /* The -c FILE of argv, or NULL: a first scan that looks at nothing else
- * (the real one, after the file, reports what is wrong). */
+ * (the real one, after the file, reports what is wrong). NULL too with -h
+ * or -V, which a bad file must not prevent. */
 static const char *find_config(int argc, char **argv)
 {
     const char *path = NULL;
@@ -446,6 +446,10 @@ static const char *find_config(int argc, char **argv)
             break;
         if (c == 'c')
             path = optarg;
+        if (c == 'h' || c == 'V') {
+            path = NULL;
+            break;
+        }
     }
     opterr = saved;
     optind = 0;
@@ -512,7 +516,7 @@ static enum ds_err check_run(const struct options *o)
 
 enum ds_err options_parse(int argc, char **argv, struct options *o)
 {
-    set_defaults(o, argc);
+    set_defaults(o);
     const char *config = find_config(argc, argv);
     if (config != NULL && options_file_apply(o, config) != DS_OK)
         return DS_ERR_CONFIG;

@@ -274,6 +274,14 @@ static void test_command_line_overrides(void **state)
     parse_ok(&c, &o, "max-flows: 7\n", "--check-rules");
     assert_int_equal(o.action, OPTIONS_CHECK_CONFIG);
     options_free(&o);
+
+    /* -h and -V work whatever the file holds. */
+    parse_ok(&c, &o, "max-flows: lots\n", "-h");
+    assert_int_equal(o.action, OPTIONS_HELP);
+    options_free(&o);
+    parse_ok(&c, &o, "max-flows: lots\n", "--version");
+    assert_int_equal(o.action, OPTIONS_VERSION);
+    options_free(&o);
 }
 
 /* outputs: specs and redis mappings with AUTH, in order. */
