@@ -110,7 +110,7 @@ what_of() {
         httpx-h2-seq) echo "httpx over HTTP/2, one worker: 8 chat completions (streamed and not) 0.5-1.5 s apart, a GET /v1/models and a GET /v1/ping (204)" ;;
         python-requests) echo "requests: 4 requests with a new connection each, then a Session with 6 keep-alive requests (streamed and not), 0.5-2 s apart" ;;
         python-aiohttp) echo "aiohttp: 3 concurrent workers, 4 requests each (streamed and not) with 0.5-2 s pauses: one connection a worker" ;;
-        curl-h2) echo "curl --http2: a streamed and an unstreamed POST, GET /v1/models, GET /v1/ping on one connection; then one POST alone on a new connection" ;;
+        curl-h2) echo "curl --http2: a streamed and an unstreamed POST, GET /v1/models, GET /v1/ping on one connection; then one POST alone on a new connection; then a POST whose body comes from a pipe 0.3 s after its HEADERS (answered by the server's SETTINGS before the DATA)" ;;
         chromium) echo "Chromium headless: a page that GETs /v1/ping (204), POSTs 12 s later (streamed, read with fetch's reader), POSTs unstreamed, waits past nginx's 20 s idle timeout, POSTs again on a new (resumed) connection" ;;
     esac
 }
@@ -492,7 +492,12 @@ EOF
             --next --http2 --cacert ca.pem -sS -o /dev/null "$url/v1/models" \
             --next --http2 --cacert ca.pem -sS -o /dev/null "$url/v1/ping"
         sleep 1.5
-        curl -sS --http2 --cacert ca.pem -H 'Content-Type: application/json' -d "$b1" -o /dev/null "$url/v1/chat/completions" ;;
+        curl -sS --http2 --cacert ca.pem -H 'Content-Type: application/json' -d "$b1" -o /dev/null "$url/v1/chat/completions"
+        sleep 1
+        # A body that comes 0.3 s after the headers (an upload from a pipe): the
+        # HEADERS go first, the server's SETTINGS answer them, then the DATA.
+        { sleep 0.3; printf '%s' "$b1"; } | curl -sS --http2 --cacert ca.pem -X POST -T - \
+            -H 'Content-Type: application/json' -o /dev/null "$url/v1/chat/completions" ;;
     chromium)
         chromium --version 2>/dev/null | head -1 >&3
         rm -rf chrome-profile

@@ -33,7 +33,10 @@ Checks, per connection (a connection is "concurrent" when two of its requests'
           makes itself (GET /v1/models, the 204) at the request's time, 0. The
           turn's ttfb must be within 50 ms of that.
   spread  concurrent HTTP/2: the coefficient of variation of the listed turns'
-          request sizes within 0.05 of the log's (merged turns inflate it).
+          request sizes (less 17 bytes a record) within 0.05 of the log's
+          request_length over as many requests, the first of each left out (the
+          client preface; HPACK's first use). Merged turns inflate it, and the
+          signatures read prompt-size variation from it.
 Only the turns a flow event lists (the first 32) have starts and sizes; the count
 uses the event's total. Prints one line a connection and a summary line; exits 1
 when a check fails.
@@ -132,8 +135,10 @@ def check_conn(port, reqs, flow, out):
     if conc:
         if abs(count - len(reqs)) > CONCURRENT_COUNT_TOL * len(reqs):
             fails.append("count %d turns for %d requests (> 5%%)" % (count, len(reqs)))
-        sizes_t = [t["bytes"] - TLS13_RECORD_OVERHEAD * t["records"] for t in turns]
-        sizes_r = [r["length"] for r in reqs[:len(turns)]]
+        # The first turn carries the client preface and the first request the
+        # HPACK table's first use: both left out, on both sides.
+        sizes_t = [t["bytes"] - TLS13_RECORD_OVERHEAD * t["records"] for t in turns[1:]]
+        sizes_r = [r["length"] for r in reqs[1:len(turns)]]
         if turns:
             ct, cr = cv(sizes_t), cv(sizes_r)
             fig["spread"] = (ct, cr)
