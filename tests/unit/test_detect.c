@@ -25,6 +25,7 @@
 #include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/rules.h"
+#include "ds/util.h"
 
 #define T0 (1771841100ull * 1000000u)   /* 2026-02-23T10:05:00Z */
 #define S(n) ((uint64_t)(n) * 1000000u)
@@ -79,6 +80,7 @@ struct record {
     unsigned alert_cluster_size[REC_MAX];
     uint8_t alert_src[REC_MAX];       /* last byte of the source's address */
     uint64_t alert_last[REC_MAX];     /* flow_id of its latest AI flow, 0 if none */
+    char alert_profile[REC_MAX][24];  /* the profile's family, "" for the address */
     unsigned n_updates;
     uint64_t update_ts[REC_MAX];
     unsigned update_new[REC_MAX];     /* members not listed before */
@@ -87,6 +89,7 @@ struct record {
     uint32_t source_window[REC_MAX];
     uint8_t source_src[REC_MAX];
     uint64_t source_last[REC_MAX];
+    char source_profile[REC_MAX][24]; /* as alert_profile */
 };
 
 static void rec_alert(void *ctx, const struct detect_alert *a)
@@ -98,6 +101,8 @@ static void rec_alert(void *ctx, const struct detect_alert *a)
         r->alert_cluster_size[r->n_alerts] = a->cluster ? cluster_size(a->cluster) : 0;
         r->alert_src[r->n_alerts] = a->src->a[15];
         r->alert_last[r->n_alerts] = a->last ? a->last->flow_id : 0;
+        ds_strlcpy(r->alert_profile[r->n_alerts], a->profile ? a->profile->family : "",
+                   sizeof(r->alert_profile[0]));
     }
     r->n_alerts++;
 }
@@ -117,7 +122,8 @@ static void rec_update(void *ctx, uint64_t ts_us, const struct cluster *c, const
 }
 
 static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
-                       const struct features *f, const struct source_last_flow *last)
+                       const struct features *f, const struct source_last_flow *last,
+                       const struct source_profile *p)
 {
     struct record *r = ctx;
     (void)ts_us;
@@ -125,6 +131,8 @@ static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
         r->source_window[r->n_sources] = f->window_s;
         r->source_src[r->n_sources] = src->a[15];
         r->source_last[r->n_sources] = last ? last->flow_id : 0;
+        ds_strlcpy(r->source_profile[r->n_sources], p ? p->family : "",
+                   sizeof(r->source_profile[0]));
     }
     r->n_sources++;
 }
