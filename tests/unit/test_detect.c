@@ -30,6 +30,9 @@
 #define T0 (1771841100ull * 1000000u)   /* 2026-02-23T10:05:00Z */
 #define S(n) ((uint64_t)(n) * 1000000u)
 #define JA4_PYTHON "t13d181000_85036bcba153_d41ae481755e"
+#define JA4_BROWSER "t13d1516h2_8daaf6152771_02713d6af862"
+#define FINGERPRINTS "python  " JA4_PYTHON "  Python  # test\n" \
+                     "browser  " JA4_BROWSER "  Chrome  # test\n"
 
 /* ---- A rules directory of our own ------------------------------------- */
 
@@ -57,7 +60,7 @@ static int setup_dir(void **state)
     (void)state;
     if (mkdtemp(dir) == NULL)
         return -1;
-    write_file("fingerprints.conf", "python  " JA4_PYTHON "  Python  # test\n");
+    write_file("fingerprints.conf", FINGERPRINTS);
     return 0;
 }
 
@@ -164,7 +167,9 @@ struct client {
     struct flow_app app;
 };
 
-static void client_start(struct detect *d, struct client *c, uint8_t host, uint64_t ts_us)
+/* Flow `id` of source 198.51.100.<host>, with client fingerprint ja4. */
+static void client_open(struct detect *d, struct client *c, uint8_t host, uint64_t id,
+                        const char *ja4, uint64_t ts_us)
 {
     memset(c, 0, sizeof(*c));
     ds_addr_from_v4(&c->f.cli, (uint8_t[]){ 198, 51, 100, host });
@@ -173,14 +178,19 @@ static void client_start(struct detect *d, struct client *c, uint8_t host, uint6
     c->f.sport = 443;
     c->f.proto = DS_IPPROTO_TCP;
     c->f.flags = FLOW_F_TLS | FLOW_F_FOLLOW;
-    c->f.id = host;
+    c->f.id = id;
     c->f.first_us = c->f.last_us = ts_us;
     c->f.service = 0;
     c->f.app = &c->app;
     memcpy(c->app.tls.sni, "api.openai.com", 15);
-    memcpy(c->app.tls.ja4, JA4_PYTHON, sizeof(JA4_PYTHON));
+    ds_strlcpy(c->app.tls.ja4, ja4, sizeof(c->app.tls.ja4));
     c->app.source_token = detect_flow_start(d, &c->f, &svc, ts_us);
     assert_true(c->app.source_token != 0);
+}
+
+static void client_start(struct detect *d, struct client *c, uint8_t host, uint64_t ts_us)
+{
+    client_open(d, c, host, host, JA4_PYTHON, ts_us);
 }
 
 /* One request of 1000 bytes and its answer of 8000, streamed for 2 s. */
@@ -338,7 +348,7 @@ static void test_reload_carry_over(void **state)
     assert_int_equal(detect_reload(d), -1);
     remove_file("fingerprints.conf");
     assert_int_equal(detect_reload(d), -1);
-    write_file("fingerprints.conf", "python  " JA4_PYTHON "  Python  # test\n");
+    write_file("fingerprints.conf", FINGERPRINTS);
     log_set_level(lvl);
 
     /* Still sids 1 and 2: a new source alerts on both. */
@@ -438,6 +448,133 @@ static void test_source_event_windows(void **state)
     detect_free(d);
 }
 
+/* A script behind a NAT of browsers: the address record (browser and
+ * python) does not match `fingerprint_family:!browser`, python's profile
+ * record does, and its alert names the profile and its latest flow. Source
+ * events come for the address and, while it carries both, each profile. */
+static void test_profile_behind_nat(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"script\"; window:1m; requests:>=5; "
+                          "fingerprint_family:!browser; "
+                          "threshold: type limit, track by_src, count 1, seconds 3600; "
+                          "sid:1; rev:1;)\n");
+    struct record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.n_windows = 1;
+    cfg.src.eval_interval_s = 0;
+    cfg.source_events = true;
+    struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
+    struct detect *d = NULL;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    detect_tick(d, T0);
+    struct client br, py;
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0);
+    for (int i = 0; i < 6; i++)
+        client_turn(d, &br, T0 + S(1 + i));
+    assert_int_equal(rec.n_alerts, 0);
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0 + S(7));
+    for (int i = 0; i < 4; i++)
+        client_turn(d, &py, T0 + S(8 + i));
+    assert_int_equal(rec.n_alerts, 0);
+    client_turn(d, &py, T0 + S(12));           /* python's fifth */
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(rec.alert_sid[0], 1);
+    assert_string_equal(rec.alert_profile[0], "python");
+    assert_int_equal(rec.alert_src[0], 1);
+    assert_int_equal(rec.alert_last[0], 11);
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &py, T0 + S(13 + i));
+    assert_int_equal(rec.n_alerts, 1);         /* suppressed per address */
+    const struct detect_counters *n = detect_counters(d);
+    assert_int_equal(n->alerts, 1);
+    assert_int_equal(n->profile_alerts, 1);
+    assert_true(n->profile_evaluated > 0);
+    detect_tick(d, T0 + S(60));
+    assert_int_equal(rec.n_sources, 3);        /* the address, python and browser */
+    unsigned seen = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(rec.source_src[i], 1);
+        if (strcmp(rec.source_profile[i], "python") == 0)
+            seen |= 1, assert_int_equal(rec.source_last[i], 11);
+        else if (strcmp(rec.source_profile[i], "browser") == 0)
+            seen |= 2, assert_int_equal(rec.source_last[i], 10);
+        else if (rec.source_profile[i][0] == '\0')
+            seen |= 4;
+    }
+    assert_int_equal(seen, 7);
+    detect_free(d);
+}
+
+/* One alert per rule per address: when the address record alerted first,
+ * its profile's match of the same rule is suppressed. */
+static void test_profile_suppressed_by_address(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"five\"; window:1m; requests:>=5; "
+                          "threshold: type limit, track by_src, count 1, seconds 3600; "
+                          "sid:2; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client br, py;
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0);
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &py, T0 + S(1 + i));
+    assert_int_equal(rec.n_alerts, 1);
+    assert_string_equal(rec.alert_profile[0], "");
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0 + S(6));
+    client_turn(d, &br, T0 + S(6));
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &py, T0 + S(7 + i));
+    assert_true(detect_counters(d)->profile_evaluated > 0);
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(detect_counters(d)->profile_alerts, 0);
+    detect_free(d);
+}
+
+/* A profile record is evaluated only while its address carries more than
+ * one family in the window: before the browser came, python's turns go to
+ * the address record alone; while both are in the 1-minute window, python's
+ * record is evaluated too (and alerts as python); once the browser has been
+ * quiet for a minute, python's record is skipped (counted) and the address
+ * record alone speaks for it. */
+static void test_profile_needs_two_families(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"python\"; window:1m; requests:>=1; "
+                          "fingerprint_family:python; "
+                          "threshold: type limit, track by_src, count 100, seconds 3600; "
+                          "sid:3; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    const struct detect_counters *n = detect_counters(d);
+    struct client br, py;
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0);
+    for (int i = 0; i < 3; i++)
+        client_turn(d, &py, T0 + S(1 + i));
+    assert_int_equal(rec.n_alerts, 3);         /* the address's, no profile record */
+    assert_int_equal(n->profile_evaluated + n->profile_single, 0);
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0 + S(4));
+    client_turn(d, &br, T0 + S(4));            /* the address still matches: python in it */
+    assert_int_equal(rec.n_alerts, 4);
+    assert_int_equal(n->profile_evaluated, 1); /* browser's record: no python there */
+    client_turn(d, &py, T0 + S(5));
+    assert_int_equal(rec.n_alerts, 6);
+    assert_string_equal(rec.alert_profile[4], "");
+    assert_string_equal(rec.alert_profile[5], "python");
+    assert_int_equal(n->profile_evaluated, 2);
+    client_turn(d, &py, T0 + S(100));          /* the browser left the window */
+    assert_int_equal(rec.n_alerts, 7);
+    assert_string_equal(rec.alert_profile[6], "");
+    assert_int_equal(n->profile_evaluated, 2);
+    assert_int_equal(n->profile_single, 1);
+    detect_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +584,9 @@ int main(void)
         cmocka_unit_test(test_reload_carry_over),
         cmocka_unit_test(test_source_events_and_no_sink),
         cmocka_unit_test(test_source_event_windows),
+        cmocka_unit_test(test_profile_behind_nat),
+        cmocka_unit_test(test_profile_suppressed_by_address),
+        cmocka_unit_test(test_profile_needs_two_families),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
