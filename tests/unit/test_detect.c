@@ -193,14 +193,19 @@ static void client_start(struct detect *d, struct client *c, uint8_t host, uint6
     client_open(d, c, host, host, JA4_PYTHON, ts_us);
 }
 
-/* One request of 1000 bytes and its answer of 8000, streamed for 2 s. */
-static void client_turn(struct detect *d, struct client *c, uint64_t ts_us)
+/* One request of req bytes and its answer of 8000, streamed for 2 s. */
+static void client_turn_sized(struct detect *d, struct client *c, uint64_t ts_us, uint32_t req)
 {
-    struct turn t = { .start_us = ts_us, .req_bytes = 1000, .resp_bytes = 8000,
+    struct turn t = { .start_us = ts_us, .req_bytes = req, .resp_bytes = 8000,
                       .req_records = 1, .resp_records = 10, .ttfb_us = 300000,
                       .resp_dur_us = 2000000 };
     c->f.last_us = ts_us;
     detect_turn(d, &c->f, &svc, &t, ts_us);
+}
+
+static void client_turn(struct detect *d, struct client *c, uint64_t ts_us)
+{
+    client_turn_sized(d, c, ts_us, 1000);
 }
 
 /* ---- Tests ------------------------------------------------------------ */
@@ -575,6 +580,53 @@ static void test_profile_needs_two_families(void **state)
     detect_free(d);
 }
 
+/* The cluster tables see an address through its address record until one
+ * of its profiles alerts, then through that profile. A lone script (.2)
+ * and the same script behind a NAT of browsers (.1): the NAT's address
+ * record scatters (browser prompts of 300 to 9000 bytes) and joins no
+ * cluster; once python's profile alerts, the NAT is grouped on python's
+ * turns, joins the lone script's cluster, and the cluster alerts, the
+ * alert naming the profile that fed it. */
+static void test_profile_feeds_clusters(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"script\"; window:1m; requests:>=3; "
+                          "fingerprint_family:!browser; "
+                          "threshold: type limit, track by_src, count 1, seconds 3600; "
+                          "sid:1; rev:1;)\n"
+                          "alert ai-harvest-cluster (msg:\"pool\"; window:1m; cluster_size:>=2; "
+                          "sid:101; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client lone, br, py;
+    client_open(d, &lone, 2, 20, JA4_PYTHON, T0);
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0);
+    const uint32_t sizes[] = { 5000, 300, 9000, 700 };
+    for (int i = 0; i < 4; i++)
+        client_turn_sized(d, &br, T0 + S(1 + i), sizes[i]);
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0 + S(5));
+    client_turn(d, &lone, T0 + S(6));
+    client_turn(d, &py, T0 + S(7));
+    client_turn(d, &lone, T0 + S(16));
+    client_turn(d, &py, T0 + S(17));
+    assert_int_equal(rec.n_alerts, 0);
+    client_turn(d, &lone, T0 + S(26));         /* the lone script's third: it alerts */
+    assert_int_equal(rec.n_alerts, 1);
+    assert_false(rec.alert_cluster[0]);
+    assert_int_equal(rec.alert_src[0], 2);
+    client_turn(d, &py, T0 + S(27));           /* python's third: its profile alerts */
+    assert_int_equal(rec.n_alerts, 3);
+    assert_false(rec.alert_cluster[1]);
+    assert_int_equal(rec.alert_src[1], 1);
+    assert_string_equal(rec.alert_profile[1], "python");
+    assert_true(rec.alert_cluster[2]);         /* and the NAT joins the lone script */
+    assert_int_equal(rec.alert_sid[2], 101);
+    assert_int_equal(rec.alert_cluster_size[2], 2);
+    assert_int_equal(rec.alert_src[2], 1);
+    assert_string_equal(rec.alert_profile[2], "python");
+    detect_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -587,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_profile_behind_nat),
         cmocka_unit_test(test_profile_suppressed_by_address),
         cmocka_unit_test(test_profile_needs_two_families),
+        cmocka_unit_test(test_profile_feeds_clusters),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
