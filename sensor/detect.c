@@ -14,7 +14,9 @@
  * its profile records alerted: from then on through that profile's record,
  * while the address carries more than one family in the window. A flow's
  * token holds both records' tokens: the address's in the high 32 bits, the
- * profile's (0: none) in the low. */
+ * profile's (0: none) in the low; at the flow's end its profile is found
+ * again from its JA4 (if a fingerprint reload moved that JA4 to another
+ * family meanwhile, the profile's end is counted as stale). */
 #include "ds/detect.h"
 
 #include <inttypes.h>
