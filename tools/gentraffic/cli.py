@@ -56,8 +56,12 @@ def _fmt(v):
 
 
 def roles_table():
+    return _table(model.ROLES) + "\n  parts of shared addresses (model.PARTS):\n" + _table(model.PARTS)
+
+
+def _table(table):
     lines = []
-    for name, p in model.ROLES.items():
+    for name, p in table.items():
         lines.append("  %s:" % name)
         items = ["%s=%s" % (k, _fmt(v)) for k, v in p.items()]
         line = "    "

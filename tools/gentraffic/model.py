@@ -328,18 +328,25 @@ ROLES = {
 # The clients behind one shared address (ROLES' `parts`); the keys are the roles'.
 # `expect` is what a per-(address, client) profile should say; the address's own
 # label is its role's. Browser users are browser's numbers, developers developer's.
+def _part(role, **changes):
+    """A role's table as a part: what places sources (count, networks) belongs
+    to the shared address, not to its clients."""
+    p = {k: v for k, v in ROLES[role].items() if k not in ("count", "net", "net6", "v6")}
+    p.update(changes)
+    return p
+
+
 PARTS = {
-    "nat-browser": dict(ROLES["browser"], expect="quiet"),
-    "office-browser": dict(ROLES["browser"], expect="quiet"),
-    "office-curl": dict(ROLES["developer"], expect="quiet", clients=("curl",)),
+    "nat-browser": _part("browser", expect="quiet"),
+    "office-browser": _part("browser", expect="quiet"),
+    "office-curl": _part("developer", expect="quiet", clients=("curl",)),
     "nat-script-templated": dict(
         expect="alert", clients=("python-requests", "python-httpx"),
         hosts=("api.openai.com", "api.anthropic.com"),
         workers=2, reuse="keepalive", gap=("lognormal", 20.0, 0.5),
         req=(2300, 0.04), resp=(12000, 0.3), stream=1.0, rate=(2400, 0.15), tick=0.25,
         ttfb=(0.7, 0.3), rtt=(0.02, 0.08), idle=90.0, active="always"),
-    "nat-script-diverse": dict(
-        ROLES["diverse"], expect="alert", clients=("python-httpx", "python-aiohttp"), workers=3),
+    "nat-script-diverse": _part("diverse", expect="alert", clients=("python-httpx", "python-aiohttp"), workers=3),
 }
 
 DEFAULT_START = "2026-02-23T09:00:00Z"
