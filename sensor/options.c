@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ds/metrics-http.h"
 #include "ds/sink.h"
 #include "ds/source.h"
 #include "ds/util.h"
@@ -55,6 +56,9 @@ void options_usage(FILE *to)
 "      --all-tls           flow events for non-AI TLS and QUIC flows too\n"
 "      --stats-interval S  a stats event every S seconds of the sensor's clock\n"
 "                          (default 0: only at exit)\n"
+"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                          (127.0.0.1:9477, [::1]:9477, or :9477 for every\n"
+"                          address), fresh to the second at each scrape\n"
 "\n"
 "Detection:\n"
 "      --rules DIR         rules directory: ai-services.conf (AI hosts),\n"
@@ -122,6 +126,7 @@ enum long_only {
     OPT_SEED,
     OPT_COMMUNITY_ID_SEED,
     OPT_OUTPUT_QUEUE,
+    OPT_METRICS,
 };
 
 static const struct option longopts[] = {
@@ -137,6 +142,7 @@ static const struct option longopts[] = {
     { "seed", required_argument, NULL, OPT_SEED },
     { "no-vlan-key", no_argument, NULL, OPT_NO_VLAN_KEY },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+    { "metrics", required_argument, NULL, OPT_METRICS },
     { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
     { "community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED },
     { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
@@ -247,6 +253,16 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
             fprintf(stderr, "distill-sensor: --windows %s: %s\n", arg, werr);
             return DS_ERR_USAGE;
         }
+        return DS_OK;
+    }
+    case OPT_METRICS: {
+        struct metrics_addr a;
+        char merr[256];
+        if (metrics_addr_parse(arg, &a, merr, sizeof(merr)) != 0) {
+            fprintf(stderr, "distill-sensor: %s\n", merr);
+            return DS_ERR_USAGE;
+        }
+        o->metrics = arg;
         return DS_OK;
     }
     default: /* '?' */

@@ -31,6 +31,7 @@ struct options {
     const char **outputs;           /* -o specs in order (into argv); "-" if none */
     int noutputs;
     size_t output_queue;            /* --output-queue: lines a socket output holds */
+    const char *metrics;            /* --metrics ADDR:PORT (checked), or NULL */
     char *filter;                   /* arguments after the options joined, or NULL */
     const char *user;               /* -Z: drop to this user once open, or NULL */
     const char *chroot_dir;         /* --chroot (needs -Z), or NULL */

@@ -3,7 +3,8 @@
  * a figure less its subset, families left out when the tree lacks them);
  * label values escaped; a text over its cap cut at a line; every name valid,
  * counters and only counters ending in _total, every name of the table in a
- * real sensor's rendering; the exchange's wanted flag, publish and latest. */
+ * real sensor's rendering; the exchange's wanted flag, publish and latest;
+ * --metrics addresses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "ds/log.h"
+#include "ds/metrics-http.h"
 #include "ds/metrics.h"
 #include "ds/sensor.h"
 #include "ds/sink.h"
@@ -259,6 +261,28 @@ static void test_exchange(void **state)
     assert_false(metrics_wanted(NULL));
 }
 
+static void test_addr(void **state)
+{
+    (void)state;
+    struct metrics_addr a;
+    char err[256];
+    assert_int_equal(metrics_addr_parse("127.0.0.1:9477", &a, err, sizeof(err)), 0);
+    assert_int_equal(a.sa.ss_family, AF_INET);
+    assert_int_equal(metrics_addr_parse("[::1]:9477", &a, err, sizeof(err)), 0);
+    assert_int_equal(a.sa.ss_family, AF_INET6);
+    assert_int_equal(metrics_addr_parse(":9477", &a, err, sizeof(err)), 0);
+    assert_int_equal(a.sa.ss_family, AF_INET6);
+    const char *bad[] = { "9477", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+                          "127.0.0.1:94x", "::1:9477", "[::1:9477", "[127.0.0.1]:9477",
+                          "localhost:9477", "[]:9477" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        if (metrics_addr_parse(bad[i], &a, err, sizeof(err)) == 0)
+            fail_msg("%s was taken", bad[i]);
+        assert_non_null(strstr(err, bad[i]));
+    }
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -270,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_names_valid),
         cmocka_unit_test(test_sensor_rendering),
         cmocka_unit_test(test_exchange),
+        cmocka_unit_test(test_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
