@@ -78,7 +78,7 @@ static enum ds_err start_metrics(const struct options *opt, struct sensor *s, st
     if (opt->metrics == NULL)
         return DS_OK;
     if (metrics_addr_parse(opt->metrics, &a, err, sizeof(err)) != 0) {
-        log_error("%s", err);
+        log_error("--metrics %s", err);
         return DS_ERR_USAGE;
     }
     if (metrics_http_listen(&a, &mr->h, err, sizeof(err)) != 0) {

@@ -35,7 +35,7 @@ struct metrics_http {
 
 static int addr_error(char *err, size_t errlen, const char *spec, const char *why)
 {
-    snprintf(err, errlen, "--metrics %s: %s (want ADDR:PORT, e.g. 127.0.0.1:9477)", spec, why);
+    snprintf(err, errlen, "%s: %s (want ADDR:PORT, e.g. 127.0.0.1:9477)", spec, why);
     return -1;
 }
 

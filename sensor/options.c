@@ -259,7 +259,7 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
         struct metrics_addr a;
         char merr[256];
         if (metrics_addr_parse(arg, &a, merr, sizeof(merr)) != 0) {
-            fprintf(stderr, "distill-sensor: %s\n", merr);
+            fprintf(stderr, "distill-sensor: --metrics %s\n", merr);
             return DS_ERR_USAGE;
         }
         o->metrics = arg;

@@ -23,7 +23,8 @@ struct metrics_addr {
 
 /* Parses ADDR:PORT: an IPv4 address, an IPv6 address in brackets, or
  * nothing (every address, IPv4 and IPv6), a colon, and a port 1..65535
- * ("127.0.0.1:9477", "[::1]:9477", ":9477"). 0, or -1 with why in err. */
+ * ("127.0.0.1:9477", "[::1]:9477", ":9477"). 0, or -1 with why in err
+ * ("SPEC: why": the caller names the option or key). */
 int metrics_addr_parse(const char *spec, struct metrics_addr *a, char *err, size_t errlen);
 
 struct metrics_http;
