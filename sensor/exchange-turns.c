@@ -180,9 +180,11 @@ static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags)
 {
     if (pend_any(e) && (ts < e->pend_last_us || ts - e->pend_last_us > EXCHANGE_JOIN_US))
         pend_fold(e);
+    e->pend_last = req_start_now(e, ts);
     if (!pend_any(e))
-        e->pend_start = req_start_now(e, ts);
+        e->pend_start = e->pend_last;
     e->pend_last_us = ts;
+    e->pend_last_bytes = n;
     e->pend_bytes = sat_add32(e->pend_bytes, n);
     if (flags & U_RECORD)
         e->pend_records = sat_add32(e->pend_records, 1);
@@ -232,6 +234,25 @@ static enum req_kind request_kind(const struct exchange *e, const struct exchang
     return REQ_ALONGSIDE;
 }
 
+/* The held records are not a request from their first, which ended the
+ * request before (an END_STREAM sent late); maybe from their last (the
+ * next request's HEADERS): then the others are folded and r is the last's. */
+static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r,
+                               unsigned flags)
+{
+    enum req_kind kind = request_kind(e, newest(e), &e->pend_last, flags);
+    if (kind == REQ_MORE)
+        return kind;
+    uint32_t last = e->pend_last_bytes;
+    e->pend_bytes -= last;
+    e->pend_records--;
+    pend_fold(e);
+    e->pend_bytes = last;
+    e->pend_records = 1;
+    *r = e->pend_last;
+    return kind;
+}
+
 /* The start of a large client record (or a lost tracker's raw bytes). */
 static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
@@ -239,6 +260,8 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     bool join = pend_any(e) && ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
     struct exchange_req_start r = join ? e->pend_start : req_start_now(e, ts);
     enum req_kind kind = request_kind(e, newest(e), &r, flags);
+    if (kind == REQ_MORE && join && e->pend_records > 1)
+        kind = split_pend(e, &r, flags);
     if (kind == REQ_MORE) {
         pend_fold(e);
         add_request(newest(e), n, flags);
@@ -272,9 +295,10 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
         return;
     }
     if (!(flags & U_START)) {
-        if (e->pend_in)
-            e->pend_bytes = sat_add32(e->pend_bytes, n); /* the rest of a held record */
-        else
+        if (e->pend_in) { /* the rest of a held record */
+            e->pend_bytes = sat_add32(e->pend_bytes, n);
+            e->pend_last_bytes = sat_add32(e->pend_last_bytes, n);
+        } else
             add_request(o, n, flags);
         return;
     }

@@ -168,6 +168,8 @@ struct exchange {
     uint32_t pend_bytes, pend_records;      /* small client records held */
     uint64_t pend_last_us;
     struct exchange_req_start pend_start;  /* where the first held record stood */
+    struct exchange_req_start pend_last;   /* and the last one */
+    uint32_t pend_last_bytes;  /* the last held record's bytes */
     struct turn turns[EXCHANGE_TURNS_KEPT];
 };
 

@@ -866,6 +866,43 @@ static void test_h2_concurrent_streams_quiet_server(void **state)
     assert_true(f->ex.mux);
 }
 
+/* Two requests in flight, then (httpx-h2-concurrent.pcap at 12.155 s) a
+ * stream's end, request A (HEADERS, DATA), A's END_STREAM held 6.5 ms by
+ * Nagle, and 6.1 ms after it request B's HEADERS and DATA: A's END_STREAM
+ * and B's HEADERS are held together, yet B is a request of its own. */
+static void test_h2_late_end_stream_then_next_request(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 0, 100000, 61);  /* request 1 */
+    rec_at(f, 0, 100080, 231);
+    rec_at(f, 0, 100100, 26);
+    rec_at(f, 0, 250000, 61);  /* request 2, while 1 waits: two in flight */
+    rec_at(f, 0, 250080, 231);
+    rec_at(f, 0, 250100, 26);
+    for (uint64_t i = 0; i < 12; i++)
+        rec_at(f, 1, 11700000 + i * 40000, 203);
+    rec_at(f, 1, 12154995, 40);
+    rec_at(f, 1, 12155827, 26);
+    rec_at(f, 0, 12156862, 61); /* A */
+    rec_at(f, 1, 12156979, 30);
+    rec_at(f, 0, 12157148, 231);
+    rec_at(f, 1, 12163652, 201);
+    rec_at(f, 0, 12163664, 26); /* A's END_STREAM */
+    rec_at(f, 1, 12168720, 40);
+    rec_at(f, 1, 12169019, 26);
+    rec_at(f, 0, 12169749, 61); /* B */
+    rec_at(f, 1, 12169850, 30);
+    rec_at(f, 0, 12169989, 231);
+    exchange_finish(&f->ex, &f->to);
+    assert_true(f->ex.mux);
+    assert_int_equal(f->ex.count, 4);
+    assert_int_equal(f->ex.turns[2].start_us, 12156862);
+    assert_int_equal(f->ex.turns[2].req_bytes, 61 + 231 + 26);
+    assert_int_equal(f->ex.turns[3].start_us, 12169749);
+    assert_int_equal(f->ex.turns[3].req_bytes, 61 + 231);
+}
+
 /* Client control records while the server streams never open a turn, on an
  * HTTP/2 connection whose requests do not overlap (httpx, one worker):
  * WINDOW_UPDATE (30), PING ACK (34) and SETTINGS ACK (26) between chunks;
@@ -1096,6 +1133,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_small_answer_then_silence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_concurrent_streams, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_concurrent_streams_quiet_server, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_h2_late_end_stream_then_next_request, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_h2_sequential_control_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h1_body_after_delayed_ack, setup, teardown),
