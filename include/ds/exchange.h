@@ -13,29 +13,39 @@
  *   answers: HTTP/2 WINDOW_UPDATE, SETTINGS ACK, PING, TLS 1.3 close_notify,
  *   QUIC ACKs. A small client record never opens a turn by itself: it is
  *   held, and joins the request of a large client record that follows within
- *   EXCHANGE_JOIN_US with no server data between (an HTTP/2 request's small
- *   HEADERS record before its DATA), else it is counted in the newest turn's
- *   request. So a whole request smaller than that (an HTTP/2 GET whose
+ *   EXCHANGE_JOIN_US of the last held one (an HTTP/2 request's small HEADERS
+ *   record before its DATA); held records that do not are more of the newest
+ *   turn's request (with requests in flight together, only those within
+ *   EXCHANGE_JOIN_US of its last large record, an END_STREAM; the others
+ *   count in no turn). One request at a time, server data between them ends
+ *   the holding. So a whole request smaller than that (an HTTP/2 GET whose
  *   headers HPACK shrank to a few bytes) merges into the turn before it;
  *   requests that carry a body (every prompt) are counted.
- * - A large client record (or a held small one and the large one after it)
- *   is a new request, and opens a turn, when the newest turn (a) has a
- *   response record above the small size; or (b) has a smaller response
- *   (a 45-byte 204) and the client and the server were both silent for more
- *   than EXCHANGE_IDLE_US before it; or (c) is answered by nothing but small
- *   records, or by nothing at all, and this record starts a write of its own:
- *   the client was silent for more than EXCHANGE_JOIN_US before, and the
- *   write's first byte (a TCP segment's first byte) is a record header, not
- *   the rest of an upload. (c) on a turn with no response at all is a second
- *   request in flight. A write that follows a lone small server record (no
- *   larger one in the EXCHANGE_RUN_GAP_US before it) within
- *   EXCHANGE_JOIN_US reacts to it and is not a new request: a body sent on
- *   the server's HTTP/1.1 "100 Continue", HTTP/2 SETTINGS or WINDOW_UPDATE.
+ * - A large client record (or held small ones and the large one after them)
+ *   is a write of its own when the client sent no large record for more
+ *   than EXCHANGE_JOIN_US before it (data of a large record arriving later,
+ *   the rest of an upload, counts as large) and it does not react to the
+ *   server: it does if it follows a lone small server record (no larger one
+ *   in the EXCHANGE_RUN_GAP_US before it) within EXCHANGE_JOIN_US, as a body
+ *   sent on HTTP/1.1's "100 Continue" or HTTP/2 SETTINGS does. When the held
+ *   records are not a write of their own from the first (a late END_STREAM of
+ *   the request before), they may be from the last (the next one's HEADERS).
+ *   The record is a new request, and opens a turn, when the newest turn
+ *   (a) has a response record above the small size; or (b) has a smaller
+ *   response (a 45-byte 204) and the client and the server were both silent
+ *   for more than EXCHANGE_IDLE_US before it; or (c) it is a write of its
+ *   own and the newest turn has a smaller response (if the client offered
+ *   HTTP/2 that turn stays open: the small record may be a WINDOW_UPDATE),
+ *   or none at all and the client offered HTTP/2 (exchange_hello): a second
+ *   request in flight.
+ *   Only the handshake's tail (below) is no response for (c): a body sent
+ *   after the server's first SETTINGS, however late, is more of the request.
  *   Anything else is more of the newest turn's request (a body after its
  *   headers, an upload's records). Limits: an upload throttled by TCP whose
  *   burst ends exactly at a record boundary and resumes more than
- *   EXCHANGE_JOIN_US later counts twice; two requests written less than
- *   EXCHANGE_JOIN_US apart count once.
+ *   EXCHANGE_JOIN_US later counts twice on HTTP/2; requests written less than
+ *   EXCHANGE_JOIN_US apart (a client starting its workers at once, Nagle's
+ *   algorithm coalescing them) count once.
  * - Requests in flight together (HTTP/2 and HTTP/3 streams): up to
  *   EXCHANGE_OPEN_MAX turns are open at once; a new request beyond that
  *   closes the oldest. Until a connection has had two requests waiting at
@@ -44,13 +54,15 @@
  *   server's data after it is the new request's. That is exact when it is
  *   true. Once it has, the server's records are attributed by runs: records
  *   less than EXCHANGE_RUN_GAP_US apart are one run and go to one turn; a run
- *   after a longer silence goes to the oldest turn still waiting for its
- *   first byte (servers mostly answer in order), or, if none waits, to the
- *   turn that had the run before; turns older than that have answered and
- *   are closed. Requests' counts, start times and sizes stay exact; response
- *   bytes are attributed approximately: overlapping answers go to one turn
- *   and the next waiting turn gets the next run, so sizes and times to first
- *   byte are shuffled between concurrent turns while totals are kept.
+ *   after a longer silence goes to the oldest turn still waiting for a
+ *   response record above the small size (servers mostly answer in order),
+ *   or, if none waits, to the turn that had the run before; turns older than
+ *   that have answered and are closed. Requests' counts, start times and
+ *   sizes stay exact; response bytes are attributed approximately:
+ *   overlapping answers go to one turn and the next waiting turn gets the
+ *   next run, so sizes and times to first byte are shuffled between
+ *   concurrent turns (and drift later when answers overlap without a
+ *   silence) while totals are kept.
  * - TLS 1.3 encrypts the handshake's end in type-23 records. When the server
  *   sends type 23 before the client ever has, the connection is TLS 1.3: the
  *   server's records up to the client's first type-23 record are its
@@ -64,14 +76,16 @@
  *   and each less than EXCHANGE_TAIL_GAP_US after the one before (one
  *   flight), up to the first one that is not, are the handshake's tail:
  *   counted as response bytes and records, but they time the response only
- *   if nothing else came, and they do not end the turn's request. The round trip is from the client's hello (exchange_hello) to
- *   the server's first record; without it the window is the slack alone.
+ *   if nothing else came, and they do not end the turn's request. The
+ *   round trip is from the client's hello (exchange_hello) to the server's
+ *   first record; without it the window is the slack alone.
  *   Limit: a whole answer of at most EXCHANGE_TAIL_MAX bytes inside that
  *   window (a fast small GET) is not told from a ticket, and one that is
  *   followed by more data gets a later first byte.
  * - The first exchange of a connection when it is small both ways (the HTTP/2
  *   client preface and SETTINGS answered by the server's SETTINGS and
- *   tickets) is connection set-up, not a turn.
+ *   tickets; HTTP/3's control streams) is connection set-up, not a turn,
+ *   unless the client did not offer HTTP/2 (then it is a small request).
  * - Bytes count record bodies (5-byte headers excluded), attributed to the
  *   time of the segment that carries them. After lost segments that cross a
  *   record boundary, the direction's bytes count as application data until a
