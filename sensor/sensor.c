@@ -415,6 +415,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
+    exchange_hello(&app->ex, p->ts_us, t->alpn_wire, t->alpn_wire_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
