@@ -67,6 +67,8 @@ struct source {
     struct source *hnext;
     struct ds_list_node lru;        /* recency: most recent at the head */
     struct ds_addr addr;
+    uint32_t profile;               /* with addr, the key (ds/source.h) */
+    uint32_t cluster_profile;       /* an address record's: see source_cluster_profile */
     uint32_t hash;
     uint64_t serial;                /* this record's incarnation: flow tokens */
     uint64_t first_us, last_us;
@@ -157,6 +159,8 @@ static inline const struct bucket *bucket_get(const struct source_table *st,
 
 /* The record of address a, or NULL (source.c). */
 struct source *source_find(const struct source_table *st, const struct ds_addr *a);
+/* The record of key k (any profile), or NULL (source.c). */
+struct source *source_find_key(const struct source_table *st, const struct source_key *k);
 
 /* Counts a turn that started at start_us in the source's hourly load
  * (source-features.c); a start before the record's first packet counts in

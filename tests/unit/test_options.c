@@ -90,7 +90,7 @@ static void test_defaults(void **state)
     assert_string_equal(o.reads[0], "a.pcap");
     assert_null(o.iface);
     assert_int_equal(o.noutputs, 1);
-    assert_string_equal(o.outputs[0], "-");
+    assert_string_equal(o.outputs[0].spec, "-");
     assert_null(o.cfg.host);
     assert_null(o.filter);
     assert_int_equal(o.verbosity, LOG_WARN);
@@ -131,7 +131,7 @@ static void test_every_option(void **state)
                      "--no-vlan-key --stats-interval 30 --sensor-name s1 --community-id-seed 7 --windows 1m,5m --max-sources 99 "
                      "--source-events --geoip-db g.mmdb --asn-db a.mmdb --verbose");
     assert_string_equal(o.reads[0], "a");
-    assert_string_equal(o.outputs[0], "ev.json");
+    assert_string_equal(o.outputs[0].spec, "ev.json");
     assert_string_equal(o.cfg.rules_dir, "/r");
     assert_true(o.cfg.all_tls);
     assert_int_equal(o.cfg.max_flows, 1000);
@@ -159,7 +159,7 @@ static void test_every_option(void **state)
 
     parse_ok(&c, &o, "-i eth0 -o out");
     assert_string_equal(o.iface, "eth0");
-    assert_string_equal(o.outputs[0], "out");
+    assert_string_equal(o.outputs[0].spec, "out");
     options_free(&o);
 }
 
@@ -187,10 +187,10 @@ static void test_outputs(void **state)
     struct options o;
     parse_ok(&c, &o, "-r a -o ev.json -o unix-stream:/run/v.sock --output syslog:local3 -o -");
     assert_int_equal(o.noutputs, 4);
-    assert_string_equal(o.outputs[0], "ev.json");
-    assert_string_equal(o.outputs[1], "unix-stream:/run/v.sock");
-    assert_string_equal(o.outputs[2], "syslog:local3");
-    assert_string_equal(o.outputs[3], "-");
+    assert_string_equal(o.outputs[0].spec, "ev.json");
+    assert_string_equal(o.outputs[1].spec, "unix-stream:/run/v.sock");
+    assert_string_equal(o.outputs[2].spec, "syslog:local3");
+    assert_string_equal(o.outputs[3].spec, "-");
     assert_int_equal(o.output_queue, 10000);
     options_free(&o);
     parse_ok(&c, &o, "-r a --output-queue 5");
@@ -202,6 +202,25 @@ static void test_outputs(void **state)
     parse_bad("-r a -o redis://h/k", "-o redis://h/k: not redis://HOST:PORT/KEY");
     parse_bad("-r a -o unix-dgram:", "no socket path");
     parse_bad("-r a --output-queue 0", "--output-queue");
+}
+
+/* --metrics ADDR:PORT: checked when parsed, a bad one a usage error naming it. */
+static void test_metrics(void **state)
+{
+    (void)state;
+    struct cmd c;
+    struct options o;
+    parse_ok(&c, &o, "-r a");
+    assert_null(o.metrics);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --metrics 127.0.0.1:9477");
+    assert_string_equal(o.metrics, "127.0.0.1:9477");
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --metrics [::1]:9477");
+    options_free(&o);
+    parse_bad("-r a --metrics 9477", "--metrics 9477: no port");
+    parse_bad("-r a --metrics localhost:9477", "--metrics localhost:9477: not an IP address");
+    parse_bad("-r a --metrics 127.0.0.1:0", "1..65535");
 }
 
 /* The arguments after the options are one BPF filter, as in tcpdump; the
@@ -435,7 +454,7 @@ static void test_usage_text(void **state)
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
         "--no-vlan-key", "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose",
-        "--version", "--help", DS_SOURCE_RULES,
+        "--version", "--help", "--metrics", DS_SOURCE_RULES,
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strstr(text, names[i]) == NULL)
@@ -467,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_repeated_reads),
         cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_filter),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_number_ranges),
