@@ -67,7 +67,8 @@ static const struct feature_info table[FEAT_COUNT] = {
     NUM(FEAT_RESPONSE_DURATION_MAX_MS, "response_duration_max_ms", "ms",
         "longest streaming time of a response"),
     NUM(FEAT_MAX_CONCURRENCY, "max_concurrency", "count",
-        "most AI connections open at once (minute resolution)"),
+        "most requests in flight at once (a request is in flight from its start to the last "
+        "byte of its answer), over the window's turns in the ring; 0 without a turn"),
     NUM(FEAT_DUTY_CYCLE, "duty_cycle", "ratio",
         "share of the window's minutes with activity (a request or a new connection)"),
     NUM(FEAT_RATE_FLATNESS, "rate_flatness", "score",
@@ -78,6 +79,38 @@ static const struct feature_info table[FEAT_COUNT] = {
         "source's first packet, whichever is later, to now)"),
     NUM(FEAT_QUIC_SHARE, "quic_share", "ratio",
         "share of the window's requests carried over QUIC"),
+    NUM(FEAT_INFLIGHT_MEAN, "inflight_mean", "count",
+        "mean number of requests in flight at each request start, that request included "
+        "(needs 5 requests)"),
+    NUM(FEAT_INFLIGHT_CV, "inflight_cv", "ratio",
+        "coefficient of variation of those in-flight counts: closed-loop workers keep it near "
+        "0, people do not (needs 5 requests)"),
+    NUM(FEAT_ANSWER_GAP_MEDIAN_S, "answer_gap_median_s", "s",
+        "median pause from the end of an answer to the next request start on the same "
+        "connection while it is idle; for the first request on a connection, the pause since "
+        "the source's previous answer when no other request was in flight (needs 3 pauses)"),
+    NUM(FEAT_CLOSED_LOOP_SHARE, "closed_loop_share", "ratio",
+        "share of those pauses of at most 1 s: scripts send the next request at once, "
+        "people read first (needs 3 pauses)"),
+    NUM(FEAT_REQUEST_GROWTH, "request_growth", "-1..1",
+        "(increases - decreases) / pairs over consecutive requests on a connection (and from "
+        "the source's previous request to a connection's first when they do not overlap), "
+        "a change counting when over 3%: resent conversations grow (~1), independent "
+        "prompts do not (~0) (needs 4 pairs)"),
+    NUM(FEAT_LONG_ANSWER_SHARE, "long_answer_share", "ratio",
+        "share of turns with a long answer: sent at once (under 1 s) and >= 4000 bytes "
+        "(~800 tokens of JSON), or streamed for >= 10 s or >= 150000 bytes (~600+ tokens "
+        "of SSE deltas)"),
+    NUM(FEAT_SCRIPT_FAMILIES, "script_families", "count",
+        "fingerprint families in the window other than browser and unknown (python, go, "
+        "node, curl, ...); at most 4 are tracked"),
+    NUM(FEAT_HOURLY_LOAD_CV, "hourly_load_cv", "ratio",
+        "coefficient of variation of requests per hour over the last 24 whole hours of the "
+        "source's record (hours counted from its first packet), whatever the window (needs "
+        "3 whole hours)"),
+    NUM(FEAT_LOAD_HOURS, "load_hours", "count",
+        "whole hours hourly_load_cv and load_shape cover, 3..24: a few even hours are no "
+        "round-the-clock evidence"),
     STR(FEAT_FINGERPRINT_FAMILY, "fingerprint_family",
         "client families of the JA4s used: browser, python, go, node, curl, sdk, unknown"),
     STR(FEAT_PROVIDER, "provider", "AI providers used (openai, anthropic, ...)"),
@@ -86,6 +119,11 @@ static const struct feature_info table[FEAT_COUNT] = {
     STR(FEAT_COUNTRY, "country", "the source's country (ISO 3166 code; needs --geoip-db)"),
     STR(FEAT_ASN, "asn", "the source's autonomous system number (needs --asn-db)"),
     STR(FEAT_AS_ORG, "as_org", "the organisation of the source's AS (needs --asn-db)"),
+    STR(FEAT_LOAD_SHAPE, "load_shape",
+        "the hourly load (as hourly_load_cv): flat = no quiet hour and CV <= 0.35; bursty = "
+        "not flat and two or more runs of busy hours split by quiet ones; diurnal = the rest "
+        "(one stretch of varying load); a quiet hour has under 10% of the busiest hour's "
+        "requests"),
 };
 
 const struct feature_info *features_table(size_t *n)

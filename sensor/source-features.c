@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ds/regularity.h"
 #include "ds/time-units.h"
@@ -23,8 +24,15 @@ void source_scratch_init(struct source_scratch *sc, size_t n)
     sc->resp = xcalloc(n, sizeof(double));
     sc->a = xcalloc(n, sizeof(double));
     sc->b = xcalloc(n, sizeof(double));
-    sc->conn = xcalloc(n, sizeof(struct conn_time));
-    sc->bytes = n * (5 * sizeof(double) + sizeof(struct conn_time));
+    sc->rec = xcalloc(n, sizeof(struct turn_rec));
+    /* at most half full: a connection is found in a probe or two */
+    sc->nconn_slots = 1;
+    while (sc->nconn_slots < 2 * n)
+        sc->nconn_slots <<= 1;
+    sc->conns = xcalloc(sc->nconn_slots, sizeof(struct conn_state));
+    sc->gen = 0;
+    sc->bytes = n * (5 * sizeof(double) + sizeof(struct turn_rec)) +
+                sc->nconn_slots * sizeof(struct conn_state);
 }
 
 void source_scratch_free(struct source_scratch *sc)
@@ -34,16 +42,36 @@ void source_scratch_free(struct source_scratch *sc)
     free(sc->resp);
     free(sc->a);
     free(sc->b);
-    free(sc->conn);
+    free(sc->rec);
+    free(sc->conns);
 }
 
-#define CONN_SLOTS 256   /* connections told apart per window for conn cadence */
+/* ---- the connection table of a pass over the window's turns ---- */
 
-struct conn_slot {
-    uint32_t conn;
-    bool used;
-    double last;
-};
+/* Starts a pass: slots stamped with an earlier pass read as free, so the
+ * table is never cleared but when the stamps wrap. */
+static void conn_pass_begin(struct source_scratch *sc)
+{
+    if (++sc->gen == 0) {
+        memset(sc->conns, 0, sc->nconn_slots * sizeof(sc->conns[0]));
+        sc->gen = 1;
+    }
+}
+
+/* The slot of a connection in this pass: its own (gen == sc->gen), or the
+ * free one it would take, or NULL when it has none and `room` is false.
+ * The table has two slots per turn kept: never full, a probe or two. */
+static struct conn_state *conn_find(struct source_scratch *sc, uint32_t conn, bool room)
+{
+    size_t mask = sc->nconn_slots - 1;
+    size_t i = (conn * 2654435761u) & mask;
+    while (sc->conns[i].gen == sc->gen && sc->conns[i].conn != conn)
+        i = (i + 1) & mask;
+    struct conn_state *c = &sc->conns[i];
+    return c->gen == sc->gen || room ? c : NULL;
+}
+
+#define CONN_CADENCE_MAX 255   /* connections told apart per window for conn cadence */
 
 /* ---- features ---- */
 
@@ -131,13 +159,11 @@ static void minute_features(const struct source_table *st, const struct source *
      * seen activity: a minute still in progress never counts against. */
     uint64_t m_first = (wstart + DS_US_PER_MIN - 1) / DS_US_PER_MIN;
     uint64_t m_now = ts_us / DS_US_PER_MIN;
-    unsigned minutes = 0, active = 0, maxc = s->open_flows;
+    unsigned minutes = 0, active = 0;
     double counts[SOURCE_MAX_WINDOW_S / 60 + 2];
     unsigned nc = 0;
     for (uint64_t m = wstart / DS_US_PER_MIN; m <= m_now; m++) {
         const struct bucket *b = bucket_get(st, s, m);
-        if (b && b->max_conc > maxc)
-            maxc = b->max_conc;
         bool act = b && (b->turns > 0 || b->conns > 0);
         if (m < m_first)
             continue;   /* the window's partial first minute */
@@ -153,12 +179,101 @@ static void minute_features(const struct source_table *st, const struct source *
         if (nc < DS_ARRAY_LEN(counts))
             counts[nc++] = b ? (double)b->turns : 0.0;
     }
-    features_set_num(out, FEAT_MAX_CONCURRENCY, maxc);
     if (minutes > 0)
         features_set_num(out, FEAT_DUTY_CYCLE, (double)active / minutes);
     double flat;
     if (nc >= 2 && reg_cv_score(counts, nc, &flat) == 0)
         features_set_num(out, FEAT_RATE_FLATNESS, flat);
+}
+
+/* ---- hourly load ---- */
+
+#define US_PER_HOUR (60 * DS_US_PER_MIN)
+
+void source_hours_note(struct source *s, uint64_t start_us)
+{
+    struct hour_ring *h = &s->hours;
+    uint64_t hour = start_us > s->first_us ? (start_us - s->first_us) / US_PER_HOUR : 0;
+    if (hour >= UINT32_MAX - HOURS_KEPT)
+        return;
+    uint32_t tag = (uint32_t)hour + 1;
+    if (h->latest == 0 || tag >= h->latest + HOURS_KEPT) {
+        memset(h->n, 0, sizeof(h->n));
+        h->latest = tag;
+    }
+    while (h->latest < tag) {
+        h->latest++;
+        h->n[(h->latest - 1) % HOURS_KEPT] = 0;
+    }
+    if (h->latest - tag >= HOURS_KEPT)
+        return;   /* older than the ring reaches */
+    h->n[hour % HOURS_KEPT]++;
+}
+
+#define LOAD_FLAT_CV 0.35
+#define LOAD_QUIET_SHARE 0.1   /* of the busiest hour */
+#define LOAD_MIN_HOURS 3
+
+/* The shape of n (>= 1) hourly counts with a non-zero total: flat, bursty
+ * (two or more runs of busy hours split by quiet ones) or diurnal. */
+static const char *load_shape(const double *c, size_t n, double cv)
+{
+    double max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] > max)
+            max = c[i];
+    size_t quiet = 0, runs = 0;
+    bool busy_before = false;
+    for (size_t i = 0; i < n; i++) {
+        bool busy = c[i] >= LOAD_QUIET_SHARE * max;
+        quiet += !busy;
+        runs += busy && !busy_before;
+        busy_before = busy;
+    }
+    if (quiet == 0 && cv <= LOAD_FLAT_CV)
+        return LOAD_FLAT;
+    return runs >= 2 ? LOAD_BURSTY : LOAD_DIURNAL;
+}
+
+/* Requests per whole hour of the source's record (hours counted from its
+ * first packet), the last HOURS_KEPT - 1 of them before the one ts_us is
+ * in: their CV and shape once there are LOAD_MIN_HOURS. */
+static void hourly_features(const struct source *s, uint64_t ts_us, struct features *out)
+{
+    const struct hour_ring *h = &s->hours;
+    if (h->latest == 0 || ts_us < s->first_us)
+        return;
+    uint64_t now = (ts_us - s->first_us) / US_PER_HOUR;
+    uint64_t n = now < HOURS_KEPT - 1 ? now : HOURS_KEPT - 1;
+    if (n < LOAD_MIN_HOURS)
+        return;
+    double c[HOURS_KEPT];
+    uint64_t latest = h->latest - 1;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t hr = now - n + i;
+        bool kept = hr <= latest && latest - hr < HOURS_KEPT;
+        c[i] = kept ? (double)h->n[hr % HOURS_KEPT] : 0.0;
+    }
+    double mean, cv;
+    if (reg_cv(c, (size_t)n, &mean, &cv) != 0)
+        return;   /* no request in those hours */
+    features_set_num(out, FEAT_HOURLY_LOAD_CV, cv);
+    features_set_num(out, FEAT_LOAD_HOURS, (double)n);
+    features_add_str(out, FEAT_LOAD_SHAPE, load_shape(c, (size_t)n, cv));
+}
+
+/* Families other than browser and unknown seen in the window. */
+static unsigned script_families(const struct source *s, uint64_t wstart)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < NAMES_KEPT; i++) {
+        const struct name_ent *e = &s->families[i];
+        if (e->s[0] == '\0' || e->last_us <= wstart)
+            continue;
+        if (strcasecmp(e->s, FAMILY_BROWSER) != 0 && strcasecmp(e->s, FAMILY_UNKNOWN) != 0)
+            n++;
+    }
+    return n;
 }
 
 static const struct src_turn *ring_at(const struct source_table *st, const struct source *s,
@@ -169,12 +284,34 @@ static const struct src_turn *ring_at(const struct source_table *st, const struc
     return &src_chunks(st, s)[idx / SOURCE_TURN_CHUNK]->t[idx % SOURCE_TURN_CHUNK];
 }
 
+/* A long answer, the kind reasoning prompts elicit. Sent at once (its bytes
+ * within 1 s of the first), JSON carries about 4 bytes a token after a
+ * ~500-byte envelope, so 4000 bytes is ~800 tokens. Streamed as server-sent
+ * events, every token is its own JSON delta (OpenAI's chat.completion.chunk
+ * ~230 bytes, Anthropic's content_block_delta ~120, plus TLS and HTTP/2
+ * framing), so bytes say little: 10 s of streaming at 30-150 tokens/s is
+ * 300-1500 tokens, and 150000 bytes is 600+ tokens from a model fast enough
+ * to finish in under 10 s. A streamed answer of a few sentences (100
+ * tokens: ~20 KB in 2 s) is not long. */
+#define LONG_ANSWER_BYTES 4000u
+#define LONG_STREAM_US (10 * DS_US_PER_S)
+#define LONG_STREAM_BYTES 150000u
+#define STREAMED_US DS_US_PER_S
+
+static bool long_answer(const struct src_turn *t)
+{
+    if (t->dur_us < STREAMED_US)
+        return t->resp_bytes >= LONG_ANSWER_BYTES;
+    return t->dur_us >= LONG_STREAM_US || t->resp_bytes >= LONG_STREAM_BYTES;
+}
+
 /* The turns of the window (wstart, ts_us] that the ring still holds, copied
  * into the scratch arrays (entries 0 .. k - 1, in ring order), and what is
  * summed over them. */
 struct window_turns {
     size_t k;
     size_t n_ttfb, n_dur, n_quic;  /* turns with a ttfb, with a response, over QUIC */
+    size_t n_long;                 /* turns with a long answer (long_answer) */
     double sum_req, sum_resp, sum_ttfb, sum_dur, max_dur;
     uint64_t kept_min;             /* start of the oldest turn the ring holds */
     bool covered;                  /* the ring holds every turn of the window */
@@ -196,8 +333,16 @@ static void gather_turns(struct source_table *st, const struct source *s, uint64
         sc->start[k] = ds_us_to_ms_f(t->start_us - wstart);
         sc->req[k] = t->req_bytes;
         sc->resp[k] = t->resp_bytes;
-        sc->conn[k].conn = t->conn;
-        sc->conn[k].t = sc->start[k];
+        struct turn_rec *rc = &sc->rec[k];
+        rc->start = sc->start[k];
+        /* A turn is in flight until its answer's last byte; a turn without
+         * one for an instant, so that it counts at its own start. */
+        double busy = ds_us_to_ms_f((uint64_t)t->ttfb_us + t->dur_us);
+        rc->end = rc->start + (busy > 0.001 ? busy : 0.001);
+        rc->conn = t->conn;
+        rc->req = t->req_bytes;
+        if (long_answer(t))
+            w->n_long++;
         w->sum_req += t->req_bytes;
         w->sum_resp += t->resp_bytes;
         if (t->ttfb_us > 0) {
@@ -323,27 +468,22 @@ static void cadence_features(struct source_scratch *sc, size_t k, struct feature
  * is start order, so one pass with each connection's last start is enough. */
 static void conn_cadence_feature(struct source_scratch *sc, size_t k, struct features *out)
 {
-    struct conn_slot conns_seen[CONN_SLOTS];
-    memset(conns_seen, 0, sizeof(conns_seen));
-    size_t ng = 0, nslots = 0;
+    conn_pass_begin(sc);
+    size_t ng = 0, nconns = 0;
     for (size_t i = 0; i < k; i++) {
-        uint32_t c = sc->conn[i].conn;
-        uint32_t h = (c * 2654435761u) & (CONN_SLOTS - 1);
-        while (conns_seen[h].used && conns_seen[h].conn != c)
-            h = (h + 1) & (CONN_SLOTS - 1);
-        struct conn_slot *cs = &conns_seen[h];
-        double t = sc->conn[i].t;
-        if (cs->used) {
-            if (t > cs->last) {
-                sc->a[ng++] = t - cs->last;
-                cs->last = t;
-            }
-        } else if (nslots < CONN_SLOTS - 1) {
-            /* beyond that many connections in a window, new ones go unscored */
-            cs->used = true;
+        uint32_t c = sc->rec[i].conn;
+        double t = sc->rec[i].start;
+        struct conn_state *cs = conn_find(sc, c, nconns < CONN_CADENCE_MAX);
+        if (cs == NULL)
+            continue;   /* beyond that many connections in a window, new ones go unscored */
+        if (cs->gen != sc->gen) {
+            cs->gen = sc->gen;
             cs->conn = c;
-            cs->last = t;
-            nslots++;
+            cs->end = t;   /* here: the connection's latest start */
+            nconns++;
+        } else if (t > cs->end) {
+            sc->a[ng++] = t - cs->end;
+            cs->end = t;
         }
     }
     struct reg_result r;
@@ -388,6 +528,252 @@ static void size_features(struct source_scratch *sc, const struct window_turns *
     features_set_num(out, FEAT_QUIC_SHARE, (double)w->n_quic / (double)k);
 }
 
+#define GROWTH_STEP 0.03   /* a request size change counts when over 3% */
+#define CLOSED_LOOP_MS 1000.0
+
+static int32_t size_step(uint32_t prev, uint32_t cur)
+{
+    double d = (double)cur - (double)prev;
+    if (fabs(d) <= GROWTH_STEP * (double)prev)
+        return 0;
+    return d > 0 ? 1 : -1;
+}
+
+/* Turn records by start (then end, request size, connection): a total order. */
+static int cmp_by_start(const void *x, const void *y)
+{
+    const struct turn_rec *a = x, *b = y;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    if (a->req != b->req)
+        return a->req < b->req ? -1 : 1;
+    return (a->conn > b->conn) - (a->conn < b->conn);
+}
+
+/* Sorts the k records by start. The ring is in completion order, which is
+ * start order but for requests that overlap: an insertion sort costs one
+ * move per such inversion. Past 8 moves a record on average (many
+ * overlapping requests, or a crafted order) it hands over to qsort. */
+static void sort_by_start(struct turn_rec *r, size_t k)
+{
+    size_t moves = 0, budget = 8 * k;
+    for (size_t i = 1; i < k; i++) {
+        struct turn_rec x = r[i];
+        size_t j = i;
+        while (j > 0 && (r[j - 1].start > x.start ||
+                         (r[j - 1].start == x.start && cmp_by_start(&r[j - 1], &x) > 0))) {
+            r[j] = r[j - 1];
+            j--;
+            if (++moves > budget) {
+                r[j] = x;
+                qsort(r, k, sizeof(*r), cmp_by_start);
+                return;
+            }
+        }
+        r[j] = x;
+    }
+}
+
+/* A min-heap of answer ends (ms) in sc->b, for the requests in flight. */
+static void heap_push(double *h, size_t *n, double v)
+{
+    size_t i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static void heap_pop(double *h, size_t *n)
+{
+    double v = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = v;
+}
+
+/* A connection's state in the pacing pass, and whether this is its first
+ * request in the window. */
+static struct conn_state *conn_lookup(struct source_scratch *sc, uint32_t conn, bool *first)
+{
+    struct conn_state *c = conn_find(sc, conn, true);
+    *first = c->gen != sc->gen;
+    if (*first) {
+        c->gen = sc->gen;
+        c->conn = conn;
+    }
+    return c;
+}
+
+/* The k-th smallest of x[0 .. n - 1] (k < n), reordering x: Hoare's
+ * selection with a median-of-three pivot, expected linear; after 64
+ * rounds (a crafted order) it sorts instead. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    for (unsigned round = 0; lo < hi; round++) {
+        if (round == 64) {
+            reg_sort(x + lo, hi - lo + 1);
+            break;
+        }
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;   /* between j and i: equal to the pivot, in place */
+    }
+    return x[k];
+}
+
+/* Median of n (>= 1) values, reordering them: the mean of the two middle
+ * ones when n is even, as reg_median. */
+static double median_of(double *x, size_t n)
+{
+    double hi = select_kth(x, n, n / 2);
+    if (n % 2)
+        return hi;
+    /* the lower middle is the largest of the values left of n / 2 */
+    double lo = x[0];
+    for (size_t i = 1; i < n / 2; i++)
+        if (x[i] > lo)
+            lo = x[i];
+    return (lo + hi) / 2;
+}
+
+/* What one pass over the turns in start order collects. */
+struct pacing {
+    size_t max_inflight;
+    double sum_inflight, sumsq_inflight;
+    size_t npause, quick;          /* pauses (into sc->a), of them <= 1 s */
+    size_t pairs;
+    long growth;
+};
+
+static void add_pause(struct source_scratch *sc, struct pacing *p, double pause)
+{
+    sc->a[p->npause++] = pause;
+    p->quick += pause <= CLOSED_LOOP_MS;
+}
+
+/* Requests in flight at the starts of a group of turns with the same start
+ * (from r[i], n of them): their ends go in the heap, the ends reached by
+ * then leave it, and each samples what is left. */
+static void inflight_sample(struct source_scratch *sc, size_t *heap_n, size_t i, size_t n,
+                            struct pacing *p)
+{
+    double t = sc->rec[i].start;
+    for (size_t j = i; j < i + n; j++)
+        heap_push(sc->b, heap_n, sc->rec[j].end);
+    while (*heap_n > 0 && sc->b[0] <= t)
+        heap_pop(sc->b, heap_n);
+    size_t m = *heap_n;
+    if (m > p->max_inflight)
+        p->max_inflight = m;
+    p->sum_inflight += (double)(m * n);
+    p->sumsq_inflight += (double)(m * m * n);
+}
+
+/* One turn's pause and size step. On a connection that carried a request
+ * before: the pause when it is idle (no answer still coming), and the step
+ * from its previous request. A connection's first request: the pause since
+ * the source's latest answer and the step from the request before, when
+ * nothing else is in flight (a sequential script on a connection per
+ * request is as closed-loop as one on keep-alive). */
+static void pace_turn(struct source_scratch *sc, size_t i, double src_end, struct pacing *p)
+{
+    const struct turn_rec *r = &sc->rec[i];
+    bool first;
+    struct conn_state *c = conn_lookup(sc, r->conn, &first);
+    if (first) {
+        if (i > 0 && src_end <= r->start) {
+            add_pause(sc, p, r->start - src_end);
+            p->growth += size_step(sc->rec[i - 1].req, r->req);
+            p->pairs++;
+        }
+        c->end = r->end;
+    } else {
+        if (c->end <= r->start)
+            add_pause(sc, p, r->start - c->end);
+        p->growth += size_step(c->req, r->req);
+        p->pairs++;
+        if (r->end > c->end)
+            c->end = r->end;
+    }
+    c->req = r->req;
+}
+
+/* The features of the k (>= 1) turns' timing against each other: requests
+ * in flight (their maximum; with 5 turns their mean and spread), the pause
+ * after an answer (with 3 pauses) and request growth (with 4 pairs). One
+ * pass in start order; reorders sc->rec. */
+static void pacing_features(struct source_scratch *sc, size_t k, struct features *out)
+{
+    sort_by_start(sc->rec, k);
+    conn_pass_begin(sc);
+    struct pacing p;
+    memset(&p, 0, sizeof(p));
+    size_t heap_n = 0;
+    double src_end = 0;
+    for (size_t i = 0; i < k;) {
+        size_t n = 1;
+        while (i + n < k && sc->rec[i + n].start == sc->rec[i].start)
+            n++;
+        inflight_sample(sc, &heap_n, i, n, &p);
+        for (size_t j = i; j < i + n; j++) {
+            pace_turn(sc, j, src_end, &p);
+            if (j == 0 || sc->rec[j].end > src_end)
+                src_end = sc->rec[j].end;
+        }
+        i += n;
+    }
+    features_set_num(out, FEAT_MAX_CONCURRENCY, (double)p.max_inflight);
+    if (k >= 5) {
+        double mean = p.sum_inflight / (double)k;
+        double var = p.sumsq_inflight / (double)k - mean * mean;
+        features_set_num(out, FEAT_INFLIGHT_MEAN, mean);
+        features_set_num(out, FEAT_INFLIGHT_CV, var > 0 ? sqrt(var) / mean : 0.0);
+    }
+    if (p.npause >= 3) {
+        features_set_num(out, FEAT_ANSWER_GAP_MEDIAN_S, median_of(sc->a, p.npause) / 1000.0);
+        features_set_num(out, FEAT_CLOSED_LOOP_SHARE, (double)p.quick / (double)p.npause);
+    }
+    if (p.pairs >= 4)
+        features_set_num(out, FEAT_REQUEST_GROWTH, (double)p.growth / (double)p.pairs);
+}
+
 /* The features that come from the window's turns: how many requests and new
  * connections (exact to the minute: the buckets count what the rings no
  * longer hold), their rates, the longest idle stretch, the cadence of all
@@ -412,6 +798,7 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
         lo = w.kept_min;
     }
     if (w.k == 0) {
+        features_set_num(out, FEAT_MAX_CONCURRENCY, 0);
         double d = ts_us > lo ? ds_us_to_s_f(ts_us - lo) : 0;
         features_set_num(out, FEAT_LONGEST_IDLE_S, d > idle ? d : idle);
         return;
@@ -421,6 +808,8 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
     cadence_features(&st->sc, w.k, out);
     conn_cadence_feature(&st->sc, w.k, out);
     size_features(&st->sc, &w, out);
+    features_set_num(out, FEAT_LONG_ANSWER_SHARE, (double)w.n_long / (double)w.k);
+    pacing_features(&st->sc, w.k, out);   /* reorders sc->rec: last */
 }
 
 int source_key_requests_bound(const struct source_table *st, const struct source_key *k,
@@ -473,6 +862,8 @@ int source_key_features(struct source_table *st, const struct source_key *k, uin
     features_set_num(out, FEAT_DISTINCT_FAMILIES,
                      names_feature(s->families, NAMES_KEPT, wstart, out,
                                    FEAT_FINGERPRINT_FAMILY));
+    features_set_num(out, FEAT_SCRIPT_FAMILIES, script_families(s, wstart));
+    hourly_features(s, ts_us, out);
     features_add_str(out, FEAT_COUNTRY, s->country);
     features_add_str(out, FEAT_ASN, s->asn);
     features_add_str(out, FEAT_AS_ORG, s->as_org);

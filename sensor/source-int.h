@@ -41,7 +41,16 @@ struct bucket {
     uint32_t minute;
     uint32_t turns;
     uint32_t conns;
-    uint32_t max_conc;
+};
+
+/* Requests per hour of the source's record (hour 0 starts at its first
+ * packet), for the load shape: the latest hour a turn started in (its
+ * number + 1, 0 = none) and the counts of it and the HOURS_KEPT - 1 hours
+ * before it, slot hour % HOURS_KEPT (104 bytes). */
+#define HOURS_KEPT 25
+struct hour_ring {
+    uint32_t latest;
+    uint32_t n[HOURS_KEPT];
 };
 
 struct host_ent {
@@ -61,7 +70,6 @@ struct source {
     uint32_t profile;               /* with addr, the key (ds/source.h) */
     uint32_t cluster_profile;       /* an address record's: see source_cluster_profile */
     uint32_t hash;
-    uint32_t open_flows;
     uint64_t serial;                /* this record's incarnation: flow tokens */
     uint64_t first_us, last_us;
     uint64_t ring_total;            /* turns ever filed in the ring */
@@ -81,21 +89,35 @@ struct source {
     char asn[16];
     char as_org[FEATURE_STR_LEN];
     uint64_t last_due_us[SOURCE_MAX_WINDOWS];
+    struct hour_ring hours;
     /* followed by: struct turn_chunk *chunks[max_chunks]; struct bucket buckets[nbuckets]; */
 };
 
-/* A turn's start (ms into the window) and its connection, for the
- * per-connection cadence. */
-struct conn_time {
+/* A turn of the window as the pacing features see it: its start and the end
+ * of its answer (ms into the window), connection and request bytes. */
+struct turn_rec {
+    double start, end;
     uint32_t conn;
-    double t;
+    uint32_t req;
 };
 
-/* Scratch for the feature computation, one entry per turn kept
- * (source-features.c owns its use). */
+/* A connection during the pacing pass: the latest end of its answers so
+ * far and its latest request size; `gen` says which pass wrote it. */
+struct conn_state {
+    uint32_t conn;
+    uint32_t gen;
+    uint32_t req;
+    double end;
+};
+
+/* Scratch for the feature computation, one entry per turn kept, and a
+ * connection table twice that (source-features.c owns their use). */
 struct source_scratch {
     double *start, *req, *resp, *a, *b;
-    struct conn_time *conn;
+    struct turn_rec *rec;
+    struct conn_state *conns;
+    size_t nconn_slots;             /* a power of two >= 2 * turns */
+    uint32_t gen;                   /* the current pass's stamp */
     size_t bytes;
 };
 
@@ -139,6 +161,11 @@ static inline const struct bucket *bucket_get(const struct source_table *st,
 struct source *source_find(const struct source_table *st, const struct ds_addr *a);
 /* The record of key k (any profile), or NULL (source.c). */
 struct source *source_find_key(const struct source_table *st, const struct source_key *k);
+
+/* Counts a turn that started at start_us in the source's hourly load
+ * (source-features.c); a start before the record's first packet counts in
+ * its first hour. */
+void source_hours_note(struct source *s, uint64_t start_us);
 
 /* Allocates scratch for n turns; frees it (source-features.c). */
 void source_scratch_init(struct source_scratch *sc, size_t n);

@@ -350,8 +350,6 @@ static struct bucket *bucket_at(const struct source_table *st, struct source *s,
     b->minute = tag;
     b->turns = 0;
     b->conns = 0;
-    /* Connections open when a minute starts were open during it. */
-    b->max_conc = s->open_flows;
     return b;
 }
 
@@ -452,13 +450,9 @@ int source_flow_start(struct source_table *st, const struct source_flow *fl, uin
     touch(st, s, ts_us);
     if (fl->profile == SOURCE_PROFILE_ADDRESS)
         st->stats.flows++;
-    s->open_flows++;
     struct bucket *b = bucket_at(st, s, ts_us, true);
-    if (b) {
+    if (b)
         b->conns++;
-        if (s->open_flows > b->max_conc)
-            b->max_conc = s->open_flows;
-    }
     s->fs_times[s->fs_total % SOURCE_FLOW_STARTS_KEPT] = ts_us;
     s->fs_total++;
     note_flow(st, s, fl, ts_us);
@@ -482,10 +476,6 @@ void source_key_flow_end(struct source_table *st, const struct source_key *k, ui
         st->stats.stale_ends++;
         return;
     }
-    /* The minute the count drops still saw the connections open. */
-    bucket_at(st, s, ts_us, true);
-    if (s->open_flows > 0)
-        s->open_flows--;
     touch(st, s, ts_us);
 }
 
@@ -560,6 +550,7 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
     struct bucket *b = bucket_at(st, s, t->start_us, true);
     if (b)
         b->turns++;
+    source_hours_note(s, t->start_us);
     note_flow(st, s, fl, ts_us);
     struct src_turn *r = ring_slot(st, s);
     if (r) {
@@ -688,8 +679,8 @@ static void clone_ring(struct source_table *st, struct source *p, const struct s
 
 /* Copies address record a into the profile record pid of its address (a
  * stale one from an earlier incarnation is replaced): turns, buckets,
- * tables, last flow, geo and evaluation times, but not its open connections
- * (the flows open now hold no token of the copy). */
+ * tables, last flow, geo, hourly load and evaluation times (the flows open
+ * now hold no token of the copy). */
 static void profile_clone(struct source_table *st, struct source *a, uint32_t pid,
                           uint64_t ts_us)
 {
@@ -708,7 +699,6 @@ static void profile_clone(struct source_table *st, struct source *a, uint32_t pi
     p->profile = pid;
     p->hash = keep.hash;
     p->serial = keep.serial;
-    p->open_flows = 0;
     p->cluster_profile = SOURCE_PROFILE_ADDRESS;
     clone_ring(st, p, a);
     st->stats.profile_splits++;

@@ -47,6 +47,15 @@ enum feature_id {
     FEAT_RATE_FLATNESS,
     FEAT_LONGEST_IDLE_S,
     FEAT_QUIC_SHARE,
+    FEAT_INFLIGHT_MEAN,            /* requests in flight at each request start */
+    FEAT_INFLIGHT_CV,
+    FEAT_ANSWER_GAP_MEDIAN_S,      /* pause from an answer's end to the next request */
+    FEAT_CLOSED_LOOP_SHARE,
+    FEAT_REQUEST_GROWTH,
+    FEAT_LONG_ANSWER_SHARE,
+    FEAT_SCRIPT_FAMILIES,
+    FEAT_HOURLY_LOAD_CV,
+    FEAT_LOAD_HOURS,               /* whole hours those cover */
     FEAT_FINGERPRINT_FAMILY,       /* first string feature */
     FEAT_PROVIDER,
     FEAT_SERVICE,
@@ -54,6 +63,7 @@ enum feature_id {
     FEAT_COUNTRY,
     FEAT_ASN,
     FEAT_AS_ORG,
+    FEAT_LOAD_SHAPE,               /* flat, diurnal or bursty over hours */
     FEAT_COUNT
 };
 
@@ -72,6 +82,11 @@ enum feature_id {
 #define FAMILY_CURL "curl"
 #define FAMILY_SDK "sdk"
 #define FAMILY_UNKNOWN "unknown"
+
+/* The values of load_shape. */
+#define LOAD_FLAT "flat"
+#define LOAD_DIURNAL "diurnal"
+#define LOAD_BURSTY "bursty"
 
 struct feature_info {
     enum feature_id id;

@@ -24,10 +24,13 @@
  *     most recent `turns_kept`. Counts (requests, new connections) stay
  *     exact to the minute: the part of the window older than the ring is
  *     counted from the per-minute buckets.
- *   - per-minute buckets covering the largest window: requests, new
- *     connections, most concurrent connections. duty_cycle, rate_flatness
- *     and max_concurrency have minute resolution: a window covers the minutes
- *     it overlaps (for 10m at 10:05:30: 09:55 .. 10:05, 11 minutes).
+ *   - per-minute buckets covering the largest window: requests and new
+ *     connections. duty_cycle and rate_flatness have minute resolution: a
+ *     window covers the minutes it overlaps (for 10m at 10:05:30: 09:55 ..
+ *     10:05, 11 minutes). max_concurrency and the other features of
+ *     requests in flight come from the ring's turns (completed ones only).
+ *   - requests per hour for the last 25 hours of the record (hours counted
+ *     from its first packet), for hourly_load_cv and load_shape.
  *   - the last 32 connection start times (exact new_connections beyond that
  *     come from the buckets, as above).
  *   - small tables of the hosts (16, hashed), JA4s (8), providers, services

@@ -1,6 +1,6 @@
 /* Per-source state: windows sliding on packet time, eviction at the cap
- * (counted), bounded memory under a flood of sources, concurrency and flow
- * tokens, duty cycle, the ring's overflow accounting, counts and idle time
+ * (counted), bounded memory under a flood of sources, connection counts and
+ * flow tokens, duty cycle, the ring's overflow accounting, counts and idle time
  * beyond what the rings keep, string features, expiry and the evaluation
  * schedule, and addresses made to share a bucket under one seed (a bounded
  * walk under it, about one step under another). */
@@ -294,7 +294,9 @@ static void test_chunk_pool_exhausted(void **state)
     source_table_free(st);
 }
 
-static void test_concurrency_and_tokens(void **state)
+/* Connections without requests: max_concurrency counts requests in flight
+ * (test_source_pacing.c), so open connections alone are 0; flow tokens. */
+static void test_connections_and_tokens(void **state)
 {
     (void)state;
     struct source_table *st = table(2, 64);
@@ -308,25 +310,28 @@ static void test_concurrency_and_tokens(void **state)
     }
     struct features f;
     assert_int_equal(source_features(st, &a, 60, T0 + S(30), &f), 0);
-    near(num(&f, FEAT_MAX_CONCURRENCY), 5, 0, "open 5");
+    near(num(&f, FEAT_MAX_CONCURRENCY), 0, 0, "5 open, no request");
     near(num(&f, FEAT_NEW_CONNECTIONS), 5, 0, "new 5");
     /* they close one by one in the next minutes */
     for (int i = 0; i < 5; i++)
         source_flow_end(st, &a, T0 + S(60 + 20 * i), tok[i]);
-    /* at 10:10 the last minute saw none; the last 10 minutes saw 5 */
+    /* at 10:10 the last minute saw no new connection */
     assert_int_equal(source_features(st, &a, 60, T0 + S(600), &f), 0);
-    near(num(&f, FEAT_MAX_CONCURRENCY), 0, 0, "1m after");
+    near(num(&f, FEAT_NEW_CONNECTIONS), 0, 0, "1m after");
     assert_int_equal(source_features(st, &a, 600, T0 + S(600) + 1, &f), 0);
-    near(num(&f, FEAT_MAX_CONCURRENCY), 5, 0, "10m after");
+    /* the window starts 1 us after T0: the flows opened at T0 + 1..4 s */
+    near(num(&f, FEAT_NEW_CONNECTIONS), 4, 0, "10m after");
 
-    /* a flow still open from the previous minutes counts in a quiet minute */
+    /* a request on one of two long-lived flows: one in flight */
     struct source_flow fl = flow_of(a, 50);
     uint64_t t1, t2;
     source_flow_start(st, &fl, T0 + S(700), &t1, NULL);
     fl.flow_id = 51;
     source_flow_start(st, &fl, T0 + S(701), &t2, NULL);
+    struct turn t = turn_at(T0 + S(960), 100, 100);
+    source_turn(st, &fl, &t, T0 + S(964), NULL, NULL);
     assert_int_equal(source_features(st, &a, 60, T0 + S(1000), &f), 0);
-    near(num(&f, FEAT_MAX_CONCURRENCY), 2, 0, "long-lived flows");
+    near(num(&f, FEAT_MAX_CONCURRENCY), 1, 0, "one request");
 
     /* the source is evicted and comes back: old tokens no longer count */
     struct source_flow o1 = flow_of(ip4(10, 1, 0, 2), 60), o2 = flow_of(ip4(10, 1, 0, 3), 61);
@@ -346,9 +351,10 @@ static void test_concurrency_and_tokens(void **state)
     source_flow_end(st, &a, T0 + S(1004), t2);
     assert_int_equal(ss->stale_ends, stale + 2);
     assert_int_equal(source_features(st, &a, 60, T0 + S(1005), &f), 0);
-    near(num(&f, FEAT_MAX_CONCURRENCY), 1, 0, "new record keeps its own count");
+    near(num(&f, FEAT_NEW_CONNECTIONS), 1, 0, "new record keeps its own count");
+    near(num(&f, FEAT_MAX_CONCURRENCY), 0, 0, "new record: the old request is gone");
     source_flow_end(st, &a, T0 + S(1006), t3);
-    source_flow_end(st, &a, T0 + S(1006), t3); /* a repeated end never goes below 0 */
+    source_flow_end(st, &a, T0 + S(1006), t3); /* a repeated end is harmless */
     assert_int_equal(source_features(st, &a, 60, T0 + S(1200), &f), 0);
     near(num(&f, FEAT_MAX_CONCURRENCY), 0, 0, "all closed");
     source_table_free(st);
@@ -556,7 +562,10 @@ static void test_connection_cadence(void **state)
     assert_int_equal(source_features(st, &a, 600, T0 + S(480), &f), 0);
     near(num(&f, FEAT_CONN_CADENCE_REGULARITY), 1.0, 0, "per connection");
     assert_true(num(&f, FEAT_CADENCE_REGULARITY) < 0.9);
-    near(num(&f, FEAT_MAX_CONCURRENCY), 4, 0, "workers");
+    /* in flight, not connections open: each turn is busy 3.4 s (0.4 + 3)
+     * of the 8 s loop; at 9.3 s (worker 1's second) worker 0's [8, 11.4)
+     * and worker 3's [6.6, 10) are still in flight: 3 */
+    near(num(&f, FEAT_MAX_CONCURRENCY), 3, 0, "in flight");
     source_table_free(st);
 }
 
@@ -724,7 +733,7 @@ int main(void)
         cmocka_unit_test(test_eviction_at_cap),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_chunk_pool_exhausted),
-        cmocka_unit_test(test_concurrency_and_tokens),
+        cmocka_unit_test(test_connections_and_tokens),
         cmocka_unit_test(test_duty_cycle_packet_time),
         cmocka_unit_test(test_ring_overflow),
         cmocka_unit_test(test_counts_beyond_the_rings),
