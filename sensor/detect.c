@@ -490,6 +490,6 @@ void detect_stats_write(const struct detect *d, struct stats_node *root)
     stats_u64(de, "source_events", d->n.source_events);
     stats_u64(de, "prefiltered", d->n.prefiltered);
     cluster_tables_stats_write((const struct cluster_table *const *)d->clusters,
-                               SOURCE_MAX_WINDOWS, root);
+                               SOURCE_MAX_WINDOWS, "clusters", root);
     geo_stats_write(d->geo, root);
 }
