@@ -784,10 +784,10 @@ static void cluster_touch(struct cluster_table *ct, struct cnode *n, const struc
     ds_list_move_to_tail(&ct->act, &n->act);
 }
 
-/* Member i of mine, a small cluster, looks for a cluster in tolerance that
- * ranks above its own and moves there (a cluster it leaves empty ends):
- * two lone sources of one pool that met no match at first, or a pool split
- * while its members' cadences were unknown, come together. The new cluster,
+/* Member i of mine looks for a cluster in tolerance that ranks above its
+ * own and moves there (a cluster it leaves empty ends): two lone sources of
+ * one pool that met no match at first, or a pool split while its members'
+ * cadences were unknown, come together, member by member. The new cluster,
  * or NULL if it stays. */
 static struct cnode *relook(struct cluster_table *ct, struct cnode *mine, unsigned i,
                             const struct ds_addr *src, const struct profile *p, uint64_t ts_us)
@@ -822,12 +822,11 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
             member_remove(ct, mine, mine_i);
         return NULL;
     }
-    /* A member that keeps to its profile costs no chain walk, unless its
-     * cluster is small: then it looks for a larger one once a turn. */
+    /* A member that keeps to its profile looks for a cluster in tolerance
+     * that ranks above its own (one chain walk, as a newcomer's): a pool
+     * split while its members' cadences were unknown comes together. */
     if (mine && member_keep(ct, mine, mine_i, &p, ts_us)) {
-        struct cnode *to = NULL;
-        if (mine->c.n < CLUSTER_FEW_MEMBERS)
-            to = relook(ct, mine, mine_i, src, &p, ts_us);
+        struct cnode *to = relook(ct, mine, mine_i, src, &p, ts_us);
         *joined = to != NULL;
         if (to == NULL)   /* stayed (or, in a release build, lost its place) */
             to = midx_find(ct, src) ? mine : NULL;

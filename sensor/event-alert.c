@@ -116,10 +116,11 @@ static void write_why(struct jsonw *w, const struct rule_hit *hit)
         char cond[256];
         double v = 0;
         rule_cond_format(c, cond, sizeof(cond));
-        bool ok = rule_cond_match(c, hit->features, hit->cluster_size, &v);
+        bool ok = rule_cond_match(c, hit->features, &hit->cluster, &v);
         jsonw_object(w, NULL);
         jsonw_text(w, "condition", cond);
-        if (c->feature == RULE_FEAT_CLUSTER_SIZE || (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
+        if (c->feature == RULE_FEAT_CLUSTER_SIZE || c->feature == RULE_FEAT_SYNC_ROUNDS ||
+            (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
             jsonw_real(w, "value", v);
         jsonw_bool(w, "matched", ok);
         jsonw_close(w);

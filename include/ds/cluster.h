@@ -18,10 +18,10 @@
  * CLUSTER_MEMBER_MAX_CV) has no profile to share and is not grouped. It joins
  * the nearest cluster of its key whose profile centre is within the
  * tolerances (a factor of CLUSTER_GAP_TOL in cadence and CLUSTER_SIZE_TOL in
- * size), else starts one. A member of a small cluster (under
- * CLUSTER_FEW_MEMBERS) looks again each time it is seen, and moves to a
- * larger (or, as large, older) cluster in tolerance: lone sources of one pool
- * that first met no match merge. A member that is not seen again within the
+ * size), else starts one. A member looks again each time it is seen, and
+ * moves to a larger (or, as large, older) cluster in tolerance: lone sources
+ * of one pool that first met no match, or two halves of a pool, merge. A
+ * member that is not seen again within the
  * window leaves. Bounded: at most max_clusters clusters (least recently active
  * evicted and counted) of at most CLUSTER_MAX_MEMBERS members; a pool larger
  * than that spills into further clusters of the same profile.
@@ -105,7 +105,7 @@ struct cluster_stats {
     uint64_t scan_capped;     /* lookups that stopped at CLUSTER_SCAN_MAX clusters of a bin */
     uint64_t midx_refused;    /* sources turned away: their member index chain was full */
     uint64_t midx_lookups, midx_steps; /* member index lookups, entries they walked */
-    uint64_t relooks;         /* members of small clusters that looked for a larger one */
+    uint64_t relooks;         /* members seen again that looked for a larger cluster */
     uint64_t merged;          /* ... and moved to it */
     uint64_t dissolved;       /* clusters ended as their last member moved */
     uint64_t ja4s_not_kept, families_not_kept; /* a member's JA4 or family found no free slot */

@@ -472,15 +472,33 @@ static void test_template_and_relook(void **state)
     assert_int_equal(st->active, 1);
     assert_int_equal(st->merged, 1);
     assert_int_equal(st->dissolved, 1);
-    /* Members of a cluster of CLUSTER_FEW_MEMBERS or more no longer look. */
-    uint64_t relooks = st->relooks;
-    for (int i = 0; i < CLUSTER_FEW_MEMBERS; i++) {
-        struct ds_addr x = addr(62, (uint8_t)i);
-        cluster_observe(ct, &x, &f1, S(70 + i), &joined);
+    cluster_table_free(ct);
+
+    /* Two halves of a pool, each of 10, whose centres are in tolerance of
+     * each other: the younger half's members move to the older one as they
+     * are seen, and it ends. */
+    ct = cluster_table_new(64, 600);
+    struct features h1 = feat("JA4T", "openai", 60, 1880, 0.9);
+    struct features h2 = feat("JA4T", "openai", 62, 2000, 0.9);
+    struct features h2once = h2;
+    h2once.present &= ~(1ull << FEAT_GAP_MEAN_S);
+    features_set_num(&h2once, FEAT_RESPONSE_SIZE_MEAN, 9000);
+    features_set_num(&h1, FEAT_RESPONSE_SIZE_MEAN, 1000);
+    for (int i = 0; i < 10; i++) {
+        struct ds_addr x = addr(63, (uint8_t)i), y = addr(64, (uint8_t)i);
+        cluster_observe(ct, &x, &h1, S(1 + i), &joined);
+        cluster_observe(ct, &y, &h2once, S(1 + i), &joined);
     }
-    assert_int_equal(st->relooks, relooks);
-    cluster_observe(ct, &a, &f1, S(90), &joined);
-    assert_int_equal(st->relooks, relooks);
+    st = cluster_table_stats(ct);
+    assert_int_equal(st->active, 2);
+    struct cluster *last = NULL;
+    for (int i = 0; i < 10; i++) {
+        struct ds_addr y = addr(64, (uint8_t)i);
+        last = cluster_observe(ct, &y, &h2, S(70 + i), &joined);
+        assert_true(joined);
+    }
+    assert_int_equal(last->n, 20);
+    assert_int_equal(st->active, 1);
     cluster_table_free(ct);
 }
 

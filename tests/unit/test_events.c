@@ -210,7 +210,8 @@ static void test_alert_event(void **state)
     features_add_str(&f, FEAT_PROVIDER, "openai");
     features_add_str(&f, FEAT_COUNTRY, "DE");
     features_add_str(&f, FEAT_ASN, "64500");
-    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600, .cluster_size = 3 };
+    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600,
+                            .cluster = { .size = 3, .sync_rounds = -1 } };
     struct cluster c;
     make_cluster(&c, 3, false);
     struct ds_addr src;
