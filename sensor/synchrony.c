@@ -369,6 +369,6 @@ void synchrony_stats_write(const struct synchrony *sy, struct stats_node *root)
     stats_u64(de, "sync_round_full", sy->st.round_full);
     stats_u64(de, "sync_providers_reused", sy->st.providers_reused);
     stats_u64(de, "sync_synchronous", sy->st.synchronous);
-    stats_u64(de, "sync_groups", sy->st.groups);
+    stats_u64(de, "sync_groups_formed", sy->st.groups);
     stats_u64(stats_child(me, "memory"), "synchrony", synchrony_bytes(sy));
 }
