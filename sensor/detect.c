@@ -1,7 +1,22 @@
 /* Per-source detection for one capture (see detect.h): AI flows and turns
  * go into the source table; when a source's window is due, its features go
  * through the signatures, and through the cluster table of every window a
- * cluster signature uses. All on packet time. */
+ * cluster signature uses. All on packet time.
+ *
+ * Profiles (ds/source.h): once an address has carried more than one client
+ * family, each flow and turn also goes into its family's profile record. A
+ * profile record's window is evaluated only while the address carries more
+ * than one family in that window (otherwise it is the address record over
+ * again, and its alerts would be the address's twice); its alerts say which
+ * profile matched, and are suppressed with the address's (by_src tracks the
+ * address), so one harvester behind a NAT gives one alert per rule. The
+ * cluster tables see an address through its address record, unless one of
+ * its profile records alerted: from then on through that profile's record,
+ * while the address carries more than one family in the window. A flow's
+ * token holds both records' tokens: the address's in the high 32 bits, the
+ * profile's (0: none) in the low; at the flow's end its profile is found
+ * again from its JA4 (if a fingerprint reload moved that JA4 to another
+ * family meanwhile, the profile's end is counted as stale). */
 #include "ds/detect.h"
 
 #include <inttypes.h>
@@ -60,6 +75,7 @@ struct detect {
 struct hit_ctx {
     struct detect *d;
     const struct ds_addr *src;              /* the source evaluated */
+    const struct source_profile *profile;   /* its record: NULL the address's */
     const struct cluster *cluster;          /* its cluster, for a cluster signature; else NULL */
     const struct source_last_flow *last;    /* the source's latest AI flow, or NULL */
 };
@@ -297,16 +313,31 @@ static void enrich(struct detect *d, const struct ds_addr *src)
                    gi.has_as_org ? gi.as_org : NULL);
 }
 
+/* The profile record of a flow, or SOURCE_PROFILE_ADDRESS (no family). */
+static uint32_t flow_profile(const struct detect *d, const struct flow *f)
+{
+    const struct flow_app *app = f->app;
+    return app ? source_profile_id(fingerprint_family(d->fp, app->tls.ja4))
+               : SOURCE_PROFILE_ADDRESS;
+}
+
 uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
                            uint64_t ts_us)
 {
     struct source_flow fl;
     fill_source_flow(d, f, svc, &fl);
-    uint64_t token = 0;
+    bool split = source_profile_split(d->src, &fl.src, fl.family, ts_us);
+    uint64_t token = 0, ptoken = 0;
     bool created = false;
-    if (source_flow_start(d->src, &fl, ts_us, &token, &created) == 0 && created)
+    if (source_flow_start(d->src, &fl, ts_us, &token, &created) != 0)
+        return 0;
+    if (created)
         enrich(d, &f->cli);
-    return token;
+    fl.profile = source_profile_id(fl.family);
+    if (split && source_flow_start(d->src, &fl, ts_us, &ptoken, NULL) != 0)
+        ptoken = 0;
+    /* Both tokens are compared on their low 32 bits (source.h). */
+    return (uint64_t)(uint32_t)token << 32 | (uint32_t)ptoken;
 }
 
 /* A signature matched: an alert, with what the hit context says. */
@@ -320,6 +351,7 @@ static void on_hit(void *ctx, const struct rule_hit *hit)
         .hit = hit,
         .last = h->last,
         .cluster = h->cluster,
+        .profile = h->profile,
     };
     if (d->sink.alert)
         d->sink.alert(d->sink.ctx, &a);
@@ -327,6 +359,8 @@ static void on_hit(void *ctx, const struct rule_hit *hit)
         d->n.cluster_alerts++;
     else
         d->n.alerts++;
+    if (h->cluster == NULL && h->profile)
+        d->n.profile_alerts++;
 }
 
 /* The cluster rule (of window w) a cluster's update should name. */
@@ -381,17 +415,53 @@ static void evaluate_group(struct detect *d, const struct ds_addr *src, unsigned
         evaluate_cluster(d, d->groups[w], c, joined, d->windows[w], h);
 }
 
-static void evaluate(struct detect *d, const struct ds_addr *src, unsigned w)
+/* Whether record k stands for its address in the cluster table of window
+ * w: the address record, unless a profile of the address alerted and that
+ * profile record is held and the address carries more than one family in
+ * the window (then that profile). */
+static bool feeds_clusters(struct detect *d, const struct source_key *k, unsigned w)
 {
+    uint32_t cp = source_cluster_profile(d->src, &k->addr);
+    if (cp == SOURCE_PROFILE_ADDRESS)
+        return k->profile == SOURCE_PROFILE_ADDRESS;
+    struct source_key pk = { k->addr, cp };
+    bool live = source_key_held(d->src, &pk) &&
+                source_families(d->src, &k->addr, d->windows[w], d->now) > 1;
+    return k->profile == (live ? cp : SOURCE_PROFILE_ADDRESS);
+}
+
+/* The events' account of record k with its latest flow (a profile record's
+ * family is its flows'); NULL for the address record. */
+static const struct source_profile *profile_of(const struct source_key *k,
+                                               const struct source_last_flow *last,
+                                               unsigned families, struct source_profile *p)
+{
+    if (k->profile == SOURCE_PROFILE_ADDRESS)
+        return NULL;
+    p->family = last && last->family[0] ? last->family : FP_UNKNOWN;
+    p->families = families;
+    return p;
+}
+
+/* Window w of record k through the signatures and, if it stands for its
+ * address there, the cluster table; families: the address's in the window
+ * (used for a profile record only). */
+static void evaluate(struct detect *d, const struct source_key *k, unsigned w, unsigned families)
+{
+    const struct ds_addr *src = &k->addr;
     uint32_t window_s = d->windows[w];
-    if (source_features(d->src, src, window_s, d->now, &d->feat) != 0)
+    if (source_key_features(d->src, k, window_s, d->now, &d->feat) != 0)
         return;
     struct source_last_flow last;
-    bool has_last = source_last_flow(d->src, src, &last) == 0 && last.flow_id != 0;
-    struct hit_ctx h = { d, src, NULL, has_last ? &last : NULL };
-    rules_evaluate(d->rules, &d->feat, window_s, d->now, src, has_last ? &last.dst : NULL,
-                   on_hit, &h);
-    if (d->clusters[w] == NULL)
+    bool has_last = source_key_last_flow(d->src, k, &last) == 0 && last.flow_id != 0;
+    struct source_profile prof;
+    struct hit_ctx h = { d, src, profile_of(k, has_last ? &last : NULL, families, &prof), NULL,
+                         has_last ? &last : NULL };
+    int alerts = rules_evaluate(d->rules, &d->feat, window_s, d->now, src,
+                                has_last ? &last.dst : NULL, on_hit, &h);
+    if (alerts > 0 && k->profile != SOURCE_PROFILE_ADDRESS)
+        source_set_cluster_profile(d->src, src, k->profile);
+    if (d->clusters[w] == NULL || !feeds_clusters(d, k, w))
         return;
     bool joined = false;
     struct cluster *c = cluster_observe(d->clusters[w], src, &d->feat, d->now, &joined);
@@ -444,6 +514,48 @@ static void note_sync(struct detect *d, const struct source_flow *fl, const stru
         (void)synchrony_turn(d->sync, &fl->src, fl->provider, t->start_us, d->now);
 }
 
+/* Whether no signature could match window w of record k: no per-source
+ * rule uses the window, or the record has fewer requests in it than any
+ * needs, and the record does not stand for its address in a cluster table
+ * of the window. */
+static bool prefiltered(struct detect *d, const struct source_key *k, unsigned w)
+{
+    if (d->clusters[w] != NULL &&
+        (k->profile == SOURCE_PROFILE_ADDRESS ||
+         k->profile == source_cluster_profile(d->src, &k->addr)))
+        return false;
+    uint32_t bound;
+    return d->min_requests[w] == UINT32_MAX ||
+           (source_key_requests_bound(d->src, k, d->windows[w], d->now, &bound) == 0 &&
+            bound < d->min_requests[w]);
+}
+
+/* The windows of record k that its turn made due. A profile record's only
+ * while its address carries more than one family in the window. */
+static void evaluate_due(struct detect *d, const struct source_key *k, uint32_t due)
+{
+    for (unsigned w = 0; w < d->n_windows; w++) {
+        if (!(due & (1u << w)))
+            continue;
+        unsigned families = 0;
+        if (k->profile != SOURCE_PROFILE_ADDRESS) {
+            families = source_families(d->src, &k->addr, d->windows[w], d->now);
+            if (families < 2) {
+                d->n.profile_single++;
+                continue;
+            }
+        }
+        if (prefiltered(d, k, w)) {
+            d->n.prefiltered++;
+            continue;
+        }
+        d->n.evaluated++;
+        if (k->profile != SOURCE_PROFILE_ADDRESS)
+            d->n.profile_evaluated++;
+        evaluate(d, k, w, families);
+    }
+}
+
 void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
                  const struct turn *t, uint64_t ts_us)
 {
@@ -453,30 +565,27 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
     bool created = false;
     if (ts_us > d->now)
         d->now = ts_us;
+    bool split = source_profile_split(d->src, &fl.src, fl.family, ts_us);
     if (source_turn(d->src, &fl, t, ts_us, &due, &created) != 0)
         return;
     if (created)
         enrich(d, &f->cli);
     note_sync(d, &fl, t);
-    for (unsigned w = 0; w < d->n_windows; w++) {
-        if (!(due & (1u << w)))
-            continue;
-        uint32_t bound;
-        if (d->clusters[w] == NULL &&
-            (d->min_requests[w] == UINT32_MAX ||
-             (source_requests_bound(d->src, &f->cli, d->windows[w], d->now, &bound) == 0 &&
-              bound < d->min_requests[w]))) {
-            d->n.prefiltered++;
-            continue;
-        }
-        d->n.evaluated++;
-        evaluate(d, &f->cli, w);
-    }
+    struct source_key k = { f->cli, SOURCE_PROFILE_ADDRESS };
+    evaluate_due(d, &k, due);
+    if (!split)
+        return;
+    k.profile = fl.profile = source_profile_id(fl.family);
+    if (source_turn(d->src, &fl, t, ts_us, &due, NULL) == 0)
+        evaluate_due(d, &k, due);
 }
 
 void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uint64_t ts_us)
 {
-    source_flow_end(d->src, &f->cli, ts_us, token);
+    source_flow_end(d->src, &f->cli, ts_us, token >> 32);
+    struct source_key k = { f->cli, flow_profile(d, f) };
+    if ((uint32_t)token != 0 && k.profile != SOURCE_PROFILE_ADDRESS)
+        source_key_flow_end(d->src, &k, ts_us, (uint32_t)token);
 }
 
 /* The source events of one window: source_foreach's ctx for
@@ -486,17 +595,26 @@ struct source_event_ctx {
     uint32_t window_s;
 };
 
-/* One source's event over the window the ctx names. */
-static void emit_source_event(void *ctx, const struct ds_addr *src)
+/* One record's event over the window the ctx names: a profile record's
+ * only while its address carries more than one family in the window. */
+static void emit_source_event(void *ctx, const struct source_key *k)
 {
     const struct source_event_ctx *se = ctx;
     struct detect *d = se->d;
-    if (source_features(d->src, src, se->window_s, d->now, &d->feat) != 0)
+    unsigned families = 0;
+    if (k->profile != SOURCE_PROFILE_ADDRESS) {
+        families = source_families(d->src, &k->addr, se->window_s, d->now);
+        if (families < 2)
+            return;
+    }
+    if (source_key_features(d->src, k, se->window_s, d->now, &d->feat) != 0)
         return;
     struct source_last_flow last;
-    bool has_last = source_last_flow(d->src, src, &last) == 0 && last.flow_id != 0;
+    bool has_last = source_key_last_flow(d->src, k, &last) == 0 && last.flow_id != 0;
+    struct source_profile prof;
+    const struct source_profile *p = profile_of(k, has_last ? &last : NULL, families, &prof);
     if (d->sink.source)
-        d->sink.source(d->sink.ctx, d->now, src, &d->feat, has_last ? &last : NULL);
+        d->sink.source(d->sink.ctx, d->now, &k->addr, &d->feat, has_last ? &last : NULL, p);
     d->n.source_events++;
 }
 
@@ -532,7 +650,7 @@ void detect_tick(struct detect *d, uint64_t now_us)
         if (d->now < d->next_source_events[w])
             continue;
         struct source_event_ctx se = { d, d->windows[w] };
-        source_foreach(d->src, d->now - len, emit_source_event, &se);
+        source_key_foreach(d->src, d->now - len, emit_source_event, &se);
         while (d->next_source_events[w] <= d->now)
             d->next_source_events[w] += len;
     }
@@ -556,6 +674,9 @@ void detect_stats_write(const struct detect *d, struct stats_node *root)
     stats_u64(de, "cluster_updates", d->n.cluster_updates);
     stats_u64(de, "source_events", d->n.source_events);
     stats_u64(de, "prefiltered", d->n.prefiltered);
+    stats_u64(de, "profile_alerts", d->n.profile_alerts);
+    stats_u64(de, "profile_evaluated", d->n.profile_evaluated);
+    stats_u64(de, "profile_single", d->n.profile_single);
     cluster_tables_stats_write((const struct cluster_table *const *)d->clusters,
                                SOURCE_MAX_WINDOWS, "clusters", root);
     cluster_tables_stats_write((const struct cluster_table *const *)d->groups,

@@ -105,11 +105,13 @@ static void write_alert_rule(struct jsonw *w, const struct rule *r)
 
 /* Why it fired: the window, every condition (its threshold as written and
  * the value seen), the features and the threshold, in our `source` object. */
-static void write_why(struct jsonw *w, const struct rule_hit *hit)
+static void write_why(struct jsonw *w, const struct rule_hit *hit,
+                      const struct source_profile *p)
 {
     const struct rule *r = hit->rule;
     jsonw_object(w, "source");
     jsonw_u64(w, "window", hit->window_s);
+    event_source_profile(w, p);
     jsonw_array(w, "matched");
     for (unsigned i = 0; i < r->n_conds; i++) {
         const struct rule_cond *c = &r->conds[i];
@@ -142,7 +144,7 @@ static size_t write_alert(struct eve *e, const struct detect_alert *a, bool with
     eve_begin(e, &w, a->ts_us, "alert");
     event_source_last_flow(e, &w, a->src, a->last);
     write_alert_rule(&w, a->hit->rule);
-    write_why(&w, a->hit);
+    write_why(&w, a->hit, a->profile);
     event_source_geo(&w, a->hit->features);
     if (a->cluster) {
         write_cluster(&w, a->cluster, false, with_members);

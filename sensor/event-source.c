@@ -33,6 +33,19 @@ void event_source_last_flow(const struct eve *e, struct jsonw *w, const struct d
     jsonw_close(w);
 }
 
+void event_source_profile(struct jsonw *w, const struct source_profile *p)
+{
+    jsonw_object(w, "profile");
+    if (p == NULL || p->family == NULL) {
+        jsonw_str(w, "type", "address");
+    } else {
+        jsonw_str(w, "type", "family");
+        jsonw_text(w, "family", p->family);
+        jsonw_u64(w, "address_families", p->families);
+    }
+    jsonw_close(w);
+}
+
 void event_source_features(struct jsonw *w, const struct features *f)
 {
     jsonw_object(w, "features");
@@ -77,13 +90,15 @@ void event_source_geo(struct jsonw *w, const struct features *f)
 }
 
 void event_source(struct eve *e, uint64_t ts_us, const struct ds_addr *src,
-                  const struct features *f, const struct source_last_flow *last)
+                  const struct features *f, const struct source_last_flow *last,
+                  const struct source_profile *p)
 {
     struct jsonw w;
     eve_begin(e, &w, ts_us, "source");
     event_source_last_flow(e, &w, src, last);
     jsonw_object(&w, "source");
     jsonw_u64(&w, "window", f->window_s);
+    event_source_profile(&w, p);
     event_source_features(&w, f);
     jsonw_close(&w);
     event_source_geo(&w, f);

@@ -16,6 +16,7 @@
 
 #include "ds/log.h"
 #include "ds/privdrop.h"
+#include "ds/reload.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
@@ -114,8 +115,14 @@ static enum ds_err drop_privileges(const struct input *in)
     return DS_ERR_IO;
 }
 
-static void handle_hup(struct sensor *s, struct sink *out)
+/* SIGHUP: with -c the reloader re-reads the configuration (reload.h);
+ * without, the files are reopened and the rules reloaded. */
+static void handle_hup(const struct input *in, struct sensor *s, struct sink *out)
 {
+    if (in->reload != NULL) {
+        reload_hup(in->reload, s, out);
+        return;
+    }
     char err[512];
     if (sink_reopen(out, err, sizeof(err)) != 0)
         log_error("%s", err);
@@ -124,12 +131,12 @@ static void handle_hup(struct sensor *s, struct sink *out)
 
 /* Acts on the SIGHUP and SIGUSR1 that came since the last look; true if
  * either did. */
-static bool take_signals(struct sensor *s, struct sink *out)
+static bool take_signals(const struct input *in, struct sensor *s, struct sink *out)
 {
     bool hup = signals_take_hup();
     bool usr1 = signals_take_usr1();
     if (hup)
-        handle_hup(s, out);
+        handle_hup(in, s, out);
     if (usr1)
         sensor_stats_now(s);
     return hup || usr1;
@@ -137,14 +144,14 @@ static bool take_signals(struct sensor *s, struct sink *out)
 
 /* Runs one opened capture file to its end, resuming it after each SIGHUP
  * or SIGUSR1; DS_OK, or DS_ERR_IO on a read error. */
-static enum ds_err run_capture(struct sensor *s, struct capture *cap, const char *name,
-                               struct sink *out)
+static enum ds_err run_capture(const struct input *in, struct sensor *s, struct capture *cap,
+                               const char *name, struct sink *out)
 {
     char err[512];
     signals_set_capture(cap);
     sensor_set_capture(s, cap);
     enum ds_err rc = capture_run(cap, sensor_packet, s, err, sizeof(err));
-    while (rc == DS_OK && !signals_stop_requested() && take_signals(s, out))
+    while (rc == DS_OK && !signals_stop_requested() && take_signals(in, s, out))
         rc = capture_run(cap, sensor_packet, s, err, sizeof(err));
     if (rc != DS_OK)
         log_error("%s: %s", name, err);
@@ -186,8 +193,8 @@ static uint64_t live_clock_now(const struct live_clock *lc)
  * that brought packets the clock is anchored on their time; after one that
  * brought none (the link is quiet) the sensor's clock is moved on by the
  * timer and what it buffered is written out. */
-static enum ds_err run_live_capture(struct sensor *s, struct capture *cap, const char *name,
-                                    struct sink *out)
+static enum ds_err run_live_capture(const struct input *in, struct sensor *s,
+                                    struct capture *cap, const char *name, struct sink *out)
 {
     char err[512];
     struct live_clock lc;
@@ -198,7 +205,7 @@ static enum ds_err run_live_capture(struct sensor *s, struct capture *cap, const
     while (rc == DS_OK && !signals_stop_requested()) {
         uint64_t got = 0;
         rc = capture_dispatch(cap, sensor_packet, s, CAPTURE_WAIT_MS, &got, err, sizeof(err));
-        take_signals(s, out);
+        take_signals(in, s, out);
         if (got > 0) {
             live_clock_anchor(&lc, sensor_now(s));
         } else {
@@ -229,7 +236,7 @@ static enum ds_err run_live(const struct input *in, struct sensor *s, struct sin
         return DS_ERR_IO;
     }
     log_info("listening on %s", in->iface);
-    e = run_live_capture(s, cap, in->iface, out);
+    e = run_live_capture(in, s, cap, in->iface, out);
     /* Final stats while the capture is open: they carry its kernel counters. */
     sensor_finish(s);
     sensor_set_capture(s, NULL);
@@ -255,7 +262,7 @@ static enum ds_err run_files(const struct input *in, struct sensor *s, struct si
             capture_close(cap);
             return DS_ERR_IO;
         }
-        if (run_capture(s, cap, in->files[i], out) != DS_OK)
+        if (run_capture(in, s, cap, in->files[i], out) != DS_OK)
             status = DS_ERR_IO;
         sensor_set_capture(s, NULL);
         capture_close(cap);

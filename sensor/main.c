@@ -9,10 +9,29 @@
 #include "ds/log.h"
 #include "ds/options.h"
 #include "ds/privdrop.h"
+#include "ds/reload.h"
 #include "ds/seed.h"
 #include "ds/sink.h"
 #include "ds/sensor.h"
 #include "ds/signals.h"
+
+/* --check-config (or --check-rules with -c): the command line and the file
+ * have parsed (options_parse); the -Z user must exist, and the rules load. */
+static enum ds_err check_config(const struct options *opt)
+{
+    char err[512];
+    struct privdrop *pd = NULL;
+    if (opt->user != NULL && privdrop_new(opt->user, opt->chroot_dir, &pd, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return DS_ERR_CONFIG;
+    }
+    privdrop_free(pd);
+    if (sensor_check_rules(&opt->cfg) != 0)
+        return DS_ERR_CONFIG;
+    printf("%s: configuration OK (rules from %s)\n",
+           opt->config_path ? opt->config_path : "command line", opt->cfg.rules_dir);
+    return DS_OK;
+}
 
 /* --check-rules: loads and checks the rules directory without capturing. */
 static enum ds_err check_rules(const struct options *opt)
@@ -36,9 +55,12 @@ static enum ds_err prepare_drop(const struct options *opt, struct privdrop **pd)
         return DS_ERR_USAGE;
     }
     privdrop_watch(*pd, opt->cfg.rules_dir, R_OK | X_OK, "reload the rules from");
+    if (opt->config_path != NULL)
+        privdrop_watch(*pd, opt->config_path, R_OK, "read the configuration from");
     for (int i = 0; i < opt->noutputs; i++) {
         struct sink_spec sp;
-        if (sink_spec_parse(opt->outputs[i], &sp, err, sizeof(err)) == 0 && sp.kind == SINK_FILE)
+        if (sink_spec_parse(opt->outputs[i].spec, &sp, err, sizeof(err)) == 0 &&
+            sp.kind == SINK_FILE)
             privdrop_watch(*pd, sp.path, W_OK, "reopen");
     }
     return DS_OK;
@@ -48,7 +70,7 @@ static enum ds_err prepare_drop(const struct options *opt, struct privdrop **pd)
  * every input into it (dropping to -Z's user once the capture is open);
  * then frees the sensor and closes the output (events that could not be
  * written make a successful run a failed one). */
-static enum ds_err run(const struct options *opt)
+static enum ds_err run(const struct options *opt, int argc, char **argv)
 {
     struct input in = { .iface = opt->iface, .live = &opt->live, .filter = opt->filter };
     struct sink *out = NULL;
@@ -73,8 +95,10 @@ static enum ds_err run(const struct options *opt)
         status = DS_ERR_IO;
         goto done;
     }
-    if (sink_open_all(opt->outputs, (size_t)opt->noutputs, opt->output_queue, &out, err,
-                      sizeof(err)) != 0) {
+    if (opt->config_path != NULL)
+        in.reload = reload_new(argc, argv, opt);
+    if (sink_open_outputs(opt->outputs, (size_t)opt->noutputs, opt->output_queue, &out, err,
+                          sizeof(err)) != 0) {
         log_error("%s", err);
         status = DS_ERR_IO;
         goto done;
@@ -88,11 +112,13 @@ static enum ds_err run(const struct options *opt)
 done:
     sensor_free(s);
     if (sink_close(out) != 0) {
-        log_error("%s: writing events failed", opt->noutputs == 1 ? opt->outputs[0] : "output");
+        log_error("%s: writing events failed",
+                  opt->noutputs == 1 ? opt->outputs[0].spec : "output");
         if (status == DS_OK)
             status = DS_ERR_IO;
     }
     input_free(&in);
+    reload_free(in.reload);
     privdrop_free(in.drop);
     return status;
 }
@@ -113,8 +139,11 @@ int main(int argc, char **argv)
         case OPTIONS_CHECK_RULES:
             status = check_rules(&opt);
             break;
+        case OPTIONS_CHECK_CONFIG:
+            status = check_config(&opt);
+            break;
         case OPTIONS_RUN:
-            status = run(&opt);
+            status = run(&opt, argc, argv);
             break;
         }
     }

@@ -1,5 +1,8 @@
 /* The command line: getopt_long over argv into a struct options, the --help
- * text, and usage errors (stderr, DS_ERR_USAGE: exit 2). */
+ * text, and usage errors (stderr, DS_ERR_USAGE: exit 2). With -c the
+ * configuration file (options-file.c) is applied first, through the same
+ * take_option, so the command line overrides it and a value is checked
+ * the same way wherever it comes from. */
 #include "ds/options.h"
 
 #include <getopt.h>
@@ -8,9 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ds/config-yaml.h"
 #include "ds/sink.h"
 #include "ds/source.h"
 #include "ds/util.h"
+#include "options-int.h"
 
 void options_usage(FILE *to)
 {
@@ -43,7 +48,8 @@ void options_usage(FILE *to)
 "                                  facility local5 unless given, severity info\n"
 "                            redis://HOST:PORT/KEY[?mode=list|channel|stream]\n"
 "                                  RPUSH (default), PUBLISH or XADD (MAXLEN ~\n"
-"                                  100000) each event; no AUTH yet\n"
+"                                  100000) each event; AUTH (a password)\n"
+"                                  only from the -c file\n"
 "                          (a file name with ':' before any '/' is given as ./NAME)\n"
 "      --output-queue N    lines each socket or redis output holds while its reader is\n"
 "                          slow or away (default 10000); beyond, events are\n"
@@ -63,7 +69,8 @@ void options_usage(FILE *to)
 "      --check-rules       load and check the rules directory, then exit:\n"
 "                          0 if good, 2 with file:line: why for each error\n"
 "      --windows LIST      per-source windows (default 1m,10m,1h)\n"
-"      --max-sources N     per-source state cap; the least recently seen source\n"
+"      --max-sources N     per-source state cap, address and client-family\n"
+"                          profile records together; the least recently seen\n"
 "                          is evicted and counted (default 65536)\n"
 "      --source-events     a `source` event per window per active source\n"
 "      --geoip-db FILE     MaxMind City or Country database: geo.country\n"
@@ -89,6 +96,17 @@ void options_usage(FILE *to)
 "  --chroot by their paths inside DIR; a start-up warning names what SIGHUP\n"
 "  will not be able to reopen.\n"
 "\n"
+"Configuration file:\n"
+"  -c, --config FILE       the options from FILE (YAML, KEY: VALUE; the keys are\n"
+"                          the long options' names, outputs a list); the\n"
+"                          command line overrides it. SIGHUP reads it again:\n"
+"                          new outputs and the rules are taken, the rest at\n"
+"                          restart; a bad file is said (file:line: why) and\n"
+"                          the configuration in use kept\n"
+"      --check-config      check the options, the -c file and the rules, then\n"
+"                          exit: 0 if good, 2 with file:line: why (as does\n"
+"                          --check-rules with -c)\n"
+"\n"
 "General:\n"
 "  -q, --quiet             errors only on stderr\n"
 "  -v, --verbose           more diagnostics on stderr (repeat for debug)\n"
@@ -102,6 +120,8 @@ void options_usage(FILE *to)
 "2 usage or configuration error.\n",
             DS_SOURCE_RULES, DS_INSTALL_RULES);
 }
+
+#define OPTSTRING "+r:i:o:c:Z:qvVh"
 
 enum long_only {
     OPT_SNAPLEN = 256,
@@ -122,6 +142,7 @@ enum long_only {
     OPT_SEED,
     OPT_COMMUNITY_ID_SEED,
     OPT_OUTPUT_QUEUE,
+    OPT_CHECK_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -147,12 +168,37 @@ static const struct option longopts[] = {
     { "asn-db", required_argument, NULL, OPT_ASN_DB },
     { "user", required_argument, NULL, 'Z' },
     { "chroot", required_argument, NULL, OPT_CHROOT },
+    { "config", required_argument, NULL, 'c' },
+    { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "version", no_argument, NULL, 'V' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
+
+/* The reason the last take_option refused its value, and what the option
+ * is called in it: "--name" on the command line, the key in the file. */
+static char why[640];
+static const char *label;
+
+const struct option *options_longopts(void)
+{
+    return longopts;
+}
+
+const char *options_long_name(size_t i)
+{
+    for (size_t k = 0; k <= i; k++)
+        if (longopts[k].name == NULL)
+            return NULL;
+    return longopts[i].name;
+}
+
+const char *options_why(void)
+{
+    return why;
+}
 
 static const char *opt_name(int val)
 {
@@ -168,7 +214,7 @@ static bool dir_exists(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static void set_defaults(struct options *o, int argc)
+static void set_defaults(struct options *o)
 {
     memset(o, 0, sizeof(*o));
     o->action = OPTIONS_RUN;
@@ -177,15 +223,16 @@ static void set_defaults(struct options *o, int argc)
     o->live.snaplen = 65535;
     o->live.buffer_mib = CAPTURE_BUFFER_MIB_DEFAULT;
     o->live.promisc = true;
-    o->reads = xcalloc((size_t)argc + 1, sizeof(*o->reads));
-    o->outputs = xcalloc((size_t)argc + 1, sizeof(*o->outputs));
     o->output_queue = SINK_QUEUE_LINES_DEFAULT;
     o->verbosity = LOG_WARN;
 }
 
 static enum ds_err bad_value(int c, const char *arg)
 {
-    fprintf(stderr, "distill-sensor: invalid value '%s' for --%s\n", arg, opt_name(c));
+    if (label != NULL)
+        snprintf(why, sizeof(why), "invalid value '%s' for %s", arg, label);
+    else
+        snprintf(why, sizeof(why), "invalid value '%s' for --%s", arg, opt_name(c));
     return DS_ERR_USAGE;
 }
 
@@ -244,28 +291,53 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
     case OPT_WINDOWS: {
         char werr[256];
         if (source_config_windows(&o->cfg.detect.src, arg, werr, sizeof(werr)) != 0) {
-            fprintf(stderr, "distill-sensor: --windows %s: %s\n", arg, werr);
+            snprintf(why, sizeof(why), "%s %s: %s", label ? label : "--windows", arg, werr);
             return DS_ERR_USAGE;
         }
         return DS_OK;
     }
     default: /* '?' */
-        fprintf(stderr, "Try 'distill-sensor --help'.\n");
+        snprintf(why, sizeof(why), "Try 'distill-sensor --help'.");
         return DS_ERR_USAGE;
     }
+}
+
+/* A list grown by one: *v of *n, capacity doubling from 4. */
+static void *grow(void *v, int n, size_t size)
+{
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0))
+        return xrealloc(v, (size_t)(n ? n * 2 : 4) * size);
+    return v;
+}
+
+void options_add_read(struct options *o, const char *path)
+{
+    o->reads = grow(o->reads, o->nreads, sizeof(*o->reads));
+    o->reads[o->nreads++] = path;
+}
+
+enum ds_err options_add_output(struct options *o, const struct sink_output *out, bool argv)
+{
+    struct sink_spec sp;
+    char err[512];
+    if (sink_spec_parse(out->spec, &sp, err, sizeof(err)) != 0) {
+        snprintf(why, sizeof(why), "%s%s", argv ? "-o " : "", err);
+        return DS_ERR_USAGE;
+    }
+    if (out->password != NULL && sp.kind != SINK_REDIS) {
+        snprintf(why, sizeof(why), "%s: a password is for a redis output only", out->spec);
+        return DS_ERR_USAGE;
+    }
+    o->outputs = grow(o->outputs, o->noutputs, sizeof(*o->outputs));
+    o->outputs[o->noutputs++] = *out;
+    return DS_OK;
 }
 
 /* -o: a spec sink.h can open, else a usage error naming it. */
 static enum ds_err take_output(struct options *o, const char *arg)
 {
-    struct sink_spec sp;
-    char err[512];
-    if (sink_spec_parse(arg, &sp, err, sizeof(err)) != 0) {
-        fprintf(stderr, "distill-sensor: -o %s\n", err);
-        return DS_ERR_USAGE;
-    }
-    o->outputs[o->noutputs++] = arg;
-    return DS_OK;
+    const struct sink_output out = { .spec = arg };
+    return options_add_output(o, &out, true);
 }
 
 /* One option as getopt_long returned it (c, with its argument arg). */
@@ -273,7 +345,7 @@ static enum ds_err take_option(struct options *o, int c, const char *arg)
 {
     switch (c) {
     case 'r':
-        o->reads[o->nreads++] = arg;
+        options_add_read(o, arg);
         break;
     case 'i':
         o->iface = arg;
@@ -294,6 +366,12 @@ static enum ds_err take_option(struct options *o, int c, const char *arg)
         break;
     case OPT_CHECK_RULES:
         o->action = OPTIONS_CHECK_RULES;
+        break;
+    case OPT_CHECK_CONFIG:
+        o->action = OPTIONS_CHECK_CONFIG;
+        break;
+    case 'c':
+        o->config_path = arg;
         break;
     case OPT_SOURCE_EVENTS:
         o->cfg.detect.source_events = true;
@@ -345,24 +423,88 @@ static char *join_filter(int argc, char **argv)
     return f;
 }
 
-enum ds_err options_parse(int argc, char **argv, struct options *o)
+enum ds_err options_take(struct options *o, int c, const char *arg, const char *name)
 {
-    set_defaults(o, argc);
-    optind = 0; /* glibc and musl: a new scan, not the rest of the last one */
+    why[0] = '\0';
+    label = name;
+    enum ds_err e = take_option(o, c, arg);
+    label = NULL;
+    return e;
+}
+
+/* The -c FILE of argv, or NULL: a first scan that looks at nothing else
+ * (the real one, after the file, reports what is wrong). NULL too with -h
+ * or -V, which a bad file must not prevent. */
+static const char *find_config(int argc, char **argv)
+{
+    const char *path = NULL;
+    int saved = opterr;
+    opterr = 0;
+    optind = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, "+r:i:o:Z:qvVh", longopts, NULL);
+        int c = getopt_long(argc, argv, OPTSTRING, longopts, NULL);
         if (c == -1)
             break;
-        if (take_option(o, c, optarg) != DS_OK)
+        if (c == 'c')
+            path = optarg;
+        if (c == 'h' || c == 'V') {
+            path = NULL;
+            break;
+        }
+    }
+    opterr = saved;
+    optind = 0;
+    return path;
+}
+
+/* On the command line -r and -i replace the file's input, -o its outputs
+ * (the first one given drops the file's list). */
+static void override_file(struct options *o, int c)
+{
+    if (o->file == NULL)
+        return;
+    if (c == 'o' && !o->argv_outputs) {
+        o->noutputs = 0;
+        o->argv_outputs = true;
+    }
+    if ((c == 'r' || c == 'i') && !o->argv_input) {
+        o->nreads = 0;
+        o->iface = NULL;
+        o->argv_input = true;
+    }
+}
+
+static enum ds_err parse_argv(int argc, char **argv, struct options *o)
+{
+    for (;;) {
+        int c = getopt_long(argc, argv, OPTSTRING, longopts, NULL);
+        if (c == -1)
+            break;
+        override_file(o, c);
+        if (options_take(o, c, optarg, NULL) != DS_OK) {
+            if (c == '?')
+                fprintf(stderr, "%s\n", why);
+            else
+                fprintf(stderr, "distill-sensor: %s\n", why);
             return DS_ERR_USAGE;
+        }
         if (o->action == OPTIONS_HELP || o->action == OPTIONS_VERSION)
             return DS_OK;
     }
-    if (o->action == OPTIONS_CHECK_RULES)
-        return DS_OK; /* no input needed */
+    if (argc > optind) {
+        free(o->filter);
+        o->filter = join_filter(argc - optind, argv + optind);
+    }
+    return DS_OK;
+}
+
+/* What only a capture needs: exactly one input, --chroot with -Z. */
+static enum ds_err check_run(const struct options *o)
+{
     if ((o->nreads == 0) == (o->iface == NULL)) {
-        fprintf(stderr, "distill-sensor: give either -r FILE or -i IFACE\n"
-                        "Try 'distill-sensor --help'.\n");
+        fprintf(stderr, "distill-sensor: give either -r FILE or -i IFACE%s\n"
+                        "Try 'distill-sensor --help'.\n",
+                o->file ? " (on the command line or as read or interface in the file)" : "");
         return DS_ERR_USAGE;
     }
     if (o->chroot_dir != NULL && o->user == NULL) {
@@ -370,9 +512,31 @@ enum ds_err options_parse(int argc, char **argv, struct options *o)
                         "Try 'distill-sensor --help'.\n");
         return DS_ERR_USAGE;
     }
-    if (o->noutputs == 0)
-        o->outputs[o->noutputs++] = "-";
-    o->filter = join_filter(argc - optind, argv + optind);
+    return DS_OK;
+}
+
+enum ds_err options_parse(int argc, char **argv, struct options *o)
+{
+    set_defaults(o);
+    const char *config = find_config(argc, argv);
+    if (config != NULL && options_file_apply(o, config) != DS_OK)
+        return DS_ERR_CONFIG;
+    enum ds_err e = parse_argv(argc, argv, o);
+    if (e != DS_OK || o->action == OPTIONS_HELP || o->action == OPTIONS_VERSION)
+        return e;
+    if (o->action == OPTIONS_CHECK_RULES && o->config_path != NULL)
+        o->action = OPTIONS_CHECK_CONFIG; /* --check-rules -c FILE: the file too */
+    if (o->action == OPTIONS_CHECK_RULES)
+        return DS_OK; /* no input needed */
+    if (o->action != OPTIONS_CHECK_CONFIG || o->nreads > 0 || o->iface != NULL) {
+        e = check_run(o);
+        if (e != DS_OK)
+            return e;
+    }
+    if (o->noutputs == 0) {
+        const struct sink_output std = { .spec = "-" };
+        options_add_output(o, &std, true);
+    }
     return DS_OK;
 }
 
@@ -383,7 +547,10 @@ void options_free(struct options *o)
     free(o->reads);
     free(o->outputs);
     free(o->filter);
+    config_node_free(o->file);
     o->reads = NULL;
     o->outputs = NULL;
     o->filter = NULL;
+    o->file = NULL;
+    o->nreads = o->noutputs = 0;
 }

@@ -127,10 +127,11 @@ static void on_cluster_update(void *ctx, uint64_t ts_us, const struct cluster *c
 }
 
 static void on_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
-                      const struct features *f, const struct source_last_flow *last)
+                      const struct features *f, const struct source_last_flow *last,
+                      const struct source_profile *p)
 {
     struct sensor *s = ctx;
-    event_source(s->eve, ts_us, src, f, last);
+    event_source(s->eve, ts_us, src, f, last, p);
 }
 
 static void adopt_catalog(struct sensor *s, struct catalog *cat)

@@ -5,10 +5,13 @@
  * leaves the queue when redis has answered its command (then it counts as
  * sent, or as dropped if redis answered with an error); after a lost
  * connection the commands not answered are sent again, so delivery is at
- * least once and in order. AUTH would come from a configuration file (none
- * exists yet): a server that asks for a password answers every command
- * with an error, and each event is counted dropped. HOST is resolved once,
- * at start-up, so that a reconnect never waits on DNS. */
+ * least once and in order. With credentials (from the configuration file)
+ * every connection starts with AUTH, pipelined ahead of the events: a
+ * refused AUTH is said once (redis's reason), counted (auth_failures), and
+ * handled as a lost connection, so the events behind it stay queued for
+ * the next try rather than being refused one by one (they are dropped,
+ * counted, only when the queue is full or at close). HOST is resolved
+ * once, at start-up, so that a reconnect never waits on DNS. */
 #include <hiredis/hiredis.h>
 
 #include <arpa/inet.h>
@@ -31,6 +34,9 @@
 struct redis_sink {
     redisContext *c;          /* NULL: not connected */
     bool ever_connected, down_said, error_said;
+    bool auth_pending;        /* AUTH sent on this connection, its reply not read */
+    bool auth_said;           /* a refused AUTH said, until one is accepted */
+    char *username, *password; /* AUTH's, or NULL */
     uint64_t retry_at_ns, backoff_ns;
     size_t inflight;          /* head lines sent, their replies not read */
     struct sink_queue *q;
@@ -70,7 +76,49 @@ static bool connected(struct sink *k, struct redis_sink *rs, uint64_t now)
     if (rs->ever_connected)
         k->n.reconnects++;
     rs->ever_connected = true;
+    rs->auth_pending = false;
+    if (rs->password == NULL)
+        return true;
+    int rc = rs->username
+                 ? redisAppendCommand(rs->c, "AUTH %s %s", rs->username, rs->password)
+                 : redisAppendCommand(rs->c, "AUTH %s", rs->password);
+    if (rc != REDIS_OK) {
+        lose(k, rs, now);
+        return false;
+    }
+    rs->auth_pending = true;
     return true;
+}
+
+/* AUTH's reply, first on a connection: 1 while it has not come, 0 once
+ * accepted (or with no AUTH), -1 if refused (said once, counted). */
+static int take_auth(struct sink *k, struct redis_sink *rs)
+{
+    if (!rs->auth_pending)
+        return 0;
+    void *r = NULL;
+    if (redisGetReplyFromReader(rs->c, &r) != REDIS_OK)
+        return -1;
+    if (r == NULL)
+        return 1;
+    redisReply *reply = r;
+    int rc = 0;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        k->n.auth_failures++;
+        if (!rs->auth_said)
+            log_error("%s: AUTH refused (%s); retrying, events queue up (then are dropped, "
+                      "counted)", k->name, reply->str);
+        rs->auth_said = true;
+        rs->down_said = true; /* said: not again as a lost connection */
+        rc = -1;
+    } else {
+        rs->auth_pending = false;
+        if (rs->auth_said)
+            log_warn("%s: AUTH accepted", k->name);
+        rs->auth_said = false;
+    }
+    freeReplyObject(reply);
+    return rc;
 }
 
 /* Reads the replies that have come: each finishes the head line. */
@@ -78,6 +126,9 @@ static int take_replies(struct sink *k, struct redis_sink *rs)
 {
     if (redisBufferRead(rs->c) != REDIS_OK)
         return -1;
+    int auth = take_auth(k, rs);
+    if (auth != 0)
+        return auth < 0 ? -1 : 0;
     while (rs->inflight > 0) {
         void *r = NULL;
         if (redisGetReplyFromReader(rs->c, &r) != REDIS_OK)
@@ -179,6 +230,8 @@ static int redis_close(struct sink *k)
     if (rs->c)
         redisFree(rs->c);
     sink_queue_free(rs->q);
+    free(rs->username);
+    free(rs->password);
     free(rs);
     return 0;
 }
@@ -223,6 +276,9 @@ int sink_redis_open(struct sink *k, const struct sink_spec *sp, size_t queue_lin
     memcpy(rs->addr, addr, sizeof(addr));
     rs->sp = *sp;
     rs->sp.path = NULL;
+    rs->username = sp->username ? xstrdup(sp->username) : NULL;
+    rs->password = sp->password ? xstrdup(sp->password) : NULL;
+    rs->sp.username = rs->sp.password = NULL; /* the caller's: ours are the copies */
     rs->q = sink_queue_new(sink_queue_bytes_for(queue_lines), queue_lines ? queue_lines : 1);
     k->ops = &redis_ops;
     k->impl = rs;

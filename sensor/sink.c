@@ -167,15 +167,21 @@ int sink_spec_parse(const char *spec, struct sink_spec *sp, char *err, size_t er
                       "syslog[:FACILITY], redis://HOST:PORT/KEY; a file name with ':' before any '/' is ./NAME)");
 }
 
-static int open_one(const char *spec, size_t queue_lines, struct sink **out, char *err,
-                    size_t errlen)
+static int open_one(const struct sink_output *o, size_t queue_lines, struct sink **out,
+                    char *err, size_t errlen)
 {
     struct sink_spec sp;
-    if (sink_spec_parse(spec, &sp, err, errlen) != 0)
+    if (sink_spec_parse(o->spec, &sp, err, errlen) != 0)
         return -1;
+    if ((o->password != NULL || o->username != NULL) && sp.kind != SINK_REDIS)
+        return spec_error(err, errlen, o->spec, "a password is for a redis output only");
+    if (o->username != NULL && o->password == NULL)
+        return spec_error(err, errlen, o->spec, "a username needs a password");
+    sp.username = o->username;
+    sp.password = o->password;
     struct sink *k = xcalloc(1, sizeof(*k));
     k->kind = sp.kind;
-    k->name = xstrdup(spec);
+    k->name = xstrdup(o->spec);
     int rc;
     if (sp.kind == SINK_FILE || sp.kind == SINK_STDOUT)
         rc = sink_file_open(k, &sp, err, errlen);
@@ -194,7 +200,8 @@ static int open_one(const char *spec, size_t queue_lines, struct sink **out, cha
 
 int sink_open(const char *spec, struct sink **out, char *err, size_t errlen)
 {
-    return open_one(spec, SINK_QUEUE_LINES_DEFAULT, out, err, errlen);
+    const struct sink_output o = { .spec = spec };
+    return open_one(&o, SINK_QUEUE_LINES_DEFAULT, out, err, errlen);
 }
 
 /* Several outputs: the tee's impl. */
@@ -263,15 +270,15 @@ static const struct sink_ops tee_ops = {
     .close = tee_close,
 };
 
-int sink_open_all(const char *const *specs, size_t n, size_t queue_lines, struct sink **out,
-                  char *err, size_t errlen)
+int sink_open_outputs(const struct sink_output *outs, size_t n, size_t queue_lines,
+                      struct sink **out, char *err, size_t errlen)
 {
     if (n == 1)
-        return open_one(specs[0], queue_lines, out, err, errlen);
+        return open_one(&outs[0], queue_lines, out, err, errlen);
     struct tee *t = xcalloc(1, sizeof(*t));
     t->out = xcalloc(n, sizeof(*t->out));
     for (; t->n < n; t->n++) {
-        if (open_one(specs[t->n], queue_lines, &t->out[t->n], err, errlen) != 0) {
+        if (open_one(&outs[t->n], queue_lines, &t->out[t->n], err, errlen) != 0) {
             struct sink tmp = { .impl = t };
             tee_close(&tmp);
             return -1;
@@ -283,6 +290,24 @@ int sink_open_all(const char *const *specs, size_t n, size_t queue_lines, struct
     k->kind = t->out[0]->kind;
     *out = k;
     return 0;
+}
+
+int sink_open_all(const char *const *specs, size_t n, size_t queue_lines, struct sink **out,
+                  char *err, size_t errlen)
+{
+    struct sink_output *outs = xcalloc(n, sizeof(*outs));
+    for (size_t i = 0; i < n; i++)
+        outs[i].spec = specs[i];
+    int rc = sink_open_outputs(outs, n, queue_lines, out, err, errlen);
+    free(outs);
+    return rc;
+}
+
+void sink_swap(struct sink *a, struct sink *b)
+{
+    struct sink t = *a;
+    *a = *b;
+    *b = t;
 }
 
 int sink_reopen(struct sink *k, char *err, size_t errlen)
@@ -348,6 +373,8 @@ static void one_stats(const struct sink *k, size_t pos, struct stats_node *o)
     stats_u64(s, "dropped", k->n.dropped);
     stats_u64(s, "queued", k->ops->held ? k->ops->held(k) : 0);
     stats_u64(s, "reconnects", k->n.reconnects);
+    if (k->kind == SINK_REDIS)
+        stats_u64(s, "auth_failures", k->n.auth_failures);
 }
 
 void sink_stats_write(const struct sink *k, struct stats_node *root)

@@ -423,10 +423,10 @@ static void turn_features(struct source_table *st, const struct source *s, uint6
     size_features(&st->sc, &w, out);
 }
 
-int source_requests_bound(const struct source_table *st, const struct ds_addr *src,
-                          uint32_t window_s, uint64_t ts_us, uint32_t *n)
+int source_key_requests_bound(const struct source_table *st, const struct source_key *k,
+                              uint32_t window_s, uint64_t ts_us, uint32_t *n)
 {
-    const struct source *s = source_find(st, src);
+    const struct source *s = source_find_key(st, k);
     if (s == NULL)
         return -1;
     /* Every minute the window touches, its partial first minute included:
@@ -443,10 +443,10 @@ int source_requests_bound(const struct source_table *st, const struct ds_addr *s
     return 0;
 }
 
-int source_features(struct source_table *st, const struct ds_addr *src, uint32_t window_s,
-                    uint64_t ts_us, struct features *out)
+int source_key_features(struct source_table *st, const struct source_key *k, uint32_t window_s,
+                        uint64_t ts_us, struct features *out)
 {
-    const struct source *s = source_find(st, src);
+    const struct source *s = source_find_key(st, k);
     if (s == NULL || source_window_index(st, window_s) < 0)
         return -1;
     features_clear(out);

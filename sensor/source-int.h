@@ -58,6 +58,8 @@ struct source {
     struct source *hnext;
     struct ds_list_node lru;        /* recency: most recent at the head */
     struct ds_addr addr;
+    uint32_t profile;               /* with addr, the key (ds/source.h) */
+    uint32_t cluster_profile;       /* an address record's: see source_cluster_profile */
     uint32_t hash;
     uint32_t open_flows;
     uint64_t serial;                /* this record's incarnation: flow tokens */
@@ -135,6 +137,8 @@ static inline const struct bucket *bucket_get(const struct source_table *st,
 
 /* The record of address a, or NULL (source.c). */
 struct source *source_find(const struct source_table *st, const struct ds_addr *a);
+/* The record of key k (any profile), or NULL (source.c). */
+struct source *source_find_key(const struct source_table *st, const struct source_key *k);
 
 /* Allocates scratch for n turns; frees it (source-features.c). */
 void source_scratch_init(struct source_scratch *sc, size_t n);

@@ -8,7 +8,11 @@
  * The address hash is seeded with the run's seed (seed.h), and no chain
  * grows past SOURCE_CHAIN_MAX: a new source whose chain is full first
  * evicts the least recently seen source of that chain (counted), so a
- * lookup walks at most SOURCE_CHAIN_MAX sources and finds every source held. */
+ * lookup walks at most SOURCE_CHAIN_MAX sources and finds every source held.
+ *
+ * A record's key is (address, profile); an address record (profile 0)
+ * hashes as the address alone did, a profile record mixes its profile id
+ * into the seed, so one address's profiles land in different chains. */
 #include "ds/source.h"
 
 #include <stdio.h>
@@ -171,22 +175,37 @@ int source_window_index(const struct source_table *st, uint32_t window_s)
     return -1;
 }
 
-static uint32_t addr_hash(const struct source_table *st, const struct ds_addr *a)
+static uint32_t key_hash(const struct source_table *st, const struct source_key *k)
 {
-    return (uint32_t)ds_addr_hash(a, st->cfg.seed);
+    uint64_t seed = st->cfg.seed;
+    if (k->profile != SOURCE_PROFILE_ADDRESS)
+        seed ^= ds_mix64(k->profile);
+    return (uint32_t)ds_addr_hash(&k->addr, seed);
 }
 
-static struct source *find(const struct source_table *st, const struct ds_addr *a, uint32_t h)
+static bool key_is(const struct source *s, const struct source_key *k, uint32_t h)
+{
+    return s->hash == h && s->profile == k->profile &&
+           memcmp(&s->addr, &k->addr, sizeof(k->addr)) == 0;
+}
+
+static struct source *find(const struct source_table *st, const struct source_key *k, uint32_t h)
 {
     for (struct source *s = st->hash[h & st->hash_mask]; s; s = s->hnext)
-        if (s->hash == h && memcmp(&s->addr, a, sizeof(*a)) == 0)
+        if (key_is(s, k, h))
             return s;
     return NULL;
 }
 
+struct source *source_find_key(const struct source_table *st, const struct source_key *k)
+{
+    return find(st, k, key_hash(st, k));
+}
+
 struct source *source_find(const struct source_table *st, const struct ds_addr *a)
 {
-    return find(st, a, addr_hash(st, a));
+    struct source_key k = { *a, SOURCE_PROFILE_ADDRESS };
+    return source_find_key(st, &k);
 }
 
 /* The source of a recency list node, NULL for none. */
@@ -214,21 +233,32 @@ static void source_remove(struct source_table *st, struct source *s)
     for (unsigned i = 0; i < s->nchunks; i++)
         pool_put(st->chunks, ch[i]);
     st->stats.chunks_in_use -= s->nchunks;
+    if (s->profile != SOURCE_PROFILE_ADDRESS)
+        st->stats.profiles--;
     pool_put(st->sources, s);
     st->stats.active--;
 }
 
+/* Pushed out at the cap, counted. */
+static void source_evict(struct source_table *st, struct source *s)
+{
+    if (s->profile != SOURCE_PROFILE_ADDRESS)
+        st->stats.profiles_evicted++;
+    source_remove(st, s);
+    st->stats.evicted++;
+}
+
 /* find, counting its steps; NULL if a is not held, and then *stalest is the
  * chain's least recently seen source if the chain is full (else NULL). */
-static struct source *find_counted(struct source_table *st, const struct ds_addr *a, uint32_t h,
-                                   struct source **stalest)
+static struct source *find_counted(struct source_table *st, const struct source_key *k,
+                                   uint32_t h, struct source **stalest)
 {
     unsigned steps = 0;
     struct source *old = NULL;
     struct source *s = st->hash[h & st->hash_mask];
     for (; s; s = s->hnext) {
         steps++;
-        if (s->hash == h && memcmp(&s->addr, a, sizeof(*a)) == 0)
+        if (key_is(s, k, h))
             break;
         if (old == NULL || s->last_us < old->last_us)
             old = s;
@@ -242,34 +272,49 @@ static struct source *find_counted(struct source_table *st, const struct ds_addr
     return s;
 }
 
-static struct source *get_or_create(struct source_table *st, const struct ds_addr *a,
+/* A profile record takes its address's enrichment when it is made. */
+static void copy_geo(struct source *to, const struct source *from)
+{
+    memcpy(to->country, from->country, sizeof(to->country));
+    memcpy(to->asn, from->asn, sizeof(to->asn));
+    memcpy(to->as_org, from->as_org, sizeof(to->as_org));
+}
+
+/* The next serial: never 0 in its low 32 bits (tokens are compared on those). */
+static uint64_t next_serial(struct source_table *st)
+{
+    if ((uint32_t)++st->next_serial == 0)
+        ++st->next_serial;
+    return st->next_serial;
+}
+
+static struct source *get_or_create(struct source_table *st, const struct source_key *k,
                                     uint64_t ts_us, bool *created)
 {
-    uint32_t h = addr_hash(st, a);
+    uint32_t h = key_hash(st, k);
     struct source *stalest = NULL;
-    struct source *s = find_counted(st, a, h, &stalest);
+    struct source *s = find_counted(st, k, h, &stalest);
     if (created)
         *created = false;
     if (s)
         return s;
     if (stalest != NULL) {
         /* The chain is at SOURCE_CHAIN_MAX: make room in it. */
-        source_remove(st, stalest);
-        st->stats.evicted++;
+        source_evict(st, stalest);
         st->stats.chain_evicted++;
     }
     s = pool_get(st->sources);
     if (s == NULL && !ds_list_empty(&st->lru)) {
         /* At the cap: the least recently seen source makes room. */
-        source_remove(st, lru_source(st->lru.tail));
-        st->stats.evicted++;
+        source_evict(st, lru_source(st->lru.tail));
         s = pool_get(st->sources);
     }
     if (s == NULL)
         return NULL;
-    s->addr = *a;
+    s->addr = k->addr;
+    s->profile = k->profile;
     s->hash = h;
-    s->serial = ++st->next_serial;
+    s->serial = next_serial(st);
     s->first_us = s->last_us = ts_us;
     s->hnext = st->hash[h & st->hash_mask];
     st->hash[h & st->hash_mask] = s;
@@ -278,6 +323,13 @@ static struct source *get_or_create(struct source_table *st, const struct ds_add
     st->stats.active++;
     if (st->stats.active > st->stats.max_active)
         st->stats.max_active = st->stats.active;
+    if (k->profile != SOURCE_PROFILE_ADDRESS) {
+        st->stats.profiles++;
+        st->stats.profiles_created++;
+        const struct source *addr = source_find(st, &k->addr);
+        if (addr)
+            copy_geo(s, addr);
+    }
     if (created)
         *created = true;
     return s;
@@ -393,11 +445,13 @@ static void note_flow(const struct source_table *st, struct source *s,
 int source_flow_start(struct source_table *st, const struct source_flow *fl, uint64_t ts_us,
                       uint64_t *token, bool *created)
 {
-    struct source *s = get_or_create(st, &fl->src, ts_us, created);
+    struct source_key k = { fl->src, fl->profile };
+    struct source *s = get_or_create(st, &k, ts_us, created);
     if (s == NULL)
         return -1;
     touch(st, s, ts_us);
-    st->stats.flows++;
+    if (fl->profile == SOURCE_PROFILE_ADDRESS)
+        st->stats.flows++;
     s->open_flows++;
     struct bucket *b = bucket_at(st, s, ts_us, true);
     if (b) {
@@ -416,8 +470,15 @@ int source_flow_start(struct source_table *st, const struct source_flow *fl, uin
 void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_t ts_us,
                      uint64_t token)
 {
-    struct source *s = source_find(st, src);
-    if (s == NULL || token != s->serial) {
+    struct source_key k = { *src, SOURCE_PROFILE_ADDRESS };
+    source_key_flow_end(st, &k, ts_us, token);
+}
+
+void source_key_flow_end(struct source_table *st, const struct source_key *k, uint64_t ts_us,
+                         uint64_t token)
+{
+    struct source *s = source_find_key(st, k);
+    if (s == NULL || (uint32_t)token != (uint32_t)s->serial) {
         st->stats.stale_ends++;
         return;
     }
@@ -429,7 +490,8 @@ void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_
 }
 
 /* A chunk for a source that has none, taken from the least recently seen
- * source holding some (looked for among the oldest 64). */
+ * source holding some (looked for among the oldest 64). A profile record
+ * never takes its own address record's. */
 static struct turn_chunk *steal_chunk(struct source_table *st, struct source *self)
 {
     unsigned visited = 0;
@@ -437,8 +499,10 @@ static struct turn_chunk *steal_chunk(struct source_table *st, struct source *se
          v = lru_source(v->lru.prev), visited++) {
         if (v == self || v->nchunks == 0)
             continue;
-        source_remove(st, v);
-        st->stats.evicted++;
+        if (self->profile != SOURCE_PROFILE_ADDRESS && v->profile == SOURCE_PROFILE_ADDRESS &&
+            memcmp(&v->addr, &self->addr, sizeof(v->addr)) == 0)
+            continue;
+        source_evict(st, v);
         return pool_get(st->chunks);
     }
     return NULL;
@@ -486,11 +550,13 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
 {
     if (due)
         *due = 0;
-    struct source *s = get_or_create(st, &fl->src, ts_us, created);
+    struct source_key k = { fl->src, fl->profile };
+    struct source *s = get_or_create(st, &k, ts_us, created);
     if (s == NULL)
         return -1;
     touch(st, s, ts_us);
-    st->stats.turns++;
+    if (fl->profile == SOURCE_PROFILE_ADDRESS)
+        st->stats.turns++;
     struct bucket *b = bucket_at(st, s, t->start_us, true);
     if (b)
         b->turns++;
@@ -534,7 +600,14 @@ int source_set_geo(struct source_table *st, const struct ds_addr *src, const cha
 int source_last_flow(const struct source_table *st, const struct ds_addr *src,
                      struct source_last_flow *out)
 {
-    const struct source *s = source_find(st, src);
+    struct source_key k = { *src, SOURCE_PROFILE_ADDRESS };
+    return source_key_last_flow(st, &k, out);
+}
+
+int source_key_last_flow(const struct source_table *st, const struct source_key *k,
+                         struct source_last_flow *out)
+{
+    const struct source *s = source_find_key(st, k);
     if (s == NULL || !s->has_last)
         return -1;
     *out = s->last;
@@ -551,6 +624,152 @@ int source_times(const struct source_table *st, const struct ds_addr *src, uint6
         *first_us = s->first_us;
     if (last_us)
         *last_us = s->last_us;
+    return 0;
+}
+
+/* ---- the address record through the keyed functions ---- */
+
+int source_features(struct source_table *st, const struct ds_addr *src, uint32_t window_s,
+                    uint64_t ts_us, struct features *out)
+{
+    struct source_key k = { *src, SOURCE_PROFILE_ADDRESS };
+    return source_key_features(st, &k, window_s, ts_us, out);
+}
+
+int source_requests_bound(const struct source_table *st, const struct ds_addr *src,
+                          uint32_t window_s, uint64_t ts_us, uint32_t *n)
+{
+    struct source_key k = { *src, SOURCE_PROFILE_ADDRESS };
+    return source_key_requests_bound(st, &k, window_s, ts_us, n);
+}
+
+/* ---- profiles ---- */
+
+uint32_t source_profile_id(const char *family)
+{
+    if (family == NULL || *family == '\0')
+        return SOURCE_PROFILE_ADDRESS;
+    uint32_t h = ds_fnv1a32_init(0);
+    for (size_t i = 0; family[i] != '\0' && i < NAME_LEN - 1; i++) {
+        unsigned char c = (unsigned char)family[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        h = ds_fnv1a32_step(h, c);
+    }
+    return h != SOURCE_PROFILE_ADDRESS ? h : 1;
+}
+
+/* Gives p copies of a's ring chunks; when the pool cannot give them all, p
+ * starts with an empty ring, as a source that found no chunk does (the
+ * turns not copied are counted as ring_short). */
+static void clone_ring(struct source_table *st, struct source *p, const struct source *a)
+{
+    struct turn_chunk **from = src_chunks(st, a);
+    struct turn_chunk **to = src_chunks(st, p);
+    unsigned got = 0;
+    for (; got < a->nchunks; got++) {
+        to[got] = pool_get(st->chunks);
+        if (to[got] == NULL)
+            break;
+        memcpy(to[got], from[got], sizeof(*to[got]));
+    }
+    if (got < a->nchunks) {
+        for (unsigned i = 0; i < got; i++)
+            pool_put(st->chunks, to[i]);
+        st->stats.ring_short += a->ring_len;
+        got = 0;
+        p->ring_len = p->ring_head = p->ring_cap = 0;
+        p->ring_total = 0;
+        p->ring_fixed = false;
+    }
+    p->nchunks = (uint16_t)got;
+    st->stats.chunks_in_use += got;
+}
+
+/* Copies address record a into the profile record pid of its address (a
+ * stale one from an earlier incarnation is replaced): turns, buckets,
+ * tables, last flow, geo and evaluation times, but not its open connections
+ * (the flows open now hold no token of the copy). */
+static void profile_clone(struct source_table *st, struct source *a, uint32_t pid,
+                          uint64_t ts_us)
+{
+    struct source_key k = { a->addr, pid };
+    struct source *p = source_find_key(st, &k);
+    if (p != NULL)
+        source_remove(st, p);
+    touch(st, a, ts_us);   /* not the one the new record pushes out */
+    p = get_or_create(st, &k, ts_us, NULL);
+    if (p == NULL || source_find(st, &k.addr) != a)
+        return;   /* a went to make room (a table of one or two) */
+    struct source keep = *p;
+    memcpy(p, a, st->rec_size);
+    p->hnext = keep.hnext;
+    p->lru = keep.lru;
+    p->profile = pid;
+    p->hash = keep.hash;
+    p->serial = keep.serial;
+    p->open_flows = 0;
+    p->cluster_profile = SOURCE_PROFILE_ADDRESS;
+    clone_ring(st, p, a);
+    st->stats.profile_splits++;
+}
+
+bool source_profile_split(struct source_table *st, const struct ds_addr *a, const char *family,
+                          uint64_t ts_us)
+{
+    if (family == NULL || *family == '\0')
+        return false;
+    struct source *s = source_find(st, a);
+    if (s == NULL)
+        return false;
+    const struct name_ent *only = NULL;
+    unsigned n = 0;
+    for (unsigned i = 0; i < NAMES_KEPT; i++) {
+        if (s->families[i].s[0] != '\0') {
+            n++;
+            only = &s->families[i];
+        }
+    }
+    if (n >= 2)
+        return true;
+    if (n == 0 || strncasecmp(only->s, family, NAME_LEN - 1) == 0)
+        return false;
+    profile_clone(st, s, source_profile_id(only->s), ts_us);
+    return true;
+}
+
+unsigned source_families(const struct source_table *st, const struct ds_addr *a,
+                         uint32_t window_s, uint64_t ts_us)
+{
+    const struct source *s = source_find(st, a);
+    if (s == NULL)
+        return 0;
+    uint64_t w_us = ds_s_to_us(window_s);
+    uint64_t wstart = ts_us > w_us ? ts_us - w_us : 0;
+    unsigned n = 0;
+    for (unsigned i = 0; i < NAMES_KEPT; i++)
+        if (s->families[i].s[0] != '\0' && s->families[i].last_us > wstart)
+            n++;
+    return n;
+}
+
+bool source_key_held(const struct source_table *st, const struct source_key *k)
+{
+    return source_find_key(st, k) != NULL;
+}
+
+uint32_t source_cluster_profile(const struct source_table *st, const struct ds_addr *a)
+{
+    const struct source *s = source_find(st, a);
+    return s ? s->cluster_profile : SOURCE_PROFILE_ADDRESS;
+}
+
+int source_set_cluster_profile(struct source_table *st, const struct ds_addr *a, uint32_t profile)
+{
+    struct source *s = source_find(st, a);
+    if (s == NULL)
+        return -1;
+    s->cluster_profile = profile;
     return 0;
 }
 
@@ -576,7 +795,20 @@ void source_foreach(struct source_table *st, uint64_t since_us, source_visit_fn 
     struct source *s = lru_source(st->lru.head);
     while (s != NULL && s->last_us >= since_us) {
         struct source *next = lru_source(s->lru.next);
-        fn(ctx, &s->addr);
+        if (s->profile == SOURCE_PROFILE_ADDRESS)
+            fn(ctx, &s->addr);
+        s = next;
+    }
+}
+
+void source_key_foreach(struct source_table *st, uint64_t since_us, source_key_visit_fn fn,
+                        void *ctx)
+{
+    struct source *s = lru_source(st->lru.head);
+    while (s != NULL && s->last_us >= since_us) {
+        struct source *next = lru_source(s->lru.next);
+        struct source_key k = { s->addr, s->profile };
+        fn(ctx, &k);
         s = next;
     }
 }
@@ -605,6 +837,10 @@ void source_table_stats_write(const struct source_table *st, struct stats_node *
     stats_u64(so, "chain_evicted", s->chain_evicted);
     stats_u64(so, "expired", s->expired);
     stats_u64(so, "turns", s->turns);
+    stats_u64(so, "profiles", s->profiles);
+    stats_u64(so, "profiles_created", s->profiles_created);
+    stats_u64(so, "profiles_evicted", s->profiles_evicted);
+    stats_u64(so, "profile_splits", s->profile_splits);
     stats_u64(so, "bytes", bytes);
     stats_u64(stats_child(me, "memory"), "sources", bytes);
 }

@@ -3,6 +3,9 @@
 # and as the handshake templates of tools/gen-traffic.
 #
 #   tools/capture-clients.sh [OUTDIR] [CLIENT...]     (OUTDIR defaults to pcaps/clients)
+#   tools/capture-clients.sh --turns [OUTDIR] [CLIENT...]   (pcaps/turns: longer
+#       recordings with a log of every request, for tests/clients/turns.test.sh;
+#       see tools/capture-turns.sh)
 #
 # nginx (TLS 1.2+1.3, HTTP/2 and HTTP/1.1, certificates from a throw-away CA for
 # every AI host) listens on 127.77.0.1:443 inside a private network and mount
@@ -101,6 +104,11 @@ EOF
 }
 
 # ---------------------------------------------------------------- outside the namespace
+if [ "${1:-}" = "--turns" ]; then
+    # The turn-test recordings (same namespace, CA and nginx set-up, other clients).
+    shift
+    exec "$here/capture-turns.sh" "$@"
+fi
 if [ "${1:-}" != "--inside" ]; then
     outdir=${1:-$top/pcaps/clients}
     [ $# -gt 0 ] && shift

@@ -20,6 +20,7 @@ LIBRARIES='
     maxminddb  maxminddb                              geo.c
     hiredis    hiredis/                               sink-redis.c
     openssl    openssl/                               quic-initial.c
+    libyaml    yaml\.h                                 config-yaml.c
 '
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

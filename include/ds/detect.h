@@ -33,6 +33,7 @@ struct detect_alert {
     const struct rule_hit *hit;
     const struct source_last_flow *last;  /* its latest AI flow, or NULL */
     const struct cluster *cluster;        /* NULL for a per-source alert */
+    const struct source_profile *profile; /* the record that matched; NULL: the address */
 };
 
 /* Where detection's findings go. Each function may be NULL (that finding
@@ -45,9 +46,11 @@ struct detect_sink {
     void (*cluster_update)(void *ctx, uint64_t ts_us, const struct cluster *c,
                            const struct rule *r);
     /* One source's features f over their window (--source-events); last
-     * is its latest AI flow, or NULL. */
+     * is its latest AI flow, or NULL; p the record (a profile of src, or
+     * NULL: the address). */
     void (*source)(void *ctx, uint64_t ts_us, const struct ds_addr *src,
-                   const struct features *f, const struct source_last_flow *last);
+                   const struct features *f, const struct source_last_flow *last,
+                   const struct source_profile *p);
     void *ctx;
 };
 
@@ -103,6 +106,9 @@ struct detect_counters {
     uint64_t source_events;
     uint64_t evaluated;         /* due windows whose features went through the signatures */
     uint64_t prefiltered;       /* due windows no signature could match, skipped */
+    uint64_t profile_alerts;    /* of alerts: by a profile record */
+    uint64_t profile_evaluated; /* of evaluated: a profile record's windows */
+    uint64_t profile_single;    /* due profile windows skipped: the address carried one family */
 };
 const struct detect_counters *detect_counters(const struct detect *d);
 

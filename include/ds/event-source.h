@@ -14,9 +14,11 @@
 #include "ds/source.h"
 
 /* Writes the features f of src over their window, at packet time ts_us;
- * last is its latest AI flow, or NULL. */
+ * last is its latest AI flow, or NULL; p the record they are of (NULL: the
+ * address's). */
 void event_source(struct eve *e, uint64_t ts_us, const struct ds_addr *src,
-                  const struct features *f, const struct source_last_flow *last);
+                  const struct features *f, const struct source_last_flow *last,
+                  const struct source_profile *p);
 
 /* src_ip, and from its latest AI flow (if any) vlan (before src_ip, as in
  * EVE; only if it was tagged), dest_ip, dest_port, proto, community_id (e's
@@ -24,6 +26,9 @@ void event_source(struct eve *e, uint64_t ts_us, const struct ds_addr *src,
  * ai. */
 void event_source_last_flow(const struct eve *e, struct jsonw *w, const struct ds_addr *src,
                             const struct source_last_flow *l);
+/* "profile": which record of the address: {"type": "address"} (p NULL), or
+ * {"type": "family", "family": NAME, "address_families": N}. */
+void event_source_profile(struct jsonw *w, const struct source_profile *p);
 /* "features": {name: value}: numbers, and string sets as arrays. */
 void event_source_features(struct jsonw *w, const struct features *f);
 /* "geo": {country, asn, as_org}, from the geo features; nothing if none. */

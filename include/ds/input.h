@@ -1,6 +1,7 @@
 /* The input loop: capture files and directories (-r) in name order, or a
  * live interface (-i), read into the sensor; SIGHUP reloads the rules and
- * reopens the output between reads, SIGINT and SIGTERM stop. */
+ * reopens the output between reads (with -c, re-reads the configuration:
+ * reload.h), SIGINT and SIGTERM stop. */
 #ifndef DS_INPUT_H
 #define DS_INPUT_H
 
@@ -8,6 +9,7 @@
 #include "ds/err.h"
 
 struct privdrop;
+struct reload;
 struct sink;
 struct sensor;
 
@@ -22,6 +24,7 @@ struct input {
     int nfiles;
     const char *filter;                  /* BPF filter, or NULL */
     struct privdrop *drop;               /* -Z: applied once the first capture is open, or NULL */
+    struct reload *reload;               /* -c: SIGHUP re-reads the configuration, or NULL */
 };
 
 /* Expands -r arguments into in->files: a file stays as given, a directory

@@ -68,6 +68,17 @@ struct sink_spec {
     char key[256];
     int port;
     enum sink_redis_mode mode;
+    const char *username;      /* redis AUTH (NULL: none; the password alone */
+    const char *password;      /* is AUTH PASSWORD); never from the spec */
+};
+
+/* One output to open: its spec, and for redis the AUTH credentials that
+ * come from the configuration file (NULL: none; never on the command
+ * line, where other users would read them). */
+struct sink_output {
+    const char *spec;
+    const char *username;      /* with password: AUTH USERNAME PASSWORD */
+    const char *password;      /* alone: AUTH PASSWORD */
 };
 
 /* Parses an output spec (above). Returns 0, or -1 with "SPEC: why" in err
@@ -90,6 +101,17 @@ int sink_open(const char *spec, struct sink **out, char *err, size_t errlen);
  * "SPEC: why" (nothing is left open). */
 int sink_open_all(const char *const *specs, size_t n, size_t queue_lines, struct sink **out,
                   char *err, size_t errlen);
+
+/* sink_open_all with credentials: outs[i].spec with outs[i]'s AUTH (a
+ * password for an output that is not redis is refused, "SPEC: why"). */
+int sink_open_outputs(const struct sink_output *outs, size_t n, size_t queue_lines,
+                      struct sink **out, char *err, size_t errlen);
+
+/* Exchanges what a and b are (their outputs, state and counters), so a
+ * sink others hold a pointer to (the sensor's) takes b's outputs; b, now
+ * holding a's old ones, is the caller's to close. SIGHUP with a new
+ * configuration: its outputs opened first, then swapped in. */
+void sink_swap(struct sink *a, struct sink *b);
 
 /* Reopens the files (after rotation: SIGHUP). On failure returns -1 with the
  * reason in err and goes on writing to the old file. Other kinds: a no-op. */
@@ -121,6 +143,7 @@ struct sink_counters {
     uint64_t truncated;     /* events shortened to stay under the line cap */
     uint64_t dropped;       /* sockets: lines the queue refused or lost */
     uint64_t reconnects;    /* sockets: connections made after the first */
+    uint64_t auth_failures; /* redis: AUTH refused (a wrong password or user) */
 };
 /* Of a sink of several outputs: the first output's, truncated counted once. */
 const struct sink_counters *sink_counters(const struct sink *k);
@@ -128,7 +151,8 @@ const struct sink_counters *sink_counters(const struct sink *k);
 /* Stats: sensor.output {events, write_errors} of the first output, as
  * with one file. With several outputs, or one that is not a file or
  * stdout, also sensor.output.<kind>_<n> (n from 1, in -o order) for each:
- * {events, write_errors, dropped, queued, reconnects}. */
+ * {events, write_errors, dropped, queued, reconnects}, and for redis
+ * auth_failures. */
 void sink_stats_write(const struct sink *k, struct stats_node *root);
 
 #endif

@@ -39,6 +39,20 @@
  *     one that has none takes them from the least recently seen source,
  *     which is evicted.
  *
+ * Profiles: a record is keyed by (address, profile). Profile 0
+ * (SOURCE_PROFILE_ADDRESS) is the whole address; any other is one client
+ * fingerprint family's traffic from that address (source_profile_id of the
+ * family's name), so a script behind a NAT full of browsers has a record of
+ * its own. Profile records are made only once an address has carried more
+ * than one family (source_profile_split): until then the address record is
+ * the one family's record, and when a second family appears the address
+ * record is copied into the first family's profile record, so that family
+ * keeps its history. Profile records come from the same pool as address
+ * records (they count against max_sources), sit in the same recency list
+ * and are evicted and expired the same way (counted apart in the stats).
+ * The functions that take a `struct ds_addr` work on the address record;
+ * the source_key_ ones on any record.
+ *
  * Nothing is allocated per turn or per flow once the pools are warm. Not
  * thread-safe: one table per capture thread. */
 #ifndef DS_SOURCE_H
@@ -70,6 +84,21 @@ struct source_config {
     uint64_t host_seed;         /* host-name hash seed (likewise) */
 };
 
+/* The profile of an address record; any other profile is a family's. */
+#define SOURCE_PROFILE_ADDRESS 0u
+
+/* A record's key: an address, and the profile within it. */
+struct source_key {
+    struct ds_addr addr;
+    uint32_t profile;           /* SOURCE_PROFILE_ADDRESS or source_profile_id(family) */
+};
+
+/* Which record an alert or a source event is about (events say so). */
+struct source_profile {
+    const char *family;         /* NULL: the address record; else the profile's family */
+    unsigned families;          /* families the address carried in the window (profiles) */
+};
+
 /* The most sources a hash chain holds: a lookup walks at most this many. */
 #define SOURCE_CHAIN_MAX 32
 
@@ -88,6 +117,7 @@ struct source_flow {
     const char *service;        /* catalogue service, e.g. "api" */
     const char *ja4;
     const char *family;         /* fingerprint family of the JA4 */
+    uint32_t profile;           /* the record to file under (src, profile): 0 the address */
 };
 
 /* The latest AI flow of a source, for alerts (dest_ip, tls.sni, ai.*). */
@@ -111,8 +141,8 @@ struct source_stats {
     uint64_t created;
     uint64_t evicted;           /* pushed out at the cap (sources or ring chunks) */
     uint64_t expired;           /* dropped after idle_timeout_s */
-    uint64_t flows;             /* source_flow_start calls */
-    uint64_t turns;             /* source_turn calls */
+    uint64_t flows;             /* source_flow_start calls for address records */
+    uint64_t turns;             /* source_turn calls for address records */
     uint64_t ring_short;        /* turns that overwrote a ring not yet full-sized, or that
                                    found no ring chunk at all (counted, not kept) */
     uint64_t stale_ends;        /* flow ends whose token no longer matched */
@@ -121,6 +151,11 @@ struct source_stats {
     uint64_t lookups;           /* lookups that may create (a flow or turn's source) */
     uint64_t lookup_steps;      /* sources those lookups walked */
     uint64_t max_chain;         /* the most one lookup walked */
+    /* Of the records above, profile records (profile != 0): */
+    uint64_t profiles;          /* held now (in active too) */
+    uint64_t profiles_created;  /* in created too */
+    uint64_t profiles_evicted;  /* in evicted too */
+    uint64_t profile_splits;    /* addresses whose record was copied into a family's */
 };
 
 struct source_table;
@@ -143,8 +178,10 @@ const uint32_t *source_windows(const struct source_table *st, unsigned *n);
 /* Index of a window in that list, or -1. */
 int source_window_index(const struct source_table *st, uint32_t window_s);
 
-/* A flow of fl->src was classified as AI at packet time ts_us. *token (never
- * 0) goes back to source_flow_end; *created (may be NULL) tells whether the
+/* A flow of fl->src was classified as AI at packet time ts_us, filed in the
+ * record (fl->src, fl->profile). *token (never 0, nor are its low 32 bits:
+ * tokens are compared on those, so a caller may keep two in 64 bits) goes
+ * back to source_flow_end; *created (may be NULL) tells whether the
  * source is new (the moment to look up and set its geo). 0 or -1 (no record
  * could be had). */
 int source_flow_start(struct source_table *st, const struct source_flow *fl, uint64_t ts_us,
@@ -156,7 +193,7 @@ void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_
                      uint64_t token);
 
 /* A completed turn of flow fl, reported at packet time ts_us (>= t->start_us;
- * the turn is filed under its start). *due (may be NULL) gets bit i set for
+ * the turn is filed under its start), in the record (fl->src, fl->profile). *due (may be NULL) gets bit i set for
  * each window i (source_windows order) due for evaluation: first turn, or
  * eval_interval_s since the last time it was due. *created as above.
  * 0 or -1. */
@@ -188,12 +225,57 @@ int source_last_flow(const struct source_table *st, const struct ds_addr *src,
 int source_times(const struct source_table *st, const struct ds_addr *src, uint64_t *first_us,
                  uint64_t *last_us);
 
+/* ---- profiles ---- */
+
+/* The profile id of a client family's name (case-insensitive; never 0), or
+ * SOURCE_PROFILE_ADDRESS for NULL or "". A 32-bit hash of the name, so the id
+ * of a family stays the same across fingerprint reloads and runs. */
+uint32_t source_profile_id(const char *family);
+
+/* Whether a flow or turn of `family` from address a is to be filed in its
+ * profile record as well as in the address record: true once a has carried
+ * another family. When a carried exactly one family so far and `family`
+ * differs, a's record is first copied into that first family's profile
+ * record (counted as a split). Call it before filing the flow or turn in the
+ * address record. False for a NULL or empty family, or an address not held. */
+bool source_profile_split(struct source_table *st, const struct ds_addr *a, const char *family,
+                          uint64_t ts_us);
+
+/* How many client families address a carried in the window of window_s
+ * seconds ending at ts_us (at most the 4 its record keeps); 0 if not held. */
+unsigned source_families(const struct source_table *st, const struct ds_addr *a,
+                         uint32_t window_s, uint64_t ts_us);
+
+/* The profile whose features stand for address a in the cluster tables
+ * (SOURCE_PROFILE_ADDRESS unless source_set_cluster_profile said otherwise;
+ * also for an address not held), and setting it (-1: a not held). */
+uint32_t source_cluster_profile(const struct source_table *st, const struct ds_addr *a);
+int source_set_cluster_profile(struct source_table *st, const struct ds_addr *a,
+                               uint32_t profile);
+
+/* The functions above for the record of key k (any profile). */
+void source_key_flow_end(struct source_table *st, const struct source_key *k, uint64_t ts_us,
+                         uint64_t token);
+int source_key_features(struct source_table *st, const struct source_key *k, uint32_t window_s,
+                        uint64_t ts_us, struct features *out);
+int source_key_requests_bound(const struct source_table *st, const struct source_key *k,
+                              uint32_t window_s, uint64_t ts_us, uint32_t *n);
+int source_key_last_flow(const struct source_table *st, const struct source_key *k,
+                         struct source_last_flow *out);
+/* Whether the record of key k is held. */
+bool source_key_held(const struct source_table *st, const struct source_key *k);
+/* Like source_foreach, over every record, profile records included. */
+typedef void (*source_key_visit_fn)(void *ctx, const struct source_key *k);
+void source_key_foreach(struct source_table *st, uint64_t since_us, source_key_visit_fn fn,
+                        void *ctx);
+
 /* Drops sources idle (no flow start, turn or flow end) for longer than
  * idle_timeout_s at packet time now_us, least recently seen first, visiting
  * at most max_visit of them (0 = no limit). Returns how many were dropped. */
 size_t source_expire(struct source_table *st, uint64_t now_us, size_t max_visit);
 
-/* Calls fn for every source seen at or after since_us, most recently seen
+/* Calls fn for every address record seen at or after since_us (profile
+ * records are skipped: source_key_foreach visits them), most recently seen
  * first (a deterministic order for a given input). fn must not add or remove
  * sources (source_features is fine). */
 typedef void (*source_visit_fn)(void *ctx, const struct ds_addr *src);

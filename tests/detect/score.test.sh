@@ -1,37 +1,77 @@
 #!/usr/bin/env bash
 # Detection quality on short generated scenarios (deterministic seeds): the
 # sensor with the shipped rules, scored by tools/score against the
-# generator's labels, must meet the issue's targets on a 20-minute mix, alert
-# on each harvester role alone and stay quiet on each normal role alone.
+# generator's labels, must meet the issue's targets on a 20-minute mix of the
+# issue 3 roles, alert on each of their harvester roles alone and stay quiet
+# (or below severity 1) on each of their normal roles alone.
+#
+# ISSUE 9 ROLES (the list `v2_roles` below): the same checks on the roles added
+# for issue 9, alone over 40 minutes, and the targets on a 40-minute mix of
+# every role. They are ENFORCED ONLY WITH DS_SCORE_ISSUE9=1 (or v2_enforce=1
+# below, once the issue 9 rules have landed); otherwise their results are
+# printed as "info" lines and do not fail the test.
 set -u
 bin=${DS_BIN:?} src=${DS_SOURCE_DIR:?}
+v2_enforce=${DS_SCORE_ISSUE9:-0}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 gen=$src/tools/gen-traffic
 [ -x "$gen" ] || { echo "tools/gen-traffic missing"; exit 1; }
 fail=0
-run() {  # run SCENARIO DURATION SEED
-    "$gen" "$1" -o "$work/$1.pcap" --duration "$2" --seed "$3" -q || return 1
+run() {  # run NAME SCENARIO DURATION SEED: $work/NAME.{pcap,labels.json,json}
+    "$gen" "$2" -o "$work/$1.pcap" --duration "$3" --seed "$4" -q || return 1
     "$bin" -r "$work/$1.pcap" -o "$work/$1.json" || return 1
 }
-run mix 20m 11 || exit 1
-echo "== mix 20m seed 11"
+check_alone() {  # check_alone ROLE DURATION SEED: prints ok/FAIL, returns 1 on FAIL
+    run "$1" "$1" "$2" "$3" || { echo "FAIL $1: could not generate or read"; return 1; }
+    "$src/tools/score" "$work/$1.json" "$work/$1.labels.json" --json >"$work/$1.score" || return 1
+    python3 - "$1" "$work/$1.score" <<'PY'
+import json, sys
+role, r = sys.argv[1], json.load(open(sys.argv[2]))
+x = r["per_role"].get(role)
+if x is None:
+    print(f"FAIL {role} alone: no source"); sys.exit(1)
+cov = r["cluster_coverage_min"]
+if x["expect"] == "alert":
+    ok = not x["missed"] and (cov is None or cov >= 0.9)
+    what = f"{x['alerted']}/{x['sources']} sources alerted" + ("" if cov is None else f", cluster coverage {cov:.2f}")
+elif x["expect"] == "quiet":
+    ok = x["alerted"] == 0
+    what = f"{x['sources']} quiet sources, {x['alerted']} alerted"
+else:
+    ok = x["sev1"] == 0
+    what = f"{x['sources']} no-high sources, {x['sev1']} with severity 1, best severity {x['best_severity']}"
+print(f"{'ok  ' if ok else 'FAIL'} {role} alone ({x['expect']}): {what}")
+sys.exit(0 if ok else 1)
+PY
+}
+
+# ---- issue 3 roles: always enforced
+v1=steady,hydra,burst,jittered,rotating,browser,developer,production,automation
+run mix "$v1" 20m 11 || exit 1
+echo "== mix of the issue 3 roles, 20m seed 11"
 "$src/tools/score" "$work/mix.json" "$work/mix.labels.json" --targets -v || fail=1
 for role in steady hydra burst jittered rotating; do
-    run "$role" 15m 12 || exit 1
-    r=$("$src/tools/score" "$work/$role.json" "$work/$role.labels.json" --json)
-    recall=$(python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["recall"])' <<<"$r")
-    if [ "$recall" = "1.0" ]; then echo "ok   $role alone: alerted"; else echo "FAIL $role alone: recall $recall"; fail=1; fi
+    check_alone "$role" 15m 12 || fail=1
 done
 for role in browser developer production automation; do
-    run "$role" 15m 13 || exit 1
-    r=$("$src/tools/score" "$work/$role.json" "$work/$role.labels.json" --json)
-    R=$r python3 - "$role" <<'PY' || fail=1
-import json, os, sys
-r = json.loads(os.environ["R"])
-role = sys.argv[1]
-if r["false_alert_sources"] or r["sev1_on_no_high"]:
-    print(f"FAIL {role} alone: false {r['false']} sev1 {r['sev1']}"); sys.exit(1)
-print(f"ok   {role} alone: {r['quiet_sources']} quiet, {r['no_high_sources']} no-high, no false or severity-1 alert")
-PY
+    check_alone "$role" 15m 13 || fail=1
 done
+
+# ---- issue 9 roles: enforced only with DS_SCORE_ISSUE9=1
+v2_roles="diverse rotating3 natted slow pool2 syncpool jitter-keepalive agent rag cieval office"
+v2_fail=0
+echo "== issue 9 roles (enforced: $([ "$v2_enforce" = 1 ] && echo yes || echo "no, DS_SCORE_ISSUE9=1 to enforce"))"
+for role in $v2_roles; do
+    check_alone "$role" 40m 14 || v2_fail=1
+done
+run mix2 mix 40m 15 || exit 1
+echo "== mix of every role, 40m seed 15"
+"$src/tools/score" "$work/mix2.json" "$work/mix2.labels.json" --targets --per-role -v || v2_fail=1
+if [ $v2_fail -ne 0 ]; then
+    if [ "$v2_enforce" = 1 ]; then
+        fail=1
+    else
+        echo "info: issue 9 roles miss their targets (not enforced: DS_SCORE_ISSUE9 unset)"
+    fi
+fi
 exit $fail

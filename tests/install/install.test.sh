@@ -4,7 +4,8 @@
 # load, the man page lints clean and documents every option and signal, the
 # systemd unit verifies and grants exactly CAP_NET_RAW and CAP_NET_ADMIN, the
 # sensor captures as an unprivileged user holding only those two (root only),
-# the default file's options parse, the logrotate snippet reads clean. Then
+# the default file's options parse, the example configuration is installed
+# and passes --check-config, the logrotate snippet reads clean. Then
 # tools/package.sh builds the .deb from this build tree, lintian finds no
 # error, the package holds the same files as the staging root, and (as root)
 # dpkg installs and purges it on an overlay of this system.
@@ -34,7 +35,8 @@ man=$root/usr/share/man/man8/distill-sensor.8.gz
 unit=$root/lib/systemd/system/distill-sensor.service
 default=$root/etc/default/distill-sensor
 logrotate=$root/etc/logrotate.d/distill-sensor
-for f in "$sbin" "$man" "$unit" "$default" "$logrotate" \
+config=$root/etc/distill-sensor/distill-sensor.yaml
+for f in "$sbin" "$man" "$unit" "$default" "$logrotate" "$config" \
          "$root/usr/share/doc/distill-sensor/copyright" \
          "$root/usr/share/doc/distill-sensor/changelog.gz"; do
     [ -f "$f" ] || fail "not installed: ${f#"$root"}"
@@ -59,7 +61,8 @@ missing=
 for opt in $("$sbin" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
     grep -q -- "$opt" "$work/man.txt" || missing="$missing $opt"
 done
-for word in SIGHUP SIGUSR1 SIGINT SIGTERM "EXIT STATUS" FILES EXAMPLES; do
+for word in SIGHUP SIGUSR1 SIGINT SIGTERM "EXIT STATUS" FILES EXAMPLES "CONFIGURATION FILE" \
+            /etc/distill-sensor/distill-sensor.yaml; do
     grep -q "$word" "$work/man.txt" || missing="$missing '$word'"
 done
 [ -z "$missing" ] || fail "man page lacks:$missing"
@@ -70,6 +73,16 @@ done
 opts=$(. "$default" && printf '%s' "${DISTILL_OPTS:?}") || fail "no DISTILL_OPTS in the default file"
 read -r -a args <<<"${opts//\/usr\//$root/usr/}"
 "$sbin" "${args[@]}" --check-rules || fail "DISTILL_OPTS rejected: $opts"
+
+# 4b. The example configuration: the source's, and it passes --check-config
+# (the rules of the staging root; its paths are the service's), and so does
+# the default file's commented -c line with the options the file sets.
+cmp -s "$src/etc/distill-sensor.yaml" "$config" || fail "installed configuration differs from etc/"
+out=$("$sbin" -c "$config" --rules "$rules" --check-config 2>&1) ||
+    fail "the example configuration fails --check-config: $out"
+[ "$out" = "$config: configuration OK (rules from $rules)" ] || fail "--check-config said: $out"
+grep -q '^# *DISTILL_OPTS="-c /etc/distill-sensor/distill-sensor.yaml"' "$default" ||
+    fail "the default file does not show -c with the example configuration"
 
 # 5. The unit: systemd-analyze verify with nothing to say, the binary path
 # pointed into the staging root (it checks the command exists) and the man

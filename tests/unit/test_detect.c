@@ -25,10 +25,14 @@
 #include "ds/flow.h"
 #include "ds/log.h"
 #include "ds/rules.h"
+#include "ds/util.h"
 
 #define T0 (1771841100ull * 1000000u)   /* 2026-02-23T10:05:00Z */
 #define S(n) ((uint64_t)(n) * 1000000u)
 #define JA4_PYTHON "t13d181000_85036bcba153_d41ae481755e"
+#define JA4_BROWSER "t13d1516h2_8daaf6152771_02713d6af862"
+#define FINGERPRINTS "python  " JA4_PYTHON "  Python  # test\n" \
+                     "browser  " JA4_BROWSER "  Chrome  # test\n"
 
 /* ---- A rules directory of our own ------------------------------------- */
 
@@ -56,7 +60,7 @@ static int setup_dir(void **state)
     (void)state;
     if (mkdtemp(dir) == NULL)
         return -1;
-    write_file("fingerprints.conf", "python  " JA4_PYTHON "  Python  # test\n");
+    write_file("fingerprints.conf", FINGERPRINTS);
     return 0;
 }
 
@@ -79,6 +83,7 @@ struct record {
     unsigned alert_cluster_size[REC_MAX];
     uint8_t alert_src[REC_MAX];       /* last byte of the source's address */
     uint64_t alert_last[REC_MAX];     /* flow_id of its latest AI flow, 0 if none */
+    char alert_profile[REC_MAX][24];  /* the profile's family, "" for the address */
     unsigned n_updates;
     uint64_t update_ts[REC_MAX];
     unsigned update_new[REC_MAX];     /* members not listed before */
@@ -87,6 +92,7 @@ struct record {
     uint32_t source_window[REC_MAX];
     uint8_t source_src[REC_MAX];
     uint64_t source_last[REC_MAX];
+    char source_profile[REC_MAX][24]; /* as alert_profile */
 };
 
 static void rec_alert(void *ctx, const struct detect_alert *a)
@@ -98,6 +104,8 @@ static void rec_alert(void *ctx, const struct detect_alert *a)
         r->alert_cluster_size[r->n_alerts] = a->cluster ? cluster_size(a->cluster) : 0;
         r->alert_src[r->n_alerts] = a->src->a[15];
         r->alert_last[r->n_alerts] = a->last ? a->last->flow_id : 0;
+        ds_strlcpy(r->alert_profile[r->n_alerts], a->profile ? a->profile->family : "",
+                   sizeof(r->alert_profile[0]));
     }
     r->n_alerts++;
 }
@@ -117,7 +125,8 @@ static void rec_update(void *ctx, uint64_t ts_us, const struct cluster *c, const
 }
 
 static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
-                       const struct features *f, const struct source_last_flow *last)
+                       const struct features *f, const struct source_last_flow *last,
+                       const struct source_profile *p)
 {
     struct record *r = ctx;
     (void)ts_us;
@@ -125,6 +134,8 @@ static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
         r->source_window[r->n_sources] = f->window_s;
         r->source_src[r->n_sources] = src->a[15];
         r->source_last[r->n_sources] = last ? last->flow_id : 0;
+        ds_strlcpy(r->source_profile[r->n_sources], p ? p->family : "",
+                   sizeof(r->source_profile[0]));
     }
     r->n_sources++;
 }
@@ -156,7 +167,9 @@ struct client {
     struct flow_app app;
 };
 
-static void client_start(struct detect *d, struct client *c, uint8_t host, uint64_t ts_us)
+/* Flow `id` of source 198.51.100.<host>, with client fingerprint ja4. */
+static void client_open(struct detect *d, struct client *c, uint8_t host, uint64_t id,
+                        const char *ja4, uint64_t ts_us)
 {
     memset(c, 0, sizeof(*c));
     ds_addr_from_v4(&c->f.cli, (uint8_t[]){ 198, 51, 100, host });
@@ -165,24 +178,34 @@ static void client_start(struct detect *d, struct client *c, uint8_t host, uint6
     c->f.sport = 443;
     c->f.proto = DS_IPPROTO_TCP;
     c->f.flags = FLOW_F_TLS | FLOW_F_FOLLOW;
-    c->f.id = host;
+    c->f.id = id;
     c->f.first_us = c->f.last_us = ts_us;
     c->f.service = 0;
     c->f.app = &c->app;
     memcpy(c->app.tls.sni, "api.openai.com", 15);
-    memcpy(c->app.tls.ja4, JA4_PYTHON, sizeof(JA4_PYTHON));
+    ds_strlcpy(c->app.tls.ja4, ja4, sizeof(c->app.tls.ja4));
     c->app.source_token = detect_flow_start(d, &c->f, &svc, ts_us);
     assert_true(c->app.source_token != 0);
 }
 
-/* One request of 1000 bytes and its answer of 8000, streamed for 2 s. */
-static void client_turn(struct detect *d, struct client *c, uint64_t ts_us)
+static void client_start(struct detect *d, struct client *c, uint8_t host, uint64_t ts_us)
 {
-    struct turn t = { .start_us = ts_us, .req_bytes = 1000, .resp_bytes = 8000,
+    client_open(d, c, host, host, JA4_PYTHON, ts_us);
+}
+
+/* One request of req bytes and its answer of 8000, streamed for 2 s. */
+static void client_turn_sized(struct detect *d, struct client *c, uint64_t ts_us, uint32_t req)
+{
+    struct turn t = { .start_us = ts_us, .req_bytes = req, .resp_bytes = 8000,
                       .req_records = 1, .resp_records = 10, .ttfb_us = 300000,
                       .resp_dur_us = 2000000 };
     c->f.last_us = ts_us;
     detect_turn(d, &c->f, &svc, &t, ts_us);
+}
+
+static void client_turn(struct detect *d, struct client *c, uint64_t ts_us)
+{
+    client_turn_sized(d, c, ts_us, 1000);
 }
 
 /* ---- Tests ------------------------------------------------------------ */
@@ -330,7 +353,7 @@ static void test_reload_carry_over(void **state)
     assert_int_equal(detect_reload(d), -1);
     remove_file("fingerprints.conf");
     assert_int_equal(detect_reload(d), -1);
-    write_file("fingerprints.conf", "python  " JA4_PYTHON "  Python  # test\n");
+    write_file("fingerprints.conf", FINGERPRINTS);
     log_set_level(lvl);
 
     /* Still sids 1 and 2: a new source alerts on both. */
@@ -464,6 +487,180 @@ static void test_synchronous_group(void **state)
     detect_free(d);
 }
 
+/* A script behind a NAT of browsers: the address record (browser and
+ * python) does not match `fingerprint_family:!browser`, python's profile
+ * record does, and its alert names the profile and its latest flow. Source
+ * events come for the address and, while it carries both, each profile. */
+static void test_profile_behind_nat(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"script\"; window:1m; requests:>=5; "
+                          "fingerprint_family:!browser; "
+                          "threshold: type limit, track by_src, count 1, seconds 3600; "
+                          "sid:1; rev:1;)\n");
+    struct record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.n_windows = 1;
+    cfg.src.eval_interval_s = 0;
+    cfg.source_events = true;
+    struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
+    struct detect *d = NULL;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    detect_tick(d, T0);
+    struct client br, py;
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0);
+    for (int i = 0; i < 6; i++)
+        client_turn(d, &br, T0 + S(1 + i));
+    assert_int_equal(rec.n_alerts, 0);
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0 + S(7));
+    for (int i = 0; i < 4; i++)
+        client_turn(d, &py, T0 + S(8 + i));
+    assert_int_equal(rec.n_alerts, 0);
+    client_turn(d, &py, T0 + S(12));           /* python's fifth */
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(rec.alert_sid[0], 1);
+    assert_string_equal(rec.alert_profile[0], "python");
+    assert_int_equal(rec.alert_src[0], 1);
+    assert_int_equal(rec.alert_last[0], 11);
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &py, T0 + S(13 + i));
+    assert_int_equal(rec.n_alerts, 1);         /* suppressed per address */
+    const struct detect_counters *n = detect_counters(d);
+    assert_int_equal(n->alerts, 1);
+    assert_int_equal(n->profile_alerts, 1);
+    assert_true(n->profile_evaluated > 0);
+    detect_tick(d, T0 + S(60));
+    assert_int_equal(rec.n_sources, 3);        /* the address, python and browser */
+    unsigned seen = 0;
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(rec.source_src[i], 1);
+        if (strcmp(rec.source_profile[i], "python") == 0)
+            seen |= 1, assert_int_equal(rec.source_last[i], 11);
+        else if (strcmp(rec.source_profile[i], "browser") == 0)
+            seen |= 2, assert_int_equal(rec.source_last[i], 10);
+        else if (rec.source_profile[i][0] == '\0')
+            seen |= 4;
+    }
+    assert_int_equal(seen, 7);
+    detect_free(d);
+}
+
+/* One alert per rule per address: when the address record alerted first,
+ * its profile's match of the same rule is suppressed. */
+static void test_profile_suppressed_by_address(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"five\"; window:1m; requests:>=5; "
+                          "threshold: type limit, track by_src, count 1, seconds 3600; "
+                          "sid:2; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client br, py;
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0);
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &py, T0 + S(1 + i));
+    assert_int_equal(rec.n_alerts, 1);
+    assert_string_equal(rec.alert_profile[0], "");
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0 + S(6));
+    client_turn(d, &br, T0 + S(6));
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &py, T0 + S(7 + i));
+    assert_true(detect_counters(d)->profile_evaluated > 0);
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(detect_counters(d)->profile_alerts, 0);
+    detect_free(d);
+}
+
+/* A profile record is evaluated only while its address carries more than
+ * one family in the window: before the browser came, python's turns go to
+ * the address record alone; while both are in the 1-minute window, python's
+ * record is evaluated too (and alerts as python); once the browser has been
+ * quiet for a minute, python's record is skipped (counted) and the address
+ * record alone speaks for it. */
+static void test_profile_needs_two_families(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"python\"; window:1m; requests:>=1; "
+                          "fingerprint_family:python; "
+                          "threshold: type limit, track by_src, count 100, seconds 3600; "
+                          "sid:3; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    const struct detect_counters *n = detect_counters(d);
+    struct client br, py;
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0);
+    for (int i = 0; i < 3; i++)
+        client_turn(d, &py, T0 + S(1 + i));
+    assert_int_equal(rec.n_alerts, 3);         /* the address's, no profile record */
+    assert_int_equal(n->profile_evaluated + n->profile_single, 0);
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0 + S(4));
+    client_turn(d, &br, T0 + S(4));            /* the address still matches: python in it */
+    assert_int_equal(rec.n_alerts, 4);
+    assert_int_equal(n->profile_evaluated, 1); /* browser's record: no python there */
+    client_turn(d, &py, T0 + S(5));
+    assert_int_equal(rec.n_alerts, 6);
+    assert_string_equal(rec.alert_profile[4], "");
+    assert_string_equal(rec.alert_profile[5], "python");
+    assert_int_equal(n->profile_evaluated, 2);
+    client_turn(d, &py, T0 + S(100));          /* the browser left the window */
+    assert_int_equal(rec.n_alerts, 7);
+    assert_string_equal(rec.alert_profile[6], "");
+    assert_int_equal(n->profile_evaluated, 2);
+    assert_int_equal(n->profile_single, 1);
+    detect_free(d);
+}
+
+/* The cluster tables see an address through its address record until one
+ * of its profiles alerts, then through that profile. A lone script (.2)
+ * and the same script behind a NAT of browsers (.1): the NAT's address
+ * record scatters (browser prompts of 300 to 9000 bytes) and joins no
+ * cluster; once python's profile alerts, the NAT is grouped on python's
+ * turns, joins the lone script's cluster, and the cluster alerts, the
+ * alert naming the profile that fed it. */
+static void test_profile_feeds_clusters(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"script\"; window:1m; requests:>=3; "
+                          "fingerprint_family:!browser; "
+                          "threshold: type limit, track by_src, count 1, seconds 3600; "
+                          "sid:1; rev:1;)\n"
+                          "alert ai-harvest-cluster (msg:\"pool\"; window:1m; cluster_size:>=2; "
+                          "sid:101; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client lone, br, py;
+    client_open(d, &lone, 2, 20, JA4_PYTHON, T0);
+    client_open(d, &br, 1, 10, JA4_BROWSER, T0);
+    const uint32_t sizes[] = { 5000, 300, 9000, 700 };
+    for (int i = 0; i < 4; i++)
+        client_turn_sized(d, &br, T0 + S(1 + i), sizes[i]);
+    client_open(d, &py, 1, 11, JA4_PYTHON, T0 + S(5));
+    client_turn(d, &lone, T0 + S(6));
+    client_turn(d, &py, T0 + S(7));
+    client_turn(d, &lone, T0 + S(16));
+    client_turn(d, &py, T0 + S(17));
+    assert_int_equal(rec.n_alerts, 0);
+    client_turn(d, &lone, T0 + S(26));         /* the lone script's third: it alerts */
+    assert_int_equal(rec.n_alerts, 1);
+    assert_false(rec.alert_cluster[0]);
+    assert_int_equal(rec.alert_src[0], 2);
+    client_turn(d, &py, T0 + S(27));           /* python's third: its profile alerts */
+    assert_int_equal(rec.n_alerts, 3);
+    assert_false(rec.alert_cluster[1]);
+    assert_int_equal(rec.alert_src[1], 1);
+    assert_string_equal(rec.alert_profile[1], "python");
+    assert_true(rec.alert_cluster[2]);         /* and the NAT joins the lone script */
+    assert_int_equal(rec.alert_sid[2], 101);
+    assert_int_equal(rec.alert_cluster_size[2], 2);
+    assert_int_equal(rec.alert_src[2], 1);
+    assert_string_equal(rec.alert_profile[2], "python");
+    detect_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +671,10 @@ int main(void)
         cmocka_unit_test(test_reload_carry_over),
         cmocka_unit_test(test_source_events_and_no_sink),
         cmocka_unit_test(test_source_event_windows),
+        cmocka_unit_test(test_profile_behind_nat),
+        cmocka_unit_test(test_profile_suppressed_by_address),
+        cmocka_unit_test(test_profile_needs_two_families),
+        cmocka_unit_test(test_profile_feeds_clusters),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

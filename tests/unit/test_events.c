@@ -234,7 +234,8 @@ static void test_alert_event(void **state)
                                  "\"signature\":\"pool \\\\xff\\\"x\\\"\",\"category\":\"caf\xc3\xa9\","
                                  "\"severity\":1,\"metadata\":{\"technique\":[\"hydra\",\"steady\"],"
                                  "\"confidence\":[\"high\"]}}"));
-    assert_non_null(strstr(text, "\"source\":{\"window\":600,\"matched\":[],\"features\":{\"requests\":12.0,"));
+    assert_non_null(strstr(text, "\"source\":{\"window\":600,\"profile\":{\"type\":\"address\"},"
+                                 "\"matched\":[],\"features\":{\"requests\":12.0,"));
     assert_non_null(strstr(text, "\"provider\":[\"openai\"]"));
     assert_non_null(strstr(text, "\"threshold\":{\"type\":\"limit\",\"track\":\"by_src\",\"count\":1,\"seconds\":3600}}"));
     assert_non_null(strstr(text, "\"geo\":{\"country\":\"DE\",\"asn\":64500}"));
@@ -508,15 +509,52 @@ static void test_source_event(void **state)
     features_set_num(&f, FEAT_REQUESTS, 3);
     features_add_str(&f, FEAT_PROVIDER, "openai");
     features_add_str(&f, FEAT_AS_ORG, "Org \"q\"");
-    event_source(o, 1771841100123456ull, &src, &f, NULL);
+    event_source(o, 1771841100123456ull, &src, &f, NULL, NULL);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
     assert_string_equal(line, "{\"timestamp\":\"2026-02-23T10:05:00.123456+0000\",\"event_type\":\"source\","
                               "\"host\":\"s\\\\xff\",\"src_ip\":\"198.51.100.7\","
-                              "\"source\":{\"window\":600,\"features\":{\"requests\":3.0,"
+                              "\"source\":{\"window\":600,\"profile\":{\"type\":\"address\"},"
+                              "\"features\":{\"requests\":3.0,"
                               "\"provider\":[\"openai\"],\"as_org\":[\"Org \\\"q\\\"\"]}},"
                               "\"geo\":{\"as_org\":\"Org \\\"q\\\"\"}}\n");
+}
+
+/* A profile record's source event and alert name the profile: its family
+ * and how many families the address carried in the window. */
+static void test_profile_events(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, NULL);
+    struct ds_addr src;
+    ds_addr_from_v4(&src, (uint8_t[]){ 198, 51, 100, 8 });
+    struct features f;
+    features_clear(&f);
+    f.window_s = 600;
+    features_set_num(&f, FEAT_REQUESTS, 40);
+    struct source_profile p = { .family = "python", .families = 2 };
+    event_source(o, 1771841100123456ull, &src, &f, NULL, &p);
+    struct rule r;
+    memset(&r, 0, sizeof(r));
+    r.sid = 9000001;
+    r.rev = 1;
+    r.msg = "m";
+    r.severity = 1;
+    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600 };
+    struct detect_alert a = { .ts_us = 1771841100123456ull, .src = &src, .hit = &hit,
+                              .profile = &p };
+    event_alert(o, &a);
+    assert_int_equal(close_temp(o), 0);
+    char *text = slurp(path);
+    unlink(path);
+    const char *want = "\"source\":{\"window\":600,\"profile\":{\"type\":\"family\","
+                       "\"family\":\"python\",\"address_families\":2},";
+    char *first = strstr(text, want);
+    assert_non_null(first);
+    assert_non_null(strstr(first + 1, want));   /* the alert's too */
+    assert_non_null(strstr(text, "\"event_type\":\"alert\""));
 }
 
 /* The tree: a key keeps the place it was first named in, and a later write
@@ -613,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_community_id),
         cmocka_unit_test(test_vlan_field),
         cmocka_unit_test(test_source_event),
+        cmocka_unit_test(test_profile_events),
         cmocka_unit_test(test_stats_tree),
         cmocka_unit_test(test_stats_writers),
     };

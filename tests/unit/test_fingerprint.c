@@ -146,6 +146,10 @@ static const struct {
     const char *capture, *ja4, *family;
 } captured[] = {
     { "chromium", "t13d1517h2_8daaf6152771_cb7bf5808d99", "browser" },
+    { "turns/chromium (resumed)", "t13d1518h2_8daaf6152771_e2d80978ab2e", "browser" },
+    { "turns/openai-node, anthropic-node", "t13d5911h1_a33745022dd6_1f22a2ca17c4", "node" },
+    { "turns/openai-node, anthropic-node (resumed)", "t13d5912h1_a33745022dd6_dbd39dd1d406",
+      "node" },
     { "curl", "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6", "curl" },
     { "go-nethttp", "t13d1910h2_9dc949149365_97f8aa674fd9", "go" },
     { "node-fetch", "t13d5911h1_a33745022dd6_1f22a2ca17c4", "node" },
@@ -174,6 +178,8 @@ static void test_captured_clients(void **state)
     assert_string_equal(fingerprint_family(fp, "t13d4314h1_c7886603b240_000000000000"), "python");
     assert_string_equal(fingerprint_family(fp, "t13d591000_a33745022dd6_000000000000"), "node");
     assert_string_equal(fingerprint_family(fp, "t13d191000_9dc949149365_000000000000"), "go");
+    /* A Chromium of another version resuming a session (16 or 17 extensions + 1). */
+    assert_string_equal(fingerprint_family(fp, "t13d1518h2_8daaf6152771_000000000000"), "browser");
     /* OpenSSL's default suites with another part a or c: not guessed. */
     assert_string_equal(fingerprint_family(fp, "t13d3112h2_e8f1e7e78f70_000000000000"), FP_UNKNOWN);
     fingerprint_free(fp);

@@ -90,7 +90,7 @@ static void test_defaults(void **state)
     assert_string_equal(o.reads[0], "a.pcap");
     assert_null(o.iface);
     assert_int_equal(o.noutputs, 1);
-    assert_string_equal(o.outputs[0], "-");
+    assert_string_equal(o.outputs[0].spec, "-");
     assert_null(o.cfg.host);
     assert_null(o.filter);
     assert_int_equal(o.verbosity, LOG_WARN);
@@ -131,7 +131,7 @@ static void test_every_option(void **state)
                      "--no-vlan-key --stats-interval 30 --sensor-name s1 --community-id-seed 7 --windows 1m,5m --max-sources 99 "
                      "--source-events --geoip-db g.mmdb --asn-db a.mmdb --verbose");
     assert_string_equal(o.reads[0], "a");
-    assert_string_equal(o.outputs[0], "ev.json");
+    assert_string_equal(o.outputs[0].spec, "ev.json");
     assert_string_equal(o.cfg.rules_dir, "/r");
     assert_true(o.cfg.all_tls);
     assert_int_equal(o.cfg.max_flows, 1000);
@@ -159,7 +159,7 @@ static void test_every_option(void **state)
 
     parse_ok(&c, &o, "-i eth0 -o out");
     assert_string_equal(o.iface, "eth0");
-    assert_string_equal(o.outputs[0], "out");
+    assert_string_equal(o.outputs[0].spec, "out");
     options_free(&o);
 }
 
@@ -187,10 +187,10 @@ static void test_outputs(void **state)
     struct options o;
     parse_ok(&c, &o, "-r a -o ev.json -o unix-stream:/run/v.sock --output syslog:local3 -o -");
     assert_int_equal(o.noutputs, 4);
-    assert_string_equal(o.outputs[0], "ev.json");
-    assert_string_equal(o.outputs[1], "unix-stream:/run/v.sock");
-    assert_string_equal(o.outputs[2], "syslog:local3");
-    assert_string_equal(o.outputs[3], "-");
+    assert_string_equal(o.outputs[0].spec, "ev.json");
+    assert_string_equal(o.outputs[1].spec, "unix-stream:/run/v.sock");
+    assert_string_equal(o.outputs[2].spec, "syslog:local3");
+    assert_string_equal(o.outputs[3].spec, "-");
     assert_int_equal(o.output_queue, 10000);
     options_free(&o);
     parse_ok(&c, &o, "-r a --output-queue 5");

@@ -409,6 +409,42 @@ static void test_tee(void **state)
     assert_non_null(strstr(err, "/proc/nonexistent/x.json: cannot open for writing"));
 }
 
+/* Outputs with credentials: a password is for redis alone, a username
+ * needs one; sink_swap moves outputs and counters under a held pointer. */
+static void test_outputs_and_swap(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ds-test-sink-XXXXXX", a[64], b[80];
+    temp_file(dir, a, sizeof(a));
+    snprintf(b, sizeof(b), "%s/second.json", dir);
+    struct sink *k = NULL, *fresh = NULL;
+    char err[256];
+    const struct sink_output pw_file = { .spec = a, .password = "pw" };
+    assert_int_equal(sink_open_outputs(&pw_file, 1, 10, &k, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ": a password is for a redis output only"));
+    const struct sink_output user_only = { .spec = "redis://127.0.0.1:1/k", .username = "u" };
+    assert_int_equal(sink_open_outputs(&user_only, 1, 10, &k, err, sizeof(err)), -1);
+    assert_string_equal(err, "redis://127.0.0.1:1/k: a username needs a password");
+
+    const struct sink_output first = { .spec = a }, second = { .spec = b };
+    assert_int_equal(sink_open_outputs(&first, 1, 10, &k, err, sizeof(err)), 0);
+    sink_write(k, "x", 1);
+    assert_int_equal(sink_open_outputs(&second, 1, 10, &fresh, err, sizeof(err)), 0);
+    struct sink *held = k;
+    sink_swap(k, fresh);
+    assert_ptr_equal(held, k);
+    assert_int_equal(sink_counters(k)->events, 0);
+    assert_int_equal(sink_counters(fresh)->events, 1);
+    assert_int_equal(sink_close(fresh), 0);
+    sink_write(k, "y", 1);
+    assert_int_equal(sink_close(k), 0);
+    assert_string_equal(slurp(a), "x\n");
+    assert_string_equal(slurp(b), "y\n");
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_dgram_late_reader),
         cmocka_unit_test(test_syslog_format),
         cmocka_unit_test(test_tee),
+        cmocka_unit_test(test_outputs_and_swap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

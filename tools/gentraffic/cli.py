@@ -18,7 +18,19 @@ from .rng import Rng
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-SCENARIOS = tuple(model.ROLES) + ("mix",)
+
+
+def parse_scenario(text):
+    """A role, `mix` (every role) or a comma-separated list of roles."""
+    if text == "mix":
+        return list(model.ROLES)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    bad = [n for n in names if n not in model.ROLES]
+    if not names or bad:
+        raise argparse.ArgumentTypeError("unknown role %r (roles: %s, or mix)"
+                                         % (", ".join(bad) or text, ", ".join(model.ROLES)))
+    # In ROLES' order, so a list gives the same bytes as the mix of those roles.
+    return [n for n in model.ROLES if n in names]
 
 
 def parse_duration(text):
@@ -44,8 +56,12 @@ def _fmt(v):
 
 
 def roles_table():
+    return _table(model.ROLES) + "\n  parts of shared addresses (model.PARTS):\n" + _table(model.PARTS)
+
+
+def _table(table):
     lines = []
-    for name, p in model.ROLES.items():
+    for name, p in table.items():
         lines.append("  %s:" % name)
         items = ["%s=%s" % (k, _fmt(v)) for k, v in p.items()]
         line = "    "
@@ -63,6 +79,10 @@ def build_parser():
   %s:
     one role each
   mix: all roles together (sources never overlap)
+  ROLE,ROLE,...: those roles together, as in the mix
+
+Roles marked "parts" are one address carrying several clients (a NAT): the
+address's label is the role's; "profiles" in the labels lists its clients.
 
 role parameters (tools/gentraffic/model.py ROLES; units and keys explained there;
 "count" is sources at --scale 1):
@@ -71,7 +91,9 @@ role parameters (tools/gentraffic/model.py ROLES; units and keys explained there
 output:
   OUT.pcap (Ethernet, microseconds) and OUT.labels.json:
   {"start": <epoch seconds of the first packet>, "sources": {"<ip>": {"role": "...",
-   "expect": "alert" | "quiet" | "no-high", "cluster": "<id>" | null}}}
+   "expect": "alert" | "quiet" | "no-high", "cluster": "<id>" | null,
+   "first_seen": <epoch seconds of the source's first packet>,
+   "profiles": [{"part": "...", "client": "...", "expect": "..."}, ...] (shared addresses only)}}}
   listing every source address that sends a packet in OUT.pcap.
 
 Every TLS flow carries a real client's ClientHello and server flight from
@@ -86,8 +108,8 @@ examples:
         prog="gen-traffic",
         description="Write a deterministic, labelled pcap of AI API traffic: harvesters and normal use.",
         epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("scenario", choices=SCENARIOS, metavar="SCENARIO",
-                    help="one of: " + ", ".join(SCENARIOS))
+    ap.add_argument("scenario", type=parse_scenario, metavar="SCENARIO",
+                    help="a role, mix, or roles separated by commas")
     ap.add_argument("-o", "--output", required=True, metavar="OUT.pcap",
                     help="capture to write; labels go to OUT.labels.json")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -137,7 +159,7 @@ def main(argv=None):
     pool = Pool(rng.child("pool"))
     flowlog = open(args.flow_log, "w") if args.flow_log else None
     ctx = roles.Context(start, end, templates, qt, pool, flowlog)
-    wanted = list(model.ROLES) if args.scenario == "mix" else [args.scenario]
+    wanted = args.scenario
     sources = roles.build_sources(wanted, args.scale, rng.child("sources"), set(templates))
     ips = set()
     for s in sources:
@@ -163,7 +185,7 @@ def main(argv=None):
             while spawned:
                 push(*spawned.pop())
     heapq.heapify(heap)
-    seen = set()
+    seen = {}  # address -> time of its first packet (microseconds)
     first_ts = None
     write = w.write
     heapreplace, heappop, heappush = heapq.heapreplace, heapq.heappop, heapq.heappush
@@ -181,7 +203,8 @@ def main(argv=None):
         if first_ts is None:
             first_ts = ts_us
         write(ts_us, frame)
-        seen.add(ip)
+        if ip not in seen:
+            seen[ip] = ts_us
         nxt = next(gen, None)
         if nxt is None:
             heappop(heap)
@@ -200,7 +223,12 @@ def main(argv=None):
     labels = {"start": round(first_ts / 1e6, 6) if first_ts is not None else start, "sources": {}}
     for s in sources:
         if s.ip in seen:
-            labels["sources"][s.ip] = {"role": s.role, "expect": s.expect, "cluster": s.cluster}
+            lab = {"role": s.role, "expect": s.expect, "cluster": s.cluster,
+                   "first_seen": round(seen[s.ip] / 1e6, 6)}
+            if s.parts is not None:
+                lab["profiles"] = [{"part": ps.part, "client": ps.client, "expect": ps.expect}
+                                   for ps in s.parts]
+            labels["sources"][s.ip] = lab
     with open(labels_path(args.output), "w") as f:
         json.dump(labels, f, indent=1)
         f.write("\n")

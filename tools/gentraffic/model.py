@@ -116,6 +116,28 @@ QUIC_HOSTS_FALLBACK = "www.google.com"
 #   quic      chance per session of a QUIC side flow (real Initials from shared/peer)
 #   page      bytes of the web app a browser session loads first (sent at once)
 #   per_request_host  pick the target per turn from hosts (developers try several)
+# Keys of the roles added for issue 9 (the existing roles use none of them):
+#   gap       also ("after", inner): the pause runs from the end of the previous
+#             answer on the worker, not from the previous request's start (a
+#             closed loop); inner is ("lognormal", median, sigma) | ("uniform", lo, hi)
+#   reuse     also a tuple of the two: each source picks one (seeded)
+#   rotate    also "per-conn": each new connection picks one of the source's
+#             `stacks` client captures (drawn from clients per source)
+#   stacks    how many distinct client captures a rotating source uses
+#   members   a pool (like hydra): sources per pool at --scale 1; blocks: the /24s
+#             its members are dealt over; split_clients: members cycle through
+#             `clients` (half and half for two) instead of sharing one
+#   sync      (round gap (median, sigma), share of members per round (lo, hi),
+#             spread seconds): a coordinator starts rounds; in each, that share of
+#             the pool's members sends one request, all within `spread` seconds
+#   grow      (tool output (median, sigma), cap): in a session each request resends
+#             the conversation: the previous request, the previous answer and the
+#             tool's output; past cap bytes the client compacts it back to a first size
+#   runs      ((min, max) runs, seconds, (min, max) requests a run): bounded batch
+#             runs at seeded times, each ending after its requests or its seconds
+#   parts     ((part name or a tuple to pick from, (min, max) instances), ...): one
+#             address carrying several clients (a NAT, a proxy egress); each
+#             instance is a PARTS entry with its own client, cadence and expectation
 ROLES = {
     "steady": dict(
         expect="alert", count=1, net="198.18.1.0/24", net6="2001:db8:1::/48", v6=0.0,
@@ -180,6 +202,151 @@ ROLES = {
         workers=1, reuse="per-request", gap=("regular", 300.0, 0.01),
         req=(400, 0.3), resp=(12000, 1.0), stream=0.0, rate=(0, 0), tick=0.25,
         ttfb=(0.08, 0.5), rtt=(0.01, 0.05), idle=60.0, active="always"),
+
+    # ------------------------------------------------------------------ issue 9: harvesters
+    # diverse: prompt sets built to cover a model's capabilities (coding, maths,
+    # languages, long documents), so prompt sizes vary as much as people's (sigma
+    # 1.0, like developers); answers elicited for their reasoning: several seconds
+    # of thinking before the first byte, then tens of kilobytes streamed at
+    # reasoning models' pace (~400 tokens/s at ~3.5 bytes/token is ~1,400 B/s). Each
+    # worker is a closed loop (the next request within a second of the answer's
+    # end, as asyncio/thread-pool scripts do) on a keep-alive connection.
+    "diverse": dict(
+        expect="alert", count=1, net="198.18.6.0/24", net6="2001:db8:7::/48", v6=0.0,
+        clients=("python-httpx", "python-aiohttp", "node-fetch", "go-nethttp"),
+        hosts=("api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com", "api.deepseek.com"),
+        workers=6, reuse="keepalive", gap=("after", ("lognormal", 0.25, 0.8)),
+        req=(1800, 1.0), resp=(24000, 0.6), stream=1.0, rate=(1400, 0.3), tick=0.25,
+        ttfb=(3.0, 0.6), rtt=(0.02, 0.08), idle=300.0, active="always"),
+    # rotating3: a jittered harvester (like jittered) that spreads its requests over
+    # three client stacks on one address, a new connection per request, each with
+    # one of the three (a script calling out through several SDKs or a proxy's
+    # worker processes).
+    "rotating3": dict(
+        expect="alert", count=1, net="198.18.7.0/24", net6="2001:db8:8::/48", v6=0.0,
+        clients=("python-httpx", "go-nethttp", "node-fetch", "python-requests", "python-aiohttp", "curl"),
+        stacks=3, rotate="per-conn",
+        hosts=("api.openai.com", "api.anthropic.com", "openrouter.ai"),
+        workers=3, reuse="per-request", gap=("lognormal", 35.0, 0.9),
+        req=(2400, 0.05), resp=(12000, 0.3), stream=1.0, rate=(2400, 0.15), tick=0.25,
+        ttfb=(0.8, 0.3), rtt=(0.03, 0.12), idle=90.0, active="always"),
+    # natted: a harvesting script behind an address it shares with browser users
+    # (a residential proxy exit, a small office, a reseller's egress): the parts.
+    "natted": dict(
+        expect="alert", count=1, net="198.18.8.0/24", net6="2001:db8:9::/48", v6=0.0,
+        clients=("chromium",), hosts=AI_WEB_HOSTS, rtt=(0.015, 0.06),
+        parts=(("nat-browser", (4, 10)), (("nat-script-templated", "nat-script-diverse"), (1, 1)))),
+    # slow: a low-rate reasoning extractor under per-account limits: one request a
+    # minute around the clock (1,440 a day), jittered; each a long reasoning answer
+    # streamed for tens of seconds; connection per request or keep-alive (seeded).
+    "slow": dict(
+        expect="alert", count=1, net="198.18.9.0/24", net6="2001:db8:a::/48", v6=0.3,
+        clients=("python-httpx", "python-requests", "node-fetch"),
+        hosts=("api.openai.com", "api.anthropic.com", "api.deepseek.com"),
+        workers=1, reuse=("per-request", "keepalive"), gap=("regular", 60.0, 0.15),
+        req=(1600, 0.8), resp=(40000, 0.4), stream=1.0, rate=(1400, 0.25), tick=0.25,
+        ttfb=(4.0, 0.5), rtt=(0.03, 0.12), idle=90.0, active="always"),
+    # pool2: a pool whose members run two client stacks (half python-httpx, half
+    # node-fetch: two generations of the same tooling), one provider, templated
+    # prompts, a new connection per request every minute or so, members spread over
+    # six /24s (proxy networks give addresses from many subnets).
+    "pool2": dict(
+        expect="alert", count=1, members=16, blocks=6, split_clients=True,
+        net="100.65.0.0/16", net6="2001:db8:b::/48", v6=0.0,
+        clients=("python-httpx", "node-fetch"),
+        hosts=("api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com"),
+        workers=1, reuse="per-request", gap=("lognormal", 65.0, 0.25),
+        req=(2100, 0.03), resp=(10000, 0.3), stream=1.0, rate=(2400, 0.15), tick=0.25,
+        ttfb=(0.7, 0.3), rtt=(0.04, 0.18), idle=90.0, active="always"),
+    # syncpool: tens of accounts each far below any per-account limit: a
+    # coordinator dispatches a round every few minutes and a third or so of the
+    # members each send one request, all within a second and a half; each member
+    # sends only a handful of requests an hour, with prompts of varied size.
+    "syncpool": dict(
+        expect="alert", count=1, members=24, blocks=8,
+        net="100.66.0.0/16", net6="2001:db8:c::/48", v6=0.0,
+        clients=("python-httpx", "python-aiohttp", "node-fetch", "go-nethttp"),
+        hosts=("api.openai.com", "api.anthropic.com", "api.deepseek.com"),
+        workers=1, reuse="per-request", sync=((420.0, 0.4), (0.25, 0.5), 1.5),
+        req=(1800, 0.8), resp=(9000, 0.6), stream=1.0, rate=(2000, 0.2), tick=0.25,
+        ttfb=(1.0, 0.4), rtt=(0.04, 0.18), idle=90.0, active="always"),
+    # jitter-keepalive: a templated harvester on one keep-alive connection with a
+    # random 1-20 s sleep after each answer (issue 9, item 6: a real one matched no rule).
+    "jitter-keepalive": dict(
+        expect="alert", count=1, net="198.18.10.0/24", net6="2001:db8:d::/48", v6=0.0,
+        clients=("python-httpx", "python-requests", "node-fetch"),
+        hosts=("api.openai.com", "api.anthropic.com", "api.mistral.ai"),
+        workers=1, reuse="keepalive", gap=("after", ("uniform", 1.0, 20.0)),
+        req=(2000, 0.03), resp=(9000, 0.3), stream=1.0, rate=(2400, 0.15), tick=0.25,
+        ttfb=(0.7, 0.3), rtt=(0.02, 0.08), idle=90.0, active="always"),
+    # ------------------------------------------------------------------ issue 9: hard negatives
+    # agent: coding agents (Claude Code, Codex CLI, aider are node or python). A task
+    # is a session of many turns on one keep-alive connection; each request resends
+    # the conversation (system prompt and files first, then every answer and tool
+    # output), so request sizes grow turn after turn; most answers are short tool
+    # calls; the next request follows the tool's run (seconds: closed loop); then
+    # the developer reads, tests, thinks (tens of minutes).
+    "agent": dict(
+        expect="no-high", count=6, net="10.40.0.0/16", net6="2001:db8:40::/48", v6=0.3,
+        clients=("node-fetch", "python-httpx"),
+        hosts=("api.anthropic.com", "api.openai.com", "openrouter.ai"),
+        workers=1, reuse="keepalive", session=(8, 40, (3.0, 1.0), (1500.0, 1.0)),
+        grow=((1500, 1.2), 400000),
+        req=(9000, 0.6), resp=(700, 1.0), stream=1.0, rate=(2400, 0.3), tick=0.25,
+        ttfb=(1.2, 0.5), rtt=(0.015, 0.08), idle=300.0, active="daytime"),
+    # rag: a retrieval-augmented backend: each prompt carries retrieved passages
+    # (kilobytes, varying with how many were retrieved), answers are short, arrivals
+    # are users' (Poisson) with a daily swing, a few keep-alive connections.
+    "rag": dict(
+        expect="no-high", count=1, net="198.18.11.0/24", net6="2001:db8:e::/48", v6=0.3,
+        clients=("python-httpx", "node-fetch", "go-nethttp"),
+        hosts=("api.openai.com", "api.anthropic.com", "bedrock-runtime.us-east-1.amazonaws.com",
+               "us-central1-aiplatform.googleapis.com"),
+        workers=8, reuse="keepalive", gap=("poisson_daily", 600.0, 0.6),
+        req=(14000, 0.5), resp=(800, 0.7), stream=0.3, rate=(2400, 0.3), tick=0.25,
+        ttfb=(0.9, 0.4), rtt=(0.005, 0.03), idle=300.0, active="always"),
+    # cieval: a CI job running an evaluation suite (lm-eval-harness style): templated
+    # questions, short answers sent at once, a few workers in a closed loop, a few
+    # hundred requests in a bounded run once or twice a day.
+    "cieval": dict(
+        expect="no-high", count=1, net="198.18.12.0/24", net6="2001:db8:f::/48", v6=0.0,
+        clients=("python-httpx", "python-aiohttp"),
+        hosts=("api.openai.com", "api.anthropic.com", "api.groq.com", "api.together.xyz"),
+        workers=4, reuse="keepalive", gap=("after", ("lognormal", 0.2, 0.8)),
+        runs=((1, 2), 1800.0, (200, 500)),
+        req=(1500, 0.2), resp=(250, 0.8), stream=0.0, rate=(0, 0), tick=0.25,
+        ttfb=(0.5, 0.4), rtt=(0.01, 0.05), idle=90.0, active="always"),
+    # office: an office NAT: one address, tens of people using AI web apps in
+    # Chromium, and now and then a developer's curl.
+    "office": dict(
+        expect="quiet", count=1, net="198.18.13.0/24", net6="2001:db8:11::/48", v6=0.0,
+        clients=("chromium",), hosts=AI_WEB_HOSTS, rtt=(0.01, 0.04),
+        parts=(("office-browser", (15, 35)), ("office-curl", (0, 1)))),
+}
+
+# ---------------------------------------------------------------------------- parts
+# The clients behind one shared address (ROLES' `parts`); the keys are the roles'.
+# `expect` is what a per-(address, client) profile should say; the address's own
+# label is its role's. Browser users are browser's numbers, developers developer's.
+def _part(role, **changes):
+    """A role's table as a part: what places sources (count, networks) belongs
+    to the shared address, not to its clients."""
+    p = {k: v for k, v in ROLES[role].items() if k not in ("count", "net", "net6", "v6")}
+    p.update(changes)
+    return p
+
+
+PARTS = {
+    "nat-browser": _part("browser", expect="quiet"),
+    "office-browser": _part("browser", expect="quiet"),
+    "office-curl": _part("developer", expect="quiet", clients=("curl",)),
+    "nat-script-templated": dict(
+        expect="alert", clients=("python-requests", "python-httpx"),
+        hosts=("api.openai.com", "api.anthropic.com"),
+        workers=2, reuse="keepalive", gap=("lognormal", 20.0, 0.5),
+        req=(2300, 0.04), resp=(12000, 0.3), stream=1.0, rate=(2400, 0.15), tick=0.25,
+        ttfb=(0.7, 0.3), rtt=(0.02, 0.08), idle=90.0, active="always"),
+    "nat-script-diverse": _part("diverse", expect="alert", clients=("python-httpx", "python-aiohttp"), workers=3),
 }
 
 DEFAULT_START = "2026-02-23T09:00:00Z"

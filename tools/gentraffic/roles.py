@@ -3,7 +3,9 @@ generator of (time, frame) in time order that opens connections, runs turns on t
 and closes them. The parameters come from model.ROLES; the structure here is only:
 loop workers (a cadence model, optionally bounded to a window or daytime, optionally
 rotating fingerprints) and session workers (a few turns with think times, then a
-long break)."""
+long break); for issue 9 also batch workers (bounded runs of closed-loop requests),
+sync workers (one request per coordinator round) and sites (one address carrying
+several clients, each its own Source with its own workers)."""
 
 import ipaddress
 import math
@@ -17,11 +19,48 @@ DAY = 86400.0
 
 class Source:
     __slots__ = ("ip", "role", "params", "expect", "cluster", "rng", "client", "host",
-                 "tz", "port", "v6", "rtt", "conns", "hydra_phase")
+                 "tz", "port", "v6", "rtt", "conns", "phase", "site", "parts", "part",
+                 "stack", "coord", "member")
 
     def next_port(self):
-        self.port = 32768 + (self.port - 32768 + self.rng.randint(1, 9)) % 28232
-        return self.port
+        # The parts of a site share its address, so they draw ports from one counter.
+        owner = self.site if self.site is not None else self
+        owner.port = 32768 + (owner.port - 32768 + self.rng.randint(1, 9)) % 28232
+        return owner.port
+
+
+class Coordinator:
+    """The dispatcher of a synchronised pool (ROLES' `sync`): round times and the
+    members each round picks, drawn from the pool's own stream up to the end of
+    the capture, the same whichever member asks first."""
+
+    def __init__(self, rng, members, sync):
+        self.rng = rng
+        self.members = members
+        self.sync = sync
+        self.plan = None
+
+    def times(self, ctx, member):
+        if self.plan is None:
+            self._draw(ctx)
+        return self.plan[member]
+
+    def _draw(self, ctx):
+        (gmed, gsig), (lo, hi), spread = self.sync
+        rng = self.rng
+        self.plan = [[] for _ in range(self.members)]
+        t = ctx.start + rng.uniform(0, gmed)
+        while t < ctx.end:
+            k = max(2, int(round(self.members * rng.uniform(lo, hi))))
+            order = list(range(self.members))
+            for i in range(len(order) - 1, 0, -1):  # Fisher-Yates on our own stream
+                j = int(rng.random() * (i + 1))
+                order[i], order[j] = order[j], order[i]
+            for m in order[:k]:
+                self.plan[m].append(t + rng.uniform(0, spread))
+            t += rng.lognormal(gmed, gsig)
+        for times in self.plan:
+            times.sort()
 
 
 class Context:
@@ -94,16 +133,29 @@ def next_daytime(src, t, rng):
     return t + wait * 3600.0 + rng.uniform(0, 5400.0)
 
 
-def turn(conn, rng, t, p):
-    """One request/response on conn with sizes and timing drawn from the role's table."""
+def turn(conn, rng, t, p, req=None):
+    """One request/response on conn with sizes and timing drawn from the role's
+    table (the request's size given instead when a conversation grows); returns
+    (request, response) sizes."""
     stream = rng.random() < p["stream"]
-    req = max(60, int(draw(rng, p["req"])))
+    if req is None:
+        req = max(60, int(draw(rng, p["req"])))
     resp = max(40, int(draw(rng, p["resp"])))
     rate = max(200.0, draw(rng, p["rate"])) if stream else 0.0
     ttfb = draw(rng, p["ttfb"])
     if not stream:
         ttfb = min(ttfb, 0.5 + resp / 50000.0)
     yield from conn.exchange(t, req, resp, stream, rate, p["tick"], ttfb)
+    return req, resp
+
+
+def _after(rng, inner):
+    """A closed loop's pause after an answer (ROLES' ("after", inner) gaps)."""
+    if inner[0] == "lognormal":
+        return rng.lognormal(inner[1], inner[2])
+    if inner[0] == "uniform":
+        return rng.uniform(inner[1], inner[2])
+    raise ValueError("unknown pause model %r" % (inner,))
 
 
 # ------------------------------------------------------------------------ loop workers
@@ -141,14 +193,16 @@ def loop_worker(ctx, src, wi, workers):
         t_begin = ctx.start + active[1] * span
         t_stop = min(ctx.end, t_begin + min(active[2], 0.3 * span))
         t = t_begin + rng.uniform(0, 2.0)
-    elif src.hydra_phase is not None:
+    elif src.phase is not None:
         # Members of one pool take turns: member i starts i/N of a period in.
-        t = ctx.start + src.hydra_phase * p["gap"][1] + rng.uniform(0, 0.5)
+        t = ctx.start + src.phase * p["gap"][1] + rng.uniform(0, 0.5)
     else:
-        first = p["gap"][1] if p["gap"][0] != "poisson_daily" else 10.0
+        first = p["gap"][1] if p["gap"][0] not in ("poisson_daily", "after") else 10.0
         t = ctx.start + rng.uniform(0, min(first, 60.0))
     clients = p["clients"]
     rotate = p.get("rotate")
+    srng = src.rng.child("stack%d" % wi) if rotate == "per-conn" else None
+    closed = p["gap"][0] == "after"
     conn = None
     conn_client = None
     floor = ctx.start  # a new connection starts after the last one's final packet
@@ -158,7 +212,9 @@ def loop_worker(ctx, src, wi, workers):
         if t >= t_stop:
             break
         client = src.client
-        if rotate:
+        if srng is not None:
+            client = conn_client if conn is not None else srng.choice(src.stack)
+        elif rotate:
             k = int((t - ctx.start) // rotate)
             client = clients[(clients.index(src.client) + k) % len(clients)]
         if conn is not None:
@@ -177,11 +233,15 @@ def loop_worker(ctx, src, wi, workers):
             yield from conn.open(t)
         t_req = max(t, conn.t_end + 0.001)
         yield from turn(conn, rng, t_req, p)
+        t_answer = conn.t_end
         if p["reuse"] == "per-request":
             how = "rst" if rng.random() < 0.05 else "client"
             yield from conn.close(conn.t_end + rng.uniform(0.001, 0.05), how)
             floor = conn.t_end
             conn = None
+        if closed:
+            t = t_answer + _after(rng, p["gap"][1])
+            continue
         t = max(t + _gap(rng, src, p, t, workers), (conn.t_end if conn else t) + 0.01)
     if conn is not None:
         if t_stop < ctx.end:
@@ -212,6 +272,7 @@ def session_worker(ctx, src, wi, workers):
             ctx.quic_flow(src, rng.child("quic%d" % nsess), t + rng.uniform(0.2, 20.0))
         conn = None
         n = rng.randint(tmin, tmax)
+        req = None
         for i in range(n):
             if t >= ctx.end:
                 break
@@ -227,7 +288,9 @@ def session_worker(ctx, src, wi, workers):
                     # Loading the web app: one larger response sent at once.
                     yield from conn.exchange(conn.t_end + 0.001, rng.randint(400, 700),
                                              int(draw(rng, p["page"])), False, 0.0, p["tick"], 0.08)
-            yield from turn(conn, rng, max(t, conn.t_end + 0.001), p)
+            sizes = yield from turn(conn, rng, max(t, conn.t_end + 0.001), p, req)
+            if "grow" in p:
+                req = _grown(rng, p, sizes)
             t = conn.t_end
             if p["reuse"] == "per-request":
                 yield from conn.close(conn.t_end + rng.uniform(0.001, 0.05),
@@ -246,6 +309,73 @@ def session_worker(ctx, src, wi, workers):
             yield from conn.close(conn.t_end + p["idle"], "server")
             floor = conn.t_end
         t += rng.lognormal(*brk)
+
+
+def _grown(rng, p, sizes):
+    """The next request of a growing conversation: this one, its answer and the
+    tool's output; past the cap the client compacts to a fresh first request."""
+    (tool, cap) = p["grow"]
+    nxt = sizes[0] + sizes[1] + int(draw(rng, tool))
+    return nxt if nxt <= cap else None
+
+
+# ------------------------------------------------------------------------ batch workers
+def _runs(ctx, src):
+    """[(start, end, requests)] of a batch role's runs (ROLES' `runs`), the same
+    for every worker of the source: spread over the capture, one per share of it."""
+    (nlo, nhi), seconds, (qlo, qhi) = src.params["runs"]
+    rng = src.rng.child("runs")
+    n = rng.randint(nlo, nhi)
+    span = ctx.end - ctx.start
+    length = min(seconds, 0.3 * span)
+    out = []
+    for k in range(n):
+        lo = ctx.start + span * k / n
+        start = lo + rng.uniform(0, max(0.0, span / n - length))
+        out.append((start, start + length, rng.randint(qlo, qhi)))
+    return out
+
+
+def batch_worker(ctx, src, wi, workers):
+    """Bounded runs (a CI job): each run opens a connection per worker and sends
+    its share of the run's requests in a closed loop, then closes."""
+    p = src.params
+    rng = src.rng.child("b%d" % wi)
+    floor = ctx.start
+    for k, (start, stop, requests) in enumerate(_runs(ctx, src)):
+        share = requests // workers + (wi < requests % workers)
+        t = max(start + rng.uniform(0, 2.0), floor + 0.001)
+        conn = None
+        for _ in range(share):
+            if t >= min(stop, ctx.end):
+                break
+            if conn is None:
+                conn = ctx.new_conn(src, rng, t, src.client, src.host)
+                yield from conn.open(t)
+            yield from turn(conn, rng, max(t, conn.t_end + 0.001), p)
+            t = conn.t_end + _after(rng, p["gap"][1])
+        if conn is not None:
+            yield from conn.close(conn.t_end + rng.uniform(0.01, 0.3), "client")
+            floor = conn.t_end
+
+
+# ------------------------------------------------------------------------ sync workers
+def sync_worker(ctx, src, wi, workers):
+    """A synchronised pool's member: one request (a connection of its own) at each
+    time its coordinator gave it."""
+    p = src.params
+    rng = src.rng.child("y%d" % wi)
+    floor = ctx.start
+    for t in src.coord.times(ctx, src.member):
+        if t >= ctx.end:
+            break
+        t = max(t, floor + rng.uniform(0.0005, 0.003))
+        conn = ctx.new_conn(src, rng, t, src.client, src.host)
+        yield from conn.open(t)
+        yield from turn(conn, rng, conn.t_end + 0.001, p)
+        how = "rst" if rng.random() < 0.05 else "client"
+        yield from conn.close(conn.t_end + rng.uniform(0.001, 0.05), how)
+        floor = conn.t_end
 
 
 # ------------------------------------------------------------------------ building sources
@@ -274,37 +404,88 @@ def build_sources(roles, scale, rng, available_clients):
     for role in roles:
         p = dict(model.ROLES[role])
         p["clients"] = tuple(c for c in p["clients"] if c in available_clients)
+        p["available"] = available_clients
         if not p["clients"]:
             raise SystemExit("gen-traffic: no client capture for role %s (pcaps/clients)" % role)
         rrng = rng.child(role)
         count = max(1, int(round(p["count"] * scale)))
-        if role == "hydra":
-            # --scale multiplies sources: pools above 1, pool members below.
-            members = p["members"] if scale >= 1 else max(3, int(round(p["members"] * scale)))
-            for k in range(count):
-                prng = rrng.child("pool%d" % k)
-                client, host = prng.choice(p["clients"]), prng.choice(p["hosts"])
-                for i in range(members):
-                    s = _source(role, p, prng.child("m%d" % i))
-                    # A pool spreads over three /24s, members dealt round-robin.
-                    block, slot = 3 * k + i % 3, i // 3
-                    s.ip = _hosts_net(p["net"], block * 250 + slot)
-                    s.client, s.host = client, host
-                    s.cluster = "hydra-%d" % (k + 1)
-                    s.hydra_phase = i / float(members)
-                    out.append(s)
+        if "members" in p:
+            out.extend(_pool(role, p, rrng, count, scale))
             continue
         n4 = n6 = 0
         for i in range(count):
             s = _source(role, p, rrng.child("s%d" % i))
+            _per_source(s)
             if s.v6:
                 s.ip = _v6_addr(p["net6"], n6, s.rng)
                 n6 += 1
             else:
                 s.ip = _hosts_net(p["net"], n4)
                 n4 += 1
+            if "parts" in p:
+                _site(s)
             out.append(s)
     return out
+
+
+def _pool(role, p, rrng, count, scale):
+    """A pool role's sources (hydra, pool2, syncpool): --scale multiplies pools
+    above 1, pool members below."""
+    out = []
+    members = p["members"] if scale >= 1 else max(3, int(round(p["members"] * scale)))
+    blocks = p.get("blocks", 3)
+    for k in range(count):
+        prng = rrng.child("pool%d" % k)
+        client, host = prng.choice(p["clients"]), prng.choice(p["hosts"])
+        coord = Coordinator(prng.child("coord"), members, p["sync"]) if "sync" in p else None
+        for i in range(members):
+            s = _source(role, p, prng.child("m%d" % i))
+            # A pool spreads over `blocks` /24s, members dealt round-robin.
+            block, slot = blocks * k + i % blocks, i // blocks
+            s.ip = _hosts_net(p["net"], block * 250 + slot)
+            s.client, s.host = client, host
+            if p.get("split_clients"):
+                s.client = p["clients"][i % len(p["clients"])]
+            s.cluster = "%s-%d" % (role, k + 1)
+            if coord is not None:
+                s.coord, s.member = coord, i
+            else:
+                s.phase = i / float(members)
+            out.append(s)
+    return out
+
+
+def _per_source(s):
+    """Per-source choices of the issue 9 roles, each from a stream of its own so
+    the draws of the other roles stay as they were."""
+    p = s.params
+    if isinstance(p.get("reuse"), tuple):
+        s.params = dict(p, reuse=s.rng.child("reuse").choice(p["reuse"]))
+    if p.get("stacks"):
+        srng = s.rng.child("stacks")
+        pool = list(p["clients"])
+        s.stack = []
+        while pool and len(s.stack) < p["stacks"]:
+            s.stack.append(pool.pop(int(srng.random() * len(pool))))
+        s.stack = tuple(s.stack)
+
+
+def _site(site):
+    """Fills a shared address (ROLES' `parts`) with its clients: each a Source of
+    its own (own client, cadence, stream) on the site's address and port counter."""
+    site.parts = []
+    for k, (names, (lo, hi)) in enumerate(site.params["parts"]):
+        prng = site.rng.child("part%d" % k)
+        name = names if isinstance(names, str) else prng.choice(names)
+        pp = dict(model.PARTS[name])
+        pp["clients"] = tuple(c for c in pp["clients"] if c in site.params["available"])
+        if not pp["clients"]:
+            raise SystemExit("gen-traffic: no client capture for part %s (pcaps/clients)" % name)
+        for j in range(prng.randint(lo, hi)):
+            ps = _source(site.role, pp, prng.child("%s%d" % (name, j)))
+            _per_source(ps)
+            ps.ip, ps.v6, ps.site, ps.part, ps.expect = site.ip, site.v6, site, name, pp["expect"]
+            site.parts.append(ps)
 
 
 def _source(role, p, rng):
@@ -321,12 +502,27 @@ def _source(role, p, rng):
     s.v6 = rng.random() < p.get("v6", 0.0)
     s.rtt = rng.uniform(*p["rtt"])
     s.conns = 0
-    s.hydra_phase = None
+    s.phase = None
+    s.site = None
+    s.parts = None
+    s.part = None
+    s.stack = None
+    s.coord = None
+    s.member = None
     return s
 
 
 def workers_of(ctx, src):
+    if src.parts is not None:
+        return [w for part in src.parts for w in workers_of(ctx, part)]
     p = src.params
     n = p.get("workers", 1)
-    fn = session_worker if "session" in p else loop_worker
+    if "session" in p:
+        fn = session_worker
+    elif "runs" in p:
+        fn = batch_worker
+    elif "sync" in p:
+        fn = sync_worker
+    else:
+        fn = loop_worker
     return [fn(ctx, src, i, n) for i in range(n)]
