@@ -624,6 +624,21 @@ static bool member_keep(struct cluster_table *ct, struct cnode *n, unsigned i,
     return false;
 }
 
+/* Whether one of the JA4s of f is one the cluster's members used. Where
+ * cadence cannot be compared (one side seen once) one exchange is thin
+ * evidence: a developer whose one request happens to match a pool's prompt
+ * size and streaming joins only a pool of its own client stack. A pool
+ * rotating stacks still comes together once its members' cadences are known
+ * (they join, or re-look, on behaviour alone). */
+static bool shares_ja4(const struct cluster *c, const struct features *f)
+{
+    for (size_t i = 0; i < features_str_count(f, FEAT_JA4); i++)
+        for (unsigned k = 0; k < CLUSTER_MAX_JA4S; k++)
+            if (c->ja4_members[k] > 0 && strcmp(c->ja4s[k], features_str(f, FEAT_JA4, i)) == 0)
+                return true;
+    return false;
+}
+
 /* Whether cluster a ranks above b, where a member of a small cluster moves:
  * more members, or as many and older. A strict order, so members only ever
  * flow one way and never back and forth. */
@@ -663,6 +678,8 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
             /* Only now the cluster itself: the hash may have collided. */
             const struct cluster *c = &r->node->c;
             if (strcmp(c->key, p->key) != 0 || strcmp(c->provider, p->provider) != 0)
+                continue;
+            if ((p->lg == NO_GAP || r->k.log_gap == NO_GAP) && !shares_ja4(c, p->f))
                 continue;
             best = r->node, best_d = d;
         }

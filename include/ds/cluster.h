@@ -12,7 +12,8 @@
  * one template vary, but streamed and sent-at-once answers still differ).
  * The client class is only browser or not: the JA4 and the client family are
  * evidence, not a key, so a pool rotating two or three client stacks is one
- * cluster; the cluster keeps the JA4s and families its members used
+ * cluster (where one side has no cadence yet, a source joins only a cluster
+ * one of whose members used one of its JA4s: one exchange is thin evidence); the cluster keeps the JA4s and families its members used
  * (CLUSTER_MAX_JA4S and CLUSTER_MAX_FAMILIES of each, counted beyond). A
  * source whose own prompt sizes or gaps scatter (CV above
  * CLUSTER_MEMBER_MAX_CV) has no profile to share and is not grouped. It joins
@@ -44,7 +45,7 @@
 #define CLUSTER_GAP_TOL 1.5   /* cadence: within a factor of 1.5 of the centre */
 #define CLUSTER_SIZE_TOL 1.35 /* request size: within a factor of 1.35 */
 #define CLUSTER_SIZE_TOL_ONCE 1.15 /* ... where cadence cannot be compared (seen once) */
-#define CLUSTER_SIZE_TOL_TEMPLATE 1.03 /* ... so close that the template is the evidence */
+#define CLUSTER_SIZE_TOL_TEMPLATE 1.02 /* ... so close that the template is the evidence */
 #define CLUSTER_RESP_TOL 2.2  /* answer size, where cadence cannot be compared */
 #define CLUSTER_DUR_TOL 3.0   /* answer streaming time, likewise */
 #define CLUSTER_STREAMED_MS 250.0 /* an answer taking longer than this was streamed */
