@@ -446,6 +446,13 @@ static void test_template_and_relook(void **state)
     /* ... but not an answer sent at once. */
     features_set_num(&f2, FEAT_RESPONSE_DURATION_MEAN_MS, 3);
     assert_int_not_equal(cluster_observe(ct, &c, &f2, S(3), &joined)->id, id);
+    /* Nor, seen once, another client's request: one exchange of a stack
+     * none of the members used is thin evidence. */
+    struct features other = feat("JA4U", "openai", 0, 2400, 0.0);
+    other.present &= ~(1ull << FEAT_GAP_MEAN_S);
+    features_set_num(&other, FEAT_RESPONSE_DURATION_MEAN_MS, 400);
+    struct ds_addr e = addr(61, 5);
+    assert_int_not_equal(cluster_observe(ct, &e, &other, S(4), &joined)->id, id);
     cluster_table_free(ct);
 
     ct = cluster_table_new(64, 600);
