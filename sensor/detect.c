@@ -684,3 +684,8 @@ void detect_stats_write(const struct detect *d, struct stats_node *root)
     synchrony_stats_write(d->sync, root);
     geo_stats_write(d->geo, root);
 }
+
+void detect_metrics_write(const struct detect *d, struct stats_node *root)
+{
+    rules_metrics_write(d->rules, root);
+}

@@ -44,6 +44,35 @@ void stats_u64(struct stats_node *n, const char *key, uint64_t v)
         json_object_set_new(obj(n), key, json_integer((json_int_t)v));
 }
 
+const struct stats_node *stats_get(const struct stats_node *n, const char *key)
+{
+    json_t *c = n ? json_object_get(obj(n), key) : NULL;
+    return json_is_object(c) ? (const struct stats_node *)c : NULL;
+}
+
+int stats_get_u64(const struct stats_node *n, const char *key, uint64_t *v)
+{
+    json_t *c = n ? json_object_get(obj(n), key) : NULL;
+    if (!json_is_integer(c))
+        return -1;
+    *v = (uint64_t)json_integer_value(c);
+    return 0;
+}
+
+void stats_each(const struct stats_node *n, stats_each_fn fn, void *ctx)
+{
+    if (n == NULL)
+        return;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj(n), k, v) {
+        if (json_is_object(v))
+            fn(ctx, k, (const struct stats_node *)v, 0);
+        else if (json_is_integer(v))
+            fn(ctx, k, NULL, (uint64_t)json_integer_value(v));
+    }
+}
+
 /* A tree holds objects and integers only (stats_child, stats_u64). */
 static void write_value(struct jsonw *w, const char *key, json_t *v)
 {

@@ -1,8 +1,9 @@
 /* Request/response turns inside encrypted flows, from TLS record headers
  * followed across TCP segments, and from QUIC packet headers.
  *
- * The model and its approximations are documented in include/ds/exchange.h.
- * Everything here is per packet: no allocation, and work linear in the
+ * The model and its approximations are documented in include/ds/exchange.h;
+ * this file finds application data and the TLS 1.3 handshake's end, and
+ * exchange-turns.c makes turns of that data. Everything here is per packet: no allocation, and work linear in the
  * segment (a re-sync scan looks at each byte offset about once). */
 #include "ds/exchange.h"
 
@@ -11,6 +12,7 @@
 #include "ds/bytes.h"
 #include "ds/quic-header.h"
 #include "ds/tls-record.h"
+#include "exchange-int.h"
 
 /* e->hs: is the connection TLS 1.3, and where is its handshake? */
 enum {
@@ -19,134 +21,32 @@ enum {
     HS_DONE,       /* type-23 records are application data from here */
 };
 
-/* Flags of a piece of application data handed to the turn logic. */
-#define U_START 0x1u  /* the first bytes of a record / packet: may open a turn */
-#define U_BIG 0x2u    /* its record / packet is above the small (control) size */
-#define U_RECORD 0x4u /* a TLS record or QUIC packet (not raw bytes of a lost tracker) */
-
-static uint32_t sat_add32(uint32_t a, uint64_t b)
-{
-    uint64_t s = (uint64_t)a + b;
-    return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
-}
-
 void exchange_init(struct exchange *e)
 {
     memset(e, 0, sizeof(*e));
 }
 
-static void turn_open(struct exchange *e, uint64_t ts)
+/* Does the ALPN protocol_name_list offer HTTP/2? */
+static bool alpn_offers_h2(const uint8_t *alpn, size_t len)
 {
-    memset(&e->cur, 0, sizeof(e->cur));
-    e->cur.start_us = ts;
-    e->in_turn = true;
-    e->resp_seen = false;
-    e->resp_any = false;
+    struct rd r = rd_init(alpn, len);
+    while (rd_left(&r) > 0) {
+        uint8_t n = rd_u8(&r);
+        const uint8_t *name = rd_bytes(&r, n);
+        if (name == NULL)
+            return false;
+        if (n == 2 && name[0] == 'h' && name[1] == '2')
+            return true;
+    }
+    return false;
 }
 
-static void turn_close(struct exchange *e, const struct turn_sink *to)
+void exchange_hello(struct exchange *e, uint64_t ts_us, const uint8_t *alpn, size_t alpn_len)
 {
-    if (!e->in_turn)
+    if (e == NULL)
         return;
-    struct turn *t = &e->cur;
-    uint64_t first = 0, last = 0;
-    if (e->resp_seen) {
-        first = e->resp_first_us;
-        last = e->resp_last_us;
-    } else if (e->resp_any) {
-        first = e->any_first_us;
-        last = e->any_last_us;
-    }
-    if (e->resp_seen || e->resp_any) {
-        /* Capture timestamps can step backwards; never report a wrapped time. */
-        t->ttfb_us = first > t->start_us ? first - t->start_us : 0;
-        t->resp_dur_us = last > first ? last - first : 0;
-    }
-    /* The first exchange of an HTTP/2 connection is its set-up, not a
-     * request: the client's preface and SETTINGS, answered by the server's
-     * SETTINGS and TLS 1.3 session tickets. A first turn that small both ways
-     * is not counted (nor is a lone tiny request with a tiny answer). */
-    if (e->count == 0 && !e->setup_skipped && t->req_bytes <= EXCHANGE_SETUP_REQ_MAX &&
-        t->resp_bytes <= EXCHANGE_SETUP_RESP_MAX) {
-        e->setup_skipped = true;
-        e->in_turn = false;
-        e->resp_seen = false;
-        e->resp_any = false;
-        return;
-    }
-    if (e->count < UINT32_MAX)
-        e->count++;
-    if (e->kept < EXCHANGE_TURNS_KEPT)
-        e->turns[e->kept++] = *t;
-    e->in_turn = false;
-    e->resp_seen = false;
-    e->resp_any = false;
-    if (to != NULL && to->fn != NULL)
-        to->fn(to->ctx, to->owner, t);
-}
-
-/* Small client records held back after a response: they join the next
- * turn if a large client record follows within EXCHANGE_JOIN_US (a request's
- * HTTP/2 HEADERS written just before its DATA), else the current turn
- * (flow control, acknowledgements). */
-static void pend_fold(struct exchange *e)
-{
-    if (e->pend_records == 0 && e->pend_bytes == 0)
-        return;
-    e->cur.req_bytes = sat_add32(e->cur.req_bytes, e->pend_bytes);
-    e->cur.req_records = sat_add32(e->cur.req_records, e->pend_records);
-    e->pend_bytes = 0;
-    e->pend_records = 0;
-    e->pend_in = false;
-}
-
-static void client_data(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
-                        const struct turn_sink *to)
-{
-    if (!e->in_turn) {
-        turn_open(e, ts);
-    } else if ((flags & U_START) && e->resp_seen) {
-        if (!(flags & U_BIG)) {
-            /* A small record after a response: hold it until we know. Held
-             * ones from longer ago can no longer join a request: fold them. */
-            if (ts < e->pend_last_us || ts - e->pend_last_us > EXCHANGE_JOIN_US)
-                pend_fold(e);
-            if (e->pend_records == 0 && e->pend_bytes == 0)
-                e->pend_first_us = ts;
-            e->pend_last_us = ts;
-            e->pend_bytes = sat_add32(e->pend_bytes, n);
-            if (flags & U_RECORD)
-                e->pend_records = sat_add32(e->pend_records, 1);
-            e->pend_in = true;
-            return;
-        }
-        bool join = (e->pend_records != 0 || e->pend_bytes != 0) &&
-                    ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
-        uint32_t pb = 0, pr = 0;
-        uint64_t start = ts;
-        if (join) {
-            pb = e->pend_bytes;
-            pr = e->pend_records;
-            start = e->pend_first_us;
-            e->pend_bytes = 0;
-            e->pend_records = 0;
-        }
-        pend_fold(e);
-        turn_close(e, to);
-        turn_open(e, start);
-        e->cur.req_bytes = pb;
-        e->cur.req_records = pr;
-    } else if (flags & U_START) {
-        e->pend_in = false;
-    } else if (e->pend_in) {
-        e->pend_bytes = sat_add32(e->pend_bytes, n); /* the rest of a held record */
-        return;
-    }
-    if (flags & U_START)
-        e->pend_in = false;
-    e->cur.req_bytes = sat_add32(e->cur.req_bytes, n);
-    if (flags & U_RECORD)
-        e->cur.req_records = sat_add32(e->cur.req_records, 1);
+    e->hello_us = ts_us;
+    e->one_stream = alpn == NULL || !alpn_offers_h2(alpn, alpn_len);
 }
 
 /* n bytes of application data in direction dir at time ts. */
@@ -154,31 +54,19 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
                     const struct turn_sink *to)
 {
     e->app_bytes[dir] += n;
-    if (dir == 0) {
-        client_data(e, ts, n, flags, to);
-        return;
-    }
-    if (!e->in_turn)
-        return; /* server data before any request: handshake tail, HTTP/2 preface */
-    pend_fold(e); /* the server went on: what the client held was control */
-    e->cur.resp_bytes = sat_add32(e->cur.resp_bytes, n);
-    if (flags & U_RECORD)
-        e->cur.resp_records = sat_add32(e->cur.resp_records, 1);
-    if (!e->resp_any) {
-        e->resp_any = true;
-        e->any_first_us = ts;
-    }
-    e->any_last_us = ts;
-    if (flags & U_BIG) {
-        if (!e->resp_seen) {
-            e->resp_seen = true;
-            e->resp_first_us = ts;
-        }
-        e->resp_last_us = ts;
-    }
+    if (dir == 0)
+        exchange_turns_client(e, ts, n, flags, to);
+    else
+        exchange_turns_server(e, ts, n, flags, to);
 }
 
 /* ---- TLS over TCP ----------------------------------------------------- */
+
+/* The flags of the current record's bytes. */
+static unsigned rec_flags(const struct rec_track *t)
+{
+    return (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u);
+}
 
 /* What a synchronised tracker accepts as the next header; anything else
  * means we lost the record boundaries. The largest body a peer may send is
@@ -224,6 +112,48 @@ static uint32_t resync_find(const struct rec_track *t, const uint8_t *p, uint32_
     return n;
 }
 
+/* The server's type-23 record of body len at ts, after the client's TLS 1.3
+ * Finished: is it still the handshake's tail (session tickets, an HTTP/2
+ * server's first SETTINGS)? Small, the first within 1.5 round trips and the
+ * slack of the Finished, the next ones close behind it; the first record
+ * that is not ends the tail. */
+static bool tail_record(struct exchange *e, uint64_t ts, uint16_t len)
+{
+    if (!e->tail_open)
+        return false;
+    uint64_t rtt = 0;
+    if (e->hello_us != 0 && e->srv_first_us > e->hello_us)
+        rtt = e->srv_first_us - e->hello_us;
+    uint64_t limit = e->fin_us + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
+    if (e->tail_last_us != 0)
+        limit = e->tail_last_us + EXCHANGE_TAIL_GAP_US;
+    if (len <= EXCHANGE_TAIL_MAX && ts >= e->fin_us && ts <= limit) {
+        e->tail_last_us = ts;
+        return true;
+    }
+    e->tail_open = false;
+    return false;
+}
+
+/* TLS 1.3 handshake tracking for a type-23 record: false if the record is
+ * part of the handshake (the server's encrypted flight, the client's
+ * Finished), not application data. */
+static bool past_handshake(struct exchange *e, int dir, uint64_t ts)
+{
+    if (dir == 1) {
+        if (e->hs == HS_START)
+            e->hs = HS_TLS13; /* server speaks type 23 first: TLS 1.3 handshake */
+        return e->hs != HS_TLS13;
+    }
+    uint8_t was = e->hs;
+    e->hs = HS_DONE;
+    if (was != HS_TLS13)
+        return true;
+    e->fin_us = ts; /* the client's Finished: the server's tail may follow */
+    e->tail_open = true;
+    return false;
+}
+
 /* A record header was parsed: decide whether its body is application data. */
 static void record_start(struct exchange *e, int dir, struct rec_track *t, uint64_t ts,
                          uint8_t type, uint16_t len, const struct turn_sink *to)
@@ -231,23 +161,17 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     t->cur_type = type;
     t->body_left = len;
     t->big = len > EXCHANGE_TLS_SMALL;
+    t->tail = false;
     t->counted = false;
-    if (type != TLS_RECORD_APPLICATION_DATA)
+    if (dir == 1 && e->srv_first_us == 0)
+        e->srv_first_us = ts;
+    if (type != TLS_RECORD_APPLICATION_DATA || !past_handshake(e, dir, ts))
         return;
-    if (dir == 1) {
-        if (e->hs == HS_START)
-            e->hs = HS_TLS13; /* server speaks type 23 first: TLS 1.3 handshake */
-        if (e->hs == HS_TLS13)
-            return;
-    } else {
-        uint8_t was = e->hs;
-        e->hs = HS_DONE;
-        if (was == HS_TLS13)
-            return; /* the client's Finished */
-    }
+    if (dir == 1)
+        t->tail = tail_record(e, ts, len);
     t->counted = true;
     e->app_records[dir]++;
-    on_data(e, dir, ts, 0, U_START | U_RECORD | (t->big ? U_BIG : 0), to);
+    on_data(e, dir, ts, 0, U_START | U_RECORD | rec_flags(t), to);
 }
 
 /* Bytes of a direction whose record boundaries we do not know. */
@@ -268,6 +192,7 @@ static void lose_sync(struct exchange *e, struct rec_track *t)
     t->hdr_len = 0;
     t->body_left = 0;
     t->counted = false;
+    t->tail = false;
 }
 
 void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq)
@@ -306,7 +231,7 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
              * after it is still known; the missing bytes were that record's. */
             t->body_left -= gap;
             if (t->counted)
-                on_data(e, dir, ts_us, gap, t->big ? U_BIG : 0, to);
+                on_data(e, dir, ts_us, gap, rec_flags(t), to);
         } else {
             lose_sync(e, t);
         }
@@ -366,7 +291,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
         if (t->body_left > 0) {
             uint32_t take = n < t->body_left ? n : t->body_left;
             if (t->counted)
-                on_data(e, dir, ts_us, take, t->big ? U_BIG : 0, to);
+                on_data(e, dir, ts_us, take, rec_flags(t), to);
             t->body_left -= take;
             p += take;
             n -= take;
@@ -467,7 +392,5 @@ void exchange_finish(struct exchange *e, const struct turn_sink *to)
 {
     if (e == NULL)
         return;
-    if (e->in_turn)
-        pend_fold(e);
-    turn_close(e, to);
+    exchange_turns_finish(e, to);
 }

@@ -115,6 +115,17 @@ static enum ds_err drop_privileges(const struct input *in)
     return DS_ERR_IO;
 }
 
+/* After a capture opened: the drop, then in->started the first time. */
+static enum ds_err after_open(const struct input *in, bool *started)
+{
+    if (drop_privileges(in) != DS_OK)
+        return DS_ERR_IO;
+    if (*started || in->started == NULL)
+        return DS_OK;
+    *started = true;
+    return in->started(in->started_ctx) == 0 ? DS_OK : DS_ERR_IO;
+}
+
 /* SIGHUP: with -c the reloader re-reads the configuration (reload.h);
  * without, the files are reopened and the rules reloaded. */
 static void handle_hup(const struct input *in, struct sensor *s, struct sink *out)
@@ -231,7 +242,8 @@ static enum ds_err run_live(const struct input *in, struct sensor *s, struct sin
         sensor_finish(s);
         return e;
     }
-    if (drop_privileges(in) != DS_OK) {
+    bool started = false;
+    if (after_open(in, &started) != DS_OK) {
         capture_close(cap);
         return DS_ERR_IO;
     }
@@ -248,6 +260,7 @@ static enum ds_err run_files(const struct input *in, struct sensor *s, struct si
 {
     char err[512];
     enum ds_err status = DS_OK;
+    bool started = false;
     for (int i = 0; i < in->nfiles && !signals_stop_requested(); i++) {
         struct capture *cap = NULL;
         enum ds_err e = capture_open_file(in->files[i], in->filter, &cap, err, sizeof(err));
@@ -258,7 +271,7 @@ static enum ds_err run_files(const struct input *in, struct sensor *s, struct si
                 break; /* the same filter fails on every file */
             continue;
         }
-        if (drop_privileges(in) != DS_OK) {
+        if (after_open(in, &started) != DS_OK) {
             capture_close(cap);
             return DS_ERR_IO;
         }

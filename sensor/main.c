@@ -7,6 +7,8 @@
 #include "ds/err.h"
 #include "ds/input.h"
 #include "ds/log.h"
+#include "ds/metrics-http.h"
+#include "ds/metrics.h"
 #include "ds/options.h"
 #include "ds/privdrop.h"
 #include "ds/reload.h"
@@ -66,15 +68,64 @@ static enum ds_err prepare_drop(const struct options *opt, struct privdrop **pd)
     return DS_OK;
 }
 
-/* Expands the inputs, opens the output, builds the sensor on it and reads
- * every input into it (dropping to -Z's user once the capture is open);
- * then frees the sensor and closes the output (events that could not be
- * written make a successful run a failed one). */
+/* --metrics once the capture is open and privileges dropped (input's
+ * started callback): the server's thread. */
+struct metrics_run {
+    struct metrics_http *h;
+    struct metrics *m;
+    const char *addr;
+};
+
+static int run_metrics(void *ctx)
+{
+    struct metrics_run *mr = ctx;
+    char err[512];
+    if (metrics_http_run(mr->h, mr->m, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    log_info("metrics at http://%s/metrics", mr->addr);
+    return 0;
+}
+
+/* --metrics at start-up: listening from now on (an address that cannot be
+ * listened on is a runtime failure, as an output that cannot be opened),
+ * the sensor rendering into mr->m, the server to start with the input.
+ * Nothing without --metrics. */
+static enum ds_err start_metrics(const struct options *opt, struct sensor *s, struct input *in,
+                                 struct metrics_run *mr)
+{
+    struct metrics_addr a;
+    char err[512];
+    if (opt->metrics == NULL)
+        return DS_OK;
+    if (metrics_addr_parse(opt->metrics, &a, err, sizeof(err)) != 0) {
+        log_error("--metrics %s", err);
+        return DS_ERR_USAGE;
+    }
+    if (metrics_http_listen(&a, &mr->h, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return DS_ERR_IO;
+    }
+    mr->m = metrics_new();
+    mr->addr = opt->metrics;
+    sensor_set_metrics(s, mr->m);
+    in->started = run_metrics;
+    in->started_ctx = mr;
+    return DS_OK;
+}
+
+/* Expands the inputs, opens the output, builds the sensor on it, listens
+ * for --metrics, and reads every input into it (dropping to -Z's user and
+ * starting the metrics server once the capture is open); then frees the
+ * sensor and closes the output (events that could not be written make a
+ * successful run a failed one). */
 static enum ds_err run(const struct options *opt, int argc, char **argv)
 {
     struct input in = { .iface = opt->iface, .live = &opt->live, .filter = opt->filter };
     struct sink *out = NULL;
     struct sensor *s = NULL;
+    struct metrics_run mr = { NULL, NULL, NULL };
     char err[512];
     struct sensor_config cfg = opt->cfg;
 
@@ -107,10 +158,14 @@ static enum ds_err run(const struct options *opt, int argc, char **argv)
         status = DS_ERR_CONFIG;
         goto done;
     }
-    status = input_run(&in, s, out);
+    status = start_metrics(opt, s, &in, &mr);
+    if (status == DS_OK)
+        status = input_run(&in, s, out);
 
 done:
+    metrics_http_stop(mr.h);
     sensor_free(s);
+    metrics_free(mr.m);
     if (sink_close(out) != 0) {
         log_error("%s: writing events failed",
                   opt->noutputs == 1 ? opt->outputs[0].spec : "output");

@@ -49,6 +49,7 @@ static const struct {
     { "community-id-seed", "community-id-seed", K_VALUE },
     { "all-tls", "all-tls", K_FLAG },
     { "stats-interval", "stats-interval", K_VALUE },
+    { "metrics", "metrics", K_VALUE },
     { "rules", "rules", K_VALUE },
     { "windows", "windows", K_VALUE },
     { "max-sources", "max-sources", K_VALUE },

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "ds/config-yaml.h"
+#include "ds/metrics-http.h"
 #include "ds/sink.h"
 #include "ds/source.h"
 #include "ds/util.h"
@@ -61,6 +62,9 @@ void options_usage(FILE *to)
 "      --all-tls           flow events for non-AI TLS and QUIC flows too\n"
 "      --stats-interval S  a stats event every S seconds of the sensor's clock\n"
 "                          (default 0: only at exit)\n"
+"      --metrics ADDR:PORT serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                          (127.0.0.1:9477, [::1]:9477, or :9477 for every\n"
+"                          address), fresh to the second at each scrape\n"
 "\n"
 "Detection:\n"
 "      --rules DIR         rules directory: ai-services.conf (AI hosts),\n"
@@ -143,6 +147,7 @@ enum long_only {
     OPT_COMMUNITY_ID_SEED,
     OPT_OUTPUT_QUEUE,
     OPT_CHECK_CONFIG,
+    OPT_METRICS,
 };
 
 static const struct option longopts[] = {
@@ -158,6 +163,7 @@ static const struct option longopts[] = {
     { "seed", required_argument, NULL, OPT_SEED },
     { "no-vlan-key", no_argument, NULL, OPT_NO_VLAN_KEY },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+    { "metrics", required_argument, NULL, OPT_METRICS },
     { "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
     { "community-id-seed", required_argument, NULL, OPT_COMMUNITY_ID_SEED },
     { "check-rules", no_argument, NULL, OPT_CHECK_RULES },
@@ -294,6 +300,16 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
             snprintf(why, sizeof(why), "%s %s: %s", label ? label : "--windows", arg, werr);
             return DS_ERR_USAGE;
         }
+        return DS_OK;
+    }
+    case OPT_METRICS: {
+        struct metrics_addr a;
+        char merr[256];
+        if (metrics_addr_parse(arg, &a, merr, sizeof(merr)) != 0) {
+            snprintf(why, sizeof(why), "%s %s", label ? label : "--metrics", merr);
+            return DS_ERR_USAGE;
+        }
+        o->metrics = arg;
         return DS_OK;
     }
     default: /* '?' */

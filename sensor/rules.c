@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +114,10 @@ void rules_take_state(struct ruleset *to, struct ruleset *from)
     from->thr = t;
     sync_thr_stats(to);
     sync_thr_stats(from);
+    for (size_t i = 0; i < to->n; i++)
+        for (size_t j = 0; j < from->n; j++)
+            if (from->rules[j]->sid == to->rules[i]->sid)
+                to->rules[i]->alerts = from->rules[j]->alerts;
 }
 
 /* ---- what the parser shares ---- */
@@ -335,6 +340,7 @@ static int evaluate(struct ruleset *rs, enum rule_kind kind, const struct rule_c
             continue;
         }
         rs->stats.hits++;
+        rs->rules[i]->alerts++;
         hits++;
         if (fn) {
             struct rule_hit h = { .rule = r, .features = f, .window_s = window_s,
@@ -465,4 +471,17 @@ void rules_stats_write(const struct ruleset *rs, struct stats_node *root)
     stats_u64(de, "evaluations", rs->stats.evaluations);
     stats_u64(de, "matches", rs->stats.matches);
     stats_u64(de, "suppressed", rs->stats.suppressed);
+}
+
+void rules_metrics_write(const struct ruleset *rs, struct stats_node *root)
+{
+    struct stats_node *by = stats_child(stats_child(stats_child(root, "sensor"), "detect"),
+                                        "alerts_by_rule");
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct rule *r = rs->rules[i];
+        char sid[16], sev[16];
+        snprintf(sid, sizeof(sid), "%" PRIu32, r->sid);
+        snprintf(sev, sizeof(sev), "%d", r->severity);
+        stats_u64(stats_child(by, sid), sev, r->alerts);
+    }
 }

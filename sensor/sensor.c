@@ -28,6 +28,7 @@
 #include "ds/flow-app.h"
 #include "ds/flow.h"
 #include "ds/log.h"
+#include "ds/metrics.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/quic-initial.h"
@@ -54,6 +55,7 @@ struct sensor_counters {
     uint64_t app_exhausted;               /* followed flows refused at the cap */
     uint64_t turns;
     uint64_t quic_shed;                   /* QUIC flows refused reassembly at the cap */
+    uint64_t reloads, reload_failures;    /* sensor_reload calls, and those that failed */
 };
 
 /* A QUIC flow whose client Initials our parser reads, until it is decided. */
@@ -82,6 +84,7 @@ struct sensor {
     size_t nproviders;
     const char *const *provider_names;
     struct sensor_counters n;
+    struct metrics *metrics;     /* the caller's, or NULL: no --metrics */
 };
 
 void sensor_config_default(struct sensor_config *cfg)
@@ -242,12 +245,15 @@ void sensor_set_capture(struct sensor *s, struct capture *c)
 int sensor_reload(struct sensor *s)
 {
     struct catalog *cat = NULL;
+    s->n.reloads++;
     if (load_catalog(s->rules_dir, s->cfg.detect.seeds.catalog, &cat) != 0) {
         log_error("rules reload failed: keeping the rules in use");
+        s->n.reload_failures++;
         return -1;
     }
     if (detect_reload(s->detect) != 0) {
         catalog_free(cat);
+        s->n.reload_failures++;
         return -1;
     }
     adopt_catalog(s, cat);
@@ -409,6 +415,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
+    exchange_hello(&app->ex, p->ts_us, t->alpn_wire, t->alpn_wire_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
@@ -632,12 +639,48 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     sink_stats_write(s->sink, root);
 }
 
+/* What only the metrics carry, added to a stats tree after its event was
+ * written (the stats event stays as it was): sensor.rules {reloads,
+ * reload_failures}, alerts by signature, the one file output's figures. */
+static void metrics_write(const struct sensor *s, struct stats_node *root)
+{
+    struct stats_node *r = stats_child(stats_child(root, "sensor"), "rules");
+    stats_u64(r, "reloads", s->n.reloads);
+    stats_u64(r, "reload_failures", s->n.reload_failures);
+    detect_metrics_write(s->detect, root);
+    sink_metrics_write(s->sink, root);
+}
+
+static void publish_metrics(struct sensor *s, struct stats_node *root)
+{
+    metrics_write(s, root);
+    metrics_publish(s->metrics, root);
+}
+
 static void emit_stats(struct sensor *s)
 {
     struct stats_node *root = stats_new();
     sensor_stats_write(s, root);
     event_stats(s->eve, s->now, root);
+    if (s->metrics)
+        publish_metrics(s, root);
     stats_free(root);
+}
+
+/* A scrape asked for fresher metrics than the last stats event's. */
+static void refresh_metrics(struct sensor *s)
+{
+    struct stats_node *root = stats_new();
+    sensor_stats_write(s, root);
+    publish_metrics(s, root);
+    stats_free(root);
+}
+
+void sensor_set_metrics(struct sensor *s, struct metrics *m)
+{
+    s->metrics = m;
+    if (m)
+        refresh_metrics(s);
 }
 
 /* Starts the clock at ts_us: the first packet, a tick before any packet,
@@ -672,9 +715,12 @@ static void advance_clock(struct sensor *s, uint64_t ts_us)
 }
 
 /* What the clock drives: idle flows end (at most max_expire of them),
- * detection's once-a-second tick, the stats event every --stats-interval. */
+ * detection's once-a-second tick, the stats event every --stats-interval;
+ * and the metrics when a scrape asks (one atomic load when none does). */
 static void housekeeping(struct sensor *s, unsigned max_expire)
 {
+    if (metrics_wanted(s->metrics))
+        refresh_metrics(s);
     flow_expire(s->flows, s->now, max_expire);
     if (s->now >= s->next_tick) {
         detect_tick(s->detect, s->now);

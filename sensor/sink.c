@@ -391,3 +391,9 @@ void sink_stats_write(const struct sink *k, struct stats_node *root)
         one_stats(k, 1, o);
     }
 }
+
+void sink_metrics_write(const struct sink *k, struct stats_node *root)
+{
+    if (k->ops != &tee_ops && (k->kind == SINK_FILE || k->kind == SINK_STDOUT))
+        one_stats(k, 1, stats_child(stats_child(root, "sensor"), "output"));
+}

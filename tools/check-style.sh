@@ -21,6 +21,7 @@ LIBRARIES='
     hiredis    hiredis/                               sink-redis.c
     openssl    openssl/                               quic-initial.c
     libyaml    yaml\.h                                 config-yaml.c
+    microhttpd microhttpd                             metrics-http.c
 '
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

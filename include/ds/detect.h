@@ -115,5 +115,7 @@ const struct detect_counters *detect_counters(const struct detect *d);
 /* Our sensor.sources, sensor.detect and the memory of sources and clusters
  * in the stats event. */
 void detect_stats_write(const struct detect *d, struct stats_node *root);
+/* For the metrics only: alerts by signature (rules_metrics_write). */
+void detect_metrics_write(const struct detect *d, struct stats_node *root);
 
 #endif

@@ -1,36 +1,91 @@
 /* Request/response turns inside encrypted flows.
  *
- * From TLS record headers (content type and length are in clear) and their
- * direction: a turn starts when the client sends application data after the
- * server has answered (or first after the handshake); its response is the
- * server's application data that follows, until the client speaks again.
+ * From TLS record headers (content type and length are in clear), their
+ * direction and packet time: a turn starts when the client sends a request
+ * (application data after the server has answered, first after the
+ * handshake, or a request of its own while the earlier ones still wait); its
+ * response is the server's application data that the turn is given (below).
  * QUIC flows get the same logic on short-header (1-RTT) packets.
  *
  * Approximations, by design (we see lengths and timing, never content):
- * - HTTP/2 and HTTP/3 can interleave turns on one connection; we see only one
- *   byte stream a direction, so overlapping requests merge into one turn (an
- *   undercount of turns, never an invented one).
  * - Small records (body <= EXCHANGE_TLS_SMALL bytes; QUIC packets <=
  *   EXCHANGE_QUIC_SMALL) are control traffic far more often than requests or
  *   answers: HTTP/2 WINDOW_UPDATE, SETTINGS ACK, PING, TLS 1.3 close_notify,
- *   QUIC ACKs. A small client record never opens a new turn once the current
- *   one has a response: it is held, and joins the next turn if a large client
- *   record follows within EXCHANGE_JOIN_US with no server data between (an
- *   HTTP/2 request's small HEADERS record before its DATA), else it is
- *   counted in the current request. A small server record is counted in the
- *   response but does not by itself let the client's next record open a new
- *   turn, and times the response only when nothing larger came. So a whole
- *   request smaller than that (an HTTP/2 GET whose headers HPACK shrank to a
- *   few bytes) merges into the turn before it; requests that carry a body
- *   (every prompt) are counted.
+ *   QUIC ACKs. A small client record never opens a turn by itself: it is
+ *   held, and joins the request of a large client record that follows within
+ *   EXCHANGE_JOIN_US of the last held one (an HTTP/2 request's small HEADERS
+ *   record before its DATA); held records that do not are more of the newest
+ *   turn's request (with requests in flight together, only those within
+ *   EXCHANGE_JOIN_US of its last large record, an END_STREAM; the others
+ *   count in no turn). One request at a time, server data between them ends
+ *   the holding. So a whole request smaller than that (an HTTP/2 GET whose
+ *   headers HPACK shrank to a few bytes) merges into the turn before it;
+ *   requests that carry a body (every prompt) are counted.
+ * - A large client record (or held small ones and the large one after them)
+ *   is a write of its own when the client sent no large record for more
+ *   than EXCHANGE_JOIN_US before it (data of a large record arriving later,
+ *   the rest of an upload, counts as large) and it does not react to the
+ *   server: it does if it follows a lone small server record (no larger one
+ *   in the EXCHANGE_RUN_GAP_US before it) within EXCHANGE_JOIN_US, as a body
+ *   sent on HTTP/1.1's "100 Continue" or HTTP/2 SETTINGS does. When the held
+ *   records are not a write of their own from the first (a late END_STREAM of
+ *   the request before), they may be from the last (the next one's HEADERS).
+ *   The record is a new request, and opens a turn, when the newest turn
+ *   (a) has a response record above the small size; or (b) has a smaller
+ *   response (a 45-byte 204) and the client and the server were both silent
+ *   for more than EXCHANGE_IDLE_US before it; or (c) it is a write of its
+ *   own and the newest turn has a smaller response (if the client offered
+ *   HTTP/2 that turn stays open: the small record may be a WINDOW_UPDATE),
+ *   or none at all and the client offered HTTP/2 (exchange_hello): a second
+ *   request in flight.
+ *   Only the handshake's tail (below) is no response for (c): a body sent
+ *   after the server's first SETTINGS, however late, is more of the request.
+ *   Anything else is more of the newest turn's request (a body after its
+ *   headers, an upload's records). Limits: an upload throttled by TCP whose
+ *   burst ends exactly at a record boundary and resumes more than
+ *   EXCHANGE_JOIN_US later counts twice on HTTP/2; requests written less than
+ *   EXCHANGE_JOIN_US apart (a client starting its workers at once, Nagle's
+ *   algorithm coalescing them) count once.
+ * - Requests in flight together (HTTP/2 and HTTP/3 streams): up to
+ *   EXCHANGE_OPEN_MAX turns are open at once; a new request beyond that
+ *   closes the oldest. Until a connection has had two requests waiting at
+ *   once ((c) above), it is taken as sequential (HTTP/1.1, or HTTP/2 one
+ *   stream at a time): a new request closes the turn before it, and all the
+ *   server's data after it is the new request's. That is exact when it is
+ *   true. Once it has, the server's records are attributed by runs: records
+ *   less than EXCHANGE_RUN_GAP_US apart are one run and go to one turn; a run
+ *   after a longer silence goes to the oldest turn still waiting for a
+ *   response record above the small size (servers mostly answer in order),
+ *   or, if none waits, to the turn that had the run before; turns older than
+ *   that have answered and are closed. Requests' counts, start times and
+ *   sizes stay exact; response bytes are attributed approximately:
+ *   overlapping answers go to one turn and the next waiting turn gets the
+ *   next run, so sizes and times to first byte are shuffled between
+ *   concurrent turns (and drift later when answers overlap without a
+ *   silence) while totals are kept.
  * - TLS 1.3 encrypts the handshake's end in type-23 records. When the server
  *   sends type 23 before the client ever has, the connection is TLS 1.3: the
  *   server's records up to the client's first type-23 record are its
  *   handshake (EncryptedExtensions .. Finished) and that client record is its
- *   Finished; neither is application data. TLS 1.3 NewSessionTicket and the
- *   HTTP/2 server preface are not distinguishable from data: they make the
- *   first turn's time to first byte a lower bound; later turns on the same
- *   connection are unaffected.
+ *   Finished; neither is application data. The server's NewSessionTicket
+ *   records (and an HTTP/2 server's first SETTINGS) follow the client's
+ *   Finished by about a round trip; when the client sent its request first,
+ *   they would look like the answer's first byte. So the server's type-23
+ *   records of at most EXCHANGE_TAIL_MAX bytes, the first arriving less than
+ *   1.5 round trips plus EXCHANGE_TAIL_SLACK_US after the client's Finished
+ *   and each less than EXCHANGE_TAIL_GAP_US after the one before (one
+ *   flight), up to the first one that is not, are the handshake's tail:
+ *   counted as response bytes and records, but they time the response only
+ *   if nothing else came, and they do not end the turn's request. The
+ *   round trip is from the client's hello (exchange_hello) to the server's
+ *   first record; without it the window is the slack alone.
+ *   Limit: a whole answer of at most EXCHANGE_TAIL_MAX bytes inside that
+ *   window (a fast small GET) is not told from a ticket, and one that is
+ *   followed by more data gets a later first byte.
+ * - The first exchange of a connection when it is small both ways (the HTTP/2
+ *   client preface and SETTINGS answered by the server's SETTINGS and
+ *   tickets; HTTP/3's control streams) is connection set-up, not a turn,
+ *   unless the client did not offer HTTP/2 (then it is a small request).
  * - Bytes count record bodies (5-byte headers excluded), attributed to the
  *   time of the segment that carries them. After lost segments that cross a
  *   record boundary, the direction's bytes count as application data until a
@@ -40,14 +95,21 @@
 #define DS_EXCHANGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define EXCHANGE_TURNS_KEPT 32   /* turns listed per flow event; the rest are counted */
+#define EXCHANGE_OPEN_MAX 8      /* turns open at once (requests in flight) */
 #define EXCHANGE_SETUP_REQ_MAX 160   /* a first turn this small both ways is the */
 #define EXCHANGE_SETUP_RESP_MAX 1500 /* connection set-up (HTTP/2 SETTINGS, tickets) */
 #define EXCHANGE_TLS_SMALL 64    /* record body bytes at or below which a record is control */
 #define EXCHANGE_QUIC_SMALL 100  /* QUIC packet bytes at or below which a packet is control */
 #define EXCHANGE_JOIN_US 10000   /* small records this close before a request belong to it */
+#define EXCHANGE_IDLE_US 1000000 /* silence after an answer that makes any request a new turn */
+#define EXCHANGE_RUN_GAP_US 200000   /* server silence that ends a run (concurrent streams) */
+#define EXCHANGE_TAIL_MAX 512    /* handshake tail records (session tickets) are this small */
+#define EXCHANGE_TAIL_SLACK_US 2000  /* and this late at most after 1.5 round trips */
+#define EXCHANGE_TAIL_GAP_US 500     /* and this close to each other (one flight) */
 
 struct turn {
     uint64_t start_us;      /* packet time of the request's first data */
@@ -71,27 +133,57 @@ struct rec_track {
     bool started;           /* a segment with payload was seen this way */
     bool counted;           /* the current record's body is application data */
     bool big;               /* the current record's body > EXCHANGE_TLS_SMALL */
+    bool tail;              /* the current record is the TLS 1.3 handshake's tail */
     uint16_t version;       /* version of the last type-23 record (re-sync wants the same) */
+};
+
+/* Where a client record that may start a request stands when it starts. */
+struct exchange_req_start {
+    uint64_t at;            /* its packet time */
+    uint64_t gap_us;        /* since the client's last data before it (UINT64_MAX: none) */
+    uint64_t big_gap_us;    /* since the client's last data of a record above the small size */
+    bool reacts;            /* it closely follows a lone small server record */
+};
+
+/* A turn still open: its request may grow, its response is being given. */
+struct exchange_open {
+    struct turn t;          /* start, sizes and records so far (times set at close) */
+    uint32_t big_first, big_last;   /* response records above the small size: offsets */
+    uint32_t any_first, any_last;   /* from t.start_us (us, saturating), of any record
+                                     * (of the handshake tail when there is no other) */
+    uint8_t flags;          /* EXCH_O_* (exchange-turns.c) */
 };
 
 struct exchange {
     struct rec_track dir[2];   /* [0] client to server, [1] server to client */
-    struct turn cur;           /* the turn being built */
-    bool in_turn;              /* cur has a request */
-    bool resp_seen;            /* cur has a response record above the small size */
-    bool resp_any;             /* cur has response bytes of any size */
+    struct exchange_open open[EXCHANGE_OPEN_MAX]; /* oldest first */
+    uint8_t nopen;             /* turns open */
+    uint8_t target;            /* index in open[] of the turn the server's run goes to */
+    bool mux;                  /* two requests were seen waiting at once */
+    bool one_stream;           /* the client offered no HTTP/2: requests never overlap */
     bool setup_skipped;        /* the connection set-up turn was seen and not counted */
     uint8_t hs;                /* TLS 1.3 handshake tracking (exchange.c) */
+    bool tail_open;            /* the server's next records may be the handshake's tail */
+    bool pend_in;              /* the client's current record is held */
+    bool srv_last_ctl;         /* the server's last record was small or handshake tail */
     uint32_t count;            /* completed turns */
     uint32_t kept;             /* turns stored in turns[] (<= EXCHANGE_TURNS_KEPT) */
+    uint32_t resync;           /* times a direction lost record sync (gaps) */
     uint64_t app_bytes[2];     /* application-data payload bytes each way */
     uint64_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way */
-    uint32_t resync;           /* times a direction lost record sync (gaps) */
-    uint64_t resp_first_us, resp_last_us;   /* of cur, large response records */
-    uint64_t any_first_us, any_last_us;     /* of cur, any response record */
-    uint32_t pend_bytes, pend_records;      /* small client records held after a response */
-    uint64_t pend_first_us, pend_last_us;
-    bool pend_in;                           /* the client's current record is held */
+    uint64_t hello_us;         /* the client's hello complete (exchange_hello), 0 if unknown */
+    uint64_t srv_first_us;     /* the server's first record */
+    uint64_t fin_us;           /* the client's TLS 1.3 Finished */
+    uint64_t tail_last_us;     /* the handshake tail's last record so far */
+    uint64_t cli_last_us;      /* the client's last application data */
+    uint64_t cli_big_last_us;  /* its last data of a record above the small size */
+    uint64_t srv_last_us;      /* the server's last application data (tail included) */
+    uint64_t srv_big_last_us;  /* its last record above the small size (not tail) */
+    uint32_t pend_bytes, pend_records;      /* small client records held */
+    uint64_t pend_last_us;
+    struct exchange_req_start pend_start;  /* where the first held record stood */
+    struct exchange_req_start pend_last;   /* and the last one */
+    uint32_t pend_last_bytes;  /* the last held record's bytes */
     struct turn turns[EXCHANGE_TURNS_KEPT];
 };
 
@@ -112,6 +204,15 @@ struct turn_sink {
 
 /* Resets e for a new flow. */
 void exchange_init(struct exchange *e);
+
+/* The client's hello (ClientHello, read by tls-asm.c) was complete at
+ * packet time ts_us, offering the ALPN protocol_name_list alpn[0, alpn_len)
+ * (length-prefixed names; may be NULL when alpn_len is 0). The time starts
+ * the round trip the handshake tail's window is measured with; a list
+ * without "h2" means HTTP/1.1, whose requests never overlap, so no turn is
+ * ever opened alongside a waiting one. Optional: without it, the window is
+ * the slack alone and requests may overlap (QUIC: HTTP/3). */
+void exchange_hello(struct exchange *e, uint64_t ts_us, const uint8_t *alpn, size_t alpn_len);
 
 /* One TCP segment's payload in direction `dir` (0 = to server) at packet time
  * `ts_us`, starting at sequence number `seq`. Records of any type are
@@ -136,8 +237,8 @@ void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq);
 void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *payload,
                   uint32_t len, const struct turn_sink *to);
 
-/* Flow end: completes the open turn, if any, and reports it to `to` (may be
- * NULL). Calling it again does nothing more. */
+/* Flow end: completes the open turns, oldest first, and reports them to
+ * `to` (may be NULL). Calling it again does nothing more. */
 void exchange_finish(struct exchange *e, const struct turn_sink *to);
 
 #endif

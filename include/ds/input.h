@@ -25,6 +25,12 @@ struct input {
     const char *filter;                  /* BPF filter, or NULL */
     struct privdrop *drop;               /* -Z: applied once the first capture is open, or NULL */
     struct reload *reload;               /* -c: SIGHUP re-reads the configuration, or NULL */
+    /* Called once, when the first capture is open and in->drop applied,
+     * before its first packet: a thread started there (the metrics
+     * server's) has the dropped rights. Nonzero ends the run (DS_ERR_IO,
+     * after the callee said why). NULL: nothing. */
+    int (*started)(void *ctx);
+    void *started_ctx;
 };
 
 /* Expands -r arguments into in->files: a file stays as given, a directory

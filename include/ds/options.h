@@ -40,6 +40,7 @@ struct options {
     struct config_node *file;       /* -c's tree: the file's strings live here */
     bool argv_outputs, argv_input;  /* the command line replaced the file's lists */
     size_t output_queue;            /* --output-queue: lines a socket output holds */
+    const char *metrics;            /* --metrics ADDR:PORT (checked), or NULL */
     char *filter;                   /* arguments after the options joined, or NULL */
     const char *user;               /* -Z: drop to this user once open, or NULL */
     const char *chroot_dir;         /* --chroot (needs -Z), or NULL */

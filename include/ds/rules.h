@@ -113,6 +113,7 @@ struct rule {
     char *meta_val[RULES_MAX_META];
     const char *file;             /* where it was defined (lives with the ruleset) */
     unsigned line;
+    uint64_t alerts;              /* hits that passed the threshold (kept over a reload) */
 };
 
 /* An alert: a rule whose conditions all held and whose threshold let it
@@ -185,7 +186,8 @@ const char *rule_thr_type_name(enum rule_thr_type t);
 const char *rule_thr_track_name(enum rule_thr_track t);
 
 /* Moves the threshold state (alert suppression) of `from` into `to`, so a
- * reload does not re-alert; `from` keeps an empty one. */
+ * reload does not re-alert; `from` keeps an empty one. Each rule of `to`
+ * takes the alert count of the rule of `from` with its sid. */
 void rules_take_state(struct ruleset *to, struct ruleset *from);
 
 struct rules_stats {
@@ -202,5 +204,8 @@ const struct rules_stats *rules_stats(const struct ruleset *rs);
 struct stats_node;
 /* Our sensor.detect: rules, evaluations, matches, suppressed. */
 void rules_stats_write(const struct ruleset *rs, struct stats_node *root);
+/* For the metrics only (not in the stats event): sensor.detect.alerts_by_rule,
+ * {"<sid>": {"<severity>": alerts}} for each rule loaded. */
+void rules_metrics_write(const struct ruleset *rs, struct stats_node *root);
 
 #endif

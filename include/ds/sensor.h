@@ -11,6 +11,7 @@
 #include "ds/detect.h"
 
 struct capture;
+struct metrics;
 struct sink;
 struct stats_node;
 
@@ -53,6 +54,11 @@ uint64_t sensor_now(const struct sensor *s);
 
 /* A stats event now (SIGUSR1), and the sink flushed. */
 void sensor_stats_now(struct sensor *s);
+
+/* --metrics: the sensor renders its counters into m (the caller's, which
+ * must outlive the sensor; NULL: none) now, at each stats event, and when
+ * a scrape asks for them (metrics.h). */
+void sensor_set_metrics(struct sensor *s, struct metrics *m);
 
 /* The capture in use, for kernel counters in stats (NULL between files). */
 void sensor_set_capture(struct sensor *s, struct capture *c);

@@ -154,5 +154,8 @@ const struct sink_counters *sink_counters(const struct sink *k);
  * {events, write_errors, dropped, queued, reconnects}, and for redis
  * auth_failures. */
 void sink_stats_write(const struct sink *k, struct stats_node *root);
+/* For the metrics only: the one file or stdout output's
+ * sensor.output.<kind>_1 too, so every output has its own figures. */
+void sink_metrics_write(const struct sink *k, struct stats_node *root);
 
 #endif

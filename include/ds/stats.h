@@ -29,4 +29,18 @@ struct stats_node *stats_child(struct stats_node *n, const char *key);
 /* Sets n.key to v. */
 void stats_u64(struct stats_node *n, const char *key, uint64_t v);
 
+/* Reading a tree (the metrics renderer, metrics.h). The object under key in
+ * n, or NULL if there is none (or n is NULL); nothing is created. */
+const struct stats_node *stats_get(const struct stats_node *n, const char *key);
+/* n.key's number into *v: 0, or -1 (v untouched) if it is not a number. */
+int stats_get_u64(const struct stats_node *n, const char *key, uint64_t *v);
+
+/* One member of an object: its key, and either the object it holds (obj)
+ * or its number (obj NULL, value). */
+typedef void (*stats_each_fn)(void *ctx, const char *key, const struct stats_node *obj,
+                              uint64_t value);
+/* Calls fn for each member of n in key order (the order of stats_child and
+ * stats_u64's first naming); nothing for a NULL n. */
+void stats_each(const struct stats_node *n, stats_each_fn fn, void *ctx);
+
 #endif

@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     exchange_finish(&e, &to);
     check(&e, &c);
-    if (e.in_turn)
+    if (e.nopen != 0)
         abort();
     return 0;
 }

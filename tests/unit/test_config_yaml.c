@@ -151,6 +151,7 @@ static const char *const every_key[][2] = {
     { "community-id-seed", "9" },
     { "all-tls", "true" },
     { "stats-interval", "2m" },
+    { "metrics", "127.0.0.1:9477" },
     { "rules", "/r" },
     { "windows", "1m,5m" },
     { "max-sources", "99" },

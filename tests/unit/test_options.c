@@ -204,6 +204,25 @@ static void test_outputs(void **state)
     parse_bad("-r a --output-queue 0", "--output-queue");
 }
 
+/* --metrics ADDR:PORT: checked when parsed, a bad one a usage error naming it. */
+static void test_metrics(void **state)
+{
+    (void)state;
+    struct cmd c;
+    struct options o;
+    parse_ok(&c, &o, "-r a");
+    assert_null(o.metrics);
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --metrics 127.0.0.1:9477");
+    assert_string_equal(o.metrics, "127.0.0.1:9477");
+    options_free(&o);
+    parse_ok(&c, &o, "-r a --metrics [::1]:9477");
+    options_free(&o);
+    parse_bad("-r a --metrics 9477", "--metrics 9477: no port");
+    parse_bad("-r a --metrics localhost:9477", "--metrics localhost:9477: not an IP address");
+    parse_bad("-r a --metrics 127.0.0.1:0", "1..65535");
+}
+
 /* The arguments after the options are one BPF filter, as in tcpdump; the
  * first argument that is not an option ends them. */
 static void test_filter(void **state)
@@ -435,7 +454,7 @@ static void test_usage_text(void **state)
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
         "--no-vlan-key", "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose",
-        "--version", "--help", DS_SOURCE_RULES,
+        "--version", "--help", "--metrics", DS_SOURCE_RULES,
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strstr(text, names[i]) == NULL)
@@ -467,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_every_option),
         cmocka_unit_test(test_repeated_reads),
         cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_filter),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_number_ranges),

@@ -1,0 +1,29 @@
+/* What the record and packet walkers (exchange.c) and the turn logic
+ * (exchange-turns.c) share: how a piece of application data is described,
+ * and the turn logic's three entry points. Private to those two files; the
+ * API and the model are in ds/exchange.h. */
+#ifndef DS_EXCHANGE_INT_H
+#define DS_EXCHANGE_INT_H
+
+#include <stdint.h>
+
+#include "ds/exchange.h"
+
+/* Flags of a piece of application data handed to the turn logic. */
+#define U_START 0x1u  /* the first bytes of a record / packet: may open a turn */
+#define U_BIG 0x2u    /* its record / packet is above the small (control) size */
+#define U_RECORD 0x4u /* a TLS record or QUIC packet (not raw bytes of a lost tracker) */
+#define U_TAIL 0x8u   /* a server record of the TLS 1.3 handshake's tail (tickets) */
+
+/* n bytes of the client's application data at packet time ts. */
+void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                           const struct turn_sink *to);
+
+/* n bytes of the server's application data at packet time ts. */
+void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                           const struct turn_sink *to);
+
+/* Closes every open turn, oldest first (flow end). */
+void exchange_turns_finish(struct exchange *e, const struct turn_sink *to);
+
+#endif

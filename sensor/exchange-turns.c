@@ -1,0 +1,415 @@
+/* Turns from application data: which client data is a new request, which
+ * open turn the server's data goes to, and when a turn is complete.
+ *
+ * The model and its approximations are documented in include/ds/exchange.h.
+ * At most EXCHANGE_OPEN_MAX turns are open, oldest first in e->open[]; they
+ * close oldest first (a shift of that small array), so turns are reported
+ * in the order their requests started. Nothing is allocated. */
+#include "exchange-int.h"
+
+#include <string.h>
+
+#define EXCH_O_BIG 0x1u     /* a response record above the small size (not tail) */
+#define EXCH_O_ANY 0x2u     /* a response record of any size (not tail) */
+#define EXCH_O_TAIL 0x4u    /* records of the TLS 1.3 handshake's tail */
+#define EXCH_O_TAILBIG 0x8u /* one of them above the small size */
+
+/* What a client request record does to the newest turn. */
+enum req_kind {
+    REQ_MORE,      /* more of the newest turn's request */
+    REQ_NEXT,      /* a new request after the newest turn's answer */
+    REQ_ALONGSIDE, /* a new request while the newest turn still waits */
+};
+
+static uint32_t sat_add32(uint32_t a, uint64_t b)
+{
+    uint64_t s = (uint64_t)a + b;
+    return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+/* ts - start in microseconds, 0 if ts is earlier (capture timestamps can
+ * step backwards; never report a wrapped time), saturating. */
+static uint32_t offset32(uint64_t ts, uint64_t start)
+{
+    if (ts <= start)
+        return 0;
+    uint64_t d = ts - start;
+    return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+static struct exchange_open *newest(struct exchange *e)
+{
+    return e->nopen > 0 ? &e->open[e->nopen - 1] : NULL;
+}
+
+/* The turn the server's current run goes to. */
+static struct exchange_open *target(struct exchange *e)
+{
+    if (e->nopen == 0)
+        return NULL;
+    return &e->open[e->target < e->nopen ? e->target : e->nopen - 1];
+}
+
+/* ---- closing -------------------------------------------------------- */
+
+/* The response's times: its large records if any, else any record (or the
+ * handshake tail's). */
+static void turn_times(const struct exchange_open *o, struct turn *t)
+{
+    uint32_t first, last;
+    if (o->flags & EXCH_O_BIG) {
+        first = o->big_first;
+        last = o->big_last;
+    } else if (o->flags & (EXCH_O_ANY | EXCH_O_TAIL)) {
+        first = o->any_first;
+        last = o->any_last;
+    } else {
+        return;
+    }
+    t->ttfb_us = first;
+    t->resp_dur_us = last > first ? last - first : 0;
+}
+
+/* A completed turn: counted, kept and reported. The first exchange of an
+ * HTTP/2 connection is its set-up, not a request: the client's preface and
+ * SETTINGS, answered by the server's SETTINGS and TLS 1.3 session tickets. A
+ * first turn that small both ways is not counted (nor is a lone tiny request
+ * with a tiny answer), unless the client did not offer HTTP/2. */
+static void turn_emit(struct exchange *e, const struct turn *t, const struct turn_sink *to)
+{
+    if (e->count == 0 && !e->setup_skipped && !e->one_stream &&
+        t->req_bytes <= EXCHANGE_SETUP_REQ_MAX && t->resp_bytes <= EXCHANGE_SETUP_RESP_MAX) {
+        e->setup_skipped = true;
+        return;
+    }
+    if (e->count < UINT32_MAX)
+        e->count++;
+    if (e->kept < EXCHANGE_TURNS_KEPT)
+        e->turns[e->kept++] = *t;
+    if (to != NULL && to->fn != NULL)
+        to->fn(to->ctx, to->owner, t);
+}
+
+/* Closes open[0], the oldest turn. */
+static void close_oldest(struct exchange *e, const struct turn_sink *to)
+{
+    struct turn t = e->open[0].t;
+    turn_times(&e->open[0], &t);
+    e->nopen--;
+    memmove(&e->open[0], &e->open[1], e->nopen * sizeof(e->open[0]));
+    if (e->target > 0)
+        e->target--;
+    turn_emit(e, &t, to);
+}
+
+static struct exchange_open *turn_open(struct exchange *e, uint64_t start,
+                                       const struct turn_sink *to)
+{
+    if (e->nopen == EXCHANGE_OPEN_MAX)
+        close_oldest(e, to);
+    struct exchange_open *o = &e->open[e->nopen++];
+    memset(o, 0, sizeof(*o));
+    o->t.start_us = start;
+    if (!e->mux)
+        e->target = (uint8_t)(e->nopen - 1);
+    return o;
+}
+
+/* ---- the client ------------------------------------------------------ */
+
+static bool pend_any(const struct exchange *e)
+{
+    return e->pend_records != 0 || e->pend_bytes != 0;
+}
+
+/* Held small client records were control after all (flow control,
+ * acknowledgements of what the server is sending) or the end of the request
+ * just written. One request at a time, they are more of the newest turn's
+ * request; with requests in flight together only the latter are, and the
+ * rest belong to no turn (the flow's bytes count them), so that they do not
+ * blur the requests' sizes. */
+static void pend_fold(struct exchange *e)
+{
+    struct exchange_open *o = newest(e);
+    bool trailer = e->pend_start.big_gap_us <= EXCHANGE_JOIN_US; /* END_STREAM */
+    if (o != NULL && pend_any(e) && (!e->mux || trailer)) {
+        o->t.req_bytes = sat_add32(o->t.req_bytes, e->pend_bytes);
+        o->t.req_records = sat_add32(o->t.req_records, e->pend_records);
+    }
+    e->pend_bytes = 0;
+    e->pend_records = 0;
+    e->pend_in = false;
+}
+
+static void add_request(struct exchange_open *o, uint32_t n, unsigned flags)
+{
+    o->t.req_bytes = sat_add32(o->t.req_bytes, n);
+    if ((flags & (U_START | U_RECORD)) == (U_START | U_RECORD))
+        o->t.req_records = sat_add32(o->t.req_records, 1);
+}
+
+static uint64_t since(uint64_t ts, uint64_t then)
+{
+    if (then == 0)
+        return UINT64_MAX;
+    return ts > then ? ts - then : 0;
+}
+
+/* A client record starting at ts follows a lone small server record (no
+ * larger one in the EXCHANGE_RUN_GAP_US before it) closely: it reacts to it
+ * (a body on "100 Continue", HTTP/2 SETTINGS or WINDOW_UPDATE). */
+static bool reacts_now(const struct exchange *e, uint64_t ts)
+{
+    if (!e->srv_last_ctl || since(ts, e->srv_last_us) > EXCHANGE_JOIN_US)
+        return false;
+    return since(e->srv_last_us, e->srv_big_last_us) > EXCHANGE_RUN_GAP_US;
+}
+
+/* Where a possible request's first record stands, taken when it starts. */
+static struct exchange_req_start req_start_now(const struct exchange *e, uint64_t ts)
+{
+    struct exchange_req_start r = { ts, since(ts, e->cli_last_us), since(ts, e->cli_big_last_us),
+                           reacts_now(e, ts) };
+    return r;
+}
+
+/* A small record after a request: held until we know whether it is the
+ * next request's first record (HTTP/2 HEADERS before DATA). Held ones from
+ * longer ago can no longer join a request: they are folded first. */
+static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags)
+{
+    if (pend_any(e) && (ts < e->pend_last_us || ts - e->pend_last_us > EXCHANGE_JOIN_US))
+        pend_fold(e);
+    e->pend_last = req_start_now(e, ts);
+    if (!pend_any(e))
+        e->pend_start = e->pend_last;
+    e->pend_last_us = ts;
+    e->pend_last_bytes = n;
+    e->pend_bytes = sat_add32(e->pend_bytes, n);
+    if (flags & U_RECORD)
+        e->pend_records = sat_add32(e->pend_records, 1);
+    e->pend_in = true;
+}
+
+/* A request from r is a write of its own: the client sent no large record
+ * for EXCHANGE_JOIN_US before it, and it does not react to the server. */
+static bool write_separate(const struct exchange_open *o, const struct exchange_req_start *r,
+                           unsigned flags)
+{
+    return (flags & U_RECORD) && r->big_gap_us > EXCHANGE_JOIN_US && !r->reacts &&
+           o->t.start_us < r->at;
+}
+
+/* The connection's first turn, small enough yet to be its set-up. */
+static bool setup_candidate(const struct exchange *e, const struct exchange_open *o)
+{
+    return e->count == 0 && !e->setup_skipped && !e->one_stream && e->nopen == 1 &&
+           o->t.req_bytes <= EXCHANGE_SETUP_REQ_MAX;
+}
+
+/* What a large client record, as a request from r, is to the newest turn o
+ * (the rules (a) to (c) of exchange.h). */
+static enum req_kind request_kind(const struct exchange *e, const struct exchange_open *o,
+                                  const struct exchange_req_start *r, unsigned flags)
+{
+    if (o->flags & EXCH_O_BIG)
+        return REQ_NEXT;
+    bool separate = write_separate(o, r, flags);
+    if (setup_candidate(e, o) && ((o->flags & EXCH_O_TAILBIG) || separate))
+        return REQ_NEXT;
+    uint64_t quiet = since(r->at, e->srv_last_us);
+    if (r->gap_us < quiet)
+        quiet = r->gap_us;
+    bool answered = (o->flags & (EXCH_O_ANY | EXCH_O_TAIL)) != 0;
+    if (answered && quiet > EXCHANGE_IDLE_US)
+        return REQ_NEXT;
+    if (!separate || (o->flags & (EXCH_O_ANY | EXCH_O_TAIL)) == EXCH_O_TAIL)
+        return REQ_MORE; /* the tail is no answer: a body sent after the server's SETTINGS */
+    /* HTTP/1.1 cannot have two requests in flight: after a small answer
+     * this is the next one, before any the rest of this one (a body Nagle's
+     * algorithm held until the server's ACK). With HTTP/2 a small answer may
+     * be a WINDOW_UPDATE: the newest turn may still wait for its own. */
+    if (e->one_stream)
+        return answered ? REQ_NEXT : REQ_MORE;
+    return REQ_ALONGSIDE;
+}
+
+/* The held records are not a request from their first, which ended the
+ * request before (an END_STREAM sent late); maybe from their last (the
+ * next request's HEADERS): then the others are folded and r is the last's. */
+static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r,
+                               unsigned flags)
+{
+    enum req_kind kind = request_kind(e, newest(e), &e->pend_last, flags);
+    if (kind == REQ_MORE)
+        return kind;
+    uint32_t last = e->pend_last_bytes;
+    e->pend_bytes -= last;
+    e->pend_records--;
+    pend_fold(e);
+    e->pend_bytes = last;
+    e->pend_records = 1;
+    *r = e->pend_last;
+    return kind;
+}
+
+/* The start of a large client record (or a lost tracker's raw bytes). */
+static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                           const struct turn_sink *to)
+{
+    bool join = pend_any(e) && ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
+    struct exchange_req_start r = join ? e->pend_start : req_start_now(e, ts);
+    enum req_kind kind = request_kind(e, newest(e), &r, flags);
+    if (kind == REQ_MORE && join && e->pend_records > 1)
+        kind = split_pend(e, &r, flags);
+    if (kind == REQ_MORE) {
+        pend_fold(e);
+        add_request(newest(e), n, flags);
+        return;
+    }
+    uint32_t pb = 0, pr = 0;
+    if (join) {
+        pb = e->pend_bytes;
+        pr = e->pend_records;
+        e->pend_bytes = 0;
+        e->pend_records = 0;
+    }
+    pend_fold(e);
+    if (kind == REQ_ALONGSIDE)
+        e->mux = true;
+    else if (!e->mux)
+        while (e->nopen > 0)
+            close_oldest(e, to);
+    struct exchange_open *o = turn_open(e, r.at, to);
+    o->t.req_bytes = pb;
+    o->t.req_records = pr;
+    add_request(o, n, flags);
+}
+
+static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                          const struct turn_sink *to)
+{
+    struct exchange_open *o = newest(e);
+    if (o == NULL) {
+        add_request(turn_open(e, ts, to), n, flags);
+        return;
+    }
+    if (!(flags & U_START)) {
+        if (e->pend_in) { /* the rest of a held record */
+            e->pend_bytes = sat_add32(e->pend_bytes, n);
+            e->pend_last_bytes = sat_add32(e->pend_last_bytes, n);
+        } else
+            add_request(o, n, flags);
+        return;
+    }
+    e->pend_in = false;
+    if (flags & U_BIG)
+        request_record(e, ts, n, flags, to);
+    else
+        hold(e, ts, n, flags);
+}
+
+void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                           const struct turn_sink *to)
+{
+    client_record(e, ts, n, flags, to);
+    if (ts > e->cli_last_us)
+        e->cli_last_us = ts;
+    if ((flags & U_BIG) && ts > e->cli_big_last_us)
+        e->cli_big_last_us = ts;
+}
+
+/* ---- the server ------------------------------------------------------ */
+
+/* No answer above the small size yet: a small one may be the server's
+ * WINDOW_UPDATE or PING (a whole small answer, a 204, is the rarer case). */
+static bool waiting(const struct exchange_open *o)
+{
+    return !(o->flags & EXCH_O_BIG);
+}
+
+/* A server record starts: which open turn gets it. One at a time, a turn
+ * has the server's data after its request. With requests in flight
+ * together, a run after a silence goes to the oldest turn still waiting,
+ * else to the turn that had the run before; the turns older than that one
+ * have been answered and close. */
+static void pick_target(struct exchange *e, bool new_run, const struct turn_sink *to)
+{
+    if (!e->mux) {
+        e->target = (uint8_t)(e->nopen - 1);
+        return;
+    }
+    if (!new_run)
+        return;
+    uint8_t t = 0;
+    while (t < e->nopen && !waiting(&e->open[t]))
+        t++;
+    if (t == e->nopen)
+        t = e->target < e->nopen ? e->target : (uint8_t)(e->nopen - 1);
+    for (; t > 0; t--)
+        close_oldest(e, to);
+    e->target = 0;
+}
+
+static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsigned flags)
+{
+    o->t.resp_bytes = sat_add32(o->t.resp_bytes, n);
+    if (flags & U_RECORD)
+        o->t.resp_records = sat_add32(o->t.resp_records, 1);
+    uint32_t at = offset32(ts, o->t.start_us);
+    if (flags & U_TAIL) {
+        if (!(o->flags & EXCH_O_ANY)) {
+            if (!(o->flags & EXCH_O_TAIL))
+                o->any_first = at;
+            o->any_last = at;
+        }
+        o->flags |= EXCH_O_TAIL | ((flags & U_BIG) ? EXCH_O_TAILBIG : 0u);
+        return;
+    }
+    if (!(o->flags & EXCH_O_ANY))
+        o->any_first = at;
+    o->any_last = at;
+    o->flags |= EXCH_O_ANY;
+    if (flags & U_BIG) {
+        if (!(o->flags & EXCH_O_BIG))
+            o->big_first = at;
+        o->big_last = at;
+        o->flags |= EXCH_O_BIG;
+    }
+}
+
+/* Notes a server record's start for the client-side rules: when, and
+ * whether it was control. Returns whether it starts a new run. */
+static bool note_server_record(struct exchange *e, uint64_t ts, unsigned flags)
+{
+    bool new_run = e->srv_last_us == 0 ||
+                   (ts > e->srv_last_us && ts - e->srv_last_us >= EXCHANGE_RUN_GAP_US);
+    e->srv_last_ctl = (flags & U_TAIL) || !(flags & U_BIG);
+    if (!e->srv_last_ctl)
+        e->srv_big_last_us = ts;
+    return new_run;
+}
+
+void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                           const struct turn_sink *to)
+{
+    bool new_run = false;
+    if (flags & U_START)
+        new_run = note_server_record(e, ts, flags);
+    if (ts > e->srv_last_us)
+        e->srv_last_us = ts;
+    if (e->nopen == 0)
+        return; /* server data before any request: handshake tail, HTTP/2 preface */
+    if (!e->mux)
+        pend_fold(e); /* the server went on: what the client held was control */
+    if (flags & U_START)
+        pick_target(e, new_run, to);
+    add_response(target(e), ts, n, flags);
+}
+
+void exchange_turns_finish(struct exchange *e, const struct turn_sink *to)
+{
+    pend_fold(e);
+    while (e->nopen > 0)
+        close_oldest(e, to);
+}
