@@ -1,12 +1,15 @@
-/* Coordinated groups of sources (see cluster.h): sources grouped by shared
- * fingerprint and provider, then by cadence and prompt-size profile. Clusters
- * come from a pool and sit in one hash by (JA4, provider, prompt-size bin)
- * and one list in order of activity, so eviction and expiry never scan the
- * table. */
+/* Coordinated groups of sources (see cluster.h): sources grouped by
+ * provider and client class, then by cadence, prompt-size, answer-size and
+ * streaming profile; the JA4s and families they used are kept as evidence.
+ * Clusters come from a pool and sit in one hash by (class, provider,
+ * prompt-size bin) and one list in order of activity, so eviction and expiry
+ * never scan the table. A table of synchronous groups files them by (sync,
+ * provider, group number) in the same hash. */
 #include "ds/cluster.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,26 +39,40 @@ struct centre {
     double log_gap, log_size, log_resp, log_dur;
 };
 
+static double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+/* The one-exchange terms where the prompt size matches within
+ * CLUSTER_SIZE_TOL_TEMPLATE: a templated prompt's answers vary (the 2026-12
+ * pool of 8 with random answer lengths never met the 2.2x answer tolerance
+ * on one request), so the answer size is no gate and the streaming time
+ * only has to agree on whether the answer was streamed at all (a developer's
+ * answer sent at once is still apart from a pool's streamed ones). 0 or
+ * 2 (out). */
+static double template_distance(double ld, double c_ld)
+{
+    if (ld == NO_GAP || c_ld == NO_GAP)
+        return 0;
+    double streamed = log(CLUSTER_STREAMED_MS);
+    return (ld > streamed) == (c_ld > streamed) ? 0 : 2;
+}
+
 static double profile_distance(const struct centre *c, double lg, double ls, double lr,
                                double ld)
 {
     bool once = lg == NO_GAP || c->log_gap == NO_GAP;
-    double d = fabs(ls - c->log_size) / log(once ? CLUSTER_SIZE_TOL_ONCE : CLUSTER_SIZE_TOL);
-    if (!once) {
-        double dg = fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL);
-        if (dg > d)
-            d = dg;
-    }
-    if (once && lr != NO_GAP && c->log_resp != NO_GAP) {
-        double dr = fabs(lr - c->log_resp) / log(CLUSTER_RESP_TOL);
-        if (dr > d)
-            d = dr;
-    }
-    if (once && ld != NO_GAP && c->log_dur != NO_GAP) {
-        double dd = fabs(ld - c->log_dur) / log(CLUSTER_DUR_TOL);
-        if (dd > d)
-            d = dd;
-    }
+    double ds = fabs(ls - c->log_size);
+    double d = ds / log(once ? CLUSTER_SIZE_TOL_ONCE : CLUSTER_SIZE_TOL);
+    if (!once)
+        return max2(d, fabs(lg - c->log_gap) / log(CLUSTER_GAP_TOL));
+    if (ds <= log(CLUSTER_SIZE_TOL_TEMPLATE))
+        return max2(d, template_distance(ld, c->log_dur));
+    if (lr != NO_GAP && c->log_resp != NO_GAP)
+        d = max2(d, fabs(lr - c->log_resp) / log(CLUSTER_RESP_TOL));
+    if (ld != NO_GAP && c->log_dur != NO_GAP)
+        d = max2(d, fabs(ld - c->log_dur) / log(CLUSTER_DUR_TOL));
     return d;
 }
 
@@ -104,6 +121,7 @@ struct cluster_table {
     size_t nbuckets;
     struct ds_list act;           /* least recently active at the head */
     struct ds_list queue;         /* clusters marked pending (cluster_set_pending), newest first */
+    bool groups;                  /* filed by synchronous group, not by profile */
     uint32_t window_s;
     uint32_t key_seed, midx_seed; /* seed.h: cluster_key, cluster_member */
     uint64_t next_id;
@@ -119,14 +137,14 @@ static int32_t size_bin(double log_size)
     return (int32_t)floor(log_size / log(CLUSTER_SIZE_TOL));
 }
 
-/* FNV-1a of the JA4, a 0xff byte and the provider (so that "ab" + "c" and
- * "a" + "bc" hash apart), seeded with the size bin times the golden ratio
- * XOR the table's key seed. A chain is compared on the key itself: a
- * collision costs a strcmp. */
-static uint32_t key_hash(uint32_t seed, const char *ja4, const char *provider, int32_t bin)
+/* FNV-1a of the key (client class or "sync"), a 0xff byte and the provider
+ * (so that "ab" + "c" and "a" + "bc" hash apart), seeded with the size bin
+ * (or group number) times the golden ratio XOR the table's key seed. A chain
+ * is compared on the key itself: a collision costs a strcmp. */
+static uint32_t key_hash(uint32_t seed, const char *key, const char *provider, int32_t bin)
 {
     uint32_t h = ds_fnv1a32_init(((uint32_t)bin * 0x9e3779b1u) ^ seed);
-    h = ds_fnv1a32_add_str(h, ja4);
+    h = ds_fnv1a32_add_str(h, key);
     h = ds_fnv1a32_step(h, 0xff);
     return ds_fnv1a32_add_str(h, provider);
 }
@@ -152,6 +170,16 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
     ct->window_s = window_s;
     ct->key_seed = KEY_SEED;
     ct->midx_seed = MIDX_SEED;
+    return ct;
+}
+
+struct cluster_table *cluster_table_new_groups(size_t max_clusters, uint32_t window_s)
+{
+    struct cluster_table *ct = cluster_table_new(max_clusters, window_s);
+    ct->groups = true;
+    /* Its ids apart from the profile clusters' (an alert's threshold is
+     * tracked by cluster id): from 2^32 on. */
+    ct->next_id = (uint64_t)1 << 32;
     return ct;
 }
 
@@ -254,7 +282,7 @@ static void bucket_unlink(struct cluster_table *ct, struct cref *r)
 
 static void bucket_link(struct cluster_table *ct, struct cref *r)
 {
-    r->key_hash = key_hash(ct->key_seed, r->node->c.ja4, r->node->c.provider, r->bin);
+    r->key_hash = key_hash(ct->key_seed, r->node->c.key, r->node->c.provider, r->bin);
     size_t b = r->key_hash & (ct->nbuckets - 1);
     r->hnext = ct->buckets[b];
     ct->buckets[b] = r;
@@ -284,6 +312,50 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
     pool_put(n->cap == CLUSTER_MAX_MEMBERS ? ct->members_pool : ct->few_pool, n->c.m);
     pool_put(ct->pool, n);
     ct->st.active--;
+}
+
+/* The slot of v among n names of len bytes (counts: members using each),
+ * taking a free slot (count 0) if v is not there; -1 if none is free. */
+static int evidence_slot(char *names, size_t len, const unsigned *counts, unsigned n,
+                         const char *v)
+{
+    int free_slot = -1;
+    for (unsigned i = 0; i < n; i++) {
+        if (counts[i] > 0 && strcmp(names + i * len, v) == 0)
+            return (int)i;
+        if (counts[i] == 0 && free_slot < 0)
+            free_slot = (int)i;
+    }
+    if (free_slot >= 0)
+        ds_strlcpy(names + (size_t)free_slot * len, v, len);
+    return free_slot;
+}
+
+/* Adds the values of string feature id in f to a cluster's evidence set
+ * (names, counts), marking them in *mask; a value without a free slot is
+ * counted in *not_kept. */
+static void evidence_add(const struct features *f, int id, char *names, size_t len,
+                         unsigned *counts, unsigned n, uint8_t *mask, uint64_t *not_kept)
+{
+    for (size_t i = 0; i < features_str_count(f, id); i++) {
+        int slot = evidence_slot(names, len, counts, n, features_str(f, id, i));
+        if (slot < 0) {
+            (*not_kept)++;
+            continue;
+        }
+        if (!(*mask & (1u << slot))) {
+            *mask = (uint8_t)(*mask | (1u << slot));
+            counts[slot]++;
+        }
+    }
+}
+
+static void evidence_drop(unsigned *counts, unsigned n, uint8_t *mask)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (*mask & (1u << i))
+            counts[i]--;
+    *mask = 0;
 }
 
 /* The profile centre and the spread of prompt sizes come from running sums
@@ -322,7 +394,7 @@ static void recentre(struct cluster_table *ct, struct cnode *n)
     r->n = c->n;
     r->k = (struct centre){ c->log_gap, c->log_size, c->log_resp, c->log_dur };
     int32_t bin = size_bin(c->log_size);
-    if (bin != r->bin) {
+    if (!ct->groups && bin != r->bin) {   /* a group is filed by its number */
         bucket_unlink(ct, r);
         r->bin = bin;
         bucket_link(ct, r);
@@ -334,6 +406,8 @@ static void member_remove(struct cluster_table *ct, struct cnode *n, unsigned i)
 {
     struct cluster *c = &n->c;
     account(c, &c->m[i], -1);
+    evidence_drop(c->ja4_members, CLUSTER_MAX_JA4S, &c->m[i].ja4_mask);
+    evidence_drop(c->family_members, CLUSTER_MAX_FAMILIES, &c->m[i].family_mask);
     midx_del(ct, &c->m[i].addr);
     c->m[i] = c->m[--c->n];
     if (i < c->n) {   /* the last member moved into the gap */
@@ -360,6 +434,14 @@ static void cluster_prune(struct cluster_table *ct, struct cnode *n, uint64_t no
     for (unsigned i = c->n; i-- > 0;)
         if (c->m[i].last_us + w < now_us)
             member_remove(ct, n, i);
+}
+
+static double slots_used(const unsigned *counts, unsigned n)
+{
+    unsigned used = 0;
+    for (unsigned i = 0; i < n; i++)
+        used += counts[i] > 0;
+    return used;
 }
 
 /* Numeric features of the members: what each member had when it was last
@@ -392,6 +474,11 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
         double mean = c->sum_size / c->n, var = c->sumsq_size / c->n - mean * mean;
         features_set_num(a, FEAT_REQUEST_SIZE_CV, var > 0 && mean > 0 ? sqrt(var) / mean : 0.0);
     }
+    /* ... and the client evidence is the pool's: how many JA4s and families
+     * its members used (of those kept). */
+    features_set_num(a, FEAT_DISTINCT_JA4, slots_used(c->ja4_members, CLUSTER_MAX_JA4S));
+    features_set_num(a, FEAT_DISTINCT_FAMILIES,
+                     slots_used(c->family_members, CLUSTER_MAX_FAMILIES));
     a->window_s = f->window_s;
     a->ts_us = f->ts_us;
 }
@@ -400,20 +487,37 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
  * provider, and its profile in log space (NO_GAP where the source has no
  * such mean yet). */
 struct profile {
-    const char *ja4, *provider;
+    const struct features *f;     /* for the JA4s and families it used */
+    const char *key, *provider;   /* client class ("browser", "other") or "sync" */
     double lg, ls, lr, ld;        /* log of: gap mean, request size, answer size,
                                      answer streaming time (ms) */
     int32_t bin;                  /* size_bin(ls) */
     bool steady;                  /* its own prompt sizes and gaps keep to it */
 };
 
+/* The client class a source is keyed on: browsers apart from everything
+ * else. The JA4 and the family are evidence, not a key (a pool rotating
+ * client stacks is one cluster), but a browser crowd sending one prompt of a
+ * pool's size is not the pool: a source is a browser when every family it
+ * showed is. */
+static const char *client_class(const struct features *f)
+{
+    size_t n = features_str_count(f, FEAT_FINGERPRINT_FAMILY);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(features_str(f, FEAT_FINGERPRINT_FAMILY, i), FAMILY_BROWSER) != 0)
+            return "other";
+    return n > 0 ? "browser" : "other";
+}
+
 /* Reads the source's profile from its features; false if it cannot be
- * grouped (no JA4, no provider, no request size). */
+ * grouped (no JA4, so no client to speak of; no provider; no request size). */
 static bool read_profile(const struct features *f, struct profile *p)
 {
-    p->ja4 = features_str(f, FEAT_JA4, 0);
+    p->f = f;
+    p->key = client_class(f);
     p->provider = features_str(f, FEAT_PROVIDER, 0);
-    if (p->ja4 == NULL || p->provider == NULL || !features_has(f, FEAT_REQUEST_SIZE_MEAN))
+    if (features_str(f, FEAT_JA4, 0) == NULL || p->provider == NULL ||
+        !features_has(f, FEAT_REQUEST_SIZE_MEAN))
         return false;
     /* A profile is only comparable when the source keeps to it: a source
      * whose own prompt sizes or gaps scatter (a person, a varied workload)
@@ -444,6 +548,19 @@ static bool read_profile(const struct features *f, struct profile *p)
     return true;
 }
 
+/* Member m of c, with the features p->f, files its JA4s and families. */
+static void member_evidence(struct cluster_table *ct, struct cluster *c, struct cluster_member *m,
+                            const struct profile *p)
+{
+    evidence_drop(c->ja4_members, CLUSTER_MAX_JA4S, &m->ja4_mask);
+    evidence_drop(c->family_members, CLUSTER_MAX_FAMILIES, &m->family_mask);
+    evidence_add(p->f, FEAT_JA4, &c->ja4s[0][0], CLUSTER_JA4_LEN, c->ja4_members,
+                 CLUSTER_MAX_JA4S, &m->ja4_mask, &ct->st.ja4s_not_kept);
+    evidence_add(p->f, FEAT_FINGERPRINT_FAMILY, &c->families[0][0], CLUSTER_FAMILY_LEN,
+                 c->family_members, CLUSTER_MAX_FAMILIES, &m->family_mask,
+                 &ct->st.families_not_kept);
+}
+
 static void member_set_profile(struct cluster_member *m, const struct profile *p)
 {
     m->log_gap = p->lg;
@@ -453,10 +570,11 @@ static void member_set_profile(struct cluster_member *m, const struct profile *p
 }
 
 /* The source's current cluster (from the member index), with the member's
- * place in *i, if it is still of the source's client and provider; a source
- * whose client or provider changed leaves that cluster. NULL if none. */
+ * place in *i, if it is still of the source's client class, provider and
+ * (group is 0 but in a table of groups) synchronous group; a source whose
+ * class, provider or group changed leaves that cluster. NULL if none. */
 static struct cnode *own_cluster(struct cluster_table *ct, const struct ds_addr *src,
-                                 const struct profile *p, unsigned *i)
+                                 const struct profile *p, uint32_t group, unsigned *i)
 {
     struct midx *me = midx_find(ct, src);
     if (me == NULL)
@@ -467,9 +585,9 @@ static struct cnode *own_cluster(struct cluster_table *ct, const struct ds_addr 
     DS_ASSERT(in_step);   /* member_join and member_remove keep the index in step */
     if (!in_step)
         *i = mine->c.n;   /* a release build drops the stale entry below */
-    if (*i == mine->c.n || strcmp(mine->c.ja4, p->ja4) != 0 ||
-        strcmp(mine->c.provider, p->provider) != 0) {
-        /* Its client or provider changed: it leaves that cluster. */
+    if (*i == mine->c.n || strcmp(mine->c.key, p->key) != 0 ||
+        strcmp(mine->c.provider, p->provider) != 0 || mine->c.sync_group != group) {
+        /* Its class, provider or group changed: it leaves that cluster. */
         if (*i < mine->c.n)
             member_remove(ct, mine, *i);
         else
@@ -477,6 +595,18 @@ static struct cnode *own_cluster(struct cluster_table *ct, const struct ds_addr 
         return NULL;
     }
     return mine;
+}
+
+/* Member m of n seen again at ts_us with profile p. */
+static void member_refresh(struct cluster_table *ct, struct cnode *n, struct cluster_member *m,
+                           const struct profile *p, uint64_t ts_us)
+{
+    account(&n->c, m, -1);
+    m->last_us = ts_us;
+    member_set_profile(m, p);
+    member_evidence(ct, &n->c, m, p);
+    account(&n->c, m, +1);
+    recentre(ct, n);
 }
 
 /* Member i of its cluster n, seen again: if it keeps to the cluster's profile
@@ -487,27 +617,48 @@ static bool member_keep(struct cluster_table *ct, struct cnode *n, unsigned i,
 {
     struct cluster_member *m = &n->c.m[i];
     if (profile_distance(&n->ref->k, p->lg, p->ls, p->lr, p->ld) <= 1.0 || n->c.n == 1) {
-        account(&n->c, m, -1);
-        m->last_us = ts_us;
-        member_set_profile(m, p);
-        account(&n->c, m, +1);
-        recentre(ct, n);
+        member_refresh(ct, n, m, p, ts_us);
         return true;
     }
     member_remove(ct, n, i);
     return false;
 }
 
-/* The nearest cluster in tolerance of the source's client and provider that
- * has room, from the chains of the source's size bin and its two neighbours;
- * NULL if none. A pool larger than one cluster's member cap so spills into
- * further clusters of the same profile. */
-static struct cnode *nearest_cluster(struct cluster_table *ct, const struct profile *p)
+/* Whether one of the JA4s of f is one the cluster's members used. Where
+ * cadence cannot be compared (one side seen once) one exchange is thin
+ * evidence: a developer whose one request happens to match a pool's prompt
+ * size and streaming joins only a pool of its own client stack. A pool
+ * rotating stacks still comes together once its members' cadences are known
+ * (they join, or re-look, on behaviour alone). */
+static bool shares_ja4(const struct cluster *c, const struct features *f)
+{
+    for (size_t i = 0; i < features_str_count(f, FEAT_JA4); i++)
+        for (unsigned k = 0; k < CLUSTER_MAX_JA4S; k++)
+            if (c->ja4_members[k] > 0 && strcmp(c->ja4s[k], features_str(f, FEAT_JA4, i)) == 0)
+                return true;
+    return false;
+}
+
+/* Whether cluster a ranks above b, where a member of a small cluster moves:
+ * more members, or as many and older. A strict order, so members only ever
+ * flow one way and never back and forth. */
+static bool ranks_above(const struct cref *a, const struct cnode *b)
+{
+    return a->n > b->c.n || (a->n == b->c.n && a->node->c.id < b->c.id);
+}
+
+/* The nearest cluster in tolerance of the source's client class and
+ * provider that has room (and, if than is not NULL, ranks above than), from
+ * the chains of the source's size bin and its two neighbours; NULL if none.
+ * A pool larger than one cluster's member cap so spills into further
+ * clusters of the same profile. */
+static struct cnode *nearest_cluster(struct cluster_table *ct, const struct profile *p,
+                                     const struct cnode *than)
 {
     struct cnode *best = NULL;
     double best_d = 0;
     for (int32_t b = p->bin - 1; b <= p->bin + 1; b++) {
-        uint32_t h = key_hash(ct->key_seed, p->ja4, p->provider, b);
+        uint32_t h = key_hash(ct->key_seed, p->key, p->provider, b);
         unsigned visited = 0;
         for (struct cref *r = ct->buckets[h & (ct->nbuckets - 1)]; r; r = r->hnext) {
             /* Bounded work: chains are kept most recently joined first, so
@@ -518,14 +669,17 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
             }
             /* A full cluster takes no newcomer: it is pruned when its own
              * members come back, never while this chain is walked. */
-            if (r->key_hash != h || r->bin != b || r->n == CLUSTER_MAX_MEMBERS)
+            if (r->key_hash != h || r->bin != b || r->n == CLUSTER_MAX_MEMBERS ||
+                (than != NULL && (r->node == than || !ranks_above(r, than))))
                 continue;
             double d = profile_distance(&r->k, p->lg, p->ls, p->lr, p->ld);
             if (d > 1.0 || (best != NULL && d >= best_d))
                 continue;
             /* Only now the cluster itself: the hash may have collided. */
             const struct cluster *c = &r->node->c;
-            if (strcmp(c->ja4, p->ja4) != 0 || strcmp(c->provider, p->provider) != 0)
+            if (strcmp(c->key, p->key) != 0 || strcmp(c->provider, p->provider) != 0)
+                continue;
+            if ((p->lg == NO_GAP || r->k.log_gap == NO_GAP) && !shares_ja4(c, p->f))
                 continue;
             best = r->node, best_d = d;
         }
@@ -573,7 +727,7 @@ static struct cnode *cluster_start(struct cluster_table *ct, const struct profil
     struct cluster *c = &n->c;
     features_clear(&c->agg);
     c->id = ++ct->next_id;
-    ds_strlcpy(c->ja4, p->ja4, sizeof(c->ja4));
+    ds_strlcpy(c->key, p->key, sizeof(c->key));
     ds_strlcpy(c->provider, p->provider, sizeof(c->provider));
     c->log_gap = p->lg;
     c->log_size = p->ls;
@@ -623,6 +777,7 @@ static bool member_join(struct cluster_table *ct, struct cnode *n, const struct 
     midx_add(ct, src, n, c->n++);
     m->first_us = m->last_us = ts_us;
     member_set_profile(m, p);
+    member_evidence(ct, c, m, p);
     account(c, m, +1);
     recentre(ct, n);
     ct->st.joins++;
@@ -646,24 +801,55 @@ static void cluster_touch(struct cluster_table *ct, struct cnode *n, const struc
     ds_list_move_to_tail(&ct->act, &n->act);
 }
 
+/* Member i of mine looks for a cluster in tolerance that ranks above its
+ * own and moves there (a cluster it leaves empty ends): two lone sources of
+ * one pool that met no match at first, or a pool split while its members'
+ * cadences were unknown, come together, member by member. The new cluster,
+ * or NULL if it stays. */
+static struct cnode *relook(struct cluster_table *ct, struct cnode *mine, unsigned i,
+                            const struct ds_addr *src, const struct profile *p, uint64_t ts_us)
+{
+    ct->st.relooks++;
+    struct cnode *n = nearest_cluster(ct, p, mine);
+    if (n == NULL)
+        return NULL;
+    member_remove(ct, mine, i);
+    if (mine->c.n == 0) {
+        cluster_drop(ct, mine);
+        ct->st.dissolved++;
+    }
+    if (!member_join(ct, n, src, p, ts_us))
+        return NULL;
+    ct->st.merged++;
+    return n;
+}
+
 struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *src,
                                 const struct features *f, uint64_t ts_us, bool *joined)
 {
     *joined = false;
     struct profile p;
-    if (!read_profile(f, &p))
+    DS_ASSERT(!ct->groups);
+    if (ct->groups || !read_profile(f, &p))
         return NULL;
     unsigned mine_i = 0;
-    struct cnode *mine = own_cluster(ct, src, &p, &mine_i);
+    struct cnode *mine = own_cluster(ct, src, &p, 0, &mine_i);
     if (!p.steady) {
         if (mine)
             member_remove(ct, mine, mine_i);
         return NULL;
     }
-    /* A member that keeps to its profile costs no chain walk. */
+    /* A member that keeps to its profile looks for a cluster in tolerance
+     * that ranks above its own (one chain walk, as a newcomer's): a pool
+     * split while its members' cadences were unknown comes together. */
     if (mine && member_keep(ct, mine, mine_i, &p, ts_us)) {
-        cluster_touch(ct, mine, f, false, ts_us);
-        return &mine->c;
+        struct cnode *to = relook(ct, mine, mine_i, src, &p, ts_us);
+        *joined = to != NULL;
+        if (to == NULL)   /* stayed (or, in a release build, lost its place) */
+            to = midx_find(ct, src) ? mine : NULL;
+        if (to)
+            cluster_touch(ct, to, f, *joined, ts_us);
+        return to ? &to->c : NULL;
     }
     /* A source without a cluster (new, or whose profile moved) joins the
      * nearest one in tolerance, else starts one. */
@@ -671,13 +857,61 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         ct->st.midx_refused++;   /* its member index chain is at the cap */
         return NULL;
     }
-    struct cnode *n = nearest_cluster(ct, &p);
+    struct cnode *n = nearest_cluster(ct, &p, NULL);
     if (n == NULL)
         n = cluster_start(ct, &p, ts_us);
     if (n == NULL || !member_join(ct, n, src, &p, ts_us))
         return NULL;
     *joined = true;
     cluster_touch(ct, n, f, true, ts_us);
+    return &n->c;
+}
+
+/* The cluster of (provider, group) in a table of groups, NULL if none. */
+static struct cnode *group_cluster(struct cluster_table *ct, const struct profile *p)
+{
+    uint32_t h = key_hash(ct->key_seed, p->key, p->provider, p->bin);
+    for (struct cref *r = ct->buckets[h & (ct->nbuckets - 1)]; r; r = r->hnext) {
+        const struct cluster *c = &r->node->c;
+        if (r->key_hash == h && r->bin == p->bin && strcmp(c->key, p->key) == 0 &&
+            strcmp(c->provider, p->provider) == 0)
+            return r->node;
+    }
+    return NULL;
+}
+
+struct cluster *cluster_observe_group(struct cluster_table *ct, const struct ds_addr *src,
+                                      const struct features *f, uint32_t group,
+                                      unsigned rounds, uint64_t ts_us, bool *joined)
+{
+    *joined = false;
+    struct profile p;
+    DS_ASSERT(ct->groups && group > 0);
+    if (!ct->groups || group == 0 || !read_profile(f, &p))
+        return NULL;
+    /* Filed by group, whatever the profile: the group is the evidence. */
+    p.key = "sync";
+    p.bin = (int32_t)(group & 0x7fffffffu);
+    unsigned mine_i = 0;
+    struct cnode *n = own_cluster(ct, src, &p, group, &mine_i);
+    if (n) {
+        member_refresh(ct, n, &n->c.m[mine_i], &p, ts_us);
+    } else {
+        if (midx_chain_full(ct, src)) {
+            ct->st.midx_refused++;
+            return NULL;
+        }
+        n = group_cluster(ct, &p);
+        if (n == NULL)
+            n = cluster_start(ct, &p, ts_us);
+        if (n == NULL || !member_join(ct, n, src, &p, ts_us))
+            return NULL;
+        n->c.sync_group = group;
+        *joined = true;
+    }
+    if (rounds > n->c.sync_rounds)
+        n->c.sync_rounds = rounds;
+    cluster_touch(ct, n, f, *joined, ts_us);
     return &n->c;
 }
 
@@ -729,24 +963,44 @@ size_t cluster_table_bytes(const struct cluster_table *ct)
 }
 
 void cluster_tables_stats_write(const struct cluster_table *const *tables, size_t n,
-                                struct stats_node *root)
+                                const char *prefix, struct stats_node *root)
 {
-    uint64_t active = 0, evicted = 0, refused = 0;
+    struct cluster_stats sum;
+    memset(&sum, 0, sizeof(sum));
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         if (tables[i] == NULL)
             continue;
-        active += tables[i]->st.active;
-        evicted += tables[i]->st.evicted;
-        refused += tables[i]->st.midx_refused;
+        const struct cluster_stats *st = &tables[i]->st;
+        sum.active += st->active;
+        sum.created += st->created;
+        sum.evicted += st->evicted;
+        sum.expired += st->expired;
+        sum.dissolved += st->dissolved;
+        sum.merged += st->merged;
+        sum.midx_refused += st->midx_refused;
+        sum.ja4s_not_kept += st->ja4s_not_kept;
+        sum.families_not_kept += st->families_not_kept;
         bytes += cluster_table_bytes(tables[i]);
     }
     struct stats_node *me = stats_child(root, "sensor");
     struct stats_node *de = stats_child(me, "detect");
-    stats_u64(de, "clusters_active", active);
-    stats_u64(de, "clusters_evicted", evicted);
-    stats_u64(de, "cluster_chain_refused", refused);
-    stats_u64(stats_child(me, "memory"), "clusters", bytes);
+    char name[64];
+    const struct { const char *what; uint64_t v; } rows[] = {
+        { "active", sum.active },   { "evicted", sum.evicted },
+        { "created", sum.created }, { "expired", sum.expired },
+        { "dissolved", sum.dissolved }, { "merged", sum.merged },
+        { "chain_refused", sum.midx_refused },
+        { "ja4s_not_kept", sum.ja4s_not_kept },
+        { "families_not_kept", sum.families_not_kept },
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        /* cluster_chain_refused kept its name from before the others */
+        bool old = strcmp(prefix, "clusters") == 0 && strcmp(rows[i].what, "chain_refused") == 0;
+        snprintf(name, sizeof(name), "%s_%s", old ? "cluster" : prefix, rows[i].what);
+        stats_u64(de, name, rows[i].v);
+    }
+    stats_u64(stats_child(me, "memory"), prefix, bytes);
 }
 
 uint64_t cluster_id(const struct cluster *c)
@@ -777,7 +1031,52 @@ void cluster_mark_listed(struct cluster *c)
 
 const char *cluster_ja4(const struct cluster *c)
 {
-    return c->ja4;
+    int best = -1;
+    for (unsigned i = 0; i < CLUSTER_MAX_JA4S; i++)
+        if (c->ja4_members[i] > 0 && (best < 0 || c->ja4_members[i] > c->ja4_members[best]))
+            best = (int)i;
+    return best < 0 ? "" : c->ja4s[best];
+}
+
+/* The i-th slot in use of counts, or n if there are not that many. */
+static unsigned nth_used(const unsigned *counts, unsigned n, unsigned i)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (counts[k] > 0 && i-- == 0)
+            return k;
+    return n;
+}
+
+unsigned cluster_ja4_count(const struct cluster *c)
+{
+    return (unsigned)slots_used(c->ja4_members, CLUSTER_MAX_JA4S);
+}
+
+const char *cluster_ja4_at(const struct cluster *c, unsigned i)
+{
+    unsigned k = nth_used(c->ja4_members, CLUSTER_MAX_JA4S, i);
+    return k < CLUSTER_MAX_JA4S ? c->ja4s[k] : NULL;
+}
+
+unsigned cluster_family_count(const struct cluster *c)
+{
+    return (unsigned)slots_used(c->family_members, CLUSTER_MAX_FAMILIES);
+}
+
+const char *cluster_family_at(const struct cluster *c, unsigned i)
+{
+    unsigned k = nth_used(c->family_members, CLUSTER_MAX_FAMILIES, i);
+    return k < CLUSTER_MAX_FAMILIES ? c->families[k] : NULL;
+}
+
+uint32_t cluster_sync_group(const struct cluster *c)
+{
+    return c->sync_group;
+}
+
+unsigned cluster_sync_rounds(const struct cluster *c)
+{
+    return c->sync_rounds;
 }
 
 const char *cluster_provider(const struct cluster *c)

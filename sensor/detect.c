@@ -36,6 +36,7 @@
 #include "ds/log.h"
 #include "ds/rules.h"
 #include "ds/stats.h"
+#include "ds/synchrony.h"
 #include "ds/time-units.h"
 #include "ds/util.h"
 
@@ -50,8 +51,11 @@ struct detect {
     struct ruleset *rules;
     struct fingerprints *fp;
     struct geo *geo;
-    /* One cluster table per configured window that a cluster rule uses. */
+    /* One cluster table per configured window that a cluster rule uses, and
+     * one of synchronous groups beside it; the synchrony table they read. */
     struct cluster_table *clusters[SOURCE_MAX_WINDOWS];
+    struct cluster_table *groups[SOURCE_MAX_WINDOWS];
+    struct synchrony *sync;
     const uint32_t *windows;
     unsigned n_windows;
     uint64_t next_source_events[SOURCE_MAX_WINDOWS];
@@ -177,6 +181,20 @@ static void compute_prefilter(struct detect *d)
     }
 }
 
+/* Synchronous groups: a table of them for window w, and the synchrony table
+ * (one for all windows) on first need. Groups are few next to profile
+ * clusters: a sixteenth of the room. */
+static void ensure_sync_tables(struct detect *d, unsigned w, uint32_t window_s)
+{
+    size_t max = d->cfg.max_clusters / 16 > 16 ? d->cfg.max_clusters / 16 : 16;
+    d->groups[w] = cluster_table_new_groups(max, window_s);
+    cluster_table_set_seeds(d->groups[w], d->cfg.seeds.cluster_key ^ 0x5c5c5c5cu,
+                            d->cfg.seeds.cluster_member ^ 0x5c5c5c5cu);
+    if (d->sync == NULL)
+        d->sync = synchrony_new(d->cfg.src.max_sources < 16384 ? d->cfg.src.max_sources : 16384,
+                                d->cfg.seeds.cluster_member ^ 0xa5a5a5a5u);
+}
+
 /* Makes sure every window a cluster rule uses has a cluster table. */
 static void ensure_cluster_tables(struct detect *d)
 {
@@ -189,6 +207,7 @@ static void ensure_cluster_tables(struct detect *d)
             d->clusters[w] = cluster_table_new(d->cfg.max_clusters, r->window_s);
             cluster_table_set_seeds(d->clusters[w], d->cfg.seeds.cluster_key,
                                     d->cfg.seeds.cluster_member);
+            ensure_sync_tables(d, (unsigned)w, r->window_s);
         }
     }
 }
@@ -230,8 +249,11 @@ void detect_free(struct detect *d)
     rules_free(d->rules);
     fingerprint_free(d->fp);
     geo_free(d->geo);
-    for (unsigned i = 0; i < SOURCE_MAX_WINDOWS; i++)
+    for (unsigned i = 0; i < SOURCE_MAX_WINDOWS; i++) {
         cluster_table_free(d->clusters[i]);
+        cluster_table_free(d->groups[i]);
+    }
+    synchrony_free(d->sync);
     free(d);
 }
 
@@ -352,6 +374,47 @@ static const struct rule *cluster_rule(struct detect *d, uint32_t window_s)
     return NULL;
 }
 
+/* The cluster rules of window window_s over cluster c of table ct, which
+ * the source of h was just filed in (joined: newly): an alert, or a pending
+ * update for a new member of a cluster that alerted. */
+static void evaluate_cluster(struct detect *d, struct cluster_table *ct, struct cluster *c,
+                             bool joined, uint32_t window_s, struct hit_ctx *h)
+{
+    h->cluster = c;
+    struct rule_cluster_vals cv = {
+        .size = (double)cluster_size(c),
+        .sync_rounds = cluster_sync_group(c) ? (double)cluster_sync_rounds(c) : -1,
+    };
+    int hits = rules_evaluate_cluster(d->rules, &cv, cluster_features(c), window_s, d->now,
+                                      cluster_id(c), on_hit, h);
+    if (hits > 0) {
+        c->alerted_us = c->updated_us = d->now;
+        c->pending = false;
+        cluster_mark_listed(c);
+    } else if (joined && c->alerted_us) {
+        /* A new member of a cluster that alerted: listed in the cluster's
+         * next update event (at most one every CLUSTER_UPDATE_EVERY_S), not
+         * in an alert of its own. */
+        cluster_set_pending(ct, c);
+    }
+}
+
+/* The source's synchronous group, if synchrony found it in one, filed as a
+ * cluster of window w and put through the cluster rules. */
+static void evaluate_group(struct detect *d, const struct ds_addr *src, unsigned w,
+                           struct hit_ctx *h)
+{
+    uint32_t group = 0;
+    unsigned rounds = 0;
+    if (d->groups[w] == NULL || !synchrony_group(d->sync, src, d->now, &group, &rounds))
+        return;
+    bool joined = false;
+    struct cluster *c = cluster_observe_group(d->groups[w], src, &d->feat, group, rounds,
+                                              d->now, &joined);
+    if (c)
+        evaluate_cluster(d, d->groups[w], c, joined, d->windows[w], h);
+}
+
 /* Whether record k stands for its address in the cluster table of window
  * w: the address record, unless a profile of the address alerted and that
  * profile record is held and the address carries more than one family in
@@ -402,21 +465,9 @@ static void evaluate(struct detect *d, const struct source_key *k, unsigned w, u
         return;
     bool joined = false;
     struct cluster *c = cluster_observe(d->clusters[w], src, &d->feat, d->now, &joined);
-    if (c == NULL)
-        return;
-    h.cluster = c;
-    int hits = rules_evaluate_cluster(d->rules, (double)cluster_size(c), cluster_features(c),
-                                      window_s, d->now, cluster_id(c), on_hit, &h);
-    if (hits > 0) {
-        c->alerted_us = c->updated_us = d->now;
-        c->pending = false;
-        cluster_mark_listed(c);
-    } else if (joined && c->alerted_us) {
-        /* A new member of a cluster that alerted: listed in the cluster's
-         * next update event (at most one every CLUSTER_UPDATE_EVERY_S), not
-         * in an alert of its own. */
-        cluster_set_pending(d->clusters[w], c);
-    }
+    if (c)
+        evaluate_cluster(d, d->clusters[w], c, joined, window_s, &h);
+    evaluate_group(d, src, w, &h);
 }
 
 /* One update event for the members that joined an alerted cluster since
@@ -447,9 +498,20 @@ static void update_now(void *ctx, struct cluster *c)
 
 void detect_finish(struct detect *d)
 {
-    for (unsigned w = 0; w < d->n_windows; w++)
+    for (unsigned w = 0; w < d->n_windows; w++) {
         if (d->clusters[w])
             cluster_foreach_pending(d->clusters[w], update_now, d);
+        if (d->groups[w])
+            cluster_foreach_pending(d->groups[w], update_now, d);
+    }
+}
+
+/* A turn's start goes to the synchrony table (when a cluster rule made
+ * one), whatever the source's windows: rounds are made of every start. */
+static void note_sync(struct detect *d, const struct source_flow *fl, const struct turn *t)
+{
+    if (d->sync && fl->provider)
+        (void)synchrony_turn(d->sync, &fl->src, fl->provider, t->start_us, d->now);
 }
 
 /* Whether no signature could match window w of record k: no per-source
@@ -508,6 +570,7 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
         return;
     if (created)
         enrich(d, &f->cli);
+    note_sync(d, &fl, t);
     struct source_key k = { f->cli, SOURCE_PROFILE_ADDRESS };
     evaluate_due(d, &k, due);
     if (!split)
@@ -572,6 +635,10 @@ void detect_tick(struct detect *d, uint64_t now_us)
             continue;
         cluster_foreach_pending(d->clusters[w], update_if_due, d);
         cluster_expire(d->clusters[w], d->now, EXPIRE_VISIT);
+        if (d->groups[w]) {
+            cluster_foreach_pending(d->groups[w], update_if_due, d);
+            cluster_expire(d->groups[w], d->now, EXPIRE_VISIT);
+        }
     }
     if (!d->cfg.source_events)
         return;
@@ -611,7 +678,10 @@ void detect_stats_write(const struct detect *d, struct stats_node *root)
     stats_u64(de, "profile_evaluated", d->n.profile_evaluated);
     stats_u64(de, "profile_single", d->n.profile_single);
     cluster_tables_stats_write((const struct cluster_table *const *)d->clusters,
-                               SOURCE_MAX_WINDOWS, root);
+                               SOURCE_MAX_WINDOWS, "clusters", root);
+    cluster_tables_stats_write((const struct cluster_table *const *)d->groups,
+                               SOURCE_MAX_WINDOWS, "sync_groups", root);
+    synchrony_stats_write(d->sync, root);
     geo_stats_write(d->geo, root);
 }
 

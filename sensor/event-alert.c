@@ -11,6 +11,23 @@
 #include "ds/features.h"
 #include "ds/jsonw.h"
 
+/* The JA4s and client families the members used (ja4 above them is the
+ * one most members used, as before clusters took more than one), and for a
+ * synchronous group, the rounds its members shared. */
+static void write_evidence(struct jsonw *w, const struct cluster *c)
+{
+    jsonw_array(w, "ja4s");
+    for (unsigned i = 0; i < cluster_ja4_count(c); i++)
+        jsonw_text(w, NULL, cluster_ja4_at(c, i));
+    jsonw_close(w);
+    jsonw_array(w, "families");
+    for (unsigned i = 0; i < cluster_family_count(c); i++)
+        jsonw_text(w, NULL, cluster_family_at(c, i));
+    jsonw_close(w);
+    if (cluster_sync_group(c) != 0)
+        jsonw_u64(w, "sync_rounds", cluster_sync_rounds(c));
+}
+
 /* An alert lists every member; an update only those it adds. Without
  * room on the line, the list goes and `members_not_listed` says how many.
  * Leaves the cluster object open for the caller's own keys. */
@@ -36,6 +53,7 @@ static void write_cluster(struct jsonw *w, const struct cluster *c, bool update,
         jsonw_close(w);
     jsonw_object(w, "shared");
     jsonw_text(w, "ja4", cluster_ja4(c));
+    write_evidence(w, c);
     jsonw_text(w, "provider", cluster_provider(c));
     double cadence;
     if (cluster_cadence(c, &cadence))
@@ -100,10 +118,11 @@ static void write_why(struct jsonw *w, const struct rule_hit *hit,
         char cond[256];
         double v = 0;
         rule_cond_format(c, cond, sizeof(cond));
-        bool ok = rule_cond_match(c, hit->features, hit->cluster_size, &v);
+        bool ok = rule_cond_match(c, hit->features, &hit->cluster, &v);
         jsonw_object(w, NULL);
         jsonw_text(w, "condition", cond);
-        if (c->feature == RULE_FEAT_CLUSTER_SIZE || (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
+        if (c->feature == RULE_FEAT_CLUSTER_SIZE || c->feature == RULE_FEAT_SYNC_ROUNDS ||
+            (c->feature >= 0 && c->feature < FEAT_FIRST_STR))
             jsonw_real(w, "value", v);
         jsonw_bool(w, "matched", ok);
         jsonw_close(w);

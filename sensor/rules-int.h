@@ -32,14 +32,15 @@ const char *rules_keep_name(struct ruleset *rs, const char *name);
 void rules_append(struct ruleset *rs, struct rule *r);
 
 /* Match functions of the numeric and string conditions (the keyword table
- * refers to them): whether c holds on f (csize for cluster_size), *value
+ * refers to them): whether c holds on f (cv for cluster_size and
+ * sync_rounds, NULL for a source), *value
  * the number seen (0 for strings). */
 typedef bool (*rules_match_fn)(const struct rule_cond *c, const struct features *f,
-                               double csize, double *value);
-bool rules_match_num(const struct rule_cond *c, const struct features *f, double csize,
-                     double *value);
-bool rules_match_str(const struct rule_cond *c, const struct features *f, double csize,
-                     double *value);
+                               const struct rule_cluster_vals *cv, double *value);
+bool rules_match_num(const struct rule_cond *c, const struct features *f,
+                     const struct rule_cluster_vals *cv, double *value);
+bool rules_match_str(const struct rule_cond *c, const struct features *f,
+                     const struct rule_cluster_vals *cv, double *value);
 
 /* ---- rules-parse.c ---- */
 

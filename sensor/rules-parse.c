@@ -269,12 +269,13 @@ static int kw_classtype(struct parse_ctx *pc, const char *name, const char *val,
 static int kw_metadata(struct parse_ctx *pc, const char *name, const char *val, bool quoted);
 static int kw_threshold(struct parse_ctx *pc, const char *name, const char *val, bool quoted);
 static int kw_cluster_size(struct parse_ctx *pc, const char *name, const char *val, bool quoted);
+static int kw_sync_rounds(struct parse_ctx *pc, const char *name, const char *val, bool quoted);
 static int kw_num_feature(struct parse_ctx *pc, const char *name, const char *val, bool quoted);
 static int kw_str_feature(struct parse_ctx *pc, const char *name, const char *val, bool quoted);
 
 enum {
     KW_MSG = 0, KW_SID, KW_REV, KW_WINDOW, KW_SEVERITY, KW_CLASSTYPE, KW_METADATA,
-    KW_THRESHOLD, KW_CLUSTER_SIZE, KW_NUM_FEATURE, KW_STR_FEATURE, KW_COUNT
+    KW_THRESHOLD, KW_CLUSTER_SIZE, KW_SYNC_ROUNDS, KW_NUM_FEATURE, KW_STR_FEATURE, KW_COUNT
 };
 
 static const struct kw_def keywords[KW_COUNT] = {
@@ -288,6 +289,8 @@ static const struct kw_def keywords[KW_COUNT] = {
     [KW_THRESHOLD] = { "threshold", kw_threshold, NULL, NULL, KW_ONCE | KW_VALUE },
     [KW_CLUSTER_SIZE] = { "cluster_size", kw_cluster_size, rules_match_num, cond_free,
                           KW_ONCE | KW_VALUE },
+    [KW_SYNC_ROUNDS] = { "sync_rounds", kw_sync_rounds, rules_match_num, cond_free,
+                         KW_ONCE | KW_VALUE },
     [KW_NUM_FEATURE] = { NULL, kw_num_feature, rules_match_num, cond_free, KW_VALUE },
     [KW_STR_FEATURE] = { NULL, kw_str_feature, rules_match_str, cond_free, KW_VALUE },
 };
@@ -536,7 +539,7 @@ static struct rule_cond *new_cond(struct parse_ctx *pc, int feature, int kw)
     if (feature >= 0)
         c->name = features_info(feature)->name;
     else
-        c->name = keywords[KW_CLUSTER_SIZE].name;
+        c->name = keywords[kw].name;   /* a cluster pseudo-feature is its keyword */
     return c;
 }
 
@@ -548,6 +551,22 @@ static int kw_cluster_size(struct parse_ctx *pc, const char *name, const char *v
         return -1;
     }
     struct rule_cond *c = new_cond(pc, RULE_FEAT_CLUSTER_SIZE, KW_CLUSTER_SIZE);
+    if (c == NULL || parse_numeric_cond(pc, name, val, c) != 0)
+        return -1;
+    pc->r->n_conds++;
+    return 0;
+}
+
+/* sync_rounds: the rounds a synchronous group's members shared (synchrony.h);
+ * a profile cluster has none, and a condition on it does not hold there. */
+static int kw_sync_rounds(struct parse_ctx *pc, const char *name, const char *val, bool quoted)
+{
+    (void)quoted;
+    if (pc->r->kind != RULE_KIND_CLUSTER) {
+        perr(pc, "'sync_rounds' applies only to ai-harvest-cluster rules");
+        return -1;
+    }
+    struct rule_cond *c = new_cond(pc, RULE_FEAT_SYNC_ROUNDS, KW_SYNC_ROUNDS);
     if (c == NULL || parse_numeric_cond(pc, name, val, c) != 0)
         return -1;
     pc->r->n_conds++;

@@ -243,12 +243,18 @@ int rules_load_dir(struct ruleset *rs, const char *dir, struct diag *dg)
 
 /* ---- evaluation ---- */
 
-bool rules_match_num(const struct rule_cond *c, const struct features *f, double csize,
-                     double *value)
+bool rules_match_num(const struct rule_cond *c, const struct features *f,
+                     const struct rule_cluster_vals *cv, double *value)
 {
     double v;
-    if (c->feature == RULE_FEAT_CLUSTER_SIZE) {
-        v = csize;
+    if (c->feature == RULE_FEAT_CLUSTER_SIZE || c->feature == RULE_FEAT_SYNC_ROUNDS) {
+        if (value)
+            *value = 0;
+        if (cv == NULL)
+            return false;
+        v = c->feature == RULE_FEAT_CLUSTER_SIZE ? cv->size : cv->sync_rounds;
+        if (v < 0)   /* not a synchronous group: not measured */
+            return false;
     } else {
         if (!features_has(f, c->feature))
             return false;
@@ -276,10 +282,10 @@ bool rules_match_num(const struct rule_cond *c, const struct features *f, double
     return false;
 }
 
-bool rules_match_str(const struct rule_cond *c, const struct features *f, double csize,
-                     double *value)
+bool rules_match_str(const struct rule_cond *c, const struct features *f,
+                     const struct rule_cluster_vals *cv, double *value)
 {
-    (void)csize;
+    (void)cv;
     if (value)
         *value = 0;
     size_t n = features_str_count(f, c->feature);
@@ -291,22 +297,23 @@ bool rules_match_str(const struct rule_cond *c, const struct features *f, double
     return c->op == RULE_OP_NOT_IN ? !any : any;
 }
 
-bool rule_cond_match(const struct rule_cond *c, const struct features *f, double cluster_size,
-                     double *value)
+bool rule_cond_match(const struct rule_cond *c, const struct features *f,
+                     const struct rule_cluster_vals *cv, double *value)
 {
     rules_match_fn match = rules_keyword_match(c->kw);
-    return match != NULL && match(c, f, cluster_size, value);
+    return match != NULL && match(c, f, cv, value);
 }
 
-static bool rule_matches(const struct rule *r, const struct features *f, double csize)
+static bool rule_matches(const struct rule *r, const struct features *f,
+                         const struct rule_cluster_vals *cv)
 {
     for (unsigned i = 0; i < r->n_conds; i++)
-        if (!rule_cond_match(&r->conds[i], f, csize, NULL))
+        if (!rule_cond_match(&r->conds[i], f, cv, NULL))
             return false;
     return true;
 }
 
-static int evaluate(struct ruleset *rs, enum rule_kind kind, double csize,
+static int evaluate(struct ruleset *rs, enum rule_kind kind, const struct rule_cluster_vals *cv,
                     const struct features *f, uint32_t window_s, uint64_t ts_us,
                     const struct ds_addr *src, const struct ds_addr *dst, rules_hit_fn fn,
                     void *ctx)
@@ -318,7 +325,7 @@ static int evaluate(struct ruleset *rs, enum rule_kind kind, double csize,
         if (r->kind != kind || r->window_s != window_s)
             continue;
         rs->stats.evaluations++;
-        if (!rule_matches(r, f, csize))
+        if (!rule_matches(r, f, cv))
             continue;
         rs->stats.matches++;
         const struct ds_addr *key = &none;
@@ -337,7 +344,9 @@ static int evaluate(struct ruleset *rs, enum rule_kind kind, double csize,
         hits++;
         if (fn) {
             struct rule_hit h = { .rule = r, .features = f, .window_s = window_s,
-                                  .ts_us = ts_us, .cluster_size = csize };
+                                  .ts_us = ts_us };
+            if (cv)
+                h.cluster = *cv;
             fn(ctx, &h);
         }
     }
@@ -348,10 +357,11 @@ int rules_evaluate(struct ruleset *rs, const struct features *f, uint32_t window
                    uint64_t ts_us, const struct ds_addr *src, const struct ds_addr *dst,
                    rules_hit_fn fn, void *ctx)
 {
-    return evaluate(rs, RULE_KIND_SOURCE, 0, f, window_s, ts_us, src, dst, fn, ctx);
+    return evaluate(rs, RULE_KIND_SOURCE, NULL, f, window_s, ts_us, src, dst, fn, ctx);
 }
 
-int rules_evaluate_cluster(struct ruleset *rs, double size, const struct features *f,
+int rules_evaluate_cluster(struct ruleset *rs, const struct rule_cluster_vals *cv,
+                           const struct features *f,
                            uint32_t window_s, uint64_t ts_us, uint64_t cluster_id,
                            rules_hit_fn fn, void *ctx)
 {
@@ -359,7 +369,7 @@ int rules_evaluate_cluster(struct ruleset *rs, double size, const struct feature
     memset(&key, 0, sizeof(key));
     memcpy(key.a, &cluster_id, sizeof(cluster_id));
     key.a[15] = 0xc1;   /* never equal to a source address's key by accident */
-    return evaluate(rs, RULE_KIND_CLUSTER, size, f, window_s, ts_us, &key, NULL, fn, ctx);
+    return evaluate(rs, RULE_KIND_CLUSTER, cv, f, window_s, ts_us, &key, NULL, fn, ctx);
 }
 
 /* ---- text forms ---- */

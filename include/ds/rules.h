@@ -17,7 +17,8 @@
  *                     !a,!b  (none of them is; every item negated)
  * A condition on a feature the window could not measure never matches.
  * `alert ai-harvest-cluster (...)` rules describe coordinated groups and
- * take cluster_size:<numeric condition> (required) besides features.
+ * take cluster_size:<numeric condition> (required) and sync_rounds:<numeric
+ * condition> besides features.
  *
  * Errors read `file:line: why` (line of the rule's first line) and go to the
  * diagnostics sink given to the load (ds/diag.h; NULL: the log). A bad rule
@@ -46,8 +47,18 @@
 #define RULES_MAX_LEN 65536       /* bytes in one rule (continuations joined) */
 #define RULES_MAX_META 16
 
-/* The pseudo-feature of cluster rules. */
+/* The pseudo-features of cluster rules: what a cluster has that none of its
+ * members' features say. */
 #define RULE_FEAT_CLUSTER_SIZE (-2)
+#define RULE_FEAT_SYNC_ROUNDS (-3)
+
+/* Their values for one cluster. */
+struct rule_cluster_vals {
+    double size;                  /* cluster_size: members */
+    double sync_rounds;           /* sync_rounds: rounds a synchronous group's members
+                                     shared; < 0 for a profile cluster (a condition on
+                                     it does not hold) */
+};
 
 enum rule_kind {
     RULE_KIND_SOURCE = 0,         /* ai-harvest: one source */
@@ -69,7 +80,7 @@ enum rule_thr_type { RULE_THR_LIMIT = 0, RULE_THR_THRESHOLD, RULE_THR_BOTH };
 enum rule_thr_track { RULE_TRACK_BY_SRC = 0, RULE_TRACK_BY_DST, RULE_TRACK_BY_RULE };
 
 struct rule_cond {
-    int feature;                  /* enum feature_id, or RULE_FEAT_CLUSTER_SIZE */
+    int feature;                  /* enum feature_id, or RULE_FEAT_CLUSTER_SIZE, _SYNC_ROUNDS */
     const char *name;             /* the keyword as written ("requests") */
     enum rule_op op;
     double lo, hi;                /* the threshold (lo), or the range lo..hi */
@@ -112,7 +123,7 @@ struct rule_hit {
     const struct features *features;  /* the values the conditions saw */
     uint32_t window_s;
     uint64_t ts_us;
-    double cluster_size;          /* cluster rules */
+    struct rule_cluster_vals cluster; /* cluster rules */
 };
 
 typedef void (*rules_hit_fn)(void *ctx, const struct rule_hit *hit);
@@ -153,17 +164,19 @@ int rules_evaluate(struct ruleset *rs, const struct features *f, uint32_t window
                    uint64_t ts_us, const struct ds_addr *src, const struct ds_addr *dst,
                    rules_hit_fn fn, void *ctx);
 
-/* The same for ai-harvest-cluster rules over a cluster of `size` members,
- * with the cluster's aggregate features; cluster_id stands for the source in
+/* The same for ai-harvest-cluster rules over a cluster (its size and sync
+ * rounds in cv), with the cluster's aggregate features; cluster_id stands for the source in
  * by_src tracking. */
-int rules_evaluate_cluster(struct ruleset *rs, double size, const struct features *f,
+int rules_evaluate_cluster(struct ruleset *rs, const struct rule_cluster_vals *cv,
+                           const struct features *f,
                            uint32_t window_s, uint64_t ts_us, uint64_t cluster_id,
                            rules_hit_fn fn, void *ctx);
 
 /* Whether one condition holds, and the value it saw (*value: the number, or
- * 0 for strings). For events: "why did this fire". */
-bool rule_cond_match(const struct rule_cond *c, const struct features *f, double cluster_size,
-                     double *value);
+ * 0 for strings); cv: the cluster's values, NULL for a source (a cluster
+ * condition then does not hold). For events: "why did this fire". */
+bool rule_cond_match(const struct rule_cond *c, const struct features *f,
+                     const struct rule_cluster_vals *cv, double *value);
 /* "requests:>=60", "provider:openai,anthropic" -- the condition as written
  * (normalised). Returns the snprintf length. */
 int rule_cond_format(const struct rule_cond *c, char *buf, size_t len);

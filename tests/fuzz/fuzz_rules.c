@@ -24,7 +24,7 @@ static void on_hit(void *ctx, const struct rule_hit *h)
     unsigned *n = ctx;
     for (unsigned i = 0; i < h->rule->n_conds; i++) {
         double v;
-        rule_cond_match(&h->rule->conds[i], h->features, h->cluster_size, &v);
+        rule_cond_match(&h->rule->conds[i], h->features, &h->cluster, &v);
         rule_cond_format(&h->rule->conds[i], buf, sizeof(buf));
     }
     (*n)++;
@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned k = 0; k < 3; k++) {
         for (uint64_t t = 0; t < 4; t++) {
             rules_evaluate(rs, &f, windows[k], t * 20000000ull, &src, &dst, on_hit, &hits);
-            rules_evaluate_cluster(rs, (double)t * 3, &f, windows[k], t * 20000000ull, 9,
-                                   on_hit, &hits);
+            struct rule_cluster_vals cv = { (double)t * 3, (double)t - 1 };
+            rules_evaluate_cluster(rs, &cv, &f, windows[k], t * 20000000ull, 9, on_hit, &hits);
         }
     }
     char buf[64];

@@ -453,6 +453,40 @@ static void test_source_event_windows(void **state)
     detect_free(d);
 }
 
+/* Four sources whose prompts differ (no profile cluster holds two of
+ * them) start a request each within a second of each other every 40 s:
+ * in the third round synchrony finds them a group, and in the fourth, each
+ * member filed in it as it is evaluated, the cluster rule on sync_rounds
+ * sees a cluster of 4. A profile cluster has no rounds, so that rule never
+ * holds on one. */
+static void test_synchronous_group(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest-cluster (msg:\"in step\"; window:1m; cluster_size:>=4; "
+                          "sync_rounds:>=3; sid:110; rev:1;)\n");
+    struct record rec;
+    struct detect *d = new_detect(&rec);
+    struct client c[4];
+    for (uint8_t i = 0; i < 4; i++)
+        client_start(d, &c[i], (uint8_t)(i + 1), T0);
+    for (unsigned k = 0; k < 4; k++) {
+        for (unsigned i = 0; i < 4; i++) {
+            uint64_t start = T0 + S(40 * k) + 200000u * i;
+            struct turn t = { .start_us = start, .req_bytes = 1000u << (2 * i),
+                              .resp_bytes = 8000, .req_records = 1, .resp_records = 10,
+                              .ttfb_us = 300000, .resp_dur_us = 2000000 };
+            detect_turn(d, &c[i].f, &svc, &t, start + S(3));
+        }
+        if (k < 3)
+            assert_int_equal(rec.n_alerts, 0);
+    }
+    assert_int_equal(rec.n_alerts, 1);
+    assert_true(rec.alert_cluster[0]);
+    assert_int_equal(rec.alert_sid[0], 110);
+    assert_int_equal(rec.alert_cluster_size[0], 4);
+    detect_free(d);
+}
+
 /* A script behind a NAT of browsers: the address record (browser and
  * python) does not match `fingerprint_family:!browser`, python's profile
  * record does, and its alert names the profile and its latest flow. Source
@@ -633,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_prefilter_floor),
         cmocka_unit_test(test_cluster_update_cadence),
+        cmocka_unit_test(test_synchronous_group),
         cmocka_unit_test(test_reload_carry_over),
         cmocka_unit_test(test_source_events_and_no_sink),
         cmocka_unit_test(test_source_event_windows),

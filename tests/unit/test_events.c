@@ -156,7 +156,12 @@ static void make_cluster(struct cluster *c, unsigned n, bool v6)
     c->m = members;
     c->id = 42;
     c->n = n;
-    snprintf(c->ja4, sizeof(c->ja4), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    snprintf(c->ja4s[0], sizeof(c->ja4s[0]), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    snprintf(c->ja4s[2], sizeof(c->ja4s[2]), "t13d1715h2_5b57614c22b0_3d5424432f57");
+    c->ja4_members[0] = 2;
+    c->ja4_members[2] = 1;
+    snprintf(c->families[0], sizeof(c->families[0]), "python");
+    c->family_members[0] = n;
     snprintf(c->provider, sizeof(c->provider), "openai");
     c->log_gap = 0;          /* cadence 1 s */
     c->log_size = 7.0;
@@ -205,7 +210,8 @@ static void test_alert_event(void **state)
     features_add_str(&f, FEAT_PROVIDER, "openai");
     features_add_str(&f, FEAT_COUNTRY, "DE");
     features_add_str(&f, FEAT_ASN, "64500");
-    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600, .cluster_size = 3 };
+    struct rule_hit hit = { .rule = &r, .features = &f, .window_s = 600,
+                            .cluster = { .size = 3, .sync_rounds = -1 } };
     struct cluster c;
     make_cluster(&c, 3, false);
     struct ds_addr src;
@@ -236,6 +242,8 @@ static void test_alert_event(void **state)
     assert_non_null(strstr(text, "\"cluster\":{\"id\":42,\"size\":3,"
                                  "\"members\":[\"198.51.100.1\",\"198.51.100.2\",\"198.51.100.3\"],"
                                  "\"shared\":{\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+                                 "\"ja4s\":[\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+                                 "\"t13d1715h2_5b57614c22b0_3d5424432f57\"],\"families\":[\"python\"],"
                                  "\"provider\":\"openai\",\"cadence_s\":1.0,\"request_size\":1096.63},"
                                  "\"window\":600,\"first_seen\":\"2026-02-23T10:05:00.000000+0000\"}}"));
     /* The update lists only the member not listed before. */
@@ -254,12 +262,17 @@ static void test_cluster_without_cadence(void **state)
     struct cluster c;
     make_cluster(&c, 2, false);
     c.log_gap = CLUSTER_NO_GAP;
+    c.sync_group = 7;   /* a synchronous group says how many rounds it shared */
+    c.sync_rounds = 4;
     event_cluster_update(o, 1771841100000000ull, &c, NULL);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
     assert_non_null(strstr(line, "\"new_members\":[\"198.51.100.1\",\"198.51.100.2\"],"
                                  "\"shared\":{\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+                                 "\"ja4s\":[\"t13d1516h2_8daaf6152771_e5627efa2ab1\","
+                                 "\"t13d1715h2_5b57614c22b0_3d5424432f57\"],\"families\":[\"python\"],"
+                                 "\"sync_rounds\":4,"
                                  "\"provider\":\"openai\",\"request_size\":1096.63},"
                                  "\"window\":600,\"first_seen\":\"2026-02-23T10:05:00.000000+0000\","
                                  "\"action\":\"update\"}}\n"));

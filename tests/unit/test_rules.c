@@ -508,9 +508,9 @@ static void test_evaluate_conditions(void **state)
 
     const struct rule *r = rules_get(rs, 0);
     double v;
-    assert_true(rule_cond_match(&r->conds[0], &f, 0, &v));
+    assert_true(rule_cond_match(&r->conds[0], &f, NULL, &v));
     assert_true(v == 75);
-    assert_true(rule_cond_match(&r->conds[2], &f, 0, &v));
+    assert_true(rule_cond_match(&r->conds[2], &f, NULL, &v));
     assert_true(v == 0.04);
 
     /* each condition can fail the rule */
@@ -767,12 +767,13 @@ static void test_cluster_rules(void **state)
     struct features f;
     harvester(&f);
     struct hits h = { 0 };
-    assert_int_equal(rules_evaluate_cluster(rs, 4, &f, 600, 1, 77, on_hit, &h), 0);
-    assert_int_equal(rules_evaluate_cluster(rs, 5, &f, 600, 2, 77, on_hit, &h), 1);
+    struct rule_cluster_vals c4 = { 4, -1 }, c5 = { 5, -1 }, c6 = { 6, -1 };
+    assert_int_equal(rules_evaluate_cluster(rs, &c4, &f, 600, 1, 77, on_hit, &h), 0);
+    assert_int_equal(rules_evaluate_cluster(rs, &c5, &f, 600, 2, 77, on_hit, &h), 1);
     assert_int_equal(h.sid[0], 9000101);
     /* once per cluster per hour; another cluster is tracked apart */
-    assert_int_equal(rules_evaluate_cluster(rs, 6, &f, 600, 3, 77, on_hit, &h), 0);
-    assert_int_equal(rules_evaluate_cluster(rs, 6, &f, 600, 3, 78, on_hit, &h), 1);
+    assert_int_equal(rules_evaluate_cluster(rs, &c6, &f, 600, 3, 77, on_hit, &h), 0);
+    assert_int_equal(rules_evaluate_cluster(rs, &c6, &f, 600, 3, 78, on_hit, &h), 1);
     /* cluster rules do not run on sources, nor source rules on clusters */
     struct ds_addr a = ip4(10, 0, 0, 1);
     h.n = 0;
@@ -921,6 +922,41 @@ static void test_signatures_doc(void **state)
     rules_free(rs);
 }
 
+/* sync_rounds: a cluster rule's condition on the rounds a synchronous group
+ * shared; it does not hold on a profile cluster (no rounds), nor may a
+ * per-source rule name it. */
+static void test_sync_rounds(void **state)
+{
+    (void)state;
+    struct errs e;
+    struct ruleset *rs = new_rs(&e);
+    assert_int_equal(load(rs, &e, "alert ai-harvest-cluster (msg:\"sync\"; window:10m; "
+                              "cluster_size:>=4; sync_rounds:>=3; severity:1; sid:9000110;)\n"),
+                     0);
+    const struct rule *r = rules_get(rs, 0);
+    char buf[64];
+    rule_cond_format(&r->conds[1], buf, sizeof(buf));
+    assert_string_equal(buf, "sync_rounds:>=3");
+    assert_int_equal(r->conds[1].feature, RULE_FEAT_SYNC_ROUNDS);
+    struct features f;
+    features_clear(&f);
+    struct hits h = { 0 };
+    struct rule_cluster_vals profile = { 8, -1 }, two = { 8, 2 }, three = { 4, 3 };
+    assert_int_equal(rules_evaluate_cluster(rs, &profile, &f, 600, 1, 5, on_hit, &h), 0);
+    assert_int_equal(rules_evaluate_cluster(rs, &two, &f, 600, 2, 5, on_hit, &h), 0);
+    assert_int_equal(rules_evaluate_cluster(rs, &three, &f, 600, 3, 5, on_hit, &h), 1);
+    double v = 0;
+    assert_true(rule_cond_match(&r->conds[1], &f, &three, &v));
+    assert_true(v == 3);
+    assert_false(rule_cond_match(&r->conds[1], &f, NULL, &v));
+    rules_free(rs);
+    rs = new_rs(&e);
+    assert_int_equal(load(rs, &e, "alert ai-harvest (msg:\"x\"; window:10m; sync_rounds:>=3; "
+                              "sid:9000111;)\n"),
+                     1);
+    rules_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_threshold_table_bounded),
         cmocka_unit_test(test_threshold_seeded),
         cmocka_unit_test(test_cluster_rules),
+        cmocka_unit_test(test_sync_rounds),
         cmocka_unit_test(test_shipped_rules),
         cmocka_unit_test(test_signatures_doc),
     };
