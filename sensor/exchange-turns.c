@@ -256,6 +256,56 @@ static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r
     return kind;
 }
 
+/* Record body sizes of HTTP/2 control alone: SETTINGS ACK (9-byte frame),
+ * WINDOW_UPDATE or RST_STREAM (13), PING ACK (17), a connection's and a
+ * stream's WINDOW_UPDATE together (26), with TLS 1.3's AEAD overhead (17)
+ * and TLS 1.2's (24 with AES-GCM, 16 with ChaCha20). An empty frame (9:
+ * SETTINGS ACK, or an END_STREAM's empty DATA) only with empty_frame. */
+static bool control_size(uint32_t n, bool empty_frame)
+{
+    static const uint32_t frames[] = { 13, 17, 26, 9 };
+    size_t nframes = sizeof(frames) / sizeof(frames[0]) - (empty_frame ? 0u : 1u);
+    static const uint32_t overhead[] = { 16, 17, 24 };
+    for (size_t i = 0; i < nframes; i++)
+        for (size_t j = 0; j < sizeof(overhead) / sizeof(overhead[0]); j++)
+            if (n == frames[i] + overhead[j])
+                return true;
+    return false;
+}
+
+/* Over TCP on a connection that offered HTTP/2, the held records sit
+ * between two large records of one client write (EXCHANGE_WRITE_US: Nagle's
+ * algorithm coalescing requests): [HEADERS][DATA][HEADERS][DATA] or
+ * [DATA][END_STREAM][DATA][END_STREAM] are requests each, while a long body
+ * is [DATA][DATA][DATA]. Flow control and PING ACKs amid an upload (one
+ * record of their size) do not split it. */
+static bool write_splits(const struct exchange *e, uint64_t ts)
+{
+    if (e->one_stream || !e->dir[0].started || !pend_any(e))
+        return false;
+    if (e->pend_start.big_gap_us > EXCHANGE_WRITE_US || ts - e->pend_last_us > EXCHANGE_WRITE_US)
+        return false;
+    return e->pend_records > 1 || !control_size(e->pend_bytes, false);
+}
+
+/* The held records of a write that splits: all but the last end the
+ * request before (an END_STREAM), the last starts the next (its HEADERS),
+ * unless it is an empty frame alone (an END_STREAM too): then the large
+ * record at ts starts it. r becomes the new request's start. */
+static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_start *r)
+{
+    bool last_ends = e->pend_records == 1 && control_size(e->pend_bytes, true);
+    uint32_t last = last_ends ? 0 : e->pend_last_bytes;
+    e->pend_bytes -= last;
+    e->pend_records -= last_ends ? 0u : 1u;
+    struct exchange_open *o = newest(e);
+    o->t.req_bytes = sat_add32(o->t.req_bytes, e->pend_bytes);
+    o->t.req_records = sat_add32(o->t.req_records, e->pend_records);
+    e->pend_bytes = last;
+    e->pend_records = last_ends ? 0u : 1u;
+    *r = last_ends ? req_start_now(e, ts) : e->pend_last;
+}
+
 /* The start of a large client record (or a lost tracker's raw bytes). */
 static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
@@ -263,8 +313,12 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     bool join = pend_any(e) && ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
     struct exchange_req_start r = join ? e->pend_start : req_start_now(e, ts);
     enum req_kind kind = request_kind(e, newest(e), &r, flags);
-    if (kind == REQ_MORE && join && e->pend_records > 1)
+    if (kind == REQ_MORE && join && (flags & U_RECORD) && write_splits(e, ts)) {
+        split_write(e, ts, &r);
+        kind = REQ_ALONGSIDE;
+    } else if (kind == REQ_MORE && join && e->pend_records > 1) {
         kind = split_pend(e, &r, flags);
+    }
     if (kind == REQ_MORE) {
         pend_fold(e);
         add_request(newest(e), n, flags);
@@ -392,21 +446,6 @@ static uint64_t rtt_us(const struct exchange *e)
     return 0;
 }
 
-/* Record body sizes of HTTP/2 control alone: SETTINGS ACK (9-byte frame),
- * WINDOW_UPDATE or RST_STREAM (13), PING ACK (17), a connection's and a
- * stream's WINDOW_UPDATE together (26), with TLS 1.3's AEAD overhead (17)
- * and TLS 1.2's (24 with AES-GCM, 16 with ChaCha20). */
-static bool control_size(uint32_t n)
-{
-    static const uint32_t frames[] = { 9, 13, 17, 26 };
-    static const uint32_t overhead[] = { 16, 17, 24 };
-    for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++)
-        for (size_t j = 0; j < sizeof(overhead) / sizeof(overhead[0]); j++)
-            if (n == frames[i] + overhead[j])
-                return true;
-    return false;
-}
-
 /* A server record starts at ts, one request at a time, while small client
  * records are held that no large one joined: are they a whole request of
  * their own (a bodiless HTTP/2 GET whose HEADERS HPACK shrank, a small
@@ -424,7 +463,7 @@ static bool held_is_request(const struct exchange *e, uint64_t ts)
     const struct exchange_req_start *r = &e->pend_start;
     if (o == NULL || !pend_any(e) || !(o->flags & EXCH_O_BIG) || !r->fresh || r->srv_full)
         return false;
-    if (!e->dir[0].started || (e->pend_records == 1 && control_size(e->pend_bytes)))
+    if (!e->dir[0].started || (e->pend_records == 1 && control_size(e->pend_bytes, true)))
         return false;
     uint64_t rtt = rtt_us(e);
     if (since(ts, e->pend_last_us) > rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US)

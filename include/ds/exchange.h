@@ -40,7 +40,15 @@
  *   client-initiated PING (gRPC and Go keepalives) in a record of another
  *   size than 34 that the server answers counts as a tiny turn (request and
  *   answer both small). Requests that carry a body (every prompt) are
- *   counted.
+ *   counted. Over TCP on a connection that offered HTTP/2, held records
+ *   between two large records of one write (records less than
+ *   EXCHANGE_WRITE_US apart: Nagle's algorithm coalescing requests) start
+ *   a new request in flight: [HEADERS][DATA][HEADERS][DATA] or
+ *   [DATA][END_STREAM][DATA][END_STREAM] are requests each; the last held
+ *   record goes to the new request unless it is an empty frame alone (an
+ *   END_STREAM), the others to the request before. A long body
+ *   ([DATA][DATA]), and one with a single WINDOW_UPDATE or PING ACK sized
+ *   record between its records, stays one request.
  * - A large client record (or held small ones and the large one after them)
  *   is a write of its own when the client sent no large record for more
  *   than EXCHANGE_JOIN_US before it (data of a large record arriving later,
@@ -132,6 +140,7 @@
 #define EXCHANGE_TAIL_GAP_US 500     /* and this close to each other (one flight) */
 #define EXCHANGE_QUIET_MIN_US 1000   /* server silence before a small request: at least */
 #define EXCHANGE_TLS_FULL 16384      /* record body bytes from which a record is full size */
+#define EXCHANGE_WRITE_US 50         /* client records this close are one write (one segment) */
 
 struct turn {
     uint64_t start_us;      /* packet time of the request's first data */

@@ -903,6 +903,71 @@ static void test_h2_late_end_stream_then_next_request(void **state)
     assert_int_equal(f->ex.turns[3].req_bytes, 61 + 231);
 }
 
+/* Item 6, HTTP/2 multiplexing (httpx-h2-concurrent.pcap, port 49084): four
+ * workers start at once; the first request leaves on its own, Nagle's
+ * algorithm holds the next three DATA frames (231) and their END_STREAMs
+ * (26) for the server's ACK and sends them in one 801-byte segment. TLS
+ * records stay apart inside it: [DATA][END][DATA][END][DATA][END] is three
+ * requests, each with its own size. */
+static void test_h2_coalesced_requests_split(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 1, 3228, 282);
+    rec_at(f, 1, 3263, 282);
+    rec_at(f, 1, 3335, 57);
+    rec_at(f, 0, 3640, 99);  /* preface */
+    rec_at(f, 1, 3675, 26);
+    rec_at(f, 0, 4414, 121); /* HEADERS 1 */
+    rec_at(f, 1, 4512, 30);
+    rec_at(f, 0, 4589, 319); /* DATA 1, HEADERS 2 */
+    rec_at(f, 1, 4634, 43);
+    rec_at(f, 0, 4780, 70);  /* HEADERS 3 and 4 */
+    rec_at(f, 1, 4805, 30);
+    rec_at(f, 0, 5195, 26);  /* END_STREAM 1 */
+    for (int i = 0; i < 3; i++) {
+        rec(f, 0, 23, 231);
+        rec(f, 0, 23, 26);
+    }
+    flush(f, 0, 50571, 1448); /* one segment */
+    for (uint64_t i = 0; i < 4; i++) {
+        rec_at(f, 1, 472878 + i * 30000, 278);
+        rec_at(f, 1, 480000 + i * 30000, 201);
+    }
+    exchange_finish(&f->ex, &f->to);
+    assert_true(f->ex.mux);
+    assert_int_equal(f->ex.count, 4);
+    assert_int_equal(f->ex.turns[0].req_bytes, 99 + 121 + 319 + 70 + 26);
+    for (int i = 1; i < 4; i++) {
+        assert_int_equal(f->ex.turns[i].start_us, 50571);
+        assert_int_equal(f->ex.turns[i].req_bytes, 231 + 26);
+        assert_int_equal(f->ex.turns[i].req_records, 2);
+    }
+}
+
+/* A long body in one write stays one request: [DATA][DATA][DATA], and a
+ * WINDOW_UPDATE (30) or a PING ACK (34) between its records. */
+static void test_h2_long_body_write_not_split(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 0, 3640, 99);
+    rec_at(f, 1, 3675, 26);
+    rec(f, 0, 23, 61);
+    rec(f, 0, 23, 1200);
+    rec(f, 0, 23, 30);
+    rec(f, 0, 23, 1200);
+    rec(f, 0, 23, 1200);
+    rec(f, 0, 23, 34);
+    rec(f, 0, 23, 1200);
+    flush(f, 0, 100000, 1448);
+    rec_at(f, 1, 900000, 407);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 1);
+    assert_int_equal(f->ex.turns[0].req_records, 7);
+    assert_false(f->ex.mux);
+}
+
 /* Client control records while the server streams never open a turn, on an
  * HTTP/2 connection whose requests do not overlap (httpx, one worker):
  * WINDOW_UPDATE (30), PING ACK (34) and SETTINGS ACK (26) between chunks;
@@ -1254,6 +1319,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_h2_late_end_stream_then_next_request, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_h2_sequential_control_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_coalesced_requests_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_long_body_write_not_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_small_gets_after_unstreamed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_small_get_after_silence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_small_control_stays_control, setup, teardown),
