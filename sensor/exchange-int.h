@@ -14,6 +14,7 @@
 #define U_BIG 0x2u    /* its record / packet is above the small (control) size */
 #define U_RECORD 0x4u /* a TLS record or QUIC packet (not raw bytes of a lost tracker) */
 #define U_TAIL 0x8u   /* a server record of the TLS 1.3 handshake's tail (tickets) */
+#define U_FULL 0x10u  /* its record is full size (EXCHANGE_TLS_FULL: a bulk transfer) */
 
 /* n bytes of the client's application data at packet time ts. */
 void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,

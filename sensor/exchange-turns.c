@@ -13,6 +13,7 @@
 #define EXCH_O_ANY 0x2u     /* a response record of any size (not tail) */
 #define EXCH_O_TAIL 0x4u    /* records of the TLS 1.3 handshake's tail */
 #define EXCH_O_TAILBIG 0x8u /* one of them above the small size */
+#define EXCH_O_BIG2 0x10u   /* a second response record above the small size */
 
 /* What a client request record does to the newest turn. */
 enum req_kind {
@@ -169,7 +170,9 @@ static bool reacts_now(const struct exchange *e, uint64_t ts)
 static struct exchange_req_start req_start_now(const struct exchange *e, uint64_t ts)
 {
     struct exchange_req_start r = { ts, since(ts, e->cli_last_us), since(ts, e->cli_big_last_us),
-                           reacts_now(e, ts) };
+                                    reacts_now(e, ts), false, e->srv_last_full,
+                                    since(ts, e->srv_last_us) };
+    r.fresh = r.gap_us > EXCHANGE_JOIN_US || e->srv_last_us > e->cli_last_us;
     return r;
 }
 
@@ -253,6 +256,56 @@ static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r
     return kind;
 }
 
+/* Record body sizes of HTTP/2 control alone: SETTINGS ACK (9-byte frame),
+ * WINDOW_UPDATE or RST_STREAM (13), PING ACK (17), a connection's and a
+ * stream's WINDOW_UPDATE together (26), with TLS 1.3's AEAD overhead (17)
+ * and TLS 1.2's (24 with AES-GCM, 16 with ChaCha20). An empty frame (9:
+ * SETTINGS ACK, or an END_STREAM's empty DATA) only with empty_frame. */
+static bool control_size(uint32_t n, bool empty_frame)
+{
+    static const uint32_t frames[] = { 13, 17, 26, 9 };
+    size_t nframes = sizeof(frames) / sizeof(frames[0]) - (empty_frame ? 0u : 1u);
+    static const uint32_t overhead[] = { 16, 17, 24 };
+    for (size_t i = 0; i < nframes; i++)
+        for (size_t j = 0; j < sizeof(overhead) / sizeof(overhead[0]); j++)
+            if (n == frames[i] + overhead[j])
+                return true;
+    return false;
+}
+
+/* Over TCP on a connection that offered HTTP/2, the held records sit
+ * between two large records of one client write (EXCHANGE_WRITE_US: Nagle's
+ * algorithm coalescing requests): [HEADERS][DATA][HEADERS][DATA] or
+ * [DATA][END_STREAM][DATA][END_STREAM] are requests each, while a long body
+ * is [DATA][DATA][DATA]. Flow control and PING ACKs amid an upload (one
+ * record of their size) do not split it. */
+static bool write_splits(const struct exchange *e, uint64_t ts)
+{
+    if (e->one_stream || !e->dir[0].started || !pend_any(e))
+        return false;
+    if (e->pend_start.big_gap_us > EXCHANGE_WRITE_US || ts - e->pend_last_us > EXCHANGE_WRITE_US)
+        return false;
+    return e->pend_records > 1 || !control_size(e->pend_bytes, false);
+}
+
+/* The held records of a write that splits: all but the last end the
+ * request before (an END_STREAM), the last starts the next (its HEADERS),
+ * unless it is an empty frame alone (an END_STREAM too): then the large
+ * record at ts starts it. r becomes the new request's start. */
+static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_start *r)
+{
+    bool last_ends = e->pend_records == 1 && control_size(e->pend_bytes, true);
+    uint32_t last = last_ends ? 0 : e->pend_last_bytes;
+    e->pend_bytes -= last;
+    e->pend_records -= last_ends ? 0u : 1u;
+    struct exchange_open *o = newest(e);
+    o->t.req_bytes = sat_add32(o->t.req_bytes, e->pend_bytes);
+    o->t.req_records = sat_add32(o->t.req_records, e->pend_records);
+    e->pend_bytes = last;
+    e->pend_records = last_ends ? 0u : 1u;
+    *r = last_ends ? req_start_now(e, ts) : e->pend_last;
+}
+
 /* The start of a large client record (or a lost tracker's raw bytes). */
 static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
@@ -260,8 +313,12 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     bool join = pend_any(e) && ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
     struct exchange_req_start r = join ? e->pend_start : req_start_now(e, ts);
     enum req_kind kind = request_kind(e, newest(e), &r, flags);
-    if (kind == REQ_MORE && join && e->pend_records > 1)
+    if (kind == REQ_MORE && join && (flags & U_RECORD) && write_splits(e, ts)) {
+        split_write(e, ts, &r);
+        kind = REQ_ALONGSIDE;
+    } else if (kind == REQ_MORE && join && e->pend_records > 1) {
         kind = split_pend(e, &r, flags);
+    }
     if (kind == REQ_MORE) {
         pend_fold(e);
         add_request(newest(e), n, flags);
@@ -373,9 +430,61 @@ static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsig
     if (flags & U_BIG) {
         if (!(o->flags & EXCH_O_BIG))
             o->big_first = at;
+        else if (flags & U_START)
+            o->flags |= EXCH_O_BIG2;
         o->big_last = at;
         o->flags |= EXCH_O_BIG;
     }
+}
+
+/* The handshake's round trip (client hello to the server's first record),
+ * 0 if unknown. */
+static uint64_t rtt_us(const struct exchange *e)
+{
+    if (e->hello_us != 0 && e->srv_first_us > e->hello_us)
+        return e->srv_first_us - e->hello_us;
+    return 0;
+}
+
+/* A server record starts at ts, one request at a time, while small client
+ * records are held that no large one joined: are they a whole request of
+ * their own (a bodiless HTTP/2 GET whose HEADERS HPACK shrank, a small
+ * HTTP/1.1 GET) rather than control? Flow control and acknowledgements react
+ * to the server's data and get no answer; a request starts a client write
+ * after the newest turn's answer, not amid a bulk transfer, is not one record
+ * of a control frame's size, and the server answers it within 1.5 round
+ * trips (plus slack). It is client-initiated: the server was silent for more
+ * than two round trips before it, or the newest turn's answer was one large
+ * record (a whole unstreamed answer). TLS over TCP only: QUIC's ACKs follow
+ * the server's packets up to 25 ms late and are too many to tell apart. */
+static bool held_is_request(const struct exchange *e, uint64_t ts)
+{
+    const struct exchange_open *o = e->nopen > 0 ? &e->open[e->nopen - 1] : NULL;
+    const struct exchange_req_start *r = &e->pend_start;
+    if (o == NULL || !pend_any(e) || !(o->flags & EXCH_O_BIG) || !r->fresh || r->srv_full)
+        return false;
+    if (!e->dir[0].started || (e->pend_records == 1 && control_size(e->pend_bytes, true)))
+        return false;
+    uint64_t rtt = rtt_us(e);
+    if (since(ts, e->pend_last_us) > rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US)
+        return false;
+    uint64_t quiet = 2 * rtt > EXCHANGE_QUIET_MIN_US ? 2 * rtt : EXCHANGE_QUIET_MIN_US;
+    return r->srv_gap_us > quiet || !(o->flags & EXCH_O_BIG2);
+}
+
+/* The held records become a request of their own: the turns before close. */
+static void open_held(struct exchange *e, const struct turn_sink *to)
+{
+    uint32_t pb = e->pend_bytes, pr = e->pend_records;
+    uint64_t at = e->pend_start.at;
+    e->pend_bytes = 0;
+    e->pend_records = 0;
+    e->pend_in = false;
+    while (e->nopen > 0)
+        close_oldest(e, to);
+    struct exchange_open *o = turn_open(e, at, to);
+    o->t.req_bytes = pb;
+    o->t.req_records = pr;
 }
 
 /* Notes a server record's start for the client-side rules: when, and
@@ -385,6 +494,7 @@ static bool note_server_record(struct exchange *e, uint64_t ts, unsigned flags)
     bool new_run = e->srv_last_us == 0 ||
                    (ts > e->srv_last_us && ts - e->srv_last_us >= EXCHANGE_RUN_GAP_US);
     e->srv_last_ctl = (flags & U_TAIL) || !(flags & U_BIG);
+    e->srv_last_full = (flags & U_FULL) != 0;
     if (!e->srv_last_ctl)
         e->srv_big_last_us = ts;
     return new_run;
@@ -400,7 +510,9 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
         e->srv_last_us = ts;
     if (e->nopen == 0)
         return; /* server data before any request: handshake tail, HTTP/2 preface */
-    if (!e->mux)
+    if (!e->mux && (flags & U_START) && held_is_request(e, ts))
+        open_held(e, to);
+    else if (!e->mux)
         pend_fold(e); /* the server went on: what the client held was control */
     if (flags & U_START)
         pick_target(e, new_run, to);

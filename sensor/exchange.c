@@ -65,7 +65,7 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
 /* The flags of the current record's bytes. */
 static unsigned rec_flags(const struct rec_track *t)
 {
-    return (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u);
+    return (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u) | (t->full ? U_FULL : 0u);
 }
 
 /* What a synchronised tracker accepts as the next header; anything else
@@ -161,6 +161,7 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     t->cur_type = type;
     t->body_left = len;
     t->big = len > EXCHANGE_TLS_SMALL;
+    t->full = len >= EXCHANGE_TLS_FULL;
     t->tail = false;
     t->counted = false;
     if (dir == 1 && e->srv_first_us == 0)

@@ -18,9 +18,37 @@
  *   turn's request (with requests in flight together, only those within
  *   EXCHANGE_JOIN_US of its last large record, an END_STREAM; the others
  *   count in no turn). One request at a time, server data between them ends
- *   the holding. So a whole request smaller than that (an HTTP/2 GET whose
- *   headers HPACK shrank to a few bytes) merges into the turn before it;
- *   requests that carry a body (every prompt) are counted.
+ *   the holding, and decides what they were: a whole request of their own
+ *   (an HTTP/2 GET whose headers HPACK shrank to a few bytes, a small
+ *   HTTP/1.1 GET) when, over TCP, they start a client write (the client
+ *   silent for EXCHANGE_JOIN_US, or the server spoke since), the newest turn
+ *   has a response record above the small size and the server's last record
+ *   before them was not full size (EXCHANGE_TLS_FULL: a bulk transfer that
+ *   a WINDOW_UPDATE unblocks), they are not one record of an HTTP/2 control
+ *   frame's size (SETTINGS ACK, WINDOW_UPDATE, RST_STREAM, PING ACK, two
+ *   WINDOW_UPDATEs, with TLS 1.3's or 1.2's AEAD overhead), the server's
+ *   record comes within 1.5 round trips plus EXCHANGE_TAIL_SLACK_US of the
+ *   last of them (it answers them) and they are client-initiated: the server
+ *   was silent for more than two round trips (at least
+ *   EXCHANGE_QUIET_MIN_US) before them, or the newest turn's answer was one
+ *   record above the small size (a whole unstreamed answer). Otherwise they
+ *   were control: flow control and acknowledgements react to the server's
+ *   data within a round trip and get no answer. Limits: a bodiless request
+ *   whose record has a control frame's size (30 bytes: an all-indexed HPACK
+ *   GET), one sent while the server streams an answer, or on HTTP/3 (QUIC's
+ *   ACKs are not told apart) still merges into the turn before it; a
+ *   client-initiated PING (gRPC and Go keepalives) in a record of another
+ *   size than 34 that the server answers counts as a tiny turn (request and
+ *   answer both small). Requests that carry a body (every prompt) are
+ *   counted. Over TCP on a connection that offered HTTP/2, held records
+ *   between two large records of one write (records less than
+ *   EXCHANGE_WRITE_US apart: Nagle's algorithm coalescing requests) start
+ *   a new request in flight: [HEADERS][DATA][HEADERS][DATA] or
+ *   [DATA][END_STREAM][DATA][END_STREAM] are requests each; the last held
+ *   record goes to the new request unless it is an empty frame alone (an
+ *   END_STREAM), the others to the request before. A long body
+ *   ([DATA][DATA]), and one with a single WINDOW_UPDATE or PING ACK sized
+ *   record between its records, stays one request.
  * - A large client record (or held small ones and the large one after them)
  *   is a write of its own when the client sent no large record for more
  *   than EXCHANGE_JOIN_US before it (data of a large record arriving later,
@@ -110,6 +138,9 @@
 #define EXCHANGE_TAIL_MAX 512    /* handshake tail records (session tickets) are this small */
 #define EXCHANGE_TAIL_SLACK_US 2000  /* and this late at most after 1.5 round trips */
 #define EXCHANGE_TAIL_GAP_US 500     /* and this close to each other (one flight) */
+#define EXCHANGE_QUIET_MIN_US 1000   /* server silence before a small request: at least */
+#define EXCHANGE_TLS_FULL 16384      /* record body bytes from which a record is full size */
+#define EXCHANGE_WRITE_US 50         /* client records this close are one write (one segment) */
 
 struct turn {
     uint64_t start_us;      /* packet time of the request's first data */
@@ -133,6 +164,7 @@ struct rec_track {
     bool started;           /* a segment with payload was seen this way */
     bool counted;           /* the current record's body is application data */
     bool big;               /* the current record's body > EXCHANGE_TLS_SMALL */
+    bool full;              /* and >= EXCHANGE_TLS_FULL */
     bool tail;              /* the current record is the TLS 1.3 handshake's tail */
     uint16_t version;       /* version of the last type-23 record (re-sync wants the same) */
 };
@@ -143,6 +175,9 @@ struct exchange_req_start {
     uint64_t gap_us;        /* since the client's last data before it (UINT64_MAX: none) */
     uint64_t big_gap_us;    /* since the client's last data of a record above the small size */
     bool reacts;            /* it closely follows a lone small server record */
+    bool fresh;             /* it starts a client write (client silent, or server data since) */
+    bool srv_full;          /* the server's last record before it was full size (bulk) */
+    uint64_t srv_gap_us;    /* since the server's last data before it (UINT64_MAX: none) */
 };
 
 /* A turn still open: its request may grow, its response is being given. */
@@ -166,6 +201,7 @@ struct exchange {
     bool tail_open;            /* the server's next records may be the handshake's tail */
     bool pend_in;              /* the client's current record is held */
     bool srv_last_ctl;         /* the server's last record was small or handshake tail */
+    bool srv_last_full;        /* the server's last record was full size */
     uint32_t count;            /* completed turns */
     uint32_t kept;             /* turns stored in turns[] (<= EXCHANGE_TURNS_KEPT) */
     uint32_t resync;           /* times a direction lost record sync (gaps) */

@@ -903,6 +903,71 @@ static void test_h2_late_end_stream_then_next_request(void **state)
     assert_int_equal(f->ex.turns[3].req_bytes, 61 + 231);
 }
 
+/* Item 6, HTTP/2 multiplexing (httpx-h2-concurrent.pcap, port 49084): four
+ * workers start at once; the first request leaves on its own, Nagle's
+ * algorithm holds the next three DATA frames (231) and their END_STREAMs
+ * (26) for the server's ACK and sends them in one 801-byte segment. TLS
+ * records stay apart inside it: [DATA][END][DATA][END][DATA][END] is three
+ * requests, each with its own size. */
+static void test_h2_coalesced_requests_split(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 1, 3228, 282);
+    rec_at(f, 1, 3263, 282);
+    rec_at(f, 1, 3335, 57);
+    rec_at(f, 0, 3640, 99);  /* preface */
+    rec_at(f, 1, 3675, 26);
+    rec_at(f, 0, 4414, 121); /* HEADERS 1 */
+    rec_at(f, 1, 4512, 30);
+    rec_at(f, 0, 4589, 319); /* DATA 1, HEADERS 2 */
+    rec_at(f, 1, 4634, 43);
+    rec_at(f, 0, 4780, 70);  /* HEADERS 3 and 4 */
+    rec_at(f, 1, 4805, 30);
+    rec_at(f, 0, 5195, 26);  /* END_STREAM 1 */
+    for (int i = 0; i < 3; i++) {
+        rec(f, 0, 23, 231);
+        rec(f, 0, 23, 26);
+    }
+    flush(f, 0, 50571, 1448); /* one segment */
+    for (uint64_t i = 0; i < 4; i++) {
+        rec_at(f, 1, 472878 + i * 30000, 278);
+        rec_at(f, 1, 480000 + i * 30000, 201);
+    }
+    exchange_finish(&f->ex, &f->to);
+    assert_true(f->ex.mux);
+    assert_int_equal(f->ex.count, 4);
+    assert_int_equal(f->ex.turns[0].req_bytes, 99 + 121 + 319 + 70 + 26);
+    for (int i = 1; i < 4; i++) {
+        assert_int_equal(f->ex.turns[i].start_us, 50571);
+        assert_int_equal(f->ex.turns[i].req_bytes, 231 + 26);
+        assert_int_equal(f->ex.turns[i].req_records, 2);
+    }
+}
+
+/* A long body in one write stays one request: [DATA][DATA][DATA], and a
+ * WINDOW_UPDATE (30) or a PING ACK (34) between its records. */
+static void test_h2_long_body_write_not_split(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 0, 3640, 99);
+    rec_at(f, 1, 3675, 26);
+    rec(f, 0, 23, 61);
+    rec(f, 0, 23, 1200);
+    rec(f, 0, 23, 30);
+    rec(f, 0, 23, 1200);
+    rec(f, 0, 23, 1200);
+    rec(f, 0, 23, 34);
+    rec(f, 0, 23, 1200);
+    flush(f, 0, 100000, 1448);
+    rec_at(f, 1, 900000, 407);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 1);
+    assert_int_equal(f->ex.turns[0].req_records, 7);
+    assert_false(f->ex.mux);
+}
+
 /* Client control records while the server streams never open a turn, on an
  * HTTP/2 connection whose requests do not overlap (httpx, one worker):
  * WINDOW_UPDATE (30), PING ACK (34) and SETTINGS ACK (26) between chunks;
@@ -940,6 +1005,123 @@ static void test_h2_sequential_control_records(void **state)
         assert_int_equal(f->ex.turns[i].ttfb_us, 416000 - 271 + 271);
     }
     assert_false(f->ex.mux);
+}
+
+/* Item 6, bodiless HTTP/2 GETs (curl-h2.pcap, port 58326, times in us from
+ * the capture's start): an unstreamed answer in one record (407), then curl
+ * sends GET /v1/models as one 54-byte HEADERS record 291 us later and, once
+ * it is answered, GET /v1/ping in 39 bytes: small like a WINDOW_UPDATE, but
+ * each starts a client write after a whole one-record answer and is answered
+ * at once. Three turns, not one. */
+static void test_h2_small_gets_after_unstreamed(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 21583, 27808, 34432, "h2");
+    rec_at(f, 1, 36571, 282); /* tickets, the server's SETTINGS */
+    rec_at(f, 1, 36603, 282);
+    rec_at(f, 1, 36645, 57);
+    rec_at(f, 0, 37974, 81);  /* preface, SETTINGS */
+    rec_at(f, 1, 38016, 26);
+    rec_at(f, 0, 55985, 102); /* POST 1: streamed */
+    rec_at(f, 0, 60052, 26);
+    rec_at(f, 0, 60081, 148);
+    rec_at(f, 1, 60232, 30);
+    rec_at(f, 1, 937444, 277);
+    for (uint64_t i = 0; i < 10; i++)
+        rec_at(f, 1, 980111 + i * 45000, 203);
+    rec_at(f, 1, 1430561, 40);
+    rec_at(f, 1, 1430923, 26);
+    rec_at(f, 0, 1431204, 66); /* POST 2: unstreamed */
+    rec_at(f, 0, 1431221, 131);
+    rec_at(f, 1, 1431671, 30);
+    rec_at(f, 1, 2374369, 407);
+    rec_at(f, 0, 2374660, 54); /* GET /v1/models */
+    rec_at(f, 1, 2374827, 26);
+    rec_at(f, 1, 2374948, 242);
+    rec_at(f, 0, 2375065, 39); /* GET /v1/ping */
+    rec_at(f, 1, 2375112, 62); /* 204 */
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 4);
+    assert_false(f->ex.mux);
+    assert_turn(&f->ex.turns[1], 1431204, 66 + 131, 30 + 407, 2, 2, 2374369 - 1431204, 0);
+    assert_turn(&f->ex.turns[2], 2374660, 54, 26 + 242, 1, 2, 2374948 - 2374660, 0);
+    assert_turn(&f->ex.turns[3], 2375065, 39, 62, 1, 1, 2375112 - 2375065, 0);
+}
+
+/* Item 6 (httpx-h2-seq.pcap, port 42704, and chromium.pcap alike): after a
+ * streamed answer, 0.7 s of silence (the round trip is 20.5 ms), then GET
+ * /v1/ping as one 53-byte record, answered by a 62-byte 204: a request of
+ * its own. The HEADERS of the POST before it (51 bytes) arrive after an
+ * unstreamed answer, and the server's WINDOW_UPDATE comes before the body:
+ * the request starts at its HEADERS. */
+static void test_h2_small_get_after_silence(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 706, 21248, 22268, "h2");
+    rec_at(f, 1, 23141, 282);
+    rec_at(f, 0, 23150, 99);  /* preface and SETTINGS, */
+    rec_at(f, 0, 23150, 85);  /* GET /v1/models */
+    rec_at(f, 1, 23174, 282);
+    rec_at(f, 1, 23286, 186);
+    rec_at(f, 1, 23308, 124);
+    rec_at(f, 0, 14051474, 52); /* POST: unstreamed */
+    rec_at(f, 0, 14051576, 421);
+    rec_at(f, 0, 14051602, 26);
+    rec_at(f, 1, 14051645, 30);
+    rec_at(f, 1, 16136270, 455);
+    rec_at(f, 1, 16136332, 26);
+    rec_at(f, 0, 16795090, 51); /* POST: streamed */
+    rec_at(f, 1, 16795343, 30);
+    rec_at(f, 0, 16795353, 250);
+    rec_at(f, 0, 16795360, 26);
+    rec_at(f, 1, 17274515, 277);
+    for (uint64_t i = 0; i < 5; i++)
+        rec_at(f, 1, 17315838 + i * 40000, 201);
+    rec_at(f, 1, 17517950, 40);
+    rec_at(f, 1, 17518473, 26);
+    rec_at(f, 0, 18222722, 53); /* GET /v1/ping */
+    rec_at(f, 1, 18222864, 62);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 4);
+    assert_int_equal(f->ex.turns[1].start_us, 14051474);
+    assert_int_equal(f->ex.turns[2].start_us, 16795090);
+    assert_int_equal(f->ex.turns[2].req_bytes, 51 + 250 + 26);
+    assert_int_equal(f->ex.turns[2].ttfb_us, 17274515 - 16795090);
+    assert_turn(&f->ex.turns[3], 18222722, 53, 62, 1, 1, 18222864 - 18222722, 0);
+}
+
+/* What stays control: a WINDOW_UPDATE after a streamed answer's chunk (the
+ * server goes on 40 ms later, at its own pace), a WINDOW_UPDATE that
+ * unblocks a bulk transfer (full-size records before it, more at once after
+ * it) and a PING ACK after an unstreamed answer (nothing answers it). */
+static void test_h2_small_control_stays_control(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 706, 21248, 22268, "h2");
+    rec_at(f, 0, 23150, 99);
+    rec_at(f, 1, 23174, 282);
+    rec_at(f, 0, 1000000, 400); /* POST: streamed */
+    rec_at(f, 1, 1500000, 277);
+    for (uint64_t i = 0; i < 6; i++) {
+        rec_at(f, 1, 1540000 + i * 40000, 201);
+        rec_at(f, 0, 1540300 + i * 40000, 30);
+    }
+    rec_at(f, 0, 3000000, 80); /* GET: a bulk download */
+    for (uint64_t i = 0; i < 4; i++)
+        rec_at(f, 1, 3001000 + i * 100, 16401);
+    rec_at(f, 0, 3030000, 30); /* unblocks */
+    for (uint64_t i = 0; i < 4; i++)
+        rec_at(f, 1, 3030200 + i * 100, 16401);
+    rec_at(f, 0, 5000000, 400); /* POST: unstreamed */
+    rec_at(f, 1, 5600000, 407);
+    rec_at(f, 1, 5600400, 34); /* the server's PING */
+    rec_at(f, 0, 5600600, 34); /* its ACK */
+    rec_at(f, 1, 9000000, 34);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 3);
+    assert_int_equal(f->ex.turns[0].req_records, 1 + 6);
+    assert_int_equal(f->ex.turns[1].req_records, 2);
+    assert_int_equal(f->ex.turns[2].req_records, 2);
 }
 
 /* HTTP/1.1 (no "h2" offered): httpx wrote its headers (232) and its body
@@ -1137,6 +1319,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_h2_late_end_stream_then_next_request, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_h2_sequential_control_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_coalesced_requests_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_long_body_write_not_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_small_gets_after_unstreamed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_small_get_after_silence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_small_control_stays_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h1_body_after_delayed_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_without_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
