@@ -639,6 +639,25 @@ static bool shares_ja4(const struct cluster *c, const struct features *f)
     return false;
 }
 
+/* Whether a source may join cluster c on the profile p (see
+ * CLUSTER_TEMPLATE_CV in cluster.h): where either side has no cadence yet,
+ * only a source of one of the cluster's client stacks (template_distance
+ * then asks for the template's band); else a source whose own prompts keep
+ * to a template, with enough requests if it shares no JA4. */
+static bool may_join(const struct cluster *c, const struct profile *p, const struct centre *k)
+{
+    bool shared = shares_ja4(c, p->f);
+    if (p->lg == NO_GAP || k->log_gap == NO_GAP)
+        return shared;
+    double n = features_num(p->f, FEAT_REQUESTS);
+    if (!shared && n < CLUSTER_STRANGER_MIN_REQUESTS)
+        return false;
+    if (!features_has(p->f, FEAT_REQUEST_SIZE_CV))
+        return false;
+    double cv = features_num(p->f, FEAT_REQUEST_SIZE_CV);
+    return cv <= (n < CLUSTER_TEMPLATE_FEW ? CLUSTER_TEMPLATE_CV_FEW : CLUSTER_TEMPLATE_CV);
+}
+
 /* Whether cluster a ranks above b, where a member of a small cluster moves:
  * more members, or as many and older. A strict order, so members only ever
  * flow one way and never back and forth. */
@@ -679,7 +698,7 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
             const struct cluster *c = &r->node->c;
             if (strcmp(c->key, p->key) != 0 || strcmp(c->provider, p->provider) != 0)
                 continue;
-            if ((p->lg == NO_GAP || r->k.log_gap == NO_GAP) && !shares_ja4(c, p->f))
+            if (!may_join(c, p, &r->k))
                 continue;
             best = r->node, best_d = d;
         }

@@ -51,6 +51,18 @@
 #define CLUSTER_STREAMED_MS 250.0 /* an answer taking longer than this was streamed */
 #define CLUSTER_SCAN_MAX 32   /* clusters visited per size bin in one lookup */
 #define CLUSTER_MEMBER_MAX_CV 0.5 /* a member's own size or gap CV above this: not grouped */
+/* A source whose cadence is known joins a cluster on behaviour only when
+ * its own prompts keep to a template, request after request: a person's
+ * two prompts a few seconds apart can fall within a pool's tolerances (and
+ * a popular SDK's JA4 is shared by thousands of unrelated users), a
+ * pool member's prompts stay tight. With few requests the spread must be
+ * tighter (two values say little); a source that shares no JA4 with the
+ * cluster needs CLUSTER_STRANGER_MIN_REQUESTS as well. Pools with varied
+ * prompts are found by synchrony instead (synchrony.h). */
+#define CLUSTER_TEMPLATE_CV 0.25       /* own request-size CV, from 4 requests */
+#define CLUSTER_TEMPLATE_CV_FEW 0.1    /* ... with 2 or 3 requests */
+#define CLUSTER_TEMPLATE_FEW 4
+#define CLUSTER_STRANGER_MIN_REQUESTS 3
 #define CLUSTER_MAX_JA4S 4    /* JA4s a cluster keeps (with how many members used each) */
 #define CLUSTER_MAX_FAMILIES 4 /* client families, likewise */
 #define CLUSTER_JA4_LEN 40

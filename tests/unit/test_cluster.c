@@ -34,6 +34,9 @@ static struct features feat_family(const char *ja4, const char *family, const ch
     features_set_num(&f, FEAT_REQUEST_SIZE_MEAN, size);
     features_set_num(&f, FEAT_CADENCE_REGULARITY, reg);
     features_set_num(&f, FEAT_REQUESTS, 10);
+    /* A source with a cadence has a prompt-size spread: a pool member's is
+     * a template's. */
+    features_set_num(&f, FEAT_REQUEST_SIZE_CV, 0.05);
     f.window_s = 600;
     return f;
 }
@@ -517,6 +520,57 @@ static void test_template_and_relook(void **state)
  * lengths rarely give), and a member alone in its cluster never looked
  * again. Fed the features each source has after each of its requests, in
  * time order, the pool must end as one cluster of 8. */
+/* A person whose two or three prompts fall within a templated pool's
+ * tolerances, sent with the pool's own SDK, does not join it: with few
+ * requests the own prompt sizes must be template-tight (CV <= 0.1), with
+ * more at most 0.25, and a source sharing no JA4 needs three requests. */
+static void test_behaviour_join_needs_own_template(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    const char *ja4 = "t13d1516h2_aaaaaaaaaaaa_bbbbbbbbbbbb";
+    struct cluster *c = NULL;
+    for (int i = 0; i < 6; i++) {
+        struct features f = feat(ja4, "openai", 60.0, 2100.0, 0.9);
+        struct ds_addr a = addr(1, (uint8_t)(10 + i));
+        c = cluster_observe(ct, &a, &f, S(100 + i), &joined);
+        assert_non_null(c);
+    }
+    uint64_t pool = c->id;
+    assert_int_equal(c->n, 6);
+    /* Two prompts, 2,000 and 2,300 bytes: CV 0.1, mean 2,150; gap 55 s. */
+    struct features dev = feat(ja4, "openai", 55.0, 2150.0, 0.0);
+    features_set_num(&dev, FEAT_REQUESTS, 2);
+    features_set_num(&dev, FEAT_REQUEST_SIZE_CV, 0.1 * 1.0001);
+    struct ds_addr d = addr(9, 1);
+    c = cluster_observe(ct, &d, &dev, S(200), &joined);
+    assert_true(c == NULL || c->id != pool);
+    /* Five requests, CV 0.3: scattered beyond a template. */
+    features_set_num(&dev, FEAT_REQUESTS, 5);
+    features_set_num(&dev, FEAT_REQUEST_SIZE_CV, 0.3);
+    struct ds_addr d2 = addr(9, 2);
+    c = cluster_observe(ct, &d2, &dev, S(201), &joined);
+    assert_true(c == NULL || c->id != pool);
+    /* Another stack, template-tight: with three requests it joins on
+     * behaviour (a pool rotating stacks) ... */
+    struct features other = feat("t13d3112h2_cccccccccccc_dddddddddddd", "openai", 60.0, 2100.0, 0.9);
+    features_set_num(&other, FEAT_REQUESTS, 3);
+    struct ds_addr d4 = addr(9, 4);
+    c = cluster_observe(ct, &d4, &other, S(203), &joined);
+    assert_non_null(c);
+    assert_int_equal(c->id, pool);
+    assert_true(joined);
+    /* ... with two it does not: too few requests to join on behaviour
+     * alone with no JA4 in common. */
+    struct features third = feat("t13d2212h2_eeeeeeeeeeee_ffffffffffff", "openai", 60.0, 2100.0, 0.9);
+    features_set_num(&third, FEAT_REQUESTS, 2);
+    struct ds_addr d3 = addr(9, 3);
+    c = cluster_observe(ct, &d3, &third, S(204), &joined);
+    assert_true(c == NULL || c->id != pool);
+    cluster_table_free(ct);
+}
+
 static uint32_t lcg(uint32_t *x)
 {
     *x = *x * 1664525u + 1013904223u;
@@ -595,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_colliding_members),
         cmocka_unit_test(test_template_and_relook),
         cmocka_unit_test(test_pool_of_8_forms_one_cluster),
+        cmocka_unit_test(test_behaviour_join_needs_own_template),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
