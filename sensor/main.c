@@ -56,14 +56,20 @@ static enum ds_err prepare_drop(const struct options *opt, struct privdrop **pd)
         log_error("%s", err);
         return DS_ERR_USAGE;
     }
-    privdrop_watch(*pd, opt->cfg.rules_dir, R_OK | X_OK, "reload the rules from");
+    privdrop_watch(*pd, opt->cfg.rules_dir, R_OK | X_OK, "SIGHUP cannot reload the rules from");
     if (opt->config_path != NULL)
-        privdrop_watch(*pd, opt->config_path, R_OK, "read the configuration from");
+        privdrop_watch(*pd, opt->config_path, R_OK, "SIGHUP cannot read the configuration from");
     for (int i = 0; i < opt->noutputs; i++) {
         struct sink_spec sp;
-        if (sink_spec_parse(opt->outputs[i].spec, &sp, err, sizeof(err)) == 0 &&
-            sp.kind == SINK_FILE)
-            privdrop_watch(*pd, sp.path, W_OK, "reopen");
+        if (sink_spec_parse(opt->outputs[i].spec, &sp, err, sizeof(err)) != 0)
+            continue;
+        /* A file is opened again on SIGHUP; a socket whenever its
+         * connection is lost (connecting needs write permission on it). */
+        if (sp.kind == SINK_FILE)
+            privdrop_watch(*pd, sp.path, W_OK, "SIGHUP cannot reopen");
+        else if (sp.kind == SINK_UNIX_STREAM || sp.kind == SINK_UNIX_DGRAM ||
+                 sp.kind == SINK_SYSLOG)
+            privdrop_watch(*pd, sp.path, W_OK, "a lost connection cannot be made again to");
     }
     return DS_OK;
 }

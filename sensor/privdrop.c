@@ -214,7 +214,7 @@ static void warn_unreachable(const struct privdrop *pd)
     for (int i = 0; i < pd->nwatch; i++) {
         if (access(pd->watch[i].path, pd->watch[i].mode) == 0)
             continue;
-        log_warn("as %s%s%s, SIGHUP cannot %s %s: %s", pd->user,
+        log_warn("as %s%s%s, %s %s: %s", pd->user,
                  pd->chroot_dir ? " in chroot " : "", pd->chroot_dir ? pd->chroot_dir : "",
                  pd->watch[i].what, pd->watch[i].path, strerror(errno));
     }

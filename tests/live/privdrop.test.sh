@@ -19,6 +19,7 @@ ns=dspd$$ a=dspa$$ b=dspb$$
 work=$(mktemp -d)
 cleanup() {
     [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+    [ -n "${collector:-}" ] && kill "$collector" 2>/dev/null
     ip link del "$a" 2>/dev/null
     ip netns del "$ns" 2>/dev/null
     rm -rf "$work"
@@ -49,7 +50,18 @@ sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" 2>/dev/null
 # the output beside them.
 chmod 0711 "$work" && mkdir -m 0711 "$work/pub" && cp -r "$src/rules" "$work/pub/r" && chmod -R a+rX "$work/pub/r"
 out=$work/pub/events.json   # root 0644 in a directory nobody cannot write
-"$bin" -i "$a" -Z nobody -v --rules "$work/pub/r" -o "$out" 2>"$work/log" &
+# A collector's socket only root may connect to (0600): root connects at
+# start-up, nobody could not connect again after a lost connection.
+sock=$work/pub/col.sock
+python3 -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o600)
+s.settimeout(30)
+try:
+    while True: s.recv(65536)
+except OSError: pass' "$sock" &
+collector=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.05; done
+"$bin" -i "$a" -Z nobody -v --rules "$work/pub/r" -o "$out" -o "unix-dgram:$sock" 2>"$work/log" &
 pid=$!
 wait_for() {  # wait_for REGEX: until the log shows it
     for _ in $(seq 50); do grep -Eq "$1" "$work/log" && return 0; sleep 0.1; done
@@ -61,6 +73,8 @@ grep -q "running as nobody" "$work/log" || bad "no 'running as nobody' line"
 grep -q "as nobody, SIGHUP cannot reopen $out: Permission denied" "$work/log" ||
     bad "no start-up warning about the output nobody cannot reopen"
 grep -q "cannot reload the rules" "$work/log" && bad "warned about rules nobody can read"
+grep -q "as nobody, a lost connection cannot be made again to $sock: Permission denied" "$work/log" ||
+    bad "no start-up warning about the socket output nobody cannot connect to"
 
 # 2. The running sensor's credentials.
 status=/proc/$pid/status

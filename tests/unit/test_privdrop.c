@@ -140,8 +140,8 @@ static void test_drop(void **state)
     char err[256] = "";
     struct privdrop *pd = NULL;
     assert_int_equal(privdrop_new("nobody", dir, &pd, err, sizeof(err)), 0);
-    privdrop_watch(pd, "/marker", R_OK, "read");        /* there, in the chroot */
-    privdrop_watch(pd, "/nope-ds10", W_OK, "reopen");   /* not there */
+    privdrop_watch(pd, "/marker", R_OK, "SIGHUP cannot read");        /* there, in the chroot */
+    privdrop_watch(pd, "/nope-ds10", W_OK, "SIGHUP cannot reopen");   /* not there */
     FILE *log = tmpfile();
     assert_non_null(log);
     uid_t euid = geteuid();
