@@ -314,10 +314,16 @@ static void cluster_drop(struct cluster_table *ct, struct cnode *n)
     ct->st.active--;
 }
 
+/* A JA4's hash for quick comparison (a match is confirmed on the string). */
+static uint32_t ja4_hash(const char *ja4)
+{
+    return ds_fnv1a32_add_str(ds_fnv1a32_init(0), ja4);
+}
+
 /* The slot of v among n names of len bytes (counts: members using each),
  * taking a free slot (count 0) if v is not there; -1 if none is free. */
 static int evidence_slot(char *names, size_t len, const unsigned *counts, unsigned n,
-                         const char *v)
+                         const char *v, uint32_t *hashes)
 {
     int free_slot = -1;
     for (unsigned i = 0; i < n; i++) {
@@ -326,8 +332,11 @@ static int evidence_slot(char *names, size_t len, const unsigned *counts, unsign
         if (counts[i] == 0 && free_slot < 0)
             free_slot = (int)i;
     }
-    if (free_slot >= 0)
+    if (free_slot >= 0) {
         ds_strlcpy(names + (size_t)free_slot * len, v, len);
+        if (hashes)
+            hashes[free_slot] = ja4_hash(names + (size_t)free_slot * len);
+    }
     return free_slot;
 }
 
@@ -335,10 +344,11 @@ static int evidence_slot(char *names, size_t len, const unsigned *counts, unsign
  * (names, counts), marking them in *mask; a value without a free slot is
  * counted in *not_kept. */
 static void evidence_add(const struct features *f, int id, char *names, size_t len,
-                         unsigned *counts, unsigned n, uint8_t *mask, uint64_t *not_kept)
+                         unsigned *counts, unsigned n, uint8_t *mask, uint64_t *not_kept,
+                         uint32_t *hashes)
 {
     for (size_t i = 0; i < features_str_count(f, id); i++) {
-        int slot = evidence_slot(names, len, counts, n, features_str(f, id, i));
+        int slot = evidence_slot(names, len, counts, n, features_str(f, id, i), hashes);
         if (slot < 0) {
             (*not_kept)++;
             continue;
@@ -493,6 +503,8 @@ struct profile {
                                      answer streaming time (ms) */
     int32_t bin;                  /* size_bin(ls) */
     bool steady;                  /* its own prompt sizes and gaps keep to it */
+    unsigned nja4;                /* its JA4s' hashes (ja4_hash), once per lookup */
+    uint32_t ja4h[FEATURE_STR_VALUES];
 };
 
 /* The client class a source is keyed on: browsers apart from everything
@@ -545,6 +557,9 @@ static bool read_profile(const struct features *f, struct profile *p)
         p->ld = log(dur > 1.0 ? dur : 1.0);
     }
     p->bin = size_bin(p->ls);
+    p->nja4 = 0;
+    for (size_t i = 0; i < features_str_count(f, FEAT_JA4) && i < FEATURE_STR_VALUES; i++)
+        p->ja4h[p->nja4++] = ja4_hash(features_str(f, FEAT_JA4, i));
     return true;
 }
 
@@ -555,10 +570,10 @@ static void member_evidence(struct cluster_table *ct, struct cluster *c, struct 
     evidence_drop(c->ja4_members, CLUSTER_MAX_JA4S, &m->ja4_mask);
     evidence_drop(c->family_members, CLUSTER_MAX_FAMILIES, &m->family_mask);
     evidence_add(p->f, FEAT_JA4, &c->ja4s[0][0], CLUSTER_JA4_LEN, c->ja4_members,
-                 CLUSTER_MAX_JA4S, &m->ja4_mask, &ct->st.ja4s_not_kept);
+                 CLUSTER_MAX_JA4S, &m->ja4_mask, &ct->st.ja4s_not_kept, c->ja4_hash);
     evidence_add(p->f, FEAT_FINGERPRINT_FAMILY, &c->families[0][0], CLUSTER_FAMILY_LEN,
                  c->family_members, CLUSTER_MAX_FAMILIES, &m->family_mask,
-                 &ct->st.families_not_kept);
+                 &ct->st.families_not_kept, NULL);
 }
 
 static void member_set_profile(struct cluster_member *m, const struct profile *p)
@@ -630,11 +645,12 @@ static bool member_keep(struct cluster_table *ct, struct cnode *n, unsigned i,
  * size and streaming joins only a pool of its own client stack. A pool
  * rotating stacks still comes together once its members' cadences are known
  * (they join, or re-look, on behaviour alone). */
-static bool shares_ja4(const struct cluster *c, const struct features *f)
+static bool shares_ja4(const struct cluster *c, const struct profile *p)
 {
-    for (size_t i = 0; i < features_str_count(f, FEAT_JA4); i++)
+    for (unsigned i = 0; i < p->nja4; i++)
         for (unsigned k = 0; k < CLUSTER_MAX_JA4S; k++)
-            if (c->ja4_members[k] > 0 && strcmp(c->ja4s[k], features_str(f, FEAT_JA4, i)) == 0)
+            if (c->ja4_members[k] > 0 && c->ja4_hash[k] == p->ja4h[i] &&
+                strcmp(c->ja4s[k], features_str(p->f, FEAT_JA4, i)) == 0)
                 return true;
     return false;
 }
@@ -646,16 +662,16 @@ static bool shares_ja4(const struct cluster *c, const struct features *f)
  * to a template, with enough requests if it shares no JA4. */
 static bool may_join(const struct cluster *c, const struct profile *p, const struct centre *k)
 {
-    bool shared = shares_ja4(c, p->f);
     if (p->lg == NO_GAP || k->log_gap == NO_GAP)
-        return shared;
-    double n = features_num(p->f, FEAT_REQUESTS);
-    if (!shared && n < CLUSTER_STRANGER_MIN_REQUESTS)
-        return false;
+        return shares_ja4(c, p);
+    /* The cheap tests first: the JA4 comparison is string work. */
     if (!features_has(p->f, FEAT_REQUEST_SIZE_CV))
         return false;
+    double n = features_num(p->f, FEAT_REQUESTS);
     double cv = features_num(p->f, FEAT_REQUEST_SIZE_CV);
-    return cv <= (n < CLUSTER_TEMPLATE_FEW ? CLUSTER_TEMPLATE_CV_FEW : CLUSTER_TEMPLATE_CV);
+    if (cv > (n < CLUSTER_TEMPLATE_FEW ? CLUSTER_TEMPLATE_CV_FEW : CLUSTER_TEMPLATE_CV))
+        return false;
+    return n >= CLUSTER_STRANGER_MIN_REQUESTS || shares_ja4(c, p);
 }
 
 /* Whether cluster a ranks above b, where a member of a small cluster moves:
@@ -694,11 +710,11 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
             double d = profile_distance(&r->k, p->lg, p->ls, p->lr, p->ld);
             if (d > 1.0 || (best != NULL && d >= best_d))
                 continue;
-            /* Only now the cluster itself: the hash may have collided. */
             const struct cluster *c = &r->node->c;
-            if (strcmp(c->key, p->key) != 0 || strcmp(c->provider, p->provider) != 0)
-                continue;
             if (!may_join(c, p, &r->k))
+                continue;
+            /* Only now the key itself: the hash may have collided. */
+            if (strcmp(c->key, p->key) != 0 || strcmp(c->provider, p->provider) != 0)
                 continue;
             best = r->node, best_d = d;
         }

@@ -89,6 +89,7 @@ struct cluster {
      * used each (a slot whose count falls to 0 is free for another). */
     char ja4s[CLUSTER_MAX_JA4S][CLUSTER_JA4_LEN];
     unsigned ja4_members[CLUSTER_MAX_JA4S];
+    uint32_t ja4_hash[CLUSTER_MAX_JA4S]; /* of each JA4 kept: compared before the string */
     char families[CLUSTER_MAX_FAMILIES][CLUSTER_FAMILY_LEN];
     unsigned family_members[CLUSTER_MAX_FAMILIES];
     uint32_t sync_group;      /* the synchronous group it stands for; 0: a profile cluster */
