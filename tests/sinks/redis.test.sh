@@ -42,25 +42,7 @@ fi
 rcli DEL ev st >/dev/null
 
 mkfifo "$work/pipe"
-python3 - "$pcap" "$work/pipe" "$work/go" <<'PY' &
-import os, struct, sys, time
-data = open(sys.argv[1], "rb").read()
-recs, off = [], 24
-while off < len(data):
-    caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
-    recs.append(data[off:off + 16 + caplen]); off += 16 + caplen
-q = len(recs) // 4
-parts = [recs[:q], recs[q:2 * q], recs[2 * q:3 * q], recs[3 * q:]]
-with open(sys.argv[2], "wb") as out:
-    out.write(data[:24])
-    for i, part in enumerate(parts):
-        while not os.path.exists(f"{sys.argv[3]}{i + 1}"):
-            time.sleep(0.02)
-        for j in range(0, len(part), 40):
-            out.write(b"".join(part[j:j + 40])); out.flush()
-            time.sleep(0.02)
-        open(f"{sys.argv[3]}{i + 1}.done", "w").close()
-PY
+python3 "$src/tests/sinks/pcapfeed.py" "$pcap" "$work/pipe" "$work/go" --parts 4 --sleep 0.02 &
 writer=$!
 "$bin" -r "$work/pipe" --all-tls --stats-interval 1 --output-queue 5 -o "$work/f2.json" \
     -o "redis://127.0.0.1:$port/ev" 2>"$work/err" &

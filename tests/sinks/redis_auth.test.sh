@@ -69,24 +69,7 @@ fi
 
 # 4. A restart mid-run: the new connection authenticates too.
 mkfifo "$work/pipe"
-python3 - "$pcap" "$work/pipe" "$work/go" <<'PY' &
-import os, struct, sys, time
-data = open(sys.argv[1], "rb").read()
-recs, off = [], 24
-while off < len(data):
-    caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
-    recs.append(data[off:off + 16 + caplen]); off += 16 + caplen
-h = len(recs) // 2
-with open(sys.argv[2], "wb") as out:
-    out.write(data[:24])
-    for i, part in enumerate([recs[:h], recs[h:]]):
-        while not os.path.exists(f"{sys.argv[3]}{i + 1}"):
-            time.sleep(0.02)
-        for j in range(0, len(part), 40):
-            out.write(b"".join(part[j:j + 40])); out.flush()
-            time.sleep(0.01)
-        open(f"{sys.argv[3]}{i + 1}.done", "w").close()
-PY
+python3 "$src/tests/sinks/pcapfeed.py" "$pcap" "$work/pipe" "$work/go" --parts 2 --sleep 0.01 &
 writer=$!
 printf 'read: [%s]\nall-tls: true\nstats-interval: 1\noutputs:\n  - %s\n  - redis: redis://127.0.0.1:%s/re\n    password: "%s"\n' \
     "$work/pipe" "$work/re.json" "$port" "$pass" >"$cfg"
