@@ -152,27 +152,9 @@ work=$1 outdir=$2
 shift 2
 clients=("$@")
 cd "$work"
-unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR NIX_SSL_CERT_FILE AWS_CA_BUNDLE NODE_EXTRA_CA_CERTS \
-    http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 py=/usr/bin/python3
-
-ip link set lo up
-ip link set lo mtu 1500
-ip link set lo gso_max_segs 1 gso_max_size 1500 2>/dev/null ||
-    echo "capture-turns: could not turn off GSO on lo; segments may exceed the MSS" >&2
-
-{ echo "127.0.0.1 localhost"; for h in $all_hosts; do echo "$server_ip $h"; done; } > hosts
-mount --bind "$work/hosts" /etc/hosts
-
-san=$(for h in $all_hosts; do printf 'DNS:%s,' "$h"; done); san=${san%,}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
-    -keyout ca.key -out ca.pem -subj "/CN=distill-sensor capture CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key \
-    -out leaf.csr -subj "/CN=api.openai.com" 2>/dev/null
-printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$san" > leaf.ext
-openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-    -extfile leaf.ext -out leaf.pem 2>/dev/null
-cat leaf.pem ca.pem > chain.pem
+. "$top/tools/capture-ns.sh"
+capture_ns_setup capture-turns "$server_ip" "$all_hosts" lo
 
 # The mock API. Think time first (nothing is sent before it: no early headers),
 # then the answer, streamed or not, shaped like the provider's.

@@ -1,0 +1,34 @@
+# Sourced by tools/capture-clients.sh and tools/capture-turns.sh inside their
+# private network and mount namespace, in their work directory: a clean
+# client environment, lo shaped like Ethernet, the AI host names mapped to
+# the server, and a throw-away CA with one leaf for every host.
+#   capture_ns_setup NAME SERVER_IP "HOST ..." [lo]   (lo: set up the loopback too)
+
+capture_ns_setup() {
+    local name=$1 server_ip=$2 hosts=$3 lo=${4:-}
+    # No CA bundle or proxy overrides from the caller.
+    unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR NIX_SSL_CERT_FILE \
+        AWS_CA_BUNDLE NODE_EXTRA_CA_CERTS \
+        http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+    if [ "$lo" = lo ]; then
+        ip link set lo up
+        ip link set lo mtu 1500
+        # No segmentation offload, so tcpdump sees wire-sized segments, not 64 KB ones.
+        ip link set lo gso_max_segs 1 gso_max_size 1500 2>/dev/null ||
+            echo "$name: could not turn off GSO on lo; segments may exceed the MSS" >&2
+    fi
+    # Host names -> the server, visible only in this mount namespace.
+    { echo "127.0.0.1 localhost"; for h in $hosts; do echo "$server_ip $h"; done; } >hosts
+    mount --bind "$PWD/hosts" /etc/hosts
+    # A CA and one leaf certificate for every host (ECDSA P-256, like most API fronts).
+    local san
+    san=$(for h in $hosts; do printf 'DNS:%s,' "$h"; done); san=${san%,}
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+        -keyout ca.key -out ca.pem -subj "/CN=distill-sensor capture CA" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key \
+        -out leaf.csr -subj "/CN=api.openai.com" 2>/dev/null
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$san" >leaf.ext
+    openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile leaf.ext -out leaf.pem 2>/dev/null
+    cat leaf.pem ca.pem >chain.pem
+}
