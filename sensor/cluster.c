@@ -924,8 +924,11 @@ struct cluster *cluster_observe_group(struct cluster_table *ct, const struct ds_
     DS_ASSERT(ct->groups && group > 0);
     if (!ct->groups || group == 0 || !read_profile(f, &p))
         return NULL;
-    /* Filed by group, whatever the profile: the group is the evidence. */
+    /* Filed by group, whatever the profile and provider: the group is the
+     * evidence, and a coordinator does not care which provider a worker
+     * uses (synchrony.h). */
     p.key = "sync";
+    p.provider = "any";
     p.bin = (int32_t)(group & 0x7fffffffu);
     unsigned mine_i = 0;
     struct cnode *n = own_cluster(ct, src, &p, group, &mine_i);

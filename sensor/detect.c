@@ -556,6 +556,23 @@ static void evaluate_due(struct detect *d, const struct source_key *k, uint32_t 
     }
 }
 
+/* The sources synchrony found new members of a group at this turn (most
+ * at another source's turn, after their own last one) go through the rules
+ * of every window with a table of groups now, so their group's cluster
+ * counts them; src itself only in windows its turn did not make due. */
+static void evaluate_joined(struct detect *d, const struct ds_addr *src, uint32_t due)
+{
+    struct ds_addr joined[SYNC_JOINED_MAX];
+    size_t n = d->sync ? synchrony_take_joined(d->sync, joined, SYNC_JOINED_MAX) : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct source_key k = { joined[i], SOURCE_PROFILE_ADDRESS };
+        bool self = memcmp(&joined[i], src, sizeof(*src)) == 0;
+        for (unsigned w = 0; w < d->n_windows; w++)
+            if (d->groups[w] && !(self && (due & (1u << w))) && !prefiltered(d, &k, w))
+                evaluate(d, &k, w, 0);
+    }
+}
+
 void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
                  const struct turn *t, uint64_t ts_us)
 {
@@ -573,6 +590,7 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
     note_sync(d, &fl, t);
     struct source_key k = { f->cli, SOURCE_PROFILE_ADDRESS };
     evaluate_due(d, &k, due);
+    evaluate_joined(d, &f->cli, due);
     if (!split)
         return;
     k.profile = fl.profile = source_profile_id(fl.family);

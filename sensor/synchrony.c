@@ -1,11 +1,12 @@
-/* Synchronous groups (see synchrony.h). Rounds are numbered across the
- * table, never reused, so a source's ring of round numbers compares with
- * another's whatever providers they used and however long ago a round's
- * slot was given to a newer round. A round lists the sources that started
+/* Crowded rounds (see synchrony.h). A round lists the sources that started
  * in it by pointer and serial number: a source entry evicted and reused gets
- * a new serial, so an old listing of it is recognised and skipped. */
+ * a new serial, so an old listing of it is recognised and skipped. Crowded
+ * rounds are numbered from 1, never reused; round c sits in slot
+ * c % SYNC_CROWDED_KEPT while it is one of the last SYNC_CROWDED_KEPT, and
+ * a number whose slot holds another is gone. */
 #include "ds/synchrony.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,27 +21,34 @@ struct sync_src {
     struct sync_src *hnext;
     struct ds_list_node lru;          /* least recently active at the head */
     uint32_t serial;                  /* unique while in use; 0 once released */
-    uint8_t nr, head;                 /* rounds in the ring, next slot written */
-    uint32_t round[SYNC_SOURCE_ROUNDS];
-    uint64_t round_us[SYNC_SOURCE_ROUNDS]; /* each round's first start */
+    uint64_t last_start_us;           /* its latest start */
+    uint32_t sparse;                  /* its sparse starts */
+    uint64_t credited_us;             /* its start last counted in a crowded round */
+    uint8_t nc, head;                 /* crowded rounds in the ring, next slot written */
+    uint32_t crowded[SYNC_SOURCE_CROWDED];
+    uint32_t crowded_sparse[SYNC_SOURCE_CROWDED]; /* its sparse starts then */
     uint32_t group;                   /* 0: none */
-    unsigned shared;                  /* most rounds shared with a partner */
-    uint64_t grouped_us;              /* last found synchronous (packet time) */
+    unsigned rounds;                  /* crowded rounds of its group it was in */
+    uint64_t member_us;               /* last found a member (packet time) */
 };
 
-struct sync_round {
-    uint64_t anchor_us;               /* its first start */
-    uint32_t id;                      /* 0: slot unused */
-    uint8_t n;
+struct sync_listing {
+    uint8_t n;                        /* listed (at most SYNC_ROUND_LISTED) */
     struct sync_src *src[SYNC_ROUND_LISTED];
     uint32_t serial[SYNC_ROUND_LISTED];
 };
 
-struct sync_provider {
-    char name[32];                    /* "" : slot unused */
-    uint64_t last_us;
-    unsigned next;                    /* the round slot the next new round takes */
-    struct sync_round rounds[SYNC_PROVIDER_ROUNDS];
+struct sync_recent {
+    uint64_t start_us;                /* 0: slot unused */
+    struct sync_src *src;
+    uint32_t serial;
+};
+
+struct sync_crowded {
+    uint64_t first_us, last_us;       /* its first and last start */
+    uint32_t id;                      /* 0: slot unused */
+    uint32_t parent;                  /* its group's root (itself: a root) */
+    struct sync_listing l;
 };
 
 struct synchrony {
@@ -49,8 +57,17 @@ struct synchrony {
     size_t nbuckets;                  /* power of two */
     struct ds_list lru;
     uint32_t seed;
-    uint32_t next_serial, next_round, next_group;
-    struct sync_provider prov[SYNC_PROVIDERS];
+    uint32_t next_serial, next_crowded;
+    uint64_t first_us;                /* the first start's arrival, 0: none yet */
+    uint64_t bucket_us;               /* the rate bucket's start */
+    uint32_t bucket_n;                /* sparse starts in it */
+    bool rate_known;
+    double rate;                      /* sparse starts per second (EWMA) */
+    unsigned next_recent;
+    unsigned njoined;
+    struct ds_addr joined[SYNC_JOINED_MAX];
+    struct sync_recent recent[SYNC_RECENT];
+    struct sync_crowded hist[SYNC_CROWDED_KEPT];
     struct sync_stats st;
 };
 
@@ -77,57 +94,51 @@ void synchrony_free(struct synchrony *sy)
     free(sy);
 }
 
-/* The provider's slot; a new provider takes the least recently active
- * slot, whose rounds are dropped (counted). */
-static struct sync_provider *provider_slot(struct synchrony *sy, const char *name,
-                                           uint64_t now_us)
+uint32_t synchrony_crowd_needed(double mu)
 {
-    struct sync_provider *oldest = &sy->prov[0];
-    for (unsigned i = 0; i < SYNC_PROVIDERS; i++) {
-        struct sync_provider *p = &sy->prov[i];
-        if (p->name[0] != '\0' && strcmp(p->name, name) == 0) {
-            p->last_us = now_us;
-            return p;
+    if (!(mu >= 0))
+        return UINT32_MAX;
+    double term = exp(-mu), cdf = 0;   /* P(X = i), P(X < i) */
+    for (uint32_t i = 0; i < 4 * SYNC_ROUND_LISTED; i++) {
+        if (i + 1 >= SYNC_MIN_CROWD && 1.0 - cdf < SYNC_P_CROWDED)
+            return i + 1;   /* the round's first and i others */
+        cdf += term;
+        term *= mu / (double)(i + 1);
+    }
+    return UINT32_MAX;
+}
+
+/* Closes the rate buckets that ended by now_us: each folds into the EWMA
+ * (the first sets it). After a gap of more than 64 buckets the count
+ * restarts from now_us. */
+static void rate_advance(struct synchrony *sy, uint64_t now_us)
+{
+    uint64_t len = ds_s_to_us(SYNC_RATE_BUCKET_S);
+    if (sy->bucket_us == 0 || now_us < sy->bucket_us) {
+        sy->bucket_us = now_us;
+        return;
+    }
+    for (unsigned i = 0; now_us >= sy->bucket_us + len; i++) {
+        if (i == 64) {
+            sy->bucket_us = now_us;
+            sy->bucket_n = 0;
+            break;
         }
-        if (p->name[0] == '\0' || (oldest->name[0] != '\0' && p->last_us < oldest->last_us))
-            oldest = p;
+        double r = (double)sy->bucket_n / SYNC_RATE_BUCKET_S;
+        sy->rate = sy->rate_known ? sy->rate + (r - sy->rate) / SYNC_RATE_EWMA : r;
+        sy->rate_known = true;
+        sy->bucket_n = 0;
+        sy->bucket_us += len;
     }
-    if (oldest->name[0] != '\0')
-        sy->st.providers_reused++;
-    memset(oldest, 0, sizeof(*oldest));
-    ds_strlcpy(oldest->name, name, sizeof(oldest->name));
-    oldest->last_us = now_us;
-    return oldest;
+    sy->st.rate_milli = (uint64_t)(sy->rate * 1000.0 + 0.5);
 }
 
-static uint64_t absdiff(uint64_t a, uint64_t b)
+/* Sources that make a round opened at now_us crowded. */
+static uint32_t crowd_needed_now(const struct synchrony *sy, uint64_t now_us)
 {
-    return a > b ? a - b : b - a;
-}
-
-/* The round of a start: the recent round whose first start is nearest,
- * within SYNC_ROUND_S; else a new round in the oldest slot. */
-static struct sync_round *round_for(struct synchrony *sy, struct sync_provider *p,
-                                    uint64_t start_us)
-{
-    struct sync_round *best = NULL;
-    uint64_t tol = ds_s_to_us(SYNC_ROUND_S);
-    for (unsigned i = 0; i < SYNC_PROVIDER_ROUNDS; i++) {
-        struct sync_round *r = &p->rounds[i];
-        if (r->id == 0 || absdiff(r->anchor_us, start_us) > tol)
-            continue;
-        if (best == NULL || absdiff(r->anchor_us, start_us) < absdiff(best->anchor_us, start_us))
-            best = r;
-    }
-    if (best)
-        return best;
-    best = &p->rounds[p->next];
-    p->next = (p->next + 1) % SYNC_PROVIDER_ROUNDS;
-    memset(best, 0, sizeof(*best));
-    best->id = ++sy->next_round;
-    best->anchor_us = start_us;
-    sy->st.rounds++;
-    return best;
+    if (!sy->rate_known || now_us < sy->first_us + ds_s_to_us(SYNC_WARMUP_S))
+        return UINT32_MAX;
+    return synchrony_crowd_needed(sy->rate * SYNC_ROUND_S);
 }
 
 static struct sync_src **chain(struct synchrony *sy, const struct ds_addr *a)
@@ -159,9 +170,10 @@ static void src_release(struct synchrony *sy, struct sync_src *s)
 }
 
 /* src's entry, made (the least recently active one evicted at the cap) if
- * it has none; NULL if its hash chain is full (counted). */
-static struct sync_src *src_get(struct synchrony *sy, const struct ds_addr *a)
+ * it has none; NULL if its hash chain is full (counted). *fresh: made now. */
+static struct sync_src *src_get(struct synchrony *sy, const struct ds_addr *a, bool *fresh)
 {
+    *fresh = false;
     struct sync_src *s = src_find(sy, a);
     if (s) {
         ds_list_move_to_tail(&sy->lru, &s->lru);
@@ -196,114 +208,298 @@ static struct sync_src *src_get(struct synchrony *sy, const struct ds_addr *a)
     ds_list_push_tail(&sy->lru, &s->lru);
     sy->st.sources_active++;
     sy->st.sources_created++;
+    *fresh = true;
     return s;
 }
 
-static bool ring_has(const struct sync_src *s, uint32_t id)
+static void list_add(struct sync_listing *l, struct sync_src *s)
 {
-    for (unsigned i = 0; i < s->nr; i++)
-        if (s->round[i] == id)
+    if (l->n < SYNC_ROUND_LISTED) {
+        l->src[l->n] = s;
+        l->serial[l->n++] = s->serial;
+    }
+}
+
+/* Listed source i of l, NULL if it was evicted since. */
+static struct sync_src *listed(const struct sync_listing *l, unsigned i)
+{
+    return l->src[i]->serial == l->serial[i] ? l->src[i] : NULL;
+}
+
+/* Crowded round c, NULL if gone. */
+static const struct sync_crowded *crowded_get(const struct synchrony *sy, uint32_t c)
+{
+    const struct sync_crowded *h = &sy->hist[c % SYNC_CROWDED_KEPT];
+    return c != 0 && h->id == c ? h : NULL;
+}
+
+/* The group (root round number) of crowded round c: a round gone names
+ * itself. */
+static uint32_t group_of(const struct synchrony *sy, uint32_t c)
+{
+    for (unsigned hops = 0; hops < SYNC_CROWDED_KEPT; hops++) {
+        const struct sync_crowded *h = crowded_get(sy, c);
+        if (h == NULL || h->parent == c)
+            return c;
+        c = h->parent;
+    }
+    return c;
+}
+
+/* Joins the groups of crowded rounds a and b: the younger root's rounds
+ * point at the older root. */
+static void group_union(struct synchrony *sy, uint32_t a, uint32_t b)
+{
+    uint32_t ra = group_of(sy, a), rb = group_of(sy, b);
+    if (ra == rb)
+        return;
+    uint32_t old = ra < rb ? ra : rb, young = ra < rb ? rb : ra;
+    for (unsigned i = 0; i < SYNC_CROWDED_KEPT; i++) {
+        struct sync_crowded *h = &sy->hist[i];
+        if (h->id != 0 && (h->id == young || h->parent == young))
+            h->parent = old;
+    }
+    sy->st.unions++;
+}
+
+/* s was in crowded round c: its other crowded rounds' groups join c's. */
+static void note_crowded(struct synchrony *sy, struct sync_src *s, uint32_t c)
+{
+    for (unsigned i = 0; i < s->nc; i++)
+        if (s->crowded[i] != c && crowded_get(sy, s->crowded[i]))
+            group_union(sy, s->crowded[i], c);
+    s->crowded[s->head] = c;
+    s->crowded_sparse[s->head] = s->sparse;
+    s->head = (uint8_t)((s->head + 1) % SYNC_SOURCE_CROWDED);
+    if (s->nc < SYNC_SOURCE_CROWDED)
+        s->nc++;
+}
+
+/* Crowded rounds of group g that s was in (kept ones). */
+static unsigned rounds_in(const struct synchrony *sy, const struct sync_src *s, uint32_t g)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->nc; i++)
+        n += crowded_get(sy, s->crowded[i]) != NULL && group_of(sy, s->crowded[i]) == g;
+    return n;
+}
+
+/* The sparse starts s's crowded rounds are weighed against: all of them
+ * while it remembers every crowded round it was in, else those from the
+ * oldest it remembers on (a pool member of days stays one). */
+static uint32_t sparse_span(const struct sync_src *s)
+{
+    if (s->nc < SYNC_SOURCE_CROWDED)
+        return s->sparse;
+    return s->sparse - s->crowded_sparse[s->head] + 1;   /* head: the oldest */
+}
+
+static bool in_group(const struct synchrony *sy, const struct sync_src *s, uint32_t g,
+                     uint64_t now_us)
+{
+    return s->group != 0 && group_of(sy, s->group) == g &&
+           now_us <= s->member_us + ds_s_to_us(SYNC_KEEP_S);
+}
+
+/* Whether s is a member of a group now (see synchrony.h): if so, it is
+ * noted with the group it was in most crowded rounds of. */
+static void judge_member(struct synchrony *sy, struct sync_src *s, uint64_t now_us)
+{
+    uint32_t best = 0;
+    unsigned most = 0;
+    for (unsigned i = 0; i < s->nc; i++) {
+        if (crowded_get(sy, s->crowded[i]) == NULL)
+            continue;
+        uint32_t g = group_of(sy, s->crowded[i]);
+        unsigned n = rounds_in(sy, s, g);
+        if (n > most || (n == most && g < best)) {
+            best = g;
+            most = n;
+        }
+    }
+    if (most < SYNC_MEMBER_ROUNDS || (uint64_t)most * SYNC_MEMBER_SHARE_DEN < sparse_span(s))
+        return;
+    if (!in_group(sy, s, best, now_us)) {
+        sy->st.joined++;
+        if (sy->njoined < SYNC_JOINED_MAX)
+            sy->joined[sy->njoined++] = s->addr;
+        else
+            sy->st.joined_dropped++;
+    }
+    s->group = best;
+    s->rounds = most;
+    s->member_us = now_us;
+    sy->st.members++;
+}
+
+/* The sparse starts of one window: sources listed and the span. */
+struct sync_window {
+    uint64_t first_us, last_us;
+    uint32_t count;                   /* starts in it, listed or not */
+    struct sync_listing l;
+    uint64_t start_us[SYNC_ROUND_LISTED]; /* each listed source's start */
+};
+
+/* Whether SYNC_MEMBER_ROUND or more of the sources listed in w are members
+ * of one group. */
+static bool members_meet(const struct synchrony *sy, const struct sync_window *w,
+                         uint64_t now_us)
+{
+    for (unsigned i = 0; i + SYNC_MEMBER_ROUND <= w->l.n; i++) {
+        const struct sync_src *x = listed(&w->l, i);
+        if (x == NULL || x->group == 0 || now_us > x->member_us + ds_s_to_us(SYNC_KEEP_S))
+            continue;
+        uint32_t g = group_of(sy, x->group);
+        unsigned m = 1;
+        for (unsigned j = i + 1; j < w->l.n; j++) {
+            const struct sync_src *y = listed(&w->l, j);
+            m += y != NULL && in_group(sy, y, g, now_us);
+        }
+        if (m >= SYNC_MEMBER_ROUND)
             return true;
+    }
     return false;
 }
 
-static void ring_add(struct sync_src *s, const struct sync_round *r)
+/* The recent sparse starts within SYNC_ROUND_S of start_us, by start
+ * (at most SYNC_WINDOW_MAX: later ones are counted, not kept). */
+static unsigned nearby(struct synchrony *sy, uint64_t start_us, struct sync_recent *out)
 {
-    s->round[s->head] = r->id;
-    s->round_us[s->head] = r->anchor_us;
-    s->head = (uint8_t)((s->head + 1) % SYNC_SOURCE_ROUNDS);
-    if (s->nr < SYNC_SOURCE_ROUNDS)
-        s->nr++;
-}
-
-/* Whether s's rounds are far enough apart on average to be evidence. */
-static bool sparse(const struct sync_src *s)
-{
-    if (s->nr < SYNC_MIN_SHARED)
-        return false;
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (unsigned i = 0; i < s->nr; i++) {
-        lo = s->round_us[i] < lo ? s->round_us[i] : lo;
-        hi = s->round_us[i] > hi ? s->round_us[i] : hi;
-    }
-    return hi - lo >= ds_s_to_us(SYNC_MIN_SPACING_S) * (uint64_t)(s->nr - 1);
-}
-
-/* Rounds a and b share, or 0 unless that makes them partners. */
-static unsigned partner_rounds(const struct sync_src *a, const struct sync_src *b)
-{
-    unsigned shared = 0;
-    for (unsigned i = 0; i < a->nr; i++)
-        shared += ring_has(b, a->round[i]);
-    unsigned fewer = a->nr < b->nr ? a->nr : b->nr;
-    if (shared < SYNC_MIN_SHARED || shared * SYNC_SHARE_DEN < fewer * SYNC_SHARE_NUM)
-        return 0;
-    return shared;
-}
-
-static bool in_group(const struct sync_src *s, uint64_t now_us)
-{
-    return s->group != 0 && now_us <= s->grouped_us + ds_s_to_us(SYNC_KEEP_S);
-}
-
-/* The partners of s among the sources listed in round r (at most
- * SYNC_ROUND_LISTED): their number, each one's shared rounds in shared[]. */
-static unsigned find_partners(struct synchrony *sy, const struct sync_src *s,
-                              const struct sync_round *r, struct sync_src **who,
-                              unsigned *shared)
-{
+    uint64_t span = ds_s_to_us(SYNC_ROUND_S);
     unsigned n = 0;
-    for (unsigned i = 0; i < r->n; i++) {
-        struct sync_src *x = r->src[i];
-        if (x != s && x->serial != r->serial[i]) {
-            sy->st.stale++;
+    for (unsigned i = 0; i < SYNC_RECENT; i++) {
+        const struct sync_recent *e = &sy->recent[i];
+        if (e->start_us == 0 || e->start_us + span < start_us || e->start_us > start_us + span)
+            continue;
+        if (e->src->serial != e->serial) {
+            continue;   /* evicted since */
+        }
+        if (n == SYNC_WINDOW_MAX) {
+            sy->st.window_full++;
             continue;
         }
-        if (x == s || !sparse(x))
-            continue;
-        sy->st.comparisons++;
-        unsigned k = partner_rounds(s, x);
-        if (k == 0)
-            continue;
-        who[n] = x;
-        shared[n++] = k;
+        unsigned j = n++;
+        for (; j > 0 && out[j - 1].start_us > e->start_us; j--)
+            out[j] = out[j - 1];
+        out[j] = *e;
     }
     return n;
 }
 
-/* s is synchronous with its n partners: they share a group, s's own if it
- * has one, else that of the partner sharing the most rounds that has one,
- * else a new one. Partners without a group take it. */
-static void join_group(struct synchrony *sy, struct sync_src *s, struct sync_src **who,
-                       const unsigned *shared, unsigned n, uint64_t now_us)
+/* Of the windows of SYNC_ROUND_S that begin at a sparse start and hold
+ * start_us, the one with the most starts. */
+static void best_window(struct synchrony *sy, uint64_t start_us, struct sync_window *w)
 {
-    uint32_t g = in_group(s, now_us) ? s->group : 0;
-    unsigned best = 0, most = 0;
-    for (unsigned i = 0; i < n; i++) {
-        most = shared[i] > most ? shared[i] : most;
-        if (g == 0 && in_group(who[i], now_us) && shared[i] > best)
-            best = shared[i];
+    struct sync_recent near[SYNC_WINDOW_MAX];
+    unsigned n = nearby(sy, start_us, near);
+    uint64_t span = ds_s_to_us(SYNC_ROUND_S);
+    unsigned best_lo = 0, best_n = 0;
+    for (unsigned lo = 0, hi = 0; lo < n && near[lo].start_us <= start_us; lo++) {
+        if (hi < lo)
+            hi = lo;
+        while (hi < n && near[hi].start_us <= near[lo].start_us + span)
+            hi++;
+        if (near[hi - 1].start_us >= start_us && hi - lo > best_n) {
+            best_lo = lo;
+            best_n = hi - lo;
+        }
     }
-    for (unsigned i = 0; i < n && g == 0 && best > 0; i++)
-        if (in_group(who[i], now_us) && shared[i] == best)
-            g = who[i]->group;
-    if (g == 0) {
-        if (++sy->next_group == 0)
-            sy->next_group = 1;
-        g = sy->next_group;
-        sy->st.groups++;
-    }
-    s->group = g;
-    s->shared = most;
-    s->grouped_us = now_us;
-    for (unsigned i = 0; i < n; i++) {
-        if (in_group(who[i], now_us))
+    memset(w, 0, sizeof(*w));
+    for (unsigned i = best_lo; i < best_lo + best_n; i++) {
+        bool dup = false;   /* a source twice in 2 s: once */
+        for (unsigned j = 0; j < w->l.n; j++)
+            dup = dup || w->l.src[j] == near[i].src;
+        if (dup)
             continue;
-        who[i]->group = g;
-        who[i]->shared = shared[i];
-        who[i]->grouped_us = now_us;
+        w->count++;
+        if (w->l.n < SYNC_ROUND_LISTED)
+            w->start_us[w->l.n] = near[i].start_us;
+        list_add(&w->l, near[i].src);
     }
-    sy->st.synchronous++;
+    if (best_n > 0) {
+        w->first_us = near[best_lo].start_us;
+        w->last_us = near[best_lo + best_n - 1].start_us;
+    }
+}
+
+/* The kept crowded round that overlaps w and, with it, stays within
+ * 2 * SYNC_ROUND_S; NULL if none. */
+static struct sync_crowded *crowded_overlapping(struct synchrony *sy, const struct sync_window *w)
+{
+    uint64_t span = ds_s_to_us(2 * SYNC_ROUND_S);
+    for (unsigned i = 0; i < SYNC_CROWDED_KEPT; i++) {
+        struct sync_crowded *h = &sy->hist[i];
+        if (h->id == 0 || h->first_us > w->last_us || w->first_us > h->last_us)
+            continue;
+        uint64_t lo = h->first_us < w->first_us ? h->first_us : w->first_us;
+        uint64_t hi = h->last_us > w->last_us ? h->last_us : w->last_us;
+        if (hi - lo <= span)
+            return h;
+    }
+    return NULL;
+}
+
+/* Window w is crowded: its sources join the crowded round it overlaps, or
+ * a new one; they remember it and their groups join. Returns its number. */
+static uint32_t make_crowded(struct synchrony *sy, const struct sync_window *w)
+{
+    struct sync_crowded *h = crowded_overlapping(sy, w);
+    if (h == NULL) {
+        if (++sy->next_crowded == 0)
+            sy->next_crowded = 1;
+        uint32_t c = sy->next_crowded;
+        h = &sy->hist[c % SYNC_CROWDED_KEPT];
+        memset(h, 0, sizeof(*h));
+        h->id = h->parent = c;
+        h->first_us = w->first_us;
+        h->last_us = w->last_us;
+        sy->st.crowded++;
+    }
+    h->first_us = h->first_us < w->first_us ? h->first_us : w->first_us;
+    h->last_us = h->last_us > w->last_us ? h->last_us : w->last_us;
+    for (unsigned i = 0; i < w->l.n; i++) {
+        struct sync_src *x = listed(&w->l, i);
+        bool known = false;
+        for (unsigned j = 0; x && j < h->l.n; j++)
+            known = known || listed(&h->l, j) == x;
+        if (x == NULL || known || x->credited_us == w->start_us[i])
+            continue;   /* a start counts in one crowded round */
+        x->credited_us = w->start_us[i];
+        list_add(&h->l, x);
+        note_crowded(sy, x, h->id);
+    }
+    return h->id;
+}
+
+/* Re-judges every source listed in crowded round c. */
+static void judge_round(struct synchrony *sy, uint32_t c, uint64_t now_us)
+{
+    const struct sync_crowded *h = crowded_get(sy, c);
+    for (unsigned pass = 0; h && pass < 2; pass++) {   /* a second pass: members found late */
+        for (unsigned i = 0; i < h->l.n; i++) {
+            struct sync_src *x = listed(&h->l, i);
+            if (x)
+                judge_member(sy, x, now_us);
+        }
+    }
+}
+
+/* A sparse start of s at start_us: kept among the recent ones; the
+ * fullest window holding it is judged. */
+static void sparse_start(struct synchrony *sy, struct sync_src *s, uint64_t start_us,
+                         uint64_t now_us)
+{
+    struct sync_recent *e = &sy->recent[sy->next_recent];
+    sy->next_recent = (sy->next_recent + 1) % SYNC_RECENT;
+    *e = (struct sync_recent){ start_us, s, s->serial };
+    struct sync_window w;
+    best_window(sy, start_us, &w);
+    uint32_t need = crowd_needed_now(sy, now_us);
+    if (w.count < need && !(need != UINT32_MAX && members_meet(sy, &w, now_us)))
+        return;
+    if (w.count < need)
+        sy->st.crowded_by_members++;
+    judge_round(sy, make_crowded(sy, &w), now_us);
 }
 
 bool synchrony_turn(struct synchrony *sy, const struct ds_addr *src, const char *provider,
@@ -311,39 +507,44 @@ bool synchrony_turn(struct synchrony *sy, const struct ds_addr *src, const char 
 {
     if (provider == NULL || provider[0] == '\0')
         return false;
-    struct sync_provider *p = provider_slot(sy, provider, now_us);
-    struct sync_round *r = round_for(sy, p, start_us);
-    struct sync_src *s = src_get(sy, src);
+    if (sy->first_us == 0)
+        sy->first_us = now_us;
+    rate_advance(sy, now_us);
+    bool fresh = false;
+    struct sync_src *s = src_get(sy, src, &fresh);
     if (s == NULL)
         return false;
-    if (ring_has(s, r->id))   /* a second start in one round is no new evidence */
-        return in_group(s, now_us);
-    ring_add(s, r);
-    if (r->n < SYNC_ROUND_LISTED) {
-        r->src[r->n] = s;
-        r->serial[r->n++] = s->serial;
-    } else {
-        sy->st.round_full++;
+    bool sparse = fresh || start_us >= s->last_start_us + ds_s_to_us(SYNC_SPARSE_GAP_S);
+    if (start_us > s->last_start_us)
+        s->last_start_us = start_us;
+    if (sparse) {
+        s->sparse++;
+        sy->st.sparse_starts++;
+        sy->bucket_n++;
+        sparse_start(sy, s, start_us, now_us);
+        judge_member(sy, s, now_us);   /* a member's membership is renewed */
     }
-    if (!sparse(s))
-        return in_group(s, now_us);
-    struct sync_src *who[SYNC_ROUND_LISTED];
-    unsigned shared[SYNC_ROUND_LISTED];
-    unsigned n = find_partners(sy, s, r, who, shared);
-    if (n >= SYNC_MIN_PARTNERS)
-        join_group(sy, s, who, shared, n, now_us);
-    return in_group(s, now_us);
+    return s->group != 0 && now_us <= s->member_us + ds_s_to_us(SYNC_KEEP_S);
 }
 
 bool synchrony_group(const struct synchrony *sy, const struct ds_addr *src, uint64_t now_us,
                      uint32_t *group, unsigned *rounds)
 {
     const struct sync_src *s = src_find(sy, src);
-    if (s == NULL || !in_group(s, now_us))
+    if (s == NULL || s->group == 0 || now_us > s->member_us + ds_s_to_us(SYNC_KEEP_S))
         return false;
-    *group = s->group;
-    *rounds = s->shared;
+    *group = group_of(sy, s->group);
+    *rounds = s->rounds;
     return true;
+}
+
+size_t synchrony_take_joined(struct synchrony *sy, struct ds_addr *out, size_t n)
+{
+    size_t k = sy->njoined < n ? sy->njoined : n;
+    memcpy(out, sy->joined, k * sizeof(*out));
+    memmove(sy->joined, sy->joined + k, (sy->njoined - k) * sizeof(*out));
+    sy->njoined -= (unsigned)k;
+    return k;
 }
 
 const struct sync_stats *synchrony_stats(const struct synchrony *sy)
@@ -365,10 +566,14 @@ void synchrony_stats_write(const struct synchrony *sy, struct stats_node *root)
     stats_u64(de, "sync_sources_active", sy->st.sources_active);
     stats_u64(de, "sync_sources_evicted", sy->st.sources_evicted);
     stats_u64(de, "sync_chain_refused", sy->st.chain_refused);
-    stats_u64(de, "sync_rounds", sy->st.rounds);
-    stats_u64(de, "sync_round_full", sy->st.round_full);
-    stats_u64(de, "sync_providers_reused", sy->st.providers_reused);
-    stats_u64(de, "sync_synchronous", sy->st.synchronous);
-    stats_u64(de, "sync_groups_formed", sy->st.groups);
+    stats_u64(de, "sync_sparse_starts", sy->st.sparse_starts);
+    stats_u64(de, "sync_window_full", sy->st.window_full);
+    stats_u64(de, "sync_crowded_rounds", sy->st.crowded);
+    stats_u64(de, "sync_crowded_by_members", sy->st.crowded_by_members);
+    stats_u64(de, "sync_unions", sy->st.unions);
+    stats_u64(de, "sync_members_found", sy->st.members);
+    stats_u64(de, "sync_members_joined", sy->st.joined);
+    stats_u64(de, "sync_joined_dropped", sy->st.joined_dropped);
+    stats_u64(de, "sync_rate_milli", sy->st.rate_milli);
     stats_u64(stats_child(me, "memory"), "synchrony", synchrony_bytes(sy));
 }

@@ -1,33 +1,78 @@
-/* Synchrony: distinct sources that start requests to one provider within a
- * second or two of each other, round after round, are coordinated even when
- * each sends only a handful of requests and their prompts and answers look
- * like anyone's (a controller dispatching a batch to its workers at once).
+/* Synchrony ("crowded rounds"): a coordinator that dispatches a batch to its
+ * workers at once makes many distinct sparse sources start a request within
+ * a couple of seconds of each other, whichever provider each worker uses,
+ * even when each sends only a handful of requests and their prompts and
+ * answers look like anyone's. Such a crowd is improbable in the background;
+ * sources found together in such crowds again and again are a group.
  *
- * Per provider, turn starts are grouped into rounds: a start within
- * SYNC_ROUND_S of a recent round's first start is in that round, else it
- * opens one. Each source remembers its last SYNC_SOURCE_ROUNDS rounds. When a
- * source's start lands in a round, it is compared with the sources listed in
- * that round: a partner shares at least SYNC_MIN_SHARED of their remembered
- * rounds, and at least SYNC_SHARE_NUM/SYNC_SHARE_DEN of the rounds of the
- * one with fewer. A source with SYNC_MIN_PARTNERS partners or more is
- * synchronous: it and its partners form (or join) a group, numbered, which
- * detection files as a cluster (cluster_observe_group).
+ * Sparse start: a source's start SYNC_SPARSE_GAP_S or more after its last
+ * (or its first seen). A pool member sends one request when dispatched,
+ * rounds minutes apart; busy sources (a chat user's next message, a
+ * script's loop) are not sparse and take no part, which keeps the
+ * background thin. A pool dispatching each member more often than every
+ * two minutes is left to the per-source and profile rules (each member is
+ * then a busy source itself).
  *
- * Chance: on a busy provider every 2 s holds someone's start, so a source
- * that starts often meets others by chance round after round. Only sources
- * whose rounds are at least SYNC_MIN_SPACING_S apart on average take part:
- * another such source is in one of their rounds with a chance of about
- * 2 * SYNC_ROUND_S / SYNC_MIN_SPACING_S (0.13), and sharing 3 of 4 or 5 of 8
- * rounds by chance is then about 1e-3 a pair. A pool that dispatches more
- * often than that is left to the per-source and profile rules (each member
- * then sends a request every half minute or faster).
+ * Windows, across providers: the last SYNC_RECENT sparse starts are kept.
+ * At each sparse start, of the windows of SYNC_ROUND_S that begin at a kept
+ * start and hold the new one, the fullest is judged (turns arrive in the
+ * order they end, so a window fills out of order).
+ *
+ * The background: sparse starts are counted per SYNC_RATE_BUCKET_S of
+ * packet time; the rate lambda (per second) is an EWMA over the buckets,
+ * weight 1/SYNC_RATE_EWMA (a time constant of 8 minutes: it follows the
+ * daily swing, not a single round). With starts independent (Poisson at
+ * lambda), the number X of other sparse starts in the SYNC_ROUND_S after a
+ * given one has mean
+ *     mu = lambda * SYNC_ROUND_S
+ * and P(X >= j) = 1 - sum_{i<j} e^-mu mu^i / i!. A window is crowded when it
+ * holds k distinct sources, k = 1 + the least j with P(X >= j) <
+ * SYNC_P_CROWDED (1e-4), and k >= SYNC_MIN_CROWD: mu = 0.1 gives k = 5
+ * (P(X >= 3) = 1.5e-4, P(X >= 4) = 3.8e-6), mu = 1 gives 8, mu = 2 gives 11.
+ * Every sparse start is a test, so a background of S sparse starts has
+ * about S * 1e-4 chance crowded windows (0.4 in 4,000, a busy two hours); a
+ * group needs sources in two crowded rounds, which unrelated sources in
+ * chance windows are not. No window is judged before SYNC_WARMUP_S of
+ * packet time (the rate is unknown, and every source's first start is
+ * sparse when the sensor starts). A pool's own starts count in lambda: N
+ * members sending one request every P seconds add N/P (24 members every
+ * 17 minutes: 0.024/s).
+ *
+ * A window is also crowded when SYNC_MEMBER_ROUND of its sources are
+ * members of one group already: three sparse sources, each starting once
+ * in minutes, in the same 2 s by chance is far below 1e-4, so the round is
+ * the group's even when the background is too busy for its size alone.
+ *
+ * Crowded rounds: a crowded window joins the kept crowded round it
+ * overlaps (the two within 2 * SYNC_ROUND_S), else it is a new one; a
+ * source's start counts in one crowded round. The last SYNC_CROWDED_KEPT
+ * are kept, each listing up to SYNC_ROUND_LISTED sources. Crowded rounds
+ * that share a source are joined (union-find: a round points straight at
+ * its group's root, the oldest round, whose number names the group; a
+ * union repoints the other root's rounds). A source remembers its last
+ * SYNC_SOURCE_CROWDED crowded rounds and is a member of the group it was
+ * in most rounds of when that is SYNC_MEMBER_ROUNDS (2) or more and at
+ * least a quarter of all its sparse starts (once it has been in more
+ * crowded rounds than it remembers, of those from the oldest remembered
+ * on, so a member of days stays one): a bystander (a source that
+ * happened to start in a crowded round) is in each crowded round by chance
+ * with odds of its own sparse start rate times SYNC_ROUND_S, so seldom
+ * twice, and then among many sparse starts of its own; a member that
+ * starts only when dispatched is in most of its group's crowded rounds. A member stays one
+ * SYNC_KEEP_S after it was last found one. Detection files groups as
+ * clusters (cluster_observe_group), across providers, so cluster rules
+ * with sync_rounds (the most crowded rounds of its group a member was in)
+ * apply.
  *
  * Bounded: at most max_sources sources (least recently active evicted,
- * counted), SYNC_PROVIDERS providers (least recently active reused) of
- * SYNC_PROVIDER_ROUNDS rounds listing SYNC_ROUND_LISTED sources each; a turn
- * costs at most SYNC_PROVIDERS name and SYNC_PROVIDER_ROUNDS time
- * comparisons, a hash chain of SYNC_CHAIN_MAX, and SYNC_ROUND_LISTED
- * comparisons of two rings (SYNC_SOURCE_ROUNDS^2 round numbers each).
+ * counted), SYNC_RECENT recent starts, SYNC_CROWDED_KEPT crowded rounds of
+ * SYNC_ROUND_LISTED sources and SYNC_JOINED_MAX new members (about 34 KB
+ * with the sources' hash table apart). A sparse start costs a hash chain of
+ * SYNC_CHAIN_MAX, a pass over SYNC_RECENT starts sorting at most
+ * SYNC_WINDOW_MAX, and, when its window is crowded, SYNC_ROUND_LISTED^2
+ * listing checks, SYNC_ROUND_LISTED * SYNC_SOURCE_CROWDED unions of
+ * SYNC_CROWDED_KEPT steps and 2 * SYNC_ROUND_LISTED membership checks of
+ * SYNC_SOURCE_CROWDED^2 group look-ups. Other starts cost the hash chain.
  * Nothing is allocated after creation but source entries, from a pool. */
 #ifndef DS_SYNCHRONY_H
 #define DS_SYNCHRONY_H
@@ -38,29 +83,37 @@
 
 #include "ds/packet.h"
 
-#define SYNC_ROUND_S 2           /* starts within 2 s of a round's first: one round */
-#define SYNC_SOURCE_ROUNDS 8     /* rounds a source remembers */
-#define SYNC_PROVIDERS 16        /* providers followed at once */
-#define SYNC_PROVIDER_ROUNDS 32  /* recent rounds kept per provider */
-#define SYNC_ROUND_LISTED 16     /* sources listed in a round (later ones are not) */
-#define SYNC_MIN_SHARED 3        /* rounds a pair shares at least */
-#define SYNC_SHARE_NUM 3         /* ... and at least 3/5 of the fewer's rounds */
-#define SYNC_SHARE_DEN 5
-#define SYNC_MIN_PARTNERS 3      /* partners that make a source synchronous */
-#define SYNC_MIN_SPACING_S 30    /* a source's rounds this far apart on average, or it takes no part */
-#define SYNC_KEEP_S 3600         /* a source stays in its group this long after last found in it */
+#define SYNC_ROUND_S 2           /* a window: the 2 s from a sparse start */
+#define SYNC_SPARSE_GAP_S 120    /* a start this long after the source's last: sparse */
+#define SYNC_RECENT 256          /* recent sparse starts kept */
+#define SYNC_WINDOW_MAX 64       /* starts within SYNC_ROUND_S of one start looked at */
+#define SYNC_CROWDED_KEPT 64     /* crowded rounds remembered */
+#define SYNC_ROUND_LISTED 32     /* sources listed in a window or crowded round */
+#define SYNC_SOURCE_CROWDED 8    /* crowded rounds a source remembers */
+#define SYNC_MIN_CROWD 4         /* a crowded window holds at least this many sources */
+#define SYNC_P_CROWDED 1e-4      /* ... and a number this improbable in the background */
+#define SYNC_MEMBER_ROUND 3      /* a window holding this many members of a group is crowded */
+#define SYNC_MEMBER_ROUNDS 2     /* a member was in this many crowded rounds of its group */
+#define SYNC_MEMBER_SHARE_DEN 4  /* ... and they are a quarter of its sparse starts or more */
+#define SYNC_RATE_BUCKET_S 60    /* sparse starts counted per minute */
+#define SYNC_RATE_EWMA 8         /* the rate's EWMA weight: 1/8 a bucket */
+#define SYNC_WARMUP_S 300        /* no window judged before this much packet time */
+#define SYNC_KEEP_S 3600         /* a member stays one this long after last found one */
 #define SYNC_CHAIN_MAX 32        /* entries in one hash chain */
+#define SYNC_JOINED_MAX 32       /* new members kept for synchrony_take_joined */
 
 struct sync_stats {
     uint64_t sources_active, sources_created, sources_evicted;
     uint64_t chain_refused;      /* a new source whose hash chain was full: not followed */
-    uint64_t rounds;             /* rounds opened */
-    uint64_t round_full;         /* starts in a round that listed SYNC_ROUND_LISTED already */
-    uint64_t providers_reused;   /* a provider's rounds dropped for another provider */
-    uint64_t comparisons;        /* pairs compared */
-    uint64_t stale;              /* listings of sources evicted since, skipped */
-    uint64_t synchronous;        /* times a source was found synchronous */
-    uint64_t groups;             /* groups formed */
+    uint64_t sparse_starts;      /* starts that were sparse */
+    uint64_t window_full;        /* recent starts beyond SYNC_WINDOW_MAX near one start */
+    uint64_t crowded;            /* crowded rounds made */
+    uint64_t crowded_by_members; /* windows crowded for the members they held, not their number */
+    uint64_t unions;             /* crowded rounds' groups joined */
+    uint64_t members;            /* times a source was found a member of a group */
+    uint64_t joined;             /* sources found a member of a group they were not in */
+    uint64_t joined_dropped;     /* new members not kept for synchrony_take_joined */
+    uint64_t rate_milli;         /* the background rate of sparse starts, per 1000 s */
 };
 
 struct synchrony;
@@ -69,17 +122,28 @@ struct synchrony;
 struct synchrony *synchrony_new(size_t max_sources, uint32_t seed);
 void synchrony_free(struct synchrony *sy);
 
-/* A turn of src to provider started at start_us (packet time), seen at
- * now_us (the turn's end: turns arrive in the order they end). Returns
- * whether src is synchronous now. */
+/* A turn of src to provider (NULL or "": not an AI API, ignored) started at
+ * start_us (packet time), seen at now_us (the turn's end: turns arrive in
+ * the order they end). Returns whether src is a group member now. */
 bool synchrony_turn(struct synchrony *sy, const struct ds_addr *src, const char *provider,
                     uint64_t start_us, uint64_t now_us);
 
-/* src's synchronous group (> 0) and the most rounds it shared with a
- * partner, if it was found synchronous within SYNC_KEEP_S before now_us;
- * else false. */
+/* src's group (> 0) and the most crowded rounds of it src was in, if src
+ * was found a member within SYNC_KEEP_S before now_us; else false. */
 bool synchrony_group(const struct synchrony *sy, const struct ds_addr *src, uint64_t now_us,
                      uint32_t *group, unsigned *rounds);
+
+/* The sources found new members of a group since the last call, at most
+ * n of them into out; returns their number. A source usually becomes a
+ * member at another's turn (the turn that made a round crowded), often
+ * after its own last turn: detection evaluates these now rather than at
+ * their next turn, which may never come. At most SYNC_JOINED_MAX are kept
+ * between calls (more are counted and dropped). */
+size_t synchrony_take_joined(struct synchrony *sy, struct ds_addr *out, size_t n);
+
+/* The least k >= SYNC_MIN_CROWD with P(X >= k) < SYNC_P_CROWDED for X
+ * Poisson of mean mu; UINT32_MAX when that exceeds 4 * SYNC_ROUND_LISTED. */
+uint32_t synchrony_crowd_needed(double mu);
 
 const struct sync_stats *synchrony_stats(const struct synchrony *sy);
 size_t synchrony_bytes(const struct synchrony *sy);

@@ -453,25 +453,28 @@ static void test_source_event_windows(void **state)
     detect_free(d);
 }
 
-/* Four sources whose prompts differ (no profile cluster holds two of
- * them) start a request each within a second of each other every 40 s:
- * in the third round synchrony finds them a group, and in the fourth, each
- * member filed in it as it is evaluated, the cluster rule on sync_rounds
- * sees a cluster of 4. A profile cluster has no rounds, so that rule never
+/* Five sources (one JA4, prompt sizes far apart, so no profile cluster holds
+ * them) start a request each within a second of each other every 200 s. The
+ * rounds at 0 and 200 s fall in synchrony's warm-up; the one at 400 s is
+ * crowded (five sparse sources in a second, against a background of nothing
+ * but them); at 600 s the second crowded round makes all five members, and
+ * each, evaluated as it joins (most at another's turn), is filed in the
+ * group's cluster: the cluster rule on sync_rounds sees a cluster of 4 as
+ * the fourth is filed. A profile cluster has no rounds, so that rule never
  * holds on one. */
 static void test_synchronous_group(void **state)
 {
     (void)state;
     write_file("t.rules", "alert ai-harvest-cluster (msg:\"in step\"; window:1m; cluster_size:>=4; "
-                          "sync_rounds:>=3; sid:110; rev:1;)\n");
+                          "sync_rounds:>=2; sid:110; rev:1;)\n");
     struct record rec;
     struct detect *d = new_detect(&rec);
-    struct client c[4];
-    for (uint8_t i = 0; i < 4; i++)
+    struct client c[5];
+    for (uint8_t i = 0; i < 5; i++)
         client_start(d, &c[i], (uint8_t)(i + 1), T0);
     for (unsigned k = 0; k < 4; k++) {
-        for (unsigned i = 0; i < 4; i++) {
-            uint64_t start = T0 + S(40 * k) + 200000u * i;
+        for (unsigned i = 0; i < 5; i++) {
+            uint64_t start = T0 + S(200 * k) + 200000u * i;
             struct turn t = { .start_us = start, .req_bytes = 1000u << (2 * i),
                               .resp_bytes = 8000, .req_records = 1, .resp_records = 10,
                               .ttfb_us = 300000, .resp_dur_us = 2000000 };

@@ -1,16 +1,19 @@
-/* synchrony: sources that start together round after round form a group,
- * whatever order their turns end in; sources at independent times, busy
- * sources, too few partners, or another provider do not; the table stays
- * bounded and a listing of an evicted source is not taken for its
- * successor. */
+/* synchrony: the crowd a round needs follows the Poisson tail (hand-computed
+ * values); a pool of 24 dispatched a random quarter every 7 minutes forms
+ * one group across providers against a Poisson background of browsers,
+ * whose sources never join and whose rounds alone are never crowded; busy
+ * sources take no part; a pool of a day stays a group; nothing is judged while warming up; the background
+ * rate is measured; the table stays bounded and a listing of an evicted
+ * source is not taken for its successor. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "ds/packet.h"
 #include "ds/synchrony.h"
@@ -18,170 +21,323 @@
 
 #define S(x) ds_s_to_us((uint64_t)(x))
 #define MS(x) ((uint64_t)(x) * 1000u)
+#define T0 S(1000000)   /* packet time of the first start */
 
-static struct ds_addr addr(uint8_t a, uint8_t b)
+static struct ds_addr addr(uint8_t a, uint8_t b, uint8_t c)
 {
     struct ds_addr x;
-    ds_addr_from_v4(&x, (uint8_t[]){ 203, 0, a, b });
+    ds_addr_from_v4(&x, (uint8_t[]){ 10, a, b, c });
     return x;
 }
 
-/* n sources of /24 `net` start a request in each of `rounds` rounds, every
- * `every` s from t0, source i 150 ms after source i-1; their turns end (and
- * are reported) in reverse order, 5 to 8 s later. Returns how many were
- * synchronous at their last turn. */
-static unsigned play_rounds(struct synchrony *sy, uint8_t net, unsigned n, unsigned rounds,
-                            unsigned every, uint64_t t0, const char *provider)
+/* xorshift32: a fixed stream, so the sequences below are the same on
+ * every run. */
+static uint32_t rnd(uint32_t *st)
 {
-    unsigned sync = 0;
-    for (unsigned k = 0; k < rounds; k++) {
-        for (unsigned j = n; j-- > 0;) {
-            struct ds_addr a = addr(net, (uint8_t)(1 + j));
-            uint64_t start = S(t0) + S((uint64_t)k * every) + MS(150 * j);
-            bool s = synchrony_turn(sy, &a, provider, start, start + S(5) + MS(300 * (n - j)));
-            if (k == rounds - 1)
-                sync += s;
-        }
-    }
-    return sync;
+    uint32_t x = *st;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *st = x;
 }
 
-static void test_pool_in_rounds_groups(void **state)
+static double unit(uint32_t *st)
 {
-    (void)state;
-    struct synchrony *sy = synchrony_new(1024, 1);
-    /* Two rounds are not enough to say anything. */
-    assert_int_equal(play_rounds(sy, 1, 6, 2, 60, 1000, "openai"), 0);
-    uint32_t g = 0;
-    unsigned rounds = 0;
-    struct ds_addr a1 = addr(1, 1);
-    assert_false(synchrony_group(sy, &a1, S(1200), &g, &rounds));
-    /* A third and fourth: every member is in one group, sharing 4 rounds. */
-    sy = (synchrony_free(sy), synchrony_new(1024, 1));
-    assert_int_equal(play_rounds(sy, 1, 6, 4, 60, 1000, "openai"), 6);
-    uint32_t g0 = 0;
-    for (unsigned j = 0; j < 6; j++) {
-        struct ds_addr a = addr(1, (uint8_t)(1 + j));
-        assert_true(synchrony_group(sy, &a, S(1300), &g, &rounds));
-        if (j == 0)
-            g0 = g;
-        assert_int_equal(g, g0);
-        assert_true(rounds >= 3);
-    }
-    assert_int_equal(synchrony_stats(sy)->groups, 1);
-    /* The group lapses SYNC_KEEP_S after its last round. */
-    assert_false(synchrony_group(sy, &a1, S(1180 + SYNC_KEEP_S + 60), &g, &rounds));
-    synchrony_free(sy);
+    return (rnd(st) >> 8) / 16777216.0;
 }
 
-static void test_not_synchronous(void **state)
+/* An exponential gap of mean 1. */
+static double expo(uint32_t *st)
 {
-    (void)state;
-    struct synchrony *sy = synchrony_new(1024, 1);
-    /* Eight sources every 60 s, each at its own phase (7 s apart): never
-     * within 2 s of each other. */
-    for (unsigned k = 0; k < 8; k++)
-        for (unsigned j = 0; j < 8; j++) {
-            struct ds_addr a = addr(2, (uint8_t)(1 + j));
-            uint64_t start = S(1000 + 60 * k + 7 * j);
-            assert_false(synchrony_turn(sy, &a, "openai", start, start + S(3)));
-        }
-    /* Busy sources (a request every 5 s), all at once: together by chance
-     * as much as by design, so no evidence. */
-    assert_int_equal(play_rounds(sy, 3, 6, 12, 5, 2000, "openai"), 0);
-    /* Three together have two partners each: not enough. */
-    assert_int_equal(play_rounds(sy, 4, 3, 8, 60, 3000, "openai"), 0);
-    /* Six together, but on three providers two by two. */
-    const char *prov[3] = { "openai", "anthropic", "google" };
-    for (unsigned k = 0; k < 6; k++)
-        for (unsigned j = 0; j < 6; j++) {
-            struct ds_addr a = addr(5, (uint8_t)(1 + j));
-            uint64_t start = S(5000 + 60 * k) + MS(100 * j);
-            assert_false(synchrony_turn(sy, &a, prov[j % 3], start, start + S(2)));
-        }
-    assert_int_equal(synchrony_stats(sy)->groups, 0);
-    assert_true(synchrony_stats(sy)->comparisons > 0);
-    synchrony_free(sy);
+    return -log(1.0 - unit(st));
 }
 
-/* A pool that misses rounds now and then: each member in 5 of the last 8
- * rounds with the others is still a partner (3/5 of its rounds). */
-static void test_pool_missing_rounds(void **state)
+struct start {
+    uint64_t start_us, end_us;
+    struct ds_addr a;
+    const char *provider;
+    bool pool;
+};
+
+static int by_end(const void *x, const void *y)
 {
-    (void)state;
-    struct synchrony *sy = synchrony_new(1024, 1);
-    unsigned sync = 0;
-    for (unsigned k = 0; k < 8; k++)
-        for (unsigned j = 0; j < 5; j++) {
-            if ((k + j) % 4 == 0)   /* each sits out one round in four */
+    const struct start *a = x, *b = y;
+    return a->end_us < b->end_us ? -1 : a->end_us > b->end_us;
+}
+
+#define MAX_STARTS 20000
+static struct start starts[MAX_STARTS];
+static size_t nstarts;
+
+static void add(uint64_t start_us, uint64_t answer_us, struct ds_addr a, const char *provider,
+                bool pool)
+{
+    assert_true(nstarts < MAX_STARTS);
+    starts[nstarts++] = (struct start){ start_us, start_us + answer_us, a, provider, pool };
+}
+
+static const char *const providers[3] = { "openai", "anthropic", "deepseek" };
+
+/* A pool of 24 over 8 /24 blocks, each member on one of three providers:
+ * every 420 s (+-25%) a random quarter (6) of them start within 1.5 s; the
+ * answers take 3 to 11 s, so turns end (and are reported) out of order. */
+static void pool_starts(uint32_t *st, uint64_t span_s)
+{
+    for (uint64_t t = T0 + S(60); t < T0 + S(span_s);
+         t += S(315) + (uint64_t)(unit(st) * (double)S(210))) {
+        bool picked[24] = { false };
+        for (unsigned k = 0; k < 6;) {
+            unsigned m = (unsigned)(unit(st) * 24.0);
+            if (picked[m])
                 continue;
-            struct ds_addr a = addr(6, (uint8_t)(1 + j));
-            uint64_t start = S(1000 + 90 * k) + MS(200 * j);
-            sync += synchrony_turn(sy, &a, "openai", start, start + S(4));
+            picked[m] = true;
+            k++;
+            add(t + (uint64_t)(unit(st) * 1.5e6), S(3) + (uint64_t)(unit(st) * 8e6),
+                addr(66, (uint8_t)(m % 8), (uint8_t)(2 + m / 8)), providers[m % 3], true);
         }
-    assert_true(sync > 0);
-    assert_int_equal(synchrony_stats(sy)->groups, 1);
+    }
+}
+
+/* n browsers, each starting requests at Poisson times of mean gap_s. */
+static void browser_starts(uint32_t *st, unsigned n, double gap_s, uint64_t span_s)
+{
+    for (unsigned i = 0; i < n; i++) {
+        double t = expo(st) * gap_s;
+        for (; t < (double)span_s; t += expo(st) * gap_s)
+            add(T0 + (uint64_t)(t * 1e6), S(1) + (uint64_t)(unit(st) * 20e6),
+                addr(10, (uint8_t)(i / 200), (uint8_t)(1 + i % 200)), providers[i % 3], false);
+    }
+}
+
+/* What play() found: the pool's members found in a group at one of their
+ * turns or at the end (and the group), and the browsers' turns found in
+ * one. */
+struct found {
+    bool member[24];
+    uint32_t group;
+    unsigned browser_turns;
+};
+
+/* Feeds the starts in the order their turns end. */
+static void play(struct synchrony *sy, struct found *f)
+{
+    memset(f, 0, sizeof(*f));
+    qsort(starts, nstarts, sizeof(starts[0]), by_end);
+    for (size_t i = 0; i < nstarts; i++) {
+        const struct start *x = &starts[i];
+        if (!synchrony_turn(sy, &x->a, x->provider, x->start_us, x->end_us))
+            continue;
+        if (!x->pool) {
+            f->browser_turns++;
+            continue;
+        }
+        uint32_t g = 0;
+        unsigned rounds = 0;
+        assert_true(synchrony_group(sy, &x->a, x->end_us, &g, &rounds));
+        assert_true(rounds >= SYNC_MEMBER_ROUNDS);
+        assert_true(f->group == 0 || f->group == g);   /* one group */
+        f->group = g;
+        unsigned m = 0;
+        for (; m < 24; m++) {
+            struct ds_addr a = addr(66, (uint8_t)(m % 8), (uint8_t)(2 + m / 8));
+            if (memcmp(&a, &x->a, sizeof(a)) == 0)
+                break;
+        }
+        assert_true(m < 24);
+        f->member[m] = true;
+    }
+    uint64_t end = starts[nstarts - 1].end_us;
+    for (unsigned m = 0; m < 24; m++) {
+        struct ds_addr a = addr(66, (uint8_t)(m % 8), (uint8_t)(2 + m / 8));
+        uint32_t g = 0;
+        unsigned rounds = 0;
+        if (!synchrony_group(sy, &a, end, &g, &rounds))
+            continue;
+        assert_true(f->group == 0 || f->group == g);
+        f->group = g;
+        f->member[m] = true;
+    }
+}
+
+static unsigned members(const struct found *f)
+{
+    unsigned n = 0;
+    for (unsigned m = 0; m < 24; m++)
+        n += f->member[m];
+    return n;
+}
+
+static void test_crowd_needed(void **state)
+{
+    (void)state;
+    /* mu = 0: never by chance; SYNC_MIN_CROWD all the same. */
+    assert_int_equal(synchrony_crowd_needed(0), 4);
+    /* mu = 0.1: P(X >= 3) = 1 - e^-0.1 (1 + 0.1 + 0.005) = 1.55e-4, not
+     * enough; P(X >= 4) = 3.8e-6: the first and 4 others. */
+    assert_int_equal(synchrony_crowd_needed(0.1), 5);
+    /* mu = 1: P(X >= 6) = 5.9e-4, P(X >= 7) = 8.3e-5. */
+    assert_int_equal(synchrony_crowd_needed(1.0), 8);
+    /* mu = 2: P(X >= 9) = 2.4e-4, P(X >= 10) = 4.6e-5. */
+    assert_int_equal(synchrony_crowd_needed(2.0), 11);
+    assert_int_equal(synchrony_crowd_needed(-1.0), UINT32_MAX);
+    assert_int_equal(synchrony_crowd_needed(1000.0), UINT32_MAX);
+}
+
+static void test_pool_against_background(void **state)
+{
+    (void)state;
+    uint32_t st = 12345;
+    nstarts = 0;
+    pool_starts(&st, 3 * 3600);
+    size_t pool_n = nstarts;
+    browser_starts(&st, 60, 1200.0, 3 * 3600);   /* 0.05 sparse starts a second */
+    assert_true(nstarts > pool_n + 400);
+    struct synchrony *sy = synchrony_new(4096, 1);
+    struct found f;
+    play(sy, &f);
+    const struct sync_stats *ss = synchrony_stats(sy);
+    assert_int_equal(members(&f), 24);
+    assert_int_equal(f.browser_turns, 0);
+    assert_true(f.group > 0);
+    assert_true(ss->crowded >= 10);
+    /* The background rate: 0.05/s from the browsers (0.045/s of them
+     * sparse) and 6 starts every 420 s from the pool (0.014/s). */
+    assert_in_range(ss->rate_milli, 35, 95);
     synchrony_free(sy);
 }
 
+static void test_background_alone(void **state)
+{
+    (void)state;
+    uint32_t st = 777;
+    nstarts = 0;
+    browser_starts(&st, 300, 600.0, 3 * 3600);   /* 0.5 a second, busy */
+    struct synchrony *sy = synchrony_new(4096, 1);
+    struct found f;
+    play(sy, &f);
+    const struct sync_stats *ss = synchrony_stats(sy);
+    assert_int_equal(f.browser_turns, 0);
+    assert_int_equal(ss->crowded, 0);
+    assert_int_equal(ss->joined, 0);
+    /* 0.5 starts a second, of which those 120 s or more after the
+     * browser's last are sparse: e^-(120/600) = 0.82 of them, 0.41/s. */
+    assert_in_range(ss->rate_milli, 330, 490);
+    synchrony_free(sy);
+}
+
+/* A pool dispatching a round every 10 s: its members are busy, not
+ * sparse, and take no part. */
+static void test_busy_not_sparse(void **state)
+{
+    (void)state;
+    struct synchrony *sy = synchrony_new(1024, 1);
+    for (unsigned k = 0; k < 200; k++)
+        for (unsigned m = 0; m < 8; m++) {
+            struct ds_addr a = addr(1, 1, (uint8_t)(1 + m));
+            uint64_t t = T0 + S(10 * k) + MS(100 * m);
+            (void)synchrony_turn(sy, &a, "openai", t, t + S(4));
+        }
+    const struct sync_stats *ss = synchrony_stats(sy);
+    assert_int_equal(ss->sparse_starts, 8);   /* each one's first */
+    assert_int_equal(ss->crowded, 0);
+    synchrony_free(sy);
+}
+
+/* Ten sources at once, then again and again: nothing is judged in the
+ * first SYNC_WARMUP_S; afterwards the rounds are crowded and they are one
+ * group. A provider of NULL or "" is not followed. */
+static void test_warmup(void **state)
+{
+    (void)state;
+    struct synchrony *sy = synchrony_new(1024, 1);
+    struct ds_addr a0 = addr(2, 0, 1);
+    assert_false(synchrony_turn(sy, &a0, NULL, T0, T0 + S(1)));
+    assert_false(synchrony_turn(sy, &a0, "", T0, T0 + S(1)));
+    assert_int_equal(synchrony_stats(sy)->sparse_starts, 0);
+    for (unsigned k = 0; k < 4; k++)
+        for (unsigned m = 0; m < 10; m++) {
+            struct ds_addr a = addr(2, 0, (uint8_t)(1 + m));
+            uint64_t t = T0 + S(200 * k) + MS(50 * m);
+            (void)synchrony_turn(sy, &a, providers[m % 3], t, t + S(5));
+        }
+    const struct sync_stats *ss = synchrony_stats(sy);
+    /* Rounds at 0 and 200 s are in the warm-up; 400 and 600 s are crowded. */
+    assert_int_equal(ss->crowded, 2);
+    uint32_t g = 0, g0 = 0;
+    unsigned rounds = 0;
+    for (unsigned m = 0; m < 10; m++) {
+        struct ds_addr a = addr(2, 0, (uint8_t)(1 + m));
+        assert_true(synchrony_group(sy, &a, T0 + S(700), &g, &rounds));
+        assert_int_equal(rounds, 2);
+        g0 = m == 0 ? g : g0;
+        assert_int_equal(g, g0);
+    }
+    /* A member stays one SYNC_KEEP_S after it was last found one. */
+    assert_false(synchrony_group(sy, &a0, T0 + S(605 + SYNC_KEEP_S + 1), &g, &rounds));
+    synchrony_free(sy);
+}
+
+/* A pool of six that starts together every 200 s for a day stays a
+ * group: once each member has been in more crowded rounds than it
+ * remembers, its share is weighed over those it remembers, not all its
+ * 432 sparse starts. */
+static void test_long_lived(void **state)
+{
+    (void)state;
+    struct synchrony *sy = synchrony_new(1024, 1);
+    for (unsigned k = 0; k < 432; k++)
+        for (unsigned m = 0; m < 6; m++) {
+            struct ds_addr a = addr(4, 0, (uint8_t)(1 + m));
+            uint64_t t = T0 + S(200 * k) + MS(100 * m);
+            (void)synchrony_turn(sy, &a, providers[m % 3], t, t + S(4));
+        }
+    uint64_t end = T0 + S(200 * 431 + 10);
+    for (unsigned m = 0; m < 6; m++) {
+        struct ds_addr a = addr(4, 0, (uint8_t)(1 + m));
+        uint32_t g = 0;
+        unsigned rounds = 0;
+        assert_true(synchrony_group(sy, &a, end, &g, &rounds));
+        assert_int_equal(rounds, SYNC_SOURCE_CROWDED);
+    }
+    assert_int_equal(synchrony_stats(sy)->joined, 6);
+    synchrony_free(sy);
+}
+
+/* At most max_sources sources; the least recently active is evicted and
+ * its recent start is not taken for its successor's: of 100 sources
+ * starting within a second after the warm-up, the crowded round lists the
+ * 8 the table holds. */
 static void test_bounded(void **state)
 {
     (void)state;
     struct synchrony *sy = synchrony_new(8, 1);
-    size_t bytes = 0;
+    struct ds_addr a0 = addr(3, 1, 1);
+    (void)synchrony_turn(sy, &a0, "openai", T0, T0 + S(1));
+    (void)synchrony_turn(sy, &a0, "openai", T0 + S(130), T0 + S(131));
     for (unsigned i = 0; i < 100; i++) {
-        struct ds_addr a = addr(7, (uint8_t)i);
-        synchrony_turn(sy, &a, "openai", S(10 + i), S(11 + i));
-        if (i == 7)
-            bytes = synchrony_bytes(sy);
+        struct ds_addr a = addr(3, 0, (uint8_t)(1 + i));
+        uint64_t t = T0 + S(400) + MS(10 * i);
+        (void)synchrony_turn(sy, &a, "openai", t, t + S(1));
     }
-    assert_int_equal(synchrony_stats(sy)->sources_active, 8);
-    assert_int_equal(synchrony_stats(sy)->sources_evicted, 92);
-    assert_int_equal(synchrony_bytes(sy), bytes);
-    /* Many providers: the least recently active one's rounds make room. */
-    for (unsigned i = 0; i < SYNC_PROVIDERS + 4; i++) {
-        char name[16];
-        snprintf(name, sizeof(name), "p%u", i);
-        struct ds_addr a = addr(8, 1);
-        synchrony_turn(sy, &a, name, S(500 + i), S(501 + i));
-    }
-    assert_int_equal(synchrony_stats(sy)->providers_reused, 5);   /* openai's slot too */
-    assert_int_equal(synchrony_bytes(sy), bytes);
-    synchrony_free(sy);
-    synchrony_free(NULL);
-}
-
-/* A table of 4: three together play 3 rounds (two partners each: no
- * group); four others, each at its own time, take their entries; a new
- * source starts in the three's rounds (turns that end late): their listings
- * are stale and skipped, and it finds no partner. */
-static void test_stale_listing(void **state)
-{
-    (void)state;
-    struct synchrony *sy = synchrony_new(4, 1);
-    assert_int_equal(play_rounds(sy, 9, 3, 3, 60, 1000, "openai"), 0);
-    for (unsigned i = 0; i < 4; i++) {
-        struct ds_addr a = addr(10, (uint8_t)i);
-        synchrony_turn(sy, &a, "openai", S(1100 + 10 * i), S(1101 + 10 * i));
-    }
-    assert_int_equal(synchrony_stats(sy)->sources_evicted, 3);
-    struct ds_addr d = addr(11, 1);
-    synchrony_turn(sy, &d, "openai", S(1000), S(1200));
-    synchrony_turn(sy, &d, "openai", S(1060), S(1201));
-    assert_false(synchrony_turn(sy, &d, "openai", S(1120), S(1202)));
-    assert_int_equal(synchrony_stats(sy)->stale, 3);
-    assert_int_equal(synchrony_stats(sy)->groups, 0);
+    const struct sync_stats *ss = synchrony_stats(sy);
+    assert_int_equal(ss->sources_active, 8);
+    assert_int_equal(ss->sources_evicted, 93);
+    assert_int_equal(ss->window_full, 0);
+    assert_int_equal(ss->crowded, 1);
+    assert_true(synchrony_bytes(sy) > 0);
     synchrony_free(sy);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_in_rounds_groups),
-        cmocka_unit_test(test_not_synchronous),
-        cmocka_unit_test(test_pool_missing_rounds),
+        cmocka_unit_test(test_crowd_needed),
+        cmocka_unit_test(test_pool_against_background),
+        cmocka_unit_test(test_background_alone),
+        cmocka_unit_test(test_busy_not_sparse),
+        cmocka_unit_test(test_warmup),
+        cmocka_unit_test(test_long_lived),
         cmocka_unit_test(test_bounded),
-        cmocka_unit_test(test_stale_listing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
