@@ -498,7 +498,7 @@ static void aggregate(struct cluster *c, const struct features *f, bool joined)
  * such mean yet). */
 struct profile {
     const struct features *f;     /* for the JA4s and families it used */
-    const char *key, *provider;   /* client class ("browser", "other") or "sync" */
+    const char *key, *provider;   /* client class ("browser", "other"), or "sync" / "syncb" */
     double lg, ls, lr, ld;        /* log of: gap mean, request size, answer size,
                                      answer streaming time (ms) */
     int32_t bin;                  /* size_bin(ls) */
@@ -926,8 +926,10 @@ struct cluster *cluster_observe_group(struct cluster_table *ct, const struct ds_
         return NULL;
     /* Filed by group, whatever the profile and provider: the group is the
      * evidence, and a coordinator does not care which provider a worker
-     * uses (synchrony.h). */
-    p.key = "sync";
+     * uses (synchrony.h). Browsers apart, as in profile clusters: a person
+     * whose requests happened to land in a pool's rounds is a bystander,
+     * and a pool driving real browsers forms a group of its own class. */
+    p.key = strcmp(client_class(f), "browser") == 0 ? "syncb" : "sync";
     p.provider = "any";
     p.bin = (int32_t)(group & 0x7fffffffu);
     unsigned mine_i = 0;

@@ -83,7 +83,7 @@ struct cluster_member {
 
 struct cluster {
     uint64_t id;              /* stable for the cluster's life, unique in a run */
-    char key[8];              /* client class ("script", "browser") or "sync" */
+    char key[8];              /* client class ("other", "browser"), or "sync" ("syncb": browsers) */
     char provider[32];
     /* The JA4s and client families its members used, and how many members
      * used each (a slot whose count falls to 0 is free for another). */

@@ -571,6 +571,31 @@ static void test_behaviour_join_needs_own_template(void **state)
     cluster_table_free(ct);
 }
 
+/* A synchronous group's cluster keeps browsers apart: a person whose
+ * requests landed in a pool's rounds does not become a pool member. */
+static void test_group_keeps_browsers_apart(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new_groups(16, 3600);
+    bool joined;
+    struct cluster *c = NULL;
+    for (int i = 0; i < 4; i++) {
+        struct features f = feat("t13d1516h2_aaaaaaaaaaaa_bbbbbbbbbbbb", "openai", 400.0,
+                                 1800.0 + 300.0 * i, 0.2);
+        struct ds_addr a = addr(2, (uint8_t)(10 + i));
+        c = cluster_observe_group(ct, &a, &f, 7, 3, S(100 + i), &joined);
+        assert_non_null(c);
+    }
+    uint64_t pool = c->id;
+    assert_int_equal(c->n, 4);
+    struct features b = feat_family("t13d1518h2_8daaf6152771_e2d80978ab2e", "browser", "openai",
+                                    380.0, 1500.0, 0.1);
+    struct ds_addr ba = addr(3, 1);
+    c = cluster_observe_group(ct, &ba, &b, 7, 3, S(200), &joined);
+    assert_true(c == NULL || c->id != pool);
+    cluster_table_free(ct);
+}
+
 static uint32_t lcg(uint32_t *x)
 {
     *x = *x * 1664525u + 1013904223u;
@@ -650,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_template_and_relook),
         cmocka_unit_test(test_pool_of_8_forms_one_cluster),
         cmocka_unit_test(test_behaviour_join_needs_own_template),
+        cmocka_unit_test(test_group_keeps_browsers_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
