@@ -662,8 +662,19 @@ static bool shares_ja4(const struct cluster *c, const struct profile *p)
  * to a template, with enough requests if it shares no JA4. */
 static bool may_join(const struct cluster *c, const struct profile *p, const struct centre *k)
 {
-    if (p->lg == NO_GAP || k->log_gap == NO_GAP)
-        return shares_ja4(c, p);
+    /* On one request (or against a pool none of whose members has a
+     * cadence yet) only a source that talked to this provider alone in the
+     * window: a source spreading its requests over providers has no profile
+     * of its traffic to this one (its sizes mix them), and a developer
+     * trying several APIs whose one prompt fits a pool's template is not
+     * that pool's next member. */
+    if (p->lg == NO_GAP || k->log_gap == NO_GAP) {
+        /* A source with several prompts keeps to the template too. */
+        if (features_has(p->f, FEAT_REQUEST_SIZE_CV) &&
+            features_num(p->f, FEAT_REQUEST_SIZE_CV) > CLUSTER_TEMPLATE_CV_FEW)
+            return false;
+        return features_num(p->f, FEAT_DISTINCT_PROVIDERS) <= 1 && shares_ja4(c, p);
+    }
     /* The cheap tests first: the JA4 comparison is string work. */
     if (!features_has(p->f, FEAT_REQUEST_SIZE_CV))
         return false;

@@ -596,6 +596,55 @@ static void test_group_keeps_browsers_apart(void **state)
     cluster_table_free(ct);
 }
 
+/* Against a pool without a cadence yet (one request each), a newcomer joins
+ * on the template only if it talked to this provider alone in the window
+ * and, with several prompts, kept to the template itself. */
+static void test_once_join_needs_one_provider_and_template(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    const char *ja4 = "t13d1516h2_aaaaaaaaaaaa_bbbbbbbbbbbb";
+    struct cluster *c = NULL;
+    for (int i = 0; i < 4; i++) {
+        struct features f = feat(ja4, "anthropic", 0, 2100.0, 0);
+        features_set_num(&f, FEAT_REQUESTS, 1);
+        features_set_num(&f, FEAT_DISTINCT_PROVIDERS, 1);
+        struct ds_addr a = addr(4, (uint8_t)(10 + i));
+        c = cluster_observe(ct, &a, &f, S(100 + i), &joined);
+        assert_non_null(c);
+    }
+    uint64_t pool = c->id;
+    assert_int_equal(c->n, 4);
+    /* A fifth member: one request on the template, this provider only. */
+    struct features m5 = feat(ja4, "anthropic", 0, 2100.0, 0);
+    features_set_num(&m5, FEAT_REQUESTS, 1);
+    features_set_num(&m5, FEAT_DISTINCT_PROVIDERS, 1);
+    struct ds_addr a5 = addr(4, 20);
+    c = cluster_observe(ct, &a5, &m5, S(202), &joined);
+    assert_non_null(c);
+    assert_int_equal(c->id, pool);
+    assert_true(joined);
+    /* One request of the template's size, but the source also asked
+     * another provider in the window: its sizes mix the two. */
+    struct features dev = feat(ja4, "anthropic", 0, 2110.0, 0);
+    features_set_num(&dev, FEAT_REQUESTS, 2);
+    features_set_num(&dev, FEAT_DISTINCT_PROVIDERS, 2);
+    struct ds_addr d = addr(9, 1);
+    c = cluster_observe(ct, &d, &dev, S(200), &joined);
+    assert_true(c == NULL || c->id != pool);
+    /* Two prompts to this provider alone, mean on the template, but 1,500
+     * and 2,700 bytes: CV 0.40. */
+    struct features two = feat(ja4, "anthropic", 150.0, 2100.0, 0);
+    features_set_num(&two, FEAT_REQUESTS, 2);
+    features_set_num(&two, FEAT_DISTINCT_PROVIDERS, 1);
+    features_set_num(&two, FEAT_REQUEST_SIZE_CV, 0.40);
+    struct ds_addr d2 = addr(9, 2);
+    c = cluster_observe(ct, &d2, &two, S(201), &joined);
+    assert_true(c == NULL || c->id != pool);
+    cluster_table_free(ct);
+}
+
 static uint32_t lcg(uint32_t *x)
 {
     *x = *x * 1664525u + 1013904223u;
@@ -676,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_pool_of_8_forms_one_cluster),
         cmocka_unit_test(test_behaviour_join_needs_own_template),
         cmocka_unit_test(test_group_keeps_browsers_apart),
+        cmocka_unit_test(test_once_join_needs_one_provider_and_template),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
