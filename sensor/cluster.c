@@ -505,6 +505,7 @@ struct profile {
     bool steady;                  /* its own prompt sizes and gaps keep to it */
     unsigned nja4;                /* its JA4s' hashes (ja4_hash), once per lookup */
     uint32_t ja4h[FEATURE_STR_VALUES];
+    bool admit_once, admit_behaviour, admit_stranger; /* admission() */
 };
 
 /* The client class a source is keyed on: browsers apart from everything
@@ -519,6 +520,30 @@ static const char *client_class(const struct features *f)
         if (strcmp(features_str(f, FEAT_FINGERPRINT_FAMILY, i), FAMILY_BROWSER) != 0)
             return "other";
     return n > 0 ? "browser" : "other";
+}
+
+/* What the source itself allows, decided once per lookup (see
+ * CLUSTER_TEMPLATE_CV in cluster.h). On one request (or against a pool none
+ * of whose members has a cadence yet) only a source that talked to this
+ * provider alone in the window joins, on the template and a JA4 a member
+ * used: a source spreading its requests over providers has no profile of
+ * its traffic to this one (its sizes mix them), and a developer trying
+ * several APIs whose one prompt fits a pool's template is not that pool's
+ * next member; a source with several prompts keeps to the template too.
+ * With cadences on both sides, a source whose own prompts keep to a
+ * template joins, with enough requests if it shares no JA4. */
+static void admission(struct profile *p)
+{
+    const struct features *f = p->f;
+    bool has_cv = features_has(f, FEAT_REQUEST_SIZE_CV);
+    double cv = features_num(f, FEAT_REQUEST_SIZE_CV);
+    double n = features_num(f, FEAT_REQUESTS);
+    p->admit_once = !(has_cv && cv > CLUSTER_TEMPLATE_CV_FEW) &&
+                    features_num(f, FEAT_DISTINCT_PROVIDERS) <= 1;
+    p->admit_behaviour = p->lg != NO_GAP && has_cv &&
+                         cv <= (n < CLUSTER_TEMPLATE_FEW ? CLUSTER_TEMPLATE_CV_FEW
+                                                         : CLUSTER_TEMPLATE_CV);
+    p->admit_stranger = p->admit_behaviour && n >= CLUSTER_STRANGER_MIN_REQUESTS;
 }
 
 /* Reads the source's profile from its features; false if it cannot be
@@ -560,6 +585,7 @@ static bool read_profile(const struct features *f, struct profile *p)
     p->nja4 = 0;
     for (size_t i = 0; i < features_str_count(f, FEAT_JA4) && i < FEATURE_STR_VALUES; i++)
         p->ja4h[p->nja4++] = ja4_hash(features_str(f, FEAT_JA4, i));
+    admission(p);
     return true;
 }
 
@@ -655,34 +681,12 @@ static bool shares_ja4(const struct cluster *c, const struct profile *p)
     return false;
 }
 
-/* Whether a source may join cluster c on the profile p (see
- * CLUSTER_TEMPLATE_CV in cluster.h): where either side has no cadence yet,
- * only a source of one of the cluster's client stacks (template_distance
- * then asks for the template's band); else a source whose own prompts keep
- * to a template, with enough requests if it shares no JA4. */
+/* Whether the source of p may join cluster c of centre k. */
 static bool may_join(const struct cluster *c, const struct profile *p, const struct centre *k)
 {
-    /* On one request (or against a pool none of whose members has a
-     * cadence yet) only a source that talked to this provider alone in the
-     * window: a source spreading its requests over providers has no profile
-     * of its traffic to this one (its sizes mix them), and a developer
-     * trying several APIs whose one prompt fits a pool's template is not
-     * that pool's next member. */
-    if (p->lg == NO_GAP || k->log_gap == NO_GAP) {
-        /* A source with several prompts keeps to the template too. */
-        if (features_has(p->f, FEAT_REQUEST_SIZE_CV) &&
-            features_num(p->f, FEAT_REQUEST_SIZE_CV) > CLUSTER_TEMPLATE_CV_FEW)
-            return false;
-        return features_num(p->f, FEAT_DISTINCT_PROVIDERS) <= 1 && shares_ja4(c, p);
-    }
-    /* The cheap tests first: the JA4 comparison is string work. */
-    if (!features_has(p->f, FEAT_REQUEST_SIZE_CV))
-        return false;
-    double n = features_num(p->f, FEAT_REQUESTS);
-    double cv = features_num(p->f, FEAT_REQUEST_SIZE_CV);
-    if (cv > (n < CLUSTER_TEMPLATE_FEW ? CLUSTER_TEMPLATE_CV_FEW : CLUSTER_TEMPLATE_CV))
-        return false;
-    return n >= CLUSTER_STRANGER_MIN_REQUESTS || shares_ja4(c, p);
+    if (p->lg == NO_GAP || k->log_gap == NO_GAP)
+        return p->admit_once && shares_ja4(c, p);
+    return p->admit_behaviour && (p->admit_stranger || shares_ja4(c, p));
 }
 
 /* Whether cluster a ranks above b, where a member of a small cluster moves:
@@ -703,6 +707,9 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
 {
     struct cnode *best = NULL;
     double best_d = 0;
+    /* A source that may join nothing need not look. */
+    if (!p->admit_once && !p->admit_behaviour)
+        return NULL;
     for (int32_t b = p->bin - 1; b <= p->bin + 1; b++) {
         uint32_t h = key_hash(ct->key_seed, p->key, p->provider, b);
         unsigned visited = 0;
@@ -904,7 +911,10 @@ struct cluster *cluster_observe(struct cluster_table *ct, const struct ds_addr *
         return NULL;
     }
     struct cnode *n = nearest_cluster(ct, &p, NULL);
-    if (n == NULL)
+    /* A source whose own traffic could join no pool (several providers,
+     * or prompts off any template) seeds none either: its centre would be
+     * no pool's profile, and on a busy link such sources are most of them. */
+    if (n == NULL && (p.admit_once || p.admit_behaviour))
         n = cluster_start(ct, &p, ts_us);
     if (n == NULL || !member_join(ct, n, src, &p, ts_us))
         return NULL;
