@@ -113,6 +113,22 @@ static int load_catalog(const char *dir, uint32_t seed, struct catalog **out)
 }
 
 static void on_flow_end(void *ctx, struct flow *f);
+/* A client's 0-RTT packet ahead of its Initial (reordered on the way, as in
+ * nDPI's quic_0RTT.pcap): a long header of a known version, whose Initial
+ * may still come. The flow waits for it, QUIC_EARLY_MAX such packets at
+ * most (counted in hello_tries, which a UDP flow does not otherwise use). */
+#define QUIC_EARLY_MAX 4
+
+static bool quic_early_packet(const struct packet *p)
+{
+    if (p->payload_len < 7)
+        return false;
+    struct rd r = rd_init(p->payload, p->payload_len);
+    struct quic_header h;
+    return quic_header_read_version(&r, &h) == QUIC_HDR_LONG && h.fixed_bit &&
+           quic_version_known(h.version) && h.type == QUIC_PT_0RTT;
+}
+
 static void decide_quic(struct sensor *s, struct flow *f);
 
 /* Detection's findings, to the event writers. */
@@ -548,6 +564,9 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
 {
     if (f->app == NULL) {
+        if (dir == FLOW_TOSERVER && !looks_like_quic_initial(p) && quic_early_packet(p) &&
+            ++f->hello_tries <= QUIC_EARLY_MAX)
+            return;
         if (dir != FLOW_TOSERVER || !looks_like_quic_initial(p)) {
             ignore(s, f);
             return;

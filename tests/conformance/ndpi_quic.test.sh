@@ -68,11 +68,6 @@ NDPI42_WRONG = {
 GQUIC_OLD = ("Google QUIC before Q046 has no IETF long header (a public-header flags byte "
              "instead), so the sensor does not take the flow for QUIC (sensor.c "
              "looks_like_quic_initial); its CHLO is not TLS either. Obsolete since 2019")
-ZERO_RTT = ("the client's two 0-RTT packets (119 and 409 bytes, the same timestamp as its "
-            "Initial) come first in the capture, and the sensor follows a UDP flow as QUIC only "
-            "if its first client packet is an Initial-sized long header (sensor.c "
-            "looks_like_quic_initial): the flow is ignored before the Initial arrives. tshark "
-            "reads ssl.gstatic.com, h3. A miss in sensor.c, not in quic-initial.c")
 NO_TSHARK = ("tshark 4.0 keeps the keys it derived for the first Initial (version 0xbabababa, "
              "which it cannot decrypt) and fails all three Initials ('Decryption (checktag) "
              "failed'), so it reads no hello; ours (a v1 Initial after the version negotiation, "
@@ -85,8 +80,6 @@ KNOWN = {
     ("youtube_quic.pcap", "A", "sni", "*"): GQUIC_OLD,
     ("quic_q39.pcap", "A", "sni", "*"): GQUIC_OLD,
     ("quic_q43.pcap", "A", "sni", "*"): GQUIC_OLD,
-    ("quic_0RTT.pcap", "B", "sni", "UDP 142.250.181.227:443 192.168.2.100:51972"): ZERO_RTT,
-    ("quic_0RTT.pcap", "B", "alpn", "UDP 142.250.181.227:443 192.168.2.100:51972"): ZERO_RTT,
 }
 # Captures of part B where tshark reads no hello: compared with the .out alone.
 TSHARK_BLIND = {"quic-forcing-vn-with-data.pcapng": NO_TSHARK}
