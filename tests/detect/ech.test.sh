@@ -118,6 +118,20 @@ print([(e.get("tls") or e.get("quic"))["ja4"] for e in map(json.loads, sys.stdin
             "ech['grease'] == 0 and ech['real'] == 0 and len(alerts) == 0"
     done
 done
+# A capture from the wild (nDPI's tests): a browser's hello to
+# performance.radar.cloudflare.com with the ECH extension. Its outer SNI is
+# the site's own name, not Cloudflare's public name cloudflare-ech.com: GREASE.
+peer=${DS_PEER_DIR:-}
+wild=$peer/nDPI/tests/cfgs/default/pcap/tls_ech.pcapng
+if [ -n "$peer" ] && [ -f "$wild" ]; then
+    check ndpi-tls_ech "$wild" "$shipped" \
+        "ech['grease'] == 1 and ech['real'] == 0 and ech['malformed'] == 0"
+    "$bin" --all-tls -r "$wild" -o - >"$work/wild.json" 2>/dev/null
+    grep -q '"tls":{"sni":"performance.radar.cloudflare.com","ech":"grease",' "$work/wild.json" ||
+        { echo "FAIL ndpi-tls_ech: no GREASE ECH flow event with --all-tls"; fail=1; }
+else
+    echo "note: no ../shared/peer: nDPI's tls_ech.pcapng not checked"
+fi
 # GREASE does not match a rule on ech:real.
 check grease-no-alert "$work/tcp-grease.pcap" "$range" "len(alerts) == 0 and len(flows) == 1"
 exit $fail
