@@ -118,7 +118,7 @@ print([(e.get("tls") or e.get("quic"))["ja4"] for e in map(json.loads, sys.stdin
             "ech['grease'] == 0 and ech['real'] == 0 and len(alerts) == 0"
     done
 done
-# A capture from the wild (nDPI's tests): a browser's hello to
+# Captures from the wild (nDPI's tests): a browser's hello to
 # performance.radar.cloudflare.com with the ECH extension. Its outer SNI is
 # the site's own name, not Cloudflare's public name cloudflare-ech.com: GREASE.
 peer=${DS_PEER_DIR:-}
@@ -129,6 +129,12 @@ if [ -n "$peer" ] && [ -f "$wild" ]; then
     "$bin" --all-tls -r "$wild" -o - >"$work/wild.json" 2>/dev/null
     grep -q '"tls":{"sni":"performance.radar.cloudflare.com","ech":"grease",' "$work/wild.json" ||
         { echo "FAIL ndpi-tls_ech: no GREASE ECH flow event with --all-tls"; fail=1; }
+    # and the only QUIC hello of nDPI's suite with the extension (tshark
+    # finds these two), a hello over two DCIDs to cdnjs.cloudflare.com.
+    "$bin" --all-tls -r "${wild%/*}/quic_frags_different_dcid.pcapng" -o - >"$work/wildq.json" \
+        2>/dev/null
+    grep -q '"quic":{"sni":"cdnjs.cloudflare.com","ech":"grease",' "$work/wildq.json" ||
+        { echo "FAIL ndpi-quic_frags_different_dcid: no GREASE ECH QUIC flow event"; fail=1; }
 else
     echo "note: no ../shared/peer: nDPI's tls_ech.pcapng not checked"
 fi
