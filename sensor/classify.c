@@ -248,7 +248,8 @@ static void learn(struct flow_tls *t, struct cls_flow *cf)
         /* Our TCP parser gave SNI and ALPN for TLS; for QUIC nDPI decrypts
          * the Initial. nDPI keeps at most 79 bytes of a name. */
         if (!(cf->learnt & LEARNT_SNI) && nf->host_server_name[0]) {
-            if (t->sni[0] == '\0')
+            /* A real ECH hello's outer name is not the service's. */
+            if (t->sni[0] == '\0' && t->ech != TLS_ECH_REAL)
                 ds_strlcpy(t->sni, nf->host_server_name, sizeof(t->sni));
             cf->learnt |= LEARNT_SNI;
         }

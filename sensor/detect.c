@@ -292,6 +292,8 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
         fl->host = app->tls.sni;
         fl->ja4 = app->tls.ja4;
         fl->family = fingerprint_family(d->fp, app->tls.ja4);
+        fl->ech = app->tls.ech;
+        fl->ech_public = app->tls.ech_public;
     }
     if (svc) {
         fl->provider = svc->provider;

@@ -121,6 +121,12 @@ void eve_tls(struct jsonw *w, const struct eve_tls *t)
     jsonw_object(w, t->quic ? "quic" : "tls");
     if (t->sni && t->sni[0])
         jsonw_wire(w, "sni", (const uint8_t *)t->sni, strlen(t->sni));
+    const char *ech = tls_ech_name(t->ech);
+    if (ech)
+        jsonw_str(w, "ech", ech);
+    const char *outer = tls_ech_public_name(t->ech_public);
+    if (outer)
+        jsonw_str(w, "ech_outer_sni", outer);
     if (t->quic) {
         if (t->quic_version) {
             char v[16];

@@ -37,6 +37,8 @@ static void write_tls(struct jsonw *w, const struct flow_tls *t, bool quic)
     struct eve_tls et = {
         .quic = quic,
         .sni = t->sni,
+        .ech = t->ech,
+        .ech_public = t->ech_public,
         .version = t->version,
         .hello_version = t->hello_version,
         .quic_version = t->quic_version,

@@ -21,7 +21,11 @@ void event_source_last_flow(const struct eve *e, struct jsonw *w, const struct d
                      l->dport);
     jsonw_str(w, "app_proto", l->quic ? "quic" : "tls");
     jsonw_u64(w, "flow_id", l->flow_id);
-    struct eve_tls t = { .quic = l->quic, .sni = l->host, .ja4 = l->ja4 };
+    struct eve_tls t = { .quic = l->quic,
+                         .sni = l->host,
+                         .ech = l->ech,
+                         .ech_public = l->ech_public,
+                         .ja4 = l->ja4 };
     eve_tls(w, &t);
     jsonw_object(w, "ai");
     if (l->provider[0])

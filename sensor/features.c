@@ -124,6 +124,11 @@ static const struct feature_info table[FEAT_COUNT] = {
         "not flat and two or more runs of busy hours split by quiet ones; diurnal = the rest "
         "(one stretch of varying load); a quiet hour has under 10% of the busiest hour's "
         "requests"),
+    STR(FEAT_ECH, "ech",
+        "Encrypted Client Hello in the source's hellos: grease (the extension with the "
+        "service's own SNI, as Chrome sends when it has no ECH config) or real (the outer SNI "
+        "a known ECH public name such as cloudflare-ech.com, or none: the service's name is "
+        "hidden and its provider comes from address ranges)"),
 };
 
 const struct feature_info *features_table(size_t *n)

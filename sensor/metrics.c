@@ -104,6 +104,14 @@ static const struct row rows[] = {
          "sensor.quic", "reassembling"),
     ONE_(P "quic_shed_total", C, "QUIC flows refused hello reassembly at the cap.",
          "sensor.quic", "shed"),
+    KIND_(P "ech_flows_total", C, "TLS and QUIC flows whose client hello carried Encrypted "
+          "Client Hello, by kind (grease, real, malformed).", "sensor.ech", "grease", "kind",
+          "grease", NULL),
+    KIND_(P "ech_flows_total", C, "", "sensor.ech", "real", "kind", "real", NULL),
+    KIND_(P "ech_flows_total", C, "", "sensor.ech", "malformed", "kind", "malformed", NULL),
+    EACH_(P "ech_provider_flows_total", C, "AI flows with Encrypted Client Hello (GREASE or "
+          "real), by provider (restarts when the catalogue is reloaded).",
+          "sensor.ech.ai_flows_by_provider", "provider"),
     ONE_(P "ndpi_flows_total", C, "Flows given to nDPI.", "sensor.ndpi", "flows"),
     ONE_(P "ndpi_packets_total", C, "Packets given to nDPI.", "sensor.ndpi", "pkts"),
     ONE_(P "ndpi_no_state_total", C, "Flows nDPI had no state for (its pool was full).",

@@ -55,6 +55,7 @@ struct sensor_counters {
     uint64_t app_exhausted;               /* followed flows refused at the cap */
     uint64_t turns;
     uint64_t quic_shed;                   /* QUIC flows refused reassembly at the cap */
+    uint64_t ech[TLS_ECH_BAD + 1];        /* decided TLS/QUIC flows by enum tls_ech */
     uint64_t reloads, reload_failures;    /* sensor_reload calls, and those that failed */
 };
 
@@ -81,6 +82,7 @@ struct sensor {
     bool detect_used;            /* detection was given a flow since sensor_new or sensor_reset */
     uint64_t next_stats;
     uint64_t *ai_by_provider;
+    uint64_t *ech_by_provider;   /* followed AI flows with ECH (GREASE or real) */
     size_t nproviders;
     const char *const *provider_names;
     struct sensor_counters n;
@@ -160,8 +162,10 @@ static void adopt_catalog(struct sensor *s, struct catalog *cat)
     catalog_free(s->cat);
     s->cat = cat;
     free(s->ai_by_provider);
+    free(s->ech_by_provider);
     s->nproviders = catalog_providers(cat, &s->provider_names);
     s->ai_by_provider = xcalloc(s->nproviders ? s->nproviders : 1, sizeof(uint64_t));
+    s->ech_by_provider = xcalloc(s->nproviders ? s->nproviders : 1, sizeof(uint64_t));
 }
 
 int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
@@ -181,6 +185,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     if (detect_new(&s->cfg.detect, &ds, &s->detect) != 0) {
         catalog_free(s->cat);
         free(s->ai_by_provider);
+        free(s->ech_by_provider);
         free(s);
         return -1;
     }
@@ -215,6 +220,7 @@ void sensor_free(struct sensor *s)
     pool_free(s->quic_pool);
     catalog_free(s->cat);
     free(s->ai_by_provider);
+    free(s->ech_by_provider);
     detect_free(s->detect);
     eve_free(s->eve);
     free(s);
@@ -250,6 +256,7 @@ int sensor_reset(struct sensor *s)
     s->dec = (struct decode_stats){ 0 };
     s->n = (struct sensor_counters){ 0 };
     memset(s->ai_by_provider, 0, s->nproviders * sizeof(*s->ai_by_provider));
+    memset(s->ech_by_provider, 0, s->nproviders * sizeof(*s->ech_by_provider));
     return 0;
 }
 
@@ -399,11 +406,24 @@ static void ignore(struct sensor *s, struct flow *f)
     f->flags |= FLOW_F_IGNORE;
 }
 
+/* A followed AI flow whose hello carried ECH, by provider. */
+static void count_ech_flow(struct sensor *s, const struct flow *f, uint8_t ech)
+{
+    if (f->service < 0 || (ech != TLS_ECH_GREASE && ech != TLS_ECH_REAL))
+        return;
+    int pi = catalog_provider_index(s->cat, f->service);
+    if (pi >= 0 && (size_t)pi < s->nproviders)
+        s->ech_by_provider[pi]++;
+}
+
 static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct packet *p,
                              struct tls_hello *h, const uint8_t *raw, size_t raw_len)
 {
     f->flags |= FLOW_F_TLS | FLOW_F_HELLO_DONE;
     s->n.tls_flows++;
+    s->n.ech[h->ech]++;
+    /* A real ECH hello's service name is hidden (h->sni is ""): the
+     * catalogue's address ranges decide, as for a hello without SNI. */
     f->service = h->sni[0] ? catalog_match_host(s->cat, h->sni) : -1;
     if (f->service < 0)
         f->service = catalog_match_addr(s->cat, &f->srv);
@@ -415,9 +435,12 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
         ignore(s, f);
         return;
     }
+    count_ech_flow(s, f, h->ech);
     struct flow_app *app = f->app;
     struct flow_tls *t = &app->tls;
     ds_strlcpy(t->sni, h->sni, sizeof(t->sni));
+    t->ech = h->ech;
+    t->ech_public = h->ech_public;
     memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
     t->alpn_wire_len = h->alpn_wire_len;
     t->hello_version = h->version;
@@ -505,6 +528,9 @@ static void decide_quic(struct sensor *s, struct flow *f)
     const struct flow_tls *t = &app->tls;
     f->flags |= FLOW_F_HELLO_DONE;
     quic_release(s, f);
+    s->n.ech[t->ech < TLS_ECH_BAD ? t->ech : TLS_ECH_BAD]++;
+    /* A real ECH hello leaves t->sni "" (and nDPI is kept from filling in
+     * the outer name): the address ranges decide. */
     f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
     if (f->service < 0)
         f->service = catalog_match_addr(s->cat, &f->srv);
@@ -513,8 +539,10 @@ static void decide_quic(struct sensor *s, struct flow *f)
         return;
     }
     /* app was taken when nDPI started; follow() counts it. */
-    if (follow(s, f) == 0)
-        start_source(s, f);
+    if (follow(s, f) != 0)
+        return;
+    count_ech_flow(s, f, t->ech);
+    start_source(s, f);
 }
 
 /* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap. */
@@ -555,6 +583,8 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     struct flow_tls *t = &app->tls;
     if (h.sni[0])
         ds_strlcpy(t->sni, h.sni, sizeof(t->sni));
+    t->ech = h.ech;
+    t->ech_public = h.ech_public;
     memcpy(t->alpn_wire, h.alpn_wire, h.alpn_wire_len);
     t->alpn_wire_len = h.alpn_wire_len;
     t->hello_version = h.version;
@@ -595,7 +625,8 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
     bool reassembling = quic_state(f) != NULL;
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (app->tls.sni[0] || ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
+        (app->tls.sni[0] || app->tls.ech == TLS_ECH_REAL ||
+         ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
@@ -625,6 +656,20 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  *     (rules .. geo_errors), memory.clusters      its own, clusters, geo)
  *   sensor.output                                 the sink
  */
+/* sensor.ech: decided TLS/QUIC flows whose hello carried ECH, by kind
+ * (malformed: the extension was there but not a well-formed outer
+ * ECHClientHello), and the followed AI flows among them by provider. */
+static void ech_stats_write(const struct sensor *s, struct stats_node *me)
+{
+    struct stats_node *ech = stats_child(me, "ech");
+    stats_u64(ech, "grease", s->n.ech[TLS_ECH_GREASE]);
+    stats_u64(ech, "real", s->n.ech[TLS_ECH_REAL]);
+    stats_u64(ech, "malformed", s->n.ech[TLS_ECH_BAD]);
+    struct stats_node *byp = stats_child(ech, "ai_flows_by_provider");
+    for (size_t i = 0; i < s->nproviders; i++)
+        stats_u64(byp, s->provider_names[i], s->ech_by_provider[i]);
+}
+
 void sensor_stats_write(const struct sensor *s, struct stats_node *root)
 {
     stats_u64(stats_child(root, "stats"), "uptime",
@@ -651,6 +696,7 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     struct stats_node *quic = stats_child(me, "quic");
     stats_u64(quic, "reassembling", s->quic_in_use);
     stats_u64(quic, "shed", s->n.quic_shed);
+    ech_stats_write(s, me);
     stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
     classify_stats_write(s->cls, root);

@@ -862,6 +862,7 @@ int source_key_features(struct source_table *st, const struct source_key *k, uin
     features_set_num(out, FEAT_DISTINCT_FAMILIES,
                      names_feature(s->families, NAMES_KEPT, wstart, out,
                                    FEAT_FINGERPRINT_FAMILY));
+    names_feature(s->ech, ECH_KEPT, wstart, out, FEAT_ECH);
     features_set_num(out, FEAT_SCRIPT_FAMILIES, script_families(s, wstart));
     hourly_features(s, ts_us, out);
     features_add_str(out, FEAT_COUNTRY, s->country);

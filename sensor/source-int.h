@@ -17,6 +17,7 @@
 #define HOSTS_KEPT 16
 #define JA4S_KEPT 8
 #define NAMES_KEPT 4
+#define ECH_KEPT 2   /* the values of the ech feature: grease, real */
 #define NAME_LEN 40
 
 #define TURN_F_QUIC 0x1u
@@ -84,6 +85,7 @@ struct source {
     struct name_ent providers[NAMES_KEPT];
     struct name_ent services[NAMES_KEPT];
     struct name_ent families[NAMES_KEPT];
+    struct name_ent ech[ECH_KEPT];
     struct source_last_flow last;
     char country[8];
     char asn[16];

@@ -27,6 +27,7 @@
 #include "ds/pool.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
+#include "ds/tls.h"
 #include "ds/util.h"
 #include "source-int.h"
 
@@ -421,6 +422,7 @@ static void note_flow(const struct source_table *st, struct source *s,
     names_touch(s->providers, NAMES_KEPT, fl->provider, ts_us);
     names_touch(s->services, NAMES_KEPT, fl->service, ts_us);
     names_touch(s->families, NAMES_KEPT, fl->family, ts_us);
+    names_touch(s->ech, ECH_KEPT, tls_ech_name(fl->ech), ts_us);
     if (s->has_last && s->last.flow_id == fl->flow_id)
         return;
     struct source_last_flow *l = &s->last;
@@ -429,6 +431,8 @@ static void note_flow(const struct source_table *st, struct source *s,
     l->sport = fl->sport;
     l->dport = fl->dport;
     l->quic = fl->quic;
+    l->ech = fl->ech;
+    l->ech_public = fl->ech_public;
     l->flow_id = fl->flow_id;
     ds_strlcpy(l->host, fl->host ? fl->host : "", sizeof(l->host));
     ds_strlcpy(l->provider, fl->provider ? fl->provider : "", sizeof(l->provider));

@@ -131,6 +131,14 @@ static int ch_exts(struct tls_ch *c, struct rd exts)
         case TLS_EXT_SIG_ALGS:
             rc = ch_sigs(c, ext);
             break;
+        case TLS_EXT_ECH:
+            /* Its body is checked by ech_kind: a malformed one is reported,
+             * it does not make the hello (and its JA4) unreadable. */
+            if (c->ech == NULL) {
+                c->ech = ext.p + ext.off;
+                c->ech_len = n;
+            }
+            break;
         default:
             break;
         }
@@ -210,6 +218,94 @@ static uint16_t copy_alpn(const struct tls_ch *c, uint8_t wire[TLS_ALPN_WIRE_MAX
     return (uint16_t)n;
 }
 
+/* ---- Encrypted Client Hello ----
+ *
+ * The extension's body (draft-ietf-tls-esni, "Encrypted ClientHello
+ * Extension") in a hello on the wire is an outer ECHClientHello:
+ *
+ *   uint8  type = outer(0)            (inner(1) lives only inside the
+ *   uint16 kdf_id, aead_id             encrypted payload, never in clear)
+ *   uint8  config_id
+ *   opaque enc<0..2^16-1>
+ *   opaque payload<1..2^16-1>
+ *
+ * filling the extension exactly.
+ *
+ * GREASE or real? A client without an ECHConfig for the server (Chrome on
+ * every connection then) sends GREASE ECH (the draft's "GREASE ECH"
+ * section): a random config_id, a valid-looking enc and a random payload of
+ * the length a real one would have, so the extension alone cannot tell
+ * them apart, and we do not try to from config_id or lengths. What does
+ * tell them apart: a real ECH hello comes only after the client fetched the
+ * server's ECHConfig (its HTTPS DNS record), and its outer SNI must be that
+ * config's public_name, the client-facing server's (cloudflare-ech.com for
+ * every Cloudflare site), while GREASE keeps the real SNI in the outer
+ * hello. So: ECH with an outer SNI in the table below, or with no outer SNI,
+ * is "real", and the outer SNI is kept apart as the public name (the
+ * service's own name is hidden); ECH with any other SNI is "grease". A real
+ * ECH to a public name missing from the table reads as GREASE: the table
+ * is the one thing to extend as providers deploy ECH. */
+static const char *const ech_public_names[] = {
+    "cloudflare-ech.com", /* Cloudflare's public name for every ECH zone */
+};
+
+/* True if the ECH extension body is a well-formed outer ECHClientHello. */
+static bool ech_outer_ok(const uint8_t *p, size_t len)
+{
+    struct rd r = rd_init(p, len);
+    uint8_t type = rd_u8(&r);
+    rd_skip(&r, 2 + 2 + 1); /* kdf_id, aead_id, config_id */
+    uint16_t enc_len = rd_be16(&r);
+    rd_skip(&r, enc_len);
+    uint16_t payload_len = rd_be16(&r);
+    rd_skip(&r, payload_len);
+    return !r.bad && type == 0 && payload_len > 0 && rd_left(&r) == 0;
+}
+
+/* 1 + the index of sni in ech_public_names, or 0. */
+static uint8_t ech_public_index(const char *sni)
+{
+    for (size_t i = 0; i < DS_ARRAY_LEN(ech_public_names); i++)
+        if (strcmp(sni, ech_public_names[i]) == 0)
+            return (uint8_t)(i + 1);
+    return 0;
+}
+
+/* out->ech and out->ech_public from the hello's ECH extension, after
+ * out->sni is set; a real ECH's outer SNI leaves out->sni. */
+static void ech_kind(const struct tls_ch *c, struct tls_hello *out)
+{
+    if (c->ech == NULL)
+        return;
+    if (!ech_outer_ok(c->ech, c->ech_len)) {
+        out->ech = TLS_ECH_BAD;
+        return;
+    }
+    out->ech_public = out->sni[0] ? ech_public_index(out->sni) : 0;
+    if (out->sni[0] && out->ech_public == 0) {
+        out->ech = TLS_ECH_GREASE;
+        return;
+    }
+    out->ech = TLS_ECH_REAL;
+    out->sni[0] = '\0';
+}
+
+const char *tls_ech_name(uint8_t ech)
+{
+    switch (ech) {
+    case TLS_ECH_GREASE: return "grease";
+    case TLS_ECH_REAL: return "real";
+    default: return NULL;
+    }
+}
+
+const char *tls_ech_public_name(uint8_t ech_public)
+{
+    if (ech_public == 0 || ech_public > DS_ARRAY_LEN(ech_public_names))
+        return NULL;
+    return ech_public_names[ech_public - 1];
+}
+
 int tls_hello_parse(const uint8_t *msg, size_t len, bool quic, bool ja4, struct tls_hello *out)
 {
     struct tls_ch c;
@@ -220,6 +316,7 @@ int tls_hello_parse(const uint8_t *msg, size_t len, bool quic, bool ja4, struct 
     out->version = c.version;
     out->has_sni = c.has_sni;
     copy_sni(&c, out->sni);
+    ech_kind(&c, out);
     out->alpn_wire_len = copy_alpn(&c, out->alpn_wire);
     out->n_ciphers = (uint16_t)c.n_ciphers;
     out->n_exts = (uint16_t)c.n_exts;

@@ -61,6 +61,8 @@ void eve_vlan(struct jsonw *w, const struct ds_vlan *v);
 struct eve_tls {
     bool quic;
     const char *sni;           /* as on the wire (escaped) */
+    uint8_t ech;               /* enum tls_ech: "ech" when GREASE or real */
+    uint8_t ech_public;        /* real ECH's outer SNI: "ech_outer_sni" */
     uint16_t version;          /* TLS: the negotiated version, else 0 */
     uint16_t hello_version;    /* TLS: the highest the client offered, else 0 */
     uint32_t quic_version;     /* QUIC: the version, else 0 */

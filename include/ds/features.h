@@ -64,6 +64,7 @@ enum feature_id {
     FEAT_ASN,
     FEAT_AS_ORG,
     FEAT_LOAD_SHAPE,               /* flat, diurnal or bursty over hours */
+    FEAT_ECH,                      /* grease, real: the ECH of the source's hellos */
     FEAT_COUNT
 };
 

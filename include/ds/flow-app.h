@@ -27,6 +27,8 @@ struct flow_tls {
     uint16_t alpn_wire_len;
     uint16_t hello_version;  /* highest version the client offered */
     uint16_t version;        /* negotiated (ServerHello), 0 if unknown */
+    uint8_t ech;             /* enum tls_ech of the client's hello */
+    uint8_t ech_public;      /* real ECH: its outer SNI (tls_ech_public_name) */
     uint32_t quic_version;   /* QUIC flows */
     char ja3[33];            /* JA3 client hash (nDPI) */
     char ja3s[33];           /* JA3S server hash (nDPI) */

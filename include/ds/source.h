@@ -120,6 +120,8 @@ struct source_flow {
     const char *service;        /* catalogue service, e.g. "api" */
     const char *ja4;
     const char *family;         /* fingerprint family of the JA4 */
+    uint8_t ech;                /* enum tls_ech of its hello */
+    uint8_t ech_public;         /* real ECH's outer SNI (tls_ech_public_name) */
     uint32_t profile;           /* the record to file under (src, profile): 0 the address */
 };
 
@@ -130,6 +132,8 @@ struct source_last_flow {
     uint16_t sport;             /* the source's port, for the community_id */
     uint16_t dport;
     bool quic;
+    uint8_t ech;                /* as in struct source_flow */
+    uint8_t ech_public;
     uint64_t flow_id;
     char host[256];
     char provider[32];

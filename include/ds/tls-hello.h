@@ -15,6 +15,7 @@
 #define TLS_EXT_SIG_ALGS 0x000d
 #define TLS_EXT_ALPN 0x0010
 #define TLS_EXT_SUPPORTED_VERSIONS 0x002b
+#define TLS_EXT_ECH 0xfe0d             /* encrypted_client_hello (draft-ietf-tls-esni) */
 
 /* A message of TLS_HELLO_MAX bytes holds at most this many cipher suites
  * (2 bytes each) and extensions (4 bytes each at least). */
@@ -34,6 +35,8 @@ struct tls_ch {
     size_t host_len;
     const uint8_t *sigs;         /* first signature_algorithms list (0x000d only) */
     size_t sigs_len;
+    const uint8_t *ech;          /* first encrypted_client_hello body, NULL if none */
+    size_t ech_len;
     size_t n_ciphers, n_exts;    /* GREASE excluded */
     uint16_t ciphers[TLS_CH_MAX_CIPHERS];
     uint16_t exts[TLS_CH_MAX_EXTS];

@@ -15,6 +15,12 @@
 #define TLS_JA4_LEN 40       /* "t13d1516h2_8daaf6152771_e5627efa2ab1" + NUL, with room */
 #define TLS_HELLO_MAX 16384  /* largest ClientHello we reassemble */
 
+/* Encrypted Client Hello (draft-ietf-tls-esni), as told from outside: see
+ * tls_hello_parse in sensor/tls-hello.c for how GREASE and real are told
+ * apart. TLS_ECH_BAD: the extension is there but its ECHClientHello is not
+ * a well-formed outer one (the hello itself still counts). */
+enum tls_ech { TLS_ECH_NONE = 0, TLS_ECH_GREASE, TLS_ECH_REAL, TLS_ECH_BAD };
+
 struct tls_hello {
     uint16_t legacy_version;  /* ClientHello.legacy_version */
     uint16_t version;         /* highest non-GREASE supported_versions, else legacy */
@@ -23,6 +29,10 @@ struct tls_hello {
     uint8_t alpn_wire[TLS_ALPN_WIRE_MAX]; /* ALPN protocol_name_list (may be cut at the cap) */
     uint16_t alpn_wire_len;
     uint16_t n_ciphers, n_exts;           /* GREASE excluded */
+    uint8_t ech;              /* enum tls_ech */
+    uint8_t ech_public;       /* real ECH: 1 + index of the outer SNI in the
+                               * public-name table (sni is then ""), 0 if the
+                               * outer hello had no SNI */
     char ja4[TLS_JA4_LEN];
 };
 
@@ -41,6 +51,13 @@ int tls_parse_client_hello(const uint8_t *msg, size_t len, bool quic, struct tls
  * formats the raw (unhashed) JA4_r form for debugging and tests into buf.
  * Returns 0, or -1 (and buf "") if the hello is malformed or buf too small. */
 int tls_ja4_raw(const uint8_t *msg, size_t len, bool quic, char *buf, size_t buflen);
+
+/* "grease" or "real" (the spelling of tls.ech / quic.ech and of the rule
+ * feature `ech`), or NULL for TLS_ECH_NONE and TLS_ECH_BAD. */
+const char *tls_ech_name(uint8_t ech);
+
+/* The ECH public name of a tls_hello's ech_public (1-based), or NULL. */
+const char *tls_ech_public_name(uint8_t ech_public);
 
 /* "TLSv1.3", "TLSv1.2", ..., "SSLv3", or NULL for an unknown version:
  * the spelling EVE uses for tls.version. */

@@ -52,6 +52,14 @@ static void parse_direct(const uint8_t *p, size_t n)
         abort();
     if (rr == 0 && memcmp(raw, h.ja4, 10) != 0)
         abort();
+    /* ECH: a known kind; a public name only with real ECH, and then the
+     * service's SNI is hidden; GREASE only with an SNI. */
+    if (h.ech > TLS_ECH_BAD || (h.ech_public != 0) != (tls_ech_public_name(h.ech_public) != NULL))
+        abort();
+    if (h.ech_public != 0 && (h.ech != TLS_ECH_REAL || h.sni[0] != '\0'))
+        abort();
+    if (h.ech == TLS_ECH_GREASE && h.sni[0] == '\0')
+        abort();
 }
 
 struct result {

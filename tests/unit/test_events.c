@@ -494,6 +494,44 @@ static void test_quic_flow(void **state)
     assert_non_null(strstr(line, "\"ai\":{\"ndpi_protocol\":\"QUIC\",\"client_alpns\":[\"h3\"]}"));
 }
 
+/* ECH in EVE's tls/quic object: "ech" after the SNI; a real ECH has no
+ * sni and names its outer SNI as ech_outer_sni; a malformed one is left out. */
+static void test_ech_fields(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ds-test-events-XXXXXX";
+    struct eve *o = open_temp(path, NULL);
+    struct flow_app app;
+    struct flow *f = make_flow(&app);
+    memcpy(app.tls.sni, "chatgpt.com", 12);
+    app.tls.ech = TLS_ECH_GREASE;
+    event_flow(o, f, NULL);
+    app.tls.sni[0] = '\0';
+    app.tls.ech = TLS_ECH_REAL;
+    app.tls.ech_public = 1;
+    f->proto = DS_IPPROTO_UDP;
+    f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
+    app.tls.quic_version = 1;
+    event_flow(o, f, NULL);
+    app.tls.ech = TLS_ECH_BAD;
+    app.tls.ech_public = 0;
+    event_flow(o, f, NULL);
+    assert_int_equal(close_temp(o), 0);
+    char *text = slurp(path);
+    unlink(path);
+    char *l2 = strchr(text, '\n');
+    assert_non_null(l2);
+    *l2++ = '\0';
+    char *l3 = strchr(l2, '\n');
+    assert_non_null(l3);
+    *l3++ = '\0';
+    assert_non_null(strstr(text, "\"tls\":{\"sni\":\"chatgpt.com\",\"ech\":\"grease\","
+                                 "\"version\":\"TLSv1.3\","));
+    assert_non_null(strstr(l2, "\"quic\":{\"ech\":\"real\",\"ech_outer_sni\":"
+                               "\"cloudflare-ech.com\",\"version\":\"00000001\","));
+    assert_non_null(strstr(l3, "\"quic\":{\"version\":\"00000001\","));
+}
+
 /* A source event: the latest flow, the window's features and geo. A sensor
  * name that is not UTF-8 is escaped like a wire string. */
 static void test_source_event(void **state)
@@ -648,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_alert_line_cap),
         cmocka_unit_test(test_tls_object_shared),
         cmocka_unit_test(test_quic_flow),
+        cmocka_unit_test(test_ech_fields),
         cmocka_unit_test(test_community_id),
         cmocka_unit_test(test_vlan_field),
         cmocka_unit_test(test_source_event),

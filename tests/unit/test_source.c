@@ -19,6 +19,7 @@
 #include "ds/seed.h"
 #include "ds/source.h"
 #include "ds/time-units.h"
+#include "ds/tls.h"
 
 #define S(x) ((uint64_t)(x) * DS_US_PER_S)   /* a constant expression: static tables use it */
 /* 2026-02-23 10:00:00 UTC: a minute boundary */
@@ -484,6 +485,7 @@ static void test_strings_and_distinct(void **state)
         fl.service = "api";
         fl.host = i < 5 ? "api.openai.com" : "API.anthropic.com";
         fl.quic = i == 9;
+        fl.ech = i == 3 ? TLS_ECH_REAL : i == 9 ? TLS_ECH_GREASE : TLS_ECH_NONE;
         fl.vlan.n = 1;
         fl.vlan.id[0] = (uint16_t)(10 + i);   /* one source on ten VLANs */
         uint64_t tok;
@@ -514,6 +516,14 @@ static void test_strings_and_distinct(void **state)
     assert_true(features_str_has(&f, FEAT_FINGERPRINT_FAMILY, "browser"));
     assert_false(features_str_has(&f, FEAT_FINGERPRINT_FAMILY, "python"));
     assert_false(features_has(&f, FEAT_COUNTRY));
+    /* ech: the kinds of the window's flows (flow 9 GREASE, flow 3 real) */
+    assert_int_equal(features_str_count(&f, FEAT_ECH), 1);
+    assert_string_equal(features_str(&f, FEAT_ECH, 0), "grease");
+    assert_int_equal(source_features(st, &a, 3600, now, &f), 0);
+    assert_int_equal(features_str_count(&f, FEAT_ECH), 2);
+    assert_string_equal(features_str(&f, FEAT_ECH, 0), "grease");
+    assert_string_equal(features_str(&f, FEAT_ECH, 1), "real");
+    assert_int_equal(source_features(st, &a, 60, now, &f), 0);
 
     struct source_last_flow lf;
     assert_int_equal(source_last_flow(st, &a, &lf), 0);
@@ -521,6 +531,7 @@ static void test_strings_and_distinct(void **state)
     assert_string_equal(lf.host, "API.anthropic.com");
     assert_string_equal(lf.ja4, ja4[9]);
     assert_true(lf.quic);
+    assert_int_equal(lf.ech, TLS_ECH_GREASE);
     assert_int_equal(lf.sport, 40010);  /* the client's port, for the alert's community_id */
     assert_int_equal(lf.dport, 443);
     assert_int_equal(lf.vlan.n, 1);

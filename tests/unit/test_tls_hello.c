@@ -248,6 +248,152 @@ static void test_duplicate_extensions(void **state)
     assert_string_equal(h.sni, "one");
 }
 
+/* An encrypted_client_hello extension (0xfe0d) holding an outer
+ * ECHClientHello: type, kdf_id, aead_id, config_id, enc<2>, payload<2>, as
+ * Chrome's GREASE ECH has them (HKDF-SHA256, AES-128-GCM, a 32-byte X25519
+ * enc, a 144-byte payload). Returns its length in out. */
+static size_t ech_ext(uint8_t *out, uint8_t type, size_t enc_len, size_t payload_len)
+{
+    size_t n = 0;
+    size_t body = 1 + 5 + 2 + enc_len + 2 + payload_len;
+    out[n++] = 0xfe;
+    out[n++] = 0x0d;
+    out[n++] = (uint8_t)(body >> 8);
+    out[n++] = (uint8_t)body;
+    out[n++] = type;
+    static const uint8_t suite[] = { 0x00, 0x01, 0x00, 0x01, 0x7b }; /* config_id 0x7b */
+    memcpy(out + n, suite, sizeof(suite));
+    n += sizeof(suite);
+    out[n++] = (uint8_t)(enc_len >> 8);
+    out[n++] = (uint8_t)enc_len;
+    for (size_t i = 0; i < enc_len; i++)
+        out[n++] = (uint8_t)(0x5a ^ i);
+    out[n++] = (uint8_t)(payload_len >> 8);
+    out[n++] = (uint8_t)payload_len;
+    for (size_t i = 0; i < payload_len; i++)
+        out[n++] = (uint8_t)(0xa5 ^ (i * 7));
+    return n;
+}
+
+/* GREASE ECH keeps the service's name in the outer SNI; a real ECH's outer
+ * SNI is the provider's public name (or absent), and the service's own name
+ * is then unknown. JA4 counts the extension either way. */
+static void test_ech(void **state)
+{
+    (void)state;
+    static uint8_t ext[512];
+    struct spec s = base_spec();
+    struct tls_hello h;
+    char raw[512];
+
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_NONE);
+    assert_null(tls_ech_name(h.ech));
+
+    s.extra = ext;
+    s.extra_len = ech_ext(ext, 0, 32, 144);
+    parse_spec(&s, &h, raw, sizeof(raw));
+    assert_int_equal(h.ech, TLS_ECH_GREASE);
+    assert_string_equal(tls_ech_name(h.ech), "grease");
+    assert_string_equal(h.sni, "api.openai.com");
+    assert_int_equal(h.ech_public, 0);
+    assert_null(tls_ech_public_name(h.ech_public));
+    assert_int_equal(h.n_exts, 10);
+    assert_non_null(strstr(raw, ",fe0d,ff01_"));
+
+    s.sni = "Cloudflare-ECH.com";
+    parse_spec(&s, &h, raw, sizeof(raw));
+    assert_int_equal(h.ech, TLS_ECH_REAL);
+    assert_string_equal(tls_ech_name(h.ech), "real");
+    assert_string_equal(h.sni, "");
+    assert_true(h.has_sni);
+    assert_string_equal(tls_ech_public_name(h.ech_public), "cloudflare-ech.com");
+    assert_true(h.ja4[3] == 'd'); /* the outer hello had an SNI */
+
+    /* A name that merely contains the public name is GREASE. */
+    s.sni = "x.cloudflare-ech.com";
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_GREASE);
+    assert_string_equal(h.sni, "x.cloudflare-ech.com");
+
+    s.sni = NULL;
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_REAL);
+    assert_int_equal(h.ech_public, 0);
+    assert_null(tls_ech_public_name(h.ech_public));
+
+    /* An empty enc is allowed (the draft: enc<0..2^16-1>). */
+    s = base_spec();
+    s.extra = ext;
+    s.extra_len = ech_ext(ext, 0, 0, 1);
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_GREASE);
+    assert_null(tls_ech_public_name(0));
+    assert_null(tls_ech_public_name(200));
+}
+
+/* A malformed ECHClientHello is reported as such (no "ech" in events); the
+ * hello and its JA4 stand. Every cut of the body, every lying length. */
+static void test_ech_malformed(void **state)
+{
+    (void)state;
+    static uint8_t ext[512];
+    struct spec s = base_spec();
+    struct tls_hello h;
+    s.extra = ext;
+
+    s.extra_len = ech_ext(ext, 1, 0, 0) - 9; /* inner(1): the type byte alone */
+    ext[3] = 1;
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+    assert_null(tls_ech_name(h.ech));
+    assert_string_equal(h.sni, "api.openai.com");
+    assert_int_equal(h.n_exts, 10); /* the extension counts for JA4 */
+    assert_memory_equal(h.ja4 + 10, BASE_JA4 + 10, 14); /* "_" part b "_" */
+
+    s.extra_len = ech_ext(ext, 2, 32, 144); /* unknown type */
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+
+    s.extra_len = ech_ext(ext, 0, 32, 0); /* empty payload: payload<1..> */
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+
+    /* Every shorter body: the extension length says k, the fields say more. */
+    size_t full = ech_ext(ext, 0, 32, 144);
+    for (size_t k = 0; k + 4 < full; k++) {
+        ext[2] = (uint8_t)(k >> 8);
+        ext[3] = (uint8_t)k;
+        s.extra_len = 4 + k;
+        parse_spec(&s, &h, NULL, 0);
+        assert_int_equal(h.ech, TLS_ECH_BAD);
+        assert_string_equal(h.sni, "api.openai.com");
+    }
+    /* A byte after the payload. */
+    full = ech_ext(ext, 0, 32, 144);
+    ext[full] = 0;
+    ext[3] = (uint8_t)(ext[3] + 1);
+    s.extra_len = full + 1;
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+    /* Lengths that point past the body: enc, then payload. */
+    full = ech_ext(ext, 0, 32, 144);
+    ext[4 + 6] = 0xff;
+    s.extra_len = full;
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+    full = ech_ext(ext, 0, 32, 144);
+    ext[4 + 8 + 32] = 0xff;
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+
+    /* Only the first ECH extension counts: a good one after a bad one. */
+    size_t bad = ech_ext(ext, 2, 0, 1);
+    s.extra_len = bad + ech_ext(ext + bad, 0, 32, 144);
+    parse_spec(&s, &h, NULL, 0);
+    assert_int_equal(h.ech, TLS_ECH_BAD);
+}
+
 
 /* Every prefix of a hello is refused, never over-read (ASan checks that). */
 static void test_truncated(void **state)
@@ -340,6 +486,8 @@ int main(void)
         cmocka_unit_test(test_alpn_wire_cap),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_duplicate_extensions),
+        cmocka_unit_test(test_ech),
+        cmocka_unit_test(test_ech_malformed),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_lying_lengths),
     };
