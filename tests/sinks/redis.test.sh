@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The redis output against a real redis-server the test starts on a
-# loopback port. 1. -o FILE -o redis list -o redis stream: the list and the
-# stream hold the file's events, in order. 2. An outage mid-replay (the
-# capture from a pipe, --output-queue 5): part 1 with redis up; redis is
+# loopback port. 1. -o FILE -o redis list -o redis stream -o unix-stream: the
+# list, the stream and the socket's collector hold the file's events, in
+# order. 2. An outage mid-replay (the capture from a pipe, --output-queue 5): part 1 with redis up; redis is
 # paused for writes, its list read and the server killed; part 2 with redis
 # down; a new server; parts 3 and 4. The events read before the kill and
 # those in the new server's list are the file's, in order, and sent +
@@ -27,16 +27,20 @@ redis_start() {
 }
 redis_start
 
+collector_start stream "$work/u.sock" "$work/unix.json"; cu=$collector
 "$bin" -r "$pcap" --all-tls --stats-interval 1 -o "$work/file.json" \
-    -o "redis://127.0.0.1:$port/ev" -o "redis://127.0.0.1:$port/st?mode=stream" 2>"$work/err0"
+    -o "redis://127.0.0.1:$port/ev" -o "redis://127.0.0.1:$port/st?mode=stream" \
+    -o "unix-stream:$work/u.sock" 2>"$work/err0"
 rc=$?
+collector_stop "$cu"
 rcli LRANGE ev 0 -1 >"$work/list.json"
 rcli XRANGE st - + | awk 'NR % 3 == 0' >"$work/stream.json"   # id, field, value
 if [ $rc = 0 ] && [ "$(wc -l <"$work/file.json")" -gt 100 ] && [ ! -s "$work/err0" ] &&
-   cmp -s "$work/file.json" "$work/list.json" && cmp -s "$work/file.json" "$work/stream.json"; then
-    echo "ok   file, redis list and redis stream: $(wc -l <"$work/file.json") identical events in order"
+   cmp -s "$work/file.json" "$work/list.json" && cmp -s "$work/file.json" "$work/stream.json" &&
+   cmp -s "$work/file.json" "$work/unix.json"; then
+    echo "ok   file, redis list, redis stream and unix socket in one run: $(wc -l <"$work/file.json") identical events in order"
 else
-    echo "FAIL: exit $rc; file $(wc -l <"$work/file.json"), list $(wc -l <"$work/list.json"), stream $(wc -l <"$work/stream.json")"
+    echo "FAIL: exit $rc; file $(wc -l <"$work/file.json"), list $(wc -l <"$work/list.json"), stream $(wc -l <"$work/stream.json"), unix $(wc -l <"$work/unix.json")"
     cat "$work/err0"; fail=1
 fi
 rcli DEL ev st >/dev/null
