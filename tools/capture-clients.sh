@@ -223,18 +223,7 @@ http {
 }
 EOF
 
-"$py" backend.py 8081 & backend_pid=$!
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & nginx_pid=$!
-cleanup() {
-    kill "$nginx_pid" "$backend_pid" 2>/dev/null || true
-    wait "$nginx_pid" "$backend_pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-for _ in $(seq 50); do
-    if (exec 3<>/dev/tcp/$server_ip/443) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/8081) 2>/dev/null; then break; fi
-    sleep 0.1
-done
-(exec 3<>/dev/tcp/$server_ip/443) 2>/dev/null || { cat nginx/error.log >&2; die "nginx did not start"; }
+capture_servers_start "$py" "$work" "$server_ip"
 
 body='{"model":"m","stream":true,"messages":[{"role":"user","content":"Explain, step by step, why the sky is blue."}]}'
 printf '%s' "$body" > body.json

@@ -3,6 +3,7 @@
 # client environment, lo shaped like Ethernet, the AI host names mapped to
 # the server, and a throw-away CA with one leaf for every host.
 #   capture_ns_setup NAME SERVER_IP "HOST ..." [lo]   (lo: set up the loopback too)
+#   capture_servers_start PYTHON WORK SERVER_IP         (backend.py on 8081 and nginx, until exit)
 
 capture_ns_setup() {
     local name=$1 server_ip=$2 hosts=$3 lo=${4:-}
@@ -31,4 +32,26 @@ capture_ns_setup() {
     openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
         -extfile leaf.ext -out leaf.pem 2>/dev/null
     cat leaf.pem ca.pem >chain.pem
+}
+
+# The mock API (WORK/backend.py on 127.0.0.1:8081) and nginx in front of it
+# (WORK/nginx/nginx.conf, on SERVER_IP:443), both stopped when the shell
+# exits; returns once both accept connections, or dies naming nginx's log.
+capture_servers_start() {
+    local py=$1 work=$2 server_ip=$3
+    "$py" "$work/backend.py" 8081 &
+    backend_pid=$!
+    nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+    nginx_pid=$!
+    trap 'kill "$nginx_pid" "$backend_pid" 2>/dev/null || true; wait "$nginx_pid" "$backend_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do
+        if (exec 3<>"/dev/tcp/$server_ip/443") 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/8081) 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/$server_ip/443") 2>/dev/null && return 0
+    cat "$work/nginx/error.log" >&2
+    echo "capture: nginx did not start" >&2
+    exit 1
 }
