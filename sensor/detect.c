@@ -498,8 +498,21 @@ static void update_now(void *ctx, struct cluster *c)
         cluster_update(d, c);
 }
 
+static void evaluate_due(struct detect *d, const struct source_key *k, uint32_t due);
+
+static void evaluate_overdue(void *ctx, const struct source_key *k)
+{
+    struct detect *d = ctx;
+    uint32_t due = source_key_overdue(d->src, k);
+    if (due)
+        evaluate_due(d, k, due);
+}
+
 void detect_finish(struct detect *d)
 {
+    /* Turns filed since their windows were last due (within the
+     * evaluation interval) are judged now, before the input ends. */
+    source_key_foreach(d->src, 0, evaluate_overdue, d);
     for (unsigned w = 0; w < d->n_windows; w++) {
         if (d->clusters[w])
             cluster_foreach_pending(d->clusters[w], update_now, d);

@@ -91,6 +91,7 @@ struct source {
     char asn[16];
     char as_org[FEATURE_STR_LEN];
     uint64_t last_due_us[SOURCE_MAX_WINDOWS];
+    uint64_t last_turn_us;          /* packet time its last turn was filed */
     struct hour_ring hours;
     /* followed by: struct turn_chunk *chunks[max_chunks]; struct bucket buckets[nbuckets]; */
 };

@@ -566,6 +566,7 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
         r->conn = (uint32_t)fl->flow_id;
         r->flags = fl->quic ? TURN_F_QUIC : 0;
     }
+    s->last_turn_us = ts_us ? ts_us : 1;
     uint64_t every = ds_s_to_us(st->cfg.eval_interval_s);
     uint32_t mask = 0;
     for (unsigned i = 0; i < st->cfg.n_windows; i++) {
@@ -578,6 +579,21 @@ int source_turn(struct source_table *st, const struct source_flow *fl, const str
     if (due)
         *due = mask;
     return 0;
+}
+
+uint32_t source_key_overdue(struct source_table *st, const struct source_key *k)
+{
+    struct source *s = source_find_key(st, k);
+    if (s == NULL || s->last_turn_us == 0)
+        return 0;
+    uint32_t mask = 0;
+    for (unsigned i = 0; i < st->cfg.n_windows; i++) {
+        if (s->last_turn_us > s->last_due_us[i]) {
+            mask |= 1u << i;
+            s->last_due_us[i] = s->last_turn_us;
+        }
+    }
+    return mask;
 }
 
 int source_set_geo(struct source_table *st, const struct ds_addr *src, const char *country,

@@ -95,8 +95,10 @@ void detect_clock_reset(struct detect *d, uint64_t now_us);
 /* Housekeeping on packet time: expiry (bounded) and periodic source events. */
 void detect_tick(struct detect *d, uint64_t now_us);
 
-/* End of input: members that joined alerted clusters since their last
- * event are listed in a last update. */
+/* End of input: windows that turns were filed in since they were last due
+ * (within the evaluation interval) are evaluated now, then members that
+ * joined alerted clusters since their last event are listed in a last
+ * update. */
 void detect_finish(struct detect *d);
 
 struct detect_counters {

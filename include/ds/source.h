@@ -269,6 +269,11 @@ int source_key_requests_bound(const struct source_table *st, const struct source
                               uint32_t window_s, uint64_t ts_us, uint32_t *n);
 int source_key_last_flow(const struct source_table *st, const struct source_key *k,
                          struct source_last_flow *out);
+/* The windows of key k that turns were filed in since they were last due
+ * (at most eval_interval_s apart, so the last turns of a capture or of a
+ * burst may not have been evaluated yet); marks them due now. 0 if none or
+ * no such record. */
+uint32_t source_key_overdue(struct source_table *st, const struct source_key *k);
 /* Whether the record of key k is held. */
 bool source_key_held(const struct source_table *st, const struct source_key *k);
 /* Like source_foreach, over every record, profile records included. */

@@ -239,6 +239,39 @@ static void test_prefilter(void **state)
     detect_free(d);
 }
 
+/* Turns filed within the evaluation interval wait for the next due turn;
+ * at the end of input (detect_finish) those still waiting are judged: the
+ * last turns of a capture are not lost for the rules. */
+static void test_finish_evaluates_overdue(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"five\"; window:1m; requests:>=5; sid:1; rev:1;)\n");
+    struct record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.n_windows = 1;
+    cfg.src.eval_interval_s = 5;
+    struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
+    struct detect *d = NULL;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    struct client c;
+    client_start(d, &c, 1, T0);
+    /* Five turns 100 ms apart: only the first is due (and is below the
+     * rule's floor); the other four wait. */
+    for (int i = 0; i < 5; i++)
+        client_turn(d, &c, T0 + S(1) + (uint64_t)i * 100000);
+    assert_int_equal(rec.n_alerts, 0);
+    detect_finish(d);
+    assert_int_equal(rec.n_alerts, 1);
+    assert_int_equal(rec.alert_sid[0], 1);
+    detect_finish(d);                       /* nothing waits any more */
+    assert_int_equal(rec.n_alerts, 1);
+    detect_free(d);
+}
+
 /* `requests:>4` has the same floor as `>=5`; a rule without a requests
  * condition has none, so nothing is skipped. */
 static void test_prefilter_floor(void **state)
@@ -669,6 +702,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_prefilter_floor),
+        cmocka_unit_test(test_finish_evaluates_overdue),
         cmocka_unit_test(test_cluster_update_cadence),
         cmocka_unit_test(test_synchronous_group),
         cmocka_unit_test(test_reload_carry_over),
