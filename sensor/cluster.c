@@ -950,7 +950,7 @@ struct cluster *cluster_observe_group(struct cluster_table *ct, const struct ds_
      * uses (synchrony.h). Browsers apart, as in profile clusters: a person
      * whose requests happened to land in a pool's rounds is a bystander,
      * and a pool driving real browsers forms a group of its own class. */
-    p.key = strcmp(client_class(f), "browser") == 0 ? "syncb" : "sync";
+    p.key = strcmp(p.key, "browser") == 0 ? "syncb" : "sync";  /* read_profile's class */
     p.provider = "any";
     p.bin = (int32_t)(group & 0x7fffffffu);
     unsigned mine_i = 0;

@@ -115,22 +115,6 @@ static int load_catalog(const char *dir, uint32_t seed, struct catalog **out)
 }
 
 static void on_flow_end(void *ctx, struct flow *f);
-/* A client's 0-RTT packet ahead of its Initial (reordered on the way, as in
- * nDPI's quic_0RTT.pcap): a long header of a known version, whose Initial
- * may still come. The flow waits for it, QUIC_EARLY_MAX such packets at
- * most (counted in hello_tries, which a UDP flow does not otherwise use). */
-#define QUIC_EARLY_MAX 4
-
-static bool quic_early_packet(const struct packet *p)
-{
-    if (p->payload_len < 7)
-        return false;
-    struct rd r = rd_init(p->payload, p->payload_len);
-    struct quic_header h;
-    return quic_header_read_version(&r, &h) == QUIC_HDR_LONG && h.fixed_bit &&
-           quic_version_known(h.version) && h.type == QUIC_PT_0RTT;
-}
-
 static void decide_quic(struct sensor *s, struct flow *f);
 
 /* Detection's findings, to the event writers. */
@@ -509,17 +493,31 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         classify_packet(s->cls, f, p, &app->tls);
 }
 
-/* A QUIC long-header packet with the fixed bit, not a version negotiation,
- * in a datagram padded as a client's Initial must be (RFC 9000 14.1): worth
- * handing to nDPI. */
-static bool looks_like_quic_initial(const struct packet *p)
+/* What a flow's first client datagram says. INITIAL: a QUIC long-header
+ * packet with the fixed bit, not a version negotiation, in a datagram padded
+ * as a client's Initial must be (RFC 9000 14.1): worth handing to nDPI.
+ * EARLY: a 0-RTT packet of a known version ahead of its Initial (reordered
+ * on the way, as in nDPI's quic_0RTT.pcap): the flow waits for the Initial,
+ * QUIC_EARLY_MAX such packets at most (counted in hello_tries, which a UDP
+ * flow does not otherwise use). */
+#define QUIC_EARLY_MAX 4
+
+enum quic_first { QUIC_FIRST_OTHER, QUIC_FIRST_INITIAL, QUIC_FIRST_EARLY };
+
+static enum quic_first quic_first_packet(const struct packet *p)
 {
-    if (p->payload_len < 7 || p->payload_wire < 1200)
-        return false;
+    if (p->payload_len < 7)
+        return QUIC_FIRST_OTHER;
     struct rd r = rd_init(p->payload, p->payload_len);
     struct quic_header h;
-    return quic_header_read_version(&r, &h) == QUIC_HDR_LONG && h.fixed_bit &&
-           h.version != QUIC_VERSION_NEGOTIATION;
+    if (quic_header_read_version(&r, &h) != QUIC_HDR_LONG || !h.fixed_bit ||
+        h.version == QUIC_VERSION_NEGOTIATION)
+        return QUIC_FIRST_OTHER;
+    if (p->payload_wire >= 1200)
+        return QUIC_FIRST_INITIAL;
+    if (quic_version_known(h.version) && h.type == QUIC_PT_0RTT)
+        return QUIC_FIRST_EARLY;
+    return QUIC_FIRST_OTHER;
 }
 
 static void decide_quic(struct sensor *s, struct flow *f)
@@ -594,10 +592,10 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
 {
     if (f->app == NULL) {
-        if (dir == FLOW_TOSERVER && !looks_like_quic_initial(p) && quic_early_packet(p) &&
-            ++f->hello_tries <= QUIC_EARLY_MAX)
+        enum quic_first first = dir == FLOW_TOSERVER ? quic_first_packet(p) : QUIC_FIRST_OTHER;
+        if (first == QUIC_FIRST_EARLY && ++f->hello_tries <= QUIC_EARLY_MAX)
             return;
-        if (dir != FLOW_TOSERVER || !looks_like_quic_initial(p)) {
+        if (first != QUIC_FIRST_INITIAL) {
             ignore(s, f);
             return;
         }

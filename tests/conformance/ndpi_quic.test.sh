@@ -67,7 +67,7 @@ NDPI42_WRONG = {
 
 GQUIC_OLD = ("Google QUIC before Q046 has no IETF long header (a public-header flags byte "
              "instead), so the sensor does not take the flow for QUIC (sensor.c "
-             "looks_like_quic_initial); its CHLO is not TLS either. Obsolete since 2019")
+             "quic_first_packet); its CHLO is not TLS either. Obsolete since 2019")
 NO_TSHARK = ("tshark 4.0 keeps the keys it derived for the first Initial (version 0xbabababa, "
              "which it cannot decrypt) and fails all three Initials ('Decryption (checktag) "
              "failed'), so it reads no hello; ours (a v1 Initial after the version negotiation, "

@@ -42,7 +42,7 @@ res_dir = os.path.join(suite, "result")
 # every flow of that pcap with that field.
 GQUIC_OLD = ("Google QUIC before Q046 has no IETF long header (a public-header flags byte "
              "instead), so the sensor does not take the flow for QUIC (sensor.c "
-             "looks_like_quic_initial) and nDPI never sees it; ndpiReader 4.2 reads its "
+             "quic_first_packet) and nDPI never sees it; ndpiReader 4.2 reads its "
              "plaintext CHLO. Obsolete since 2019.")
 QUIC_34 = ("QUIC draft-34: nDPI 4.2 derives the Initial keys of drafts above 33 with the v2 "
            "draft salt (quic.c, handshake_salt_v2_draft_00) and cannot decrypt the ClientHello; "

@@ -221,7 +221,7 @@ static void test_varint(void **state)
 
 /* ---- the modules' tests as written at 3c93c3f, and with the reader ---- */
 
-/* sensor.c looks_like_quic_initial, less its length checks. */
+/* sensor.c quic_first_packet, less its length checks. */
 static bool sensor_old(const uint8_t *p)
 {
     if ((p[0] & 0xc0) != 0xc0)
