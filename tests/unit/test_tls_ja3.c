@@ -15,7 +15,6 @@
 
 #include "ds/tls-hello.h"
 #include "ds/tls-ja3.h"
-#include "ds/tls-ja4.h"
 #include "tls_hellos.h"
 
 /* The text and hash of a ClientHello message, both checked. */
