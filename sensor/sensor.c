@@ -559,8 +559,8 @@ static struct quic_initial_flow *quic_take(struct sensor *s, const struct flow *
 }
 
 /* Our own parser over a client datagram of an undecided QUIC flow: the
- * hello's SNI, ALPN, version and JA4 go into the flow's TLS facts before
- * nDPI's (classify fills only what is still empty). A flow none of whose
+ * hello's SNI, ALPN, version, JA4 and JA3 go into the flow's TLS facts
+ * before nDPI's (classify fills only what is still empty). A flow none of whose
  * Initials has opened yet gives its slot back at once: anyone can open a
  * real client's Initial, so one that does not open is noise (a flood of
  * random DCIDs), which must not hold the slots that real flows need. */
@@ -587,6 +587,9 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     t->alpn_wire_len = h.alpn_wire_len;
     t->hello_version = h.version;
     ds_strlcpy(t->ja4, h.ja4, sizeof(t->ja4));
+    /* Ours over nDPI's, which may have come from an earlier Initial: nDPI
+     * 4.2 reads no v2 hello and no hello split out of order. */
+    ds_strlcpy(t->ja3, h.ja3, sizeof(t->ja3));
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)

@@ -15,6 +15,10 @@
 # Flows are matched on the unordered 4-tuple. Known differences are in KNOWN
 # with the reason; any other difference fails, and so does a KNOWN entry that
 # no longer differs. ndpi_tls.test.sh holds the same captures' JA3 to the .out.
+#   C. JA3 of every QUIC flow tshark reads a hello of, in every capture of A
+#      and B: our quic.ja3 (tls-ja3.c over the hello quic-initial.c
+#      reassembles) against tshark's tls.handshake.ja3 of the flow's first
+#      ClientHello. The .out files print no JA3 for QUIC flows.
 #
 # Env (set by ctest): DS_BIN, DS_PEER_DIR. Exit 77 (skipped) without the peer
 # data or tshark.
@@ -132,33 +136,36 @@ def our_flows(pcap):
         key = flow_key("UDP", (str(ipaddress.ip_address(ev["src_ip"])), ev["src_port"]),
                        (str(ipaddress.ip_address(ev["dest_ip"])), ev["dest_port"]))
         q = ev.get("quic") or {}
-        got[key] = {"sni": q.get("sni"), "alpn": (ev.get("ai") or {}).get("client_alpns")}
+        got[key] = {"sni": q.get("sni"), "alpn": (ev.get("ai") or {}).get("client_alpns"),
+                    "ja3": (q.get("ja3") or {}).get("hash")}
     return got, r.returncode, r.stderr.strip()
 
 
 def tshark_hellos(pcap):
-    """Client hellos tshark decrypts from QUIC Initials: {key: {"sni", "alpn"}}, the first a flow."""
+    """Client hellos tshark decrypts from QUIC Initials: {key: {"sni", "alpn", "ja3"}}, the first a flow."""
     r = subprocess.run(["tshark", "-r", pcap, "-Y", "quic && tls.handshake.type == 1",
                         "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
                         "-E", "aggregator=;",
                         "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport",
                         "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport",
                         "-e", "tls.handshake.extensions_server_name",
-                        "-e", "tls.handshake.extensions_alpn_str"],
+                        "-e", "tls.handshake.extensions_alpn_str",
+                        "-e", "tls.handshake.ja3"],
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         sys.exit("tshark failed on %s: %s" % (pcap, r.stderr.strip()))
     got = {}
     for line in r.stdout.splitlines():
         f = line.split("\t")
-        if len(f) != 8:
+        if len(f) != 9:
             continue
         # A packet with coalesced Initials repeats the addresses: take the first.
         src = (f[0] or f[1]).split(";")[0]
         dst = (f[3] or f[4]).split(";")[0]
         key = flow_key("UDP", endpoint_of(src, f[2]), endpoint_of(dst, f[5]))
         got.setdefault(key, {"sni": f[6].split(";")[0] or None,
-                             "alpn": f[7].split(";") if f[7] else None})
+                             "alpn": f[7].split(";") if f[7] else None,
+                             "ja3": f[8].split(";")[0] or None})
     return got
 
 
@@ -167,7 +174,22 @@ def endpoint_of(ip, port):
 
 
 failures, rows, known_hits = [], [], {}
-tot = {"A": [0, 0], "B": [0, 0], "Bt": [0, 0], "Bo": [0, 0]}
+tot = {"A": [0, 0], "B": [0, 0], "Bt": [0, 0], "Bo": [0, 0], "C": [0, 0]}
+
+
+def check_ja3(name, got, ts):
+    """Part C: our JA3 of each flow tshark reads a hello of, against tshark's."""
+    n = ok = 0
+    for key, t in sorted(ts.items()):
+        if t["ja3"] is None:
+            continue
+        n += 1
+        r = check(name, "C", "ja3", key, t["ja3"], got.get(key, {}).get("ja3"), "tshark")
+        ok += r is True
+    tot["C"][0] += ok
+    tot["C"][1] += n
+    return "%d/%d" % (ok, n) if n else "-"
+
 
 
 def check(name, part, field, key, want, have, ref):
@@ -196,6 +218,8 @@ for name in sorted(os.listdir(pcap_dir)):
         failures.append("%s: distill-sensor exited %d: %s" % (name, rc, err))
         continue
     none = {"sni": None, "alpn": None}
+    ts = {} if name in TSHARK_BLIND else tshark_hellos(os.path.join(pcap_dir, name))
+    ja3 = check_ja3(name, got, ts)
     if name not in NDPI42_WRONG:
         n = ok = known = 0
         for key, w in sorted(want.items()):
@@ -208,11 +232,10 @@ for name in sorted(os.listdir(pcap_dir)):
                 ok += r is True
                 known += r is None
         if n:
-            rows.append((name, "A: nDPI .out", "%d/%d" % (ok, n) + ("+%dk" % known if known else ""), "-"))
+            rows.append((name, "A: nDPI .out", "%d/%d" % (ok, n) + ("+%dk" % known if known else ""), "-", ja3))
         tot["A"][0] += ok
         tot["A"][1] += n
         continue
-    ts = {} if name in TSHARK_BLIND else tshark_hellos(os.path.join(pcap_dir, name))
     if name not in TSHARK_BLIND and not ts:
         failures.append("%s: tshark reads no hello here: say why in TSHARK_BLIND" % name)
     if name in TSHARK_BLIND and tshark_hellos(os.path.join(pcap_dir, name)):
@@ -235,7 +258,8 @@ for name in sorted(os.listdir(pcap_dir)):
             oko += r is True
             known += r is None
     rows.append((name, "B: tshark", ("%d/%d" % (okt, nt)) if nt else "none read",
-                 ("%d/%d" % (oko, no) if no else "-") + ("  (+%d known)" % known if known else "")))
+                 ("%d/%d" % (oko, no) if no else "-") + ("  (+%d known)" % known if known else ""),
+                 ja3))
     tot["Bt"][0] += okt
     tot["Bt"][1] += nt
     tot["Bo"][0] += oko
@@ -245,20 +269,22 @@ for k in sorted(set(KNOWN) - set(known_hits)):
     failures.append("KNOWN entry %s matches no difference: drop it" % (k,))
 
 w = max(len(r[0]) for r in rows)
-print("%-*s  %-13s %-16s %s" % (w, "capture", "reference", "SNI+ALPN ours=ref", "vs nDPI dev .out"))
+print("%-*s  %-13s %-16s %-22s %s" % (w, "capture", "reference", "SNI+ALPN ours=ref",
+                                     "vs nDPI dev .out", "JA3 ours=tshark"))
 for r in rows:
-    print("%-*s  %-13s %-16s %s" % (w, r[0], r[1], r[2], r[3]))
+    print("%-*s  %-13s %-16s %-22s %s" % (w, r[0], r[1], r[2], r[3], r[4]))
 print("A (nDPI 4.2 right): %d/%d SNI and ALPN fields equal to the .out" % tuple(tot["A"]))
 print("B (nDPI 4.2 wrong or silent): %d/%d equal to tshark 4.0, %d/%d equal to nDPI dev's .out"
       % (tot["Bt"][0], tot["Bt"][1], tot["Bo"][0], tot["Bo"][1]))
+print("C (JA3): %d/%d QUIC flows' JA3 equal to tshark 4.0's" % tuple(tot["C"]))
 if known_hits:
     print("known differences:")
     for k, n in sorted(known_hits.items()):
         print("  %s %s %s %s (%d): %s" % (k[0], k[1], k[2], k[3], n, KNOWN[k]))
 for name, why in sorted(TSHARK_BLIND.items()):
     print("  %s: tshark reads no hello: %s" % (name, why))
-if tot["A"][1] == 0 or tot["Bt"][1] == 0:
-    failures.append("nothing compared in part A or B")
+if tot["A"][1] == 0 or tot["Bt"][1] == 0 or tot["C"][1] == 0:
+    failures.append("nothing compared in part A, B or C")
 if failures:
     print("\nFAIL: %d difference(s):" % len(failures))
     for f in failures:
