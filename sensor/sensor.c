@@ -656,6 +656,25 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     /* Ours over nDPI's, which may have come from an earlier Initial: nDPI
      * 4.2 reads no v2 hello and no hello split out of order. */
     ds_strlcpy(t->ja3, h.ja3, sizeof(t->ja3));
+    quic_initial_server_id(st, &app->quic_server);
+}
+
+/* The server's first datagrams of a QUIC flow whose hello we read: the
+ * ServerHello in its Initial, for JA3S (nDPI 4.2 gives none for QUIC).
+ * QUIC_SERVER_TRIES datagrams at most (the ServerHello is in the first
+ * Initial the server sends; an ACK-only one or a Retry may come before). */
+#define QUIC_SERVER_TRIES 4
+
+static void read_quic_server(struct sensor *s, struct flow *f, const struct packet *p)
+{
+    struct flow_app *app = f->app;
+    struct quic_server_id *id = app ? &app->quic_server : NULL;
+    if (id == NULL || id->version == 0 || s->quic == NULL)
+        return;
+    enum quic_server_res res = quic_initial_server_ja3s(s->quic, id, p->payload, p->payload_len,
+                                                        app->tls.ja3s);
+    if (res != QUIC_SERVER_MORE || ++id->tries >= QUIC_SERVER_TRIES)
+        id->version = 0;
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
@@ -686,6 +705,8 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     struct flow_app *app = f->app;
     if (!(f->flags & FLOW_F_HELLO_DONE) && dir == FLOW_TOSERVER)
         read_quic_hello(s, f, p);
+    else if (dir == FLOW_TOCLIENT)
+        read_quic_server(s, f, p);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
     /* nDPI's verdict does not cut short a hello our parser is still

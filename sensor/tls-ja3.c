@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ds/bytes.h"
 #include "ds/md5.h"
+#include "ds/tls-record.h"
 #include "ds/util.h"
 
 /* Where the text goes: into the MD5 if `md` is set, else into buf. */
@@ -97,4 +99,64 @@ int tls_ja3_text(const struct tls_ch *c, char *buf, size_t buflen)
     }
     buf[o.len] = '\0';
     return (int)o.len;
+}
+
+/* The ServerHello's JA3S text to o. RFC 8446 4.1.3: legacy_version,
+ * random, legacy_session_id, cipher_suite, legacy_compression_method,
+ * extensions; before TLS 1.2 the extensions block may be absent. 0, or -1
+ * if the message is not a well-formed ServerHello or the text overflowed. */
+static int ja3s_write(const uint8_t *msg, size_t len, struct ja3_out *o)
+{
+    struct rd r = rd_init(msg, len);
+    struct tls_handshake_hdr hh;
+    if (!tls_handshake_hdr_read(&r, &hh) || hh.type != TLS_HANDSHAKE_SERVER_HELLO)
+        return -1;
+    struct rd b = rd_sub(&r, hh.len);
+    uint16_t version = rd_be16(&b);
+    rd_skip(&b, 32); /* random */
+    rd_skip(&b, rd_u8(&b));
+    uint16_t cipher = rd_be16(&b);
+    rd_skip(&b, 1); /* compression method */
+    struct rd exts = rd_init(NULL, 0);
+    if (!b.bad && rd_left(&b) > 0)
+        exts = rd_sub(&b, rd_be16(&b));
+    if (b.bad || rd_left(&b) != 0)
+        return -1;
+    bool first = true;
+    put_value(o, version, &first);
+    put(o, ",", 1);
+    first = true;
+    put_value(o, cipher, &first);
+    put(o, ",", 1);
+    first = true;
+    while (rd_left(&exts) > 0) {
+        uint16_t type = rd_be16(&exts);
+        rd_skip(&exts, rd_be16(&exts));
+        if (exts.bad)
+            return -1;
+        if (!tls_is_grease(type))
+            put_value(o, type, &first);
+    }
+    return o->overflow ? -1 : 0;
+}
+
+int tls_ja3s(const uint8_t *msg, size_t len, char out[TLS_JA3_LEN], char *text, size_t text_len)
+{
+    out[0] = '\0';
+    if (text_len > 0) {
+        struct ja3_out t = { .buf = text, .cap = text_len };
+        int rc = ja3s_write(msg, len, &t);
+        text[rc == 0 ? t.len : 0] = '\0';
+        if (rc != 0)
+            return -1;
+    }
+    struct md5 md;
+    md5_init(&md);
+    struct ja3_out o = { .md = &md };
+    if (ja3s_write(msg, len, &o) != 0)
+        return -1;
+    uint8_t d[MD5_LEN];
+    md5_final(&md, d);
+    ds_hex(d, MD5_LEN, out);
+    return 0;
 }

@@ -3,7 +3,7 @@
  * tls.handshake.ja3_full and tls.handshake.ja3 on each vector's capture),
  * and the rules on built hellos: GREASE left out of every list, wire order
  * kept, absent or malformed groups and point formats empty, the text not
- * cut when the buffer is short. */
+ * cut when the buffer is short; and JA3S of RFC 9001 A.3's ServerHello. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +15,7 @@
 
 #include "ds/tls-hello.h"
 #include "ds/tls-ja3.h"
+#include "quic_vectors.h"
 #include "tls_hellos.h"
 
 /* The text and hash of a ClientHello message, both checked. */
@@ -144,6 +145,43 @@ static void test_text_buffer_too_small(void **state)
     assert_string_equal(buf, want);
 }
 
+/* JA3S of RFC 9001 A.3's ServerHello (tshark: "771,4865,51-43",
+ * eb1d94daa7e0344597e756a1fb6e7054), and what is not a ServerHello. */
+static void test_ja3s(void **state)
+{
+    (void)state;
+    uint8_t sh[128];
+    size_t n = unhex(rfc9001_a3_server_hello, sh, sizeof(sh));
+    char ja3s[TLS_JA3_LEN], text[64];
+    assert_int_equal(tls_ja3s(sh, n, ja3s, text, sizeof(text)), 0);
+    assert_string_equal(text, "771,4865,51-43");
+    assert_string_equal(ja3s, "eb1d94daa7e0344597e756a1fb6e7054");
+    assert_int_equal(tls_ja3s(sh, n, ja3s, NULL, 0), 0);
+    assert_string_equal(ja3s, "eb1d94daa7e0344597e756a1fb6e7054");
+    /* Text buffer one byte short: -1, both outputs "". */
+    assert_int_equal(tls_ja3s(sh, n, ja3s, text, strlen("771,4865,51-43")), -1);
+    assert_string_equal(text, "");
+    assert_string_equal(ja3s, "");
+    /* Cut inside the extensions, or a length that does not nest. */
+    assert_int_equal(tls_ja3s(sh, n - 1, ja3s, NULL, 0), -1);
+    sh[3] = (uint8_t)(sh[3] + 1);
+    assert_int_equal(tls_ja3s(sh, n + 1, ja3s, NULL, 0), -1);
+    sh[3] = (uint8_t)(sh[3] - 1);
+    /* A ServerHello without extensions (before TLS 1.2): two fields and an
+     * empty third. */
+    uint8_t old[4 + 2 + 32 + 1 + 2 + 1] = { 0x02, 0x00, 0x00, 0x26, 0x03, 0x01 };
+    memset(old + 6, 0x11, 32);   /* random; then no session id, 0x002f, null */
+    old[39] = 0x00;
+    old[40] = 0x2f;
+    assert_int_equal(tls_ja3s(old, sizeof(old), ja3s, text, sizeof(text)), 0);
+    assert_string_equal(text, "769,47,");
+    /* A ClientHello is not a ServerHello. */
+    static struct hb b;
+    struct spec s = base_spec();
+    build(&s, &b, NULL);
+    assert_int_equal(tls_ja3s(b.b, b.n, ja3s, NULL, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_grease_left_out),
         cmocka_unit_test(test_no_extensions),
         cmocka_unit_test(test_text_buffer_too_small),
+        cmocka_unit_test(test_ja3s),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
