@@ -500,25 +500,51 @@ static enum quic_server_res try_server_hello(struct quic_initial *q,
     return QUIC_SERVER_JA3S;
 }
 
-enum quic_server_res quic_initial_server_ja3s(struct quic_initial *q, const struct quic_server_id *id,
+/* A Retry (RFC 9000 17.2.5) answering the flow's client: its SCID is the
+ * DCID of the client's next Initials, whose keys the server then uses
+ * (RFC 9001 5.2). Its integrity tag is not checked: a forged Retry costs
+ * the flow its JA3S, nothing else. True if d starts with one. */
+static bool server_retry(struct quic_server_id *id, const uint8_t *d, size_t len)
+{
+    struct rd r = rd_init(d, len);
+    struct quic_header h;
+    if (quic_header_read(&r, &h) != QUIC_HDR_LONG || h.type != QUIC_PT_RETRY ||
+        h.version != id->version)
+        return false;
+    id->dcid_len = h.scid_len;
+    memcpy(id->dcid, h.scid, h.scid_len);
+    return true;
+}
+
+enum quic_server_res quic_initial_server_ja3s(struct quic_initial *q, struct quic_server_id *id,
                                               const uint8_t *d, size_t len,
                                               char ja3s[TLS_JA3_LEN])
 {
+    if (server_retry(id, d, len))
+        return QUIC_SERVER_MORE;
     struct quic_initial_flow *f = &q->server;
     quic_initial_flow_init(f);
-    if (quic_initial_keys(id->version, id->dcid, id->dcid_len, true, &f->keys) != 0)
+    if (quic_initial_salt(id->version) == NULL)
         return QUIC_SERVER_FAIL;
     struct rd r = rd_init(d, len);
     struct qi_packet p;
     for (unsigned n = 0; n < QUIC_INITIAL_COALESCED_MAX && rd_left(&r) > 0 &&
                          next_packet(q, &r, &p);
          n++) {
+        /* After a version negotiation the server answers in the version
+         * the client chose next, under the same DCID: keys of that version. */
+        if (p.h.type != QUIC_PT_INITIAL || p.total < p.pn_off + 4 + QI_SAMPLE ||
+            p.total > QI_SCRATCH)
+            continue;
+        if ((!f->have_keys || p.h.version != f->version) &&
+            quic_initial_keys(p.h.version, id->dcid, id->dcid_len, true, &f->keys) != 0)
+            continue;
+        f->have_keys = true;
+        f->version = p.h.version;
         const uint8_t *plain = NULL;
         size_t plain_len = 0;
         uint64_t pn = 0;
-        if (p.h.type != QUIC_PT_INITIAL || p.h.version != id->version ||
-            p.total < p.pn_off + 4 + QI_SAMPLE || p.total > QI_SCRATCH ||
-            open_packet(q, &f->keys, f->largest_pn, &p, &plain, &plain_len, &pn) != 0)
+        if (open_packet(q, &f->keys, f->largest_pn, &p, &plain, &plain_len, &pn) != 0)
             continue;
         if ((int64_t)pn > f->largest_pn)
             f->largest_pn = (int64_t)pn;

@@ -123,11 +123,15 @@ enum quic_server_res {
 };
 
 /* Reads one server-to-client UDP payload of a flow with server id *id:
- * every Initial of id's version in it is opened with the server's Initial
- * keys, and the CRYPTO bytes of this datagram alone are put in place (a
- * ServerHello, about 90 to 130 bytes, comes whole in the server's first
- * Initial). Writes the ServerHello's JA3S into ja3s (tls-ja3.h). */
-enum quic_server_res quic_initial_server_ja3s(struct quic_initial *q, const struct quic_server_id *id,
+ * every Initial in it is opened with the server's Initial keys of id's
+ * DCID (in the packet's own version: after a version negotiation the
+ * server answers in the client's next choice), and the CRYPTO bytes of
+ * this datagram alone are put in place (a ServerHello, about 90 to 130
+ * bytes, comes whole in the server's first Initial). Writes the
+ * ServerHello's JA3S into ja3s (tls-ja3.h). A Retry updates id's DCID to
+ * its SCID, which the client's next Initials and so the server's keys use
+ * (MORE). */
+enum quic_server_res quic_initial_server_ja3s(struct quic_initial *q, struct quic_server_id *id,
                                               const uint8_t *d, size_t len,
                                               char ja3s[TLS_JA3_LEN]);
 

@@ -160,7 +160,7 @@ static void test_rfc9369_a2(void **state)
 /* RFC 9001 A.3: the server's Initial opens with the server keys of the
  * DCID of the client's A.2 Initial, and its ServerHello gives the JA3S
  * tshark reads ("771,4865,51-43"). A bit flipped, the client's own packet,
- * a server id without version: no JA3S. */
+ * a server id without version: no JA3S. A Retry moves the keys to its SCID. */
 static void test_rfc9001_a3_server(void **state)
 {
     struct fixture *fx = *state;
@@ -190,6 +190,18 @@ static void test_rfc9001_a3_server(void **state)
     assert_int_equal(none.version, 0);
     assert_int_equal(quic_initial_server_ja3s(fx->q, &none, srv, m, ja3s), QUIC_SERVER_FAIL);
     assert_int_equal(quic_initial_stats(fx->q)->server_hellos, 1);
+
+    /* RFC 9001 A.4's Retry: the client's next DCID is its SCID, and so are
+     * the server's keys; A.3's packet, sealed for the old DCID, no longer
+     * opens. */
+    static const char retry[] =
+        "ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba";
+    uint8_t rp[64];
+    size_t rn = unhex(retry, rp, sizeof(rp));
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, rp, rn, ja3s), QUIC_SERVER_MORE);
+    assert_int_equal(id.dcid_len, 8);
+    assert_hex(id.dcid, 8, "f067a5502a4262b5");
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, srv, m, ja3s), QUIC_SERVER_MORE);
 }
 
 /* ---- sealing packets, as a client does (RFC 9001 5.3, 5.4) ---- */
