@@ -342,10 +342,10 @@ int tls_hello_parse(const uint8_t *msg, size_t len, bool quic, bool ja4, struct 
     out->alpn_wire_len = copy_alpn(&c, out->alpn_wire);
     out->n_ciphers = (uint16_t)c.n_ciphers;
     out->n_exts = (uint16_t)c.n_exts;
-    if (ja4) {
+    if (ja4 && quic)
         tls_ja3(&c, out->ja3);      /* before tls_ja4 sorts the lists */
+    if (ja4)
         tls_ja4(&c, quic, out->ja4);
-    }
     return 0;
 }
 

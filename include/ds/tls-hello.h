@@ -59,9 +59,10 @@ static inline bool tls_is_grease(uint16_t v)
  * reads; its lengths must nest. Returns 0 or -1 (*c is then unspecified). */
 int tls_ch_parse(const uint8_t *msg, size_t len, struct tls_ch *c);
 
-/* tls_parse_client_hello, with JA4 and JA3 only when `ja4` (else out->ja4
- * and out->ja3 are ""): JA4 costs two SHA-256 a hello, and the reassembler
- * may leave it to be asked for. 0 or -1. */
+/* tls_parse_client_hello, with JA4 only when `ja4` (else out->ja4 is ""):
+ * JA4 costs two SHA-256 a hello, and the reassembler may leave it to be
+ * asked for. JA3 (an MD5) only with JA4 of a QUIC hello, else out->ja3 is
+ * "": TCP flows take nDPI's (README, QUIC). 0 or -1. */
 int tls_hello_parse(const uint8_t *msg, size_t len, bool quic, bool ja4, struct tls_hello *out);
 
 #endif

@@ -35,7 +35,7 @@ struct tls_hello {
                                * public-name table (sni is then ""), 0 if the
                                * outer hello had no SNI */
     char ja4[TLS_JA4_LEN];
-    char ja3[TLS_JA3_LEN];    /* Salesforce's JA3 (sensor/tls-ja3.c) */
+    char ja3[TLS_JA3_LEN];    /* Salesforce's JA3 (sensor/tls-ja3.c), QUIC hellos only */
 };
 
 /* Parses one complete ClientHello handshake message: `msg` starts at the

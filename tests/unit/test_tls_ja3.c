@@ -29,12 +29,14 @@ static void check_msg(const uint8_t *msg, size_t len, const char *text, const ch
     char ja3[TLS_JA3_LEN];
     tls_ja3(&c, ja3);
     assert_string_equal(ja3, hash);
-    /* tls_hello_parse fills the same JA3, and JA4 sorting after it does
-     * not change it. */
+    /* tls_hello_parse fills the same JA3 for a QUIC hello (JA4 sorting
+     * after it does not change it), and none for TCP or without JA4. */
     struct tls_hello h;
-    assert_int_equal(tls_hello_parse(msg, len, false, true, &h), 0);
+    assert_int_equal(tls_hello_parse(msg, len, true, true, &h), 0);
     assert_string_equal(h.ja3, hash);
-    assert_int_equal(tls_hello_parse(msg, len, false, false, &h), 0);
+    assert_int_equal(tls_hello_parse(msg, len, false, true, &h), 0);
+    assert_string_equal(h.ja3, "");
+    assert_int_equal(tls_hello_parse(msg, len, true, false, &h), 0);
     assert_string_equal(h.ja3, "");
 }
 
