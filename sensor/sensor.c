@@ -57,6 +57,8 @@ struct sensor_counters {
     uint64_t quic_shed;                   /* QUIC flows refused reassembly at the cap */
     uint64_t ech[TLS_ECH_BAD + 1];        /* decided TLS/QUIC flows by enum tls_ech */
     uint64_t reloads, reload_failures;    /* sensor_reload calls, and those that failed */
+    uint64_t clock_back;                  /* packets older than the clock (reordered or
+                                             time going back): the clock stays */
 };
 
 /* A QUIC flow whose client Initials our parser reads, until it is decided. */
@@ -78,7 +80,7 @@ struct sensor {
     struct detect *detect;
     uint64_t first_ts, now;
     uint64_t next_tick;
-    uint64_t clock_resets;       /* times packet time stepped back (new capture) */
+    uint64_t clock_resets;       /* times packet time stepped back far (new capture) */
     bool detect_used;            /* detection was given a flow since sensor_new or sensor_reset */
     uint64_t next_stats;
     uint64_t *ai_by_provider;
@@ -647,7 +649,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  *   stats.flow, sensor.flows (the table's part),  the flow table
  *     memory.flows
  *   sensor.flows (tls .. ai), sensor.quic,        the sensor
- *     memory.flow_app,
+ *     sensor.ech, sensor.clock, memory.flow_app,
  *     memory.hello_buffers
  *   sensor.ndpi, memory.ndpi_state                classify
  *   sensor.sources, memory.sources, sensor.detect detect (source table, rules,
@@ -695,6 +697,9 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     stats_u64(quic, "reassembling", s->quic_in_use);
     stats_u64(quic, "shed", s->n.quic_shed);
     ech_stats_write(s, me);
+    struct stats_node *clock = stats_child(me, "clock");
+    stats_u64(clock, "packets_back", s->n.clock_back);
+    stats_u64(clock, "resets", s->clock_resets);
     stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
     classify_stats_write(s->cls, root);
@@ -772,6 +777,8 @@ static void advance_clock(struct sensor *s, uint64_t ts_us)
         detect_clock_reset(s->detect, ts_us);
         s->clock_resets++;
         start_clock(s, ts_us);
+    } else if (ts_us < s->now) {
+        s->n.clock_back++;
     }
     if (ts_us > s->now)
         s->now = ts_us;
