@@ -350,8 +350,8 @@ static bool quic_probe(const struct exchange *e, int dir, const uint8_t *payload
     return !(payload[0] & QUIC_FORM_LONG) && len > EXCHANGE_QUIC_FULL && len > e->quic_max[dir];
 }
 
-/* One 1-RTT or 0-RTT packet of n bytes (its datagram: len, and full when the
- * packet ends a datagram of at least EXCHANGE_QUIC_FULL bytes). Every packet
+/* One 1-RTT or 0-RTT packet of n bytes; full: it ends a datagram of at
+ * least EXCHANGE_QUIC_FULL bytes; probe: quic_probe(). Every packet
  * is counted as application data; the turns get the client's packets above
  * the small size (below it they are ACKs and flow control: a request with
  * its QPACK headers is larger) and the server's packets, not path MTU probes.
