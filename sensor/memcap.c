@@ -5,7 +5,7 @@
  * the image and libraries, nDPI's detection module (its automata), the
  * catalogue and rules, libmaxminddb's mapped database, the output buffers
  * and queues, hash bucket arrays sized at start-up. An idle sensor measured
- * 24 MiB RSS (`/usr/bin/time -v` on a small capture, no --geoip-db; a City
+ * 23 MiB RSS (`/usr/bin/time -v` on a small capture, no --geoip-db; a City
  * database adds the pages touched, up to its size). So a fixed RESERVE_FIXED
  * (32 MiB) plus an eighth of the limit is kept back for all of that and for
  * allocator overhead; the rest is the pooled part, split by the per-mille

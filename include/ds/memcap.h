@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define MEMCAP_DEFAULT ((uint64_t)512 << 20)
-/* The least --memcap accepted: the sensor's idle footprint (about 24 MiB
+/* The least --memcap accepted: the sensor's idle footprint (about 23 MiB
  * RSS measured: the image, nDPI's detection module, the catalogue, buffers)
  * plus the fixed reserve below and a few MiB of pools. */
 #define MEMCAP_MIN ((uint64_t)48 << 20)
