@@ -14,7 +14,7 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        12%: 184 B a flow + its bucket: 50 MiB is the default
+ *   flows        12%: 200 B a flow + its bucket: 50 MiB is the default
  *                     --max-flows (262,144) with room to spare.
  *   flow_app     29%: 2.7 KiB a followed flow today (TLS facts and 32 turns),
  *                     the largest per-flow cost: 120 MiB holds ~45,000
