@@ -376,7 +376,8 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 in_ns 10.77.1.4 "$py" keepalive.py "$url" "$end" & pids+=($!)
 in_ns 10.77.3.1 bash developer.sh "$url" "$end" "$py" & pids+=($!)
-in_ns 10.77.3.2 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+# ip netns exec execs chromium, so $! is the browser, which takes its children down.
+ip netns exec "$(cat ns.10.77.3.2)" chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --ignore-certificate-errors --user-data-dir="$work/chrome-profile" "https://chatgpt.com/" \
     >/dev/null 2>chromium.log & cr=$!
