@@ -32,7 +32,7 @@
 # Writes OUTDIR/harvest.full.pcap (the recording: large, never committed),
 # OUTDIR/harvest.truth.tsv (address, kind, harvester yes/no, client),
 # OUTDIR/harvest.requests.tsv.gz (nginx's log of every request with its address)
-# and, with tools/pcap-slim.py, OUTDIR/harvest.pcap.gz (what is committed).
+# and, with tools/pcap-slim.py, OUTDIR/harvest.pcap.xz (what is committed).
 # Needs root, the npm registry for the SDKs; a missing client fails the recording.
 set -euo pipefail
 
@@ -398,5 +398,5 @@ echo "capture-harvest: $(stat -c %s "$out") bytes, $(wc -l < nginx/access.tsv) r
 awk -F'\t' '{ n[$1]++ } END { for (a in n) print a, n[a] }' nginx/access.tsv | sort >&2
 [ -z "$failed" ] || die "a client exited non-zero (pids$failed); see above"
 if [ -f "$top/tools/pcap-slim.py" ]; then
-    "$py" "$top/tools/pcap-slim.py" "$out" "$outdir/harvest.pcap.gz"
+    "$py" "$top/tools/pcap-slim.py" "$out" "$outdir/harvest.pcap.xz"
 fi

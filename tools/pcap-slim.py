@@ -10,7 +10,8 @@ and the data of TLS 1.2) is replaced by zeros; the bodies of handshake,
 change-cipher-spec and alert records (ClientHello, ServerHello, TLS 1.2
 certificates) are kept whole. Packet lengths, headers and timestamps are
 unchanged, so flows, turns, record sizes and timing read the same, while the
-zeros compress to almost nothing (OUT ending in .gz is gzipped).
+zeros compress to almost nothing (OUT ending in .xz is compressed with xz -9e,
+which takes minutes but makes it about 40% smaller than gzip -9; .gz is gzipped).
 
 Where a record header is lost (a segment the capture dropped) or a byte is no
 record header, reading resumes at the next segment that starts a chain of 4
@@ -22,6 +23,7 @@ packets are copied unchanged. Prints what it did on stderr.
 """
 import bisect
 import gzip
+import lzma
 import struct
 import sys
 
@@ -240,8 +242,13 @@ def main():
     for (rec, pkt), s in zip(packets, segs):
         if s is not None:
             zeroed += zero_packet(pkt, *s)
-    opener = gzip.open if sys.argv[2].endswith(".gz") else open
-    with opener(sys.argv[2], "wb") as f:
+    if sys.argv[2].endswith(".xz"):
+        out = lzma.open(sys.argv[2], "wb", preset=9 | lzma.PRESET_EXTREME)
+    elif sys.argv[2].endswith(".gz"):
+        out = gzip.open(sys.argv[2], "wb")
+    else:
+        out = open(sys.argv[2], "wb")
+    with out as f:
         f.write(header)
         for rec, pkt in packets:
             f.write(rec)

@@ -2,7 +2,7 @@
 # The detector on real client stacks running as harvesters (pcaps/harvest, made
 # by tools/capture-harvest.sh: 15 minutes, five harvester kinds and two negative
 # kinds at once, each kind from its own addresses; harvest.truth.tsv says which).
-# The slim capture is gunzipped to a temporary directory and replayed with the
+# The slim capture is decompressed (xz) to a temporary directory and replayed with the
 # repo's rules; tests/clients/harvest_report.py prints, per kind, the alerts that
 # name its addresses (sid/severity; cluster alerts by their members) and the time
 # from its first packet to its first severity 1-2 alert, then the features of
@@ -29,13 +29,13 @@ if [ -z "${DS_BIN:-}" ] || [ ! -x "$DS_BIN" ]; then
     exit 77
 fi
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
-command -v gzip >/dev/null || { echo "SKIP: gzip not installed"; exit 77; }
-[ -s "$dir/harvest.pcap.gz" ] && [ -s "$dir/harvest.truth.tsv" ] ||
-    { echo "FAIL: $dir/harvest.pcap.gz or harvest.truth.tsv missing"; exit 1; }
+command -v xz >/dev/null || { echo "FAIL: xz (xz-utils) not installed"; exit 1; }
+[ -s "$dir/harvest.pcap.xz" ] && [ -s "$dir/harvest.truth.tsv" ] ||
+    { echo "FAIL: $dir/harvest.pcap.xz or harvest.truth.tsv missing"; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-gzip -dc "$dir/harvest.pcap.gz" > "$tmp/harvest.pcap"
+xz -dc "$dir/harvest.pcap.xz" > "$tmp/harvest.pcap"
 if ! "$DS_BIN" -r "$tmp/harvest.pcap" --rules "$src/rules" --source-events -o "$tmp/events.json" 2> "$tmp/stderr"; then
     echo "FAIL: $DS_BIN -r exited non-zero: $(head -3 "$tmp/stderr")"
     exit 1
