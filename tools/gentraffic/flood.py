@@ -200,7 +200,7 @@ class Flood:
         TCP handshake, the template's ClientHello with SNI host, the server's
         flight, the client's Finished, one request and its answer; closed by
         the client if asked. Plain TCP (one ACK per flight): conn.Conn models
-        TCP in full, at four times the cost, which 500,000 flows cannot pay."""
+        TCP in full (delayed ACKs, slow start) at three times the cost."""
         path = P.Path(client, server, r.randint(32768, 60999), 443)
         tp = tp or r.choice(self.templates)
         hello, sid = self.hello_for(tp, host, r)
