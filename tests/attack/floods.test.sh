@@ -194,7 +194,9 @@ gen idle halfopen 1
 head -c 24 "$work/idle.pcap" >"$work/empty.pcap"
 sensor idle -q -r "$work/empty.pcap" "${memcap_args[@]}"
 idle=$(cat "$work/idle.rss")
-if [ "$sanitized" = 0 ] && [ "$idle" -gt $((memcap_kib / 2)) ]; then
+if [ "$sanitized" = 1 ]; then
+    echo "ok   idle RSS $idle KiB, not checked: sanitizer build"
+elif [ "$idle" -gt $((memcap_kib / 2)) ]; then
     echo "FAIL idle RSS $idle KiB: over half the $memcap cap, which leaves the flood nothing"; fail=1
 else
     echo "ok   idle RSS $idle KiB (the $memcap cap: $memcap_kib KiB)"
