@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ds/err.h"
 #include "ds/log.h"
@@ -68,7 +69,17 @@ enum ds_err capture_open_file(const char *path, const char *bpf, struct capture 
                               size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
-    FILE *fp = fopen(path, "rb");
+    /* "-" is standard input, as for tcpdump -r -: a copy of the descriptor,
+     * so that closing the capture leaves stdin to the process. */
+    FILE *fp = NULL;
+    if (strcmp(path, "-") == 0) {
+        int fd = dup(STDIN_FILENO);
+        fp = fd < 0 ? NULL : fdopen(fd, "rb");
+        if (fp == NULL && fd >= 0)
+            close(fd);
+    } else {
+        fp = fopen(path, "rb");
+    }
     if (fp == NULL) {
         snprintf(err, errlen, "%s", strerror(errno));
         return DS_ERR_IO;

@@ -7,7 +7,10 @@
  * synthesized segment; then the following packets of both directions until
  * the ServerHello (JA3S, version) or the certificate is read, or a packet cap.
  * Its per-flow struct comes from a pool and goes back, with what nDPI
- * allocated inside it, the moment the flow is done. The only nDPI user. */
+ * allocated inside it, the moment the flow is done. The structs and what
+ * nDPI allocates inside them are held to the memcap's ndpi share: beyond
+ * it a new flow gets no state (counted; it is classified by its SNI and the
+ * catalogue alone). The only nDPI user. */
 #include "ds/classify.h"
 
 #include <malloc.h>
@@ -19,6 +22,7 @@
 #include "ds/bytes.h"
 #include "ds/flow-app.h" /* struct flow_tls, which it fills */
 #include "ds/log.h"
+#include "ds/memcap.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/stats.h"
@@ -54,6 +58,9 @@ struct classify {
     struct ndpi_detection_module_struct *ndpi;
     struct pool *states;
     size_t obj_size;
+    struct memcap *mc;           /* the caller's, or NULL */
+    size_t share;                /* bytes of state at most (SIZE_MAX: no memcap) */
+    uint64_t flows_at_reset;     /* st.flows when the module was made */
     struct classify_stats st;
     /* One synthesized IP+TCP packet: the reassembled ClientHello. */
     uint8_t synth[65535];
@@ -110,7 +117,34 @@ static void account_heap(struct classify *c, struct cls_flow *cf)
         c->st.state_peak = c->st.state_bytes;
 }
 
-struct classify *classify_new(size_t max_states)
+/* nDPI's detection module, with only the TLS and QUIC dissectors: nDPI
+ * sees nothing but flows our parser already found to carry a ClientHello or
+ * a QUIC Initial. With every dissector on, a hello on a port another
+ * protocol owns can be taken by that dissector first (nDPI 4.2 called TLS
+ * from client port 5001 "TargusDataspeed" on port 8443) and its JA3 is
+ * lost; and the reduced set is a little cheaper (2% a TLS flow on port 443,
+ * 7% on 8443, 4% a QUIC flow, measured). Sub-protocols from the SNI
+ * ("TLS.Google") and address labels do not depend on the set. 0 or -1. */
+static int make_module(struct classify *c)
+{
+    uint32_t before = ndpi_get_tot_allocated_memory();
+    c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (c->ndpi == NULL) {
+        log_error("nDPI: cannot initialise the detection module");
+        return -1;
+    }
+    NDPI_PROTOCOL_BITMASK protos;
+    NDPI_BITMASK_RESET(protos);
+    NDPI_BITMASK_ADD(protos, NDPI_PROTOCOL_TLS);
+    NDPI_BITMASK_ADD(protos, NDPI_PROTOCOL_QUIC);
+    ndpi_set_protocol_detection_bitmask2(c->ndpi, &protos);
+    ndpi_finalize_initialization(c->ndpi);
+    c->st.module_bytes = ndpi_get_tot_allocated_memory() - before;
+    c->flows_at_reset = c->st.flows;
+    return 0;
+}
+
+struct classify *classify_new(size_t max_states, struct memcap *mc)
 {
     struct classify *c = NULL;
     size_t lib_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
@@ -122,34 +156,37 @@ struct classify *classify_new(size_t max_states)
         return NULL;
     }
     c = xcalloc(1, sizeof(*c));
-    uint32_t before = ndpi_get_tot_allocated_memory();
-    c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
-    if (c->ndpi == NULL) {
-        log_error("nDPI: cannot initialise the detection module");
+    if (make_module(c) != 0)
         goto fail;
-    }
-    /* Only the TLS and QUIC dissectors: nDPI sees nothing but flows our
-     * parser already found to carry a ClientHello or a QUIC Initial. With
-     * every dissector on, a hello on a port another protocol owns can be
-     * taken by that dissector first (nDPI 4.2 called TLS from client port
-     * 5001 "TargusDataspeed" on port 8443) and its JA3 is lost; and the
-     * reduced set is a little cheaper (2% a TLS flow on port 443, 7% on
-     * 8443, 4% a QUIC flow, measured). Sub-protocols from the SNI
-     * ("TLS.Google") and address labels do not depend on the set. */
-    NDPI_PROTOCOL_BITMASK protos;
-    NDPI_BITMASK_RESET(protos);
-    NDPI_BITMASK_ADD(protos, NDPI_PROTOCOL_TLS);
-    NDPI_BITMASK_ADD(protos, NDPI_PROTOCOL_QUIC);
-    ndpi_set_protocol_detection_bitmask2(c->ndpi, &protos);
-    ndpi_finalize_initialization(c->ndpi);
-    c->st.module_bytes = ndpi_get_tot_allocated_memory() - before;
     c->obj_size = offsetof(struct cls_flow, nf) + lib_size;
     c->st.state_size = (c->obj_size + 15) & ~(size_t)15; /* the pool's rounding */
-    c->states = pool_new(c->obj_size, max_states, 64);
+    c->mc = mc;
+    c->share = mc ? memcap_share(mc, MEMCAP_NDPI) : SIZE_MAX;
+    c->states = pool_new(c->obj_size, memcap_objects(mc, MEMCAP_NDPI, c->st.state_size,
+                                                     max_states), 64);
     return c;
 fail:
     free(c);
     return NULL;
+}
+
+/* nDPI 4.2 offers no call that empties its caches (the TLS certificate
+ * cache, keyed on the server's address, and the other dissectors' LRU
+ * caches), and its module struct is private to the library: the module is
+ * made afresh instead, and only when a flow was handed to nDPI since it was
+ * made (nothing can be cached before). */
+int classify_reset(struct classify *c)
+{
+    if (c == NULL || c->ndpi == NULL || c->st.flows == c->flows_at_reset)
+        return 0;
+    if (pool_in_use(c->states) != 0)
+        return -1;
+    ndpi_exit_detection_module(c->ndpi);
+    c->ndpi = NULL;
+    if (make_module(c) != 0)
+        return -1;
+    c->st.module_resets++;
+    return 0;
 }
 
 void classify_free(struct classify *c)
@@ -165,9 +202,20 @@ void classify_free(struct classify *c)
 /* Takes a state for f; 0, or -1 when the pool is out (counted). */
 static int take_state(struct classify *c, struct flow *f)
 {
+    if (c->ndpi == NULL) {       /* a reset could not make the module again */
+        c->st.no_state++;
+        return -1;
+    }
+    if (c->st.state_bytes + c->st.state_size > c->share) {
+        /* nDPI's own allocations inside the states in use fill the share. */
+        c->st.no_state++;
+        memcap_ndpi_refused(c->mc);
+        return -1;
+    }
     struct cls_flow *cf = pool_get(c->states);
     if (cf == NULL) {
         c->st.no_state++;
+        memcap_ndpi_refused(c->mc);
         return -1;
     }
     /* pool_get zeroes the object: nDPI wants a zeroed flow struct. */

@@ -149,6 +149,16 @@ static uint32_t key_hash(uint32_t seed, const char *key, const char *provider, i
     return ds_fnv1a32_add_str(h, provider);
 }
 
+size_t cluster_bytes_per_cluster(void)
+{
+    /* At its largest: node, both member arrays, its key, a member index
+     * entry for each member and their slots, a bucket. */
+    return sizeof(struct cnode) + sizeof(struct cluster_member) * CLUSTER_FEW_MEMBERS +
+           sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS + sizeof(struct cref) +
+           CLUSTER_MAX_MEMBERS * sizeof(struct midx) + 16 * sizeof(struct midx *) +
+           2 * sizeof(void *);
+}
+
 struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
 {
     struct cluster_table *ct = xcalloc(1, sizeof(*ct));

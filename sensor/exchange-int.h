@@ -15,6 +15,8 @@
 #define U_RECORD 0x4u /* a TLS record or QUIC packet (not raw bytes of a lost tracker) */
 #define U_TAIL 0x8u   /* a server record of the TLS 1.3 handshake's tail (tickets) */
 #define U_FULL 0x10u  /* its record is full size (EXCHANGE_TLS_FULL: a bulk transfer) */
+#define U_WRITE 0x20u /* QUIC: the client's packet before was not full size, its write had
+                       * ended: this one starts a write of its own, however soon */
 
 /* n bytes of the client's application data at packet time ts. */
 void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,

@@ -195,12 +195,14 @@ static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags)
 }
 
 /* A request from r is a write of its own: the client sent no large record
- * for EXCHANGE_JOIN_US before it, and it does not react to the server. */
+ * for EXCHANGE_JOIN_US before it, and it does not react to the server; or
+ * its transport says so (U_WRITE: QUIC). */
 static bool write_separate(const struct exchange_open *o, const struct exchange_req_start *r,
                            unsigned flags)
 {
-    return (flags & U_RECORD) && r->big_gap_us > EXCHANGE_JOIN_US && !r->reacts &&
-           o->t.start_us < r->at;
+    if (!(flags & U_RECORD) || o->t.start_us >= r->at)
+        return false;
+    return (flags & U_WRITE) || (r->big_gap_us > EXCHANGE_JOIN_US && !r->reacts);
 }
 
 /* The connection's first turn, small enough yet to be its set-up. */

@@ -340,11 +340,50 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
 
 /* ---- QUIC ------------------------------------------------------------- */
 
+/* The datagram is one short-header packet, above the 1200 bytes every path
+ * carries and larger than every earlier datagram its way: a path MTU probe
+ * (RFC 9000 14.3, RFC 8899: PING and PADDING), no data. A sender uses a
+ * larger size only once a probe of that size was acknowledged, so the first
+ * datagram of a new largest size is the probe. */
+static bool quic_probe(const struct exchange *e, int dir, const uint8_t *payload, uint32_t len)
+{
+    return !(payload[0] & QUIC_FORM_LONG) && len > EXCHANGE_QUIC_FULL && len > e->quic_max[dir];
+}
+
+/* One 1-RTT or 0-RTT packet of n bytes; full: it ends a datagram of at
+ * least EXCHANGE_QUIC_FULL bytes; probe: quic_probe(). Every packet
+ * is counted as application data; the turns get the client's packets above
+ * the small size (below it they are ACKs and flow control: a request with
+ * its QPACK headers is larger) and the server's packets, not path MTU probes.
+ * A client packet that is not full size ends the client's write: the next
+ * large one starts a request of its own (Chromium sends each request, headers
+ * and body, in packets of its own), however soon. */
+static void quic_packet(struct exchange *e, int dir, uint64_t ts, uint32_t n, bool full,
+                        bool probe, const struct turn_sink *to)
+{
+    bool big = n > EXCHANGE_QUIC_SMALL;
+    e->app_records[dir]++;
+    if (probe || (dir == 0 && !big)) {
+        e->app_bytes[dir] += n;
+        return;
+    }
+    unsigned flags = U_START | U_RECORD | (big ? U_BIG : 0u);
+    if (dir == 0) {
+        if (!e->dir[0].full)
+            flags |= U_WRITE;
+        e->dir[0].full = full;
+    }
+    on_data(e, dir, ts, n, flags, to);
+}
+
 void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *payload,
                   uint32_t len, const struct turn_sink *to)
 {
     if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
         return;
+    bool probe = quic_probe(e, dir, payload, len);
+    if (len > e->quic_max[dir])
+        e->quic_max[dir] = len > UINT16_MAX ? UINT16_MAX : (uint16_t)len;
     struct rd r = rd_init(payload, len);
     /* A datagram holds at most a few coalesced packets (Initial, 0-RTT,
      * Handshake, then 1-RTT); stop walking after that many. */
@@ -354,10 +393,8 @@ void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *pa
         enum quic_header_res res = quic_header_read(&r, &h);
         if (res == QUIC_HDR_SHORT) {
             /* Short header: 1-RTT, runs to the end of the datagram. */
-            uint32_t n = (uint32_t)(len - start);
-            e->app_records[dir]++;
-            on_data(e, dir, ts_us, n, U_START | U_RECORD | (n > EXCHANGE_QUIC_SMALL ? U_BIG : 0),
-                    to);
+            quic_packet(e, dir, ts_us, (uint32_t)(len - start), len >= EXCHANGE_QUIC_FULL, probe,
+                        to);
             return;
         }
         /* Version negotiation, Google QUIC, unknown versions: not ours to
@@ -379,13 +416,9 @@ void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *pa
         if (r.bad || plen > rd_left(&r))
             return;
         rd_skip(&r, (size_t)plen);
-        if (h.type == QUIC_PT_0RTT) {
-            /* Early data is the client's application data. */
-            uint32_t n = (uint32_t)(r.off - start);
-            e->app_records[dir]++;
-            on_data(e, dir, ts_us, n, U_START | U_RECORD | (n > EXCHANGE_QUIC_SMALL ? U_BIG : 0),
-                    to);
-        }
+        if (h.type == QUIC_PT_0RTT) /* early data: the client's application data */
+            quic_packet(e, dir, ts_us, (uint32_t)(r.off - start),
+                        r.off == len && len >= EXCHANGE_QUIC_FULL, false, to);
     }
 }
 

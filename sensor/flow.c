@@ -11,8 +11,12 @@
  *
  * Idle order is kept in one list per timeout class (new, established, closed,
  * UDP): within a class every flow has the same timeout, so the head of each
- * list is the next to expire and expiry never scans. At the cap, the oldest
- * head across the lists is evicted and counted. Packet time is the clock. */
+ * list is the next to expire and expiry never scans. At the cap the table
+ * enters the memcap's emergency mode and evicts the least useful of the
+ * longest idle flows (FLOW_EVICT_SCAN of each list: never-followed flows
+ * first, followed ones last), counted by kind; in emergency the timeouts
+ * are Suricata's emergency ones and an expiry pass ends more flows, until
+ * the table is back under the recovery level. Packet time is the clock. */
 #include "ds/flow.h"
 
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 #include "ds/assert.h"
 #include "ds/hash.h"
 #include "ds/list.h"
+#include "ds/memcap.h"
 #include "ds/pool.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
@@ -34,7 +39,9 @@ struct flow_table {
     struct flow **buckets;
     size_t nbuckets;                 /* power of two */
     struct ds_list lists[TC_MAX];    /* idle order by class, oldest at the head */
+    struct ds_list app_list;         /* flows holding app state, idle order */
     uint64_t timeout_us[TC_MAX];
+    uint64_t emerg_timeout_us[TC_MAX]; /* in emergency mode: never longer than the above */
     uint64_t next_id;
     flow_end_fn end_fn;
     void *ctx;
@@ -68,6 +75,12 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end
     ft->timeout_us[TC_EST] = ds_s_to_us(cfg->timeout_est_s);
     ft->timeout_us[TC_CLOSED] = ds_s_to_us(cfg->timeout_closed_s);
     ft->timeout_us[TC_UDP] = ds_s_to_us(cfg->timeout_udp_s);
+    const uint32_t emerg_s[TC_MAX] = { FLOW_EMERG_NEW_S, FLOW_EMERG_EST_S, FLOW_EMERG_CLOSED_S,
+                                       FLOW_EMERG_UDP_S };
+    for (int c = 0; c < TC_MAX; c++) {
+        uint64_t e = ds_s_to_us(emerg_s[c]);
+        ft->emerg_timeout_us[c] = e < ft->timeout_us[c] ? e : ft->timeout_us[c];
+    }
     ft->end_fn = end_fn;
     ft->ctx = ctx;
     return ft;
@@ -172,6 +185,8 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
     if (ft->end_fn)
         ft->end_fn(ft->ctx, f);
     ds_list_unlink(&ft->lists[flow_tclass(f)], &f->idle);
+    if (f->flags & FLOW_F_APP_LISTED)
+        ds_list_unlink(&ft->app_list, &f->app_idle);
     bucket_remove(ft, f);
     pool_put(ft->pool, f);
     ft->st.ended++;
@@ -180,6 +195,88 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
         ft->st.timed_out++;
     else if (why == FLOW_END_EVICTED)
         ft->st.evicted++;
+    if (memcap_emergency(ft->cfg.memcap))
+        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, pool_in_use(ft->pool), pool_cap(ft->pool));
+}
+
+/* How useful a flow's state is, least first: 0 will never be followed
+ * (ignored, or one side of a connection with no handshake seen: a
+ * half-open SYN), 1 not decided yet, 2 followed. */
+static int flow_rank(const struct flow *f)
+{
+    if (f->flags & FLOW_F_FOLLOW)
+        return 2;
+    if ((f->flags & FLOW_F_IGNORE) ||
+        (f->state == FLOW_STATE_NEW && !(f->flags & (FLOW_F_TLS | FLOW_F_QUIC))))
+        return 0;
+    return 1;
+}
+
+/* Of the first FLOW_EVICT_SCAN flows of list l (linked through the node
+ * at `off` in struct flow), the lowest rank, the longest idle within it,
+ * if better than *best; never `keep`. */
+static void scan_list(const struct ds_list *l, size_t off, const struct flow *keep,
+                      struct flow **best, int *best_rank)
+{
+    struct ds_list_node *n = l->head;
+    for (unsigned i = 0; n != NULL && i < FLOW_EVICT_SCAN; i++, n = n->next) {
+        struct flow *f = (struct flow *)(void *)((char *)n - off);
+        if (f == keep)
+            continue;
+        int r = flow_rank(f);
+        if (r < *best_rank || (r == *best_rank && f->last_us < (*best)->last_us)) {
+            *best = f;
+            *best_rank = r;
+        }
+    }
+}
+
+/* The flow to evict: of the FLOW_EVICT_SCAN longest idle of each class,
+ * the lowest rank, the longest idle within it. NULL if there is none. */
+static struct flow *evict_candidate(struct flow_table *ft)
+{
+    struct flow *best = NULL;
+    int best_rank = 3;
+    for (int c = 0; c < TC_MAX; c++)
+        scan_list(&ft->lists[c], offsetof(struct flow, idle), NULL, &best, &best_rank);
+    return best;
+}
+
+/* Ends f to make room, counted by its kind. */
+static void flow_evict(struct flow_table *ft, struct flow *f)
+{
+    memcap_evicted(ft->cfg.memcap, flow_rank(f) == 2 ? MEMCAP_EV_FLOWS_FOLLOWED
+                                                     : MEMCAP_EV_FLOWS_UNFOLLOWED);
+    flow_end(ft, f, FLOW_END_EVICTED);
+}
+
+int flow_evict_app(struct flow_table *ft, const struct flow *keep)
+{
+    struct flow *f = NULL;
+    int rank = 3;
+    scan_list(&ft->app_list, offsetof(struct flow, app_idle), keep, &f, &rank);
+    if (f == NULL)
+        return -1;
+    flow_evict(ft, f);
+    return 0;
+}
+
+void flow_app_attach(struct flow_table *ft, struct flow *f, void *app)
+{
+    f->app = app;
+    if (!(f->flags & FLOW_F_APP_LISTED)) {
+        ds_list_push_tail(&ft->app_list, &f->app_idle);
+        f->flags |= FLOW_F_APP_LISTED;
+    }
+}
+
+void flow_app_detach(struct flow_table *ft, struct flow *f)
+{
+    f->app = NULL;
+    if (f->flags & FLOW_F_APP_LISTED) {
+        ds_list_unlink(&ft->app_list, &f->app_idle);
+        f->flags &= (uint16_t)~FLOW_F_APP_LISTED;
+    }
 }
 
 /* The oldest idle flow across the class lists. */
@@ -205,10 +302,11 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
 {
     struct flow *f = pool_get(ft->pool);
     if (f == NULL) {
-        struct flow *old = flow_oldest(ft);
+        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, pool_in_use(ft->pool), pool_cap(ft->pool));
+        struct flow *old = evict_candidate(ft);
         if (old == NULL)
             return NULL;
-        flow_end(ft, old, FLOW_END_EVICTED);
+        flow_evict(ft, old);
         f = pool_get(ft->pool);
         if (f == NULL)
             return NULL;
@@ -278,6 +376,8 @@ static void flow_update(struct flow_table *ft, struct flow *f, const struct pack
             (f->flags & (FLOW_F_FIN_CLI | FLOW_F_FIN_SRV)) == (FLOW_F_FIN_CLI | FLOW_F_FIN_SRV))
             f->state = FLOW_STATE_CLOSED;
     }
+    if (f->flags & FLOW_F_APP_LISTED)
+        ds_list_move_to_tail(&ft->app_list, &f->app_idle);
     enum tclass after = flow_tclass(f);
     if (after == before) {
         ds_list_move_to_tail(&ft->lists[after], &f->idle);
@@ -339,9 +439,14 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
 
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
 {
+    const uint64_t *timeout = ft->timeout_us;
+    if (memcap_emergency(ft->cfg.memcap)) {
+        timeout = ft->emerg_timeout_us;
+        max_visit *= FLOW_EMERG_VISIT_FACTOR;
+    }
     for (int c = 0; c < TC_MAX && max_visit > 0; c++) {
         struct flow *f = idle_oldest(&ft->lists[c]);
-        while (max_visit > 0 && f != NULL && f->last_us + ft->timeout_us[c] < now_us) {
+        while (max_visit > 0 && f != NULL && f->last_us + timeout[c] < now_us) {
             flow_end(ft, f, FLOW_END_TIMEOUT);
             max_visit--;
             f = idle_oldest(&ft->lists[c]);

@@ -166,6 +166,19 @@ static const struct row rows[] = {
     FIELD_(P "sink_reconnects_total", C, "Reconnections, by output.", "sensor.output",
            "reconnects", "sink"),
     EACH_(P "memory_bytes", G, "Memory held, by pool.", "sensor.memory", "pool"),
+    ONE_(P "memcap_limit_bytes", G, "The memory budget (--memcap).", "sensor.memcap", "limit"),
+    ONE_(P "memcap_used_bytes", G, "Memory held by the pools the budget covers.",
+         "sensor.memcap", "used"),
+    EACH_(P "memcap_share_bytes", G, "The budget's share of each store.", "sensor.memcap.shares",
+          "store"),
+    ONE_(P "memcap_emergency", G, "1 while in emergency mode (a flow store at its share).",
+         "sensor.memcap", "emergency"),
+    ONE_(P "memcap_emergencies_total", C, "Times emergency mode was entered.", "sensor.memcap",
+         "emergency_entered"),
+    EACH_(P "memcap_evicted_total", C, "State evicted to stay within the budget, by kind.",
+          "sensor.memcap.evicted", "kind"),
+    ONE_(P "memcap_ndpi_refused_total", C, "Flows refused nDPI state at its share.",
+         "sensor.memcap.refused", "ndpi_states"),
 };
 
 const char *const *metrics_names(size_t *n)

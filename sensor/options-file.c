@@ -57,6 +57,7 @@ static const struct {
     { "geoip-db", "geoip-db", K_VALUE },
     { "asn-db", "asn-db", K_VALUE },
     { "max-flows", "max-flows", K_VALUE },
+    { "memcap", "memcap", K_VALUE },
     { "seed", "seed", K_VALUE },
     { "vlan-key", "no-vlan-key", K_FLAG_NOT },
     { "user", "user", K_VALUE },

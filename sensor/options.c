@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "ds/config-yaml.h"
+#include "ds/memcap.h"
 #include "ds/metrics-http.h"
 #include "ds/sink.h"
 #include "ds/source.h"
@@ -30,7 +31,8 @@ void options_usage(FILE *to)
 "\n"
 "Input (one of):\n"
 "  -r, --read FILE|DIR     read a pcap or pcapng file; repeatable; a directory\n"
-"                          means its capture files in name order\n"
+"                          means its capture files in name order; - is\n"
+"                          standard input (tcpdump -w - | distill-sensor -r -)\n"
 "  -i, --interface IFACE   capture live on IFACE (promiscuous), e.g. a SPAN port\n"
 "      --snaplen N         live: bytes kept per packet (default 65535)\n"
 "      --buffer-size MIB   live: kernel capture buffer in MiB (default 64)\n"
@@ -79,8 +81,13 @@ void options_usage(FILE *to)
 "      --source-events     a `source` event per window per active source\n"
 "      --geoip-db FILE     MaxMind City or Country database: geo.country\n"
 "      --asn-db FILE       MaxMind ASN database: geo.asn and geo.as_org\n"
-"      --max-flows N       flow table cap; at the cap the oldest idle flow is\n"
-"                          evicted and counted (default 262144)\n"
+"      --max-flows N       flow table cap; at the cap the least useful idle flow\n"
+"                          is evicted and counted (default 262144)\n"
+"      --memcap SIZE       memory for everything held after start-up: flows,\n"
+"                          their state, hello buffers, nDPI, sources, clusters\n"
+"                          (K, M, G, KiB, MiB, GiB; 48M to 1024G; default\n"
+"                          512MiB); each store gets a share, and at its share\n"
+"                          the least useful state is evicted and counted\n"
 "      --seed N|random     hash table seed: each table's seed is derived from N;\n"
 "                          0 is the fixed seed; random asks getrandom() (default:\n"
 "                          random with -i, 0 with -r, so replays are repeatable)\n"
@@ -133,6 +140,7 @@ enum long_only {
     OPT_RULES,
     OPT_ALL_TLS,
     OPT_MAX_FLOWS,
+    OPT_MEMCAP,
     OPT_NO_VLAN_KEY,
     OPT_STATS_INTERVAL,
     OPT_SENSOR_NAME,
@@ -160,6 +168,7 @@ static const struct option longopts[] = {
     { "rules", required_argument, NULL, OPT_RULES },
     { "all-tls", no_argument, NULL, OPT_ALL_TLS },
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+    { "memcap", required_argument, NULL, OPT_MEMCAP },
     { "seed", required_argument, NULL, OPT_SEED },
     { "no-vlan-key", no_argument, NULL, OPT_NO_VLAN_KEY },
     { "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
@@ -269,6 +278,15 @@ static enum ds_err take_value(struct options *o, int c, const char *arg)
             return bad_value(c, arg);
         o->cfg.max_flows = (size_t)v;
         return DS_OK;
+    case OPT_MEMCAP: {
+        char merr[200];
+        if (memcap_parse_size(arg, &v, merr, sizeof(merr)) != 0) {
+            snprintf(why, sizeof(why), "%s: %s", label ? label : "--memcap", merr);
+            return DS_ERR_USAGE;
+        }
+        o->cfg.memcap = v;
+        return DS_OK;
+    }
     case OPT_SEED:
         if (strcmp(arg, "random") == 0) {
             o->seed_mode = SEED_RANDOM;

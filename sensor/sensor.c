@@ -16,6 +16,7 @@
 #include "ds/capture.h"
 #include "ds/catalog.h"
 #include "ds/classify.h"
+#include "ds/cluster.h"
 #include "ds/decode.h"
 #include "ds/detect.h"
 #include "ds/diag.h"
@@ -29,11 +30,13 @@
 #include "ds/flow.h"
 #include "ds/list.h"
 #include "ds/log.h"
+#include "ds/memcap.h"
 #include "ds/metrics.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/quic-initial.h"
 #include "ds/sink.h"
+#include "ds/source.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
 #include "ds/tls-asm.h"
@@ -68,6 +71,8 @@ struct sensor_counters {
     uint64_t quic_reclaimed;              /* slots taken back from stale flows at the cap */
     uint64_t ech[TLS_ECH_BAD + 1];        /* decided TLS/QUIC flows by enum tls_ech */
     uint64_t reloads, reload_failures;    /* sensor_reload calls, and those that failed */
+    uint64_t clock_back;                  /* packets older than the clock (reordered or
+                                             time going back): the clock stays */
 };
 
 /* A QUIC reassembly slot: the parser's state for one flow (what its
@@ -98,7 +103,7 @@ struct sensor {
     struct detect *detect;
     uint64_t first_ts, now;
     uint64_t next_tick;
-    uint64_t clock_resets;       /* times packet time stepped back (new capture) */
+    uint64_t clock_resets;       /* times packet time stepped back far (new capture) */
     bool detect_used;            /* detection was given a flow since sensor_new or sensor_reset */
     uint64_t next_stats;
     uint64_t *ai_by_provider;
@@ -107,6 +112,7 @@ struct sensor {
     const char *const *provider_names;
     struct sensor_counters n;
     struct metrics *metrics;     /* the caller's, or NULL: no --metrics */
+    struct memcap *mc;           /* --memcap: the stores' shares, emergency mode */
 };
 
 void sensor_config_default(struct sensor_config *cfg)
@@ -114,6 +120,7 @@ void sensor_config_default(struct sensor_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->rules_dir = "rules";
     cfg->max_flows = 262144;
+    cfg->memcap = MEMCAP_DEFAULT;
     cfg->vlan_key = true;
     detect_config_default(&cfg->detect);
 }
@@ -172,6 +179,55 @@ static void adopt_catalog(struct sensor *s, struct catalog *cat)
     s->ech_by_provider = xcalloc(s->nproviders ? s->nproviders : 1, sizeof(uint64_t));
 }
 
+/* A pooled object's cost: the pool rounds sizes to 16 bytes. */
+static size_t pooled_size(size_t size)
+{
+    return (size + 15) & ~(size_t)15;
+}
+
+/* The count caps of detection's stores within their shares. */
+static void cap_detect(struct sensor *s)
+{
+    struct detect_config *dc = &s->cfg.detect;
+    dc->src.max_sources = memcap_objects(s->mc, MEMCAP_SOURCES,
+                                         source_bytes_per_source(&dc->src), dc->src.max_sources);
+    /* A cluster table for each window a cluster rule uses, a sixteenth of
+     * that for synchronous groups, and the synchrony table: budgeted as
+     * one table a window, each cluster at its largest. */
+    size_t per = cluster_bytes_per_cluster() * (dc->src.n_windows ? dc->src.n_windows : 1);
+    dc->max_clusters = memcap_objects(s->mc, MEMCAP_CLUSTERS, per + per / 16, dc->max_clusters);
+}
+
+/* The pools of the flow path, each at min(its count cap, its share). */
+static void make_pools(struct sensor *s, const struct sensor_config *cfg)
+{
+    struct flow_config fc;
+    flow_config_default(&fc);
+    /* A flow and its hash bucket (up to two a flow: a power of two). */
+    fc.max_flows = memcap_objects(s->mc, MEMCAP_FLOWS,
+                                  pooled_size(sizeof(struct flow)) + 2 * sizeof(void *),
+                                  cfg->max_flows);
+    fc.seed = cfg->detect.seeds.flow;
+    fc.vlan_key = cfg->vlan_key;
+    fc.memcap = s->mc;
+    s->flows = flow_table_new(&fc, on_flow_end, s);
+    s->cls = classify_new(fc.max_flows, s->mc);
+    s->hello_pool = tls_asm_pool_new(
+        (unsigned)memcap_objects(s->mc, MEMCAP_HELLO_BUFFERS, tls_asm_buffer_bytes(),
+                                 HELLO_BUFFERS), s->mc);
+    /* Most TLS flows are not AI flows: their JA4 would be computed for nothing. */
+    tls_asm_pool_lazy_ja4(s->hello_pool, !cfg->all_tls);
+    s->app_pool = pool_new(sizeof(struct flow_app),
+                           memcap_objects(s->mc, MEMCAP_FLOW_APP,
+                                          pooled_size(sizeof(struct flow_app)), fc.max_flows),
+                           256);
+    s->quic = quic_initial_new();
+    s->quic_pool = pool_new(sizeof(struct quic_slot),
+                            memcap_objects(s->mc, MEMCAP_QUIC_REASM,
+                                           pooled_size(sizeof(struct quic_slot)),
+                                           QUIC_REASM_FLOWS), 4);
+}
+
 int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
 {
     struct catalog *cat = NULL;
@@ -179,6 +235,8 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
         return -1;
     struct sensor *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
+    s->mc = memcap_new(cfg->memcap ? cfg->memcap : MEMCAP_DEFAULT);
+    cap_detect(s);
     ds_strlcpy(s->rules_dir, cfg->rules_dir, sizeof(s->rules_dir));
     s->cfg.rules_dir = s->rules_dir;
     s->cfg.detect.rules_dir = s->rules_dir;
@@ -190,24 +248,13 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
         catalog_free(s->cat);
         free(s->ai_by_provider);
         free(s->ech_by_provider);
+        memcap_free(s->mc);
         free(s);
         return -1;
     }
     s->eve = eve_new(sink, cfg->host);
     eve_set_community_id_seed(s->eve, cfg->community_id_seed);
-    struct flow_config fc;
-    flow_config_default(&fc);
-    fc.max_flows = cfg->max_flows;
-    fc.seed = cfg->detect.seeds.flow;
-    fc.vlan_key = cfg->vlan_key;
-    s->flows = flow_table_new(&fc, on_flow_end, s);
-    s->cls = classify_new(cfg->max_flows);
-    s->hello_pool = tls_asm_pool_new(HELLO_BUFFERS);
-    /* Most TLS flows are not AI flows: their JA4 would be computed for nothing. */
-    tls_asm_pool_lazy_ja4(s->hello_pool, !cfg->all_tls);
-    s->app_pool = pool_new(sizeof(struct flow_app), cfg->max_flows, 256);
-    s->quic = quic_initial_new();
-    s->quic_pool = pool_new(sizeof(struct quic_slot), QUIC_REASM_FLOWS, 4);
+    make_pools(s, cfg);
     *sp = s;
     return 0;
 }
@@ -227,6 +274,7 @@ void sensor_free(struct sensor *s)
     free(s->ech_by_provider);
     detect_free(s->detect);
     eve_free(s->eve);
+    memcap_free(s->mc);
     free(s);
 }
 
@@ -253,6 +301,8 @@ static int reset_detect(struct sensor *s)
 int sensor_reset(struct sensor *s)
 {
     flow_flush(s->flows);
+    if (classify_reset(s->cls) != 0)
+        log_error("nDPI could not be started again: flows go on without JA3");
     if (reset_detect(s) != 0)
         return -1;
     s->first_ts = s->now = s->next_tick = s->next_stats = 0;
@@ -354,8 +404,28 @@ static void release_flow_state(struct sensor *s, struct flow *f)
     tls_asm_release(s->hello_pool, &f->hello);
     if (f->cls)
         classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
+    if (f->app == NULL)
+        return;
     pool_put(s->app_pool, f->app);
-    f->app = NULL;
+    flow_app_detach(s->flows, f);
+    if (memcap_emergency(s->mc))
+        memcap_fill(s->mc, MEMCAP_FLOW_APP, pool_in_use(s->app_pool), pool_cap(s->app_pool));
+}
+
+/* App state for flow f: from the pool, or at its cap (emergency) the
+ * state of the least useful idle flow that holds one, which ends
+ * (evicted). NULL (counted) if there is none to take. */
+static struct flow_app *take_app(struct sensor *s, const struct flow *f)
+{
+    struct flow_app *app = pool_get(s->app_pool);
+    if (app == NULL) {
+        memcap_fill(s->mc, MEMCAP_FLOW_APP, pool_in_use(s->app_pool), pool_cap(s->app_pool));
+        if (flow_evict_app(s->flows, f) == 0)
+            app = pool_get(s->app_pool);
+    }
+    if (app == NULL)
+        s->n.app_exhausted++;
+    return app;
 }
 
 static void on_flow_end(void *ctx, struct flow *f)
@@ -382,13 +452,11 @@ static void on_flow_end(void *ctx, struct flow *f)
 static int follow(struct sensor *s, struct flow *f)
 {
     if (f->app == NULL) {
-        struct flow_app *app = pool_get(s->app_pool);
-        if (app == NULL) {
-            s->n.app_exhausted++;
+        struct flow_app *app = take_app(s, f);
+        if (app == NULL)
             return -1;
-        }
         exchange_init(&app->ex);
-        f->app = app;
+        flow_app_attach(s->flows, f, app);
     }
     f->flags |= FLOW_F_FOLLOW;
     s->n.followed_flows++;
@@ -500,7 +568,7 @@ static void look_for_hello(struct sensor *s, struct flow *f, enum flow_dir dir,
     } else if (r != TLS_FEED_MORE) {
         if (r == TLS_FEED_BAD)
             s->n.hello_bad++;
-        ignore(s, f);
+        ignore(s, f); /* TLS_FEED_RECLAIMED: counted in the memcap */
     }
 }
 
@@ -687,20 +755,19 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             ignore(s, f);
             return;
         }
-        struct flow_app *app = pool_get(s->app_pool);
+        struct flow_app *app = take_app(s, f);
         if (app == NULL) {
-            s->n.app_exhausted++;
             ignore(s, f);
             return;
         }
         exchange_init(&app->ex);
-        f->app = app;
+        flow_app_attach(s->flows, f, app);
         f->flags |= FLOW_F_QUIC;
         s->n.quic_flows++;
-        if (classify_begin(s->cls, f) != 0) {
-            ignore(s, f);
-            return;
-        }
+        /* Without nDPI state (its memcap share is full) our own parser
+         * alone reads the hello. */
+        if (classify_begin(s->cls, f) != 0)
+            f->flags |= FLOW_F_CLASSIFIED;
     }
     struct flow_app *app = f->app;
     if (!(f->flags & FLOW_F_HELLO_DONE) && dir == FLOW_TOSERVER)
@@ -737,12 +804,14 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  *   stats.flow, sensor.flows (the table's part),  the flow table
  *     memory.flows
  *   sensor.flows (tls .. ai), sensor.quic,        the sensor
- *     memory.flow_app,
+ *     sensor.ech, sensor.clock, memory.flow_app,
  *     memory.hello_buffers
  *   sensor.ndpi, memory.ndpi_state                classify
  *   sensor.sources, memory.sources, sensor.detect detect (source table, rules,
  *     (rules .. geo_errors), memory.clusters      its own, clusters, geo)
  *   sensor.output                                 the sink
+ *   sensor.memcap                                 the memcap (last: its "used"
+ *                                                 sums sensor.memory)
  */
 /* sensor.ech: decided TLS/QUIC flows whose hello carried ECH, by kind
  * (malformed: the extension was there but not a well-formed outer
@@ -786,11 +855,16 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     stats_u64(quic, "shed", s->n.quic_shed);
     stats_u64(quic, "reclaimed", s->n.quic_reclaimed);
     ech_stats_write(s, me);
+    struct stats_node *clock = stats_child(me, "clock");
+    stats_u64(clock, "packets_back", s->n.clock_back);
+    stats_u64(clock, "resets", s->clock_resets);
     stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
+    stats_u64(mem, "quic_reasm", pool_bytes(s->quic_pool));
     classify_stats_write(s->cls, root);
     detect_stats_write(s->detect, root);
     sink_stats_write(s->sink, root);
+    memcap_stats_write(s->mc, root);
 }
 
 /* What only the metrics carry, added to a stats tree after its event was
@@ -863,6 +937,8 @@ static void advance_clock(struct sensor *s, uint64_t ts_us)
         detect_clock_reset(s->detect, ts_us);
         s->clock_resets++;
         start_clock(s, ts_us);
+    } else if (ts_us < s->now) {
+        s->n.clock_back++;
     }
     if (ts_us > s->now)
         s->now = ts_us;

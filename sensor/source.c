@@ -118,6 +118,33 @@ static bool config_valid(const struct source_config *cfg)
 
 /* ---- table ---- */
 
+/* A source record's layout: the struct, its chunk pointers, its minute
+ * buckets (enough minutes for the largest window to overlap, plus the
+ * current one). */
+static void rec_layout(struct source_table *st)
+{
+    const struct source_config *cfg = &st->cfg;
+    st->nbuckets = cfg->windows_s[cfg->n_windows - 1] / 60 + 1;
+    st->chunks_off = (sizeof(struct source) + 7) & ~(size_t)7;
+    st->buckets_off = st->chunks_off + st->max_chunks * sizeof(struct turn_chunk *);
+    st->rec_size = st->buckets_off + st->nbuckets * sizeof(struct bucket);
+}
+
+size_t source_bytes_per_source(const struct source_config *cfg)
+{
+    if (!config_valid(cfg))
+        return 1;
+    struct source_table st;
+    memset(&st, 0, sizeof(st));
+    st.cfg = *cfg;
+    st.max_chunks = (cfg->turns_kept + SOURCE_TURN_CHUNK - 1) / SOURCE_TURN_CHUNK;
+    rec_layout(&st);
+    /* The record (pooled: rounded to 16), the four turn chunks a source is
+     * budgeted (max_turn_chunks' default), two hash slots (a power of two). */
+    return ((st.rec_size + 15) & ~(size_t)15) + 4 * ((sizeof(struct turn_chunk) + 15) & ~(size_t)15) +
+           2 * sizeof(*st.hash);
+}
+
 struct source_table *source_table_new(const struct source_config *cfg)
 {
     if (!config_valid(cfg)) {
@@ -134,11 +161,7 @@ struct source_table *source_table_new(const struct source_config *cfg)
         st->cfg.max_turn_chunks = cfg->max_sources * 4;
     if (st->cfg.idle_timeout_s == 0)
         st->cfg.idle_timeout_s = cfg->windows_s[cfg->n_windows - 1] + 60;
-    /* Enough minutes for the largest window to overlap, plus the current one. */
-    st->nbuckets = cfg->windows_s[cfg->n_windows - 1] / 60 + 1;
-    st->chunks_off = (sizeof(struct source) + 7) & ~(size_t)7;
-    st->buckets_off = st->chunks_off + st->max_chunks * sizeof(struct turn_chunk *);
-    st->rec_size = st->buckets_off + st->nbuckets * sizeof(struct bucket);
+    rec_layout(st);
     st->sources = pool_new(st->rec_size, cfg->max_sources, 64);
     st->chunks = pool_new(sizeof(struct turn_chunk), st->cfg.max_turn_chunks, 64);
     size_t hs = 1;

@@ -2,13 +2,20 @@
  * ClientHello: a walk over the records as their bytes arrive, a buffer from
  * a pool only when the hello does not come in one segment, and the proxy
  * request some clients send first skipped (proxy-preamble.h).
- * Every length on the wire is hostile: all reads go through ds/bytes.h. */
+ * Every length on the wire is hostile: all reads go through ds/bytes.h.
+ *
+ * Buffers are few (the memcap's hello_buffers share): when all are held, the
+ * one held longest is reclaimed for the newcomer (counted), and its flow
+ * learns at its next segment that its hello is lost (TLS_FEED_RECLAIMED): a
+ * flood of hellos cut mid-record cannot keep real ones from being read. */
 #include "ds/tls-asm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "ds/bytes.h"
+#include "ds/list.h"
+#include "ds/memcap.h"
 #include "ds/pool.h"
 #include "ds/proxy-preamble.h"
 #include "ds/tls-hello.h"
@@ -114,6 +121,8 @@ static enum walk_res walk_records(struct walk *w, const uint8_t *p, size_t avail
 }
 
 struct tls_asm {
+    struct ds_list_node held;  /* in the pool's held list, oldest first */
+    struct tls_asm **owner;    /* the slot that holds it */
     uint32_t isn;      /* sequence number of stream byte 0 */
     uint32_t prefix;   /* bytes [0, prefix) are all present */
     struct walk w;
@@ -123,6 +132,10 @@ struct tls_asm {
 
 struct tls_asm_pool {
     struct pool *bufs;
+    struct ds_list held;      /* buffers in use, oldest first */
+    struct tls_asm *gone;     /* what a reclaimed buffer's slot points to (never used) */
+    struct memcap *mc;        /* the caller's, or NULL: where reclaims are counted */
+    uint64_t reclaimed;
     /* A ClientHello spread over several records is made contiguous here
      * before parsing; one per pool, as a pool serves one capture thread. */
     uint8_t scratch[TLS_HELLO_MAX];
@@ -131,11 +144,44 @@ struct tls_asm_pool {
     size_t last_len;
 };
 
-struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers)
+struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers, struct memcap *mc)
 {
     struct tls_asm_pool *pool = xcalloc(1, sizeof(*pool));
     pool->bufs = pool_new(sizeof(struct tls_asm), max_buffers, 8);
+    pool->gone = xcalloc(1, sizeof(*pool->gone));
+    pool->mc = mc;
     return pool;
+}
+
+size_t tls_asm_buffer_bytes(void)
+{
+    return (sizeof(struct tls_asm) + 15) & ~(size_t)15; /* the pool's rounding */
+}
+
+uint64_t tls_asm_pool_reclaimed(const struct tls_asm_pool *pool)
+{
+    return pool ? pool->reclaimed : 0;
+}
+
+/* A zeroed buffer for *slot: a free one, or the one held longest, whose
+ * slot is told it is gone. NULL only for a pool of no buffers. */
+static struct tls_asm *take_buffer(struct tls_asm_pool *pool, struct tls_asm **slot)
+{
+    struct tls_asm *a = pool_get(pool->bufs);
+    if (a == NULL && pool->held.head != NULL) {
+        a = DS_LIST_ENTRY(pool->held.head, struct tls_asm, held);
+        ds_list_unlink(&pool->held, &a->held);
+        *a->owner = pool->gone;
+        memset(a, 0, sizeof(*a));
+        pool->reclaimed++;
+        memcap_evicted(pool->mc, MEMCAP_EV_HELLO_BUFFERS);
+    }
+    if (a == NULL)
+        return NULL;
+    a->owner = slot;
+    ds_list_push_tail(&pool->held, &a->held);
+    *slot = a;
+    return a;
 }
 
 void tls_asm_pool_lazy_ja4(struct tls_asm_pool *pool, bool lazy)
@@ -157,6 +203,7 @@ void tls_asm_pool_free(struct tls_asm_pool *pool)
     if (pool == NULL)
         return;
     pool_free(pool->bufs);
+    free(pool->gone);
     free(pool);
 }
 
@@ -171,7 +218,10 @@ void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot)
 {
     if (slot == NULL || *slot == NULL)
         return;
-    pool_put(pool->bufs, *slot);
+    if (*slot != pool->gone) {
+        ds_list_unlink(&pool->held, &(*slot)->held);
+        pool_put(pool->bufs, *slot);
+    }
     *slot = NULL;
 }
 
@@ -272,6 +322,8 @@ enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, boo
                            struct tls_hello *out, const uint8_t **raw, size_t *raw_len)
 {
     struct tls_asm *a = *slot;
+    if (a != NULL && a == pool->gone)
+        return TLS_FEED_RECLAIMED;
     if (data == NULL || len == 0)
         return TLS_FEED_MORE;
     uint32_t isn = a != NULL ? a->isn : (start_known ? start_seq : seq);
@@ -306,11 +358,10 @@ enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, boo
     if (off >= TLS_HELLO_MAX)
         return TLS_FEED_MORE; /* beyond any ClientHello we take; its start may still come */
     if (a == NULL) {
-        a = pool_get(pool->bufs);
+        a = take_buffer(pool, slot);
         if (a == NULL)
             return TLS_FEED_BAD;
         a->isn = isn;
-        *slot = a;
     }
     uint32_t from = (uint32_t)off;
     uint32_t to = len > TLS_HELLO_MAX - from ? TLS_HELLO_MAX : from + (uint32_t)len;

@@ -1,9 +1,12 @@
-# Sourced by tools/capture-clients.sh and tools/capture-turns.sh inside their
-# private network and mount namespace, in their work directory: a clean
+# Sourced by tools/capture-clients.sh, tools/capture-turns.sh and tools/capture-h3.sh
+# inside their private network and mount namespace, in their work directory: a clean
 # client environment, lo shaped like Ethernet, the AI host names mapped to
 # the server, and a throw-away CA with one leaf for every host.
 #   capture_ns_setup NAME SERVER_IP "HOST ..." [lo]   (lo: set up the loopback too)
+#   capture_backend_start PYTHON WORK                   (backend.py on 8081; the caller stops it)
 #   capture_servers_start PYTHON WORK SERVER_IP         (backend.py on 8081 and nginx, until exit)
+#   capture_page FILE < SCRIPT                          (Chromium's page: the helpers, then SCRIPT)
+#   capture_chromium URL LOG [FLAG...]                  (Chromium on URL until LOG has ping?done)
 
 capture_ns_setup() {
     local name=$1 server_ip=$2 hosts=$3 lo=${4:-}
@@ -34,13 +37,26 @@ capture_ns_setup() {
     cat leaf.pem ca.pem >chain.pem
 }
 
+# The mock API (WORK/backend.py) on 127.0.0.1:8081, its pid in backend_pid
+# (the caller stops it); returns once it accepts connections.
+capture_backend_start() {
+    local py=$1 work=$2
+    "$py" "$work/backend.py" 8081 &
+    backend_pid=$!
+    for _ in $(seq 50); do
+        (exec 3<>/dev/tcp/127.0.0.1/8081) 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "capture: the mock API did not start on 127.0.0.1:8081" >&2
+    exit 1
+}
+
 # The mock API (WORK/backend.py on 127.0.0.1:8081) and nginx in front of it
 # (WORK/nginx/nginx.conf, on SERVER_IP:443), both stopped when the shell
 # exits; returns once both accept connections, or dies naming nginx's log.
 capture_servers_start() {
     local py=$1 work=$2 server_ip=$3
-    "$py" "$work/backend.py" 8081 &
-    backend_pid=$!
+    capture_backend_start "$py" "$work"
     nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
     nginx_pid=$!
     trap 'kill "$nginx_pid" "$backend_pid" 2>/dev/null || true; wait "$nginx_pid" "$backend_pid" 2>/dev/null || true' EXIT
@@ -54,4 +70,48 @@ capture_servers_start() {
     cat "$work/nginx/error.log" >&2
     echo "capture: nginx did not start" >&2
     exit 1
+}
+
+# Chromium's page (capture-turns.sh, capture-h3.sh): a chat page whose script
+# is stdin, after the helpers it shares: sleep(ms), chat(stream, text) (a POST
+# to /v1/chat/completions, as the providers' web clients send it) and read(r)
+# (a streamed answer read as it comes, its byte count). The script ends by
+# fetching /v1/ping?done, which capture_chromium waits for.
+capture_page() {
+    {
+        cat <<'EOF'
+<!doctype html><html><head><title>chat</title><link rel="icon" href="data:,"></head><body><p id="o">...</p>
+<script>
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+const chat = (stream, text) => fetch("/v1/chat/completions", {method: "POST",
+    headers: {"Content-Type": "application/json", "Authorization": "Bearer sk-test"},
+    body: JSON.stringify({model: "gpt-4o-mini", stream, messages: [{role: "user", content: text}]})});
+async function read(r) {
+  const rd = r.body.getReader(); let n = 0;
+  for (;;) { const {done, value} = await rd.read(); if (done) break; n += value.length; }
+  return n;
+}
+EOF
+        cat
+        echo '</script></body></html>'
+    } > "$1"
+}
+
+# Chromium headless on URL with a fresh profile (./chrome-profile) and the
+# extra FLAGs, until the server's access log LOG shows the page's
+# /v1/ping?done (at most 60 s); fails if it never does. No
+# --virtual-time-budget (it would fast-forward the page's timers): a real
+# browser in real time, stopped once the page has said it is done.
+capture_chromium() {
+    local url=$1 log=$2 cr
+    shift 2
+    rm -rf chrome-profile
+    chromium --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --ignore-certificate-errors --user-data-dir="$PWD/chrome-profile" \
+        --remote-debugging-port=9222 "$@" "$url" >/dev/null 2>chromium.log & cr=$!
+    for _ in $(seq 600); do grep -q 'ping?done' "$log" && break; sleep 0.1; done
+    sleep 0.3
+    kill "$cr" 2>/dev/null || true; wait "$cr" 2>/dev/null || true
+    grep -q 'ping?done' "$log"
 }

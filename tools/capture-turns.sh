@@ -156,103 +156,15 @@ py=/usr/bin/python3
 . "$top/tools/capture-ns.sh"
 capture_ns_setup capture-turns "$server_ip" "$all_hosts" lo
 
-# The mock API. Think time first (nothing is sent before it: no early headers),
-# then the answer, streamed or not, shaped like the provider's.
-cat > backend.py <<'EOF'
-import http.server, json, random, sys, threading, time
-rng = random.Random(9)
-lock = threading.Lock()
-WORDS = ["The", " sky", " looks", " blue", " because", " air", " scatters", " short",
-         " wavelengths", " more", " than", " long", " ones;", " Rayleigh", " said", " so."]
-def draw():
-    with lock:
-        return rng.uniform(0.3, 1.5), rng.randint(6, 16)
-def openai_chunk(w):
-    return {"id": "chatcmpl-9", "object": "chat.completion.chunk", "created": 1764600000,
-            "model": "gpt-4o-mini", "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]}
-def anthropic_events(n):
-    yield "message_start", {"type": "message_start", "message": {"id": "msg_9", "type": "message", "role": "assistant",
-        "model": "claude-x", "content": [], "stop_reason": None, "stop_sequence": None,
-        "usage": {"input_tokens": 20, "output_tokens": 1}}}
-    yield "content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
-    for i in range(n):
-        yield "content_block_delta", {"type": "content_block_delta", "index": 0,
-                                      "delta": {"type": "text_delta", "text": WORDS[i % len(WORDS)]}}
-    yield "content_block_stop", {"type": "content_block_stop", "index": 0}
-    yield "message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                            "usage": {"output_tokens": n}}
-    yield "message_stop", {"type": "message_stop"}
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def chunk(self, data):
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            req = json.loads(body)
-        except ValueError:
-            req = {}
-        stream = bool(req.get("stream"))
-        anthropic = self.path.startswith("/v1/messages")
-        think, n = draw()
-        time.sleep(think)
-        self.send_response(200)
-        if not stream:
-            time.sleep(n * 0.04)
-            text = "".join(WORDS[i % len(WORDS)] for i in range(n))
-            if anthropic:
-                ans = {"id": "msg_9", "type": "message", "role": "assistant", "model": "claude-x",
-                       "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
-                       "usage": {"input_tokens": 20, "output_tokens": n}}
-            else:
-                ans = {"id": "chatcmpl-9", "object": "chat.completion", "created": 1764600000, "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                       "usage": {"prompt_tokens": 20, "completion_tokens": n, "total_tokens": 20 + n}}
-            data = json.dumps(ans).encode()
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-            return
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        if anthropic:
-            for ev, obj in anthropic_events(n):
-                self.chunk(("event: %s\ndata: %s\n\n" % (ev, json.dumps(obj, separators=(",", ":")))).encode())
-                time.sleep(0.04)
-        else:
-            for i in range(n):
-                self.chunk(("data: " + json.dumps(openai_chunk(WORDS[i % len(WORDS)]), separators=(",", ":")) + "\n\n").encode())
-                time.sleep(0.04)
-            self.chunk(b"data: [DONE]\n\n")
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
+# The mock API (tools/capture-mock-api.py).
+cp "$top/tools/capture-mock-api.py" backend.py
 
 mkdir -p html/v1
 echo '{"object":"list","data":[{"id":"gpt-4o","object":"model"},{"id":"gpt-4o-mini","object":"model"}]}' > html/v1/models
 # Chromium's page: a GET answered by a 204, a POST 12 s later (streamed, read as
 # it comes), an unstreamed POST, then a pause past nginx's 20 s idle timeout and a
 # POST on a new connection; /v1/ping?done marks the end for the script.
-cat > html/index.html <<'EOF'
-<!doctype html><html><head><title>chat</title><link rel="icon" href="data:,"></head><body><p id="o">...</p>
-<script>
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-const chat = (stream, text) => fetch("/v1/chat/completions", {method: "POST",
-    headers: {"Content-Type": "application/json", "Authorization": "Bearer sk-test"},
-    body: JSON.stringify({model: "gpt-4o-mini", stream, messages: [{role: "user", content: text}]})});
-async function read(r) {
-  const rd = r.body.getReader(); let n = 0;
-  for (;;) { const {done, value} = await rd.read(); if (done) break; n += value.length; }
-  return n;
-}
+capture_page html/index.html <<'EOF'
 (async () => {
   await (await fetch("/v1/ping")).text();
   await sleep(12000);
@@ -264,7 +176,6 @@ async function read(r) {
   document.getElementById("o").textContent = n;
   await fetch("/v1/ping?done");
 })();
-</script></body></html>
 EOF
 
 tab=$'\t'
@@ -471,17 +382,8 @@ EOF
             -H 'Content-Type: application/json' -o /dev/null "$url/v1/chat/completions" ;;
     chromium)
         chromium --version 2>/dev/null | head -1 >&3
-        rm -rf chrome-profile
-        # No --virtual-time-budget (it would fast-forward the page's timers): a
-        # real browser in real time, stopped once the page has said it is done.
-        chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-            --disable-background-networking --disable-component-update --disable-sync \
-            --ignore-certificate-errors --user-data-dir="$work/chrome-profile" \
-            --remote-debugging-port=9222 "$url/" >/dev/null 2>chromium.log & local cr=$!
-        for _ in $(seq 600); do grep -q 'ping?done' nginx/access.tsv && break; sleep 0.1; done
-        sleep 0.3
-        kill "$cr" 2>/dev/null || true; wait "$cr" 2>/dev/null || true
-        grep -q 'ping?done' nginx/access.tsv || { echo "capture-turns: chromium's page did not finish" >&2; return 1; } ;;
+        capture_chromium "$url/" nginx/access.tsv --disable-quic ||
+            { echo "capture-turns: chromium's page did not finish" >&2; return 1; } ;;
     esac
 }
 

@@ -32,11 +32,23 @@ struct flow_tls;
 
 struct classify;
 
+struct memcap;
+
 /* A classifier with room for nDPI state of at most `max_states` flows at
- * once. Sets nDPI's module up (TLS and QUIC dissectors). NULL if nDPI fails
- * to start; the functions below accept that NULL (begin returns -1, stats
- * are zero), so the sensor can run on without JA3. */
-struct classify *classify_new(size_t max_states);
+ * once, and within mc's ndpi share (the states and what nDPI allocates in
+ * them; mc is the caller's and may be NULL: no share). Sets nDPI's module
+ * up (TLS and QUIC dissectors). NULL if nDPI fails to start; the functions
+ * below accept that NULL (begin returns -1, stats are zero), so the sensor
+ * can run on without JA3. */
+struct classify *classify_new(size_t max_states, struct memcap *mc);
+/* Empties nDPI's own caches (what it learnt of addresses: the servers whose
+ * TLS certificate it read, and the other dissectors' LRU caches), so that
+ * what follows is classified as by a new classifier: the module is made
+ * afresh if any flow was handed to nDPI since it was made (counted in
+ * module_resets). Every flow state must have been ended (classify_end)
+ * first. 0, or -1 if one is still held or nDPI cannot start again (then,
+ * as after a failed classify_new, no flow gets nDPI state). NULL-safe. */
+int classify_reset(struct classify *c);
 /* Frees the module and every state pool. States still held become invalid:
  * end their flows first (classify_end). NULL-safe. */
 void classify_free(struct classify *c);
@@ -88,6 +100,7 @@ struct classify_stats {
     uint64_t ended;        /* flows ended before nDPI was done (classify_end) */
     uint64_t skipped;      /* packets not handed over (over 65535 bytes) */
     uint64_t quic_retries; /* QUIC flows started afresh after nDPI found no hello */
+    uint64_t module_resets; /* nDPI modules made afresh by classify_reset */
     size_t state_bytes;    /* bytes of nDPI per-flow state held now: the pooled
                               structs plus what nDPI allocated inside them */
     size_t state_peak;     /* most state_bytes held at once */

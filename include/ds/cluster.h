@@ -132,6 +132,9 @@ struct cluster_table;
 
 /* window_s: the window the grouping uses (a member leaves after it). */
 struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s);
+/* What one cluster can cost a table at most (every pool's part of it, its
+ * index entries): for the memcap's share. */
+size_t cluster_bytes_per_cluster(void);
 /* The same for a table of synchronous groups (cluster_observe_group). */
 struct cluster_table *cluster_table_new_groups(size_t max_clusters, uint32_t window_s);
 void cluster_table_free(struct cluster_table *ct);

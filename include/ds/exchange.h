@@ -5,7 +5,8 @@
  * (application data after the server has answered, first after the
  * handshake, or a request of its own while the earlier ones still wait); its
  * response is the server's application data that the turn is given (below).
- * QUIC flows get the same logic on short-header (1-RTT) packets.
+ * QUIC flows get the same logic on short-header (1-RTT) and 0-RTT packets,
+ * with what QUIC's packets tell (the last item).
  *
  * Approximations, by design (we see lengths and timing, never content):
  * - Small records (body <= EXCHANGE_TLS_SMALL bytes; QUIC packets <=
@@ -35,8 +36,9 @@
  *   were control: flow control and acknowledgements react to the server's
  *   data within a round trip and get no answer. Limits: a bodiless request
  *   whose record has a control frame's size (30 bytes: an all-indexed HPACK
- *   GET), one sent while the server streams an answer, or on HTTP/3 (QUIC's
- *   ACKs are not told apart) still merges into the turn before it; a
+ *   GET) or one sent while the server streams an answer still merges into
+ *   the turn before it (on QUIC small client packets are never requests:
+ *   below); a
  *   client-initiated PING (gRPC and Go keepalives) in a record of another
  *   size than 34 that the server answers counts as a tiny turn (request and
  *   answer both small). Requests that carry a body (every prompt) are
@@ -114,6 +116,37 @@
  *   client preface and SETTINGS answered by the server's SETTINGS and
  *   tickets; HTTP/3's control streams) is connection set-up, not a turn,
  *   unless the client did not offer HTTP/2 (then it is a small request).
+ * - QUIC (HTTP/3): a packet is a record, its bytes all of it (header and
+ *   AEAD tag included). The client's packets of at most EXCHANGE_QUIC_SMALL
+ *   bytes are ACKs and flow control (Chromium's: 35-36 bytes; a request's
+ *   packet carries QPACK headers, 350 bytes and more): the flow's bytes count
+ *   them, no turn does. A client packet below EXCHANGE_QUIC_FULL (the 1200
+ *   bytes RFC 9000 has every path carry: a sender with more to send fills
+ *   its packets to at least that) ends the client's write, so the next
+ *   large one starts a request of its own however soon it follows:
+ *   fetches fired together (Chromium sends each request in packets of its
+ *   own, 0.1 to 10 ms apart) are turns each, and a body over full-size
+ *   packets is one. A datagram of one short-header packet above
+ *   EXCHANGE_QUIC_FULL and larger than any earlier datagram its way is a path
+ *   MTU probe (PING and PADDING: a sender uses a size only after its probe
+ *   was acknowledged; quic-go probes 1360 to 1447 bytes, often right after a
+ *   request): no turn's data. Measured on Chromium 156 to caddy 2.6.2
+ *   (pcaps/turns-h3, tests/clients/turns-h3.test.sh): before this, 9 turns
+ *   for 9 sequential requests but each request grown by the client's ACKs
+ *   (up to 15 packets for one) and one time to first byte 896 ms early (an
+ *   MTU probe), and 6 turns for 12 requests in rounds of 3 and 4; now 9 of 9
+ *   and 12 of 12, each request its one packet, starts within 9 ms, times to
+ *   first byte within 19 ms one request at a time. Limits: the server's
+ *   small packets (ACKs, MAX_STREAMS) are not told from a small answer (a
+ *   204's 47-byte HEADERS), so they time an answer that has no large packet;
+ *   a server whose data packets exceed every datagram it sent before without
+ *   probing (handshake flights smaller than its packets) loses its first
+ *   such packet; requests coalesced into one packet count once; overlapping
+ *   answers are attributed by runs as above (median time-to-first-byte error
+ *   1.1 s on the concurrent capture); the HTTP/3 set-up (control streams,
+ *   SETTINGS, the server's HANDSHAKE_DONE and tickets) is no turn only when
+ *   it comes before the first request, as on those captures; the client's
+ *   hello (exchange_hello) is not given for QUIC, so there is no round trip.
  * - Bytes count record bodies (5-byte headers excluded), attributed to the
  *   time of the segment that carries them. After lost segments that cross a
  *   record boundary, the direction's bytes count as application data until a
@@ -132,6 +165,7 @@
 #define EXCHANGE_SETUP_RESP_MAX 1500 /* connection set-up (HTTP/2 SETTINGS, tickets) */
 #define EXCHANGE_TLS_SMALL 64    /* record body bytes at or below which a record is control */
 #define EXCHANGE_QUIC_SMALL 100  /* QUIC packet bytes at or below which a packet is control */
+#define EXCHANGE_QUIC_FULL 1200  /* QUIC datagram bytes from which it is full size (RFC 9000 14) */
 #define EXCHANGE_JOIN_US 10000   /* small records this close before a request belong to it */
 #define EXCHANGE_IDLE_US 1000000 /* silence after an answer that makes any request a new turn */
 #define EXCHANGE_RUN_GAP_US 200000   /* server silence that ends a run (concurrent streams) */
@@ -164,7 +198,8 @@ struct rec_track {
     bool started;           /* a segment with payload was seen this way */
     bool counted;           /* the current record's body is application data */
     bool big;               /* the current record's body > EXCHANGE_TLS_SMALL */
-    bool full;              /* and >= EXCHANGE_TLS_FULL */
+    bool full;              /* and >= EXCHANGE_TLS_FULL (QUIC, the client's way: its last
+                             * packet above the small size was full size) */
     bool tail;              /* the current record is the TLS 1.3 handshake's tail */
     uint16_t version;       /* version of the last type-23 record (re-sync wants the same) */
 };
@@ -220,6 +255,7 @@ struct exchange {
     struct exchange_req_start pend_start;  /* where the first held record stood */
     struct exchange_req_start pend_last;   /* and the last one */
     uint32_t pend_last_bytes;  /* the last held record's bytes */
+    uint16_t quic_max[2];      /* QUIC: the largest datagram each way so far (MTU probes) */
     struct turn turns[EXCHANGE_TURNS_KEPT];
 };
 

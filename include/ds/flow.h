@@ -24,7 +24,8 @@ enum flow_state {
 /* Why a flow ended (EVE flow.reason: "timeout", "shutdown", "forced"). */
 enum flow_end {
     FLOW_END_TIMEOUT = 0,
-    FLOW_END_EVICTED,       /* pushed out at --max-flows, or from a full hash chain */
+    FLOW_END_EVICTED,       /* pushed out at the cap (--max-flows, --memcap), or from a
+                               full hash chain */
     FLOW_END_SHUTDOWN,      /* end of capture */
 };
 
@@ -39,12 +40,14 @@ enum flow_end {
 #define FLOW_F_FOLLOW       0x0100u /* we keep app state (AI flow, or --all-tls) */
 #define FLOW_F_IGNORE       0x0200u /* nothing more to learn: count packets only */
 #define FLOW_F_CLASSIFIED   0x0400u /* nDPI is done with this flow */
+#define FLOW_F_APP_LISTED   0x0800u /* in the table's list of flows holding app state */
 
 struct tls_asm;
 
 struct flow {
     struct flow *hnext;            /* hash chain */
     struct ds_list_node idle;      /* idle order, oldest at the head */
+    struct ds_list_node app_idle;  /* the same among flows holding app state */
     struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
     uint16_t cport, sport;
     uint8_t proto;
@@ -73,8 +76,10 @@ struct flow {
     struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
 };
 
+struct memcap;
+
 struct flow_config {
-    size_t max_flows;              /* cap; at the cap the oldest idle flow is evicted */
+    size_t max_flows;              /* cap; at the cap the least useful idle flow is evicted */
     uint32_t timeout_new_s;        /* one side only */
     uint32_t timeout_est_s;        /* established TCP */
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
@@ -82,7 +87,27 @@ struct flow_config {
     uint32_t seed;                 /* hash seed (seed.h); the default is the fixed offline one */
     bool vlan_key;                 /* VLAN ids in the key (default); off: a connection
                                       is one flow whatever its tags (--no-vlan-key) */
+    struct memcap *memcap;         /* the caller's, or NULL: where the table reports how
+                                      full it is and counts evictions by kind, and whose
+                                      emergency mode shortens the timeouts */
 };
+
+/* Emergency mode's idle timeouts (Suricata's TCP emergency-new,
+ * emergency-established and emergency-closed, and UDP's
+ * emergency-established), and how many times more flows an expiry pass
+ * may end. */
+#define FLOW_EMERG_NEW_S 5
+#define FLOW_EMERG_EST_S 100
+#define FLOW_EMERG_CLOSED_S 10
+#define FLOW_EMERG_UDP_S 100
+#define FLOW_EMERG_VISIT_FACTOR 8
+
+/* At the cap the flow to evict is the least useful of the longest idle
+ * flows (the first FLOW_EVICT_SCAN of each timeout class): one that will
+ * never be followed (ignored, or a half-open connection with nothing
+ * decided) before one not yet decided, before a followed one; the longest
+ * idle within a kind. */
+#define FLOW_EVICT_SCAN 64
 
 /* The most flows a hash chain holds: a lookup walks at most this many. */
 #define FLOW_CHAIN_MAX 32
@@ -120,6 +145,19 @@ uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
 /* Expires idle flows against packet time `now_us`: ends at most max_visit
  * flows per call, the longest idle of each timeout class first. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
+
+/* Gives flow f its application state (f->app = app) and lists it among
+ * the flows that hold one, which flow_evict_app chooses from; detach takes
+ * it off again (f->app = NULL; the state stays the caller's). A flow that
+ * ends is taken off the list whatever its callee did. */
+void flow_app_attach(struct flow_table *ft, struct flow *f, void *app);
+void flow_app_detach(struct flow_table *ft, struct flow *f);
+
+/* Ends (reason EVICTED, counted by kind) the least useful idle flow that
+ * holds application state, other than `keep`, to make room in the
+ * caller's application store: of the FLOW_EVICT_SCAN longest idle of them,
+ * one not decided yet before a followed one. 0, or -1 if there is none. */
+int flow_evict_app(struct flow_table *ft, const struct flow *keep);
 
 /* Ends every flow (reason SHUTDOWN), oldest first. */
 void flow_flush(struct flow_table *ft);

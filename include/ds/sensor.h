@@ -21,6 +21,8 @@ struct sensor_config {
     uint16_t community_id_seed;  /* --community-id-seed (default 0) */
     bool all_tls;                /* flow events for non-AI TLS/QUIC flows too */
     size_t max_flows;
+    uint64_t memcap;             /* --memcap: bytes for everything allocated after
+                                    start-up (memcap.h); 0: MEMCAP_DEFAULT */
     bool vlan_key;               /* VLAN ids in the flow key (--no-vlan-key: off) */
     uint64_t stats_interval_s;   /* 0: stats only at exit */
     struct detect_config detect; /* per-source detection (its rules_dir is ours) */
@@ -73,9 +75,10 @@ void sensor_finish(struct sensor *s);
 /* Back to a new sensor's state, keeping the rules loaded and the memory
  * allocated (a fuzz target builds one sensor for all its inputs): ends every
  * flow (their events, no stats event), drops every source, cluster and
- * threshold, and forgets the clock and the sensor's and decoder's counters.
- * Left as they were: the flow table's and the sink's counters, flow ids,
- * and nDPI's own caches (what it guessed of addresses seen before). 0, or
+ * threshold, empties nDPI's own caches (what it guessed of addresses seen
+ * before), and forgets the clock and the sensor's and decoder's counters.
+ * Left as they were: the flow table's, the memcap's and the sink's
+ * counters, and flow ids. 0, or
  * -1 if detection could not be rebuilt from the rules directory (logged;
  * the flows are ended, detection keeps its state). */
 int sensor_reset(struct sensor *s);

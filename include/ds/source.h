@@ -178,6 +178,9 @@ int source_config_windows(struct source_config *cfg, const char *list, char *err
 /* A table for cfg (copied); NULL if cfg is invalid (logged). Allocates its
  * hash buckets and scratch buffers now; sources and chunks come from pools. */
 struct source_table *source_table_new(const struct source_config *cfg);
+/* What one source costs a table made with cfg, at most (its record, its
+ * share of turn chunks and of the hash): for the memcap's share. */
+size_t source_bytes_per_source(const struct source_config *cfg);
 void source_table_free(struct source_table *st);
 
 /* The configured windows (seconds, ascending). */

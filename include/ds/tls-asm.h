@@ -13,7 +13,16 @@
 struct tls_asm;      /* per-flow reassembly state, from the pool */
 struct tls_asm_pool; /* buffers for flows whose ClientHello spans segments */
 
-struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers);
+struct memcap;
+
+/* At most max_buffers buffers (at least 1); when all are held, the one held
+ * longest is reclaimed for a newcomer and counted in mc (the caller's, or
+ * NULL). */
+struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers, struct memcap *mc);
+/* What one buffer costs the pool, for the memcap's share. */
+size_t tls_asm_buffer_bytes(void);
+/* Buffers taken from their flows so far. */
+uint64_t tls_asm_pool_reclaimed(const struct tls_asm_pool *pool);
 void tls_asm_pool_free(struct tls_asm_pool *pool);
 /* JA4 costs two SHA-256 a hello; a caller that keeps few flows can ask
  * tls_asm_feed to leave out->ja4 empty (lazy) and fill it with tls_asm_ja4
@@ -29,6 +38,7 @@ enum tls_feed {
     TLS_FEED_DONE,       /* *out holds the first ClientHello */
     TLS_FEED_NOT_TLS,    /* the stream does not start with a TLS handshake */
     TLS_FEED_BAD,        /* malformed, too big, or no buffer: give up on this flow */
+    TLS_FEED_RECLAIMED,  /* this flow's buffer went to a newer flow: give up on it */
 };
 
 /* Feeds one client-to-server TCP segment. `*slot` is the flow's slot (NULL at

@@ -64,6 +64,14 @@ expect directory         0 "^$" -- -r "$work/dir"
 grep -q '"event_type":"flow"' "$work/out" || { echo "FAIL directory: no flows"; fail=1; }
 mkdir "$work/empty"
 expect empty-dir-only    0 "empty: directory holds no capture files" -- -r "$work/empty"
+# - is standard input: the same events as the file itself; an empty stdin is
+# a truncated capture (exit 1), as an empty file is.
+"$bin" -r "$good" -o - 2>/dev/null | grep -v '"event_type":"stats"' >"$work/byname"
+"$bin" -r - -o - <"$good" 2>"$work/err" | grep -v '"event_type":"stats"' >"$work/bystdin"
+if ! [ -s "$work/byname" ] || ! cmp -s "$work/byname" "$work/bystdin"; then
+    echo "FAIL stdin: -r - differs from -r FILE"; cat "$work/err"; fail=1
+fi
+expect empty-stdin       1 "-: truncated capture header" -- -r - </dev/null
 # One bad file among good ones: the good ones are still read, exit 1.
 expect mixed-files       1 "nope.pcap: No such file" -- -r "$good" -r "$work/nope.pcap" -r "$good"
 [ "$(grep -c '"event_type":"stats"' "$work/out")" = 1 ] || { echo "FAIL mixed-files: want one final stats"; fail=1; }

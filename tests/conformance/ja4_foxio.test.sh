@@ -37,10 +37,14 @@ for pcap in "$peer"/ja4/pcap/*; do
 done
 [ $status -eq 0 ] || exit 1
 
-python3 - "$peer/ja4" "$tmp" <<'PY'
+DS_CONFORMANCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) \
+    python3 - "$peer/ja4" "$tmp" <<'PY'
 import json
 import os
 import sys
+
+sys.path.insert(0, os.environ["DS_CONFORMANCE_DIR"])
+from foxio_snap import snapshot  # noqa: E402
 
 ja4dir, outdir = sys.argv[1], sys.argv[2]
 
@@ -49,24 +53,6 @@ ja4dir, outdir = sys.argv[1], sys.argv[2]
 # longer differs fails the test, so this list stays true.
 ALLOWED = {
 }
-
-
-def snapshot(path):
-    """The top-level keys of each item of the snapshot's YAML list."""
-    items, cur = [], None
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("- "):
-                cur = {}
-                items.append(cur)
-                line = "  " + line[2:]
-            if cur is None or not line.startswith("  ") or line.startswith("   "):
-                continue
-            key, sep, value = line.strip().partition(":")
-            if sep and not key.startswith("-"):
-                cur[key] = value.strip()
-    return items
 
 
 def ours(path):

@@ -46,6 +46,8 @@ check '# nothing\n' 0 "$ok" --check-config
 check "$(cat "$src/etc/distill-sensor.yaml")" 0 "$ok" --check-config
 check 'interface: eth0\nmax-flows: lots\n' 2 \
     "distill-sensor: $cfg:2: invalid value 'lots' for max-flows" --check-config
+check 'memcap: 1M\n' 2 \
+    "distill-sensor: $cfg:1: memcap: '1M' is out of range (48 MiB to 1024 GiB: below 48 MiB the sensor's fixed footprint leaves no room for its pools)" --check-config
 check 'rules: /r\nmax-flow: 3\n' 2 "distill-sensor: $cfg:2: unknown key 'max-flow'" --check-config
 check 'outputs: eve.json\n' 2 \
     "distill-sensor: $cfg:1: outputs: a list expected ([a, b] or lines of '- a'), not a single value" \

@@ -85,7 +85,7 @@ static void keep(struct result *res, enum tls_feed r, const struct tls_hello *h,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (pool == NULL)
-        pool = tls_asm_pool_new(1);
+        pool = tls_asm_pool_new(1, NULL);
     parse_direct(data, size);
     if (size <= CTL)
         return 0;

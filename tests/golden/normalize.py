@@ -18,6 +18,7 @@ import sys
 for line in sys.stdin:
     ev = json.loads(line)
     ev.get("sensor", {}).pop("memory", None)
+    ev.get("sensor", {}).get("memcap", {}).pop("used", None)
     ev.get("sensor", {}).get("sources", {}).pop("bytes", None)
     ev.get("stats", {}).get("flow", {}).pop("memuse", None)
     sys.stdout.write(json.dumps(ev, indent=2) + "\n")

@@ -29,3 +29,23 @@ collector_stop() {
     kill -TERM "$1"
     wait "$1"
 }
+
+# part N: lets part N of tests/sinks/pcapfeed.py's capture through (it waits
+# for $work/goN) and waits until it is written ($work/goN.done).
+part() {
+    touch "$work/go$1"
+    for _ in $(seq 400); do [ -e "$work/go$1.done" ] && return; sleep 0.05; done
+    echo "FAIL: part $1 not written"; fail=1
+}
+
+# redis_start [ARG...]: redis-server on 127.0.0.1:$port with no persistence
+# and the extra ARGs, ready when this returns (the caller's rcli answers
+# PING); its pid in $redis, stopped at exit.
+redis_start() {
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$work" "$@" >"$work/redis.log" 2>&1 &
+    redis=$!
+    collectors+=("$redis")
+    for _ in $(seq 100); do rcli PING 2>/dev/null | grep -q PONG && return; sleep 0.05; done
+    echo "redis-server did not start"; cat "$work/redis.log"; exit 1
+}

@@ -17,14 +17,6 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
 pcap=$src/pcaps/scenarios/rotating.pcap
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rcli() { redis-cli -p "$port" "$@"; }
-redis_start() {
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --dir "$work" >"$work/redis.log" 2>&1 &
-    redis=$!
-    collectors+=("$redis")
-    for _ in $(seq 100); do rcli PING 2>/dev/null | grep -q PONG && return; sleep 0.05; done
-    echo "redis-server did not start"; cat "$work/redis.log"; exit 1
-}
 redis_start
 
 collector_start stream "$work/u.sock" "$work/unix.json"; cu=$collector
@@ -51,11 +43,6 @@ writer=$!
 "$bin" -r "$work/pipe" --all-tls --stats-interval 1 --output-queue 5 -o "$work/f2.json" \
     -o "redis://127.0.0.1:$port/ev" 2>"$work/err" &
 sensor=$!
-part() {
-    touch "$work/go$1"
-    for _ in $(seq 400); do [ -e "$work/go$1.done" ] && return; sleep 0.05; done
-    echo "FAIL: part $1 not written"; fail=1
-}
 part 1
 sleep 0.2
 rcli CLIENT PAUSE 100000 WRITE >/dev/null

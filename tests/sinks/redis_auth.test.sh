@@ -16,15 +16,7 @@ pcap=$src/pcaps/scenarios/rotating.pcap
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pass='s3cret: with # and spaces'
 rcli() { REDISCLI_AUTH=$pass redis-cli -p "$port" "$@"; }
-redis_start() {
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --requirepass "$pass" --dir "$work" >"$work/redis.log" 2>&1 &
-    redis=$!
-    collectors+=("$redis")
-    for _ in $(seq 100); do rcli PING 2>/dev/null | grep -q PONG && return; sleep 0.05; done
-    echo "redis-server did not start"; cat "$work/redis.log"; exit 1
-}
-redis_start
+redis_start --requirepass "$pass"
 rcli ACL SETUSER sensor on '>user-pw' '~*' '&*' '+@all' >/dev/null
 cfg=$work/c.yaml
 
@@ -75,16 +67,11 @@ printf 'read: [%s]\nall-tls: true\nstats-interval: 1\noutputs:\n  - %s\n  - redi
     "$work/pipe" "$work/re.json" "$port" "$pass" >"$cfg"
 "$bin" -c "$cfg" 2>"$work/re.err" &
 sensor=$!
-part() {
-    touch "$work/go$1"
-    for _ in $(seq 400); do [ -e "$work/go$1.done" ] && return; sleep 0.05; done
-    echo "FAIL: part $1 not written"; fail=1
-}
 part 1
 sleep 0.3
 before=$(rcli LLEN re)
 kill -9 "$redis"; wait "$redis" 2>/dev/null
-redis_start
+redis_start --requirepass "$pass"
 part 2
 wait "$writer"; writer=
 wait "$sensor"; rc=$?; sensor=

@@ -18,6 +18,7 @@
 #include "ds/classify.h"
 #include "ds/flow-app.h"
 #include "ds/flow.h"
+#include "ds/memcap.h"
 #include "ds/packet.h"
 #include "ds/util.h"
 
@@ -300,7 +301,7 @@ static struct pk pk;
  * is back in the pool. */
 static void run_chrome(const char *cli, const char *srvaddr)
 {
-    struct classify *c = classify_new(16);
+    struct classify *c = classify_new(16, NULL);
     assert_non_null(c);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
@@ -370,7 +371,7 @@ static void test_tls13_chrome_ipv6(void **state)
 static void test_split_hello_tls12(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16);
+    struct classify *c = classify_new(16, NULL);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     size_t n1 = unhex(mtu300_seg1_hex, raw, sizeof(raw));
@@ -416,7 +417,7 @@ static void test_split_hello_tls12(void **state)
 static void test_packet_cap(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(4);
+    struct classify *c = classify_new(4, NULL);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
@@ -447,7 +448,7 @@ static void test_packet_cap(void **state)
 static void test_out_is_the_callers(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(4);
+    struct classify *c = classify_new(4, NULL);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
@@ -469,7 +470,7 @@ static void test_out_is_the_callers(void **state)
 static void test_hello_size_limit(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(4);
+    struct classify *c = classify_new(4, NULL);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     memset(raw, 0, sizeof(raw));
@@ -498,7 +499,7 @@ static void test_hello_size_limit(void **state)
 static void test_no_state(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(1);
+    struct classify *c = classify_new(1, NULL);
     struct tflow a, b;
     tflow_init(&a, DS_IPPROTO_UDP);
     tflow_init(&b, DS_IPPROTO_UDP);
@@ -542,7 +543,7 @@ static void test_no_state(void **state)
 static void test_quic_draft29(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16);
+    struct classify *c = classify_new(16, NULL);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_UDP);
     assert_int_equal(classify_begin(c, &t.f), 0);
@@ -569,7 +570,7 @@ static void test_quic_draft29(void **state)
 static void test_quic_keeps_ours(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16);
+    struct classify *c = classify_new(16, NULL);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_UDP);
     ds_strlcpy(t.tls.sni, "ours.example", sizeof(t.tls.sni));
@@ -606,7 +607,7 @@ static void quic_flow(struct tflow *t)
  * Packets in between are not handed over. */
 static void run_quic_retry(uint8_t first_byte, uint32_t version)
 {
-    struct classify *c = classify_new(16);
+    struct classify *c = classify_new(16, NULL);
     struct tflow t;
     quic_flow(&t);
     assert_int_equal(classify_begin(c, &t.f), 0);
@@ -659,7 +660,7 @@ static void test_quic_retry_after_probe(void **state)
 static void test_quic_unknown_version_no_retry(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16);
+    struct classify *c = classify_new(16, NULL);
     struct tflow t;
     quic_flow(&t);
     assert_int_equal(classify_begin(c, &t.f), 0);
@@ -678,6 +679,68 @@ static void test_quic_unknown_version_no_retry(void **state)
     classify_free(c);
 }
 
+/* classify_reset makes nDPI's module afresh (its caches empty) only when a
+ * flow was handed to it since; it refuses while a state is held; the new
+ * module classifies as the first did. */
+static void test_reset_empties_caches(void **state)
+{
+    (void)state;
+    struct classify *c = classify_new(16, NULL);
+    assert_non_null(c);
+    const struct classify_stats *st = classify_stats(c);
+    assert_int_equal(classify_reset(c), 0);
+    assert_int_equal(st->module_resets, 0); /* nothing handed over: nothing cached */
+    for (int round = 0; round < 2; round++) {
+        struct tflow t;
+        tflow_init(&t, DS_IPPROTO_TCP);
+        size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
+        mk_tcp(&pk, 1000000, "192.168.1.178", 64394, "146.48.58.18", 443, 1617806504u,
+               1583736539u, DS_TCP_ACK | DS_TCP_PSH, raw, n);
+        assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls),
+                         0);
+        assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+        assert_int_equal(classify_reset(c), -1); /* a state is held */
+        classify_end(c, &t.f, &t.tls);
+        assert_state_returned(c);
+        assert_int_equal(classify_reset(c), 0);
+        assert_int_equal(st->module_resets, (uint64_t)round + 1);
+        assert_int_equal(classify_reset(c), 0); /* nothing since: not made again */
+        assert_int_equal(st->module_resets, (uint64_t)round + 1);
+    }
+    assert_true(st->module_bytes > 0);
+    classify_free(c);
+    assert_int_equal(classify_reset(NULL), 0);
+}
+
+/* nDPI state is held to the memcap's ndpi share: past it a new flow gets
+ * none, counted in the classifier and in the memcap. */
+static void test_ndpi_share(void **state)
+{
+    (void)state;
+    static struct flow flows[4096];
+    struct memcap *mc = memcap_new(MEMCAP_MIN);
+    struct classify *c = classify_new(4096, mc);
+    assert_non_null(c);
+    const struct classify_stats *st = classify_stats(c);
+    size_t fit = memcap_share(mc, MEMCAP_NDPI) / st->state_size;
+    assert_true(fit > 100 && fit < 4096);
+    size_t taken = 0;
+    for (size_t i = 0; i < 4096; i++) {
+        memset(&flows[i], 0, sizeof(flows[i]));
+        flows[i].proto = DS_IPPROTO_UDP;
+        if (classify_begin(c, &flows[i]) == 0)
+            taken++;
+    }
+    assert_int_equal(taken, fit);
+    assert_true(st->state_bytes <= memcap_share(mc, MEMCAP_NDPI));
+    assert_int_equal(st->no_state, 4096 - fit);
+    for (size_t i = 0; i < 4096; i++)
+        classify_end(c, &flows[i], NULL);
+    assert_state_returned(c);
+    classify_free(c);
+    memcap_free(mc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +756,8 @@ int main(void)
         cmocka_unit_test(test_quic_retry_after_0rtt),
         cmocka_unit_test(test_quic_retry_after_probe),
         cmocka_unit_test(test_quic_unknown_version_no_retry),
+        cmocka_unit_test(test_reset_empties_caches),
+        cmocka_unit_test(test_ndpi_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,7 @@ static const char *const every_key[][2] = {
     { "geoip-db", "g.mmdb" },
     { "asn-db", "a.mmdb" },
     { "max-flows", "1000" },
+    { "memcap", "64MiB" },
     { "seed", "42" },
     { "vlan-key", "false" },
     { "user", "nobody" },
@@ -190,6 +191,7 @@ static void test_every_key(void **state)
     assert_int_equal(o.action, OPTIONS_CHECK_CONFIG);
     assert_string_equal(o.iface, "eth1");
     assert_int_equal(o.live.snaplen, 128);
+    assert_int_equal(o.cfg.memcap, 64u << 20);
     assert_int_equal(o.live.buffer_mib, 32);
     assert_string_equal(o.filter, "tcp port 443");
     assert_int_equal(o.noutputs, 2);

@@ -2,7 +2,8 @@
  * the cap, port reuse, VLAN tags in the key (and out of it), that every flow
  * ends exactly once, and that keys made to share a bucket under one seed
  * cost a bounded walk under it (the chain cap) and about one step under
- * another seed. */
+ * another seed; at the cap, the memcap's emergency mode and eviction of the
+ * least useful flow first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ds/flow.h"
+#include "ds/memcap.h"
 #include "ds/seed.h"
 #include "ds/time-units.h"
 
@@ -189,6 +191,136 @@ static void test_eviction_at_cap(void **state)
     }
     assert_int_equal(flow_table_bytes(ft), bytes);
     flow_table_free(ft);
+}
+
+/* A table of cap flows reporting to mc. */
+static struct flow_table *table_mc(size_t cap, struct ended *e, struct memcap *mc)
+{
+    struct flow_config cfg;
+    flow_config_default(&cfg);
+    cfg.max_flows = cap;
+    cfg.memcap = mc;
+    return flow_table_new(&cfg, on_end, e);
+}
+
+static struct flow *handshake(struct flow_table *ft, uint8_t a, uint16_t sp, uint64_t ts_s)
+{
+    enum flow_dir d;
+    struct packet syn = pkt(a, sp, 2, 443, DS_TCP_SYN, ts_s);
+    struct packet synack = pkt(2, 443, a, sp, DS_TCP_SYN | DS_TCP_ACK, ts_s);
+    struct flow *f = flow_handle(ft, &syn, &d);
+    assert_ptr_equal(flow_handle(ft, &synack, &d), f);
+    return f;
+}
+
+/* At the cap the least useful flow goes first, whatever its age: an
+ * ignored flow, then a half-open SYN, then a flow not yet decided, then
+ * the longest idle followed flow; each eviction counted by kind. */
+static void test_eviction_order_by_kind(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_table *ft = table_mc(5, &e, mc);
+    enum flow_dir d;
+    struct flow *followed_old = handshake(ft, 1, 40000, 1);
+    followed_old->flags |= FLOW_F_FOLLOW | FLOW_F_TLS;
+    struct flow *undecided = handshake(ft, 1, 40001, 2);  /* waiting for its hello */
+    struct flow *followed_new = handshake(ft, 1, 40002, 3);
+    followed_new->flags |= FLOW_F_FOLLOW | FLOW_F_TLS;
+    struct packet syn = pkt(1, 40003, 2, 443, DS_TCP_SYN, 4); /* half-open */
+    struct flow *half = flow_handle(ft, &syn, &d);
+    struct flow *ignored = handshake(ft, 1, 40004, 5);
+    ignored->flags |= FLOW_F_IGNORE;
+    /* The ignored flow and the half-open one are of one kind (never to be
+     * followed): the longer idle of them goes first. */
+    uint64_t ids[5] = { half->id, ignored->id, undecided->id, followed_old->id,
+                        followed_new->id };
+    assert_false(memcap_emergency(mc));
+    for (unsigned i = 0; i < 5; i++) {
+        struct packet n = pkt(3, (uint16_t)(50000 + i), 4, 443, DS_TCP_SYN, 10 + i);
+        /* Each newcomer is half-open too but newer: the older ones go first
+         * only among their kind, so mark it followed to keep it. */
+        struct flow *f = flow_handle(ft, &n, &d);
+        assert_non_null(f);
+        f->flags |= FLOW_F_FOLLOW;
+        assert_int_equal(e.last_id, ids[i]);
+        assert_true(memcap_emergency(mc));
+    }
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 3);
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_FOLLOWED), 2);
+    assert_int_equal(flow_table_stats(ft)->evicted, 5);
+    assert_int_equal(e.by_reason[FLOW_END_EVICTED], 5);
+    flow_table_free(ft);
+    memcap_free(mc);
+}
+
+/* In emergency the timeouts are the short ones and an expiry pass ends
+ * more flows; below the recovery level (70% of the cap) the table leaves
+ * emergency and the normal timeouts are back. */
+static void test_emergency_timeouts_and_recovery(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_table *ft = table_mc(10, &e, mc);
+    for (uint16_t i = 0; i < 11; i++) /* the 11th enters emergency */
+        handshake(ft, 1, (uint16_t)(40000 + i), 100 + i);
+    assert_true(memcap_emergency(mc));
+    assert_int_equal(e.n, 1);
+    /* The flows were last seen at 101 .. 110 s. Idle past FLOW_EMERG_EST_S
+     * (far from the normal 600 s) at 203 s: those of 101 and 102, both
+     * ended by one pass of max_visit 1 (FLOW_EMERG_VISIT_FACTOR more). */
+    flow_expire(ft, ds_s_to_us(103 + FLOW_EMERG_EST_S), 1);
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 2);
+    assert_true(memcap_emergency(mc)); /* 8 of 10: above 70% */
+    flow_expire(ft, ds_s_to_us(104 + FLOW_EMERG_EST_S), 1);
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 3);
+    assert_int_equal(flow_table_stats(ft)->active, 7);
+    assert_false(memcap_emergency(mc));
+    /* Out of emergency: 600 s again, and one flow a pass. */
+    flow_expire(ft, ds_s_to_us(111 + FLOW_EMERG_EST_S), 8);
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 3);
+    flow_expire(ft, ds_s_to_us(106 + 600), 1);
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 4);
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 1);
+    flow_table_free(ft);
+    memcap_free(mc);
+}
+
+/* flow_evict_app takes the least useful flow holding app state, never the
+ * one kept, and says when there is none. */
+static void test_evict_app(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_table *ft = table_mc(8, &e, mc);
+    static int app_a, app_b;
+    struct flow *plain = handshake(ft, 1, 40000, 1); /* no app state: not a candidate */
+    struct flow *a = handshake(ft, 1, 40001, 2);
+    flow_app_attach(ft, a, &app_a);
+    a->flags |= FLOW_F_FOLLOW;
+    struct flow *q = handshake(ft, 1, 40003, 3); /* QUIC-like: app state, undecided */
+    flow_app_attach(ft, q, &app_a);
+    struct flow *b = handshake(ft, 1, 40002, 4);
+    flow_app_attach(ft, b, &app_b);
+    b->flags |= FLOW_F_FOLLOW;
+    assert_int_equal(flow_evict_app(ft, b), 0); /* the undecided one first */
+    assert_int_equal(e.last_id, q->id);
+    assert_int_equal(flow_evict_app(ft, b), 0);
+    assert_int_equal(e.last_id, a->id);
+    assert_int_equal(flow_evict_app(ft, b), -1); /* only b (kept) holds any */
+    assert_int_equal(e.n, 2);
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_FOLLOWED), 1);
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 1);
+    /* Detached, b is no candidate either. */
+    flow_app_detach(ft, b);
+    assert_null(b->app);
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    (void)plain;
+    flow_table_free(ft);
+    memcap_free(mc);
 }
 
 static void test_port_reuse_starts_new_flow(void **state)
@@ -479,6 +611,9 @@ int main(void)
         cmocka_unit_test(test_closed_flows_expire_sooner),
         cmocka_unit_test(test_bounded_expiry_work),
         cmocka_unit_test(test_eviction_at_cap),
+        cmocka_unit_test(test_eviction_order_by_kind),
+        cmocka_unit_test(test_emergency_timeouts_and_recovery),
+        cmocka_unit_test(test_evict_app),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
         cmocka_unit_test(test_udp_and_v6),
         cmocka_unit_test(test_colliding_keys_under_their_seed),

@@ -102,6 +102,8 @@ static void test_defaults(void **state)
     sensor_config_default(&def);
     assert_string_equal(o.cfg.rules_dir, DS_SOURCE_RULES);
     assert_int_equal(o.cfg.max_flows, def.max_flows);
+    assert_int_equal(o.cfg.memcap, 512u << 20);
+    assert_int_equal(def.memcap, 512u << 20);
     assert_int_equal(o.cfg.stats_interval_s, def.stats_interval_s);
     assert_false(o.cfg.all_tls);
     assert_true(o.cfg.vlan_key);
@@ -127,7 +129,7 @@ static void test_every_option(void **state)
     (void)state;
     struct cmd c;
     struct options o;
-    parse_ok(&c, &o, "--read a --output ev.json --rules /r --all-tls --max-flows 1000 "
+    parse_ok(&c, &o, "--read a --output ev.json --rules /r --all-tls --max-flows 1000 --memcap 1GiB "
                      "--no-vlan-key --stats-interval 30 --sensor-name s1 --community-id-seed 7 --windows 1m,5m --max-sources 99 "
                      "--source-events --geoip-db g.mmdb --asn-db a.mmdb --verbose");
     assert_string_equal(o.reads[0], "a");
@@ -135,6 +137,7 @@ static void test_every_option(void **state)
     assert_string_equal(o.cfg.rules_dir, "/r");
     assert_true(o.cfg.all_tls);
     assert_int_equal(o.cfg.max_flows, 1000);
+    assert_int_equal(o.cfg.memcap, 1u << 30);
     assert_false(o.cfg.vlan_key);
     assert_int_equal(o.cfg.stats_interval_s, 30);
     assert_string_equal(o.cfg.host, "s1");
@@ -300,6 +303,12 @@ static void test_number_ranges(void **state)
     parse_bad("-r a --community-id-seed 65536", "invalid value '65536' for --community-id-seed");
     parse_bad("-r a --community-id-seed -1", "invalid value '-1' for --community-id-seed");
     parse_bad("-r a --max-flows lots", "invalid value 'lots' for --max-flows");
+    parse_bad("-r a --memcap 0", "--memcap: '0' is out of range");
+    parse_bad("-r a --memcap 47M", "--memcap: '47M' is out of range");
+    parse_bad("-r a --memcap 2048G", "--memcap: '2048G' is out of range");
+    parse_bad("-r a --memcap lots", "--memcap: 'lots' is not a size");
+    parse_bad("-r a --memcap 64X", "--memcap: '64X' is not a size");
+    parse_bad("-r a --memcap -64M", "--memcap: '-64M' is not a size");
     parse_bad("-r a --max-flows -5", "invalid value '-5' for --max-flows");
 }
 
@@ -453,7 +462,7 @@ static void test_usage_text(void **state)
         "--community-id-seed",
         "--all-tls", "--stats-interval", "--rules", "--check-rules", "--windows",
         "--max-sources", "--source-events", "--geoip-db", "--asn-db", "--max-flows",
-        "--no-vlan-key", "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose",
+        "--memcap", "--no-vlan-key", "--user", "-Z,", "--chroot", "--seed", "--quiet", "--verbose",
         "--version", "--help", "--metrics", DS_SOURCE_RULES,
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

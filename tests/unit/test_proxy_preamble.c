@@ -130,7 +130,7 @@ static void test_proxies(void **state)
     (void)state;
     static uint8_t rec[TLS_HELLO_MAX], s[TLS_HELLO_MAX + 256];
     size_t len = unhex(tls10_sni_only, rec, sizeof(rec));
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     for (size_t i = 0; i < N_REQUESTS; i++) {
         memcpy(s, requests[i].pre, requests[i].len);
         memcpy(s + requests[i].len, rec, len);

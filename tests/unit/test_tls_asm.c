@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ds/memcap.h"
 #include "ds/tls-asm.h"
 #include "ds/tls.h"
 #include "tls_hellos.h"
@@ -22,7 +23,7 @@ static void test_real_hellos_whole(void **state)
 {
     (void)state;
     static uint8_t rec[TLS_HELLO_MAX];
-    struct tls_asm_pool *pool = tls_asm_pool_new(4);
+    struct tls_asm_pool *pool = tls_asm_pool_new(4, NULL);
     size_t empty = tls_asm_pool_bytes(pool);
     for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
         const struct vector *v = &vectors[i];
@@ -62,7 +63,7 @@ static void test_truncated_stream(void **state)
     static uint8_t rec[TLS_HELLO_MAX];
     size_t n = unhex(chrome_sni, rec, sizeof(rec));
     struct tls_hello h;
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_asm *a = NULL;
     const uint8_t *raw;
     size_t raw_len;
@@ -85,7 +86,7 @@ static void test_lying_record_lengths(void **state)
     struct spec s = base_spec();
     build(&s, &b, NULL);
     size_t n = to_records(b.b, b.n, TLS_HELLO_MAX, rec, sizeof(rec));
-    struct tls_asm_pool *pool = tls_asm_pool_new(2);
+    struct tls_asm_pool *pool = tls_asm_pool_new(2, NULL);
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
@@ -153,7 +154,7 @@ static void test_not_tls(void **state)
         { "SOCKS4 BIND", LIT("\x04\x02\x01\xbb\x01\x02\x03\x04\x00"), TLS_FEED_NOT_TLS },
         { "SOCKS5 no methods", LIT("\x05\x00\x05\x01\x00\x01"), TLS_FEED_NOT_TLS },
     };
-    struct tls_asm_pool *pool = tls_asm_pool_new(2);
+    struct tls_asm_pool *pool = tls_asm_pool_new(2, NULL);
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct tls_asm *a = NULL;
         struct tls_hello h;
@@ -201,7 +202,7 @@ static void check_split(const char *vname, const struct seg *segs, size_t n, boo
     static uint8_t rec[TLS_HELLO_MAX];
     const struct vector *v = vec(vname);
     size_t len = unhex(v->hex, rec, sizeof(rec));
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_asm *a = NULL;
     struct tls_hello h;
     const uint8_t *raw = NULL;
@@ -261,7 +262,7 @@ static void test_overlap_retransmission(void **state)
     size_t len = unhex(chrome_sni, rec, sizeof(rec));
     memcpy(evil, rec, len);
     memset(evil + 1, 0xee, 300); /* record header, hello header, random... */
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_asm *a = NULL;
     struct tls_hello h;
     const uint8_t *raw;
@@ -303,7 +304,7 @@ static void test_multi_record(void **state)
     assert_int_equal(tls_parse_client_hello(b.b, b.n, false, &want), 0);
     assert_memory_equal(want.ja4, "t13d0510h2_e133e205ac38_", 24);
 
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_asm *a = NULL;
     struct tls_hello h;
     const uint8_t *raw;
@@ -360,7 +361,7 @@ static void test_size_limit(void **state)
     struct spec s = base_spec();
     build(&s, &b, NULL);
     size_t base = b.n;
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
@@ -405,7 +406,7 @@ static void test_before_start(void **state)
     static uint8_t rec[TLS_HELLO_MAX + 10];
     memset(rec, 0xaa, 10);
     size_t len = unhex(chrome_sni, rec + 10, sizeof(rec) - 10);
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_asm *a = NULL;
     struct tls_hello h;
     const uint8_t *raw;
@@ -421,14 +422,15 @@ static void test_before_start(void **state)
     tls_asm_pool_free(pool);
 }
 
-/* At most max_buffers flows reassemble at once; the next one is BAD, and a
- * released buffer serves again. A whole hello needs no buffer at all. */
+/* At most max_buffers flows reassemble at once; the next one takes the
+ * buffer held longest (counted), whose flow is told at its next segment
+ * (RECLAIMED). A whole hello needs no buffer at all. */
 static void test_pool_exhaustion(void **state)
 {
     (void)state;
     static uint8_t rec[TLS_HELLO_MAX];
     size_t len = unhex(chrome_sni, rec, sizeof(rec));
-    struct tls_asm_pool *pool = tls_asm_pool_new(2);
+    struct tls_asm_pool *pool = tls_asm_pool_new(2, NULL);
     size_t empty = tls_asm_pool_bytes(pool);
     struct tls_asm *a[3] = { NULL, NULL, NULL };
     struct tls_hello h;
@@ -439,29 +441,61 @@ static void test_pool_exhaustion(void **state)
     assert_int_equal(tls_asm_feed(pool, &a[1], true, 0, 0, rec, 100, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
     assert_true(tls_asm_pool_bytes(pool) >= empty + 2 * TLS_HELLO_MAX);
-    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 0, rec, 100, &h, &raw, &raw_len),
-                     TLS_FEED_BAD);
-    assert_null(a[2]);
-    /* Out of order first segment: needs a buffer too. */
-    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 100, rec + 100, 100, &h, &raw, &raw_len),
-                     TLS_FEED_BAD);
-    /* The whole hello at once still works. */
+    /* The whole hello at once needs no buffer: nothing is reclaimed. */
     assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 0, rec, len, &h, &raw, &raw_len),
                      TLS_FEED_DONE);
     assert_null(a[2]);
-    tls_asm_release(pool, &a[0]);
-    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 0, rec, 100, &h, &raw, &raw_len),
+    assert_int_equal(tls_asm_pool_reclaimed(pool), 0);
+    /* A third split hello: the buffer held longest (a[0]'s) is reclaimed
+     * for it, and a[0] learns at its next segment that its hello is lost. */
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    tls_asm_pool_free(pool);
+    pool = tls_asm_pool_new(2, mc);
+    a[0] = a[1] = a[2] = NULL;
+    assert_int_equal(tls_asm_feed(pool, &a[0], true, 0, 0, rec, 100, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
-    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 100, rec + 100, len - 100, &h, &raw,
+    assert_int_equal(tls_asm_feed(pool, &a[1], true, 0, 0, rec, 100, &h, &raw, &raw_len),
+                     TLS_FEED_MORE);
+    size_t full = tls_asm_pool_bytes(pool);
+    /* Out of order first segment: needs a buffer too. */
+    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 100, rec + 100, 100, &h, &raw, &raw_len),
+                     TLS_FEED_MORE);
+    assert_non_null(a[2]);
+    assert_int_equal(tls_asm_pool_bytes(pool), full); /* no new buffer */
+    assert_int_equal(tls_asm_pool_reclaimed(pool), 1);
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_HELLO_BUFFERS), 1);
+    assert_int_equal(tls_asm_feed(pool, &a[0], true, 0, 100, rec + 100, len - 100, &h, &raw,
+                                  &raw_len),
+                     TLS_FEED_RECLAIMED);
+    tls_asm_release(pool, &a[0]); /* the reclaimed slot: nothing to give back */
+    assert_null(a[0]);
+    /* a[1] still has its buffer and completes; a[2] too, from its start. */
+    assert_int_equal(tls_asm_feed(pool, &a[1], true, 0, 100, rec + 100, len - 100, &h, &raw,
                                   &raw_len),
                      TLS_FEED_DONE);
     assert_string_equal(h.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 0, rec, 100, &h, &raw, &raw_len),
+                     TLS_FEED_MORE);
+    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 200, rec + 200, len - 200, &h, &raw,
+                                  &raw_len),
+                     TLS_FEED_DONE);
+    /* The next reclaim takes the longest held of those left: a[1]'s. */
+    tls_asm_release(pool, &a[2]);
+    assert_int_equal(tls_asm_feed(pool, &a[0], true, 0, 0, rec, 100, &h, &raw, &raw_len),
+                     TLS_FEED_MORE);
+    assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 0, rec, 100, &h, &raw, &raw_len),
+                     TLS_FEED_MORE);
+    assert_int_equal(tls_asm_feed(pool, &a[1], true, 0, 100, rec + 100, 10, &h, &raw, &raw_len),
+                     TLS_FEED_RECLAIMED);
+    assert_int_equal(tls_asm_pool_reclaimed(pool), 2);
+    tls_asm_release(pool, &a[0]);
     tls_asm_release(pool, &a[1]);
     tls_asm_release(pool, &a[2]);
     tls_asm_pool_free(pool);
+    memcap_free(mc);
 
     /* A pool of none: only whole hellos. */
-    pool = tls_asm_pool_new(0);
+    pool = tls_asm_pool_new(0, NULL);
     assert_int_equal(tls_asm_feed(pool, &a[0], true, 0, 0, rec, len, &h, &raw, &raw_len),
                      TLS_FEED_DONE);
     assert_int_equal(tls_asm_feed(pool, &a[0], true, 0, 0, rec, 100, &h, &raw, &raw_len),
@@ -479,7 +513,7 @@ static void test_hello_retry(void **state)
     static const uint8_t ccs[] = { 0x14, 0x03, 0x03, 0x00, 0x01, 0x01 };
     memcpy(rec + n1, ccs, sizeof(ccs));
     size_t n2 = unhex(tls12_no_sni_spdy, rec + n1 + sizeof(ccs), sizeof(rec) - n1 - sizeof(ccs));
-    struct tls_asm_pool *pool = tls_asm_pool_new(1);
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
     struct tls_asm *a = NULL;
     struct tls_hello h;
     const uint8_t *raw;

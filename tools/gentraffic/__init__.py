@@ -10,4 +10,6 @@ Python 3 standard library only. Modules:
   conn     one TCP+TLS connection: handshake, request/response turns, closes
   roles    what each role does over time (workers, sessions)
   cli      command line, scenario assembly, time-ordered merge, labels
+  flood    the hostile floods of tools/gen-flood (sources, half-open, cut hellos,
+           QUIC Initials, absurd snaplens, time going back)
 """
