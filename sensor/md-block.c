@@ -1,6 +1,7 @@
-/* Block buffering and padding shared by SHA-1 and SHA-256 (see md-block.h). */
+/* Block buffering and padding shared by SHA-1, SHA-256 and MD5 (see md-block.h). */
 #include "ds/md-block.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 void md_block_init(struct md_block *m)
@@ -38,7 +39,9 @@ void md_block_update(struct md_block *m, uint32_t *h, md_block_fn fn, const void
     }
 }
 
-void md_block_final(struct md_block *m, uint32_t *h, md_block_fn fn)
+/* Pads the message: 0x80, zeros, and its length in bits as 8 bytes, most
+ * significant first (`be`, FIPS 180-4) or least significant first (RFC 1321). */
+static void md_block_pad(struct md_block *m, uint32_t *h, md_block_fn fn, bool be)
 {
     uint64_t bits = m->total * 8;
     m->buf[m->used++] = 0x80;
@@ -49,8 +52,18 @@ void md_block_final(struct md_block *m, uint32_t *h, md_block_fn fn)
     }
     memset(m->buf + m->used, 0, MD_BLOCK_LEN - 8 - m->used);
     for (int i = 0; i < 8; i++)
-        m->buf[MD_BLOCK_LEN - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
+        m->buf[MD_BLOCK_LEN - 8 + i] = (uint8_t)(bits >> (be ? 56 - 8 * i : 8 * i));
     fn(h, m->buf);
+}
+
+void md_block_final(struct md_block *m, uint32_t *h, md_block_fn fn)
+{
+    md_block_pad(m, h, fn, true);
+}
+
+void md_block_final_le(struct md_block *m, uint32_t *h, md_block_fn fn)
+{
+    md_block_pad(m, h, fn, false);
 }
 
 void md_block_digest(const uint32_t *h, size_t n, uint8_t *out)
@@ -60,5 +73,15 @@ void md_block_digest(const uint32_t *h, size_t n, uint8_t *out)
         out[4 * i + 1] = (uint8_t)(h[i] >> 16);
         out[4 * i + 2] = (uint8_t)(h[i] >> 8);
         out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+void md_block_digest_le(const uint32_t *h, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[4 * i] = (uint8_t)h[i];
+        out[4 * i + 1] = (uint8_t)(h[i] >> 8);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 3] = (uint8_t)(h[i] >> 24);
     }
 }

@@ -9,6 +9,7 @@
 
 #include "ds/bytes.h"
 #include "ds/sha256.h"
+#include "ds/tls-ja3.h"
 
 #define QI_SCRATCH 65536u  /* a UDP payload is at most 65,527 bytes */
 #define QI_SAMPLE 16u      /* header protection sample (RFC 9001 5.4.2) */
@@ -19,11 +20,13 @@
 #define QI_FRAME_ACK_ECN 0x03u
 #define QI_FRAME_CRYPTO 0x06u
 #define QI_HS_CLIENT_HELLO 1u
+#define QI_HS_SERVER_HELLO 2u
 
 struct quic_initial {
     EVP_CIPHER_CTX *ecb;   /* header protection */
     EVP_CIPHER_CTX *gcm;   /* payload */
     struct quic_initial_stats st;
+    struct quic_initial_flow server; /* one server datagram's CRYPTO bytes */
     uint8_t scratch[QI_SCRATCH]; /* one packet, unprotected in place */
 };
 
@@ -465,4 +468,87 @@ enum quic_initial_res quic_initial_datagram(struct quic_initial *q, struct quic_
     }
     f->done = res != QUIC_INITIAL_MORE;
     return res;
+}
+
+void quic_initial_server_id(const struct quic_initial_flow *f, struct quic_server_id *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!f->have_keys)
+        return;
+    out->version = f->version;
+    out->dcid_len = f->dcid_len;
+    memcpy(out->dcid, f->dcid, f->dcid_len);
+}
+
+/* The JA3S, if the server's CRYPTO bytes hold a whole ServerHello now. */
+static enum quic_server_res try_server_hello(struct quic_initial *q,
+                                             const struct quic_initial_flow *f,
+                                             char ja3s[TLS_JA3_LEN])
+{
+    if (f->prefix < 4)
+        return QUIC_SERVER_MORE;
+    if (f->buf[0] != QI_HS_SERVER_HELLO)
+        return QUIC_SERVER_FAIL;
+    size_t msg = 4 + ((size_t)f->buf[1] << 16 | (size_t)f->buf[2] << 8 | f->buf[3]);
+    if (msg > QUIC_INITIAL_BUF)
+        return QUIC_SERVER_FAIL;
+    if (f->prefix < msg)
+        return QUIC_SERVER_MORE;
+    if (tls_ja3s(f->buf, msg, ja3s, NULL, 0) != 0)
+        return QUIC_SERVER_FAIL;
+    q->st.server_hellos++;
+    return QUIC_SERVER_JA3S;
+}
+
+/* A Retry (RFC 9000 17.2.5) answering the flow's client: its SCID is the
+ * DCID of the client's next Initials, whose keys the server then uses
+ * (RFC 9001 5.2). Its integrity tag is not checked: a forged Retry costs
+ * the flow its JA3S, nothing else. True if d starts with one. */
+static bool server_retry(struct quic_server_id *id, const uint8_t *d, size_t len)
+{
+    struct rd r = rd_init(d, len);
+    struct quic_header h;
+    if (quic_header_read(&r, &h) != QUIC_HDR_LONG || h.type != QUIC_PT_RETRY ||
+        h.version != id->version)
+        return false;
+    id->dcid_len = h.scid_len;
+    memcpy(id->dcid, h.scid, h.scid_len);
+    return true;
+}
+
+enum quic_server_res quic_initial_server_ja3s(struct quic_initial *q, struct quic_server_id *id,
+                                              const uint8_t *d, size_t len,
+                                              char ja3s[TLS_JA3_LEN])
+{
+    if (server_retry(id, d, len))
+        return QUIC_SERVER_MORE;
+    struct quic_initial_flow *f = &q->server;
+    quic_initial_flow_init(f);
+    if (quic_initial_salt(id->version) == NULL)
+        return QUIC_SERVER_FAIL;
+    struct rd r = rd_init(d, len);
+    struct qi_packet p;
+    for (unsigned n = 0; n < QUIC_INITIAL_COALESCED_MAX && rd_left(&r) > 0 &&
+                         next_packet(q, &r, &p);
+         n++) {
+        /* After a version negotiation the server answers in the version
+         * the client chose next, under the same DCID: keys of that version. */
+        if (p.h.type != QUIC_PT_INITIAL || p.total < p.pn_off + 4 + QI_SAMPLE ||
+            p.total > QI_SCRATCH)
+            continue;
+        if ((!f->have_keys || p.h.version != f->version) &&
+            quic_initial_keys(p.h.version, id->dcid, id->dcid_len, true, &f->keys) != 0)
+            continue;
+        f->have_keys = true;
+        f->version = p.h.version;
+        const uint8_t *plain = NULL;
+        size_t plain_len = 0;
+        uint64_t pn = 0;
+        if (open_packet(q, &f->keys, f->largest_pn, &p, &plain, &plain_len, &pn) != 0)
+            continue;
+        if ((int64_t)pn > f->largest_pn)
+            f->largest_pn = (int64_t)pn;
+        read_frames(q, f, plain, plain_len);
+    }
+    return try_server_hello(q, f, ja3s);
 }

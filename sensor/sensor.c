@@ -28,6 +28,7 @@
 #include "ds/exchange.h"
 #include "ds/flow-app.h"
 #include "ds/flow.h"
+#include "ds/list.h"
 #include "ds/log.h"
 #include "ds/memcap.h"
 #include "ds/metrics.h"
@@ -47,6 +48,15 @@
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 #define QUIC_REASM_FLOWS 256     /* QUIC flows reassembling a ClientHello at once */
+/* A QUIC flow holding a reassembly slot this long after its last Initial
+ * opened may lose it to a newcomer when every slot is held. A client sends
+ * the Initials of its hello back to back (Chrome's two or three within a
+ * millisecond or two); one lost on the way comes again after a probe
+ * timeout, which before any RTT sample is at most about 1 s (RFC 9002
+ * 6.2.2: kInitialRtt 333 ms, PTO = 333 + 4 x 333/2 ms = 999 ms; Chrome
+ * starts from a shorter RTT). Twice that is a flow whose hello will not
+ * come together: the crafted Initials of a flood, whose rest never comes. */
+#define QUIC_REASM_STALE_US (2 * DS_US_PER_S)
 #define CLOCK_STEP_BACK_US DS_US_PER_MIN /* a step back this large is a new clock */
 
 /* What the sensor itself counts (the modules count the rest). */
@@ -58,13 +68,22 @@ struct sensor_counters {
     uint64_t app_exhausted;               /* followed flows refused at the cap */
     uint64_t turns;
     uint64_t quic_shed;                   /* QUIC flows refused reassembly at the cap */
+    uint64_t quic_reclaimed;              /* slots taken back from stale flows at the cap */
     uint64_t ech[TLS_ECH_BAD + 1];        /* decided TLS/QUIC flows by enum tls_ech */
     uint64_t reloads, reload_failures;    /* sensor_reload calls, and those that failed */
     uint64_t clock_back;                  /* packets older than the clock (reordered or
                                              time going back): the clock stays */
 };
 
-/* A QUIC flow whose client Initials our parser reads, until it is decided. */
+/* A QUIC reassembly slot: the parser's state for one flow (what its
+ * app->quic points to) and who holds it since when, for reclaiming. */
+struct quic_slot {
+    struct quic_initial_flow st;
+    struct ds_list_node held;    /* s->quic_held: least recent Initial first */
+    struct flow *owner;
+    uint64_t last_us;            /* packet time of the owner's last opened Initial */
+};
+
 struct sensor {
     struct sensor_config cfg;
     char rules_dir[4096];
@@ -78,8 +97,9 @@ struct sensor {
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
     struct quic_initial *quic;   /* our QUIC Initial parser */
-    struct pool *quic_pool;      /* struct quic_initial_flow */
+    struct pool *quic_pool;      /* struct quic_slot */
     unsigned quic_in_use;
+    struct ds_list quic_held;    /* held slots, least recent Initial first */
     struct detect *detect;
     uint64_t first_ts, now;
     uint64_t next_tick;
@@ -202,9 +222,9 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
                                           pooled_size(sizeof(struct flow_app)), fc.max_flows),
                            256);
     s->quic = quic_initial_new();
-    s->quic_pool = pool_new(sizeof(struct quic_initial_flow),
+    s->quic_pool = pool_new(sizeof(struct quic_slot),
                             memcap_objects(s->mc, MEMCAP_QUIC_REASM,
-                                           pooled_size(sizeof(struct quic_initial_flow)),
+                                           pooled_size(sizeof(struct quic_slot)),
                                            QUIC_REASM_FLOWS), 4);
 }
 
@@ -360,12 +380,19 @@ static struct quic_initial_flow *quic_state(const struct flow *f)
     return app ? app->quic : NULL;
 }
 
+static struct quic_slot *quic_slot_of(struct quic_initial_flow *st)
+{
+    return DS_CONTAINER_OF(st, struct quic_slot, st);
+}
+
 static void quic_release(struct sensor *s, const struct flow *f)
 {
     struct flow_app *app = f->app;
     if (app == NULL || app->quic == NULL)
         return;
-    pool_put(s->quic_pool, app->quic);
+    struct quic_slot *slot = quic_slot_of(app->quic);
+    ds_list_unlink(&s->quic_held, &slot->held);
+    pool_put(s->quic_pool, slot);
     app->quic = NULL;
     s->quic_in_use--;
 }
@@ -611,24 +638,60 @@ static void decide_quic(struct sensor *s, struct flow *f)
     start_source(s, f);
 }
 
-/* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap. */
-static struct quic_initial_flow *quic_take(struct sensor *s, const struct flow *f)
+/* Every slot is held: the one whose last Initial is oldest is taken back if
+ * that was over QUIC_REASM_STALE_US ago (or before the clock stepped back).
+ * Its flow is decided with what is known, as one that ends before its
+ * hello is whole: a fresh slot could not complete its hello either, since
+ * the CRYPTO bytes it had are not sent again. True if a slot came free. */
+static bool quic_reclaim(struct sensor *s)
 {
+    if (ds_list_empty(&s->quic_held))
+        return false;
+    struct quic_slot *old = DS_LIST_ENTRY(s->quic_held.head, struct quic_slot, held);
+    if (s->now >= old->last_us && s->now - old->last_us <= QUIC_REASM_STALE_US)
+        return false;
+    decide_quic(s, old->owner);   /* gives the slot back */
+    s->n.quic_reclaimed++;
+    return true;
+}
+
+/* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap when
+ * no held slot is stale. */
+static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
+{
+    if (s->quic == NULL)
+        return NULL;
     struct flow_app *app = f->app;
-    struct quic_initial_flow *st = s->quic ? pool_get_dirty(s->quic_pool) : NULL;
-    if (st == NULL) {   /* every one of the QUIC_REASM_FLOWS states is held */
+    struct quic_slot *slot = pool_get_dirty(s->quic_pool);
+    if (slot == NULL && quic_reclaim(s))
+        slot = pool_get_dirty(s->quic_pool);
+    if (slot == NULL) {   /* every one of the QUIC_REASM_FLOWS slots is held */
         s->n.quic_shed++;
         return NULL;
     }
-    quic_initial_flow_init(st);
-    app->quic = st;
+    quic_initial_flow_init(&slot->st);
+    slot->owner = f;
+    slot->last_us = s->now;
+    ds_list_push_tail(&s->quic_held, &slot->held);
+    app->quic = &slot->st;
     s->quic_in_use++;
-    return st;
+    return &slot->st;
+}
+
+/* The flow's slot goes to the tail of the held list when a datagram opened
+ * a further Initial of its own: its hello is still on its way. */
+static void quic_touch(struct sensor *s, struct quic_initial_flow *st, uint16_t packets_before)
+{
+    if (st->packets == packets_before)
+        return;
+    struct quic_slot *slot = quic_slot_of(st);
+    slot->last_us = s->now;
+    ds_list_move_to_tail(&s->quic_held, &slot->held);
 }
 
 /* Our own parser over a client datagram of an undecided QUIC flow: the
- * hello's SNI, ALPN, version and JA4 go into the flow's TLS facts before
- * nDPI's (classify fills only what is still empty). A flow none of whose
+ * hello's SNI, ALPN, version, JA4 and JA3 go into the flow's TLS facts
+ * before nDPI's (classify fills only what is still empty). A flow none of whose
  * Initials has opened yet gives its slot back at once: anyone can open a
  * real client's Initial, so one that does not open is noise (a flood of
  * random DCIDs), which must not hold the slots that real flows need. */
@@ -640,9 +703,12 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     struct tls_hello h;
     if (st == NULL)
         return;
+    uint16_t before = st->packets;
     enum quic_initial_res res = quic_initial_datagram(s->quic, st, p->payload, p->payload_len, &h);
     if (res == QUIC_INITIAL_MORE && st->packets == 0)
         quic_release(s, f);
+    else if (res == QUIC_INITIAL_MORE)
+        quic_touch(s, st, before);
     if (res != QUIC_INITIAL_HELLO)
         return;
     struct flow_app *app = f->app;
@@ -655,6 +721,28 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     t->alpn_wire_len = h.alpn_wire_len;
     t->hello_version = h.version;
     ds_strlcpy(t->ja4, h.ja4, sizeof(t->ja4));
+    /* Ours over nDPI's, which may have come from an earlier Initial: nDPI
+     * 4.2 reads no v2 hello and no hello split out of order. */
+    ds_strlcpy(t->ja3, h.ja3, sizeof(t->ja3));
+    quic_initial_server_id(st, &app->quic_server);
+}
+
+/* The server's first datagrams of a QUIC flow whose hello we read: the
+ * ServerHello in its Initial, for JA3S (nDPI 4.2 gives none for QUIC).
+ * QUIC_SERVER_TRIES datagrams at most (the ServerHello is in the first
+ * Initial the server sends; an ACK-only one or a Retry may come before). */
+#define QUIC_SERVER_TRIES 4
+
+static void read_quic_server(struct sensor *s, struct flow *f, const struct packet *p)
+{
+    struct flow_app *app = f->app;
+    struct quic_server_id *id = app ? &app->quic_server : NULL;
+    if (id == NULL || id->version == 0 || s->quic == NULL)
+        return;
+    enum quic_server_res res = quic_initial_server_ja3s(s->quic, id, p->payload, p->payload_len,
+                                                        app->tls.ja3s);
+    if (res != QUIC_SERVER_MORE || ++id->tries >= QUIC_SERVER_TRIES)
+        id->version = 0;
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
@@ -684,6 +772,8 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     struct flow_app *app = f->app;
     if (!(f->flags & FLOW_F_HELLO_DONE) && dir == FLOW_TOSERVER)
         read_quic_hello(s, f, p);
+    else if (dir == FLOW_TOCLIENT)
+        read_quic_server(s, f, p);
     if (f->cls)
         classify_packet(s->cls, f, p, &app->tls);
     /* nDPI's verdict does not cut short a hello our parser is still
@@ -763,6 +853,7 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     struct stats_node *quic = stats_child(me, "quic");
     stats_u64(quic, "reassembling", s->quic_in_use);
     stats_u64(quic, "shed", s->n.quic_shed);
+    stats_u64(quic, "reclaimed", s->n.quic_reclaimed);
     ech_stats_write(s, me);
     struct stats_node *clock = stats_child(me, "clock");
     stats_u64(clock, "packets_back", s->n.clock_back);

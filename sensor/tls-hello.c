@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ds/bytes.h"
+#include "ds/tls-ja3.h"
 #include "ds/tls-ja4.h"
 #include "ds/tls-record.h"
 #include "ds/util.h"
@@ -95,6 +96,21 @@ static int ch_sigs(struct tls_ch *c, struct rd ext)
     return 0;
 }
 
+/* A list of `width`-byte values behind a `lwidth`-byte length that fills
+ * the extension exactly: supported_groups (RFC 8422 5.1.1, 2 and 2) and
+ * ec_point_formats (RFC 8422 5.1.2, 1 and 1), kept for JA3. A malformed
+ * one is left out (JA3 then has an empty field); it does not make the
+ * hello unreadable, as it never did before JA3 read it. */
+static void ch_list(struct rd ext, size_t lwidth, size_t width, const uint8_t **list,
+                    size_t *list_len)
+{
+    size_t n = lwidth == 1 ? rd_u8(&ext) : rd_be16(&ext);
+    if (ext.bad || *list != NULL || n != rd_left(&ext) || n % width != 0)
+        return;
+    *list = ext.p + ext.off;
+    *list_len = n;
+}
+
 /* The extensions block: every non-GREASE extension is listed in c->exts,
  * and the bodies JA4 reads are checked; the first server_name, ALPN and
  * supported_versions count, every signature_algorithms is checked. */
@@ -130,6 +146,12 @@ static int ch_exts(struct tls_ch *c, struct rd exts)
             break;
         case TLS_EXT_SIG_ALGS:
             rc = ch_sigs(c, ext);
+            break;
+        case TLS_EXT_SUPPORTED_GROUPS:
+            ch_list(ext, 2, 2, &c->groups, &c->groups_len);
+            break;
+        case TLS_EXT_EC_POINT_FORMATS:
+            ch_list(ext, 1, 1, &c->ecpf, &c->ecpf_len);
             break;
         case TLS_EXT_ECH:
             /* Its body is checked by ech_kind: a malformed one is reported,
@@ -320,6 +342,8 @@ int tls_hello_parse(const uint8_t *msg, size_t len, bool quic, bool ja4, struct 
     out->alpn_wire_len = copy_alpn(&c, out->alpn_wire);
     out->n_ciphers = (uint16_t)c.n_ciphers;
     out->n_exts = (uint16_t)c.n_exts;
+    if (ja4 && quic)
+        tls_ja3(&c, out->ja3);      /* before tls_ja4 sorts the lists */
     if (ja4)
         tls_ja4(&c, quic, out->ja4);
     return 0;

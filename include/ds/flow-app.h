@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ds/exchange.h"
+#include "ds/quic-initial.h"
 #include "ds/tls.h"
 
 struct quic_initial_flow;
@@ -30,8 +31,8 @@ struct flow_tls {
     uint8_t ech;             /* enum tls_ech of the client's hello */
     uint8_t ech_public;      /* real ECH: its outer SNI (tls_ech_public_name) */
     uint32_t quic_version;   /* QUIC flows */
-    char ja3[33];            /* JA3 client hash (nDPI) */
-    char ja3s[33];           /* JA3S server hash (nDPI) */
+    char ja3[33];            /* JA3 client hash (nDPI; ours for QUIC) */
+    char ja3s[33];           /* JA3S server hash (nDPI; ours for QUIC) */
     char ja4[TLS_JA4_LEN];   /* our own */
     char ndpi_proto[32];     /* nDPI's protocol name, for --all-tls context */
 };
@@ -43,6 +44,7 @@ struct flow_app {
     struct exchange ex;
     uint64_t source_token;   /* per-source state's handle for this flow, 0 if none */
     struct quic_initial_flow *quic; /* our QUIC hello reassembly (sensor.c), NULL if none */
+    struct quic_server_id quic_server; /* what opens the server's Initials (JA3S), QUIC */
 };
 
 #endif

@@ -18,7 +18,11 @@
  * what a client does after a Retry (RFC 9001 5.2), so the Retry itself
  * need not be seen. Every byte is hostile; no allocation per packet (the
  * scratch space is the parser's, the reassembly buffer the flow's); the
- * work per datagram is bounded by its length and QUIC_INITIAL_PKTS_MAX. */
+ * work per datagram is bounded by its length and QUIC_INITIAL_PKTS_MAX.
+ *
+ * The server's Initials open with keys from the same DCID and the server's
+ * labels (RFC 9001 5.2): quic_initial_server_ja3s reads the ServerHello
+ * from them, one datagram at a time, for its JA3S. */
 #ifndef DS_QUIC_INITIAL_H
 #define DS_QUIC_INITIAL_H
 
@@ -56,6 +60,16 @@ struct quic_initial_flow {
     uint8_t buf[QUIC_INITIAL_BUF];
 };
 
+/* What opens a flow's server Initials: the version and DCID of the client
+ * Initials that carried its hello (after a Retry, the new DCID). version 0:
+ * none. */
+struct quic_server_id {
+    uint32_t version;
+    uint8_t dcid_len;
+    uint8_t tries;            /* server datagrams read for the ServerHello */
+    uint8_t dcid[QUIC_CID_MAX];
+};
+
 enum quic_initial_res {
     QUIC_INITIAL_MORE = 0, /* no whole hello yet: more Initials wanted */
     QUIC_INITIAL_HELLO,    /* *out is the ClientHello; the flow is done */
@@ -76,6 +90,7 @@ struct quic_initial_stats {
     uint64_t bad_hello;       /* tls_parse_client_hello refused it */
     uint64_t gave_up;         /* flows at QUIC_INITIAL_PKTS_MAX with no hello */
     uint64_t hellos;          /* ClientHellos parsed */
+    uint64_t server_hellos;   /* ServerHellos read from server Initials */
 };
 
 struct quic_initial;
@@ -97,6 +112,28 @@ void quic_initial_flow_init(struct quic_initial_flow *f);
  * that is not QUIC or not an Initial included), IGNORED once f is done. */
 enum quic_initial_res quic_initial_datagram(struct quic_initial *q, struct quic_initial_flow *f,
                                             const uint8_t *d, size_t len, struct tls_hello *out);
+
+/* The server id of a flow whose hello quic_initial_datagram returned. */
+void quic_initial_server_id(const struct quic_initial_flow *f, struct quic_server_id *out);
+
+enum quic_server_res {
+    QUIC_SERVER_MORE = 0,  /* no whole ServerHello at offset 0 in this datagram */
+    QUIC_SERVER_JA3S,      /* ja3s written */
+    QUIC_SERVER_FAIL,      /* the server's CRYPTO stream is no readable ServerHello */
+};
+
+/* Reads one server-to-client UDP payload of a flow with server id *id:
+ * every Initial in it is opened with the server's Initial keys of id's
+ * DCID (in the packet's own version: after a version negotiation the
+ * server answers in the client's next choice), and the CRYPTO bytes of
+ * this datagram alone are put in place (a ServerHello, about 90 to 130
+ * bytes, comes whole in the server's first Initial). Writes the
+ * ServerHello's JA3S into ja3s (tls-ja3.h). A Retry updates id's DCID to
+ * its SCID, which the client's next Initials and so the server's keys use
+ * (MORE). */
+enum quic_server_res quic_initial_server_ja3s(struct quic_initial *q, struct quic_server_id *id,
+                                              const uint8_t *d, size_t len,
+                                              char ja3s[TLS_JA3_LEN]);
 
 /* The parser's counters. */
 const struct quic_initial_stats *quic_initial_stats(const struct quic_initial *q);

@@ -12,6 +12,8 @@
 #include "ds/tls.h"
 
 #define TLS_EXT_SERVER_NAME 0x0000
+#define TLS_EXT_SUPPORTED_GROUPS 0x000a
+#define TLS_EXT_EC_POINT_FORMATS 0x000b
 #define TLS_EXT_SIG_ALGS 0x000d
 #define TLS_EXT_ALPN 0x0010
 #define TLS_EXT_SUPPORTED_VERSIONS 0x002b
@@ -22,7 +24,7 @@
 #define TLS_CH_MAX_CIPHERS (TLS_HELLO_MAX / 2)
 #define TLS_CH_MAX_EXTS (TLS_HELLO_MAX / 4)
 
-/* What JA4 needs from a ClientHello, with pointers into the message. */
+/* What JA4 and JA3 need from a ClientHello, with pointers into the message. */
 struct tls_ch {
     uint16_t legacy_version;
     uint16_t version;            /* highest non-GREASE supported_version, else legacy */
@@ -35,9 +37,13 @@ struct tls_ch {
     size_t host_len;
     const uint8_t *sigs;         /* first signature_algorithms list (0x000d only) */
     size_t sigs_len;
+    const uint8_t *groups;       /* first well-formed supported_groups list (JA3) */
+    size_t groups_len;
+    const uint8_t *ecpf;         /* first well-formed ec_point_formats list (JA3) */
+    size_t ecpf_len;
     const uint8_t *ech;          /* first encrypted_client_hello body, NULL if none */
     size_t ech_len;
-    size_t n_ciphers, n_exts;    /* GREASE excluded */
+    size_t n_ciphers, n_exts;    /* GREASE excluded, in wire order until tls_ja4 sorts */
     uint16_t ciphers[TLS_CH_MAX_CIPHERS];
     uint16_t exts[TLS_CH_MAX_EXTS];
 };
@@ -55,7 +61,8 @@ int tls_ch_parse(const uint8_t *msg, size_t len, struct tls_ch *c);
 
 /* tls_parse_client_hello, with JA4 only when `ja4` (else out->ja4 is ""):
  * JA4 costs two SHA-256 a hello, and the reassembler may leave it to be
- * asked for. 0 or -1. */
+ * asked for. JA3 (an MD5) only with JA4 of a QUIC hello, else out->ja3 is
+ * "": TCP flows take nDPI's (README, QUIC). 0 or -1. */
 int tls_hello_parse(const uint8_t *msg, size_t len, bool quic, bool ja4, struct tls_hello *out);
 
 #endif

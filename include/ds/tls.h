@@ -13,6 +13,7 @@
 #define TLS_SNI_MAX 256      /* host names are at most 253 bytes */
 #define TLS_ALPN_WIRE_MAX 256 /* client ALPN list as on the wire (len-prefixed) */
 #define TLS_JA4_LEN 40       /* "t13d1516h2_8daaf6152771_e5627efa2ab1" + NUL, with room */
+#define TLS_JA3_LEN 33       /* MD5 in hex + NUL */
 #define TLS_HELLO_MAX 16384  /* largest ClientHello we reassemble */
 
 /* Encrypted Client Hello (draft-ietf-tls-esni), as told from outside: see
@@ -34,6 +35,7 @@ struct tls_hello {
                                * public-name table (sni is then ""), 0 if the
                                * outer hello had no SNI */
     char ja4[TLS_JA4_LEN];
+    char ja3[TLS_JA3_LEN];    /* Salesforce's JA3 (sensor/tls-ja3.c), QUIC hellos only */
 };
 
 /* Parses one complete ClientHello handshake message: `msg` starts at the

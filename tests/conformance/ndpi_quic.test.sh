@@ -15,6 +15,12 @@
 # Flows are matched on the unordered 4-tuple. Known differences are in KNOWN
 # with the reason; any other difference fails, and so does a KNOWN entry that
 # no longer differs. ndpi_tls.test.sh holds the same captures' JA3 to the .out.
+#   C. JA3 of every QUIC flow tshark reads a hello of, in every capture of A
+#      and B: our quic.ja3 (tls-ja3.c over the hello quic-initial.c
+#      reassembles) against tshark's tls.handshake.ja3 of the flow's first
+#      ClientHello; and JA3S of every flow tshark reads a ServerHello of in
+#      a server Initial: our quic.ja3s against tls.handshake.ja3s. The .out
+#      files print neither for QUIC flows.
 #
 # Env (set by ctest): DS_BIN, DS_PEER_DIR. Exit 77 (skipped) without the peer
 # data or tshark.
@@ -81,6 +87,18 @@ KNOWN = {
     ("quic_q39.pcap", "A", "sni", "*"): GQUIC_OLD,
     ("quic_q43.pcap", "A", "sni", "*"): GQUIC_OLD,
 }
+OLD_VERSION = ("a version our parser does not open (quic-initial.c: v1, v2 and drafts 27 to 34; "
+               "this is %s): it reads neither hello of the flow, so the JA3 is nDPI 4.2's "
+               "(equal to tshark's) and there is no JA3S (nDPI 4.2 gives JA3S for TCP only)")
+KNOWN.update({
+    ("quic-23.pcap", "C", "ja3s", "*"): OLD_VERSION % "draft 23",
+    ("quic-24.pcap", "C", "ja3s", "*"): OLD_VERSION % "draft 24",
+    ("quic-mvfst-22.pcap", "C", "ja3s", "*"): OLD_VERSION % "mvfst's 0xfaceb001",
+    ("quic-mvfst-27.pcapng", "C", "ja3s", "*"): OLD_VERSION % "mvfst's 0xfaceb002",
+    ("quic-mvfst-exp.pcap", "C", "ja3s", "*"): OLD_VERSION % "mvfst's 0xfaceb00e",
+    ("quic_t50.pcap", "C", "ja3s", "*"): OLD_VERSION % "Google's T050",
+    ("quic_t51.pcap", "C", "ja3s", "*"): OLD_VERSION % "Google's T051",
+})
 # Captures of part B where tshark reads no hello: compared with the .out alone.
 TSHARK_BLIND = {"quic-forcing-vn-with-data.pcapng": NO_TSHARK}
 
@@ -132,33 +150,57 @@ def our_flows(pcap):
         key = flow_key("UDP", (str(ipaddress.ip_address(ev["src_ip"])), ev["src_port"]),
                        (str(ipaddress.ip_address(ev["dest_ip"])), ev["dest_port"]))
         q = ev.get("quic") or {}
-        got[key] = {"sni": q.get("sni"), "alpn": (ev.get("ai") or {}).get("client_alpns")}
+        got[key] = {"sni": q.get("sni"), "alpn": (ev.get("ai") or {}).get("client_alpns"),
+                    "ja3": (q.get("ja3") or {}).get("hash"),
+                    "ja3s": (q.get("ja3s") or {}).get("hash")}
     return got, r.returncode, r.stderr.strip()
 
 
 def tshark_hellos(pcap):
-    """Client hellos tshark decrypts from QUIC Initials: {key: {"sni", "alpn"}}, the first a flow."""
+    """Client hellos tshark decrypts from QUIC Initials: {key: {"sni", "alpn", "ja3"}}, the first a flow."""
     r = subprocess.run(["tshark", "-r", pcap, "-Y", "quic && tls.handshake.type == 1",
                         "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
                         "-E", "aggregator=;",
                         "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport",
                         "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport",
                         "-e", "tls.handshake.extensions_server_name",
-                        "-e", "tls.handshake.extensions_alpn_str"],
+                        "-e", "tls.handshake.extensions_alpn_str",
+                        "-e", "tls.handshake.ja3"],
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         sys.exit("tshark failed on %s: %s" % (pcap, r.stderr.strip()))
     got = {}
     for line in r.stdout.splitlines():
         f = line.split("\t")
-        if len(f) != 8:
+        if len(f) != 9:
             continue
         # A packet with coalesced Initials repeats the addresses: take the first.
         src = (f[0] or f[1]).split(";")[0]
         dst = (f[3] or f[4]).split(";")[0]
         key = flow_key("UDP", endpoint_of(src, f[2]), endpoint_of(dst, f[5]))
         got.setdefault(key, {"sni": f[6].split(";")[0] or None,
-                             "alpn": f[7].split(";") if f[7] else None})
+                             "alpn": f[7].split(";") if f[7] else None,
+                             "ja3": f[8].split(";")[0] or None})
+    return got
+
+
+def tshark_ja3s(pcap):
+    """JA3S of the first ServerHello tshark decrypts from a flow's server Initials."""
+    r = subprocess.run(["tshark", "-r", pcap, "-Y", "quic && tls.handshake.type == 2",
+                        "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f",
+                        "-e", "ip.src", "-e", "ipv6.src", "-e", "udp.srcport",
+                        "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.dstport",
+                        "-e", "tls.handshake.ja3s"],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        sys.exit("tshark failed on %s: %s" % (pcap, r.stderr.strip()))
+    got = {}
+    for line in r.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) != 7 or not f[6]:
+            continue
+        key = flow_key("UDP", endpoint_of(f[0] or f[1], f[2]), endpoint_of(f[3] or f[4], f[5]))
+        got.setdefault(key, f[6])
     return got
 
 
@@ -167,7 +209,29 @@ def endpoint_of(ip, port):
 
 
 failures, rows, known_hits = [], [], {}
-tot = {"A": [0, 0], "B": [0, 0], "Bt": [0, 0], "Bo": [0, 0]}
+tot = {"A": [0, 0], "B": [0, 0], "Bt": [0, 0], "Bo": [0, 0], "C": [0, 0], "Cs": [0, 0]}
+
+
+def check_ja3(name, got, ts, tss):
+    """Part C: our JA3 of each flow tshark reads a hello of, and our JA3S of
+    each flow it reads a ServerHello of, against tshark's."""
+    n = ok = ns = oks = 0
+    for key, t in sorted(ts.items()):
+        if t["ja3"] is None:
+            continue
+        n += 1
+        r = check(name, "C", "ja3", key, t["ja3"], got.get(key, {}).get("ja3"), "tshark")
+        ok += r is True
+    for key, ja3s in sorted(tss.items()):
+        ns += 1
+        r = check(name, "C", "ja3s", key, ja3s, got.get(key, {}).get("ja3s"), "tshark")
+        oks += r is True
+    tot["C"][0] += ok
+    tot["C"][1] += n
+    tot["Cs"][0] += oks
+    tot["Cs"][1] += ns
+    return ("%d/%d" % (ok, n) if n else "-") + (" JA3S %d/%d" % (oks, ns) if ns else "")
+
 
 
 def check(name, part, field, key, want, have, ref):
@@ -196,6 +260,9 @@ for name in sorted(os.listdir(pcap_dir)):
         failures.append("%s: distill-sensor exited %d: %s" % (name, rc, err))
         continue
     none = {"sni": None, "alpn": None}
+    ts = {} if name in TSHARK_BLIND else tshark_hellos(os.path.join(pcap_dir, name))
+    tss = {} if name in TSHARK_BLIND else tshark_ja3s(os.path.join(pcap_dir, name))
+    ja3 = check_ja3(name, got, ts, tss)
     if name not in NDPI42_WRONG:
         n = ok = known = 0
         for key, w in sorted(want.items()):
@@ -208,11 +275,10 @@ for name in sorted(os.listdir(pcap_dir)):
                 ok += r is True
                 known += r is None
         if n:
-            rows.append((name, "A: nDPI .out", "%d/%d" % (ok, n) + ("+%dk" % known if known else ""), "-"))
+            rows.append((name, "A: nDPI .out", "%d/%d" % (ok, n) + ("+%dk" % known if known else ""), "-", ja3))
         tot["A"][0] += ok
         tot["A"][1] += n
         continue
-    ts = {} if name in TSHARK_BLIND else tshark_hellos(os.path.join(pcap_dir, name))
     if name not in TSHARK_BLIND and not ts:
         failures.append("%s: tshark reads no hello here: say why in TSHARK_BLIND" % name)
     if name in TSHARK_BLIND and tshark_hellos(os.path.join(pcap_dir, name)):
@@ -235,7 +301,8 @@ for name in sorted(os.listdir(pcap_dir)):
             oko += r is True
             known += r is None
     rows.append((name, "B: tshark", ("%d/%d" % (okt, nt)) if nt else "none read",
-                 ("%d/%d" % (oko, no) if no else "-") + ("  (+%d known)" % known if known else "")))
+                 ("%d/%d" % (oko, no) if no else "-") + ("  (+%d known)" % known if known else ""),
+                 ja3))
     tot["Bt"][0] += okt
     tot["Bt"][1] += nt
     tot["Bo"][0] += oko
@@ -245,20 +312,23 @@ for k in sorted(set(KNOWN) - set(known_hits)):
     failures.append("KNOWN entry %s matches no difference: drop it" % (k,))
 
 w = max(len(r[0]) for r in rows)
-print("%-*s  %-13s %-16s %s" % (w, "capture", "reference", "SNI+ALPN ours=ref", "vs nDPI dev .out"))
+print("%-*s  %-13s %-16s %-22s %s" % (w, "capture", "reference", "SNI+ALPN ours=ref",
+                                     "vs nDPI dev .out", "JA3 ours=tshark"))
 for r in rows:
-    print("%-*s  %-13s %-16s %s" % (w, r[0], r[1], r[2], r[3]))
+    print("%-*s  %-13s %-16s %-22s %s" % (w, r[0], r[1], r[2], r[3], r[4]))
 print("A (nDPI 4.2 right): %d/%d SNI and ALPN fields equal to the .out" % tuple(tot["A"]))
 print("B (nDPI 4.2 wrong or silent): %d/%d equal to tshark 4.0, %d/%d equal to nDPI dev's .out"
       % (tot["Bt"][0], tot["Bt"][1], tot["Bo"][0], tot["Bo"][1]))
+print("C (JA3): %d/%d QUIC flows' JA3 equal to tshark 4.0's, JA3S %d/%d"
+      % tuple(tot["C"] + tot["Cs"]))
 if known_hits:
     print("known differences:")
     for k, n in sorted(known_hits.items()):
         print("  %s %s %s %s (%d): %s" % (k[0], k[1], k[2], k[3], n, KNOWN[k]))
 for name, why in sorted(TSHARK_BLIND.items()):
     print("  %s: tshark reads no hello: %s" % (name, why))
-if tot["A"][1] == 0 or tot["Bt"][1] == 0:
-    failures.append("nothing compared in part A or B")
+if tot["A"][1] == 0 or tot["Bt"][1] == 0 or tot["C"][1] == 0:
+    failures.append("nothing compared in part A, B or C")
 if failures:
     print("\nFAIL: %d difference(s):" % len(failures))
     for f in failures:

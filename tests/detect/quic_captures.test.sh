@@ -17,9 +17,17 @@
 # flows take every reassembly slot: the rest, and the real flow, are shed
 # and counted (sensor.quic.shed); the real flow still gets its SNI and
 # provider from nDPI (v1, in order), but no JA4 (by design: the slots are
-# full). In `floodjunk` no Initial opens, so none holds a slot: the real
-# hello, in v2 and shuffled (which nDPI 4.2 cannot read), gets SNI, JA4 and
-# provider. Memory: peak RSS (GNU time) at most the RSS of the one-piece
+# full). In `floodwait` the same flood is followed by 3 s of quiet, then
+# the real hello, shuffled: every slot is still held by a flood flow (their
+# flows time out after 300 s), but the oldest has waited longer than
+# sensor.c's QUIC_REASM_STALE_US (2 s) for the rest of its hello, so the
+# real flow takes it back (sensor.quic.reclaimed 1) and gets SNI, JA4 and
+# provider; the flood's shed count is as in `flood` (during the flood no
+# slot is stale) without the real flow's 2. In `floodjunk` no Initial opens,
+# so none holds a slot: the real hello, in v2 and shuffled (which nDPI 4.2
+# cannot read), gets SNI, JA4 and provider. Every case also carries the
+# hello's JA3 (Salesforce's, computed here from its bytes: our own, from
+# tls-ja3.c; nDPI 4.2 gives none for v2 or shuffled hellos). Memory: peak RSS (GNU time) at most the RSS of the one-piece
 # capture plus 12 KiB a flow. Measured 7.7 KiB a flow (flow entry, flow_app
 # with --all-tls following every flow, nDPI state): 58.7 MB for `flood`
 # against 20.3 MB for one flow. Reassembly buffers held for every flow
@@ -97,10 +105,31 @@ b = sha(','.join('%04x' % c for c in sorted(ciphers)))
 rest = ','.join('%04x' % e for e in sorted(exts) if e not in (0, 16))
 if sigs:
     rest += '_' + ','.join('%04x' % s for s in sigs)
-print('%s_%s_%s' % (a, b, sha(rest)))
+ja4 = '%s_%s_%s' % (a, b, sha(rest))
+# JA3 (Salesforce): SSLVersion,Ciphers,Extensions,EllipticCurves,ECPointFormats
+# in decimal, GREASE left out, wire order; groups and point formats as listed.
+legacy = struct.unpack('!H', h[4:6])[0]
+curves, pf = [], []
+j = 4 + 2 + 32
+j += 1 + h[j]
+j += 2 + struct.unpack('!H', h[j:j + 2])[0]
+j += 1 + h[j]
+j += 2
+while j < end:
+    t, n = struct.unpack('!HH', h[j:j + 4])
+    d = h[j + 4:j + 4 + n]
+    j += 4 + n
+    if t == 10:
+        curves = [g for g in struct.unpack('!%dH' % (len(d[2:]) // 2), d[2:]) if not grease(g)]
+    elif t == 11:
+        pf = list(d[1:1 + d[0]])
+dash = lambda v: '-'.join(str(x) for x in v)
+ja3 = '%d,%s,%s,%s,%s' % (legacy, dash(ciphers), dash(exts), dash(curves), dash(pf))
+print(ja4, hashlib.md5(ja3.encode()).hexdigest())
 PY
 ) || exit 1
-echo "expected JA4 $want"
+read -r want want_ja3 <<<"$want"
+echo "expected JA4 $want, JA3 $want_ja3"
 
 /usr/bin/time -f %M -o "$work/base.rss" "$bin" -q -r "$work/caps/whole.pcap" --all-tls \
     -o "$work/base.json" || exit 1
@@ -110,11 +139,11 @@ while IFS=$'\t' read -r name pcap; do
     /usr/bin/time -f %M -o "$work/$name.rss" "$bin" -q -r "$work/caps/$pcap" --all-tls \
         -o "$work/$name.json" || { echo "FAIL $name: sensor failed"; fail=1; continue; }
     python3 - "$work/$name.json" "$name" "$want" "$(cat "$work/$name.rss")" "$base" "$flood" \
-        "$sanitized" <<'PY' || fail=1
+        "$sanitized" "$want_ja3" <<'PY' || fail=1
 import json
 import sys
 
-path, name, want, rss, base, flood, sanitized = sys.argv[1:8]
+path, name, want, rss, base, flood, sanitized, want_ja3 = sys.argv[1:9]
 rss, base, flood = int(rss), int(base), int(flood)
 ev = [json.loads(l) for l in open(path, encoding='utf-8')]
 real = [e for e in ev if e.get('event_type') == 'flow' and e['src_ip'] == '10.20.0.2']
@@ -131,14 +160,21 @@ else:
     ja4 = None if name == 'flood' else want  # flood: every slot is held, see above
     if q.get('ja4') != ja4:
         errs.append('quic.ja4 %r, want %r' % (q.get('ja4'), ja4))
+    ja3 = (q.get('ja3') or {}).get('hash')
+    if ja3 != want_ja3:
+        errs.append('quic.ja3 %r, want %r' % (ja3, want_ja3))
     if name.startswith('v2') or name == 'floodjunk':
         if q.get('version') != '6b3343cf':
             errs.append('quic.version %r, want v2' % q.get('version'))
 shed, held = stats['quic']['shed'], stats['quic']['reassembling']
+reclaimed = stats['quic']['reclaimed']
+if reclaimed != (1 if name == 'floodwait' else 0):
+    errs.append('sensor.quic.reclaimed %d, want %d' % (reclaimed, name == 'floodwait'))
 if held != 0:
     errs.append('%d flows still reassembling at the end' % held)
 if name.startswith('flood'):
-    want_shed = flood - 256 + 2 if name == 'flood' else 0  # the real flow's 2 Initials too
+    # flood: the real flow's 2 Initials too; floodwait: the real flow reclaims
+    want_shed = {'flood': flood - 256 + 2, 'floodwait': flood - 256}.get(name, 0)
     if shed != want_shed:
         errs.append('sensor.quic.shed %d, want %d' % (shed, want_shed))
     if stats['flows']['quic'] != flood + 1:
@@ -151,8 +187,8 @@ elif shed != 0:
 if errs:
     print('FAIL %s: %s' % (name, '; '.join(errs)))
     sys.exit(1)
-print('ok   %s: sni, provider%s; shed %d; peak RSS %d KiB (one flow: %d)%s' %
-      (name, '' if name == 'flood' else ', JA4', shed, rss, base,
+print('ok   %s: sni, provider, JA3%s; shed %d; reclaimed %d; peak RSS %d KiB (one flow: %d)%s' %
+      (name, '' if name == 'flood' else ', JA4', shed, reclaimed, rss, base,
        ', not checked: sanitizer build' if sanitized == '1' else ''))
 PY
 done < "$work/caps/cases.tsv"

@@ -6,10 +6,15 @@
  *  - mode bit 0 set: each datagram is the plaintext frames of a v1 client
  *    Initial that the target seals itself (DCID 8394c8f03e515708, packet
  *    number = its index), so that frame parsing and CRYPTO reassembly get
- *    hostile frames past the AEAD.
- * The result must be one of the four, a flow once done stays done, the
- * reassembled prefix stays inside the buffer, and a hello has a NUL inside
- * its SNI and a 'q' JA4. Any breach aborts. */
+ *    hostile frames past the AEAD;
+ *  - mode bit 1 set: each datagram goes instead to the server side
+ *    (quic_initial_server_ja3s, the same DCID; sealed with the server's
+ *    keys when bit 0 is set), so the ServerHello reader and a Retry's new
+ *    DCID get hostile bytes too.
+ * The result must be one of the four (three on the server side), a flow
+ * once done stays done, the reassembled prefix stays inside the buffer, a
+ * hello has a NUL inside its SNI and a 'q' JA4, and a JA3S is 32 hex digits
+ * or "". Any breach aborts. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,12 +31,13 @@ static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 
 
 /* A v1 Initial with `frames` (padded to 20 bytes) into out; its length,
  * or 0 if it does not fit or libcrypto fails. */
-static size_t seal(uint8_t *out, size_t cap, const uint8_t *frames, size_t flen, uint32_t pn)
+static size_t seal(uint8_t *out, size_t cap, const uint8_t *frames, size_t flen, uint32_t pn,
+                   bool server)
 {
     struct quic_keys k;
     size_t plen = flen < 20 ? 20 : flen, i = 0, length = 4 + plen + 16;
     if (length > 0x3fff || 18 + length > cap ||
-        quic_initial_keys(QUIC_V1, dcid, sizeof(dcid), false, &k) != 0)
+        quic_initial_keys(QUIC_V1, dcid, sizeof(dcid), server, &k) != 0)
         return 0;
     const uint8_t head[] = { 0xc3, 0, 0, 0, 1, 8 };
     memcpy(out, head, sizeof(head));
@@ -77,6 +83,21 @@ static void check_hello(const struct tls_hello *h)
         abort();
 }
 
+/* One datagram to the server side: a result of the three, a JA3S of 32
+ * hex digits, and the DCID within its bound. */
+static void server_datagram(struct quic_initial *q, struct quic_server_id *id, const uint8_t *d,
+                            size_t len)
+{
+    char ja3s[TLS_JA3_LEN];
+    memset(ja3s, 'x', sizeof(ja3s));
+    enum quic_server_res res = quic_initial_server_ja3s(q, id, d, len, ja3s);
+    if (res > QUIC_SERVER_FAIL || id->dcid_len > QUIC_CID_MAX)
+        abort();
+    if (res == QUIC_SERVER_JA3S &&
+        (strspn(ja3s, "0123456789abcdef") != TLS_JA3_LEN - 1 || ja3s[TLS_JA3_LEN - 1] != '\0'))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct quic_initial *q;
@@ -86,7 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         q = quic_initial_new();
     if (q == NULL || size == 0)
         return 0;
-    bool do_seal = data[0] & 1u;
+    bool do_seal = data[0] & 1u, server = data[0] & 2u;
+    struct quic_server_id id = { .version = QUIC_V1, .dcid_len = sizeof(dcid) };
+    memcpy(id.dcid, dcid, sizeof(dcid));
     quic_initial_flow_init(&f);
     size_t off = 1;
     bool done = false;
@@ -98,8 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *d = data + off;
         off += len;
         if (do_seal) {
-            len = seal(sealed, sizeof(sealed), d, len, n);
+            len = seal(sealed, sizeof(sealed), d, len, n, server);
             d = sealed;
+        }
+        if (server) {
+            server_datagram(q, &id, d, len);
+            continue;
         }
         struct tls_hello h;
         enum quic_initial_res res = quic_initial_datagram(q, &f, d, len, &h);

@@ -94,4 +94,22 @@ static const char rfc9001_a2_hello[] =
     "08ffffffffffffffff05048000ffff07048000ffff0801100104800075300901"
     "100f088394c8f03e51570806048000ffff";
 
+/* RFC 9001 A.3: the server's Initial answering A.2 (packet number 1, an
+ * ACK frame and a CRYPTO frame with the ServerHello), sealed with the
+ * server's Initial keys of A.2's DCID 8394c8f03e515708; 135 bytes. */
+static const char rfc9001_a3_packet[] =
+    "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a"
+    "5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3"
+    "dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84"
+    "022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4"
+    "2158407dd074ee";
+
+/* Its ServerHello (RFC 9001 A.3's CRYPTO frame data): TLS 1.2 legacy
+ * version, TLS_AES_128_GCM_SHA256, key_share and supported_versions. JA3S
+ * text "771,4865,51-43" (tshark agrees on the packet above). */
+static const char rfc9001_a3_server_hello[] =
+    "020000560303eefce7f7b37ba1d1632e96677825ddf73988cfc79825df566dc5"
+    "430b9a045a1200130100002e00330024001d00209d3c940d89690b84d08a6099"
+    "3c144eca684d1081287c834d5311bcf32bb9da1a002b00020304";
+
 #endif

@@ -5,7 +5,8 @@
  * coalesced packets, a new DCID after a Retry, a draft version, and
  * hostile input (a flipped bit, cut datagrams, frames an Initial may not
  * carry, a CRYPTO stream that is no hello, offsets past the buffer, a flow
- * that never completes).
+ * that never completes); and RFC 9001 A.3's server Initial opened with the
+ * server's keys to its ServerHello's JA3S.
  *
  * `test_quic_initial --hellos FILE` instead prints the ClientHello of each
  * UDP flow of a capture that the parser finds, one line a flow: client
@@ -154,6 +155,53 @@ static void test_rfc9001_a2(void **state)
 static void test_rfc9369_a2(void **state)
 {
     test_rfc_packet(state, rfc9369_a2_packet);
+}
+
+/* RFC 9001 A.3: the server's Initial opens with the server keys of the
+ * DCID of the client's A.2 Initial, and its ServerHello gives the JA3S
+ * tshark reads ("771,4865,51-43"). A bit flipped, the client's own packet,
+ * a server id without version: no JA3S. A Retry moves the keys to its SCID. */
+static void test_rfc9001_a3_server(void **state)
+{
+    struct fixture *fx = *state;
+    static uint8_t pkt[1200], srv[200];
+    size_t n = unhex(rfc9001_a2_packet, pkt, sizeof(pkt));
+    assert_int_equal(quic_initial_datagram(fx->q, &fx->f, pkt, n, &fx->out), QUIC_INITIAL_HELLO);
+    struct quic_server_id id;
+    quic_initial_server_id(&fx->f, &id);
+    assert_int_equal(id.version, QUIC_V1);
+    assert_int_equal(id.dcid_len, sizeof(dcid_a));
+    assert_memory_equal(id.dcid, dcid_a, sizeof(dcid_a));
+    size_t m = unhex(rfc9001_a3_packet, srv, sizeof(srv));
+    assert_int_equal(m, 135);
+    char ja3s[TLS_JA3_LEN];
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, srv, m, ja3s), QUIC_SERVER_JA3S);
+    assert_string_equal(ja3s, "eb1d94daa7e0344597e756a1fb6e7054");
+    assert_int_equal(quic_initial_stats(fx->q)->server_hellos, 1);
+
+    srv[60] ^= 1;
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, srv, m, ja3s), QUIC_SERVER_MORE);
+    srv[60] ^= 1;
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, pkt, n, ja3s), QUIC_SERVER_MORE);
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, srv, 40, ja3s), QUIC_SERVER_MORE);
+    struct quic_server_id none;
+    quic_initial_flow_init(&fx->f);
+    quic_initial_server_id(&fx->f, &none);
+    assert_int_equal(none.version, 0);
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &none, srv, m, ja3s), QUIC_SERVER_FAIL);
+    assert_int_equal(quic_initial_stats(fx->q)->server_hellos, 1);
+
+    /* RFC 9001 A.4's Retry: the client's next DCID is its SCID, and so are
+     * the server's keys; A.3's packet, sealed for the old DCID, no longer
+     * opens. */
+    static const char retry[] =
+        "ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba";
+    uint8_t rp[64];
+    size_t rn = unhex(retry, rp, sizeof(rp));
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, rp, rn, ja3s), QUIC_SERVER_MORE);
+    assert_int_equal(id.dcid_len, 8);
+    assert_hex(id.dcid, 8, "f067a5502a4262b5");
+    assert_int_equal(quic_initial_server_ja3s(fx->q, &id, srv, m, ja3s), QUIC_SERVER_MORE);
 }
 
 /* ---- sealing packets, as a client does (RFC 9001 5.3, 5.4) ---- */
@@ -523,6 +571,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_salts),
         cmocka_unit_test_setup_teardown(test_rfc9001_a2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rfc9369_a2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rfc9001_a3_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order_two_packets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_coalesced_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_dcid_after_retry, setup, teardown),
