@@ -77,6 +77,7 @@ struct sensor {
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
+    struct flow_app_shared shared; /* the flows' strings and turn pool */
     struct quic_initial *quic;   /* our QUIC Initial parser */
     struct pool *quic_pool;      /* struct quic_initial_flow */
     unsigned quic_in_use;
@@ -223,8 +224,11 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     s->cfg.host = NULL;          /* eve_new copies it */
     s->sink = sink;
     adopt_catalog(s, cat);
+    flow_app_shared_init(&s->shared, cfg->max_flows, cfg->detect.seeds.intern);
+    s->cfg.detect.strings = s->shared.strings;
     struct detect_sink ds = { on_alert, on_cluster_update, on_source, s };
     if (detect_new(&s->cfg.detect, &ds, &s->detect) != 0) {
+        flow_app_shared_free(&s->shared);
         catalog_free(s->cat);
         free(s->ai_by_provider);
         free(s->ech_by_provider);
@@ -235,6 +239,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     s->eve = eve_new(sink, cfg->host);
     eve_set_community_id_seed(s->eve, cfg->community_id_seed);
     make_pools(s, cfg);
+    classify_set_strings(s->cls, s->shared.strings);
     *sp = s;
     return 0;
 }
@@ -247,6 +252,7 @@ void sensor_free(struct sensor *s)
     classify_free(s->cls);
     tls_asm_pool_free(s->hello_pool);
     pool_free(s->app_pool);
+    flow_app_shared_free(&s->shared);
     quic_initial_free(s->quic);
     pool_free(s->quic_pool);
     catalog_free(s->cat);
@@ -379,6 +385,7 @@ static void release_flow_state(struct sensor *s, struct flow *f)
         classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
     if (f->app == NULL)
         return;
+    flow_app_release(f->app, &s->shared);
     pool_put(s->app_pool, f->app);
     flow_app_detach(s->flows, f);
     if (memcap_emergency(s->mc))
@@ -412,9 +419,9 @@ static void on_flow_end(void *ctx, struct flow *f)
     if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f, &app->tls);
-        const struct turn_sink to = { on_turn, s, f };
+        const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
-        event_flow(s->eve, f, flow_service(s, f));
+        event_flow(s->eve, f, flow_service(s, f), s->shared.strings);
         if (app->source_token)
             detect_flow_end(s->detect, f, app->source_token, f->last_us);
     }
@@ -490,15 +497,14 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     count_ech_flow(s, f, h->ech);
     struct flow_app *app = f->app;
     struct flow_tls *t = &app->tls;
-    ds_strlcpy(t->sni, h->sni, sizeof(t->sni));
+    flow_tls_set_str(t, s->shared.strings, FLOW_TLS_SNI, h->sni, TLS_SNI_MAX - 1);
     t->ech = h->ech;
     t->ech_public = h->ech_public;
-    memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
-    t->alpn_wire_len = h->alpn_wire_len;
+    flow_tls_set(t, s->shared.strings, FLOW_TLS_ALPN, h->alpn_wire, h->alpn_wire_len);
     t->hello_version = h->version;
     if (h->ja4[0] == '\0')
         tls_asm_ja4(s->hello_pool, h);
-    ds_strlcpy(t->ja4, h->ja4, sizeof(t->ja4));
+    flow_tls_set_str(t, s->shared.strings, FLOW_TLS_JA4, h->ja4, TLS_JA4_LEN - 1);
     start_source(s, f);
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
@@ -506,7 +512,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
-    exchange_hello(&app->ex, p->ts_us, t->alpn_wire, t->alpn_wire_len);
+    exchange_hello(&app->ex, p->ts_us, h->alpn_wire, h->alpn_wire_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
@@ -554,7 +560,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     if (!(f->flags & FLOW_F_FOLLOW))
         return;
     struct flow_app *app = f->app;
-    const struct turn_sink to = { on_turn, s, f };
+    const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (p->payload_len > 0)
         exchange_tcp(&app->ex, (int)dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
     if (f->cls)
@@ -595,9 +601,11 @@ static void decide_quic(struct sensor *s, struct flow *f)
     f->flags |= FLOW_F_HELLO_DONE;
     quic_release(s, f);
     s->n.ech[t->ech < TLS_ECH_BAD ? t->ech : TLS_ECH_BAD]++;
-    /* A real ECH hello leaves t->sni "" (and nDPI is kept from filling in
-     * the outer name): the address ranges decide. */
-    f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
+    /* A real ECH hello leaves the SNI unknown (and nDPI is kept from filling
+     * in the outer name): the address ranges decide, as they do when the
+     * string table refused the name (counted in its stats). */
+    const char *sni = flow_tls_str(t, s->shared.strings, FLOW_TLS_SNI, NULL);
+    f->service = sni[0] ? catalog_match_host(s->cat, sni) : -1;
     if (f->service < 0)
         f->service = catalog_match_addr(s->cat, &f->srv);
     if (f->service < 0 && !s->cfg.all_tls) {
@@ -647,14 +655,14 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
         return;
     struct flow_app *app = f->app;
     struct flow_tls *t = &app->tls;
+    struct intern *strs = s->shared.strings;
     if (h.sni[0])
-        ds_strlcpy(t->sni, h.sni, sizeof(t->sni));
+        flow_tls_set_str(t, strs, FLOW_TLS_SNI, h.sni, TLS_SNI_MAX - 1);
     t->ech = h.ech;
     t->ech_public = h.ech_public;
-    memcpy(t->alpn_wire, h.alpn_wire, h.alpn_wire_len);
-    t->alpn_wire_len = h.alpn_wire_len;
+    flow_tls_set(t, strs, FLOW_TLS_ALPN, h.alpn_wire, h.alpn_wire_len);
     t->hello_version = h.version;
-    ds_strlcpy(t->ja4, h.ja4, sizeof(t->ja4));
+    flow_tls_set_str(t, strs, FLOW_TLS_JA4, h.ja4, TLS_JA4_LEN - 1);
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
@@ -690,12 +698,12 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
     bool reassembling = quic_state(f) != NULL;
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (app->tls.sni[0] || app->tls.ech == TLS_ECH_REAL ||
+        (flow_tls_has(&app->tls, FLOW_TLS_SNI) || app->tls.ech == TLS_ECH_REAL ||
          ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
-    const struct turn_sink to = { on_turn, s, f };
+    const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (app && (f->flags & FLOW_F_FOLLOW))
         exchange_udp(&app->ex, (int)dir, p->ts_us, p->payload, p->payload_len, &to);
 }
@@ -770,6 +778,7 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
     stats_u64(mem, "quic_reasm", pool_bytes(s->quic_pool));
+    flow_app_stats_write(&s->shared, root);
     classify_stats_write(s->cls, root);
     detect_stats_write(s->detect, root);
     sink_stats_write(s->sink, root);
