@@ -1163,6 +1163,76 @@ static void test_request_without_answer(void **state)
     assert_turn(exchange_listed_turn(&f->ex, 0), 7000, 500, 0, 1, 0, 0, 0);
 }
 
+/* A shared pool of `listed` listed turns and none of the rest, for the
+ * tests of its exhaustion. */
+static void small_pool(struct fx *f, size_t listed)
+{
+    exchange_pool_free(f->pool);
+    f->pool = exchange_pool_new(listed, 0, 0);
+    assert_non_null(f->pool);
+    f->to.pool = f->pool;
+}
+
+/* The pool's listed turns used up: later turns are counted and reported,
+ * not listed (the flow event's turns_not_listed), and the pool counts them;
+ * released, the listed ones go back. */
+static void test_pool_listed_exhausted(void **state)
+{
+    struct fx *f = *state;
+    small_pool(f, 2);
+    tls12_handshake(f);
+    for (unsigned i = 0; i < 5; i++) {
+        uint64_t t0 = 100000 + (uint64_t)i * 1000;
+        rec(f, 0, 23, (uint16_t)(200 + i));
+        flush(f, 0, t0, 1448);
+        rec(f, 1, 23, (uint16_t)(1000 + i));
+        flush(f, 1, t0 + 50 + i, 1448);
+    }
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 5);
+    assert_int_equal(f->ex.kept, 2);
+    assert_int_equal(f->ngot, 5);
+    assert_turn(exchange_listed_turn(&f->ex, 1), 101000, 201, 1001, 1, 1, 51, 0);
+    assert_null(exchange_listed_next(&f->ex, exchange_listed_turn(&f->ex, 1)));
+    struct exchange_pool_stats st;
+    exchange_pool_stats_get(f->pool, &st);
+    assert_int_equal(st.listed, 2);
+    assert_int_equal(st.listed_refused, 3);
+    exchange_release(&f->ex, f->pool);
+    exchange_pool_stats_get(f->pool, &st);
+    assert_int_equal(st.listed, 0);
+    assert_int_equal(f->ex.kept, 0);
+}
+
+/* No block for a second request in flight: the oldest closes, as at
+ * EXCHANGE_OPEN_MAX, counted. No state to hold a small client record: it
+ * is more of the newest request, counted. */
+static void test_pool_open_and_held_exhausted(void **state)
+{
+    struct fx *f = *state;
+    small_pool(f, 8);
+    tls12_handshake(f);
+    rec(f, 0, 23, 300);
+    flush(f, 0, 100000, 1448);
+    rec(f, 0, 23, 300); /* a write of its own, no answer yet: alongside (HTTP/2) */
+    flush(f, 0, 200000, 1448);
+    assert_int_equal(f->ngot, 1); /* the first closed for it */
+    assert_int_equal(f->ex.nopen, 1);
+    rec(f, 1, 23, 2000);
+    flush(f, 1, 250000, 1448);
+    rec(f, 0, 23, 30); /* small: would be held */
+    flush(f, 0, 400000, 1448);
+    assert_int_equal(cur(f)->req_bytes, 330);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 2);
+    struct exchange_pool_stats st;
+    exchange_pool_stats_get(f->pool, &st);
+    assert_int_equal(st.more_refused, 1);
+    assert_int_equal(st.held_refused, 1);
+    assert_null(f->ex.more);
+    assert_null(f->ex.held);
+}
+
 static void test_bad_arguments(void **state)
 {
     struct fx *f = *state;
@@ -1337,6 +1407,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_h1_body_after_delayed_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_without_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_listed_exhausted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_open_and_held_exhausted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic_0rtt_v2_and_junk, setup, teardown),
     };
