@@ -54,12 +54,31 @@ static uint32_t strings_for(size_t max_flows)
     return (uint32_t)n;
 }
 
-int flow_app_shared_init(struct flow_app_shared *sh, size_t max_flows, uint32_t seed)
+/* At most cap objects of obj bytes in share bytes (0: no share given). */
+static size_t within(size_t cap, size_t share, size_t obj)
+{
+    if (share != 0 && share / obj < cap)
+        return share / obj;
+    return cap;
+}
+
+int flow_app_shared_init(struct flow_app_shared *sh, size_t max_flows, size_t strings_share,
+                         size_t turns_share, uint32_t seed)
 {
     uint32_t n = strings_for(max_flows);
-    sh->strings = intern_new(n, (size_t)n * FLOW_APP_STRING_BYTES, seed);
-    sh->turns = exchange_pool_new(max_flows * FLOW_APP_LISTED_PER_FLOW, max_flows / 8 + 16,
-                                  max_flows / 4 + 16);
+    size_t bytes = (size_t)n * FLOW_APP_STRING_BYTES;
+    if (strings_share != 0 && strings_share < bytes) {
+        bytes = strings_share;
+        n = (uint32_t)within(n, bytes, FLOW_APP_STRING_BYTES);
+    }
+    sh->strings = intern_new(n, bytes, seed);
+    /* The turn pool's share: 60% listed turns, 25% blocks of requests in
+     * flight, 15% held records. */
+    sh->turns = exchange_pool_new(
+        within(max_flows * FLOW_APP_LISTED_PER_FLOW, turns_share / 100 * 60,
+               sizeof(struct exchange_listed)),
+        within(max_flows / 8 + 16, turns_share / 100 * 25, sizeof(struct exchange_open_more)),
+        within(max_flows / 4 + 16, turns_share / 100 * 15, sizeof(struct exchange_held)));
     return sh->strings && sh->turns ? 0 : -1;
 }
 

@@ -224,7 +224,8 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     s->cfg.host = NULL;          /* eve_new copies it */
     s->sink = sink;
     adopt_catalog(s, cat);
-    flow_app_shared_init(&s->shared, cfg->max_flows, cfg->detect.seeds.intern);
+    flow_app_shared_init(&s->shared, cfg->max_flows, memcap_share(s->mc, MEMCAP_STRINGS),
+                         memcap_share(s->mc, MEMCAP_TURN_POOL), cfg->detect.seeds.intern);
     s->cfg.detect.strings = s->shared.strings;
     struct detect_sink ds = { on_alert, on_cluster_update, on_source, s };
     if (detect_new(&s->cfg.detect, &ds, &s->detect) != 0) {

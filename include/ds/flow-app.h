@@ -95,10 +95,13 @@ void flow_tls_release(struct flow_tls *t, struct intern *in);
 
 struct stats_node;
 
-/* The string table and exchange pool for max_flows flows, the table's hash
- * seeded with seed (seed.h). 0, or -1 if either could not be made (the
- * sensor then runs without: facts and turns are counted, not kept). */
-int flow_app_shared_init(struct flow_app_shared *sh, size_t max_flows, uint32_t seed);
+/* The string table and exchange pool for max_flows flows, within
+ * strings_share and turns_share bytes (the memcap's shares; 0: no share),
+ * the table's hash seeded with seed (seed.h). 0, or -1 if either could not
+ * be made (the sensor then runs without: facts and turns are counted, not
+ * kept). */
+int flow_app_shared_init(struct flow_app_shared *sh, size_t max_flows, size_t strings_share,
+                         size_t turns_share, uint32_t seed);
 void flow_app_shared_free(struct flow_app_shared *sh);
 /* Gives back what app holds in sh (strings, pooled turns): the flow ended
  * and its event was written. NULL-safe. */
