@@ -37,7 +37,8 @@ run() {
     local b=$1 name=$2 args=("${args[@]}")
     # A build with --memcap gets a budget that holds them all (the default
     # 512 MiB sheds flows beyond about 300,000).
-    if "$b" --help 2>&1 | grep -q -- --memcap; then args+=(--memcap 8G); fi
+    local help; help=$("$b" --help 2>&1 || true)
+    if grep -q -- --memcap <<<"$help"; then args+=(--memcap 8G); fi
     /usr/bin/time -f %M -o "$work/idle.rss" "$b" -r "$work/empty.pcap" "${args[@]}" >/dev/null
     local t0=$SECONDS
     python3 "$top/tools/bench/gen-flows.py" - --flows "$flows" |
