@@ -27,6 +27,7 @@
 #include "ds/quic-header.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
+#include "ds/tls.h"
 #include "ds/util.h"
 
 /* The pooled per-flow record: our bookkeeping, then nDPI's struct. nDPI's
@@ -62,6 +63,7 @@ struct classify {
     size_t share;                /* bytes of state at most (SIZE_MAX: no memcap) */
     uint64_t flows_at_reset;     /* st.flows when the module was made */
     struct classify_stats st;
+    struct intern *strings;     /* where the TLS facts' strings go (the sensor's) */
     /* One synthesized IP+TCP packet: the reassembled ClientHello. */
     uint8_t synth[65535];
 };
@@ -276,17 +278,17 @@ static bool is_hex32(const char *s)
 /* Copies what nDPI knows so far into t (NULL: nowhere). Cheap and
  * idempotent: called after every packet so that the sensor sees a QUIC SNI
  * at once. */
-static void learn(struct flow_tls *t, struct cls_flow *cf)
+static void learn(struct classify *c, struct flow_tls *t, struct cls_flow *cf)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
     if (t == NULL || !nf_tls_like(nf))
         return;
     const char *ja3c = nf->protos.tls_quic.ja3_client;
     const char *ja3s = nf->protos.tls_quic.ja3_server;
-    if (t->ja3[0] == '\0' && is_hex32(ja3c))
-        memcpy(t->ja3, ja3c, 33);
-    if (t->ja3s[0] == '\0' && is_hex32(ja3s)) {
-        memcpy(t->ja3s, ja3s, 33);
+    if (!flow_tls_has(t, FLOW_TLS_JA3) && is_hex32(ja3c))
+        flow_tls_set(t, c->strings, FLOW_TLS_JA3, ja3c, 32);
+    if (!flow_tls_has(t, FLOW_TLS_JA3S) && is_hex32(ja3s)) {
+        flow_tls_set(t, c->strings, FLOW_TLS_JA3S, ja3s, 32);
         /* The ServerHello was read: ssl_version now holds the version the
          * server chose (supported_versions if present, else its legacy
          * version). Before it, it holds the client's legacy version. */
@@ -297,14 +299,17 @@ static void learn(struct flow_tls *t, struct cls_flow *cf)
          * the Initial. nDPI keeps at most 79 bytes of a name. */
         if (!(cf->learnt & LEARNT_SNI) && nf->host_server_name[0]) {
             /* A real ECH hello's outer name is not the service's. */
-            if (t->sni[0] == '\0' && t->ech != TLS_ECH_REAL)
-                ds_strlcpy(t->sni, nf->host_server_name, sizeof(t->sni));
+            if (!flow_tls_has(t, FLOW_TLS_SNI) && t->ech != TLS_ECH_REAL)
+                flow_tls_set_str(t, c->strings, FLOW_TLS_SNI, nf->host_server_name,
+                                 TLS_SNI_MAX - 1);
             cf->learnt |= LEARNT_SNI;
         }
         if (!(cf->learnt & LEARNT_ALPN) && nf->protos.tls_quic.alpn) {
-            if (t->alpn_wire_len == 0)
-                t->alpn_wire_len = alpn_to_wire(nf->protos.tls_quic.alpn, t->alpn_wire,
-                                                sizeof(t->alpn_wire));
+            if (!flow_tls_has(t, FLOW_TLS_ALPN)) {
+                uint8_t wire[TLS_ALPN_WIRE_MAX];
+                uint16_t n = alpn_to_wire(nf->protos.tls_quic.alpn, wire, sizeof(wire));
+                flow_tls_set(t, c->strings, FLOW_TLS_ALPN, wire, n);
+            }
             cf->learnt |= LEARNT_ALPN;
         }
     }
@@ -316,7 +321,7 @@ static void set_proto_name(struct classify *c, struct flow_tls *t, ndpi_protocol
         return;
     char buf[64];
     const char *name = ndpi_protocol2name(c->ndpi, proto, buf, sizeof(buf));
-    ds_strlcpy(t->ndpi_proto, name ? name : "", sizeof(t->ndpi_proto));
+    flow_tls_set_str(t, c->strings, FLOW_TLS_NDPI, name ? name : "", FLOW_TLS_NDPI_MAX);
 }
 
 /* The protocol nDPI settled on, as ndpi_detection_process_packet reports it. */
@@ -368,7 +373,7 @@ static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool
             proto = ndpi_detection_giveup(c->ndpi, &cf->nf, 1, &guessed);
             account_heap(c, cf);
         }
-        learn(t, cf);
+        learn(c, t, cf);
         set_proto_name(c, t, proto);
     }
     release_state(c, f);
@@ -410,7 +415,7 @@ static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3
     f->ndpi_pkts++;
     c->st.pkts++;
     account_heap(c, cf);
-    learn(t, cf);
+    learn(c, t, cf);
     bool capped = f->ndpi_pkts >= CLASSIFY_MAX_PKTS || cf->seen >= CLASSIFY_MAX_PKTS;
     if (ndpi_done(c, &cf->nf, proto)) {
         if (!capped && quic_retry(c, f, cf, t))
@@ -599,6 +604,12 @@ const struct classify_stats *classify_stats(const struct classify *c)
 {
     static const struct classify_stats none;
     return c ? &c->st : &none;
+}
+
+void classify_set_strings(struct classify *c, struct intern *strings)
+{
+    if (c)
+        c->strings = strings;
 }
 
 void classify_stats_write(const struct classify *c, struct stats_node *root)

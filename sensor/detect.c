@@ -289,9 +289,9 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
     fl->flow_id = f->id;
     const struct flow_app *app = f->app;
     if (app) {
-        fl->host = app->tls.sni;
-        fl->ja4 = app->tls.ja4;
-        fl->family = fingerprint_family(d->fp, app->tls.ja4);
+        fl->host = flow_tls_str(&app->tls, d->cfg.strings, FLOW_TLS_SNI, NULL);
+        fl->ja4 = flow_tls_str(&app->tls, d->cfg.strings, FLOW_TLS_JA4, NULL);
+        fl->family = fingerprint_family(d->fp, fl->ja4);
         fl->ech = app->tls.ech;
         fl->ech_public = app->tls.ech_public;
     }
@@ -319,7 +319,8 @@ static void enrich(struct detect *d, const struct ds_addr *src)
 static uint32_t flow_profile(const struct detect *d, const struct flow *f)
 {
     const struct flow_app *app = f->app;
-    return app ? source_profile_id(fingerprint_family(d->fp, app->tls.ja4))
+    return app ? source_profile_id(fingerprint_family(
+                     d->fp, flow_tls_str(&app->tls, d->cfg.strings, FLOW_TLS_JA4, NULL)))
                : SOURCE_PROFILE_ADDRESS;
 }
 

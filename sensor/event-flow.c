@@ -32,21 +32,24 @@ static const char *flow_end_name(uint8_t why)
     }
 }
 
-static void write_tls(struct jsonw *w, const struct flow_tls *t, bool quic)
+static void write_tls(struct jsonw *w, const struct flow_tls *t, const struct intern *strs,
+                      bool quic)
 {
+    size_t alpn_len;
+    const char *alpn = flow_tls_str(t, strs, FLOW_TLS_ALPN, &alpn_len);
     struct eve_tls et = {
         .quic = quic,
-        .sni = t->sni,
+        .sni = flow_tls_str(t, strs, FLOW_TLS_SNI, NULL),
         .ech = t->ech,
         .ech_public = t->ech_public,
         .version = t->version,
         .hello_version = t->hello_version,
         .quic_version = t->quic_version,
-        .alpn_wire = t->alpn_wire,
-        .alpn_wire_len = t->alpn_wire_len,
-        .ja3 = t->ja3,
-        .ja3s = t->ja3s,
-        .ja4 = t->ja4,
+        .alpn_wire = (const uint8_t *)alpn,
+        .alpn_wire_len = alpn_len,
+        .ja3 = flow_tls_str(t, strs, FLOW_TLS_JA3, NULL),
+        .ja3s = flow_tls_str(t, strs, FLOW_TLS_JA3S, NULL),
+        .ja4 = flow_tls_str(t, strs, FLOW_TLS_JA4, NULL),
     };
     eve_tls(w, &et);
 }
@@ -69,13 +72,14 @@ static void write_flow_object(struct jsonw *w, const struct flow *f)
 
 /* Ours: the catalogue entry, nDPI's name for the protocol and, for QUIC,
  * the client's ALPNs (EVE's quic object has no place for them). */
-static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog_entry *svc)
+static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog_entry *svc,
+                     const struct intern *strs)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
     const struct flow_app *app = f->app;
     const struct flow_tls *t = app ? &app->tls : NULL;
-    bool ai_ndpi = t && t->ndpi_proto[0];
-    bool ai_alpn = t && quic && t->alpn_wire_len;
+    bool ai_ndpi = t && flow_tls_has(t, FLOW_TLS_NDPI);
+    bool ai_alpn = t && quic && flow_tls_has(t, FLOW_TLS_ALPN);
     if (!svc && !ai_ndpi && !ai_alpn)
         return;
     jsonw_object(w, "ai");
@@ -85,9 +89,12 @@ static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog
         jsonw_str(w, "match", svc->pattern);
     }
     if (ai_ndpi)
-        jsonw_str(w, "ndpi_protocol", t->ndpi_proto);
-    if (ai_alpn)
-        eve_alpns(w, "client_alpns", t->alpn_wire, t->alpn_wire_len);
+        jsonw_str(w, "ndpi_protocol", flow_tls_str(t, strs, FLOW_TLS_NDPI, NULL));
+    if (ai_alpn) {
+        size_t n;
+        const char *alpn = flow_tls_str(t, strs, FLOW_TLS_ALPN, &n);
+        eve_alpns(w, "client_alpns", (const uint8_t *)alpn, (uint16_t)n);
+    }
     jsonw_close(w);
 }
 
@@ -101,8 +108,8 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with
         jsonw_u64(w, "resync", e->resync);
     if (with_turns) {
         jsonw_array(w, "turns");
-        for (uint32_t i = 0; i < e->kept; i++) {
-            const struct turn *t = &e->turns[i];
+        for (const struct turn *t = exchange_listed_turn(e, 0); t != NULL;
+             t = exchange_listed_next(e, t)) {
             jsonw_object(w, NULL);
             jsonw_ts(w, "start", t->start_us);
             jsonw_u64(w, "request_bytes", t->req_bytes);
@@ -121,7 +128,7 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with
 }
 
 static size_t write_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
-                         bool with_turns)
+                         const struct intern *strs, bool with_turns)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
     struct jsonw w;
@@ -138,9 +145,9 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
         jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
     const struct flow_app *app = f->app;
     if (app)
-        write_tls(&w, &app->tls, quic);
+        write_tls(&w, &app->tls, strs, quic);
     write_flow_object(&w, f);
-    write_ai(&w, f, svc);
+    write_ai(&w, f, svc, strs);
     if (app)
         write_exchanges(&w, &app->ex, with_turns);
     if (!with_turns)
@@ -148,13 +155,14 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     return eve_end(&w);
 }
 
-void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc)
+void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
+                const struct intern *strs)
 {
-    size_t n = write_flow(e, f, svc, true);
+    size_t n = write_flow(e, f, svc, strs, true);
     if (n == 0) {
         /* Over the line cap: the turn list goes, and the event says so. */
         eve_note_truncated(e);
-        n = write_flow(e, f, svc, false);
+        n = write_flow(e, f, svc, strs, false);
     }
     eve_write_line(e, n);
 }

@@ -29,4 +29,13 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
 /* Closes every open turn, oldest first (flow end). */
 void exchange_turns_finish(struct exchange *e, const struct turn_sink *to);
 
+/* The shared pool's objects (exchange-pool.c): NULL when p is NULL or that
+ * pool is used up (counted); put with NULL p or obj does nothing. */
+struct exchange_listed *exchange_pool_take_listed(struct exchange_pool *p);
+void exchange_pool_put_listed(struct exchange_pool *p, struct exchange_listed *l);
+struct exchange_open_more *exchange_pool_take_more(struct exchange_pool *p);
+void exchange_pool_put_more(struct exchange_pool *p, struct exchange_open_more *m);
+struct exchange_held *exchange_pool_take_held(struct exchange_pool *p);
+void exchange_pool_put_held(struct exchange_pool *p, struct exchange_held *h);
+
 #endif

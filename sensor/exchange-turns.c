@@ -2,9 +2,14 @@
  * open turn the server's data goes to, and when a turn is complete.
  *
  * The model and its approximations are documented in include/ds/exchange.h.
- * At most EXCHANGE_OPEN_MAX turns are open, oldest first in e->open[]; they
- * close oldest first (a shift of that small array), so turns are reported
- * in the order their requests started. Nothing is allocated. */
+ * At most EXCHANGE_OPEN_MAX turns are open, oldest first: e->open0, then
+ * e->more (a block from the shared pool, held only while two or more are
+ * open); they close oldest first (a shift of that small array), so turns
+ * are reported in the order their requests started. Small client records
+ * being held live in e->held, also from the pool while there are any; the
+ * listed turns in a circular list from it. Nothing is allocated: the pool's
+ * objects are recycled, and when one runs out the fallback is counted
+ * (exchange.h). */
 #include "exchange-int.h"
 
 #include <string.h>
@@ -28,6 +33,11 @@ static uint32_t sat_add32(uint32_t a, uint64_t b)
     return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
 }
 
+static uint32_t sat32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 /* ts - start in microseconds, 0 if ts is earlier (capture timestamps can
  * step backwards; never report a wrapped time), saturating. */
 static uint32_t offset32(uint64_t ts, uint64_t start)
@@ -38,17 +48,82 @@ static uint32_t offset32(uint64_t ts, uint64_t start)
     return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
-static struct exchange_open *newest(struct exchange *e)
+/* Open turn i: open0, then the block. */
+static struct exchange_open *open_at(struct exchange *e, unsigned i)
 {
-    return e->nopen > 0 ? &e->open[e->nopen - 1] : NULL;
+    return i == 0 ? &e->open0 : &e->more->open[i - 1];
 }
 
-/* The turn the server's current run goes to. */
+static const struct exchange_open *open_at_c(const struct exchange *e, unsigned i)
+{
+    return i == 0 ? &e->open0 : &e->more->open[i - 1];
+}
+
+static struct exchange_open *newest(struct exchange *e)
+{
+    return e->nopen > 0 ? open_at(e, e->nopen - 1u) : NULL;
+}
+
+/* The turn the server's run goes to. */
 static struct exchange_open *target(struct exchange *e)
 {
     if (e->nopen == 0)
         return NULL;
-    return &e->open[e->target < e->nopen ? e->target : e->nopen - 1];
+    return open_at(e, e->target < e->nopen ? e->target : e->nopen - 1u);
+}
+
+/* ---- the held records' compact form -------------------------------- */
+
+/* A gap of exchange_req_start in 32 bits: UINT32_MAX is "none, or at least
+ * that long" (see struct exchange_held), read back as UINT64_MAX. */
+static uint32_t gap_pack(uint64_t g)
+{
+    return g >= UINT32_MAX ? UINT32_MAX : (uint32_t)g;
+}
+
+static uint64_t gap_unpack(uint32_t g)
+{
+    return g == UINT32_MAX ? UINT64_MAX : g;
+}
+
+static struct exchange_req_start held_start(const struct exchange_held *h)
+{
+    struct exchange_req_start r = { h->start_at, gap_unpack(h->start_gap),
+                                    gap_unpack(h->start_big_gap), h->start_reacts,
+                                    h->start_fresh, h->start_srv_full,
+                                    gap_unpack(h->start_srv_gap) };
+    return r;
+}
+
+static struct exchange_req_start held_last(const struct exchange_held *h)
+{
+    struct exchange_req_start r = { h->last_at, gap_unpack(h->last_gap),
+                                    gap_unpack(h->last_big_gap), h->last_reacts,
+                                    h->last_fresh, h->last_srv_full, UINT64_MAX };
+    return r;
+}
+
+static void held_set_start(struct exchange_held *h, const struct exchange_req_start *r)
+{
+    h->start_at = r->at;
+    h->start_gap = gap_pack(r->gap_us);
+    h->start_big_gap = gap_pack(r->big_gap_us);
+    h->start_srv_gap = gap_pack(r->srv_gap_us);
+    h->start_reacts = r->reacts;
+    h->start_fresh = r->fresh;
+    h->start_srv_full = r->srv_full;
+}
+
+/* The last held record's start; its server gap is never read (the rules
+ * that look at a server gap look at the first held record's). */
+static void held_set_last(struct exchange_held *h, const struct exchange_req_start *r)
+{
+    h->last_at = r->at;
+    h->last_gap = gap_pack(r->gap_us);
+    h->last_big_gap = gap_pack(r->big_gap_us);
+    h->last_reacts = r->reacts;
+    h->last_fresh = r->fresh;
+    h->last_srv_full = r->srv_full;
 }
 
 /* ---- closing -------------------------------------------------------- */
@@ -71,6 +146,23 @@ static void turn_times(const struct exchange_open *o, struct turn *t)
     t->resp_dur_us = last > first ? last - first : 0;
 }
 
+/* Lists turn t (the flow event's "turns"), if the pool has room. */
+static void turn_list(struct exchange *e, const struct turn *t, const struct turn_sink *to)
+{
+    struct exchange_listed *l = exchange_pool_take_listed(to ? to->pool : NULL);
+    if (l == NULL)
+        return;
+    l->t = *t;
+    if (e->listed == NULL) {
+        l->next = l;
+    } else {
+        l->next = e->listed->next; /* the oldest */
+        e->listed->next = l;
+    }
+    e->listed = l;
+    e->kept++;
+}
+
 /* A completed turn: counted, kept and reported. The first exchange of an
  * HTTP/2 connection is its set-up, not a request: the client's preface and
  * SETTINGS, answered by the server's SETTINGS and TLS 1.3 session tickets. A
@@ -86,18 +178,38 @@ static void turn_emit(struct exchange *e, const struct turn *t, const struct tur
     if (e->count < UINT32_MAX)
         e->count++;
     if (e->kept < EXCHANGE_TURNS_KEPT)
-        e->turns[e->kept++] = *t;
+        turn_list(e, t, to);
     if (to != NULL && to->fn != NULL)
         to->fn(to->ctx, to->owner, t);
 }
 
-/* Closes open[0], the oldest turn. */
+/* Open turn o as a turn so far (times set by turn_times). */
+static struct turn turn_of(const struct exchange_open *o)
+{
+    struct turn t = { o->start_us, o->req_bytes, o->resp_bytes, o->req_records,
+                      o->resp_records, 0, 0 };
+    return t;
+}
+
+struct turn exchange_open_turn(const struct exchange *e, unsigned i)
+{
+    return turn_of(open_at_c(e, i));
+}
+
+/* Closes the oldest turn; the block goes back once one turn is left. */
 static void close_oldest(struct exchange *e, const struct turn_sink *to)
 {
-    struct turn t = e->open[0].t;
-    turn_times(&e->open[0], &t);
+    struct turn t = turn_of(&e->open0);
+    turn_times(&e->open0, &t);
     e->nopen--;
-    memmove(&e->open[0], &e->open[1], e->nopen * sizeof(e->open[0]));
+    if (e->nopen > 0) {
+        e->open0 = e->more->open[0];
+        memmove(&e->more->open[0], &e->more->open[1], (e->nopen - 1u) * sizeof(e->open0));
+    }
+    if (e->nopen <= 1 && e->more != NULL && to != NULL && to->pool != NULL) {
+        exchange_pool_put_more(to ? to->pool : NULL, e->more);
+        e->more = NULL;
+    }
     if (e->target > 0)
         e->target--;
     turn_emit(e, &t, to);
@@ -108,9 +220,15 @@ static struct exchange_open *turn_open(struct exchange *e, uint64_t start,
 {
     if (e->nopen == EXCHANGE_OPEN_MAX)
         close_oldest(e, to);
-    struct exchange_open *o = &e->open[e->nopen++];
+    if (e->nopen >= 1 && e->more == NULL) {
+        e->more = exchange_pool_take_more(to ? to->pool : NULL);
+        if (e->more == NULL) /* none left: one turn open, as at the cap */
+            while (e->nopen > 0)
+                close_oldest(e, to);
+    }
+    struct exchange_open *o = open_at(e, e->nopen++);
     memset(o, 0, sizeof(*o));
-    o->t.start_us = start;
+    o->start_us = start;
     if (!e->mux)
         e->target = (uint8_t)(e->nopen - 1);
     return o;
@@ -120,7 +238,7 @@ static struct exchange_open *turn_open(struct exchange *e, uint64_t start,
 
 static bool pend_any(const struct exchange *e)
 {
-    return e->pend_records != 0 || e->pend_bytes != 0;
+    return e->held != NULL && (e->held->records != 0 || e->held->bytes != 0);
 }
 
 /* Held small client records were control after all (flow control,
@@ -131,22 +249,25 @@ static bool pend_any(const struct exchange *e)
  * blur the requests' sizes. */
 static void pend_fold(struct exchange *e)
 {
-    struct exchange_open *o = newest(e);
-    bool trailer = e->pend_start.big_gap_us <= EXCHANGE_JOIN_US; /* END_STREAM */
-    if (o != NULL && pend_any(e) && (!e->mux || trailer)) {
-        o->t.req_bytes = sat_add32(o->t.req_bytes, e->pend_bytes);
-        o->t.req_records = sat_add32(o->t.req_records, e->pend_records);
-    }
-    e->pend_bytes = 0;
-    e->pend_records = 0;
+    struct exchange_held *h = e->held;
     e->pend_in = false;
+    if (h == NULL)
+        return;
+    struct exchange_open *o = newest(e);
+    bool trailer = gap_unpack(h->start_big_gap) <= EXCHANGE_JOIN_US; /* END_STREAM */
+    if (o != NULL && pend_any(e) && (!e->mux || trailer)) {
+        o->req_bytes = sat_add32(o->req_bytes, h->bytes);
+        o->req_records = sat_add32(o->req_records, h->records);
+    }
+    h->bytes = 0;
+    h->records = 0;
 }
 
 static void add_request(struct exchange_open *o, uint32_t n, unsigned flags)
 {
-    o->t.req_bytes = sat_add32(o->t.req_bytes, n);
+    o->req_bytes = sat_add32(o->req_bytes, n);
     if ((flags & (U_START | U_RECORD)) == (U_START | U_RECORD))
-        o->t.req_records = sat_add32(o->t.req_records, 1);
+        o->req_records = sat_add32(o->req_records, 1);
 }
 
 static uint64_t since(uint64_t ts, uint64_t then)
@@ -156,6 +277,24 @@ static uint64_t since(uint64_t ts, uint64_t then)
     return ts > then ? ts - then : 0;
 }
 
+/* The time of a "big" event kept as an age behind `last`; 0 (never) when
+ * the age is UINT32_MAX (never, or too long ago to matter: see struct
+ * exchange). */
+static uint64_t big_at(uint64_t last, uint32_t age)
+{
+    return age == UINT32_MAX ? 0 : last - age;
+}
+
+/* `last` moves forward to ts; the age behind it grows with it. */
+static void advance(uint64_t *last, uint32_t *age, uint64_t ts)
+{
+    if (ts <= *last)
+        return;
+    if (*age != UINT32_MAX)
+        *age = sat32((uint64_t)*age + (ts - *last));
+    *last = ts;
+}
+
 /* A client record starting at ts follows a lone small server record (no
  * larger one in the EXCHANGE_RUN_GAP_US before it) closely: it reacts to it
  * (a body on "100 Continue", HTTP/2 SETTINGS or WINDOW_UPDATE). */
@@ -163,13 +302,14 @@ static bool reacts_now(const struct exchange *e, uint64_t ts)
 {
     if (!e->srv_last_ctl || since(ts, e->srv_last_us) > EXCHANGE_JOIN_US)
         return false;
-    return since(e->srv_last_us, e->srv_big_last_us) > EXCHANGE_RUN_GAP_US;
+    return since(e->srv_last_us, big_at(e->srv_last_us, e->srv_big_age)) > EXCHANGE_RUN_GAP_US;
 }
 
 /* Where a possible request's first record stands, taken when it starts. */
 static struct exchange_req_start req_start_now(const struct exchange *e, uint64_t ts)
 {
-    struct exchange_req_start r = { ts, since(ts, e->cli_last_us), since(ts, e->cli_big_last_us),
+    struct exchange_req_start r = { ts, since(ts, e->cli_last_us),
+                                    since(ts, big_at(e->cli_last_us, e->cli_big_age)),
                                     reacts_now(e, ts), false, e->srv_last_full,
                                     since(ts, e->srv_last_us) };
     r.fresh = r.gap_us > EXCHANGE_JOIN_US || e->srv_last_us > e->cli_last_us;
@@ -179,19 +319,37 @@ static struct exchange_req_start req_start_now(const struct exchange *e, uint64_
 /* A small record after a request: held until we know whether it is the
  * next request's first record (HTTP/2 HEADERS before DATA). Held ones from
  * longer ago can no longer join a request: they are folded first. */
-static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags)
+static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
+                 const struct turn_sink *to)
 {
-    if (pend_any(e) && (ts < e->pend_last_us || ts - e->pend_last_us > EXCHANGE_JOIN_US))
+    if (e->held == NULL) {
+        e->held = exchange_pool_take_held(to ? to->pool : NULL);
+        if (e->held == NULL) { /* none left (counted): more of the newest request */
+            add_request(newest(e), n, flags);
+            return;
+        }
+    }
+    struct exchange_held *h = e->held;
+    if (pend_any(e) && (ts < h->last_at || ts - h->last_at > EXCHANGE_JOIN_US))
         pend_fold(e);
-    e->pend_last = req_start_now(e, ts);
+    struct exchange_req_start r = req_start_now(e, ts);
+    held_set_last(h, &r);
     if (!pend_any(e))
-        e->pend_start = e->pend_last;
-    e->pend_last_us = ts;
-    e->pend_last_bytes = n;
-    e->pend_bytes = sat_add32(e->pend_bytes, n);
+        held_set_start(h, &r);
+    h->last_bytes = n;
+    h->bytes = sat_add32(h->bytes, n);
     if (flags & U_RECORD)
-        e->pend_records = sat_add32(e->pend_records, 1);
+        h->records = sat_add32(h->records, 1);
     e->pend_in = true;
+}
+
+/* Nothing held any more: the state goes back to the pool. */
+static void held_tidy(struct exchange *e, const struct turn_sink *to)
+{
+    if (e->held == NULL || pend_any(e) || e->pend_in || to == NULL || to->pool == NULL)
+        return;
+    exchange_pool_put_held(to->pool, e->held);
+    e->held = NULL;
 }
 
 /* A request from r is a write of its own: the client sent no large record
@@ -200,7 +358,7 @@ static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags)
 static bool write_separate(const struct exchange_open *o, const struct exchange_req_start *r,
                            unsigned flags)
 {
-    if (!(flags & U_RECORD) || o->t.start_us >= r->at)
+    if (!(flags & U_RECORD) || o->start_us >= r->at)
         return false;
     return (flags & U_WRITE) || (r->big_gap_us > EXCHANGE_JOIN_US && !r->reacts);
 }
@@ -209,7 +367,7 @@ static bool write_separate(const struct exchange_open *o, const struct exchange_
 static bool setup_candidate(const struct exchange *e, const struct exchange_open *o)
 {
     return e->count == 0 && !e->setup_skipped && !e->one_stream && e->nopen == 1 &&
-           o->t.req_bytes <= EXCHANGE_SETUP_REQ_MAX;
+           o->req_bytes <= EXCHANGE_SETUP_REQ_MAX;
 }
 
 /* What a large client record, as a request from r, is to the newest turn o
@@ -245,16 +403,18 @@ static enum req_kind request_kind(const struct exchange *e, const struct exchang
 static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r,
                                unsigned flags)
 {
-    enum req_kind kind = request_kind(e, newest(e), &e->pend_last, flags);
+    struct exchange_held *h = e->held;
+    struct exchange_req_start last_start = held_last(h);
+    enum req_kind kind = request_kind(e, newest(e), &last_start, flags);
     if (kind == REQ_MORE)
         return kind;
-    uint32_t last = e->pend_last_bytes;
-    e->pend_bytes -= last;
-    e->pend_records--;
+    uint32_t last = h->last_bytes;
+    h->bytes -= last;
+    h->records--;
     pend_fold(e);
-    e->pend_bytes = last;
-    e->pend_records = 1;
-    *r = e->pend_last;
+    h->bytes = last;
+    h->records = 1;
+    *r = last_start;
     return kind;
 }
 
@@ -285,9 +445,10 @@ static bool write_splits(const struct exchange *e, uint64_t ts)
 {
     if (e->one_stream || !e->dir[0].started || !pend_any(e))
         return false;
-    if (e->pend_start.big_gap_us > EXCHANGE_WRITE_US || ts - e->pend_last_us > EXCHANGE_WRITE_US)
+    const struct exchange_held *h = e->held;
+    if (gap_unpack(h->start_big_gap) > EXCHANGE_WRITE_US || ts - h->last_at > EXCHANGE_WRITE_US)
         return false;
-    return e->pend_records > 1 || !control_size(e->pend_bytes, false);
+    return h->records > 1 || !control_size(h->bytes, false);
 }
 
 /* The held records of a write that splits: all but the last end the
@@ -296,29 +457,31 @@ static bool write_splits(const struct exchange *e, uint64_t ts)
  * record at ts starts it. r becomes the new request's start. */
 static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_start *r)
 {
-    bool last_ends = e->pend_records == 1 && control_size(e->pend_bytes, true);
-    uint32_t last = last_ends ? 0 : e->pend_last_bytes;
-    e->pend_bytes -= last;
-    e->pend_records -= last_ends ? 0u : 1u;
+    struct exchange_held *h = e->held;
+    bool last_ends = h->records == 1 && control_size(h->bytes, true);
+    uint32_t last = last_ends ? 0 : h->last_bytes;
+    h->bytes -= last;
+    h->records -= last_ends ? 0u : 1u;
     struct exchange_open *o = newest(e);
-    o->t.req_bytes = sat_add32(o->t.req_bytes, e->pend_bytes);
-    o->t.req_records = sat_add32(o->t.req_records, e->pend_records);
-    e->pend_bytes = last;
-    e->pend_records = last_ends ? 0u : 1u;
-    *r = last_ends ? req_start_now(e, ts) : e->pend_last;
+    o->req_bytes = sat_add32(o->req_bytes, h->bytes);
+    o->req_records = sat_add32(o->req_records, h->records);
+    h->bytes = last;
+    h->records = last_ends ? 0u : 1u;
+    *r = last_ends ? req_start_now(e, ts) : held_last(h);
 }
 
 /* The start of a large client record (or a lost tracker's raw bytes). */
 static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
 {
-    bool join = pend_any(e) && ts >= e->pend_last_us && ts - e->pend_last_us <= EXCHANGE_JOIN_US;
-    struct exchange_req_start r = join ? e->pend_start : req_start_now(e, ts);
+    struct exchange_held *h = e->held;
+    bool join = pend_any(e) && ts >= h->last_at && ts - h->last_at <= EXCHANGE_JOIN_US;
+    struct exchange_req_start r = join ? held_start(h) : req_start_now(e, ts);
     enum req_kind kind = request_kind(e, newest(e), &r, flags);
     if (kind == REQ_MORE && join && (flags & U_RECORD) && write_splits(e, ts)) {
         split_write(e, ts, &r);
         kind = REQ_ALONGSIDE;
-    } else if (kind == REQ_MORE && join && e->pend_records > 1) {
+    } else if (kind == REQ_MORE && join && h->records > 1) {
         kind = split_pend(e, &r, flags);
     }
     if (kind == REQ_MORE) {
@@ -328,10 +491,10 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     }
     uint32_t pb = 0, pr = 0;
     if (join) {
-        pb = e->pend_bytes;
-        pr = e->pend_records;
-        e->pend_bytes = 0;
-        e->pend_records = 0;
+        pb = h->bytes;
+        pr = h->records;
+        h->bytes = 0;
+        h->records = 0;
     }
     pend_fold(e);
     if (kind == REQ_ALONGSIDE)
@@ -340,8 +503,8 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
         while (e->nopen > 0)
             close_oldest(e, to);
     struct exchange_open *o = turn_open(e, r.at, to);
-    o->t.req_bytes = pb;
-    o->t.req_records = pr;
+    o->req_bytes = pb;
+    o->req_records = pr;
     add_request(o, n, flags);
 }
 
@@ -355,8 +518,8 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
     }
     if (!(flags & U_START)) {
         if (e->pend_in) { /* the rest of a held record */
-            e->pend_bytes = sat_add32(e->pend_bytes, n);
-            e->pend_last_bytes = sat_add32(e->pend_last_bytes, n);
+            e->held->bytes = sat_add32(e->held->bytes, n);
+            e->held->last_bytes = sat_add32(e->held->last_bytes, n);
         } else
             add_request(o, n, flags);
         return;
@@ -365,17 +528,18 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
     if (flags & U_BIG)
         request_record(e, ts, n, flags, to);
     else
-        hold(e, ts, n, flags);
+        hold(e, ts, n, flags, to);
 }
 
 void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
 {
+    uint64_t big = big_at(e->cli_last_us, e->cli_big_age);
     client_record(e, ts, n, flags, to);
-    if (ts > e->cli_last_us)
-        e->cli_last_us = ts;
-    if ((flags & U_BIG) && ts > e->cli_big_last_us)
-        e->cli_big_last_us = ts;
+    advance(&e->cli_last_us, &e->cli_big_age, ts);
+    if ((flags & U_BIG) && ts > big)
+        e->cli_big_age = sat32(e->cli_last_us - ts);
+    held_tidy(e, to);
 }
 
 /* ---- the server ------------------------------------------------------ */
@@ -401,7 +565,7 @@ static void pick_target(struct exchange *e, bool new_run, const struct turn_sink
     if (!new_run)
         return;
     uint8_t t = 0;
-    while (t < e->nopen && !waiting(&e->open[t]))
+    while (t < e->nopen && !waiting(open_at(e, t)))
         t++;
     if (t == e->nopen)
         t = e->target < e->nopen ? e->target : (uint8_t)(e->nopen - 1);
@@ -412,10 +576,10 @@ static void pick_target(struct exchange *e, bool new_run, const struct turn_sink
 
 static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsigned flags)
 {
-    o->t.resp_bytes = sat_add32(o->t.resp_bytes, n);
+    o->resp_bytes = sat_add32(o->resp_bytes, n);
     if (flags & U_RECORD)
-        o->t.resp_records = sat_add32(o->t.resp_records, 1);
-    uint32_t at = offset32(ts, o->t.start_us);
+        o->resp_records = sat_add32(o->resp_records, 1);
+    uint32_t at = offset32(ts, o->start_us);
     if (flags & U_TAIL) {
         if (!(o->flags & EXCH_O_ANY)) {
             if (!(o->flags & EXCH_O_TAIL))
@@ -443,9 +607,7 @@ static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsig
  * 0 if unknown. */
 static uint64_t rtt_us(const struct exchange *e)
 {
-    if (e->hello_us != 0 && e->srv_first_us > e->hello_us)
-        return e->srv_first_us - e->hello_us;
-    return 0;
+    return e->rtt_us;
 }
 
 /* A server record starts at ts, one request at a time, while small client
@@ -461,14 +623,18 @@ static uint64_t rtt_us(const struct exchange *e)
  * the server's packets up to 25 ms late and are too many to tell apart. */
 static bool held_is_request(const struct exchange *e, uint64_t ts)
 {
-    const struct exchange_open *o = e->nopen > 0 ? &e->open[e->nopen - 1] : NULL;
-    const struct exchange_req_start *r = &e->pend_start;
-    if (o == NULL || !pend_any(e) || !(o->flags & EXCH_O_BIG) || !r->fresh || r->srv_full)
+    const struct exchange_open *o = e->nopen > 0 ? open_at_c(e, e->nopen - 1u) : NULL;
+    if (o == NULL || !pend_any(e))
         return false;
-    if (!e->dir[0].started || (e->pend_records == 1 && control_size(e->pend_bytes, true)))
+    const struct exchange_held *h = e->held;
+    const struct exchange_req_start start = held_start(h);
+    const struct exchange_req_start *r = &start;
+    if (!(o->flags & EXCH_O_BIG) || !r->fresh || r->srv_full)
+        return false;
+    if (!e->dir[0].started || (h->records == 1 && control_size(h->bytes, true)))
         return false;
     uint64_t rtt = rtt_us(e);
-    if (since(ts, e->pend_last_us) > rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US)
+    if (since(ts, h->last_at) > rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US)
         return false;
     uint64_t quiet = 2 * rtt > EXCHANGE_QUIET_MIN_US ? 2 * rtt : EXCHANGE_QUIET_MIN_US;
     return r->srv_gap_us > quiet || !(o->flags & EXCH_O_BIG2);
@@ -477,16 +643,17 @@ static bool held_is_request(const struct exchange *e, uint64_t ts)
 /* The held records become a request of their own: the turns before close. */
 static void open_held(struct exchange *e, const struct turn_sink *to)
 {
-    uint32_t pb = e->pend_bytes, pr = e->pend_records;
-    uint64_t at = e->pend_start.at;
-    e->pend_bytes = 0;
-    e->pend_records = 0;
+    struct exchange_held *h = e->held;
+    uint32_t pb = h->bytes, pr = h->records;
+    uint64_t at = h->start_at;
+    h->bytes = 0;
+    h->records = 0;
     e->pend_in = false;
     while (e->nopen > 0)
         close_oldest(e, to);
     struct exchange_open *o = turn_open(e, at, to);
-    o->t.req_bytes = pb;
-    o->t.req_records = pr;
+    o->req_bytes = pb;
+    o->req_records = pr;
 }
 
 /* Notes a server record's start for the client-side rules: when, and
@@ -497,8 +664,6 @@ static bool note_server_record(struct exchange *e, uint64_t ts, unsigned flags)
                    (ts > e->srv_last_us && ts - e->srv_last_us >= EXCHANGE_RUN_GAP_US);
     e->srv_last_ctl = (flags & U_TAIL) || !(flags & U_BIG);
     e->srv_last_full = (flags & U_FULL) != 0;
-    if (!e->srv_last_ctl)
-        e->srv_big_last_us = ts;
     return new_run;
 }
 
@@ -508,8 +673,9 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     bool new_run = false;
     if (flags & U_START)
         new_run = note_server_record(e, ts, flags);
-    if (ts > e->srv_last_us)
-        e->srv_last_us = ts;
+    advance(&e->srv_last_us, &e->srv_big_age, ts);
+    if ((flags & U_START) && !e->srv_last_ctl) /* the record above the small size is at ts */
+        e->srv_big_age = sat32(e->srv_last_us - ts);
     if (e->nopen == 0)
         return; /* server data before any request: handshake tail, HTTP/2 preface */
     if (!e->mux && (flags & U_START) && held_is_request(e, ts))
@@ -519,6 +685,7 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     if (flags & U_START)
         pick_target(e, new_run, to);
     add_response(target(e), ts, n, flags);
+    held_tidy(e, to);
 }
 
 void exchange_turns_finish(struct exchange *e, const struct turn_sink *to)
@@ -526,4 +693,5 @@ void exchange_turns_finish(struct exchange *e, const struct turn_sink *to)
     pend_fold(e);
     while (e->nopen > 0)
         close_oldest(e, to);
+    held_tidy(e, to);
 }

@@ -24,6 +24,41 @@ enum {
 void exchange_init(struct exchange *e)
 {
     memset(e, 0, sizeof(*e));
+    e->cli_big_age = UINT32_MAX; /* never */
+    e->srv_big_age = UINT32_MAX;
+}
+
+void exchange_release(struct exchange *e, struct exchange_pool *p)
+{
+    if (e == NULL)
+        return;
+    struct exchange_listed *l = e->listed;
+    for (uint32_t i = 0; l != NULL && i < e->kept; i++) {
+        struct exchange_listed *next = l->next;
+        exchange_pool_put_listed(p, l);
+        l = next;
+    }
+    exchange_pool_put_more(p, e->more);
+    exchange_pool_put_held(p, e->held);
+    exchange_init(e);
+}
+
+const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i)
+{
+    if (e == NULL || i >= e->kept || e->listed == NULL)
+        return NULL;
+    const struct exchange_listed *l = e->listed->next; /* the oldest */
+    while (i-- > 0)
+        l = l->next;
+    return &l->t;
+}
+
+const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t)
+{
+    if (e == NULL || t == NULL || t == &e->listed->t)
+        return NULL;
+    const struct exchange_listed *l = (const struct exchange_listed *)t; /* t is its first member */
+    return &l->next->t;
 }
 
 /* Does the ALPN protocol_name_list offer HTTP/2? */
@@ -45,8 +80,17 @@ void exchange_hello(struct exchange *e, uint64_t ts_us, const uint8_t *alpn, siz
 {
     if (e == NULL)
         return;
-    e->hello_us = ts_us;
+    if (!e->srv_seen) /* else too late to time the round trip (and hs_us is the Finished) */
+        e->hs_us = ts_us;
     e->one_stream = alpn == NULL || !alpn_offers_h2(alpn, alpn_len);
+}
+
+/* One more application-data record (or QUIC packet) in direction dir;
+ * saturating. */
+static void count_record(struct exchange *e, int dir)
+{
+    if (e->app_records[dir] < UINT32_MAX)
+        e->app_records[dir]++;
 }
 
 /* n bytes of application data in direction dir at time ts. */
@@ -121,14 +165,15 @@ static bool tail_record(struct exchange *e, uint64_t ts, uint16_t len)
 {
     if (!e->tail_open)
         return false;
-    uint64_t rtt = 0;
-    if (e->hello_us != 0 && e->srv_first_us > e->hello_us)
-        rtt = e->srv_first_us - e->hello_us;
-    uint64_t limit = e->fin_us + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
-    if (e->tail_last_us != 0)
-        limit = e->tail_last_us + EXCHANGE_TAIL_GAP_US;
-    if (len <= EXCHANGE_TAIL_MAX && ts >= e->fin_us && ts <= limit) {
-        e->tail_last_us = ts;
+    uint64_t rtt = e->rtt_us, fin = e->hs_us;
+    uint64_t limit = fin + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
+    if (e->tail_off != 0)
+        limit = fin + (e->tail_off - 1u) + EXCHANGE_TAIL_GAP_US;
+    /* tail_off is the offset plus one (0: none yet); a tail of records each
+     * under EXCHANGE_TAIL_GAP_US apart that outgrew 32 bits (71 minutes,
+     * 8.6 million records) ends there rather than wrap. */
+    if (len <= EXCHANGE_TAIL_MAX && ts >= fin && ts <= limit && ts - fin < UINT32_MAX) {
+        e->tail_off = (uint32_t)(ts - fin) + 1u;
         return true;
     }
     e->tail_open = false;
@@ -149,9 +194,23 @@ static bool past_handshake(struct exchange *e, int dir, uint64_t ts)
     e->hs = HS_DONE;
     if (was != HS_TLS13)
         return true;
-    e->fin_us = ts; /* the client's Finished: the server's tail may follow */
+    e->hs_us = ts; /* the client's Finished: the server's tail may follow */
     e->tail_open = true;
     return false;
+}
+
+/* The server's first record, at ts: the handshake's round trip from the
+ * client's hello, if that was known. Saturated at 32 bits (71 minutes: a
+ * handshake no TLS stack waits that long for); compared only as 1.5 and 2
+ * round trips plus slack. */
+static void srv_first(struct exchange *e, uint64_t ts)
+{
+    e->srv_seen = true;
+    if (e->hs_us != 0 && ts > e->hs_us) {
+        uint64_t rtt = ts - e->hs_us;
+        e->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+    }
+    e->hs_us = 0;
 }
 
 /* A record header was parsed: decide whether its body is application data. */
@@ -164,14 +223,14 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     t->full = len >= EXCHANGE_TLS_FULL;
     t->tail = false;
     t->counted = false;
-    if (dir == 1 && e->srv_first_us == 0)
-        e->srv_first_us = ts;
+    if (dir == 1 && !e->srv_seen)
+        srv_first(e, ts);
     if (type != TLS_RECORD_APPLICATION_DATA || !past_handshake(e, dir, ts))
         return;
     if (dir == 1)
         t->tail = tail_record(e, ts, len);
     t->counted = true;
-    e->app_records[dir]++;
+    count_record(e, dir);
     on_data(e, dir, ts, 0, U_START | U_RECORD | rec_flags(t), to);
 }
 
@@ -362,7 +421,7 @@ static void quic_packet(struct exchange *e, int dir, uint64_t ts, uint32_t n, bo
                         bool probe, const struct turn_sink *to)
 {
     bool big = n > EXCHANGE_QUIC_SMALL;
-    e->app_records[dir]++;
+    count_record(e, dir);
     if (probe || (dir == 0 && !big)) {
         e->app_bytes[dir] += n;
         return;

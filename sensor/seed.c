@@ -25,6 +25,7 @@ void seeds_fixed(struct seeds *s)
     s->cluster_member = 0x5eedc1u;
     s->threshold = 0;           /* the sid alone */
     s->catalog = 0;             /* plain FNV-1a 32 */
+    s->intern = 0x5eed57u;
 }
 
 /* The i-th seed of run: splitmix64's i-th output from state run. */
@@ -36,6 +37,7 @@ static uint64_t nth(uint64_t run, unsigned i)
 /* Every seed from run, run 0 included (a random run seed may be 0). */
 static void derive(struct seeds *s, uint64_t run)
 {
+    memset(s, 0, sizeof(*s)); /* padding too: seed sets are compared whole */
     s->run = run;
     /* Each 32-bit seed is the low half of its own 64-bit output. */
     s->flow = (uint32_t)nth(run, 0);
@@ -45,6 +47,7 @@ static void derive(struct seeds *s, uint64_t run)
     s->cluster_member = (uint32_t)nth(run, 4);
     s->threshold = (uint32_t)nth(run, 5);
     s->catalog = (uint32_t)nth(run, 6);
+    s->intern = (uint32_t)nth(run, 7);
 }
 
 void seeds_derive(struct seeds *s, uint64_t run)

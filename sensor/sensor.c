@@ -48,6 +48,7 @@
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 #define QUIC_REASM_FLOWS 256     /* QUIC flows reassembling a ClientHello at once */
+#define QUIC_SERVER_IDS 4096     /* QUIC flows awaiting the server's hello at once */
 /* A QUIC flow holding a reassembly slot this long after its last Initial
  * opened may lose it to a newcomer when every slot is held. A client sends
  * the Initials of its hello back to back (Chrome's two or three within a
@@ -69,6 +70,7 @@ struct sensor_counters {
     uint64_t turns;
     uint64_t quic_shed;                   /* QUIC flows refused reassembly at the cap */
     uint64_t quic_reclaimed;              /* slots taken back from stale flows at the cap */
+    uint64_t quic_server_shed;            /* hellos read whose JA3S had no server id to wait */
     uint64_t ech[TLS_ECH_BAD + 1];        /* decided TLS/QUIC flows by enum tls_ech */
     uint64_t reloads, reload_failures;    /* sensor_reload calls, and those that failed */
     uint64_t clock_back;                  /* packets older than the clock (reordered or
@@ -96,8 +98,10 @@ struct sensor {
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
+    struct flow_app_shared shared; /* the flows' strings and turn pool */
     struct quic_initial *quic;   /* our QUIC Initial parser */
     struct pool *quic_pool;      /* struct quic_slot */
+    struct pool *quic_srv_pool;  /* struct quic_server_id: flows awaiting the ServerHello */
     unsigned quic_in_use;
     struct ds_list quic_held;    /* held slots, least recent Initial first */
     struct detect *detect;
@@ -226,6 +230,14 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
                             memcap_objects(s->mc, MEMCAP_QUIC_REASM,
                                            pooled_size(sizeof(struct quic_slot)),
                                            QUIC_REASM_FLOWS), 4);
+    /* A server id lives about a round trip (from the client's hello to the
+     * server's first Initial); QUIC_SERVER_IDS of 32 bytes (128 KiB) is
+     * sixteen times the hello slots, so a busy link's handshakes fit, and a
+     * flood of hellos whose servers never answer costs JA3S, counted. */
+    s->quic_srv_pool = pool_new(sizeof(struct quic_server_id),
+                                memcap_objects(s->mc, MEMCAP_QUIC_REASM,
+                                               pooled_size(sizeof(struct quic_server_id)),
+                                               QUIC_SERVER_IDS), 256);
 }
 
 int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
@@ -243,8 +255,12 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     s->cfg.host = NULL;          /* eve_new copies it */
     s->sink = sink;
     adopt_catalog(s, cat);
+    flow_app_shared_init(&s->shared, cfg->max_flows, memcap_share(s->mc, MEMCAP_STRINGS),
+                         memcap_share(s->mc, MEMCAP_TURN_POOL), cfg->detect.seeds.intern);
+    s->cfg.detect.strings = s->shared.strings;
     struct detect_sink ds = { on_alert, on_cluster_update, on_source, s };
     if (detect_new(&s->cfg.detect, &ds, &s->detect) != 0) {
+        flow_app_shared_free(&s->shared);
         catalog_free(s->cat);
         free(s->ai_by_provider);
         free(s->ech_by_provider);
@@ -255,6 +271,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     s->eve = eve_new(sink, cfg->host);
     eve_set_community_id_seed(s->eve, cfg->community_id_seed);
     make_pools(s, cfg);
+    classify_set_strings(s->cls, s->shared.strings);
     *sp = s;
     return 0;
 }
@@ -267,8 +284,10 @@ void sensor_free(struct sensor *s)
     classify_free(s->cls);
     tls_asm_pool_free(s->hello_pool);
     pool_free(s->app_pool);
+    flow_app_shared_free(&s->shared);
     quic_initial_free(s->quic);
     pool_free(s->quic_pool);
+    pool_free(s->quic_srv_pool);
     catalog_free(s->cat);
     free(s->ai_by_provider);
     free(s->ech_by_provider);
@@ -377,7 +396,7 @@ static void on_turn(void *ctx, void *owner, const struct turn *t)
 static struct quic_initial_flow *quic_state(const struct flow *f)
 {
     const struct flow_app *app = f->app;
-    return app ? app->quic : NULL;
+    return app && !(f->flags & FLOW_F_QUIC_READ) ? app->quic.hello : NULL;
 }
 
 static struct quic_slot *quic_slot_of(struct quic_initial_flow *st)
@@ -385,27 +404,65 @@ static struct quic_slot *quic_slot_of(struct quic_initial_flow *st)
     return DS_CONTAINER_OF(st, struct quic_slot, st);
 }
 
-static void quic_release(struct sensor *s, const struct flow *f)
+/* Gives back QUIC flow f's server id (its JA3S read, given up, or the flow
+ * ended). FLOW_F_QUIC_READ stays: the hello was read. */
+static void quic_server_release(struct sensor *s, const struct flow *f)
 {
     struct flow_app *app = f->app;
-    if (app == NULL || app->quic == NULL)
+    if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic.server == NULL)
         return;
-    struct quic_slot *slot = quic_slot_of(app->quic);
+    pool_put(s->quic_srv_pool, app->quic.server);
+    app->quic.server = NULL;
+}
+
+/* Gives back QUIC flow f's hello slot. */
+static void quic_release(struct sensor *s, const struct flow *f)
+{
+    struct quic_initial_flow *st = quic_state(f);
+    if (st == NULL)
+        return;
+    struct flow_app *app = f->app;
+    struct quic_slot *slot = quic_slot_of(st);
     ds_list_unlink(&s->quic_held, &slot->held);
     pool_put(s->quic_pool, slot);
-    app->quic = NULL;
+    app->quic.hello = NULL;
     s->quic_in_use--;
+}
+
+/* QUIC flow f's hello was read from slot st: the slot (16 KiB) is traded
+ * for a server id, what opens the server's Initials until its ServerHello
+ * is read (JA3S). With none free (counted) the flow keeps its slot until it
+ * is decided, as before server ids, and gets no JA3S. */
+static void quic_hello_read(struct sensor *s, struct flow *f, const struct quic_initial_flow *st)
+{
+    struct quic_server_id *id = pool_get_dirty(s->quic_srv_pool);
+    if (id == NULL) {
+        s->n.quic_server_shed++;
+        return;
+    }
+    quic_initial_server_id(st, id);
+    if (id->version == 0) {
+        pool_put(s->quic_srv_pool, id);
+        return;
+    }
+    quic_release(s, f);
+    struct flow_app *app = f->app;
+    app->quic.server = id;
+    f->flags |= FLOW_F_QUIC_READ;
 }
 
 static void release_flow_state(struct sensor *s, struct flow *f)
 {
-    if (f->flags & FLOW_F_QUIC)
+    if (f->flags & FLOW_F_QUIC) {
         quic_release(s, f);
+        quic_server_release(s, f);
+    }
     tls_asm_release(s->hello_pool, &f->hello);
     if (f->cls)
         classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
     if (f->app == NULL)
         return;
+    flow_app_release(f->app, &s->shared);
     pool_put(s->app_pool, f->app);
     flow_app_detach(s->flows, f);
     if (memcap_emergency(s->mc))
@@ -439,9 +496,9 @@ static void on_flow_end(void *ctx, struct flow *f)
     if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f, &app->tls);
-        const struct turn_sink to = { on_turn, s, f };
+        const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
-        event_flow(s->eve, f, flow_service(s, f));
+        event_flow(s->eve, f, flow_service(s, f), s->shared.strings);
         if (app->source_token)
             detect_flow_end(s->detect, f, app->source_token, f->last_us);
     }
@@ -517,15 +574,14 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     count_ech_flow(s, f, h->ech);
     struct flow_app *app = f->app;
     struct flow_tls *t = &app->tls;
-    ds_strlcpy(t->sni, h->sni, sizeof(t->sni));
+    flow_tls_set_str(t, s->shared.strings, FLOW_TLS_SNI, h->sni, TLS_SNI_MAX - 1);
     t->ech = h->ech;
     t->ech_public = h->ech_public;
-    memcpy(t->alpn_wire, h->alpn_wire, h->alpn_wire_len);
-    t->alpn_wire_len = h->alpn_wire_len;
+    flow_tls_set(t, s->shared.strings, FLOW_TLS_ALPN, h->alpn_wire, h->alpn_wire_len);
     t->hello_version = h->version;
     if (h->ja4[0] == '\0')
         tls_asm_ja4(s->hello_pool, h);
-    ds_strlcpy(t->ja4, h->ja4, sizeof(t->ja4));
+    flow_tls_set_str(t, s->shared.strings, FLOW_TLS_JA4, h->ja4, TLS_JA4_LEN - 1);
     start_source(s, f);
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
@@ -533,7 +589,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
-    exchange_hello(&app->ex, p->ts_us, t->alpn_wire, t->alpn_wire_len);
+    exchange_hello(&app->ex, p->ts_us, h->alpn_wire, h->alpn_wire_len);
     tls_asm_release(s->hello_pool, &f->hello);
 }
 
@@ -581,7 +637,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     if (!(f->flags & FLOW_F_FOLLOW))
         return;
     struct flow_app *app = f->app;
-    const struct turn_sink to = { on_turn, s, f };
+    const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (p->payload_len > 0)
         exchange_tcp(&app->ex, (int)dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
     if (f->cls)
@@ -622,9 +678,11 @@ static void decide_quic(struct sensor *s, struct flow *f)
     f->flags |= FLOW_F_HELLO_DONE;
     quic_release(s, f);
     s->n.ech[t->ech < TLS_ECH_BAD ? t->ech : TLS_ECH_BAD]++;
-    /* A real ECH hello leaves t->sni "" (and nDPI is kept from filling in
-     * the outer name): the address ranges decide. */
-    f->service = t->sni[0] ? catalog_match_host(s->cat, t->sni) : -1;
+    /* A real ECH hello leaves the SNI unknown (and nDPI is kept from filling
+     * in the outer name): the address ranges decide, as they do when the
+     * string table refused the name (counted in its stats). */
+    const char *sni = flow_tls_str(t, s->shared.strings, FLOW_TLS_SNI, NULL);
+    f->service = sni[0] ? catalog_match_host(s->cat, sni) : -1;
     if (f->service < 0)
         f->service = catalog_match_addr(s->cat, &f->srv);
     if (f->service < 0 && !s->cfg.all_tls) {
@@ -673,7 +731,7 @@ static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
     slot->owner = f;
     slot->last_us = s->now;
     ds_list_push_tail(&s->quic_held, &slot->held);
-    app->quic = &slot->st;
+    app->quic.hello = &slot->st;
     s->quic_in_use++;
     return &slot->st;
 }
@@ -697,6 +755,8 @@ static void quic_touch(struct sensor *s, struct quic_initial_flow *st, uint16_t 
  * random DCIDs), which must not hold the slots that real flows need. */
 static void read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p)
 {
+    if (f->flags & FLOW_F_QUIC_READ)
+        return;
     struct quic_initial_flow *st = quic_state(f);
     if (st == NULL)
         st = quic_take(s, f);
@@ -713,18 +773,18 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
         return;
     struct flow_app *app = f->app;
     struct flow_tls *t = &app->tls;
+    struct intern *strs = s->shared.strings;
     if (h.sni[0])
-        ds_strlcpy(t->sni, h.sni, sizeof(t->sni));
+        flow_tls_set_str(t, strs, FLOW_TLS_SNI, h.sni, TLS_SNI_MAX - 1);
     t->ech = h.ech;
     t->ech_public = h.ech_public;
-    memcpy(t->alpn_wire, h.alpn_wire, h.alpn_wire_len);
-    t->alpn_wire_len = h.alpn_wire_len;
+    flow_tls_set(t, strs, FLOW_TLS_ALPN, h.alpn_wire, h.alpn_wire_len);
     t->hello_version = h.version;
-    ds_strlcpy(t->ja4, h.ja4, sizeof(t->ja4));
+    flow_tls_set_str(t, strs, FLOW_TLS_JA4, h.ja4, TLS_JA4_LEN - 1);
     /* Ours over nDPI's, which may have come from an earlier Initial: nDPI
      * 4.2 reads no v2 hello and no hello split out of order. */
-    ds_strlcpy(t->ja3, h.ja3, sizeof(t->ja3));
-    quic_initial_server_id(st, &app->quic_server);
+    flow_tls_set_str(t, strs, FLOW_TLS_JA3, h.ja3, TLS_JA3_LEN - 1);
+    quic_hello_read(s, f, st);
 }
 
 /* The server's first datagrams of a QUIC flow whose hello we read: the
@@ -736,13 +796,17 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
 static void read_quic_server(struct sensor *s, struct flow *f, const struct packet *p)
 {
     struct flow_app *app = f->app;
-    struct quic_server_id *id = app ? &app->quic_server : NULL;
-    if (id == NULL || id->version == 0 || s->quic == NULL)
+    if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic.server == NULL ||
+        s->quic == NULL)
         return;
+    struct quic_server_id *id = app->quic.server;
+    char ja3s[TLS_JA3_LEN];
     enum quic_server_res res = quic_initial_server_ja3s(s->quic, id, p->payload, p->payload_len,
-                                                        app->tls.ja3s);
+                                                        ja3s);
+    if (res == QUIC_SERVER_JA3S)
+        flow_tls_set_str(&app->tls, s->shared.strings, FLOW_TLS_JA3S, ja3s, TLS_JA3_LEN - 1);
     if (res != QUIC_SERVER_MORE || ++id->tries >= QUIC_SERVER_TRIES)
-        id->version = 0;
+        quic_server_release(s, f);
 }
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
@@ -778,14 +842,14 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         classify_packet(s->cls, f, p, &app->tls);
     /* nDPI's verdict does not cut short a hello our parser is still
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
-    bool reassembling = quic_state(f) != NULL;
+    bool reassembling = quic_state(f) != NULL || (f->flags & FLOW_F_QUIC_READ);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (app->tls.sni[0] || app->tls.ech == TLS_ECH_REAL ||
+        (flow_tls_has(&app->tls, FLOW_TLS_SNI) || app->tls.ech == TLS_ECH_REAL ||
          ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
-    const struct turn_sink to = { on_turn, s, f };
+    const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (app && (f->flags & FLOW_F_FOLLOW))
         exchange_udp(&app->ex, (int)dir, p->ts_us, p->payload, p->payload_len, &to);
 }
@@ -854,13 +918,15 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     stats_u64(quic, "reassembling", s->quic_in_use);
     stats_u64(quic, "shed", s->n.quic_shed);
     stats_u64(quic, "reclaimed", s->n.quic_reclaimed);
+    stats_u64(quic, "server_shed", s->n.quic_server_shed);
     ech_stats_write(s, me);
     struct stats_node *clock = stats_child(me, "clock");
     stats_u64(clock, "packets_back", s->n.clock_back);
     stats_u64(clock, "resets", s->clock_resets);
     stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
-    stats_u64(mem, "quic_reasm", pool_bytes(s->quic_pool));
+    stats_u64(mem, "quic_reasm", pool_bytes(s->quic_pool) + pool_bytes(s->quic_srv_pool));
+    flow_app_stats_write(&s->shared, root);
     classify_stats_write(s->cls, root);
     detect_stats_write(s->detect, root);
     sink_stats_write(s->sink, root);

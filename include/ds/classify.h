@@ -21,6 +21,7 @@
 #include "ds/packet.h"
 
 struct flow_tls;
+struct intern;
 
 /* Packets of one flow handed to nDPI at most (the synthesized ClientHello
  * included); nDPI 4.2 itself stops dissecting a flow after 32. */
@@ -49,6 +50,10 @@ struct classify *classify_new(size_t max_states, struct memcap *mc);
  * first. 0, or -1 if one is still held or nDPI cannot start again (then,
  * as after a failed classify_new, no flow gets nDPI state). NULL-safe. */
 int classify_reset(struct classify *c);
+/* The string table the TLS facts' strings (JA3, JA3S, nDPI's name, a QUIC
+ * SNI and ALPN list) are interned in; without one they are not kept.
+ * NULL-safe on c. */
+void classify_set_strings(struct classify *c, struct intern *strings);
 /* Frees the module and every state pool. States still held become invalid:
  * end their flows first (classify_end). NULL-safe. */
 void classify_free(struct classify *c);

@@ -194,17 +194,18 @@ struct rec_track {
     uint8_t hdr[5];         /* a record header split across segments */
     uint8_t hdr_len;
     uint8_t cur_type;       /* content type of the current record */
-    bool synced;            /* next_seq valid and at a known record position */
-    bool started;           /* a segment with payload was seen this way */
-    bool counted;           /* the current record's body is application data */
-    bool big;               /* the current record's body > EXCHANGE_TLS_SMALL */
-    bool full;              /* and >= EXCHANGE_TLS_FULL (QUIC, the client's way: its last
+    bool synced : 1;        /* next_seq valid and at a known record position */
+    bool started : 1;       /* a segment with payload was seen this way */
+    bool counted : 1;       /* the current record's body is application data */
+    bool big : 1;           /* the current record's body > EXCHANGE_TLS_SMALL */
+    bool full : 1;          /* and >= EXCHANGE_TLS_FULL (QUIC, the client's way: its last
                              * packet above the small size was full size) */
-    bool tail;              /* the current record is the TLS 1.3 handshake's tail */
+    bool tail : 1;          /* the current record is the TLS 1.3 handshake's tail */
     uint16_t version;       /* version of the last type-23 record (re-sync wants the same) */
 };
 
-/* Where a client record that may start a request stands when it starts. */
+/* Where a client record that may start a request stands when it starts
+ * (exchange-turns.c works on this form; held records keep a compact one). */
 struct exchange_req_start {
     uint64_t at;            /* its packet time */
     uint64_t gap_us;        /* since the client's last data before it (UINT64_MAX: none) */
@@ -215,49 +216,117 @@ struct exchange_req_start {
     uint64_t srv_gap_us;    /* since the server's last data before it (UINT64_MAX: none) */
 };
 
-/* A turn still open: its request may grow, its response is being given. */
+/* A turn still open: its request may grow, its response is being given.
+ * Its times are set when it closes (exchange-turns.c). */
 struct exchange_open {
-    struct turn t;          /* start, sizes and records so far (times set at close) */
+    uint64_t start_us;      /* packet time of the request's first data */
+    uint32_t req_bytes, resp_bytes;     /* so far (saturating) */
+    uint32_t req_records, resp_records;
     uint32_t big_first, big_last;   /* response records above the small size: offsets */
-    uint32_t any_first, any_last;   /* from t.start_us (us, saturating), of any record
+    uint32_t any_first, any_last;   /* from start_us (us, saturating), of any record
                                      * (of the handshake tail when there is no other) */
     uint8_t flags;          /* EXCH_O_* (exchange-turns.c) */
 };
 
+/* Requests in flight beyond the first (open[1 ..]): a flow holds a block
+ * from the shared pool only while it has two or more. */
+struct exchange_open_more {
+    struct exchange_open open[EXCHANGE_OPEN_MAX - 1];
+};
+
+/* Small client records held (exchange-turns.c): a flow holds one from the
+ * shared pool only while it holds records. The gaps are 32-bit and
+ * saturating: UINT32_MAX stands for "none or at least that long" (71.6
+ * minutes), and every rule compares them with bounds far below that
+ * (EXCHANGE_JOIN_US, EXCHANGE_WRITE_US, two round trips of the handshake,
+ * at least EXCHANGE_QUIET_MIN_US; a round trip over 35 minutes would be
+ * needed to tell a saturated gap from a longer one). */
+struct exchange_held {
+    uint64_t start_at;      /* the first held record's packet time */
+    uint64_t last_at;       /* the last one's */
+    uint32_t start_gap, start_big_gap, start_srv_gap;   /* the first's exchange_req_start */
+    uint32_t last_gap, last_big_gap;                    /* the last's */
+    uint32_t bytes, records;        /* all of them */
+    uint32_t last_bytes;            /* the last one's bytes */
+    bool start_reacts : 1, start_fresh : 1, start_srv_full : 1, last_reacts : 1;
+    bool last_fresh : 1, last_srv_full : 1;
+};
+
+/* A listed turn (the flow event's "turns"): from the shared pool, in a
+ * circular list whose tail the exchange holds. */
+struct exchange_listed {
+    struct turn t;
+    struct exchange_listed *next;
+};
+
+/* Per flow: what the turn rules read, with every list and rarely used part
+ * in the shared pool (struct exchange_pool). Times that are only compared
+ * with short bounds are 32-bit saturating offsets (see the fields). */
 struct exchange {
     struct rec_track dir[2];   /* [0] client to server, [1] server to client */
-    struct exchange_open open[EXCHANGE_OPEN_MAX]; /* oldest first */
-    uint8_t nopen;             /* turns open */
-    uint8_t target;            /* index in open[] of the turn the server's run goes to */
-    bool mux;                  /* two requests were seen waiting at once */
-    bool one_stream;           /* the client offered no HTTP/2: requests never overlap */
-    bool setup_skipped;        /* the connection set-up turn was seen and not counted */
-    uint8_t hs;                /* TLS 1.3 handshake tracking (exchange.c) */
-    bool tail_open;            /* the server's next records may be the handshake's tail */
-    bool pend_in;              /* the client's current record is held */
-    bool srv_last_ctl;         /* the server's last record was small or handshake tail */
-    bool srv_last_full;        /* the server's last record was full size */
-    uint32_t count;            /* completed turns */
-    uint32_t kept;             /* turns stored in turns[] (<= EXCHANGE_TURNS_KEPT) */
-    uint32_t resync;           /* times a direction lost record sync (gaps) */
+    struct exchange_open open0;        /* the oldest open turn */
+    struct exchange_open_more *more;   /* the others (NULL while fewer than two) */
+    struct exchange_held *held;        /* small client records held (NULL: none) */
+    struct exchange_listed *listed;    /* the newest listed turn (NULL: none) */
     uint64_t app_bytes[2];     /* application-data payload bytes each way */
-    uint64_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way */
-    uint64_t hello_us;         /* the client's hello complete (exchange_hello), 0 if unknown */
-    uint64_t srv_first_us;     /* the server's first record */
-    uint64_t fin_us;           /* the client's TLS 1.3 Finished */
-    uint64_t tail_last_us;     /* the handshake tail's last record so far */
+    uint32_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way
+                                * (saturating) */
     uint64_t cli_last_us;      /* the client's last application data */
-    uint64_t cli_big_last_us;  /* its last data of a record above the small size */
     uint64_t srv_last_us;      /* the server's last application data (tail included) */
-    uint64_t srv_big_last_us;  /* its last record above the small size (not tail) */
-    uint32_t pend_bytes, pend_records;      /* small client records held */
-    uint64_t pend_last_us;
-    struct exchange_req_start pend_start;  /* where the first held record stood */
-    struct exchange_req_start pend_last;   /* and the last one */
-    uint32_t pend_last_bytes;  /* the last held record's bytes */
+    /* The TLS 1.3 handshake: the client's hello (exchange_hello) until the
+     * server's first record gives the round trip, then the client's
+     * Finished (which follows the server's first record: HS_TLS13). */
+    uint64_t hs_us;
+    uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
+    /* The handshake tail's last record so far, after the Finished (us); 0
+     * if none yet. The tail is one flight of records under
+     * EXCHANGE_TAIL_GAP_US apart: one that would need more than 32 bits
+     * ends it (exchange.c). */
+    uint32_t tail_off;
+    /* The last client data of a record above the small size, and the
+     * server's last record above it, as ages behind cli_last_us and
+     * srv_last_us (us, saturating; UINT32_MAX: never, or 71.6 minutes or
+     * more ago). They are compared with EXCHANGE_JOIN_US, EXCHANGE_WRITE_US
+     * and EXCHANGE_RUN_GAP_US only. */
+    uint32_t cli_big_age, srv_big_age;
     uint16_t quic_max[2];      /* QUIC: the largest datagram each way so far (MTU probes) */
-    struct turn turns[EXCHANGE_TURNS_KEPT];
+    uint32_t count;            /* completed turns */
+    uint32_t resync;           /* times a direction lost record sync (gaps) */
+    uint8_t nopen;             /* turns open */
+    uint8_t target;            /* index of the open turn the server's run goes to */
+    uint8_t hs;                /* TLS 1.3 handshake tracking (exchange.c) */
+    uint8_t kept;              /* turns listed (<= EXCHANGE_TURNS_KEPT) */
+    bool mux : 1;              /* two requests were seen waiting at once */
+    bool one_stream : 1;       /* the client offered no HTTP/2: requests never overlap */
+    bool setup_skipped : 1;    /* the connection set-up turn was seen and not counted */
+    bool tail_open : 1;        /* the server's next records may be the handshake's tail */
+    bool pend_in : 1;          /* the client's current record is held */
+    bool srv_last_ctl : 1;     /* the server's last record was small or handshake tail */
+    bool srv_last_full : 1;    /* the server's last record was full size */
+    bool srv_seen : 1;         /* the server's first record was seen */
 };
+
+/* What all flows' exchanges share: bounded pools of listed turns, of
+ * blocks of requests in flight and of held records. When one is used up,
+ * a turn is counted but not listed (the flow event's turns_not_listed), a
+ * request in flight beyond the first closes the oldest (as at
+ * EXCHANGE_OPEN_MAX), a small record is not held (it joins the newest
+ * request); each is counted in the pool's stats. */
+struct exchange_pool;
+
+struct exchange_pool_stats {
+    uint64_t listed, listed_cap, listed_refused;   /* turns listed now, cap, not listed */
+    uint64_t more, more_cap, more_refused;         /* blocks of requests in flight */
+    uint64_t held, held_cap, held_refused;         /* held-record states */
+    uint64_t bytes;                                /* memory the pools hold */
+};
+
+/* Pools of at most listed_cap listed turns, more_cap blocks of requests in
+ * flight and held_cap held-record states; memory is taken as they fill.
+ * NULL on failure. */
+struct exchange_pool *exchange_pool_new(size_t listed_cap, size_t more_cap, size_t held_cap);
+void exchange_pool_free(struct exchange_pool *p);
+void exchange_pool_stats_get(const struct exchange_pool *p, struct exchange_pool_stats *st);
 
 /* Called for each completed turn (from exchange_tcp / exchange_udp /
  * exchange_finish) of the exchange that `owner` holds; t is valid during the
@@ -272,6 +341,7 @@ struct turn_sink {
     exchange_turn_fn fn;    /* NULL: turns are counted and kept, not reported */
     void *ctx;
     void *owner;
+    struct exchange_pool *pool; /* the shared pool (NULL: nothing listed, one turn open) */
 };
 
 /* Resets e for a new flow. */
@@ -292,7 +362,8 @@ void exchange_hello(struct exchange *e, uint64_t ts_us, const uint8_t *alpn, siz
  * Pass the captured payload: bytes cut by the snap length are handled as
  * lost. Retransmitted bytes (before the next expected sequence number) are
  * ignored. Work is linear in len; nothing is allocated. Completed turns go
- * to `to`, which may be NULL (nowhere). */
+ * to `to`, which may be NULL (nowhere: then turns are counted, not listed,
+ * and one request is open at a time, as without to->pool). */
 void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
                   const uint8_t *payload, uint32_t len, const struct turn_sink *to);
 
@@ -312,5 +383,19 @@ void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *pa
 /* Flow end: completes the open turns, oldest first, and reports them to
  * `to` (may be NULL). Calling it again does nothing more. */
 void exchange_finish(struct exchange *e, const struct turn_sink *to);
+
+/* Gives everything e holds back to the pool p (its listed turns too):
+ * after the flow event. e is then as exchange_init left it. */
+void exchange_release(struct exchange *e, struct exchange_pool *p);
+
+/* The listed turns, oldest first: i < e->kept. O(i). */
+const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i);
+/* The turn listed after t (NULL after the newest), for a walk from
+ * exchange_listed_turn(e, 0). */
+const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t);
+
+/* Open turn i (0: the oldest, i < e->nopen), as a turn so far (its request's
+ * start and sizes; times are set when it closes). */
+struct turn exchange_open_turn(const struct exchange *e, unsigned i);
 
 #endif

@@ -41,6 +41,8 @@ enum flow_end {
 #define FLOW_F_IGNORE       0x0200u /* nothing more to learn: count packets only */
 #define FLOW_F_CLASSIFIED   0x0400u /* nDPI is done with this flow */
 #define FLOW_F_APP_LISTED   0x0800u /* in the table's list of flows holding app state */
+#define FLOW_F_QUIC_READ    0x1000u /* our QUIC parser read the hello: app->quic is the
+                                       server id (JA3S), NULL once done, not the slot */
 
 struct tls_asm;
 

@@ -31,6 +31,7 @@ struct seeds {
     uint32_t cluster_member;  /* cluster.c: the member index (addresses) */
     uint32_t threshold;       /* rules-threshold.c: (sid, track, address) */
     uint32_t catalog;         /* catalog.c: host names and CIDR keys */
+    uint32_t intern;          /* intern.c: the TLS facts' strings */
 };
 
 /* How the run seed is chosen (the --seed option). */

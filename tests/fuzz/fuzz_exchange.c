@@ -51,14 +51,18 @@ static void check(const struct exchange *e, const struct ctx *c)
     if (e->dir[0].body_left > 16384 + 2048 || e->dir[1].body_left > 16384 + 2048)
         abort();
     for (uint32_t i = 0; i < e->kept; i++)
-        check_turn(c, &e->turns[i]);
+        check_turn(c, exchange_listed_turn(e, i));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* Small pools, so that running out of each is exercised too. */
+    static struct exchange_pool *pool;
+    if (pool == NULL)
+        pool = exchange_pool_new(48, 2, 2);
     struct exchange e;
     struct ctx c = { 0, 1000000, &e };
-    const struct turn_sink to = { on_turn, &c, &e };
+    const struct turn_sink to = { on_turn, &c, &e, pool };
     uint32_t next[2] = { 0xffffff00u, 12345 }; /* dir 0 wraps soon */
     exchange_init(&e);
     size_t off = 0;
@@ -111,7 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     exchange_finish(&e, &to);
     check(&e, &c);
-    if (e.nopen != 0)
+    if (e.nopen != 0 || e.more != NULL || e.held != NULL)
         abort();
+    exchange_release(&e, pool);
     return 0;
 }

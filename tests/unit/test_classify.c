@@ -20,7 +20,6 @@
 #include "ds/flow.h"
 #include "ds/memcap.h"
 #include "ds/packet.h"
-#include "ds/util.h"
 
 /* ---- vectors ---------------------------------------------------------- */
 
@@ -276,6 +275,42 @@ struct tflow {
     struct flow_tls tls;
 };
 
+/* The string table the TLS facts go to (the sensor's, in a run). */
+static struct intern *strs;
+
+static int strs_setup(void **state)
+{
+    (void)state;
+    strs = intern_new(1024, 1 << 20, 0);
+    return strs ? 0 : -1;
+}
+
+static int strs_teardown(void **state)
+{
+    (void)state;
+    intern_free(strs);
+    return 0;
+}
+
+static struct classify *new_classify(size_t max_states)
+{
+    struct classify *c = classify_new(max_states, NULL);
+    classify_set_strings(c, strs);
+    return c;
+}
+
+static const char *tls_s(const struct flow_tls *t, enum flow_tls_str k)
+{
+    return flow_tls_str(t, strs, k, NULL);
+}
+
+static size_t tls_len(const struct flow_tls *t, enum flow_tls_str k)
+{
+    size_t n;
+    flow_tls_str(t, strs, k, &n);
+    return n;
+}
+
 static void tflow_init(struct tflow *t, uint8_t proto)
 {
     memset(t, 0, sizeof(*t));
@@ -301,7 +336,7 @@ static struct pk pk;
  * is back in the pool. */
 static void run_chrome(const char *cli, const char *srvaddr)
 {
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     assert_non_null(c);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
@@ -312,8 +347,8 @@ static void run_chrome(const char *cli, const char *srvaddr)
            DS_TCP_ACK | DS_TCP_PSH, raw, n);
     assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls), 0);
     assert_non_null(t.f.cls);
-    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
-    assert_string_equal(t.tls.ja3s, "");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "");
     assert_int_equal(t.tls.version, 0); /* not negotiated yet */
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->flows, 1);
@@ -333,10 +368,10 @@ static void run_chrome(const char *cli, const char *srvaddr)
     mk_tcp(&pk, 1020000, srvaddr, 443, cli, 64394, 1583736539u, 1617807139u,
            DS_TCP_ACK | DS_TCP_PSH, srv, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
-    assert_string_equal(t.tls.ja3s, "2253c82f03b621c5144709b393fde2c9");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "2253c82f03b621c5144709b393fde2c9");
     assert_int_equal(t.tls.version, 0x0304);
-    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
-    assert_string_equal(t.tls.ndpi_proto, "TLS");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_NDPI), "TLS");
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     assert_null(t.f.cls);
     assert_int_equal(t.f.ndpi_pkts, 2);
@@ -371,7 +406,7 @@ static void test_tls13_chrome_ipv6(void **state)
 static void test_split_hello_tls12(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     size_t n1 = unhex(mtu300_seg1_hex, raw, sizeof(raw));
@@ -386,7 +421,7 @@ static void test_split_hello_tls12(void **state)
     mk_tcp(&pk, 2000000, "10.20.0.14", 38576, "142.251.111.105", 443, 538452275u, 381496017u,
            DS_TCP_ACK | DS_TCP_PSH, raw + n1 + n2, n3);
     assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 538451779u, &t.tls), 0);
-    assert_string_equal(t.tls.ja3, "a64c29923906f2a1be278be1da0714fa");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "a64c29923906f2a1be278be1da0714fa");
 
     size_t m = unhex(mtu300_sh_hex, srv, sizeof(srv));
     assert_int_equal(m, 496);
@@ -395,7 +430,7 @@ static void test_split_hello_tls12(void **state)
     /* The ServerHello gives JA3S and the version; the certificate that
      * follows would teach us nothing, so nDPI is done and freed here. */
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
-    assert_string_equal(t.tls.ja3s, "a27e76e64afe9199440ad714848966f8");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "a27e76e64afe9199440ad714848966f8");
     assert_int_equal(t.tls.version, 0x0303);
     assert_null(t.f.cls);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
@@ -403,9 +438,9 @@ static void test_split_hello_tls12(void **state)
     classify_end(c, &t.f, &t.tls);   /* a no-op once done */
     assert_null(t.f.cls);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
-    assert_string_equal(t.tls.ja3s, "a27e76e64afe9199440ad714848966f8");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "a27e76e64afe9199440ad714848966f8");
     /* nDPI's sub-protocol from the SNI www.google.com. */
-    assert_string_equal(t.tls.ndpi_proto, "TLS.Google");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_NDPI), "TLS.Google");
     assert_int_equal(classify_stats(c)->ended, 0); /* done by nDPI itself, not ended early */
     assert_state_returned(c);
     classify_end(c, &t.f, &t.tls); /* no state: nothing happens */
@@ -417,7 +452,7 @@ static void test_split_hello_tls12(void **state)
 static void test_packet_cap(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(4, NULL);
+    struct classify *c = new_classify(4);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
@@ -438,7 +473,7 @@ static void test_packet_cap(void **state)
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->done + st->capped, 1);
-    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
     assert_state_returned(c);
     classify_free(c);
 }
@@ -448,7 +483,7 @@ static void test_packet_cap(void **state)
 static void test_out_is_the_callers(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(4, NULL);
+    struct classify *c = new_classify(4);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
@@ -456,9 +491,9 @@ static void test_out_is_the_callers(void **state)
            DS_TCP_ACK | DS_TCP_PSH, raw, n);
     assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1000u, NULL), 0);
     assert_int_equal(classify_stats(c)->pkts, 1);
-    assert_string_equal(t.tls.ja3, "");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "");
     classify_end(c, &t.f, &t.tls);
-    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     assert_state_returned(c);
     classify_free(c);
@@ -470,7 +505,7 @@ static void test_out_is_the_callers(void **state)
 static void test_hello_size_limit(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(4, NULL);
+    struct classify *c = new_classify(4);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
     memset(raw, 0, sizeof(raw));
@@ -488,7 +523,7 @@ static void test_hello_size_limit(void **state)
         classify_begin_tcp_hello(c, &t.f, &pk.p, raw, CLASSIFY_HELLO_MAX, 7u, &t.tls), 0);
     assert_int_equal(st->pkts, 1);
     /* The first record is the real hello; nDPI reads it from the big packet. */
-    assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
     classify_end(c, &t.f, &t.tls);
     assert_state_returned(c);
     classify_free(c);
@@ -499,7 +534,7 @@ static void test_hello_size_limit(void **state)
 static void test_no_state(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(1, NULL);
+    struct classify *c = new_classify(1);
     struct tflow a, b;
     tflow_init(&a, DS_IPPROTO_UDP);
     tflow_init(&b, DS_IPPROTO_UDP);
@@ -543,7 +578,7 @@ static void test_no_state(void **state)
 static void test_quic_draft29(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_UDP);
     assert_int_equal(classify_begin(c, &t.f), 0);
@@ -552,16 +587,16 @@ static void test_quic_draft29(void **state)
     assert_int_equal(n, 1252);
     mk_udp(&pk, 5000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     int r = classify_packet(c, &t.f, &pk.p, &t.tls);
-    assert_string_equal(t.tls.sni, "localhost");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "localhost");
     static const uint8_t alpn[] = { 5, 'h', '3', '-', '2', '9' };
-    assert_int_equal(t.tls.alpn_wire_len, sizeof(alpn));
-    assert_memory_equal(t.tls.alpn_wire, alpn, sizeof(alpn));
+    assert_int_equal(tls_len(&t.tls, FLOW_TLS_ALPN), sizeof(alpn));
+    assert_memory_equal(tls_s(&t.tls, FLOW_TLS_ALPN), alpn, sizeof(alpn));
     assert_int_equal(t.tls.quic_version, 0xff00001du);
-    assert_string_equal(t.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
     /* The whole ClientHello was in this Initial: nothing left for nDPI. */
     assert_int_equal(r, 1);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
-    assert_int_equal(strncmp(t.tls.ndpi_proto, "QUIC", 4), 0);
+    assert_int_equal(strncmp(tls_s(&t.tls, FLOW_TLS_NDPI), "QUIC", 4), 0);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -570,22 +605,19 @@ static void test_quic_draft29(void **state)
 static void test_quic_keeps_ours(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_UDP);
-    ds_strlcpy(t.tls.sni, "ours.example", sizeof(t.tls.sni));
-    t.tls.alpn_wire[0] = 2;
-    t.tls.alpn_wire[1] = 'h';
-    t.tls.alpn_wire[2] = '3';
-    t.tls.alpn_wire_len = 3;
+    flow_tls_set_str(&t.tls, strs, FLOW_TLS_SNI, "ours.example", 255);
+    flow_tls_set(&t.tls, strs, FLOW_TLS_ALPN, "\x02h3", 3);
     assert_int_equal(classify_begin(c, &t.f), 0);
     size_t n = unhex(quic29_initial_hex, raw, sizeof(raw));
     mk_udp(&pk, 5000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     classify_packet(c, &t.f, &pk.p, &t.tls);
     classify_end(c, &t.f, &t.tls);
-    assert_string_equal(t.tls.sni, "ours.example");
-    assert_int_equal(t.tls.alpn_wire_len, 3);
-    assert_string_equal(t.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "ours.example");
+    assert_int_equal(tls_len(&t.tls, FLOW_TLS_ALPN), 3);
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
     assert_state_returned(c);
     classify_free(c);
 }
@@ -607,7 +639,7 @@ static void quic_flow(struct tflow *t)
  * Packets in between are not handed over. */
 static void run_quic_retry(uint8_t first_byte, uint32_t version)
 {
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     struct tflow t;
     quic_flow(&t);
     assert_int_equal(classify_begin(c, &t.f), 0);
@@ -621,7 +653,7 @@ static void run_quic_retry(uint8_t first_byte, uint32_t version)
     odd[4] = (uint8_t)version;
     mk_udp(&pk, 6000000, "10.9.0.1", 36588, "10.9.0.2", 443, odd, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 0);
-    assert_string_equal(t.tls.ja3, "");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "");
     assert_non_null(t.f.cls);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->quic_retries, 1);
@@ -633,8 +665,8 @@ static void run_quic_retry(uint8_t first_byte, uint32_t version)
     mk_udp(&pk, 6002000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(t.f.ndpi_pkts, 2);
-    assert_string_equal(t.tls.sni, "localhost");
-    assert_string_equal(t.tls.ja3, "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "localhost");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
     assert_int_equal(t.tls.quic_version, 0xff00001du);
     assert_state_returned(c);
     classify_free(c);
@@ -660,7 +692,7 @@ static void test_quic_retry_after_probe(void **state)
 static void test_quic_unknown_version_no_retry(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     struct tflow t;
     quic_flow(&t);
     assert_int_equal(classify_begin(c, &t.f), 0);
@@ -673,7 +705,7 @@ static void test_quic_unknown_version_no_retry(void **state)
     mk_udp(&pk, 7000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(classify_stats(c)->quic_retries, 0);
-    assert_string_equal(t.tls.sni, "");
+    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "");
     assert_int_equal(t.tls.quic_version, 0x6b3343cfu);
     assert_state_returned(c);
     classify_free(c);
@@ -685,7 +717,7 @@ static void test_quic_unknown_version_no_retry(void **state)
 static void test_reset_empties_caches(void **state)
 {
     (void)state;
-    struct classify *c = classify_new(16, NULL);
+    struct classify *c = new_classify(16);
     assert_non_null(c);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(classify_reset(c), 0);
@@ -698,7 +730,7 @@ static void test_reset_empties_caches(void **state)
                1583736539u, DS_TCP_ACK | DS_TCP_PSH, raw, n);
         assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls),
                          0);
-        assert_string_equal(t.tls.ja3, "1b73862eae8f1711440a446b1ef357fd");
+        assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
         assert_int_equal(classify_reset(c), -1); /* a state is held */
         classify_end(c, &t.f, &t.tls);
         assert_state_returned(c);
@@ -759,5 +791,5 @@ int main(void)
         cmocka_unit_test(test_reset_empties_caches),
         cmocka_unit_test(test_ndpi_share),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, strs_setup, strs_teardown);
 }

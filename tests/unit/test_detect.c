@@ -55,9 +55,15 @@ static void remove_file(const char *name)
     unlink(path);
 }
 
+/* The string table of the flows' TLS facts (the sensor's, in a run). */
+static struct intern *strs;
+
 static int setup_dir(void **state)
 {
     (void)state;
+    strs = intern_new(1024, 1 << 20, 0);
+    if (strs == NULL)
+        return -1;
     if (mkdtemp(dir) == NULL)
         return -1;
     write_file("fingerprints.conf", FINGERPRINTS);
@@ -67,6 +73,7 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
     (void)state;
+    intern_free(strs);
     remove_file("t.rules");
     remove_file("fingerprints.conf");
     rmdir(dir);
@@ -153,6 +160,7 @@ static struct detect *new_detect(struct record *rec)
     cfg.src.eval_interval_s = 0;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, rec };
     struct detect *d = NULL;
+    cfg.strings = strs;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     return d;
 }
@@ -182,8 +190,8 @@ static void client_open(struct detect *d, struct client *c, uint8_t host, uint64
     c->f.first_us = c->f.last_us = ts_us;
     c->f.service = 0;
     c->f.app = &c->app;
-    memcpy(c->app.tls.sni, "api.openai.com", 15);
-    ds_strlcpy(c->app.tls.ja4, ja4, sizeof(c->app.tls.ja4));
+    flow_tls_set_str(&c->app.tls, strs, FLOW_TLS_SNI, "api.openai.com", 255);
+    flow_tls_set_str(&c->app.tls, strs, FLOW_TLS_JA4, ja4, 255);
     c->app.source_token = detect_flow_start(d, &c->f, &svc, ts_us);
     assert_true(c->app.source_token != 0);
 }
@@ -256,6 +264,7 @@ static void test_finish_evaluates_overdue(void **state)
     cfg.src.eval_interval_s = 5;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
     struct detect *d = NULL;
+    cfg.strings = strs;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     struct client c;
     client_start(d, &c, 1, T0);
@@ -418,6 +427,7 @@ static void test_source_events_and_no_sink(void **state)
     cfg.source_events = true;
     struct detect_sink sink = { NULL, NULL, rec_source, &rec };
     struct detect *d = NULL;
+    cfg.strings = strs;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     struct client a, b;
     client_start(d, &a, 1, T0);
@@ -437,6 +447,8 @@ static void test_source_events_and_no_sink(void **state)
     assert_int_equal(detect_counters(d)->source_events, 2);
     assert_int_equal(detect_counters(d)->alerts, 2);   /* counted, though no alert sink */
     detect_free(d);
+
+    cfg.strings = strs;
 
     assert_int_equal(detect_new(&cfg, NULL, &d), 0);
     client_start(d, &a, 1, T0);
@@ -467,6 +479,7 @@ static void test_source_event_windows(void **state)
     cfg.source_events = true;
     struct detect_sink sink = { NULL, NULL, rec_source, &rec };
     struct detect *d = NULL;
+    cfg.strings = strs;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     struct client a;
     client_start(d, &a, 7, T0);
@@ -545,6 +558,7 @@ static void test_profile_behind_nat(void **state)
     cfg.source_events = true;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
     struct detect *d = NULL;
+    cfg.strings = strs;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     detect_tick(d, T0);
     struct client br, py;

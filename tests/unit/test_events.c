@@ -27,6 +27,8 @@
 #include "ds/rules.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
+#include "ds/tls.h"
+#include "ds/util.h"
 
 static char *slurp(const char *path)
 {
@@ -70,6 +72,23 @@ static const char *filler(char *buf, size_t len)
     return buf;
 }
 
+/* The string table of the flows' TLS facts (the sensor's, in a run). */
+static struct intern *strs;
+
+static int strs_setup(void **state)
+{
+    (void)state;
+    strs = intern_new(1024, 1 << 20, 0);
+    return strs ? 0 : -1;
+}
+
+static int strs_teardown(void **state)
+{
+    (void)state;
+    intern_free(strs);
+    return 0;
+}
+
 static struct flow *make_flow(struct flow_app *app)
 {
     static struct flow f;
@@ -88,7 +107,7 @@ static struct flow *make_flow(struct flow_app *app)
     f.state = FLOW_STATE_CLOSED;
     f.app = app;
     app->tls.version = 0x0304;
-    memcpy(app->tls.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 37);
+    flow_tls_set_str(&app->tls, strs, FLOW_TLS_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 255);
     return &f;
 }
 
@@ -100,13 +119,12 @@ static void test_flow_event_escaping(void **state)
     struct flow_app app;
     struct flow *f = make_flow(&app);
     /* A hostile SNI: quote, backslash, control byte, a high byte. */
-    memcpy(app.tls.sni, "a\"b\\c\x01\xff", 8);
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "a\"b\\c\x01\xff", 255);
     /* ALPN list: "h2", then one with a newline. */
     const uint8_t alpn[] = { 2, 'h', '2', 3, 'x', '\n', 'y' };
-    memcpy(app.tls.alpn_wire, alpn, sizeof(alpn));
-    app.tls.alpn_wire_len = sizeof(alpn);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     struct catalog_entry svc = { "openai", "api", "api.openai.com" };
-    event_flow(o, f, &svc);
+    event_flow(o, f, &svc, strs);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -133,10 +151,15 @@ static void test_line_cap(void **state)
     struct eve *o = open_temp(path, filler(host, sizeof(host)));
     struct flow_app app;
     struct flow *f = make_flow(&app);
+    static struct exchange_listed listed[EXCHANGE_TURNS_KEPT];
+    memset(listed, 0, sizeof(listed));
+    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++) {
+        listed[i].t.start_us = f->first_us + i;
+        listed[i].next = &listed[(i + 1) % EXCHANGE_TURNS_KEPT];
+    }
+    app.ex.listed = &listed[EXCHANGE_TURNS_KEPT - 1];
     app.ex.count = app.ex.kept = EXCHANGE_TURNS_KEPT;
-    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++)
-        app.ex.turns[i].start_us = f->first_us + i;
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     assert_int_equal(sink_counters(sink)->truncated, 1);
     assert_int_equal(sink_counters(sink)->events, 1);
     assert_int_equal(close_temp(o), 0);
@@ -317,17 +340,17 @@ static void test_tls_object_shared(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    memcpy(app.tls.sni, "api.openai.com", 15);
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "api.openai.com", 255);
     const uint8_t alpn[] = { 2, 'h', '2' };
-    memcpy(app.tls.alpn_wire, alpn, sizeof(alpn));
-    app.tls.alpn_wire_len = sizeof(alpn);
-    memcpy(app.tls.ja3, "0123456789abcdef0123456789abcdef", 33);
-    memcpy(app.tls.ja3s, "fedcba9876543210fedcba9876543210", 33);
-    event_flow(o, f, NULL);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, alpn, sizeof(alpn));
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_JA3, "0123456789abcdef0123456789abcdef", 255);
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_JA3S, "fedcba9876543210fedcba9876543210", 255);
+    event_flow(o, f, NULL, strs);
     app.tls.version = 0;
-    app.tls.alpn_wire_len = 0;
-    app.tls.ja3[0] = app.tls.ja3s[0] = '\0';
-    event_flow(o, f, NULL);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, NULL, 0);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_JA3, NULL, 0);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_JA3S, NULL, 0);
+    event_flow(o, f, NULL, strs);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -335,7 +358,7 @@ static void test_tls_object_shared(void **state)
     last.dport = 443;
     last.flow_id = 7;
     memcpy(last.host, "api.openai.com", 15);
-    memcpy(last.ja4, app.tls.ja4, sizeof(last.ja4));
+    ds_strlcpy(last.ja4, flow_tls_str(&app.tls, strs, FLOW_TLS_JA4, NULL), sizeof(last.ja4));
     struct rule r;
     memset(&r, 0, sizeof(r));
     r.msg = (char *)"x";
@@ -379,7 +402,7 @@ static void test_community_id(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
     last.dst = f->srv;
@@ -395,7 +418,7 @@ static void test_community_id(void **state)
     struct detect_alert a = { .ts_us = f->first_us, .src = &f->cli, .hit = &hit, .last = &last };
     event_alert(o, &a);
     eve_set_community_id_seed(o, 9);
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     event_alert(o, &a);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
@@ -425,11 +448,11 @@ static void test_vlan_field(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     f->vlan.n = 1, f->vlan.id[0] = 10;
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     f->vlan.n = 2, f->vlan.id[0] = 100, f->vlan.id[1] = 20;
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -477,12 +500,11 @@ static void test_quic_flow(void **state)
     f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
     app.tls.version = 0;
     app.tls.quic_version = 1;
-    memcpy(app.tls.sni, "chatgpt.com", 12);
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "chatgpt.com", 255);
     const uint8_t alpn[] = { 2, 'h', '3' };
-    memcpy(app.tls.alpn_wire, alpn, sizeof(alpn));
-    app.tls.alpn_wire_len = sizeof(alpn);
-    memcpy(app.tls.ndpi_proto, "QUIC", 5);
-    event_flow(o, f, NULL);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, alpn, sizeof(alpn));
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_NDPI, "QUIC", 255);
+    event_flow(o, f, NULL, strs);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -503,19 +525,19 @@ static void test_ech_fields(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    memcpy(app.tls.sni, "chatgpt.com", 12);
+    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "chatgpt.com", 255);
     app.tls.ech = TLS_ECH_GREASE;
-    event_flow(o, f, NULL);
-    app.tls.sni[0] = '\0';
+    event_flow(o, f, NULL, strs);
+    flow_tls_set(&app.tls, strs, FLOW_TLS_SNI, NULL, 0);
     app.tls.ech = TLS_ECH_REAL;
     app.tls.ech_public = 1;
     f->proto = DS_IPPROTO_UDP;
     f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
     app.tls.quic_version = 1;
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     app.tls.ech = TLS_ECH_BAD;
     app.tls.ech_public = 0;
-    event_flow(o, f, NULL);
+    event_flow(o, f, NULL, strs);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
     unlink(path);
@@ -694,5 +716,5 @@ int main(void)
         cmocka_unit_test(test_stats_tree),
         cmocka_unit_test(test_stats_writers),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, strs_setup, strs_teardown);
 }

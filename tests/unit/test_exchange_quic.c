@@ -17,6 +17,19 @@
 
 #include "ds/exchange.h"
 
+/* A sink that only gives the exchanges the shared pool (listed turns,
+ * requests in flight beyond the first), as the sensor's does. */
+static const struct turn_sink *qto(void)
+{
+    static struct exchange_pool *pool;
+    static struct turn_sink to;
+    if (pool == NULL) {
+        pool = exchange_pool_new(4096, 256, 256);
+        to.pool = pool;
+    }
+    return &to;
+}
+
 struct dgram {
     uint32_t t_us;   /* from the capture's first datagram */
     uint8_t dir;     /* 0 client to server, 1 server to client */
@@ -75,9 +88,9 @@ static void replay(struct exchange *e, const struct dgram *table, size_t n, uint
         if (table[i].short_len != 0)
             len += quic_short(d + len, table[i].short_len);
         assert_true(len <= sizeof(d));
-        exchange_udp(e, table[i].dir, t0 + table[i].t_us, d, (uint32_t)len, NULL);
+        exchange_udp(e, table[i].dir, t0 + table[i].t_us, d, (uint32_t)len, qto());
     }
-    exchange_finish(e, NULL);
+    exchange_finish(e, qto());
 }
 
 static uint64_t absdiff(uint64_t a, uint64_t b)
@@ -555,7 +568,7 @@ static void test_sequential_capture(void **state)
     size_t n = sizeof(chromium_h3_seq_log) / sizeof(chromium_h3_seq_log[0]);
     assert_int_equal(e.count, n);
     for (size_t i = 0; i < n; i++) {
-        const struct turn *t = &e.turns[i];
+        const struct turn *t = exchange_listed_turn(&e, (uint32_t)i);
         assert_in_range(absdiff(t->start_us, T0 + chromium_h3_seq_log[i].start_ms * 1000ull), 0,
                         START_TOL_US);
         assert_in_range(absdiff(t->ttfb_us, chromium_h3_seq_log[i].ttfb_ms * 1000ull), 0,
@@ -578,7 +591,7 @@ static void test_concurrent_capture(void **state)
     size_t n = sizeof(chromium_h3_concurrent_log) / sizeof(chromium_h3_concurrent_log[0]);
     assert_int_equal(e.count, n);
     for (size_t i = 0; i < n; i++) {
-        const struct turn *t = &e.turns[i];
+        const struct turn *t = exchange_listed_turn(&e, (uint32_t)i);
         assert_in_range(absdiff(t->start_us, T0 + chromium_h3_concurrent_log[i].start_ms * 1000ull),
                         0, START_TOL_US);
         assert_int_equal(t->req_records, 1);
@@ -590,14 +603,14 @@ static void test_concurrent_capture(void **state)
 static void handshake(struct exchange *e, uint8_t *d)
 {
     size_t n = quic_long(d, 0, 1250);
-    exchange_udp(e, 0, 1000, d, (uint32_t)n, NULL);
+    exchange_udp(e, 0, 1000, d, (uint32_t)n, qto());
     n = quic_long(d, 0, 131);
     n += quic_long(d + n, 2, 1121);
-    exchange_udp(e, 1, 2000, d, (uint32_t)n, NULL);
+    exchange_udp(e, 1, 2000, d, (uint32_t)n, qto());
     n = quic_long(d, 2, 74);
     n += quic_short(d + n, 67); /* Finished and the control stream's SETTINGS */
-    exchange_udp(e, 0, 3000, d, (uint32_t)n, NULL);
-    exchange_udp(e, 1, 3100, d, (uint32_t)quic_short(d, 287), NULL); /* HANDSHAKE_DONE, tickets */
+    exchange_udp(e, 0, 3000, d, (uint32_t)n, qto());
+    exchange_udp(e, 1, 3100, d, (uint32_t)quic_short(d, 287), qto()); /* HANDSHAKE_DONE, tickets */
 }
 
 static void test_client_acks_are_no_request(void **state)
@@ -607,19 +620,19 @@ static void test_client_acks_are_no_request(void **state)
     uint8_t d[1500];
     exchange_init(&e);
     handshake(&e, d);
-    exchange_udp(&e, 0, 1000000, d, (uint32_t)quic_short(d, 544), NULL);
-    exchange_udp(&e, 1, 1000300, d, (uint32_t)quic_short(d, 25), NULL); /* ACK */
+    exchange_udp(&e, 0, 1000000, d, (uint32_t)quic_short(d, 544), qto());
+    exchange_udp(&e, 1, 1000300, d, (uint32_t)quic_short(d, 25), qto()); /* ACK */
     for (uint64_t k = 0; k < 10; k++) {
-        exchange_udp(&e, 1, 1800000 + k * 40000, d, (uint32_t)quic_short(d, 210), NULL);
-        exchange_udp(&e, 0, 1826000 + k * 40000, d, (uint32_t)quic_short(d, 36), NULL);
+        exchange_udp(&e, 1, 1800000 + k * 40000, d, (uint32_t)quic_short(d, 210), qto());
+        exchange_udp(&e, 0, 1826000 + k * 40000, d, (uint32_t)quic_short(d, 36), qto());
     }
-    exchange_finish(&e, NULL);
+    exchange_finish(&e, qto());
     assert_int_equal(e.count, 1);
-    assert_int_equal(e.turns[0].start_us, 1000000);
-    assert_int_equal(e.turns[0].req_bytes, 544);
-    assert_int_equal(e.turns[0].req_records, 1);
-    assert_int_equal(e.turns[0].ttfb_us, 800000);
-    assert_int_equal(e.turns[0].resp_bytes, 25 + 10 * 210);
+    assert_int_equal(exchange_listed_turn(&e, 0)->start_us, 1000000);
+    assert_int_equal(exchange_listed_turn(&e, 0)->req_bytes, 544);
+    assert_int_equal(exchange_listed_turn(&e, 0)->req_records, 1);
+    assert_int_equal(exchange_listed_turn(&e, 0)->ttfb_us, 800000);
+    assert_int_equal(exchange_listed_turn(&e, 0)->resp_bytes, 25 + 10 * 210);
     /* The ACKs are the flow's application data all the same. */
     assert_int_equal(e.app_bytes[0], 67 + 544 + 10 * 36);
     assert_int_equal(e.app_records[0], 12);
@@ -635,18 +648,18 @@ static void test_mtu_probes_are_no_answer(void **state)
     uint8_t d[1500];
     exchange_init(&e);
     handshake(&e, d);
-    exchange_udp(&e, 0, 1000000, d, (uint32_t)quic_short(d, 544), NULL);
-    exchange_udp(&e, 1, 1000300, d, (uint32_t)quic_short(d, 1427), NULL); /* probe */
-    exchange_udp(&e, 0, 1001000, d, (uint32_t)quic_short(d, 1442), NULL); /* the client's */
-    exchange_udp(&e, 1, 1900000, d, (uint32_t)quic_short(d, 122), NULL);   /* HEADERS */
-    exchange_udp(&e, 1, 1900100, d, (uint32_t)quic_short(d, 1427), NULL); /* data, probed size */
-    exchange_udp(&e, 1, 1900200, d, (uint32_t)quic_short(d, 1244), NULL); /* data below it */
-    exchange_finish(&e, NULL);
+    exchange_udp(&e, 0, 1000000, d, (uint32_t)quic_short(d, 544), qto());
+    exchange_udp(&e, 1, 1000300, d, (uint32_t)quic_short(d, 1427), qto()); /* probe */
+    exchange_udp(&e, 0, 1001000, d, (uint32_t)quic_short(d, 1442), qto()); /* the client's */
+    exchange_udp(&e, 1, 1900000, d, (uint32_t)quic_short(d, 122), qto());   /* HEADERS */
+    exchange_udp(&e, 1, 1900100, d, (uint32_t)quic_short(d, 1427), qto()); /* data, probed size */
+    exchange_udp(&e, 1, 1900200, d, (uint32_t)quic_short(d, 1244), qto()); /* data below it */
+    exchange_finish(&e, qto());
     assert_int_equal(e.count, 1);
-    assert_int_equal(e.turns[0].req_bytes, 544);
-    assert_int_equal(e.turns[0].ttfb_us, 900000);
-    assert_int_equal(e.turns[0].resp_bytes, 122 + 1427 + 1244);
-    assert_int_equal(e.turns[0].resp_records, 3);
+    assert_int_equal(exchange_listed_turn(&e, 0)->req_bytes, 544);
+    assert_int_equal(exchange_listed_turn(&e, 0)->ttfb_us, 900000);
+    assert_int_equal(exchange_listed_turn(&e, 0)->resp_bytes, 122 + 1427 + 1244);
+    assert_int_equal(exchange_listed_turn(&e, 0)->resp_records, 3);
     assert_int_equal(e.app_bytes[1], 287 + 1427 + 122 + 1427 + 1244);
 }
 
@@ -660,23 +673,23 @@ static void test_back_to_back_requests(void **state)
     uint8_t d[1500];
     exchange_init(&e);
     handshake(&e, d);
-    exchange_udp(&e, 0, 1000000, d, (uint32_t)quic_short(d, 550), NULL);
-    exchange_udp(&e, 1, 1000200, d, (uint32_t)quic_short(d, 25), NULL); /* ACK */
-    exchange_udp(&e, 0, 1003000, d, (uint32_t)quic_short(d, 511), NULL);
-    exchange_udp(&e, 0, 1003100, d, (uint32_t)quic_short(d, 536), NULL);
+    exchange_udp(&e, 0, 1000000, d, (uint32_t)quic_short(d, 550), qto());
+    exchange_udp(&e, 1, 1000200, d, (uint32_t)quic_short(d, 25), qto()); /* ACK */
+    exchange_udp(&e, 0, 1003000, d, (uint32_t)quic_short(d, 511), qto());
+    exchange_udp(&e, 0, 1003100, d, (uint32_t)quic_short(d, 536), qto());
     /* A long prompt: two full packets and the rest, 30 us apart. */
-    exchange_udp(&e, 0, 1003200, d, (uint32_t)quic_short(d, 1250), NULL);
-    exchange_udp(&e, 0, 1003230, d, (uint32_t)quic_short(d, 1250), NULL);
-    exchange_udp(&e, 0, 1003260, d, (uint32_t)quic_short(d, 300), NULL);
-    exchange_udp(&e, 1, 1500000, d, (uint32_t)quic_short(d, 1244), NULL);
-    exchange_finish(&e, NULL);
+    exchange_udp(&e, 0, 1003200, d, (uint32_t)quic_short(d, 1250), qto());
+    exchange_udp(&e, 0, 1003230, d, (uint32_t)quic_short(d, 1250), qto());
+    exchange_udp(&e, 0, 1003260, d, (uint32_t)quic_short(d, 300), qto());
+    exchange_udp(&e, 1, 1500000, d, (uint32_t)quic_short(d, 1244), qto());
+    exchange_finish(&e, qto());
     assert_int_equal(e.count, 4);
-    assert_int_equal(e.turns[0].start_us, 1000000);
-    assert_int_equal(e.turns[1].start_us, 1003000);
-    assert_int_equal(e.turns[2].start_us, 1003100);
-    assert_int_equal(e.turns[3].start_us, 1003200);
-    assert_int_equal(e.turns[3].req_bytes, 2800);
-    assert_int_equal(e.turns[3].req_records, 3);
+    assert_int_equal(exchange_listed_turn(&e, 0)->start_us, 1000000);
+    assert_int_equal(exchange_listed_turn(&e, 1)->start_us, 1003000);
+    assert_int_equal(exchange_listed_turn(&e, 2)->start_us, 1003100);
+    assert_int_equal(exchange_listed_turn(&e, 3)->start_us, 1003200);
+    assert_int_equal(exchange_listed_turn(&e, 3)->req_bytes, 2800);
+    assert_int_equal(exchange_listed_turn(&e, 3)->req_records, 3);
 }
 
 int main(void)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Bytes per followed flow at N concurrent classified AI flows (issue 10):
+# tools/bench/gen-flows.py streams N TLS 1.3 flows to api.openai.com (a
+# handshake and one turn each, never closed) into the sensor (-r /dev/stdin,
+# --max-flows 1048576), and this prints what a flow costs, two ways:
+#   - from the final stats event's memory figures: the flow table
+#     (sensor.memory.flows: records and hash buckets), the application states
+#     (flow_app), the exchange pool (turn_pool) and the string table
+#     (strings), each and together, divided by N;
+#   - from peak RSS (GNU time) minus the peak RSS of an idle run (the same
+#     options over an empty capture), divided by N.
+# With --against BIN (default /tmp/ds-head when it exists) the same for that
+# binary, so a change shows as before/after; a binary without a figure
+# (an older build has no strings or turn_pool) counts it as 0. A build with
+# --memcap runs with --memcap 8G, so that no flow is shed.
+#   tools/bench-flows.sh [--flows N] [--bin BIN] [--against BIN|none]
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+flows=1000000 bin=$top/build/distill-sensor against=''
+[ -x /tmp/ds-head ] && against=/tmp/ds-head
+while [ $# -gt 0 ]; do
+    case $1 in
+        --flows) flows=$2; shift 2 ;;
+        --bin) bin=$(readlink -f "$2"); shift 2 ;;
+        --against) against=$2; [ "$against" = none ] && against=''; shift 2 ;;
+        *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+    esac
+done
+[ -x "$bin" ] || { echo "bench-flows: no sensor at $bin (tools/build.sh build)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench-flows: needs GNU time (/usr/bin/time)" >&2; exit 2; }
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+args=(--max-flows 1048576 -o -)
+python3 "$top/tools/bench/gen-flows.py" "$work/empty.pcap" --flows 0
+
+# run BIN: the per-flow figures of one binary on a line.
+run() {
+    local b=$1 name=$2 args=("${args[@]}")
+    # A build with --memcap gets a budget that holds them all (the default
+    # 512 MiB sheds flows beyond about 300,000).
+    local help; help=$("$b" --help 2>&1 || true)
+    if grep -q -- --memcap <<<"$help"; then args+=(--memcap 8G); fi
+    /usr/bin/time -f %M -o "$work/idle.rss" "$b" -r "$work/empty.pcap" "${args[@]}" >/dev/null
+    local t0=$SECONDS
+    python3 "$top/tools/bench/gen-flows.py" - --flows "$flows" |
+        /usr/bin/time -f %M -o "$work/peak.rss" "$b" -r /dev/stdin "${args[@]}" |
+        grep '"event_type":"stats"' | tail -1 >"$work/stats.json"
+    local secs=$((SECONDS - t0))
+    python3 - "$work/stats.json" "$work/idle.rss" "$work/peak.rss" "$flows" "$name" "$secs" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))
+idle, peak = int(open(sys.argv[2]).read().split()[-1]), int(open(sys.argv[3]).read().split()[-1])
+n, name, secs = int(sys.argv[4]), sys.argv[5], sys.argv[6]
+s = ev["sensor"]
+mem = s["memory"]
+flows = s["flows"]
+parts = {k: mem.get(k, 0) for k in ("flows", "flow_app", "turn_pool", "strings")}
+total = sum(parts.values())
+if flows.get("ai") != n or s.get("turns") != n:
+    sys.exit(f"bench-flows: {name}: {flows.get('ai')} AI flows and {s.get('turns')} turns, not {n}")
+per = "  ".join(f"{k} {v / n:.1f}" for k, v in parts.items())
+print(f"{name}: {n} flows ({secs} s): stats {total / n:.1f} B/flow ({per}); "
+      f"RSS {(peak - idle) * 1024 / n:.1f} B/flow (peak {peak // 1024} MiB, idle {idle // 1024} MiB)")
+PY
+}
+
+run "$bin" "$(basename "$bin")"
+[ -n "$against" ] && run "$against" "$(basename "$against")"
+exit 0
