@@ -149,14 +149,31 @@ static uint32_t key_hash(uint32_t seed, const char *key, const char *provider, i
     return ds_fnv1a32_add_str(h, provider);
 }
 
+/* Clusters that may outgrow CLUSTER_FEW_MEMBERS at once, of a table of
+ * max_clusters: one in CLUSTER_BIG_SHARE, at least CLUSTER_BIG_MIN. A pool
+ * of a dozen members is rare (the harvesting pools, a NAT of browsers); one
+ * past this cap stays at CLUSTER_FEW_MEMBERS, counted (clusters_full). */
+#define CLUSTER_BIG_SHARE 16
+#define CLUSTER_BIG_MIN 16
+
+static size_t big_cap(size_t max_clusters)
+{
+    size_t n = max_clusters / CLUSTER_BIG_SHARE;
+    return n > CLUSTER_BIG_MIN ? n : CLUSTER_BIG_MIN;
+}
+
 size_t cluster_bytes_per_cluster(void)
 {
-    /* At its largest: node, both member arrays, its key, a member index
-     * entry for each member and their slots, a bucket. */
-    return sizeof(struct cnode) + sizeof(struct cluster_member) * CLUSTER_FEW_MEMBERS +
-           sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS + sizeof(struct cref) +
-           CLUSTER_MAX_MEMBERS * sizeof(struct midx) + 16 * sizeof(struct midx *) +
-           2 * sizeof(void *);
+    /* A cluster at CLUSTER_FEW_MEMBERS (node, its member array and their
+     * index entries, its key, its buckets), plus its share of the big
+     * arrays (CLUSTER_BIG_SHARE clusters to one) and their index entries:
+     * the most a table holds, over its max_clusters. */
+    size_t few = sizeof(struct cnode) + sizeof(struct cluster_member) * CLUSTER_FEW_MEMBERS +
+                 sizeof(struct cref) + CLUSTER_FEW_MEMBERS * sizeof(struct midx) +
+                 16 * sizeof(struct midx *) + 2 * sizeof(void *);
+    size_t big = sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS +
+                 (CLUSTER_MAX_MEMBERS - CLUSTER_FEW_MEMBERS) * sizeof(struct midx);
+    return few + big / CLUSTER_BIG_SHARE + 1;
 }
 
 struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
@@ -166,9 +183,13 @@ struct cluster_table *cluster_table_new(size_t max_clusters, uint32_t window_s)
         max_clusters = 1;
     ct->pool = pool_new(sizeof(struct cnode), max_clusters, 16);
     ct->few_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_FEW_MEMBERS, max_clusters, 64);
-    ct->members_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS, max_clusters, 4);
+    size_t nbig = big_cap(max_clusters);
+    ct->members_pool = pool_new(sizeof(struct cluster_member) * CLUSTER_MAX_MEMBERS, nbig, 4);
     ct->ref_pool = pool_new(sizeof(struct cref), max_clusters, 256);
-    ct->midx_pool = pool_new(sizeof(struct midx), max_clusters * CLUSTER_MAX_MEMBERS, 256);
+    ct->midx_pool = pool_new(sizeof(struct midx),
+                             max_clusters * CLUSTER_FEW_MEMBERS +
+                                 nbig * (CLUSTER_MAX_MEMBERS - CLUSTER_FEW_MEMBERS),
+                             256);
     ct->nmidx = 1024;
     while (ct->nmidx < max_clusters * 16 && ct->nmidx < ((size_t)1 << 20))
         ct->nmidx <<= 1;
@@ -707,6 +728,15 @@ static bool ranks_above(const struct cref *a, const struct cnode *b)
     return a->n > b->c.n || (a->n == b->c.n && a->node->c.id < b->c.id);
 }
 
+/* Cluster r can take no newcomer: CLUSTER_MAX_MEMBERS members, or as many as
+ * its first array holds while the big arrays are all taken (big_cap). */
+static bool no_room(const struct cluster_table *ct, const struct cref *r)
+{
+    if (r->n == CLUSTER_MAX_MEMBERS)
+        return true;
+    return r->n == r->node->cap && pool_in_use(ct->members_pool) >= pool_cap(ct->members_pool);
+}
+
 /* The nearest cluster in tolerance of the source's client class and
  * provider that has room (and, if than is not NULL, ranks above than), from
  * the chains of the source's size bin and its two neighbours; NULL if none.
@@ -732,7 +762,7 @@ static struct cnode *nearest_cluster(struct cluster_table *ct, const struct prof
             }
             /* A full cluster takes no newcomer: it is pruned when its own
              * members come back, never while this chain is walked. */
-            if (r->key_hash != h || r->bin != b || r->n == CLUSTER_MAX_MEMBERS ||
+            if (r->key_hash != h || r->bin != b || no_room(ct, r) ||
                 (than != NULL && (r->node == than || !ranks_above(r, than))))
                 continue;
             double d = profile_distance(&r->k, p->lg, p->ls, p->lr, p->ld);
@@ -824,8 +854,7 @@ static bool member_join(struct cluster_table *ct, struct cnode *n, const struct 
     }
     if (c->n == n->cap) {
         struct cluster_member *big = pool_get_dirty(ct->members_pool);
-        DS_ASSERT(big != NULL);   /* one big array a cluster at most */
-        if (big == NULL) {
+        if (big == NULL) {   /* big_cap clusters are big already */
             ct->st.full++;
             return false;
         }
@@ -1052,6 +1081,7 @@ void cluster_tables_stats_write(const struct cluster_table *const *tables, size_
         sum.midx_refused += st->midx_refused;
         sum.ja4s_not_kept += st->ja4s_not_kept;
         sum.families_not_kept += st->families_not_kept;
+        sum.full += st->full;
         bytes += cluster_table_bytes(tables[i]);
     }
     struct stats_node *me = stats_child(root, "sensor");
@@ -1064,6 +1094,7 @@ void cluster_tables_stats_write(const struct cluster_table *const *tables, size_
         { "chain_refused", sum.midx_refused },
         { "ja4s_not_kept", sum.ja4s_not_kept },
         { "families_not_kept", sum.families_not_kept },
+        { "full", sum.full },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         /* cluster_chain_refused kept its name from before the others */

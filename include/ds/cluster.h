@@ -24,8 +24,9 @@
  * of one pool that first met no match, or two halves of a pool, merge. A
  * member that is not seen again within the
  * window leaves. Bounded: at most max_clusters clusters (least recently active
- * evicted and counted) of at most CLUSTER_MAX_MEMBERS members; a pool larger
- * than that spills into further clusters of the same profile.
+ * evicted and counted) of at most CLUSTER_MAX_MEMBERS members, and only one
+ * cluster in 16 (at least 16) beyond CLUSTER_FEW_MEMBERS at once; a pool
+ * larger than its room spills into further clusters of the same profile.
  *
  * A table made by cluster_table_new_groups files sources by a group number
  * given from outside (synchrony.c's synchronous groups) instead of by

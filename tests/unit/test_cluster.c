@@ -215,6 +215,38 @@ static void test_bounded(void **state)
     cluster_table_free(NULL);
 }
 
+/* Only one cluster in 16 (at least 16) may outgrow CLUSTER_FEW_MEMBERS at
+ * once: the seventeenth pool of nine stays at eight members and its ninth
+ * spills into a cluster of the same profile, as a pool past
+ * CLUSTER_MAX_MEMBERS does. */
+static void test_big_clusters_capped(void **state)
+{
+    (void)state;
+    struct cluster_table *ct = cluster_table_new(64, 600);
+    bool joined;
+    for (int p = 0; p < 17; p++) {
+        char provider[16];
+        snprintf(provider, sizeof(provider), "p-%d", p);
+        struct features f = feat("JA4", provider, 30, 1200, 0.9);
+        const struct cluster *first = NULL;
+        for (int i = 0; i < CLUSTER_FEW_MEMBERS + 1; i++) {
+            struct ds_addr a = addr((uint8_t)p, (uint8_t)i);
+            const struct cluster *c = cluster_observe(ct, &a, &f, S(p * 10 + i), &joined);
+            if (c == NULL)
+                fail_msg("pool %d member %d: no cluster", p, i);
+            if (i == 0)
+                first = c;
+            if (p < 16 || i < CLUSTER_FEW_MEMBERS)
+                assert_ptr_equal(c, first);
+            else
+                assert_ptr_not_equal(c, first);
+        }
+        assert_int_equal(first->n, p < 16 ? CLUSTER_FEW_MEMBERS + 1 : CLUSTER_FEW_MEMBERS);
+    }
+    assert_int_equal(cluster_table_stats(ct)->active, 18);
+    cluster_table_free(ct);
+}
+
 struct visits {
     uint64_t ids[8];
     unsigned n;
@@ -717,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_different_profiles_do_not_group),
         cmocka_unit_test(test_members_leave_and_clusters_expire),
         cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_big_clusters_capped),
         cmocka_unit_test(test_pending_queue),
         cmocka_unit_test(test_member_moves_stay_known),
         cmocka_unit_test(test_once_seen_needs_streaming_match),
