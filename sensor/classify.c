@@ -61,7 +61,7 @@ struct classify {
     size_t obj_size;
     struct memcap *mc;           /* the caller's, or NULL */
     size_t share;                /* bytes of state at most (SIZE_MAX: no memcap) */
-    uint64_t flows_at_reset;     /* st.flows when the module was made */
+    bool caches_touched;         /* a flow may have filled nDPI's caches (may_fill_caches) */
     struct classify_stats st;
     struct intern *strings;     /* where the TLS facts' strings go (the sensor's) */
     /* One synthesized IP+TCP packet: the reassembled ClientHello. */
@@ -142,7 +142,7 @@ static int make_module(struct classify *c)
     ndpi_set_protocol_detection_bitmask2(c->ndpi, &protos);
     ndpi_finalize_initialization(c->ndpi);
     c->st.module_bytes = ndpi_get_tot_allocated_memory() - before;
-    c->flows_at_reset = c->st.flows;
+    c->caches_touched = false;
     return 0;
 }
 
@@ -179,7 +179,7 @@ fail:
  * made (nothing can be cached before). */
 int classify_reset(struct classify *c)
 {
-    if (c == NULL || c->ndpi == NULL || c->st.flows == c->flows_at_reset)
+    if (c == NULL || c->ndpi == NULL || !c->caches_touched)
         return 0;
     if (pool_in_use(c->states) != 0)
         return -1;
@@ -404,6 +404,22 @@ static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf, 
     return true;
 }
 
+/* What nDPI 4.2 learns across flows is in its module's LRU caches, private
+ * to it (NDPI_LIB_COMPILATION), so only making the module again (0.1 s:
+ * its automata) empties them. Of the dissectors we run (TLS, QUIC) and
+ * nDPI's main loop, they are written when a server certificate is read
+ * (tls_cert_cache: its subject is then in the flow) or a flow is found to
+ * be Teams, Skype, Zoom, Ookla or mining (their caches, by the host): true
+ * if nf did either. */
+static bool may_fill_caches(const struct ndpi_flow_struct *nf)
+{
+    if (nf_tls_like(nf) && nf->protos.tls_quic.subjectDN != NULL)
+        return true;
+    return nf_is(nf, NDPI_PROTOCOL_MSTEAMS) || nf_is(nf, NDPI_PROTOCOL_SKYPE_TEAMS) ||
+           nf_is(nf, NDPI_PROTOCOL_ZOOM) || nf_is(nf, NDPI_PROTOCOL_OOKLA) ||
+           nf_is(nf, NDPI_PROTOCOL_MINING);
+}
+
 /* Hands one IP packet to nDPI, what it learnt to t; returns 1 (and frees)
  * when done, else 0. */
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
@@ -415,6 +431,8 @@ static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3
     f->ndpi_pkts++;
     c->st.pkts++;
     account_heap(c, cf);
+    if (!c->caches_touched && may_fill_caches(&cf->nf))
+        c->caches_touched = true;
     learn(c, t, cf);
     bool capped = f->ndpi_pkts >= CLASSIFY_MAX_PKTS || cf->seen >= CLASSIFY_MAX_PKTS;
     if (ndpi_done(c, &cf->nf, proto)) {

@@ -45,8 +45,9 @@ struct classify *classify_new(size_t max_states, struct memcap *mc);
 /* Empties nDPI's own caches (what it learnt of addresses: the servers whose
  * TLS certificate it read, and the other dissectors' LRU caches), so that
  * what follows is classified as by a new classifier: the module is made
- * afresh if any flow was handed to nDPI since it was made (counted in
- * module_resets). Every flow state must have been ended (classify_end)
+ * afresh (0.1 s) if a flow since it was made may have written them: nDPI
+ * read a server certificate, or found Teams, Skype, Zoom, Ookla or mining
+ * (counted in module_resets). Every flow state must have been ended (classify_end)
  * first. 0, or -1 if one is still held or nDPI cannot start again (then,
  * as after a failed classify_new, no flow gets nDPI state). NULL-safe. */
 int classify_reset(struct classify *c);

@@ -711,9 +711,10 @@ static void test_quic_unknown_version_no_retry(void **state)
     classify_free(c);
 }
 
-/* classify_reset makes nDPI's module afresh (its caches empty) only when a
- * flow was handed to it since; it refuses while a state is held; the new
- * module classifies as the first did. */
+/* classify_reset makes nDPI's module afresh only when a flow since may have
+ * filled its caches: a TLS 1.3 hello to an unknown server (its certificate
+ * encrypted) did not, so nothing is made again, and the module classifies
+ * as before. */
 static void test_reset_empties_caches(void **state)
 {
     (void)state;
@@ -731,13 +732,10 @@ static void test_reset_empties_caches(void **state)
         assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls),
                          0);
         assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
-        assert_int_equal(classify_reset(c), -1); /* a state is held */
         classify_end(c, &t.f, &t.tls);
         assert_state_returned(c);
         assert_int_equal(classify_reset(c), 0);
-        assert_int_equal(st->module_resets, (uint64_t)round + 1);
-        assert_int_equal(classify_reset(c), 0); /* nothing since: not made again */
-        assert_int_equal(st->module_resets, (uint64_t)round + 1);
+        assert_int_equal(st->module_resets, 0); /* no certificate read: caches untouched */
     }
     assert_true(st->module_bytes > 0);
     classify_free(c);
