@@ -187,41 +187,7 @@ fetch("/v1/chat/completions", {method: "POST", headers: {"Content-Type": "applic
 EOF
 echo '{"object":"list","data":[{"id":"gpt-4o","object":"model"},{"id":"gpt-4o-mini","object":"model"}]}' > html/v1/models
 
-mkdir -p nginx/tmp
-cat > nginx/nginx.conf <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $work/nginx/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/tmp/body;
-    proxy_temp_path $work/nginx/tmp/proxy;
-    fastcgi_temp_path $work/nginx/tmp/fastcgi;
-    uwsgi_temp_path $work/nginx/tmp/uwsgi;
-    scgi_temp_path $work/nginx/tmp/scgi;
-    types { text/html html; application/json json; }
-    default_type application/json;
-    keepalive_requests 100;
-    keepalive_timeout 30s;
-    server {
-        listen $server_ip:443 ssl http2;
-        server_name $all_hosts;
-        ssl_certificate $work/chain.pem;
-        ssl_certificate_key $work/leaf.key;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        root $work/html;
-        location = /v1/chat/completions {
-            proxy_pass http://127.0.0.1:8081;
-            proxy_http_version 1.1;
-            proxy_buffering off;
-        }
-        location / { try_files \$uri \$uri/index.html =404; }
-    }
-}
-EOF
+capture_nginx_conf "$work" "$server_ip" "$all_hosts" 64 100 30s
 
 capture_servers_start "$py" "$work" "$server_ip"
 

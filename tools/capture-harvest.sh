@@ -124,42 +124,7 @@ done
 fmt=${fmt%"$tab"}
 mkdir -p nginx/tmp html/v1
 echo '{"object":"list","data":[{"id":"gpt-4o","object":"model"},{"id":"gpt-4o-mini","object":"model"}]}' > html/v1/models
-cat > nginx/nginx.conf <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $work/nginx/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 512; }
-http {
-    log_format harvest '$fmt';
-    access_log $work/nginx/access.tsv harvest;
-    client_body_temp_path $work/nginx/tmp/body;
-    proxy_temp_path $work/nginx/tmp/proxy;
-    fastcgi_temp_path $work/nginx/tmp/fastcgi;
-    uwsgi_temp_path $work/nginx/tmp/uwsgi;
-    scgi_temp_path $work/nginx/tmp/scgi;
-    types { text/html html; application/json json; }
-    default_type application/json;
-    keepalive_requests 10000;
-    keepalive_timeout 20s;
-    server {
-        listen $server_ip:443 ssl http2;
-        server_name $all_hosts;
-        ssl_certificate $work/chain.pem;
-        ssl_certificate_key $work/leaf.key;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        root $work/html;
-        location ~ ^/v1/(chat/completions|messages)\$ {
-            proxy_pass http://127.0.0.1:8081;
-            proxy_http_version 1.1;
-            proxy_buffering off;
-        }
-        location = /v1/ping { return 204; }
-        location / { try_files \$uri \$uri/index.html =404; }
-    }
-}
-EOF
+capture_nginx_conf "$work" "$server_ip" "$all_hosts" 512 10000 20s "$fmt"
 
 # The task list every harvester walks: items of a distillation set (a question
 # each, 12-60 words), behind one fixed instruction.

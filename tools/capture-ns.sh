@@ -115,3 +115,53 @@ capture_chromium() {
     kill "$cr" 2>/dev/null || true; wait "$cr" 2>/dev/null || true
     grep -q 'ping?done' "$log"
 }
+
+# capture_nginx_conf WORK SERVER_IP "HOST ..." CONNECTIONS KEEPALIVE_REQUESTS
+#                    KEEPALIVE_TIMEOUT [FORMAT]: writes WORK/nginx/nginx.conf
+# (and WORK/nginx/tmp): nginx in the foreground on SERVER_IP:443 for the
+# HOSTs, TLS 1.2 and 1.3 with HTTP/2 and HTTP/1.1 (WORK/chain.pem,
+# WORK/leaf.key), WORK/html as the root, the mock API (127.0.0.1:8081,
+# unbuffered) behind /v1/chat/completions and /v1/messages, /v1/ping a 204;
+# with FORMAT (an nginx log_format string), every request (every HTTP/2
+# stream) logged in it to WORK/nginx/access.tsv, else no access log.
+capture_nginx_conf() {
+    local work=$1 ip=$2 hosts=$3 conns=$4 kreq=$5 kto=$6 fmt=${7:-} log="access_log off;"
+    [ -n "$fmt" ] && log="log_format capture '$fmt';
+    access_log $work/nginx/access.tsv capture;"
+    mkdir -p "$work/nginx/tmp"
+    cat > "$work/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $work/nginx/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections $conns; }
+http {
+    $log
+    client_body_temp_path $work/nginx/tmp/body;
+    proxy_temp_path $work/nginx/tmp/proxy;
+    fastcgi_temp_path $work/nginx/tmp/fastcgi;
+    uwsgi_temp_path $work/nginx/tmp/uwsgi;
+    scgi_temp_path $work/nginx/tmp/scgi;
+    types { text/html html; application/json json; }
+    default_type application/json;
+    keepalive_requests $kreq;
+    keepalive_timeout $kto;
+    server {
+        listen $ip:443 ssl http2;
+        server_name $hosts;
+        ssl_certificate $work/chain.pem;
+        ssl_certificate_key $work/leaf.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $work/html;
+        location ~ ^/v1/(chat/completions|messages)\$ {
+            proxy_pass http://127.0.0.1:8081;
+            proxy_http_version 1.1;
+            proxy_buffering off;
+        }
+        location = /v1/ping { return 204; }
+        location / { try_files \$uri \$uri/index.html =404; }
+    }
+}
+EOF
+}
