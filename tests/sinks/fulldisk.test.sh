@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A file output on a full disk counts, drops and recovers. In a private
-# mount namespace, a 1 MiB tmpfs holds the events file and a filler that
-# leaves about 100 KiB. The sensor reads rotating.pcap (about 490 KiB of
-# events) from a pipe: the first quarter fills the disk (stderr says so
+# mount namespace, a 2 MiB tmpfs holds the events file and a filler that
+# leaves about 100 KiB. The sensor reads rotating.pcap (about 1 MiB of
+# events, most of it 314 stats events) from a pipe: the first quarter fills the disk (stderr says so
 # once), then the filler goes and the rest is written. Then: exit 1 (lines
 # were lost), stderr said "writing again", the final stats count the lost
 # lines as write_errors and events + write_errors is every event before
@@ -18,9 +18,9 @@ fi
 . "$DS_SOURCE_DIR/tests/sinks/common.sh"
 mount --make-rprivate / || exit 1
 mkdir "$work/disk"
-mount -t tmpfs -o size=1m tmpfs "$work/disk" || { echo "cannot mount a tmpfs"; exit 77; }
+mount -t tmpfs -o size=2m tmpfs "$work/disk" || { echo "cannot mount a tmpfs"; exit 77; }
 trap 'umount "$work/disk"; cleanup' EXIT
-dd if=/dev/zero of="$work/disk/filler" bs=1k count=924 status=none
+dd if=/dev/zero of="$work/disk/filler" bs=1k count=1948 status=none
 mkfifo "$work/pipe"
 python3 - "$src/pcaps/scenarios/rotating.pcap" "$work/pipe" "$work/go" <<'PY' &
 import os, struct, sys, time
