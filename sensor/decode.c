@@ -47,6 +47,7 @@ static const char *const err_names[DECODE_ERR_MAX] = {
     [DECODE_ERR_UDP_BAD] = "udp_invalid",
     [DECODE_ERR_OTHER_L4] = "other_l4",
     [DECODE_ERR_SNAPLEN] = "snaplen_truncated",
+    [DECODE_ERR_WIRELEN] = "wirelen_short",
 };
 
 const char *decode_err_name(enum decode_err e)
@@ -301,8 +302,10 @@ enum decode_err decode_frame(struct decode_stats *st, int linktype, const uint8_
     st->bytes += wirelen;
     /* A record claiming fewer bytes on the wire than captured is malformed;
      * trust the captured length as the upper bound of both. */
-    if (wirelen < caplen)
+    if (wirelen < caplen) {
+        st->err[DECODE_ERR_WIRELEN]++;
         wirelen = caplen;
+    }
     out->ts_us = ts_us;
     out->caplen = caplen;
     out->wirelen = wirelen;

@@ -26,6 +26,8 @@ enum decode_err {
     DECODE_ERR_UDP_BAD,
     DECODE_ERR_OTHER_L4,         /* ICMP, SCTP, ... */
     DECODE_ERR_SNAPLEN,          /* payload cut by the snap length (still decoded) */
+    DECODE_ERR_WIRELEN,          /* a record with fewer bytes on the wire than captured:
+                                    the captured length is taken (still decoded) */
     DECODE_ERR_MAX
 };
 
@@ -41,7 +43,8 @@ const char *decode_err_name(enum decode_err e);
 
 /* Decodes one frame of the given pcap link type (DLT_*). Fills *out and
  * returns DECODE_OK, or returns why the packet is skipped. Counts into *st.
- * DECODE_ERR_SNAPLEN is counted but the packet is returned as DECODE_OK. */
+ * DECODE_ERR_SNAPLEN and DECODE_ERR_WIRELEN are counted but the packet is
+ * returned as DECODE_OK. */
 enum decode_err decode_frame(struct decode_stats *st, int linktype, const uint8_t *data,
                              uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
                              struct packet *out);

@@ -80,6 +80,24 @@ static void test_ethernet_ipv4_tcp(void **state)
     assert_int_equal(st.tcp, 1);
 }
 
+/* A record that claims fewer bytes on the wire than it captured: decoded on
+ * the captured bytes, and counted. */
+static void test_wirelen_short(void **state)
+{
+    (void)state;
+    uint8_t f[200] = { 0 };
+    f[12] = 0x08, f[13] = 0x00;
+    size_t n = 14 + build_ipv4_tcp(f + 14, 10);
+    struct decode_stats st = { 0 };
+    struct packet p;
+    assert_int_equal(decode_frame(&st, 1, f, (uint32_t)n, 20, 0, &p), DECODE_OK);
+    assert_int_equal(p.payload_len, 10);
+    assert_int_equal(p.wirelen, n);
+    assert_int_equal(st.err[DECODE_ERR_WIRELEN], 1);
+    assert_int_equal(st.err[DECODE_ERR_SNAPLEN], 0);
+    assert_string_equal(decode_err_name(DECODE_ERR_WIRELEN), "wirelen_short");
+}
+
 static void test_vlan_and_qinq(void **state)
 {
     (void)state;
@@ -305,6 +323,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ethernet_ipv4_tcp),
+        cmocka_unit_test(test_wirelen_short),
         cmocka_unit_test(test_vlan_and_qinq),
         cmocka_unit_test(test_sll_sll2_raw_null),
         cmocka_unit_test(test_ipv6_extension_headers),
