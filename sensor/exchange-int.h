@@ -5,6 +5,7 @@
 #ifndef DS_EXCHANGE_INT_H
 #define DS_EXCHANGE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ds/exchange.h"
@@ -17,6 +18,20 @@
 #define U_FULL 0x10u  /* its record is full size (EXCHANGE_TLS_FULL: a bulk transfer) */
 #define U_WRITE 0x20u /* QUIC: the client's packet before was not full size, its write had
                        * ended: this one starts a write of its own, however soon */
+#define U_EMPTY 0x40u /* TLS: the record's body is one empty HTTP/2 frame (9 bytes) with
+                       * TLS 1.3's or 1.2's AEAD overhead: an END_STREAM's empty DATA
+                       * (or a SETTINGS ACK) */
+#define U_BODY 0x80u  /* TLS: the record's body is above EXCHANGE_HEADERS_MAX: too large
+                       * for a request's HEADERS on a warm connection, a body's DATA */
+#define U_TLS 0x100u  /* a TLS record (over TCP), not a QUIC packet */
+
+/* Record body bytes of one empty HTTP/2 frame (its 9-byte header alone)
+ * with TLS 1.3's AEAD overhead (17: content type and tag) or TLS 1.2's (24
+ * with AES-GCM's explicit nonce, 16 with ChaCha20-Poly1305). */
+static inline bool exchange_empty_frame_record(uint32_t body)
+{
+    return body == 9u + 16u || body == 9u + 17u || body == 9u + 24u;
+}
 
 /* n bytes of the client's application data at packet time ts. */
 void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,

@@ -19,6 +19,15 @@
 #define EXCH_O_TAIL 0x4u    /* records of the TLS 1.3 handshake's tail */
 #define EXCH_O_TAILBIG 0x8u /* one of them above the small size */
 #define EXCH_O_BIG2 0x10u   /* a second response record above the small size */
+#define EXCH_O_ENDED 0x20u  /* requests in flight together: an END_STREAM ended its
+                             * answer (exchange_turns_server) */
+#define EXCH_O_REQEND 0x40u /* HTTP/2: the client's END_STREAM alone ended its request
+                             * (client_record) */
+#define EXCH_O_REQHDR 0x80u  /* the request has a HEADERS-sized record (not the preface,
+                              * not an empty frame) */
+#define EXCH_O_REQBODY 0x100u /* and after it one too large for HEADERS: a body */
+#define EXCH_O_PREFACE 0x200u /* the connection's first request: its first record is the
+                               * HTTP/2 preface */
 
 /* What a client request record does to the newest turn. */
 enum req_kind {
@@ -266,8 +275,16 @@ static void pend_fold(struct exchange *e)
 static void add_request(struct exchange_open *o, uint32_t n, unsigned flags)
 {
     o->req_bytes = sat_add32(o->req_bytes, n);
-    if ((flags & (U_START | U_RECORD)) == (U_START | U_RECORD))
-        o->req_records = sat_add32(o->req_records, 1);
+    if ((flags & (U_START | U_RECORD)) != (U_START | U_RECORD))
+        return;
+    if (flags & U_BODY) {
+        if (o->flags & EXCH_O_REQHDR)
+            o->flags |= EXCH_O_REQBODY;
+    } else if ((flags & U_TLS) && !(flags & U_EMPTY) &&
+               !((o->flags & EXCH_O_PREFACE) && o->req_records == 0)) {
+        o->flags |= EXCH_O_REQHDR;
+    }
+    o->req_records = sat_add32(o->req_records, 1);
 }
 
 static uint64_t since(uint64_t ts, uint64_t then)
@@ -470,6 +487,68 @@ static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_sta
     *r = last_ends ? req_start_now(e, ts) : held_last(h);
 }
 
+/* With requests in flight together, a request with a body is its HEADERS
+ * then its DATA, and a client may write them apart: python's h2 under
+ * httpx sent a 65-byte HEADERS record and its 660-byte DATA 88 ms later
+ * (pcaps/harvest), where rule (c) would open a second request; and
+ * [HEADERS][END_STREAM][DATA] in one write (another stream's END_STREAM
+ * between them) would split as [DATA][END_STREAM][DATA]. So a
+ * record too large to be HEADERS (U_BODY) is the body of the newest
+ * request when that request is one record no larger than HEADERS
+ * (EXCHANGE_HEADERS_MAX), with no answer data of its own, and began at
+ * most EXCHANGE_RUN_GAP_US before. A bodiless GET followed that soon by
+ * another request's large HEADERS (the first on a connection, or with new
+ * header values) merges with it: that is the limit. */
+static bool body_of_headers(const struct exchange_open *o, uint64_t ts, unsigned flags)
+{
+    return (flags & U_BODY) && o->req_records == 1 && o->req_bytes <= EXCHANGE_HEADERS_MAX &&
+           !(o->flags & (EXCH_O_ANY | EXCH_O_BIG)) && ts >= o->start_us &&
+           ts - o->start_us <= EXCHANGE_RUN_GAP_US;
+}
+
+/* On a connection that offered HTTP/2, has the newest request o ended, so
+ * that the client's write starting now (flags) is another request in
+ * flight, however soon it follows? Rule (c) needs EXCHANGE_JOIN_US of client
+ * silence, and workers writing requests a few milliseconds apart merged
+ * (21 of httpx's 2,460 requests on pcaps/harvest). It has ended
+ * - when the client sent its END_STREAM alone (an empty frame's record after
+ *   its SETTINGS ACK, EXCH_O_REQEND), as python's h2 does;
+ * - or when o is HEADERS-sized then a body (a record too large for
+ *   HEADERS after a smaller one that is neither the connection's preface
+ *   nor an empty frame: EXCH_O_REQBODY) whose last large record was not
+ *   full size, and this write starts HEADERS-sized: an API's JSON body
+ *   goes in one DATA frame, or in full 16 KiB frames and a shorter last
+ *   one, so HEADERS-sized data after a body that ended short is the next
+ *   request's HEADERS. A connection's first HEADERS, which HPACK has not
+ *   shrunk yet, may be larger than EXCHANGE_HEADERS_MAX (Chromium's 400
+ *   bytes, then a 149-byte body: pcaps/turns/chromium.pcap): no body then.
+ * Limits: a body written in small pieces splits into requests; a request
+ * whose HEADERS are larger than EXCHANGE_HEADERS_MAX has no body by this
+ * rule, so requests written just after it may merge with it. */
+static bool request_ended(const struct exchange *e, const struct exchange_open *o,
+                          unsigned flags)
+{
+    if (o->flags & EXCH_O_REQEND)
+        return true;
+    return (flags & U_RECORD) && (flags & U_TLS) && !(flags & U_BODY) &&
+           (o->flags & EXCH_O_REQBODY) && !e->cli_last_full;
+}
+
+/* request_ended() for the client's write starting now: this large record
+ * (flags), or the small records held before it (join), which are
+ * HEADERS-sized unless they are one record of a control frame's size (a
+ * WINDOW_UPDATE or PING ACK amid an upload). */
+static bool ended_before(const struct exchange *e, bool join, unsigned flags)
+{
+    const struct exchange_open *o = open_at_c(e, e->nopen - 1u);
+    if (!join)
+        return request_ended(e, o, flags);
+    const struct exchange_held *h = e->held;
+    if (h->records == 1 && control_size(h->bytes, false))
+        return false;
+    return request_ended(e, o, flags & ~U_BODY);
+}
+
 /* The start of a large client record (or a lost tracker's raw bytes). */
 static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
@@ -478,11 +557,16 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     bool join = pend_any(e) && ts >= h->last_at && ts - h->last_at <= EXCHANGE_JOIN_US;
     struct exchange_req_start r = join ? held_start(h) : req_start_now(e, ts);
     enum req_kind kind = request_kind(e, newest(e), &r, flags);
-    if (kind == REQ_MORE && join && (flags & U_RECORD) && write_splits(e, ts)) {
+    bool body = e->mux && body_of_headers(newest(e), ts, flags);
+    if (kind == REQ_MORE && !e->one_stream && ended_before(e, join, flags)) {
+        kind = REQ_ALONGSIDE;
+    } else if (kind == REQ_MORE && join && (flags & U_RECORD) && !body && write_splits(e, ts)) {
         split_write(e, ts, &r);
         kind = REQ_ALONGSIDE;
     } else if (kind == REQ_MORE && join && h->records > 1) {
         kind = split_pend(e, &r, flags);
+    } else if (kind == REQ_ALONGSIDE && !join && body) {
+        kind = REQ_MORE;
     }
     if (kind == REQ_MORE) {
         pend_fold(e);
@@ -505,6 +589,8 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     struct exchange_open *o = turn_open(e, r.at, to);
     o->req_bytes = pb;
     o->req_records = pr;
+    if (pr > 0 && !(pr == 1 && exchange_empty_frame_record(pb)))
+        o->flags |= EXCH_O_REQHDR; /* held records are small: HEADERS-sized */
     add_request(o, n, flags);
 }
 
@@ -513,7 +599,9 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
 {
     struct exchange_open *o = newest(e);
     if (o == NULL) {
-        add_request(turn_open(e, ts, to), n, flags);
+        o = turn_open(e, ts, to);
+        o->flags |= EXCH_O_PREFACE;
+        add_request(o, n, flags);
         return;
     }
     if (!(flags & U_START)) {
@@ -525,10 +613,20 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
         return;
     }
     e->pend_in = false;
-    if (flags & U_BIG)
+    if (flags & U_BIG) {
         request_record(e, ts, n, flags, to);
-    else
+    } else if (!e->one_stream && (flags & U_EMPTY) && e->cli_acked && !pend_any(e) &&
+               o->req_bytes > EXCHANGE_HEADERS_MAX) {
+        /* an END_STREAM alone after a body: that request is whole */
+        add_request(o, n, flags);
+        o->flags |= EXCH_O_REQEND;
+    } else {
         hold(e, ts, n, flags, to);
+    }
+    /* The client's first empty frame is its SETTINGS ACK (the server's
+     * SETTINGS come first on every connection), not an END_STREAM. */
+    if (flags & U_EMPTY)
+        e->cli_acked = true;
 }
 
 void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
@@ -536,6 +634,8 @@ void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned
 {
     uint64_t big = big_at(e->cli_last_us, e->cli_big_age);
     client_record(e, ts, n, flags, to);
+    if ((flags & U_START) && (flags & U_RECORD) && (flags & U_BIG))
+        e->cli_last_full = (flags & U_FULL) != 0;
     advance(&e->cli_last_us, &e->cli_big_age, ts);
     if ((flags & U_BIG) && ts > big)
         e->cli_big_age = sat32(e->cli_last_us - ts);
@@ -545,10 +645,11 @@ void exchange_turns_client(struct exchange *e, uint64_t ts, uint32_t n, unsigned
 /* ---- the server ------------------------------------------------------ */
 
 /* No answer above the small size yet: a small one may be the server's
- * WINDOW_UPDATE or PING (a whole small answer, a 204, is the rarer case). */
+ * WINDOW_UPDATE or PING (a whole small answer, a 204, is the rarer case).
+ * An answer an END_STREAM ended is no longer waiting either. */
 static bool waiting(const struct exchange_open *o)
 {
-    return !(o->flags & EXCH_O_BIG);
+    return !(o->flags & (EXCH_O_BIG | EXCH_O_ENDED));
 }
 
 /* A server record starts: which open turn gets it. One at a time, a turn
@@ -656,6 +757,31 @@ static void open_held(struct exchange *e, const struct turn_sink *to)
     o->req_records = pr;
 }
 
+/* With requests in flight together, the server's answers interleave in
+ * one run that may never fall silent (several streams of server-sent
+ * events), so runs alone leave answered turns open until EXCHANGE_OPEN_MAX
+ * closes them, and requests in flight are overcounted (httpx with 4
+ * streams on pcaps/harvest: 7.8 on average and at most 9, where nginx's
+ * log has 3.9 and 5). A record of one empty HTTP/2 frame from the server
+ * is, all but always, the empty DATA frame that carries END_STREAM (nginx
+ * ends a proxied body so); the other empty frame, SETTINGS ACK, answers
+ * the client's SETTINGS, which clients send at the connection's start,
+ * before requests overlap. So it ends an answer: the run's turn (the
+ * oldest still open) is answered, and the server's next record starts a
+ * new run, which goes to the oldest turn still waiting. Which stream ended
+ * is not known (answers end in another order than they started), but one
+ * turn closes per answer that ends, so the requests in flight are counted
+ * right. A server that sets END_STREAM on its last DATA frame with data,
+ * or coalesces the empty frame into a larger record, gives no such
+ * record: runs alone then, as before. */
+static void stream_end(struct exchange *e, unsigned flags)
+{
+    if (!e->mux || !(flags & U_EMPTY) || (flags & U_TAIL))
+        return;
+    target(e)->flags |= EXCH_O_ENDED;
+    e->srv_stream_end = true;
+}
+
 /* Notes a server record's start for the client-side rules: when, and
  * whether it was control. Returns whether it starts a new run. */
 static bool note_server_record(struct exchange *e, uint64_t ts, unsigned flags)
@@ -671,8 +797,10 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
                            const struct turn_sink *to)
 {
     bool new_run = false;
-    if (flags & U_START)
-        new_run = note_server_record(e, ts, flags);
+    if (flags & U_START) {
+        new_run = note_server_record(e, ts, flags) || e->srv_stream_end;
+        e->srv_stream_end = false;
+    }
     advance(&e->srv_last_us, &e->srv_big_age, ts);
     if ((flags & U_START) && !e->srv_last_ctl) /* the record above the small size is at ts */
         e->srv_big_age = sat32(e->srv_last_us - ts);
@@ -685,6 +813,8 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
     if (flags & U_START)
         pick_target(e, new_run, to);
     add_response(target(e), ts, n, flags);
+    if (flags & U_START)
+        stream_end(e, flags);
     held_tidy(e, to);
 }
 

@@ -109,7 +109,8 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
 /* The flags of the current record's bytes. */
 static unsigned rec_flags(const struct rec_track *t)
 {
-    return (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u) | (t->full ? U_FULL : 0u);
+    return U_TLS | (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u) | (t->full ? U_FULL : 0u) |
+           (t->empty ? U_EMPTY : 0u) | (t->body ? U_BODY : 0u);
 }
 
 /* What a synchronised tracker accepts as the next header; anything else
@@ -221,6 +222,8 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     t->body_left = len;
     t->big = len > EXCHANGE_TLS_SMALL;
     t->full = len >= EXCHANGE_TLS_FULL;
+    t->empty = exchange_empty_frame_record(len);
+    t->body = len > EXCHANGE_HEADERS_MAX;
     t->tail = false;
     t->counted = false;
     if (dir == 1 && !e->srv_seen)

@@ -174,6 +174,8 @@
 #define EXCHANGE_TAIL_GAP_US 500     /* and this close to each other (one flight) */
 #define EXCHANGE_QUIET_MIN_US 1000   /* server silence before a small request: at least */
 #define EXCHANGE_TLS_FULL 16384      /* record body bytes from which a record is full size */
+#define EXCHANGE_HEADERS_MAX 160     /* record body bytes of an HTTP/2 request's HEADERS once HPACK's
+                                        table holds its fields (40 to 100 seen); a body is larger */
 #define EXCHANGE_WRITE_US 50         /* client records this close are one write (one segment) */
 
 struct turn {
@@ -201,6 +203,8 @@ struct rec_track {
     bool full : 1;          /* and >= EXCHANGE_TLS_FULL (QUIC, the client's way: its last
                              * packet above the small size was full size) */
     bool tail : 1;          /* the current record is the TLS 1.3 handshake's tail */
+    bool empty : 1;         /* its body is one empty HTTP/2 frame's size (U_EMPTY) */
+    bool body : 1;          /* its body is above EXCHANGE_HEADERS_MAX (U_BODY) */
     uint16_t version;       /* version of the last type-23 record (re-sync wants the same) */
 };
 
@@ -225,7 +229,7 @@ struct exchange_open {
     uint32_t big_first, big_last;   /* response records above the small size: offsets */
     uint32_t any_first, any_last;   /* from start_us (us, saturating), of any record
                                      * (of the handshake tail when there is no other) */
-    uint8_t flags;          /* EXCH_O_* (exchange-turns.c) */
+    uint16_t flags;         /* EXCH_O_* (exchange-turns.c) */
 };
 
 /* Requests in flight beyond the first (open[1 ..]): a flow holds a block
@@ -304,6 +308,10 @@ struct exchange {
     bool srv_last_ctl : 1;     /* the server's last record was small or handshake tail */
     bool srv_last_full : 1;    /* the server's last record was full size */
     bool srv_seen : 1;         /* the server's first record was seen */
+    bool cli_acked : 1;        /* the client sent an empty HTTP/2 frame (its SETTINGS ACK) */
+    bool cli_last_full : 1;    /* the client's last record above the small size was full size */
+    bool srv_stream_end : 1;   /* requests in flight together: the server's last record
+                                * was an END_STREAM (U_EMPTY) ending its run's answer */
 };
 
 /* What all flows' exchanges share: bounded pools of listed turns, of

@@ -912,12 +912,175 @@ static void test_h2_late_end_stream_then_next_request(void **state)
     assert_int_equal(exchange_listed_turn(&f->ex, 3)->req_bytes, 61 + 231);
 }
 
+/* The most requests in flight at once among the reported turns, each from
+ * its start to its last response byte. */
+static unsigned max_overlap(const struct fx *f)
+{
+    unsigned best = 0;
+    for (unsigned i = 0; i < f->ngot && i < 64; i++) {
+        uint64_t t = f->got[i].start_us;
+        unsigned n = 0;
+        for (unsigned j = 0; j < f->ngot && j < 64; j++) {
+            uint64_t end = f->got[j].start_us + f->got[j].ttfb_us + f->got[j].resp_dur_us;
+            n += f->got[j].start_us <= t && end > t;
+        }
+        if (n > best)
+            best = n;
+    }
+    return best;
+}
+
+/* Two requests in flight on an HTTP/2 connection (mux), as the httpx-h2
+ * harvester's start (pcaps/harvest): HEADERS with its body, END_STREAM. */
+static void h2_two_in_flight(struct fx *f)
+{
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 1, 3228, 282);
+    rec_at(f, 1, 3335, 57);
+    rec_at(f, 0, 3640, 99);   /* preface */
+    rec_at(f, 1, 3675, 26);   /* SETTINGS ACK */
+    rec_at(f, 0, 4000, 661);  /* request 1: HEADERS and DATA */
+    rec_at(f, 0, 4100, 26);   /* the client's SETTINGS ACK */
+    rec_at(f, 1, 60000, 30);  /* a WINDOW_UPDATE: no answer yet */
+    rec_at(f, 0, 150000, 610); /* request 2 while 1 waits */
+    rec_at(f, 0, 150100, 26);  /* its END_STREAM */
+    assert_true(f->ex.mux);
+}
+
+/* Item 6, "max_concurrency is wrong both ways" (issue 9; pcaps/harvest,
+ * httpx with 4 streams: 7.8 in flight on average where nginx logged 3.9):
+ * four closed-loop workers whose server-sent-event answers interleave
+ * without a silence, so runs never end. nginx ends every answer with an
+ * empty DATA frame (END_STREAM, a 26-byte record); each ends one turn, so
+ * no more than 4 turns are ever in flight and every request is a turn. */
+static void test_h2_end_stream_ends_answers(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1392, 1995, 3031, "h2");
+    rec_at(f, 1, 3228, 282);
+    rec_at(f, 1, 3335, 57);
+    rec_at(f, 0, 3640, 99);
+    rec_at(f, 1, 3675, 26);
+    rec_at(f, 0, 4100, 26); /* the client's SETTINGS ACK */
+    /* worker w: request at next[w], answer of len[w] chunks from ans[w] */
+    uint64_t next[4], ans[4];
+    unsigned left[4];
+    for (unsigned w = 0; w < 4; w++) {
+        next[w] = 10000 + w * 30000;
+        ans[w] = UINT64_MAX;
+        left[w] = 0;
+    }
+    unsigned sent = 0;
+    uint32_t lcg = 7;
+    uint64_t tstart[48], tend[48];
+    unsigned cur_req[4] = { 0, 0, 0, 0 };
+    for (uint64_t t = 10000; t < 30000000 && sent < 48; t += 1000) {
+        for (unsigned w = 0; w < 4; w++) {
+            if (t == next[w] && sent < 48) {
+                rec_at(f, 0, t, 65);        /* HEADERS */
+                rec_at(f, 0, t + 200, 600); /* DATA */
+                rec_at(f, 0, t + 300, 26);  /* END_STREAM */
+                tstart[sent] = t;
+                cur_req[w] = sent;
+                sent++;
+                lcg = lcg * 1103515245u + 12345u;
+                ans[w] = t + 200000; /* the model's think time */
+                left[w] = 5 + (lcg >> 8) % 20;
+            } else if (ans[w] != UINT64_MAX && t >= ans[w] && (t - ans[w]) % 40000 == 0) {
+                if (left[w]-- > 0) {
+                    rec_at(f, 1, t + 100 * w, 203);
+                } else {
+                    rec_at(f, 1, t + 100 * w, 40);
+                    rec_at(f, 1, t + 100 * w + 300, 26); /* END_STREAM */
+                    tend[cur_req[w]] = t + 100 * w + 300;
+                    ans[w] = UINT64_MAX;
+                    next[w] = t + 2000; /* the worker's next request, 2 ms on */
+                }
+            }
+        }
+    }
+    exchange_finish(&f->ex, &f->to);
+    assert_true(f->ex.mux);
+    assert_int_equal(sent, 48);
+    assert_int_equal(f->ex.count, 48);
+    assert_int_equal(f->got[0].req_bytes, 99 + 26 + 65 + 600 + 26); /* preface, ACK */
+    for (unsigned i = 1; i < f->ngot; i++)
+        assert_int_equal(f->got[i].req_bytes, 65 + 600 + 26);
+    unsigned truth = 0;
+    for (unsigned i = 0; i < sent; i++) {
+        unsigned n = 0;
+        for (unsigned j = 0; j < sent; j++)
+            n += tstart[j] <= tstart[i] && tend[j] > tstart[i];
+        truth = n > truth ? n : truth;
+    }
+    print_message("most turns in flight: %u (truth %u)\n", max_overlap(f), truth);
+    assert_true(max_overlap(f) <= truth);
+    assert_true(max_overlap(f) + 1 >= truth);
+}
+
+/* Item 6 (pcaps/harvest, httpx at 40.828 s): a request's HEADERS (65) and
+ * its DATA 88 ms later, other streams' answers going on between: one
+ * request, not two in flight. */
+static void test_h2_late_body_same_request(void **state)
+{
+    struct fx *f = *state;
+    h2_two_in_flight(f);
+    rec_at(f, 1, 600000, 277);
+    rec_at(f, 1, 640000, 203);
+    rec_at(f, 0, 650000, 65);  /* HEADERS of request 3 */
+    rec_at(f, 1, 650300, 30);  /* nginx's WINDOW_UPDATE for it */
+    rec_at(f, 1, 680000, 203);
+    rec_at(f, 1, 720000, 203);
+    rec_at(f, 0, 738000, 660); /* its DATA, with END_STREAM */
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 3);
+    assert_int_equal(exchange_listed_turn(&f->ex, 2)->start_us, 650000);
+    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_bytes, 65 + 660);
+}
+
+/* Item 6 (pcaps/harvest, httpx at 1000.53 s and 1185.91 s): workers writing
+ * their requests 3 to 7 ms apart, under EXCHANGE_JOIN_US. A request ends
+ * with the client's END_STREAM alone, or its next HEADERS-sized record
+ * after a body is another request's HEADERS: two requests each time. */
+static void test_h2_requests_ms_apart(void **state)
+{
+    struct fx *f = *state;
+    h2_two_in_flight(f);
+    rec_at(f, 1, 600000, 277);
+    /* END_STREAM alone between them */
+    rec_at(f, 0, 700000, 65);
+    rec_at(f, 0, 700400, 692);
+    rec_at(f, 0, 705300, 26);
+    rec_at(f, 0, 706600, 61);
+    rec_at(f, 0, 707200, 646);
+    /* no END_STREAM between: [HEADERS][DATA] then [HEADERS][DATA][END][END] */
+    rec_at(f, 0, 900000, 62);
+    rec_at(f, 0, 900500, 623);
+    rec(f, 0, 23, 61);
+    rec(f, 0, 23, 451);
+    rec(f, 0, 23, 26);
+    rec(f, 0, 23, 26);
+    flush(f, 0, 904100, 1448);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 6);
+    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_bytes, 65 + 692 + 26);
+    assert_int_equal(exchange_listed_turn(&f->ex, 3)->start_us, 706600);
+    assert_int_equal(exchange_listed_turn(&f->ex, 3)->req_bytes, 61 + 646);
+    assert_int_equal(exchange_listed_turn(&f->ex, 4)->req_bytes, 62 + 623);
+    assert_int_equal(exchange_listed_turn(&f->ex, 5)->start_us, 904100);
+    assert_int_equal(exchange_listed_turn(&f->ex, 5)->req_bytes, 61 + 451 + 26 + 26);
+}
+
 /* Item 6, HTTP/2 multiplexing (httpx-h2-concurrent.pcap, port 49084): four
  * workers start at once; the first request leaves on its own, Nagle's
  * algorithm holds the next three DATA frames (231) and their END_STREAMs
  * (26) for the server's ACK and sends them in one 801-byte segment. TLS
  * records stay apart inside it: [DATA][END][DATA][END][DATA][END] is three
- * requests, each with its own size. */
+ * requests, each with its own size. Before that, the HEADERS of requests 3
+ * and 4 (one 70-byte record) follow request 1's HEADERS and body (D1 and H2
+ * in one 319-byte record): HEADERS-sized data after a body is another
+ * request (request_ended), which opens there and takes the next body: four
+ * turns, the second starting when its HEADERS left. */
 static void test_h2_coalesced_requests_split(void **state)
 {
     struct fx *f = *state;
@@ -946,8 +1109,10 @@ static void test_h2_coalesced_requests_split(void **state)
     exchange_finish(&f->ex, &f->to);
     assert_true(f->ex.mux);
     assert_int_equal(f->ex.count, 4);
-    assert_int_equal(exchange_listed_turn(&f->ex, 0)->req_bytes, 99 + 121 + 319 + 70 + 26);
-    for (int i = 1; i < 4; i++) {
+    assert_int_equal(exchange_listed_turn(&f->ex, 0)->req_bytes, 99 + 121 + 319);
+    assert_int_equal(exchange_listed_turn(&f->ex, 1)->start_us, 4780);
+    assert_int_equal(exchange_listed_turn(&f->ex, 1)->req_bytes, 70 + 26 + 231 + 26);
+    for (int i = 2; i < 4; i++) {
         assert_int_equal(exchange_listed_turn(&f->ex, (uint32_t)i)->start_us, 50571);
         assert_int_equal(exchange_listed_turn(&f->ex, (uint32_t)i)->req_bytes, 231 + 26);
         assert_int_equal(exchange_listed_turn(&f->ex, (uint32_t)i)->req_records, 2);
@@ -1400,6 +1565,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_h2_sequential_control_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_coalesced_requests_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_end_stream_ends_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_late_body_same_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_requests_ms_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_long_body_write_not_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_small_gets_after_unstreamed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_small_get_after_silence, setup, teardown),
