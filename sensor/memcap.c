@@ -106,8 +106,9 @@ static int unit_shift(const char *suf)
     size_t n = strlen(suf);
     if (n >= sizeof(low))
         return -1;
-    for (size_t i = 0; i <= n; i++)
+    for (size_t i = 0; i < n; i++)
         low[i] = (char)tolower((unsigned char)suf[i]);
+    low[n] = '\0';
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
         if (strcmp(low, units[i].suffix) == 0)
             return (int)units[i].shift;
