@@ -930,15 +930,23 @@ static unsigned max_overlap(const struct fx *f)
     return best;
 }
 
-/* Two requests in flight on an HTTP/2 connection (mux), as the httpx-h2
- * harvester's start (pcaps/harvest): HEADERS with its body, END_STREAM. */
-static void h2_two_in_flight(struct fx *f)
+/* An HTTP/2 connection's start (httpx on pcaps/harvest): the handshake, a
+ * ticket and the server's SETTINGS, the client's preface, the server's
+ * SETTINGS ACK. */
+static void h2_start(struct fx *f)
 {
     tls13_handshake(f, 1392, 1995, 3031, "h2");
     rec_at(f, 1, 3228, 282);
     rec_at(f, 1, 3335, 57);
     rec_at(f, 0, 3640, 99);   /* preface */
     rec_at(f, 1, 3675, 26);   /* SETTINGS ACK */
+}
+
+/* Two requests in flight on an HTTP/2 connection (mux), as the httpx-h2
+ * harvester's start: HEADERS with its body, END_STREAM. */
+static void h2_two_in_flight(struct fx *f)
+{
+    h2_start(f);
     rec_at(f, 0, 4000, 661);  /* request 1: HEADERS and DATA */
     rec_at(f, 0, 4100, 26);   /* the client's SETTINGS ACK */
     rec_at(f, 1, 60000, 30);  /* a WINDOW_UPDATE: no answer yet */
@@ -956,11 +964,7 @@ static void h2_two_in_flight(struct fx *f)
 static void test_h2_end_stream_ends_answers(void **state)
 {
     struct fx *f = *state;
-    tls13_handshake(f, 1392, 1995, 3031, "h2");
-    rec_at(f, 1, 3228, 282);
-    rec_at(f, 1, 3335, 57);
-    rec_at(f, 0, 3640, 99);
-    rec_at(f, 1, 3675, 26);
+    h2_start(f);
     rec_at(f, 0, 4100, 26); /* the client's SETTINGS ACK */
     /* worker w: request at next[w], answer of len[w] chunks from ans[w] */
     uint64_t next[4], ans[4];
