@@ -713,8 +713,9 @@ static bool quic_reclaim(struct sensor *s)
     return true;
 }
 
-/* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap when
- * no held slot is stale. */
+/* Takes a reassembly slot for QUIC flow f; NULL at the cap when no held
+ * slot is stale. A flow refused is counted once, however many of its
+ * datagrams ask again before it is decided. */
 static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
 {
     if (s->quic == NULL)
@@ -724,7 +725,9 @@ static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
     if (slot == NULL && quic_reclaim(s))
         slot = pool_get_dirty(s->quic_pool);
     if (slot == NULL) {   /* every one of the QUIC_REASM_FLOWS slots is held */
-        s->n.quic_shed++;
+        if (!(f->flags & FLOW_F_QUIC_SHED))
+            s->n.quic_shed++;
+        f->flags |= FLOW_F_QUIC_SHED;
         return NULL;
     }
     quic_initial_flow_init(&slot->st);
