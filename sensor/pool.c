@@ -117,3 +117,13 @@ size_t pool_cap(const struct pool *pl)
 {
     return pl->cap;
 }
+
+size_t pool_full_bytes(size_t size, size_t cap, size_t per_slab)
+{
+    if (size < sizeof(struct free_obj))
+        size = sizeof(struct free_obj);
+    size = (size + 15) & ~(size_t)15;
+    if (per_slab == 0)
+        per_slab = 64;
+    return (cap + per_slab - 1) / per_slab * SLAB_HDR + cap * size;
+}

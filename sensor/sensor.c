@@ -189,6 +189,40 @@ static size_t pooled_size(size_t size)
     return (size + 15) & ~(size_t)15;
 }
 
+/* The hello reassembly slots and the server ids (JA3S) both come out of
+ * the quic_reasm share, slabs included, so that together they fit it. A
+ * server id lives about a round trip (from the client's hello to the
+ * server's first Initial); QUIC_SERVER_IDS of 32 bytes (128 KiB) is
+ * sixteen times the hello slots, so a busy link's handshakes fit, and a
+ * flood of hellos whose servers never answer costs JA3S, counted. A small
+ * share keeps that ratio: each slot is counted with its sixteen ids, and
+ * the ids get what the slots leave, up to QUIC_SERVER_IDS (at least one
+ * of each, whatever the share). */
+#define QUIC_SLOTS_PER_SLAB 4
+#define QUIC_IDS_PER_SLAB 256
+#define QUIC_IDS_PER_SLOT (QUIC_SERVER_IDS / QUIC_REASM_FLOWS)
+
+static size_t quic_ids_bytes(size_t n)
+{
+    return pool_full_bytes(sizeof(struct quic_server_id), n, QUIC_IDS_PER_SLAB);
+}
+
+static void quic_pool_caps(const struct memcap *mc, size_t *slots, size_t *ids)
+{
+    size_t share = memcap_share(mc, MEMCAP_QUIC_REASM);
+    size_t n = QUIC_REASM_FLOWS, used;
+    for (;; n--) {
+        used = pool_full_bytes(sizeof(struct quic_slot), n, QUIC_SLOTS_PER_SLAB);
+        if (n == 1 || used + quic_ids_bytes(n * QUIC_IDS_PER_SLOT) <= share)
+            break;
+    }
+    size_t m = QUIC_SERVER_IDS;
+    while (m > 1 && used + quic_ids_bytes(m) > share)
+        m--;
+    *slots = n;
+    *ids = m;
+}
+
 /* The count caps of detection's stores within their shares. */
 static void cap_detect(struct sensor *s)
 {
@@ -226,18 +260,10 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
                                           pooled_size(sizeof(struct flow_app)), fc.max_flows),
                            256);
     s->quic = quic_initial_new();
-    s->quic_pool = pool_new(sizeof(struct quic_slot),
-                            memcap_objects(s->mc, MEMCAP_QUIC_REASM,
-                                           pooled_size(sizeof(struct quic_slot)),
-                                           QUIC_REASM_FLOWS), 4);
-    /* A server id lives about a round trip (from the client's hello to the
-     * server's first Initial); QUIC_SERVER_IDS of 32 bytes (128 KiB) is
-     * sixteen times the hello slots, so a busy link's handshakes fit, and a
-     * flood of hellos whose servers never answer costs JA3S, counted. */
-    s->quic_srv_pool = pool_new(sizeof(struct quic_server_id),
-                                memcap_objects(s->mc, MEMCAP_QUIC_REASM,
-                                               pooled_size(sizeof(struct quic_server_id)),
-                                               QUIC_SERVER_IDS), 256);
+    size_t slots, ids;
+    quic_pool_caps(s->mc, &slots, &ids);
+    s->quic_pool = pool_new(sizeof(struct quic_slot), slots, QUIC_SLOTS_PER_SLAB);
+    s->quic_srv_pool = pool_new(sizeof(struct quic_server_id), ids, QUIC_IDS_PER_SLAB);
 }
 
 int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
@@ -713,8 +739,9 @@ static bool quic_reclaim(struct sensor *s)
     return true;
 }
 
-/* Takes a reassembly slot for QUIC flow f; NULL (counted) at the cap when
- * no held slot is stale. */
+/* Takes a reassembly slot for QUIC flow f; NULL at the cap when no held
+ * slot is stale. A flow refused is counted once, however many of its
+ * datagrams ask again before it is decided. */
 static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
 {
     if (s->quic == NULL)
@@ -724,7 +751,9 @@ static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
     if (slot == NULL && quic_reclaim(s))
         slot = pool_get_dirty(s->quic_pool);
     if (slot == NULL) {   /* every one of the QUIC_REASM_FLOWS slots is held */
-        s->n.quic_shed++;
+        if (!(f->flags & FLOW_F_QUIC_SHED))
+            s->n.quic_shed++;
+        f->flags |= FLOW_F_QUIC_SHED;
         return NULL;
     }
     quic_initial_flow_init(&slot->st);

@@ -43,6 +43,7 @@ enum flow_end {
 #define FLOW_F_APP_LISTED   0x0800u /* in the table's list of flows holding app state */
 #define FLOW_F_QUIC_READ    0x1000u /* our QUIC parser read the hello: app->quic is the
                                        server id (JA3S), NULL once done, not the slot */
+#define FLOW_F_QUIC_SHED    0x2000u /* refused a QUIC reassembly slot at the cap: counted once */
 
 struct tls_asm;
 

@@ -24,5 +24,8 @@ size_t pool_in_use(const struct pool *pl);
 /* Bytes held in slabs (the memory the pool costs). */
 size_t pool_bytes(const struct pool *pl);
 size_t pool_cap(const struct pool *pl);
+/* What pool_bytes says of a pool_new(size, cap, per_slab) once all `cap`
+ * objects were made: for sizing a pool to a memory share, slabs included. */
+size_t pool_full_bytes(size_t size, size_t cap, size_t per_slab);
 
 #endif

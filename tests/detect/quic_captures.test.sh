@@ -23,7 +23,7 @@
 # sensor.c's QUIC_REASM_STALE_US (2 s) for the rest of its hello, so the
 # real flow takes it back (sensor.quic.reclaimed 1) and gets SNI, JA4 and
 # provider; the flood's shed count is as in `flood` (during the flood no
-# slot is stale) without the real flow's 2. In `floodjunk` no Initial opens,
+# slot is stale) without the real flow. In `floodjunk` no Initial opens,
 # so none holds a slot: the real hello, in v2 and shuffled (which nDPI 4.2
 # cannot read), gets SNI, JA4 and provider. Every case also carries the
 # hello's JA3 (Salesforce's, computed here from its bytes: our own, from
@@ -173,8 +173,9 @@ if reclaimed != (1 if name == 'floodwait' else 0):
 if held != 0:
     errs.append('%d flows still reassembling at the end' % held)
 if name.startswith('flood'):
-    # flood: the real flow's 2 Initials too; floodwait: the real flow reclaims
-    want_shed = {'flood': flood - 256 + 2, 'floodwait': flood - 256}.get(name, 0)
+    # flood: the real flow too, once for its 2 Initials (shed counts flows);
+    # floodwait: the real flow reclaims
+    want_shed = {'flood': flood - 256 + 1, 'floodwait': flood - 256}.get(name, 0)
     if shed != want_shed:
         errs.append('sensor.quic.shed %d, want %d' % (shed, want_shed))
     if stats['flows']['quic'] != flood + 1:

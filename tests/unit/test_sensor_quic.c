@@ -1,0 +1,206 @@
+/* sensor, QUIC: the hello reassembly slots and the server ids (JA3S) held
+ * at once stay within the memcap's quic_reasm share, which both pools
+ * take from. Under --memcap 64M (share 503,300 bytes), 4,200 followed
+ * flows whose hello is read and whose server never answers each hold a
+ * server id, and 40 flows whose hello never completes hold every slot;
+ * sensor.memory.quic_reasm must not pass the share. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "ds/quic-initial.h"
+#include "ds/sensor.h"
+#include "ds/sink.h"
+#include "ds/time-units.h"
+#include "quic_vectors.h"
+
+#define T0 (ds_s_to_us(1767225600)) /* 2026-01-01 00:00:00 UTC */
+
+struct fixture {
+    char dir[32];
+    char path[64];
+    struct sink *sink;
+    struct sensor *s;
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    assert_non_null(fx);
+    snprintf(fx->dir, sizeof(fx->dir), "%s", "/tmp/ds-test-squic-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof(fx->path), "%s/events.json", fx->dir);
+    char err[128];
+    assert_int_equal(sink_open(fx->path, &fx->sink, err, sizeof(err)), 0);
+    struct sensor_config cfg;
+    sensor_config_default(&cfg);
+    cfg.rules_dir = DS_TEST_SOURCE_DIR "/rules";
+    cfg.memcap = (uint64_t)64 << 20;
+    cfg.all_tls = true; /* every flow followed: its server id is kept */
+    assert_int_equal(sensor_new(&cfg, fx->sink, &fx->s), 0);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    sensor_free(fx->s);
+    sink_close(fx->sink);
+    unlink(fx->path);
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+static unsigned nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return (unsigned)(c - '0');
+    assert_true(c >= 'a' && c <= 'f');
+    return (unsigned)(c - 'a' + 10);
+}
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(h) / 2;
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]));
+    return n;
+}
+
+/* A client Initial (v1, packet number 0 in 4 bytes) to an 8-byte DCID,
+ * one CRYPTO frame of hello[0, n) padded to 1,162 bytes of frames: a
+ * 1,200-byte datagram. Sealed as RFC 9001 5.3 and 5.4 say. */
+static size_t seal_partial(uint8_t *p, const uint8_t *hello, size_t n)
+{
+    static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
+    struct quic_keys k;
+    assert_int_equal(quic_initial_keys(QUIC_V1, dcid, sizeof(dcid), false, &k), 0);
+    uint8_t frames[1162] = { 0 };
+    size_t plen = sizeof(frames), f = 0;
+    frames[f++] = 0x06;
+    frames[f++] = 0x00;                   /* offset 0 */
+    frames[f++] = (uint8_t)(0x40u | (n >> 8));
+    frames[f++] = (uint8_t)n;
+    memcpy(frames + f, hello, n);
+    size_t i = 0;
+    p[i++] = 0xc3;                        /* long header, Initial, 4-byte pn */
+    p[i++] = 0;                           /* version 1 */
+    p[i++] = 0;
+    p[i++] = 0;
+    p[i++] = 1;
+    p[i++] = sizeof(dcid);
+    memcpy(p + i, dcid, sizeof(dcid));
+    i += sizeof(dcid);
+    p[i++] = 0;                           /* SCID */
+    p[i++] = 0;                           /* token */
+    size_t length = 4 + plen + 16;
+    p[i++] = (uint8_t)(0x40u | (length >> 8));
+    p[i++] = (uint8_t)length;
+    size_t pn_off = i;
+    for (unsigned j = 0; j < 4; j++)
+        p[i++] = 0;
+    memcpy(p + i, frames, plen);
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int ol = 0;
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k.key, k.iv), 1);
+    assert_int_equal(EVP_EncryptUpdate(c, NULL, &ol, p, (int)i), 1);
+    assert_int_equal(EVP_EncryptUpdate(c, p + i, &ol, p + i, (int)plen), 1);
+    assert_int_equal(EVP_EncryptFinal_ex(c, p + i + plen, &ol), 1);
+    assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, p + i + plen), 1);
+    uint8_t mask[16];
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k.hp, NULL), 1);
+    assert_int_equal(EVP_EncryptUpdate(c, mask, &ol, p + pn_off + 4, 16), 1);
+    EVP_CIPHER_CTX_free(c);
+    p[0] ^= (uint8_t)(mask[0] & 0x0fu);
+    for (unsigned j = 0; j < 4; j++)
+        p[pn_off + j] ^= mask[1 + j];
+    return i + plen + 16;
+}
+
+/* The UDP datagram `payload` from 10.0.0.1:port to 10.0.0.2:443 in an
+ * Ethernet frame, to the sensor at ts_us. */
+static void udp_packet(struct fixture *fx, uint16_t port, const uint8_t *payload, size_t n,
+                       uint64_t ts_us)
+{
+    static uint8_t f[1600];
+    static const uint8_t eth[] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
+    assert_true(n + 42 <= sizeof(f));
+    memcpy(f, eth, sizeof(eth));
+    uint8_t *ip = f + sizeof(eth);
+    size_t total = 20 + 8 + n;
+    const uint8_t iph[20] = { 0x45, 0, (uint8_t)(total >> 8), (uint8_t)total, 0, 1, 0, 0, 64, 17,
+                              0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+    memcpy(ip, iph, sizeof(iph));
+    uint8_t *udp = ip + 20;
+    const uint8_t udph[8] = { (uint8_t)(port >> 8), (uint8_t)port, 0x01, 0xbb,
+                              (uint8_t)((8 + n) >> 8), (uint8_t)(8 + n), 0, 0 };
+    memcpy(udp, udph, sizeof(udph));
+    memcpy(udp + 8, payload, n);
+    size_t len = sizeof(eth) + total;
+    sensor_packet(fx->s, 1 /* DLT_EN10MB */, f, (uint32_t)len, (uint32_t)len, ts_us);
+}
+
+/* The value after the k-th (from 0) `"key":` in the events file. */
+static unsigned long long nth_value(struct fixture *fx, const char *key, int k)
+{
+    sink_flush(fx->sink);
+    FILE *f = fopen(fx->path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    const char *p = strstr(buf, pat);
+    for (int i = 0; i < k && p != NULL; i++)
+        p = strstr(p + 1, pat);
+    assert_non_null(p);
+    return strtoull(p + strlen(pat), NULL, 10);
+}
+
+static void test_quic_reasm_within_share(void **state)
+{
+    struct fixture *fx = *state;
+    static uint8_t whole[1200], part[1200], hello[512];
+    size_t wn = unhex(rfc9001_a2_packet, whole, sizeof(whole));
+    size_t hn = unhex(rfc9001_a2_hello, hello, sizeof(hello));
+    size_t pn = seal_partial(part, hello, hn / 2);
+    assert_int_equal(pn, 1200);
+    uint64_t ts = T0;
+    /* Hellos read, servers silent: each flow keeps a server id. */
+    for (uint16_t i = 0; i < 4200; i++)
+        udp_packet(fx, (uint16_t)(10000 + i), whole, wn, ts++);
+    /* Hellos that never complete: every slot held. */
+    for (uint16_t i = 0; i < 40; i++)
+        udp_packet(fx, (uint16_t)(20000 + i), part, pn, ts++);
+    sensor_stats_now(fx->s);
+    /* sensor.memory.quic_reasm comes first, sensor.memcap.shares' last. */
+    unsigned long long used = nth_value(fx, "quic_reasm", 0);
+    unsigned long long share = nth_value(fx, "quic_reasm", 1);
+    assert_int_equal(share, 503300);
+    assert_true(nth_value(fx, "reassembling", 0) > 0);
+    assert_true(nth_value(fx, "server_shed", 0) > 0);
+    print_message("quic_reasm %llu bytes, share %llu\n", used, share);
+    assert_true(used <= share);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_quic_reasm_within_share, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
