@@ -250,7 +250,12 @@ void memcap_stats_write(const struct memcap *mc, struct stats_node *root)
     const struct stats_node *de = stats_get(me, "detect");
     uint64_t ev[MEMCAP_NEVICT];
     memcpy(ev, mc->evicted, sizeof(ev));
-    ev[MEMCAP_EV_SOURCES] += tree_u64(so, "evicted") + tree_u64(so, "profiles_evicted");
+    /* sources.evicted counts every record pushed out, profile records
+     * (profiles_evicted too) and those from a full hash chain
+     * (chain_evicted too) among them: the cap's are the rest, each once
+     * (a chain eviction is not the budget's, as for flows). */
+    uint64_t so_ev = tree_u64(so, "evicted"), so_chain = tree_u64(so, "chain_evicted");
+    ev[MEMCAP_EV_SOURCES] += so_ev > so_chain ? so_ev - so_chain : 0;
     ev[MEMCAP_EV_CLUSTERS] += tree_u64(de, "clusters_evicted") +
                               tree_u64(de, "sync_groups_evicted");
     struct stats_node *m = stats_child(me, "memcap");
