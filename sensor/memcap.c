@@ -14,13 +14,14 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        12%: 200 B a flow + its bucket: 50 MiB is the default
- *                     --max-flows (262,144) with room to spare.
- *   flow_app     29%: 2.7 KiB a followed flow today (TLS facts and 32 turns),
- *                     the largest per-flow cost: 120 MiB holds ~45,000
- *                     concurrent followed flows (the flood had 262,144 at
- *                     1.8 KB = 463 MB); with compact state (<= 256 B) the
- *                     count cap binds first.
+ *   flows        14%: 224 B a flow (200 B pooled as 208, and up to two
+ *                     bucket pointers): 58 MiB holds the default --max-flows
+ *                     (262,144: 56 MiB) with room to spare.
+ *   flow_app     27%: 256 B a followed flow (compact state: TLS facts as
+ *                     string ids, turns in the shared turn pool), at most one
+ *                     a flow: 112 MiB would hold ~460,000, so the flow count
+ *                     binds first at every limit (before the compact state
+ *                     it was 2.7 KiB, the largest per-flow cost).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds
  *                     ~1,800 at once, i.e. 18,000 new split-hello
  *                     connections a second at a 100 ms round trip (a
@@ -58,8 +59,8 @@ static const struct {
     const char *name;
     unsigned permille;
 } shares[MEMCAP_NSHARES] = {
-    [MEMCAP_FLOWS] = { "flows", 120 },
-    [MEMCAP_FLOW_APP] = { "flow_app", 290 },
+    [MEMCAP_FLOWS] = { "flows", 140 },
+    [MEMCAP_FLOW_APP] = { "flow_app", 270 },
     [MEMCAP_HELLO_BUFFERS] = { "hello_buffers", 80 },
     [MEMCAP_QUIC_REASM] = { "quic_reasm", 20 },
     [MEMCAP_NDPI] = { "ndpi", 80 },
