@@ -34,8 +34,11 @@
  *                     measured), only while a flow is classified; a flood of
  *                     QUIC Initials holds one a flow: 33 MiB is ~7,000 of
  *                     them (tests/detect/quic_captures.test.sh floods 5,000).
- *   sources      25%: 3.3 KB a source with its turn chunks: 104 MiB holds
- *                     ~30,000 sources; least recently seen evicted beyond.
+ *   sources      25%: 7.2 KiB a source as source_bytes_per_source
+ *                     charges it (its 3.1 KB record and the four 1 KB turn
+ *                     chunks budgeted a source): 104 MiB holds ~14,800
+ *                     sources (under the default --max-sources 65,536);
+ *                     least recently seen evicted beyond.
  *   clusters      8%: cluster tables (a cluster can grow to 256 members) and
  *                     the synchrony table.
  *   strings       3%: interned SNI, JA3 and JA4 strings (one copy each).
