@@ -14,13 +14,14 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        12%: 200 B a flow + its bucket: 50 MiB is the default
- *                     --max-flows (262,144) with room to spare.
- *   flow_app     29%: 2.7 KiB a followed flow today (TLS facts and 32 turns),
- *                     the largest per-flow cost: 120 MiB holds ~45,000
- *                     concurrent followed flows (the flood had 262,144 at
- *                     1.8 KB = 463 MB); with compact state (<= 256 B) the
- *                     count cap binds first.
+ *   flows        14%: 224 B a flow (200 B pooled as 208, and up to two
+ *                     bucket pointers): 58 MiB holds the default --max-flows
+ *                     (262,144: 56 MiB) with room to spare.
+ *   flow_app     27%: 256 B a followed flow (compact state: TLS facts as
+ *                     string ids, turns in the shared turn pool), at most one
+ *                     a flow: 112 MiB would hold ~460,000, so the flow count
+ *                     binds first at every limit (before the compact state
+ *                     it was 2.7 KiB, the largest per-flow cost).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds
  *                     ~1,800 at once, i.e. 18,000 new split-hello
  *                     connections a second at a 100 ms round trip (a
@@ -33,8 +34,11 @@
  *                     measured), only while a flow is classified; a flood of
  *                     QUIC Initials holds one a flow: 33 MiB is ~7,000 of
  *                     them (tests/detect/quic_captures.test.sh floods 5,000).
- *   sources      25%: 3.3 KB a source with its turn chunks: 104 MiB holds
- *                     ~30,000 sources; least recently seen evicted beyond.
+ *   sources      25%: 7.2 KiB a source as source_bytes_per_source
+ *                     charges it (its 3.1 KB record and the four 1 KB turn
+ *                     chunks budgeted a source): 104 MiB holds ~14,800
+ *                     sources (under the default --max-sources 65,536);
+ *                     least recently seen evicted beyond.
  *   clusters      8%: cluster tables (a cluster can grow to 256 members) and
  *                     the synchrony table.
  *   strings       3%: interned SNI, JA3 and JA4 strings (one copy each).
@@ -58,8 +62,8 @@ static const struct {
     const char *name;
     unsigned permille;
 } shares[MEMCAP_NSHARES] = {
-    [MEMCAP_FLOWS] = { "flows", 120 },
-    [MEMCAP_FLOW_APP] = { "flow_app", 290 },
+    [MEMCAP_FLOWS] = { "flows", 140 },
+    [MEMCAP_FLOW_APP] = { "flow_app", 270 },
     [MEMCAP_HELLO_BUFFERS] = { "hello_buffers", 80 },
     [MEMCAP_QUIC_REASM] = { "quic_reasm", 20 },
     [MEMCAP_NDPI] = { "ndpi", 80 },
@@ -250,7 +254,12 @@ void memcap_stats_write(const struct memcap *mc, struct stats_node *root)
     const struct stats_node *de = stats_get(me, "detect");
     uint64_t ev[MEMCAP_NEVICT];
     memcpy(ev, mc->evicted, sizeof(ev));
-    ev[MEMCAP_EV_SOURCES] += tree_u64(so, "evicted") + tree_u64(so, "profiles_evicted");
+    /* sources.evicted counts every record pushed out, profile records
+     * (profiles_evicted too) and those from a full hash chain
+     * (chain_evicted too) among them: the cap's are the rest, each once
+     * (a chain eviction is not the budget's, as for flows). */
+    uint64_t so_ev = tree_u64(so, "evicted"), so_chain = tree_u64(so, "chain_evicted");
+    ev[MEMCAP_EV_SOURCES] += so_ev > so_chain ? so_ev - so_chain : 0;
     ev[MEMCAP_EV_CLUSTERS] += tree_u64(de, "clusters_evicted") +
                               tree_u64(de, "sync_groups_evicted");
     struct stats_node *m = stats_child(me, "memcap");

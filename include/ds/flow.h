@@ -2,7 +2,8 @@
  * (as Suricata's, unless configured off), from a pool (slabs allocated on
  * demand up to the cap), a seeded symmetric hash (the run's seed, seed.h)
  * with chains capped at FLOW_CHAIN_MAX, client/server orientation, idle
- * timeouts on packet time and a cap with oldest-idle eviction. */
+ * timeouts on packet time and a cap at which the least useful of the
+ * longest idle flows is evicted (FLOW_EVICT_SCAN below). */
 #ifndef DS_FLOW_H
 #define DS_FLOW_H
 

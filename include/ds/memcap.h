@@ -83,8 +83,8 @@ uint64_t memcap_evicted_count(const struct memcap *mc, enum memcap_evict kind);
 
 /* sensor.memcap: limit, used (the sum of sensor.memory's stores, so call
  * it after every other writer), emergency, shares, evictions (sources and
- * clusters read from sensor.sources.evicted and sensor.detect's cluster
- * counters in the tree), refusals. NULL-safe. */
+ * clusters read from the tree: sensor.sources.evicted less chain_evicted,
+ * and sensor.detect's cluster counters), refusals. NULL-safe. */
 void memcap_stats_write(const struct memcap *mc, struct stats_node *root);
 
 #endif

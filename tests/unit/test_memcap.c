@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "ds/flow-app.h"
+#include "ds/flow.h"
 #include "ds/memcap.h"
 #include "ds/stats.h"
 
@@ -96,8 +98,8 @@ static void test_shares(void **state)
     /* At the default, a share is its per-mille of the 416 MiB pooled. */
     struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
     uint64_t pooled = ((uint64_t)416 << 20) / 1000;
-    assert_int_equal(memcap_share(mc, MEMCAP_FLOWS), pooled * 120);
-    assert_int_equal(memcap_share(mc, MEMCAP_FLOW_APP), pooled * 290);
+    assert_int_equal(memcap_share(mc, MEMCAP_FLOWS), pooled * 140);
+    assert_int_equal(memcap_share(mc, MEMCAP_FLOW_APP), pooled * 270);
     assert_int_equal(memcap_share(mc, MEMCAP_SOURCES), pooled * 250);
     /* Object caps: the share's, or the count cap if smaller; at least 1. */
     size_t flows_share = memcap_share(mc, MEMCAP_FLOWS);
@@ -141,7 +143,7 @@ static void test_emergency_enter_leave(void **state)
     struct stats_node *root = stats_new();
     stats_u64(stats_child(stats_child(root, "sensor"), "memory"), "flows", 1000);
     stats_u64(stats_child(stats_child(root, "sensor"), "memory"), "flow_app", 24);
-    stats_u64(stats_child(stats_child(root, "sensor"), "sources"), "evicted", 3);
+    stats_u64(stats_child(stats_child(root, "sensor"), "sources"), "evicted", 7);
     stats_u64(stats_child(stats_child(root, "sensor"), "sources"), "profiles_evicted", 4);
     stats_u64(stats_child(stats_child(root, "sensor"), "detect"), "clusters_evicted", 5);
     memcap_evicted(mc, MEMCAP_EV_FLOWS_UNFOLLOWED);
@@ -178,12 +180,61 @@ static void test_emergency_enter_leave(void **state)
     memcap_free(mc);
 }
 
+/* The default budget holds the default flow table (--max-flows), as the
+ * flows share was sized to: a flow costs its pooled record (rounded to 16)
+ * and up to two bucket pointers (sensor.c's make_pools); the application
+ * store, at most one state a flow, is then bound by the flow count too. */
+static void test_default_budget_holds_default_flows(void **state)
+{
+    (void)state;
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_config fc;
+    flow_config_default(&fc);
+    size_t flow_cost = ((sizeof(struct flow) + 15) & ~(size_t)15) + 2 * sizeof(void *);
+    size_t flows = memcap_objects(mc, MEMCAP_FLOWS, flow_cost, fc.max_flows);
+    assert_int_equal(flows, fc.max_flows);
+    size_t app_cost = (sizeof(struct flow_app) + 15) & ~(size_t)15;
+    assert_int_equal(memcap_objects(mc, MEMCAP_FLOW_APP, app_cost, flows), flows);
+    /* At the least budget too, the application store never binds first. */
+    struct memcap *least = memcap_new(MEMCAP_MIN);
+    size_t least_flows = memcap_objects(least, MEMCAP_FLOWS, flow_cost, fc.max_flows);
+    assert_int_equal(memcap_objects(least, MEMCAP_FLOW_APP, app_cost, least_flows), least_flows);
+    memcap_free(least);
+    memcap_free(mc);
+}
+
+/* sensor.sources.evicted counts every source record pushed out, profile
+ * records (also in profiles_evicted) and those pushed out of a full hash
+ * chain (also in chain_evicted) among them: evicted.sources is the records
+ * evicted at the cap, each once, as evicted.flows_* leave chain evictions
+ * out. */
+static void test_sources_evicted_once(void **state)
+{
+    (void)state;
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct stats_node *root = stats_new();
+    struct stats_node *so = stats_child(stats_child(root, "sensor"), "sources");
+    stats_u64(so, "evicted", 10);          /* 7 at the cap, 3 from a full chain */
+    stats_u64(so, "chain_evicted", 3);
+    stats_u64(so, "profiles_evicted", 4);  /* of the 10 */
+    memcap_stats_write(mc, root);
+    const struct stats_node *ev =
+        stats_get(stats_get(stats_get(root, "sensor"), "memcap"), "evicted");
+    uint64_t v = 0;
+    assert_int_equal(stats_get_u64(ev, "sources", &v), 0);
+    assert_int_equal(v, 7);
+    stats_free(root);
+    memcap_free(mc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_sizes),
         cmocka_unit_test(test_shares),
         cmocka_unit_test(test_emergency_enter_leave),
+        cmocka_unit_test(test_sources_evicted_once),
+        cmocka_unit_test(test_default_budget_holds_default_flows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
