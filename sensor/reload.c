@@ -94,11 +94,51 @@ static int switch_outputs(const struct options *old, const struct options *next,
 }
 
 /* What the sensor read at start-up and does not read again. */
+static bool same_windows(const struct source_config *a, const struct source_config *b)
+{
+    return a->n_windows == b->n_windows &&
+           memcmp(a->windows_s, b->windows_s, a->n_windows * sizeof(a->windows_s[0])) == 0;
+}
+
+/* Says each setting that differs from the start's and is read at start-up
+ * only (the capture, the tables' sizes and seeds, the privileges): an
+ * operator who edits memcap and sends SIGHUP must not believe it applied. */
 static void say_restart(const struct options *old, const struct options *next)
 {
     if (!same_str(old->cfg.rules_dir, next->cfg.rules_dir))
         log_warn("rules: a new directory (%s) is taken at restart; reloading %s",
                  next->cfg.rules_dir, old->cfg.rules_dir);
+    const struct sensor_config *a = &old->cfg, *b = &next->cfg;
+    const struct {
+        bool same;
+        const char *key;
+    } keys[] = {
+        { same_str(old->iface, next->iface), "interface" },
+        { old->live.snaplen == next->live.snaplen, "snaplen" },
+        { old->live.buffer_mib == next->live.buffer_mib, "buffer-size" },
+        { same_str(old->filter, next->filter), "filter" },
+        { same_str(a->host, b->host), "sensor-name" },
+        { a->community_id_seed == b->community_id_seed, "community-id-seed" },
+        { a->all_tls == b->all_tls, "all-tls" },
+        { a->stats_interval_s == b->stats_interval_s, "stats-interval" },
+        { same_str(old->metrics, next->metrics), "metrics" },
+        { same_windows(&a->detect.src, &b->detect.src), "windows" },
+        { a->detect.src.max_sources == b->detect.src.max_sources, "max-sources" },
+        { a->detect.source_events == b->detect.source_events, "source-events" },
+        { same_str(a->detect.geoip_db, b->detect.geoip_db), "geoip-db" },
+        { same_str(a->detect.asn_db, b->detect.asn_db), "asn-db" },
+        { a->max_flows == b->max_flows, "max-flows" },
+        { a->memcap == b->memcap, "memcap" },
+        { old->seed_mode == next->seed_mode && old->seed == next->seed, "seed" },
+        { a->vlan_key == b->vlan_key, "vlan-key" },
+        { same_str(old->user, next->user), "user" },
+        { same_str(old->chroot_dir, next->chroot_dir), "chroot" },
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!keys[i].same)
+            log_warn("%s: %s changed: it takes effect at restart (SIGHUP reloads the outputs "
+                     "and the rules)", next->config_path ? next->config_path : "SIGHUP",
+                     keys[i].key);
 }
 
 int reload_hup(struct reload *r, struct sensor *s, struct sink *out)

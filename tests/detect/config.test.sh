@@ -97,6 +97,7 @@ else
 fi
 
 # 3. SIGHUP with -c on a sensor reading a pipe, the capture fed in parts.
+# (A key read at start-up only that changed is said, and waits for a restart.)
 mkfifo "$work/pipe"
 python3 "$src/tests/sinks/pcapfeed.py" "$pcap" "$work/pipe" "$work/go" --parts 4 --sleep 0.01 &
 writer=$!
@@ -130,12 +131,18 @@ kill -HUP "$sensor"
 part 3
 wait_log "the new outputs do not open: keeping the outputs in use" &&
     echo "ok   SIGHUP with outputs that do not open: $(grep -m1 'do not open' "$work/log" | sed 's/^distill-sensor: //')"
-# A good file: the output switched.
-printf 'read: [%s]\nall-tls: true\nstats-interval: 1\noutputs: [%s]\n' \
+# A good file: the output switched; a start-up-only key that changed is said.
+printf 'read: [%s]\nall-tls: true\nstats-interval: 1\nmemcap: 256M\noutputs: [%s]\n' \
     "$work/pipe" "$work/b.json" >"$cfg"
 kill -HUP "$sensor"
 touch "$work/go4"
 wait_log "configuration reloaded"
+if [ "$(grep -c 'changed: it takes effect at restart' "$work/log")" = 1 ] &&
+    grep -q "$cfg: memcap changed: it takes effect at restart" "$work/log"; then
+    echo "ok   SIGHUP with a new memcap: $(grep -m1 'memcap changed' "$work/log" | sed 's/^distill-sensor: //')"
+else
+    echo "FAIL: the changed memcap is not said once, alone:"; grep 'changed' "$work/log"; fail=1
+fi
 wait "$writer"; writer=
 wait "$sensor"; rc=$?; sensor=
 python3 - "$work" "$rc" <<'PY' || fail=1
