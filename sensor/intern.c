@@ -287,7 +287,7 @@ uint32_t intern_take(struct intern *in, const void *bytes, size_t len)
 {
     if (in == NULL || len == 0)
         return 0;
-    uint32_t h = ds_fnv1a32(in->seed, bytes, len);
+    uint32_t h = ds_hash_bytes32(in->seed, bytes, len);
     unsigned chain = 0;
     uint32_t i = len > INTERN_LEN_MAX ? INTERN_NONE : find(in, h, bytes, len, &chain);
     if (i == INTERN_NONE && len <= INTERN_LEN_MAX && chain < INTERN_CHAIN_MAX)

@@ -159,7 +159,7 @@ static void test_collisions(void **state)
     for (int i = 0; n < INTERN_CHAIN_MAX + 1; i++) {
         char s[16];
         int len = snprintf(s, sizeof(s), "h%d", i);
-        if ((ds_fnv1a32(SEED, s, (size_t)len) & 15u) == 3u)
+        if ((ds_hash_bytes32(SEED, s, (size_t)len) & 15u) == 3u)
             memcpy(names[n++], s, sizeof(s));
     }
     uint32_t id[INTERN_CHAIN_MAX];
@@ -237,6 +237,28 @@ static void test_freed_storage_any_size(void **state)
     intern_free(in);
 }
 
+/* The seed moves every string: strings whose bytes differ only in their
+ * high bits ('a' 0x61, 'q' 0x71, 'A' 0x41, 'Q' 0x51) do not share one of
+ * 16 buckets under every seed (bare FNV-1a's low bits depend on the low
+ * bits of the seed and of each byte only, so they did, and the ninth was
+ * refused whatever the seed: a fixed set of names anyone could compute
+ * kept a table's bucket full under any random seed). */
+static void test_seed_spreads_high_bits(void **state)
+{
+    (void)state;
+    static const char v[4] = { 'a', 'q', 'A', 'Q' };
+    for (uint32_t seed = 1; seed <= 32; seed++) {
+        struct intern *in = intern_new(16, 1 << 16, seed * 0x9e3779b9u); /* 16 buckets */
+        assert_non_null(in);
+        for (unsigned i = 0; i < 16; i++) {
+            char s[2] = { v[i % 4], v[i / 4] };
+            assert_true(intern_take(in, s, 2) != 0);
+        }
+        assert_int_equal(refused(in), 0);
+        intern_free(in);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_reuse_after_release),   cmocka_unit_test(test_full_entries),
         cmocka_unit_test(test_full_bytes),            cmocka_unit_test(test_collisions),
         cmocka_unit_test(test_freed_storage_any_size),
+        cmocka_unit_test(test_seed_spreads_high_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
