@@ -54,11 +54,13 @@ static uint32_t strings_for(size_t max_flows)
     return (uint32_t)n;
 }
 
-/* At most cap objects of obj bytes in share bytes (0: no share given). */
+/* At most cap objects of obj bytes in share bytes (0: no share given), each
+ * at what a pool makes it cost (its size rounded up to 16 bytes, pool.c). */
 static size_t within(size_t cap, size_t share, size_t obj)
 {
-    if (share != 0 && share / obj < cap)
-        return share / obj;
+    size_t cost = (obj + 15) & ~(size_t)15;
+    if (share != 0 && share / cost < cap)
+        return share / cost;
     return cap;
 }
 

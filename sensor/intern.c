@@ -1,12 +1,18 @@
 /* The string-intern table (intern.h). Entries live in one array (id =
  * index + 1), chained from a power-of-two bucket array; a freed entry goes
  * on a free list. Strings live in one arena in blocks of six size classes
- * (16 to 512 bytes, a string plus its NUL rounded up to a power of two); a
- * freed block goes on its class's free list and is reused by the next
- * string of that class, so the arena never needs compaction and nothing is
- * allocated after intern_new. The arrays are allocated whole at creation
- * but only touched as they are used, so an idle table costs little
- * resident memory; intern_bytes_used counts what has been touched. */
+ * (16 to 512 bytes, a string plus its NUL rounded up to a power of two),
+ * kept as a buddy system: the arena is carved in 512-byte chunks, a block
+ * of class c lies at a multiple of its size, a larger free block is split
+ * when its class has none free, and a freed block merges with its free
+ * buddy, so that storage freed by strings of one size serves strings of
+ * any other (without it, long strings that once filled the arena would
+ * leave short ones refused for good). Free blocks are on a doubly linked
+ * list a class, and a bitmap (a bit per 16 bytes) marks where one starts;
+ * nothing is allocated after intern_new and no step walks more than the
+ * six classes. The arrays are allocated whole at creation but only
+ * touched as they are used, so an idle table costs little resident
+ * memory; intern_bytes_used counts what has been touched. */
 #include "ds/intern.h"
 
 #include <stdbool.h>
@@ -16,7 +22,17 @@
 #include "ds/hash.h"
 
 #define INTERN_CLASSES 6        /* block sizes 16 << 0 .. 16 << 5 (512) */
+#define INTERN_UNIT 16u         /* the smallest block, a bit of the free map */
+#define INTERN_CHUNK (INTERN_UNIT << (INTERN_CLASSES - 1)) /* what the arena is carved in */
+#define INTERN_CHUNK_MAP (INTERN_CHUNK / INTERN_UNIT / 8)   /* its bytes of free map */
 #define INTERN_NONE UINT32_MAX  /* end of a chain or free list */
+
+/* What a free block holds (at its start, by memcpy: blocks are 16 bytes
+ * or more). */
+struct intern_free {
+    uint32_t next, prev;        /* its class's free list, INTERN_NONE at the ends */
+    uint8_t cls;
+};
 
 struct intern_entry {
     uint32_t next;   /* next entry in its bucket's chain (or the free list) */
@@ -37,8 +53,9 @@ struct intern {
     uint32_t *buckets;          /* first entry of each chain, INTERN_NONE if empty */
     struct intern_entry *ent;
     uint8_t *arena;
-    uint32_t arena_cap;
-    uint32_t arena_top;         /* bytes of the arena touched so far */
+    uint8_t *free_map;          /* a bit per INTERN_UNIT: a free block starts there */
+    uint32_t arena_cap;         /* a multiple of INTERN_CHUNK */
+    uint32_t arena_top;         /* bytes of the arena carved so far (whole chunks) */
     uint32_t free_block[INTERN_CLASSES]; /* free list of each class, INTERN_NONE if empty */
     uint64_t refused;
 };
@@ -58,18 +75,19 @@ struct intern *intern_new(uint32_t max_entries, size_t cap_bytes, uint32_t seed)
     size_t nb = pow2_at_least(max_entries);
     size_t fixed = sizeof(struct intern) + nb * sizeof(uint32_t) +
                    (size_t)max_entries * sizeof(struct intern_entry);
-    if (cap_bytes < fixed + (16u << (INTERN_CLASSES - 1)))
+    if (cap_bytes < fixed + INTERN_CHUNK + INTERN_CHUNK_MAP)
         return NULL;
-    size_t arena = cap_bytes - fixed;
-    if (arena > UINT32_MAX)
-        arena = UINT32_MAX;
+    size_t chunks = (cap_bytes - fixed) / (INTERN_CHUNK + INTERN_CHUNK_MAP);
+    if (chunks > UINT32_MAX / INTERN_CHUNK - 1) /* offsets stay below INTERN_NONE */
+        chunks = UINT32_MAX / INTERN_CHUNK - 1;
     struct intern *in = calloc(1, sizeof(*in));
     if (in == NULL)
         return NULL;
     in->buckets = malloc(nb * sizeof(uint32_t));
     in->ent = calloc(max_entries, sizeof(struct intern_entry));
-    in->arena = malloc(arena);
-    if (in->buckets == NULL || in->ent == NULL || in->arena == NULL) {
+    in->arena = malloc(chunks * INTERN_CHUNK);
+    in->free_map = calloc(chunks, INTERN_CHUNK_MAP);
+    if (in->buckets == NULL || in->ent == NULL || in->arena == NULL || in->free_map == NULL) {
         intern_free(in);
         return NULL;
     }
@@ -78,7 +96,7 @@ struct intern *intern_new(uint32_t max_entries, size_t cap_bytes, uint32_t seed)
     in->mask = (uint32_t)(nb - 1);
     in->max_entries = max_entries;
     in->free_entry = INTERN_NONE;
-    in->arena_cap = (uint32_t)arena;
+    in->arena_cap = (uint32_t)(chunks * INTERN_CHUNK);
     for (int c = 0; c < INTERN_CLASSES; c++)
         in->free_block[c] = INTERN_NONE;
     return in;
@@ -91,6 +109,7 @@ void intern_free(struct intern *in)
     free(in->buckets);
     free(in->ent);
     free(in->arena);
+    free(in->free_map);
     free(in);
 }
 
@@ -103,26 +122,111 @@ static uint8_t class_of(size_t len)
     return c;
 }
 
-/* A block of class c: a freed one, else fresh arena; INTERN_NONE if full. */
+static uint32_t block_size(uint8_t c)
+{
+    return INTERN_UNIT << c;
+}
+
+static bool map_get(const struct intern *in, uint32_t off)
+{
+    uint32_t u = off / INTERN_UNIT;
+    return ((unsigned)in->free_map[u / 8] >> (u % 8)) & 1u;
+}
+
+static void map_set(struct intern *in, uint32_t off, bool on)
+{
+    uint32_t u = off / INTERN_UNIT;
+    uint8_t bit = (uint8_t)(1u << (u % 8));
+    if (on)
+        in->free_map[u / 8] |= bit;
+    else
+        in->free_map[u / 8] &= (uint8_t)~bit;
+}
+
+static struct intern_free free_read(const struct intern *in, uint32_t off)
+{
+    struct intern_free f;
+    memcpy(&f, in->arena + off, sizeof(f));
+    return f;
+}
+
+static void free_write(struct intern *in, uint32_t off, const struct intern_free *f)
+{
+    memcpy(in->arena + off, f, sizeof(*f));
+}
+
+/* Block off of class c goes on its free list. */
+static void free_push(struct intern *in, uint8_t c, uint32_t off)
+{
+    struct intern_free f = { in->free_block[c], INTERN_NONE, c };
+    if (f.next != INTERN_NONE) {
+        struct intern_free head = free_read(in, f.next);
+        head.prev = off;
+        free_write(in, f.next, &head);
+    }
+    free_write(in, off, &f);
+    in->free_block[c] = off;
+    map_set(in, off, true);
+}
+
+/* Free block off of class c leaves its free list. */
+static void free_unlink(struct intern *in, uint8_t c, uint32_t off)
+{
+    struct intern_free f = free_read(in, off);
+    if (f.prev != INTERN_NONE) {
+        struct intern_free p = free_read(in, f.prev);
+        p.next = f.next;
+        free_write(in, f.prev, &p);
+    } else {
+        in->free_block[c] = f.next;
+    }
+    if (f.next != INTERN_NONE) {
+        struct intern_free n = free_read(in, f.next);
+        n.prev = f.prev;
+        free_write(in, f.next, &n);
+    }
+    map_set(in, off, false);
+}
+
+/* A block of class c: a free one of that class, else the smallest larger
+ * free one or a fresh chunk, split down to c (the halves not taken go on
+ * their free lists); INTERN_NONE if the storage is used up. */
 static uint32_t block_take(struct intern *in, uint8_t c)
 {
-    uint32_t off = in->free_block[c];
-    if (off != INTERN_NONE) {
-        memcpy(&in->free_block[c], in->arena + off, sizeof(uint32_t));
-        return off;
+    uint8_t k = c;
+    while (k < INTERN_CLASSES && in->free_block[k] == INTERN_NONE)
+        k++;
+    uint32_t off;
+    if (k < INTERN_CLASSES) {
+        off = in->free_block[k];
+        free_unlink(in, k, off);
+    } else {
+        if (in->arena_cap - in->arena_top < INTERN_CHUNK)
+            return INTERN_NONE;
+        off = in->arena_top;
+        in->arena_top += INTERN_CHUNK;
+        k = INTERN_CLASSES - 1;
     }
-    uint32_t size = 16u << c;
-    if (in->arena_cap - in->arena_top < size)
-        return INTERN_NONE;
-    off = in->arena_top;
-    in->arena_top += size;
+    while (k > c) {
+        k--;
+        free_push(in, k, off + block_size(k));
+    }
     return off;
 }
 
+/* Block off of class c is free again: merged with its buddy while that is
+ * free and whole, then on its class's free list. */
 static void block_put(struct intern *in, uint8_t c, uint32_t off)
 {
-    memcpy(in->arena + off, &in->free_block[c], sizeof(uint32_t));
-    in->free_block[c] = off;
+    while (c < INTERN_CLASSES - 1) {
+        uint32_t buddy = off ^ block_size(c);
+        if (!map_get(in, buddy) || free_read(in, buddy).cls != c)
+            break;
+        free_unlink(in, c, buddy);
+        off &= ~block_size(c);
+        c++;
+    }
+    free_push(in, c, off);
 }
 
 static uint32_t entry_take(struct intern *in)
@@ -183,7 +287,7 @@ uint32_t intern_take(struct intern *in, const void *bytes, size_t len)
 {
     if (in == NULL || len == 0)
         return 0;
-    uint32_t h = ds_fnv1a32(in->seed, bytes, len);
+    uint32_t h = ds_hash_bytes32(in->seed, bytes, len);
     unsigned chain = 0;
     uint32_t i = len > INTERN_LEN_MAX ? INTERN_NONE : find(in, h, bytes, len, &chain);
     if (i == INTERN_NONE && len <= INTERN_LEN_MAX && chain < INTERN_CHAIN_MAX)
@@ -237,7 +341,8 @@ size_t intern_bytes_used(const struct intern *in)
     if (in == NULL)
         return 0;
     return sizeof(*in) + ((size_t)in->mask + 1) * sizeof(uint32_t) +
-           (size_t)in->hw * sizeof(struct intern_entry) + in->arena_top;
+           (size_t)in->hw * sizeof(struct intern_entry) + in->arena_top +
+           in->arena_top / INTERN_CHUNK * INTERN_CHUNK_MAP;
 }
 
 void intern_stats_get(const struct intern *in, struct intern_stats *st)

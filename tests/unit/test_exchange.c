@@ -1402,6 +1402,52 @@ static void test_pool_open_and_held_exhausted(void **state)
     assert_null(f->ex.held);
 }
 
+/* The circular list of listed turns at its edges: one turn (a list of
+ * itself), and more turns than EXCHANGE_TURNS_KEPT (the list stops at it,
+ * oldest first; the rest are counted, and are no refusal of the pool);
+ * released, every listed turn goes back once, and a second release
+ * holds nothing. */
+static void test_pool_listed_edges(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    struct exchange_pool_stats st;
+    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT + 8; i++) {
+        uint64_t t0 = 100000 + (uint64_t)i * 1000;
+        rec(f, 0, 23, (uint16_t)(200 + i));
+        flush(f, 0, t0, 1448);
+        rec(f, 1, 23, (uint16_t)(1000 + i));
+        flush(f, 1, t0 + 50, 1448);
+        if (i == 1) { /* the first turn closed: one listed */
+            assert_int_equal(f->ex.kept, 1);
+            const struct turn *only = exchange_listed_turn(&f->ex, 0);
+            assert_non_null(only);
+            assert_null(exchange_listed_next(&f->ex, only));
+            assert_null(exchange_listed_turn(&f->ex, 1));
+        }
+    }
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, EXCHANGE_TURNS_KEPT + 8);
+    assert_int_equal(f->ex.kept, EXCHANGE_TURNS_KEPT);
+    unsigned n = 0;
+    for (const struct turn *t = exchange_listed_turn(&f->ex, 0); t != NULL;
+         t = exchange_listed_next(&f->ex, t)) {
+        assert_int_equal(t->req_bytes, 200 + n);
+        n++;
+    }
+    assert_int_equal(n, EXCHANGE_TURNS_KEPT);
+    exchange_pool_stats_get(f->pool, &st);
+    assert_int_equal(st.listed, EXCHANGE_TURNS_KEPT);
+    assert_int_equal(st.listed_refused, 0);
+    exchange_release(&f->ex, f->pool);
+    exchange_release(&f->ex, f->pool);
+    exchange_pool_stats_get(f->pool, &st);
+    assert_int_equal(st.listed, 0);
+    assert_int_equal(st.more, 0);
+    assert_int_equal(st.held, 0);
+    assert_null(exchange_listed_turn(&f->ex, 0));
+}
+
 static void test_bad_arguments(void **state)
 {
     struct fx *f = *state;
@@ -1581,6 +1627,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_listed_exhausted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_open_and_held_exhausted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_listed_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic_0rtt_v2_and_junk, setup, teardown),
     };

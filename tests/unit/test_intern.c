@@ -159,7 +159,7 @@ static void test_collisions(void **state)
     for (int i = 0; n < INTERN_CHAIN_MAX + 1; i++) {
         char s[16];
         int len = snprintf(s, sizeof(s), "h%d", i);
-        if ((ds_fnv1a32(SEED, s, (size_t)len) & 15u) == 3u)
+        if ((ds_hash_bytes32(SEED, s, (size_t)len) & 15u) == 3u)
             memcpy(names[n++], s, sizeof(s));
     }
     uint32_t id[INTERN_CHAIN_MAX];
@@ -189,12 +189,84 @@ static void test_collisions(void **state)
     intern_free(other);
 }
 
+/* Storage freed by strings of one size serves strings of any other: a
+ * table whose storage was used up by long strings (hostile SNIs of 400
+ * bytes) and short ones, then emptied, still takes a JA4-sized string, and
+ * a table used up by shorter strings, emptied, takes a long one. */
+static void fill_then_empty(struct intern *in, size_t first_len, size_t then_len)
+{
+    uint32_t id[256];
+    unsigned n = 0;
+    char s[INTERN_LEN_MAX + 1];
+    memset(s, 'x', sizeof(s));
+    for (size_t len = first_len; len > 0; len = len == first_len ? then_len : 0) {
+        for (unsigned i = 0; n < 256; i++) {
+            snprintf(s, 32, "%zu.%u.", len, i);
+            s[strlen(s)] = 'x';
+            uint32_t got = intern_take(in, s, len);
+            if (got == 0)
+                break;
+            id[n++] = got;
+        }
+    }
+    assert_true(n < 256); /* the storage ran out, not the entries */
+    for (unsigned i = 0; i < n; i++)
+        intern_drop(in, id[i]);
+    assert_int_equal(entries(in), 0);
+}
+
+static void test_freed_storage_any_size(void **state)
+{
+    (void)state;
+    char s[INTERN_LEN_MAX + 1];
+    memset(s, 'j', sizeof(s));
+    struct intern *in = intern_new(256, 16384, SEED);
+    assert_non_null(in);
+    fill_then_empty(in, 400, 12);
+    uint64_t before = refused(in);
+    uint32_t ja4 = intern_take(in, s, 36);
+    assert_true(ja4 != 0);
+    assert_int_equal(refused(in), before);
+    intern_drop(in, ja4);
+    fill_then_empty(in, 40, 12);
+    before = refused(in);
+    uint32_t sni = intern_take(in, s, 300);
+    assert_true(sni != 0);
+    assert_int_equal(refused(in), before);
+    assert_true(intern_bytes_used(in) <= 16384);
+    intern_free(in);
+}
+
+/* The seed moves every string: strings whose bytes differ only in their
+ * high bits ('a' 0x61, 'q' 0x71, 'A' 0x41, 'Q' 0x51) do not share one of
+ * 16 buckets under every seed (bare FNV-1a's low bits depend on the low
+ * bits of the seed and of each byte only, so they did, and the ninth was
+ * refused whatever the seed: a fixed set of names anyone could compute
+ * kept a table's bucket full under any random seed). */
+static void test_seed_spreads_high_bits(void **state)
+{
+    (void)state;
+    static const char v[4] = { 'a', 'q', 'A', 'Q' };
+    for (uint32_t seed = 1; seed <= 32; seed++) {
+        struct intern *in = intern_new(16, 1 << 16, seed * 0x9e3779b9u); /* 16 buckets */
+        assert_non_null(in);
+        for (unsigned i = 0; i < 16; i++) {
+            char s[2] = { v[i % 4], v[i / 4] };
+            assert_true(intern_take(in, s, 2) != 0);
+        }
+        assert_int_equal(refused(in), 0);
+        intern_free(in);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_copy_and_refcount), cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_reuse_after_release),   cmocka_unit_test(test_full_entries),
         cmocka_unit_test(test_full_bytes),            cmocka_unit_test(test_collisions),
+        cmocka_unit_test(test_freed_storage_any_size),
+        cmocka_unit_test(test_seed_spreads_high_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
