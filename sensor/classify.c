@@ -54,6 +54,8 @@ struct cls_flow {
 
 #define LEARNT_SNI 0x1u
 #define LEARNT_ALPN 0x2u
+#define LEARNT_JA3 0x4u
+#define LEARNT_JA3S 0x8u
 
 struct classify {
     struct ndpi_detection_module_struct *ndpi;
@@ -285,10 +287,15 @@ static void learn(struct classify *c, struct flow_tls *t, struct cls_flow *cf)
         return;
     const char *ja3c = nf->protos.tls_quic.ja3_client;
     const char *ja3s = nf->protos.tls_quic.ja3_server;
-    if (!flow_tls_has(t, FLOW_TLS_JA3) && is_hex32(ja3c))
+    /* Each fact is copied once: a string the full table refuses is counted
+     * once (sensor.strings.refused), not again at every later packet. */
+    if (!(cf->learnt & LEARNT_JA3) && !flow_tls_has(t, FLOW_TLS_JA3) && is_hex32(ja3c)) {
         flow_tls_set(t, c->strings, FLOW_TLS_JA3, ja3c, 32);
-    if (!flow_tls_has(t, FLOW_TLS_JA3S) && is_hex32(ja3s)) {
+        cf->learnt |= LEARNT_JA3;
+    }
+    if (!(cf->learnt & LEARNT_JA3S) && !flow_tls_has(t, FLOW_TLS_JA3S) && is_hex32(ja3s)) {
         flow_tls_set(t, c->strings, FLOW_TLS_JA3S, ja3s, 32);
+        cf->learnt |= LEARNT_JA3S;
         /* The ServerHello was read: ssl_version now holds the version the
          * server chose (supported_versions if present, else its legacy
          * version). Before it, it holds the client's legacy version. */

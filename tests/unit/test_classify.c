@@ -400,6 +400,40 @@ static void test_tls13_chrome_ipv6(void **state)
     run_chrome("2001:db8::178", "2001:db8:1::18");
 }
 
+/* A full string table refuses the flow's JA3 and JA3S: each is counted as
+ * refused once, not again at every later packet nDPI sees (the flow keeps
+ * no JA3 either way). */
+static void test_refused_once(void **state)
+{
+    (void)state;
+    struct intern *full = intern_new(1, 1 << 16, 0), *saved = strs;
+    assert_non_null(full);
+    assert_int_not_equal(intern_take(full, "held", 4), 0); /* its one entry */
+    strs = full;
+    struct classify *c = new_classify(16);
+    struct tflow t;
+    tflow_init(&t, DS_IPPROTO_TCP);
+    size_t n = unhex(chrome_ch_hex, raw, sizeof(raw));
+    mk_tcp(&pk, 1000000, "192.168.1.178", 64394, "146.48.58.18", 443, 1617806504u,
+           1583736539u, DS_TCP_ACK | DS_TCP_PSH, raw, n);
+    assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls), 0);
+    n = unhex(chrome_sh_hex, srv, sizeof(srv));
+    mk_tcp(&pk, 1020000, "146.48.58.18", 443, "192.168.1.178", 64394, 1583736539u,
+           1617807139u, DS_TCP_ACK | DS_TCP_PSH, srv, n);
+    assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
+    assert_false(flow_tls_has(&t.tls, FLOW_TLS_JA3));
+    assert_false(flow_tls_has(&t.tls, FLOW_TLS_JA3S));
+    assert_int_equal(t.tls.version, 0x0304);
+    struct intern_stats st;
+    intern_stats_get(full, &st);
+    /* JA3 and JA3S once each; nDPI's protocol name ("TLS") once */
+    assert_int_equal(st.refused, 3);
+    classify_free(c);
+    flow_tls_release(&t.tls, full);
+    strs = saved;
+    intern_free(full);
+}
+
 /* A ClientHello cut into three segments by a 300-byte MTU reaches nDPI as one
  * synthesized segment; the TLS 1.2 ServerHello gives JA3S and the version,
  * and nDPI then waits for the certificate, so the flow ends first. */
@@ -776,6 +810,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls13_chrome),
         cmocka_unit_test(test_tls13_chrome_ipv6),
+        cmocka_unit_test(test_refused_once),
         cmocka_unit_test(test_split_hello_tls12),
         cmocka_unit_test(test_packet_cap),
         cmocka_unit_test(test_out_is_the_callers),
