@@ -83,13 +83,16 @@ void rules_threshold_set_seed(struct rules_threshold *t, uint32_t seed)
         t->seed = seed;
 }
 
-/* FNV-1a of the track and the address, seeded with the sid XOR the table's
- * seed. */
+/* FNV-1a 64 of the track and the address, seeded with the sid XOR the
+ * table's seed, finished by ds_mix64 so that every bit of the address and
+ * of the seed moves the bucket bits (bare FNV-1a's low bits depend only on
+ * the low bits of each byte: addresses that differ above them would share
+ * a bucket under every seed). */
 static uint32_t thr_hash(uint32_t seed, uint32_t sid, uint8_t track, const struct ds_addr *k)
 {
-    uint32_t h = ds_fnv1a32_step(ds_fnv1a32_init(sid ^ seed), track);
-    h = ds_fnv1a32_add(h, k->a, sizeof(k->a));
-    return h ^ (h >> 15);
+    uint64_t h = ds_fnv1a64_step(ds_fnv1a64_init((uint64_t)(sid ^ seed)), track);
+    h = ds_mix64(ds_fnv1a64_add(h, k->a, sizeof(k->a)));
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 static void thr_unhash(struct rules_threshold *t, uint32_t i)
