@@ -22,8 +22,9 @@
                        * TLS 1.3's or 1.2's AEAD overhead: an END_STREAM's empty DATA
                        * (or a SETTINGS ACK) */
 #define U_BODY 0x80u  /* TLS: the record's body is above EXCHANGE_HEADERS_MAX: too large
-                       * for a request's HEADERS on a warm connection, a body's DATA */
-#define U_TLS 0x100u  /* a TLS record (over TCP), not a QUIC packet */
+                       * for a request's HEADERS on a warm connection, a body's DATA;
+                       * QUIC packets never carry it, so request_ended's body rule is
+                       * TLS's alone */
 
 /* Record body bytes of one empty HTTP/2 frame (its 9-byte header alone)
  * with TLS 1.3's AEAD overhead (17: content type and tag) or TLS 1.2's (24

@@ -280,7 +280,7 @@ static void add_request(struct exchange_open *o, uint32_t n, unsigned flags)
     if (flags & U_BODY) {
         if (o->flags & EXCH_O_REQHDR)
             o->flags |= EXCH_O_REQBODY;
-    } else if ((flags & U_TLS) && !(flags & U_EMPTY) &&
+    } else if (!(flags & U_EMPTY) &&
                !((o->flags & EXCH_O_PREFACE) && o->req_records == 0)) {
         o->flags |= EXCH_O_REQHDR;
     }
@@ -442,10 +442,11 @@ static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r
  * SETTINGS ACK, or an END_STREAM's empty DATA) only with empty_frame. */
 static bool control_size(uint32_t n, bool empty_frame)
 {
-    static const uint32_t frames[] = { 13, 17, 26, 9 };
-    size_t nframes = sizeof(frames) / sizeof(frames[0]) - (empty_frame ? 0u : 1u);
+    if (empty_frame && exchange_empty_frame_record(n))
+        return true;
+    static const uint32_t frames[] = { 13, 17, 26 };
     static const uint32_t overhead[] = { 16, 17, 24 };
-    for (size_t i = 0; i < nframes; i++)
+    for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++)
         for (size_t j = 0; j < sizeof(overhead) / sizeof(overhead[0]); j++)
             if (n == frames[i] + overhead[j])
                 return true;
@@ -530,7 +531,7 @@ static bool request_ended(const struct exchange *e, const struct exchange_open *
 {
     if (o->flags & EXCH_O_REQEND)
         return true;
-    return (flags & U_RECORD) && (flags & U_TLS) && !(flags & U_BODY) &&
+    return (flags & U_RECORD) && !(flags & U_BODY) &&
            (o->flags & EXCH_O_REQBODY) && !e->cli_last_full;
 }
 

@@ -109,7 +109,7 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
 /* The flags of the current record's bytes. */
 static unsigned rec_flags(const struct rec_track *t)
 {
-    return U_TLS | (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u) | (t->full ? U_FULL : 0u) |
+    return (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u) | (t->full ? U_FULL : 0u) |
            (t->empty ? U_EMPTY : 0u) | (t->body ? U_BODY : 0u);
 }
 
