@@ -44,6 +44,15 @@ struct sync_recent {
     uint32_t serial;
 };
 
+/* The sparse starts of one window: sources listed and the span (a near
+ * round: count 0 when its slot is unused). */
+struct sync_window {
+    uint64_t first_us, last_us;
+    uint32_t count;                   /* starts in it, listed or not */
+    struct sync_listing l;
+    uint64_t start_us[SYNC_ROUND_LISTED]; /* each listed source's start */
+};
+
 struct sync_crowded {
     uint64_t first_us, last_us;       /* its first and last start */
     uint32_t id;                      /* 0: slot unused */
@@ -68,6 +77,8 @@ struct synchrony {
     struct ds_addr joined[SYNC_JOINED_MAX];
     struct sync_recent recent[SYNC_RECENT];
     struct sync_crowded hist[SYNC_CROWDED_KEPT];
+    unsigned next_near;
+    struct sync_window near[SYNC_NEAR_KEPT];
     struct sync_stats st;
 };
 
@@ -94,18 +105,26 @@ void synchrony_free(struct synchrony *sy)
     free(sy);
 }
 
-uint32_t synchrony_crowd_needed(double mu)
+/* The least k >= least with P(X >= k - 1) < p, X Poisson of mean mu: the
+ * sources a window needs (its first start and k - 1 others); UINT32_MAX
+ * beyond 4 * SYNC_ROUND_LISTED. */
+static uint32_t tail_needed(double mu, double p, uint32_t least)
 {
     if (!(mu >= 0))
         return UINT32_MAX;
     double term = exp(-mu), cdf = 0;   /* P(X = i), P(X < i) */
     for (uint32_t i = 0; i < 4 * SYNC_ROUND_LISTED; i++) {
-        if (i + 1 >= SYNC_MIN_CROWD && 1.0 - cdf < SYNC_P_CROWDED)
+        if (i + 1 >= least && 1.0 - cdf < p)
             return i + 1;   /* the round's first and i others */
         cdf += term;
         term *= mu / (double)(i + 1);
     }
     return UINT32_MAX;
+}
+
+uint32_t synchrony_crowd_needed(double mu)
+{
+    return tail_needed(mu, SYNC_P_CROWDED, SYNC_MIN_CROWD);
 }
 
 /* Closes the rate buckets that ended by now_us: each folds into the EWMA
@@ -133,12 +152,25 @@ static void rate_advance(struct synchrony *sy, uint64_t now_us)
     sy->st.rate_milli = (uint64_t)(sy->rate * 1000.0 + 0.5);
 }
 
+static bool warming_up(const struct synchrony *sy, uint64_t now_us)
+{
+    return !sy->rate_known || now_us < sy->first_us + ds_s_to_us(SYNC_WARMUP_S);
+}
+
 /* Sources that make a round opened at now_us crowded. */
 static uint32_t crowd_needed_now(const struct synchrony *sy, uint64_t now_us)
 {
-    if (!sy->rate_known || now_us < sy->first_us + ds_s_to_us(SYNC_WARMUP_S))
+    if (warming_up(sy, now_us))
         return UINT32_MAX;
     return synchrony_crowd_needed(sy->rate * SYNC_ROUND_S);
+}
+
+/* Sources that make it a near round. */
+static uint32_t near_needed_now(const struct synchrony *sy, uint64_t now_us)
+{
+    if (warming_up(sy, now_us))
+        return UINT32_MAX;
+    return tail_needed(sy->rate * SYNC_ROUND_S, SYNC_P_NEAR, SYNC_MEMBER_ROUND);
 }
 
 static struct sync_src **chain(struct synchrony *sy, const struct ds_addr *a)
@@ -332,14 +364,6 @@ static void judge_member(struct synchrony *sy, struct sync_src *s, uint64_t now_
     sy->st.members++;
 }
 
-/* The sparse starts of one window: sources listed and the span. */
-struct sync_window {
-    uint64_t first_us, last_us;
-    uint32_t count;                   /* starts in it, listed or not */
-    struct sync_listing l;
-    uint64_t start_us[SYNC_ROUND_LISTED]; /* each listed source's start */
-};
-
 /* Whether SYNC_MEMBER_ROUND or more of the sources listed in w are members
  * of one group. */
 static bool members_meet(const struct synchrony *sy, const struct sync_window *w,
@@ -422,18 +446,22 @@ static void best_window(struct synchrony *sy, uint64_t start_us, struct sync_win
     }
 }
 
-/* The kept crowded round that overlaps w and, with it, stays within
- * 2 * SYNC_ROUND_S; NULL if none. */
+/* Whether the spans [a0, a1] and [b0, b1] overlap and together stay
+ * within 2 * SYNC_ROUND_S: one round. */
+static bool one_round(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
+{
+    if (a0 > b1 || b0 > a1)
+        return false;
+    uint64_t lo = a0 < b0 ? a0 : b0, hi = a1 > b1 ? a1 : b1;
+    return hi - lo <= ds_s_to_us(2 * SYNC_ROUND_S);
+}
+
+/* The kept crowded round that is one round with w; NULL if none. */
 static struct sync_crowded *crowded_overlapping(struct synchrony *sy, const struct sync_window *w)
 {
-    uint64_t span = ds_s_to_us(2 * SYNC_ROUND_S);
     for (unsigned i = 0; i < SYNC_CROWDED_KEPT; i++) {
         struct sync_crowded *h = &sy->hist[i];
-        if (h->id == 0 || h->first_us > w->last_us || w->first_us > h->last_us)
-            continue;
-        uint64_t lo = h->first_us < w->first_us ? h->first_us : w->first_us;
-        uint64_t hi = h->last_us > w->last_us ? h->last_us : w->last_us;
-        if (hi - lo <= span)
+        if (h->id != 0 && one_round(h->first_us, h->last_us, w->first_us, w->last_us))
             return h;
     }
     return NULL;
@@ -484,8 +512,56 @@ static void judge_round(struct synchrony *sy, uint32_t c, uint64_t now_us)
     }
 }
 
+/* Keeps window w, not crowded, as a near round: it takes the place of a
+ * kept one that is one round with it if it holds more, else of the
+ * oldest. */
+static void keep_near(struct synchrony *sy, const struct sync_window *w)
+{
+    if (crowded_overlapping(sy, w) != NULL)
+        return;   /* its round is crowded already */
+    for (unsigned i = 0; i < SYNC_NEAR_KEPT; i++) {
+        struct sync_window *n = &sy->near[i];
+        if (n->count == 0 || !one_round(n->first_us, n->last_us, w->first_us, w->last_us))
+            continue;
+        if (w->count > n->count)
+            *n = *w;
+        return;
+    }
+    sy->near[sy->next_near] = *w;
+    sy->next_near = (sy->next_near + 1) % SYNC_NEAR_KEPT;
+    sy->st.near++;
+}
+
+/* Sources became members: each kept near round now holding
+ * SYNC_MEMBER_ROUND members of one group is made a crowded round and its
+ * sources judged (which may make more members: a second pass). A near
+ * round whose round has since become crowded is dropped. */
+static void promote_near(struct synchrony *sy, uint64_t now_us)
+{
+    for (unsigned pass = 0; pass < 2; pass++) {
+        uint64_t joined = sy->st.joined;
+        for (unsigned i = 0; i < SYNC_NEAR_KEPT; i++) {
+            struct sync_window *n = &sy->near[i];
+            if (n->count == 0)
+                continue;
+            if (crowded_overlapping(sy, n) != NULL) {
+                n->count = 0;
+                continue;
+            }
+            if (!members_meet(sy, n, now_us))
+                continue;
+            struct sync_window w = *n;
+            n->count = 0;
+            sy->st.promoted++;
+            judge_round(sy, make_crowded(sy, &w), now_us);
+        }
+        if (sy->st.joined == joined)
+            return;
+    }
+}
+
 /* A sparse start of s at start_us: kept among the recent ones; the
- * fullest window holding it is judged. */
+ * fullest window holding it is judged: crowded, near or neither. */
 static void sparse_start(struct synchrony *sy, struct sync_src *s, uint64_t start_us,
                          uint64_t now_us)
 {
@@ -495,11 +571,17 @@ static void sparse_start(struct synchrony *sy, struct sync_src *s, uint64_t star
     struct sync_window w;
     best_window(sy, start_us, &w);
     uint32_t need = crowd_needed_now(sy, now_us);
-    if (w.count < need && !(need != UINT32_MAX && members_meet(sy, &w, now_us)))
+    if (w.count < need && !(need != UINT32_MAX && members_meet(sy, &w, now_us))) {
+        if (w.count >= near_needed_now(sy, now_us))
+            keep_near(sy, &w);
         return;
+    }
     if (w.count < need)
         sy->st.crowded_by_members++;
+    uint64_t joined = sy->st.joined;
     judge_round(sy, make_crowded(sy, &w), now_us);
+    if (sy->st.joined != joined)
+        promote_near(sy, now_us);
 }
 
 bool synchrony_turn(struct synchrony *sy, const struct ds_addr *src, const char *provider,
@@ -570,6 +652,8 @@ void synchrony_stats_write(const struct synchrony *sy, struct stats_node *root)
     stats_u64(de, "sync_window_full", sy->st.window_full);
     stats_u64(de, "sync_crowded_rounds", sy->st.crowded);
     stats_u64(de, "sync_crowded_by_members", sy->st.crowded_by_members);
+    stats_u64(de, "sync_near_rounds", sy->st.near);
+    stats_u64(de, "sync_rounds_promoted", sy->st.promoted);
     stats_u64(de, "sync_unions", sy->st.unions);
     stats_u64(de, "sync_members_found", sy->st.members);
     stats_u64(de, "sync_members_joined", sy->st.joined);

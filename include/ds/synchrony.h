@@ -43,6 +43,18 @@
  * in minutes, in the same 2 s by chance is far below 1e-4, so the round is
  * the group's even when the background is too busy for its size alone.
  *
+ * Near rounds: a window that is not crowded but improbable at
+ * SYNC_P_NEAR (1e-2; at mu = 1, 6 sources) is kept, the last
+ * SYNC_NEAR_KEPT of them (one per 2 s, the fullest). A group is known only
+ * after its first crowded rounds, so its early rounds that fell short of
+ * the crowd (a third of a pool of 24 against a busy background) would
+ * otherwise be lost, and with them a member that was in one of them and
+ * in one crowded round since. Whenever sources become members, the kept
+ * near rounds are looked at again: one that holds SYNC_MEMBER_ROUND
+ * members of one group is made a crowded round of it (the same test as
+ * above, only later) and its sources judged; counted in
+ * sync_rounds_promoted.
+ *
  * Crowded rounds: a crowded window joins the kept crowded round it
  * overlaps (the two within 2 * SYNC_ROUND_S), else it is a new one; a
  * source's start counts in one crowded round. The last SYNC_CROWDED_KEPT
@@ -65,9 +77,11 @@
  * apply.
  *
  * Bounded: at most max_sources sources (least recently active evicted,
- * counted), SYNC_RECENT recent starts, SYNC_CROWDED_KEPT crowded rounds of
- * SYNC_ROUND_LISTED sources and SYNC_JOINED_MAX new members (about 34 KB
- * with the sources' hash table apart). A sparse start costs a hash chain of
+ * counted), SYNC_RECENT recent starts, SYNC_CROWDED_KEPT crowded rounds and
+ * SYNC_NEAR_KEPT near rounds of SYNC_ROUND_LISTED sources and
+ * SYNC_JOINED_MAX new members (about 60 KB with the sources' hash table
+ * apart). When a round made sources members, the near rounds cost
+ * SYNC_NEAR_KEPT * SYNC_ROUND_LISTED^2 membership checks. A sparse start costs a hash chain of
  * SYNC_CHAIN_MAX, a pass over SYNC_RECENT starts sorting at most
  * SYNC_WINDOW_MAX, and, when its window is crowded, SYNC_ROUND_LISTED^2
  * listing checks, SYNC_ROUND_LISTED * SYNC_SOURCE_CROWDED unions of
@@ -92,6 +106,8 @@
 #define SYNC_SOURCE_CROWDED 8    /* crowded rounds a source remembers */
 #define SYNC_MIN_CROWD 4         /* a crowded window holds at least this many sources */
 #define SYNC_P_CROWDED 1e-4      /* ... and a number this improbable in the background */
+#define SYNC_P_NEAR 1e-2         /* a window this improbable is kept as a near round */
+#define SYNC_NEAR_KEPT 48        /* near rounds kept */
 #define SYNC_MEMBER_ROUND 3      /* a window holding this many members of a group is crowded */
 #define SYNC_MEMBER_ROUNDS 2     /* a member was in this many crowded rounds of its group */
 #define SYNC_MEMBER_SHARE_DEN 4  /* ... and they are a quarter of its sparse starts or more */
@@ -109,6 +125,8 @@ struct sync_stats {
     uint64_t window_full;        /* recent starts beyond SYNC_WINDOW_MAX near one start */
     uint64_t crowded;            /* crowded rounds made */
     uint64_t crowded_by_members; /* windows crowded for the members they held, not their number */
+    uint64_t near;               /* near rounds kept */
+    uint64_t promoted;           /* near rounds made crowded when their members were known */
     uint64_t unions;             /* crowded rounds' groups joined */
     uint64_t members;            /* times a source was found a member of a group */
     uint64_t joined;             /* sources found a member of a group they were not in */

@@ -2,7 +2,9 @@
  * values); a pool of 24 dispatched a random quarter every 7 minutes forms
  * one group across providers against a Poisson background of browsers,
  * whose sources never join and whose rounds alone are never crowded; busy
- * sources take no part; a pool of a day stays a group; nothing is judged while warming up; the background
+ * sources take no part; a pool of a day stays a group; a round that fell
+ * short of the crowd before its group was known counts once three of its
+ * sources are members; nothing is judged while warming up; the background
  * rate is measured; the table stays bounded and a listing of an evicted
  * source is not taken for its successor. */
 #include <setjmp.h>
@@ -303,6 +305,47 @@ static void test_long_lived(void **state)
     synchrony_free(sy);
 }
 
+/* Round r of the early-round test: members first..first+n-1 of the
+ * pool, 200 ms apart. */
+static void round_of(uint64_t t, const unsigned *m, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        add(t + MS(200 * i), S(5), addr(66, (uint8_t)(m[i] % 8), (uint8_t)(2 + m[i] / 8)),
+            providers[m[i] % 3], true);
+}
+
+/* A round that fell short of the crowd before its group was known is
+ * made the group's once three of its sources are members: member 0, in
+ * that early round (6 sources against a background whose crowd is 8) and
+ * in one crowded round an hour later, is found a member; without the
+ * near round it would have one crowded round. The background's sources
+ * listed in the promoted round never join. */
+static void test_early_round(void **state)
+{
+    (void)state;
+    uint32_t st = 777;
+    nstarts = 0;
+    browser_starts(&st, 300, 600.0, 2 * 3600);   /* 0.5 a second: a crowd is 8 */
+    static const unsigned a[] = { 0, 1, 2, 3, 4, 5 };
+    static const unsigned b[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+    static const unsigned c[] = { 1, 2, 3, 4, 5, 11, 12, 13, 14, 15 };
+    static const unsigned e[] = { 0, 6, 7, 8, 11, 12, 13, 16, 17, 18 };
+    round_of(T0 + S(600), a, 6);
+    round_of(T0 + S(1200), b, 10);
+    round_of(T0 + S(1800), c, 10);
+    round_of(T0 + S(4200), e, 10);
+    struct synchrony *sy = synchrony_new(4096, 1);
+    struct found f;
+    play(sy, &f);
+    const struct sync_stats *ss = synchrony_stats(sy);
+    assert_true(f.member[0]);
+    assert_int_equal(f.browser_turns, 0);
+    assert_int_equal(ss->crowded, 4);   /* b, c, e and a, promoted */
+    assert_int_equal(ss->promoted, 1);
+    assert_true(ss->near >= 1);
+    synchrony_free(sy);
+}
+
 /* At most max_sources sources; the least recently active is evicted and
  * its recent start is not taken for its successor's: of 100 sources
  * starting within a second after the warm-up, the crowded round lists the
@@ -337,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_busy_not_sparse),
         cmocka_unit_test(test_warmup),
         cmocka_unit_test(test_long_lived),
+        cmocka_unit_test(test_early_round),
         cmocka_unit_test(test_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
