@@ -781,10 +781,13 @@ static void quic_touch(struct sensor *s, struct quic_initial_flow *st, uint16_t 
  * before nDPI's (classify fills only what is still empty). A flow none of whose
  * Initials has opened yet gives its slot back at once: anyone can open a
  * real client's Initial, so one that does not open is noise (a flood of
- * random DCIDs), which must not hold the slots that real flows need. */
+ * random DCIDs), which must not hold the slots that real flows need. So
+ * does a flow whose hello the parser gave up on (its CRYPTO stream is no
+ * ClientHello, or too many Initials without one), and it takes no slot
+ * again: anyone can also seal an Initial that opens. */
 static void read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p)
 {
-    if (f->flags & FLOW_F_QUIC_READ)
+    if (f->flags & (FLOW_F_QUIC_READ | FLOW_F_QUIC_FAILED))
         return;
     struct quic_initial_flow *st = quic_state(f);
     if (st == NULL)
@@ -798,6 +801,10 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
         quic_release(s, f);
     else if (res == QUIC_INITIAL_MORE)
         quic_touch(s, st, before);
+    if (res == QUIC_INITIAL_FAIL || res == QUIC_INITIAL_IGNORED) {
+        quic_release(s, f);   /* no hello will come: the slot goes to another flow */
+        f->flags |= FLOW_F_QUIC_FAILED;
+    }
     if (res != QUIC_INITIAL_HELLO)
         return;
     struct flow_app *app = f->app;

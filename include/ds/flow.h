@@ -45,6 +45,7 @@ enum flow_end {
 #define FLOW_F_QUIC_READ    0x1000u /* our QUIC parser read the hello: app->quic is the
                                        server id (JA3S), NULL once done, not the slot */
 #define FLOW_F_QUIC_SHED    0x2000u /* refused a QUIC reassembly slot at the cap: counted once */
+#define FLOW_F_QUIC_FAILED  0x4000u /* our QUIC parser gave up on the hello: no slot again */
 
 struct tls_asm;
 

@@ -3,7 +3,8 @@
  * take from. Under --memcap 64M (share 503,300 bytes), 4,200 followed
  * flows whose hello is read and whose server never answers each hold a
  * server id, and 40 flows whose hello never completes hold every slot;
- * sensor.memory.quic_reasm must not pass the share. */
+ * sensor.memory.quic_reasm must not pass the share. A flow whose
+ * Initial opens but holds no hello gives its slot back at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -197,10 +198,37 @@ static void test_quic_reasm_within_share(void **state)
     assert_true(used <= share);
 }
 
+/* A flow whose Initial opens but holds no ClientHello (the CRYPTO stream
+ * starts with another handshake type: anyone can seal such an Initial)
+ * gives its slot back at once, and takes none again: 300 of them, within
+ * two seconds, then 10 flows whose hello is on its way; none of those is
+ * shed and no slot stays held by a failed flow. */
+static void test_quic_failed_hello_frees_slot(void **state)
+{
+    struct fixture *fx = *state;
+    static uint8_t bad[1200], part[1200], hello[512];
+    size_t hn = unhex(rfc9001_a2_hello, hello, sizeof(hello));
+    size_t pn = seal_partial(part, hello, hn / 2);
+    hello[0] = 0x02;   /* a ServerHello's type */
+    size_t bn = seal_partial(bad, hello, hn);
+    assert_int_equal(bn, 1200);
+    uint64_t ts = T0;
+    for (uint16_t i = 0; i < 300; i++) {
+        udp_packet(fx, (uint16_t)(10000 + i), bad, bn, ts++);
+        udp_packet(fx, (uint16_t)(10000 + i), bad, bn, ts++);   /* no second slot */
+    }
+    for (uint16_t i = 0; i < 10; i++)   /* the share holds about 26 slots */
+        udp_packet(fx, (uint16_t)(20000 + i), part, pn, ts++);
+    sensor_stats_now(fx->s);
+    assert_int_equal(nth_value(fx, "shed", 0), 0);
+    assert_int_equal(nth_value(fx, "reassembling", 0), 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_quic_reasm_within_share, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quic_failed_hello_frees_slot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
