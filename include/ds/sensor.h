@@ -77,8 +77,9 @@ void sensor_finish(struct sensor *s);
  * flow (their events, no stats event), drops every source, cluster and
  * threshold, empties nDPI's own caches (what it guessed of addresses seen
  * before), and forgets the clock and the sensor's and decoder's counters.
- * Left as they were: the flow table's, the memcap's and the sink's
- * counters, and flow ids. 0, or
+ * Left as they were: the flow table's, the memcap's, the string table's,
+ * the exchange pool's and the sink's counters (each module's own, which
+ * only count), and flow ids. 0, or
  * -1 if detection could not be rebuilt from the rules directory (logged;
  * the flows are ended, detection keeps its state). */
 int sensor_reset(struct sensor *s);
