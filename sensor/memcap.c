@@ -85,9 +85,15 @@ struct fill {
     size_t in_use, cap;
 };
 
+/* A store's object cap, and the count option it came from. */
+struct cap {
+    size_t objects, asked;   /* objects 0: the store has no object cap (bytes only) */
+};
+
 struct memcap {
     uint64_t limit;
     size_t share[MEMCAP_NSHARES];
+    struct cap cap[MEMCAP_NSHARES];
     struct fill fill[MEMCAP_NSHARES];  /* only FLOWS and FLOW_APP are reported */
     bool emergency;
     uint64_t emergency_entered;
@@ -175,7 +181,7 @@ size_t memcap_share(const struct memcap *mc, enum memcap_share which)
     return mc ? mc->share[which] : 0;
 }
 
-size_t memcap_objects(const struct memcap *mc, enum memcap_share which, size_t obj_bytes,
+size_t memcap_objects(struct memcap *mc, enum memcap_share which, size_t obj_bytes,
                       size_t count_cap)
 {
     if (mc == NULL)
@@ -183,7 +189,9 @@ size_t memcap_objects(const struct memcap *mc, enum memcap_share which, size_t o
     size_t n = mc->share[which] / (obj_bytes ? obj_bytes : 1);
     if (n > count_cap)
         n = count_cap;
-    return n ? n : 1;
+    n = n ? n : 1;
+    mc->cap[which] = (struct cap){ n, count_cap };
+    return n;
 }
 
 static bool below_recovery(const struct fill *f)
@@ -270,6 +278,17 @@ void memcap_stats_write(const struct memcap *mc, struct stats_node *root)
     struct stats_node *sh = stats_child(m, "shares");
     for (int i = 0; i < MEMCAP_NSHARES; i++)
         stats_u64(sh, shares[i].name, mc->share[i]);
+    /* Each store's object cap; "asked": the count option, when the share
+     * holds fewer (raise --memcap, or lower the option, to make it so). */
+    struct stats_node *caps = stats_child(m, "caps");
+    for (int i = 0; i < MEMCAP_NSHARES; i++) {
+        if (mc->cap[i].objects == 0)
+            continue;
+        struct stats_node *c = stats_child(caps, shares[i].name);
+        stats_u64(c, "objects", mc->cap[i].objects);
+        if (mc->cap[i].objects < mc->cap[i].asked)
+            stats_u64(c, "asked", mc->cap[i].asked);
+    }
     struct stats_node *e = stats_child(m, "evicted");
     for (int i = 0; i < MEMCAP_NEVICT; i++)
         stats_u64(e, evict_names[i], ev[i]);

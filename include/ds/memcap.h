@@ -64,9 +64,10 @@ uint64_t memcap_limit(const struct memcap *mc);
 /* Bytes of store `which` (0 for a NULL mc: no budget). */
 size_t memcap_share(const struct memcap *mc, enum memcap_share which);
 /* The object cap of a store whose objects cost `obj_bytes` each (with
- * their share of any index): min(count_cap, share / obj_bytes), at least 1.
+ * their share of any index): min(count_cap, share / obj_bytes), at least 1;
+ * kept for sensor.memcap.caps (with count_cap, when the share lowered it).
  * count_cap unchanged for a NULL mc. */
-size_t memcap_objects(const struct memcap *mc, enum memcap_share which, size_t obj_bytes,
+size_t memcap_objects(struct memcap *mc, enum memcap_share which, size_t obj_bytes,
                       size_t count_cap);
 
 /* How full store `which` (MEMCAP_FLOWS or MEMCAP_FLOW_APP) is now. At its

@@ -151,6 +151,9 @@ static void test_emergency_enter_leave(void **state)
     memcap_evicted(mc, MEMCAP_EV_FLOWS_FOLLOWED);
     memcap_evicted(mc, MEMCAP_EV_HELLO_BUFFERS);
     memcap_ndpi_refused(mc);
+    size_t src_share = memcap_share(mc, MEMCAP_SOURCES);
+    assert_int_equal(memcap_objects(mc, MEMCAP_SOURCES, 1000, 1u << 30), src_share / 1000);
+    assert_int_equal(memcap_objects(mc, MEMCAP_FLOWS, 1000, 10), 10);
     memcap_stats_write(mc, root);
     const struct stats_node *m = stats_get(stats_get(root, "sensor"), "memcap");
     uint64_t v = 0;
@@ -176,6 +179,18 @@ static void test_emergency_enter_leave(void **state)
     }
     assert_int_equal(stats_get_u64(stats_get(m, "refused"), "ndpi_states", &v), 0);
     assert_int_equal(v, 1);
+    /* Object caps: the sources' lowered by their share says what was
+     * asked; the flows' was the count option; a store never capped by
+     * objects (strings) is not listed. */
+    const struct stats_node *caps = stats_get(m, "caps");
+    assert_int_equal(stats_get_u64(stats_get(caps, "sources"), "objects", &v), 0);
+    assert_int_equal(v, src_share / 1000);
+    assert_int_equal(stats_get_u64(stats_get(caps, "sources"), "asked", &v), 0);
+    assert_int_equal(v, 1u << 30);
+    assert_int_equal(stats_get_u64(stats_get(caps, "flows"), "objects", &v), 0);
+    assert_int_equal(v, 10);
+    assert_int_not_equal(stats_get_u64(stats_get(caps, "flows"), "asked", &v), 0);
+    assert_null(stats_get(caps, "strings"));
     stats_free(root);
     memcap_free(mc);
 }
