@@ -171,6 +171,8 @@ static const struct row rows[] = {
          "sensor.memcap", "used"),
     EACH_(P "memcap_share_bytes", G, "The budget's share of each store.", "sensor.memcap.shares",
           "store"),
+    FIELD_(P "memcap_cap_objects", G, "Each store's object cap within its share.",
+           "sensor.memcap.caps", "objects", "store"),
     ONE_(P "memcap_emergency", G, "1 while in emergency mode (a flow store at its share).",
          "sensor.memcap", "emergency"),
     ONE_(P "memcap_emergencies_total", C, "Times emergency mode was entered.", "sensor.memcap",

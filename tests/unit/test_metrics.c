@@ -222,6 +222,7 @@ static void test_sensor_rendering(void **state)
     assert_non_null(strstr(text, "distill_sensor_sink_events_total{sink=\"file_1\"} 0\n"));
     assert_non_null(strstr(text, "distill_sensor_alerts_total{sid=\"9000001\",severity=\"1\"} 0\n"));
     assert_non_null(strstr(text, "distill_sensor_rule_reloads_total 0\n"));
+    assert_non_null(strstr(text, "distill_sensor_memcap_cap_objects{store=\"sources\"} "));
     assert_non_null(strstr(text, "distill_sensor_ech_flows_total{kind=\"real\"} 0\n"));
     assert_non_null(strstr(text, "distill_sensor_ech_flows_total{kind=\"malformed\"} 0\n"));
     assert_non_null(strstr(text, "distill_sensor_ech_provider_flows_total{provider=\"openai\"} 0\n"));
