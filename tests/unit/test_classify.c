@@ -20,6 +20,7 @@
 #include "ds/flow.h"
 #include "ds/memcap.h"
 #include "ds/packet.h"
+#include "test_hex.h"
 
 /* ---- vectors ---------------------------------------------------------- */
 
@@ -143,26 +144,6 @@ static const char quic29_initial_hex[] =
     "6596eb17f789643b34c3235b131edb7d63e58b4c8033c14d56c501168acf1667abf61903";
 
 /* ---- packet building -------------------------------------------------- */
-
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex);
-    assert_int_equal(n % 2, 0);
-    assert_true(n / 2 <= cap);
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char ch = hex[2 * i + (size_t)k];
-            unsigned d = (ch >= '0' && ch <= '9') ? (unsigned)(ch - '0')
-                         : (ch >= 'a' && ch <= 'f') ? (unsigned)(ch - 'a' + 10)
-                                                    : 99u;
-            assert_true(d < 16);
-            v = v * 16 + d;
-        }
-        out[i] = (uint8_t)v;
-    }
-    return n / 2;
-}
 
 /* A packet and the bytes it points into. */
 struct pk {

@@ -17,45 +17,20 @@
 #include "ds/sensor.h"
 #include "ds/sink.h"
 #include "ds/time-units.h"
+#include "test_sensor_fixture.h"
 
 #define T0 (ds_s_to_us(1767225600)) /* 2026-01-01 00:00:00 UTC */
 #define STATS "\"event_type\":\"stats\""
 #define ACTIVE_1 "\"flow\":{\"total\":1,\"active\":1,"
 #define ACTIVE_0 "\"flow\":{\"total\":1,\"active\":0,"
 
-struct fixture {
-    char dir[32];
-    char path[64];
-    struct sink *sink;
-    struct sensor *s;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    assert_non_null(fx);
-    snprintf(fx->dir, sizeof(fx->dir), "%s", "/tmp/ds-test-sensor-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof(fx->path), "%s/events.json", fx->dir);
-    char err[128];
-    assert_int_equal(sink_open(fx->path, &fx->sink, err, sizeof(err)), 0);
     struct sensor_config cfg;
     sensor_config_default(&cfg);
     cfg.rules_dir = DS_TEST_SOURCE_DIR "/rules";
     cfg.stats_interval_s = 2;
-    assert_int_equal(sensor_new(&cfg, fx->sink, &fx->s), 0);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *fx = *state;
-    sensor_free(fx->s);
-    sink_close(fx->sink);
-    unlink(fx->path);
-    rmdir(fx->dir);
-    free(fx);
+    *state = fixture_open("/tmp/ds-test-sensor-XXXXXX", &cfg);
     return 0;
 }
 
@@ -177,10 +152,10 @@ static void test_stats_now_is_in_the_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tick_starts_and_moves_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tick_ends_idle_flow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_packet_behind_ticked_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stats_now_is_in_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tick_starts_and_moves_clock, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_tick_ends_idle_flow, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_packet_behind_ticked_clock, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stats_now_is_in_the_file, setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,118 +16,40 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
-
-#include "ds/quic-initial.h"
 #include "ds/sensor.h"
 #include "ds/sink.h"
 #include "ds/time-units.h"
 #include "quic_vectors.h"
+#include "test_hex.h"
+#include "test_quic_seal.h"
+#include "test_sensor_fixture.h"
 
 #define T0 (ds_s_to_us(1767225600)) /* 2026-01-01 00:00:00 UTC */
 
-struct fixture {
-    char dir[32];
-    char path[64];
-    struct sink *sink;
-    struct sensor *s;
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    assert_non_null(fx);
-    snprintf(fx->dir, sizeof(fx->dir), "%s", "/tmp/ds-test-squic-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof(fx->path), "%s/events.json", fx->dir);
-    char err[128];
-    assert_int_equal(sink_open(fx->path, &fx->sink, err, sizeof(err)), 0);
     struct sensor_config cfg;
     sensor_config_default(&cfg);
     cfg.rules_dir = DS_TEST_SOURCE_DIR "/rules";
     cfg.memcap = (uint64_t)64 << 20;
     cfg.all_tls = true; /* every flow followed: its server id is kept */
-    assert_int_equal(sensor_new(&cfg, fx->sink, &fx->s), 0);
-    *state = fx;
+    *state = fixture_open("/tmp/ds-test-squic-XXXXXX", &cfg);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *fx = *state;
-    sensor_free(fx->s);
-    sink_close(fx->sink);
-    unlink(fx->path);
-    rmdir(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static unsigned nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return (unsigned)(c - '0');
-    assert_true(c >= 'a' && c <= 'f');
-    return (unsigned)(c - 'a' + 10);
-}
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(h) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++)
-        out[i] = (uint8_t)(nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]));
-    return n;
 }
 
 /* A client Initial (v1, packet number 0 in 4 bytes) to an 8-byte DCID,
  * one CRYPTO frame of hello[0, n) padded to 1,162 bytes of frames: a
- * 1,200-byte datagram. Sealed as RFC 9001 5.3 and 5.4 say. */
+ * 1,200-byte datagram, copied to p. */
 static size_t seal_partial(uint8_t *p, const uint8_t *hello, size_t n)
 {
     static const uint8_t dcid[8] = { 0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08 };
-    struct quic_keys k;
-    assert_int_equal(quic_initial_keys(QUIC_V1, dcid, sizeof(dcid), false, &k), 0);
-    uint8_t frames[1162] = { 0 };
-    size_t plen = sizeof(frames), f = 0;
-    frames[f++] = 0x06;
-    frames[f++] = 0x00;                   /* offset 0 */
-    frames[f++] = (uint8_t)(0x40u | (n >> 8));
-    frames[f++] = (uint8_t)n;
-    memcpy(frames + f, hello, n);
-    size_t i = 0;
-    p[i++] = 0xc3;                        /* long header, Initial, 4-byte pn */
-    p[i++] = 0;                           /* version 1 */
-    p[i++] = 0;
-    p[i++] = 0;
-    p[i++] = 1;
-    p[i++] = sizeof(dcid);
-    memcpy(p + i, dcid, sizeof(dcid));
-    i += sizeof(dcid);
-    p[i++] = 0;                           /* SCID */
-    p[i++] = 0;                           /* token */
-    size_t length = 4 + plen + 16;
-    p[i++] = (uint8_t)(0x40u | (length >> 8));
-    p[i++] = (uint8_t)length;
-    size_t pn_off = i;
-    for (unsigned j = 0; j < 4; j++)
-        p[i++] = 0;
-    memcpy(p + i, frames, plen);
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int ol = 0;
-    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k.key, k.iv), 1);
-    assert_int_equal(EVP_EncryptUpdate(c, NULL, &ol, p, (int)i), 1);
-    assert_int_equal(EVP_EncryptUpdate(c, p + i, &ol, p + i, (int)plen), 1);
-    assert_int_equal(EVP_EncryptFinal_ex(c, p + i + plen, &ol), 1);
-    assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, p + i + plen), 1);
-    uint8_t mask[16];
-    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k.hp, NULL), 1);
-    assert_int_equal(EVP_EncryptUpdate(c, mask, &ol, p + pn_off + 4, 16), 1);
-    EVP_CIPHER_CTX_free(c);
-    p[0] ^= (uint8_t)(mask[0] & 0x0fu);
-    for (unsigned j = 0; j < 4; j++)
-        p[pn_off + j] ^= mask[1 + j];
-    return i + plen + 16;
+    uint8_t frames[1162];
+    size_t f = 0;
+    crypto_frame(frames, &f, hello, 0, n);
+    struct sealed out = { .len = 0 };
+    seal(&out, QUIC_V1, dcid, sizeof(dcid), 0, frames, f, sizeof(frames));
+    memcpy(p, out.b, out.len);
+    return out.len;
 }
 
 /* The UDP datagram `payload` from 10.0.0.1:port to 10.0.0.2:443 in an
@@ -227,8 +149,8 @@ static void test_quic_failed_hello_frees_slot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_quic_reasm_within_share, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quic_failed_hello_frees_slot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quic_reasm_within_share, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_quic_failed_hello_frees_slot, setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
