@@ -165,11 +165,16 @@ static uint32_t crowd_needed_now(const struct synchrony *sy, uint64_t now_us)
     return synchrony_crowd_needed(sy->rate * SYNC_ROUND_S);
 }
 
-/* Sources that make it a near round. */
+/* Sources that make it a near round. While warming up, any window of
+ * SYNC_MEMBER_ROUND: its number tells nothing yet (the rate is unknown,
+ * every source's first start is sparse), but whether 3 of its sources are
+ * members of one group, the only test a near round is put to, does not
+ * depend on the rate; so a pool's rounds before the sensor knew the
+ * background are not lost. */
 static uint32_t near_needed_now(const struct synchrony *sy, uint64_t now_us)
 {
     if (warming_up(sy, now_us))
-        return UINT32_MAX;
+        return SYNC_MEMBER_ROUND;
     return tail_needed(sy->rate * SYNC_ROUND_S, SYNC_P_NEAR, SYNC_MEMBER_ROUND);
 }
 
