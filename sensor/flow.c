@@ -141,6 +141,15 @@ static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
     return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
 }
 
+/* The hash of flow f's key in table ft: the hash of any of its packets
+ * (symmetric, and its tags are the packets'), computed again rather than
+ * kept in every flow. */
+static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow *f)
+{
+    uint64_t vlan = ft->cfg.vlan_key ? vlan_word(&f->vlan) : 0;
+    return flow_hash(ft->cfg.seed, f->proto, &f->cli, f->cport, &f->srv, f->sport, vlan);
+}
+
 static bool vlan_matches(const struct flow_table *ft, const struct flow *f,
                          const struct packet *p)
 {
@@ -171,7 +180,7 @@ static bool flow_matches(const struct flow_table *ft, const struct flow *f,
 
 static void bucket_remove(struct flow_table *ft, struct flow *f)
 {
-    struct flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
+    struct flow **pp = &ft->buckets[flow_key_hash(ft, f) & (ft->nbuckets - 1)];
     while (*pp && *pp != f)
         pp = &(*pp)->hnext;
     if (*pp)
@@ -331,10 +340,10 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
     f->proto = p->proto;
     f->vlan = p->vlan;
     f->state = FLOW_STATE_NEW;
-    f->hash = hash;
     f->id = ++ft->next_id;
     f->first_us = f->last_us = p->ts_us;
     f->service = -1;
+    DS_ASSERT(flow_key_hash(ft, f) == hash);
     size_t b = hash & (ft->nbuckets - 1);
     f->hnext = ft->buckets[b];
     ft->buckets[b] = f;
@@ -354,7 +363,8 @@ static void flow_update(struct flow_table *ft, struct flow *f, const struct pack
                         enum flow_dir dir)
 {
     enum tclass before = flow_tclass(f);
-    f->pkts[dir]++;
+    if (f->pkts[dir] < UINT32_MAX)
+        f->pkts[dir]++;                /* saturating: see struct flow */
     f->bytes[dir] += p->wirelen;
     if (p->ts_us > f->last_us)
         f->last_us = p->ts_us;
@@ -398,7 +408,7 @@ static struct flow *chain_find(struct flow_table *ft, const struct packet *p, ui
     struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
     for (; f; f = f->hnext) {
         steps++;
-        if (f->hash == h && flow_matches(ft, f, p, dir))
+        if (flow_matches(ft, f, p, dir))
             break;
         if (old == NULL || f->last_us < old->last_us)
             old = f;

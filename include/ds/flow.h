@@ -48,26 +48,30 @@ enum flow_end {
 
 struct tls_asm;
 
+/* The most catalogue entries a flow can name: struct flow keeps the index
+ * in an int16_t (the shipped catalogue has about 150; the sensor refuses a
+ * catalogue with more, sensor.c's load_catalog). */
+#define FLOW_SERVICE_MAX INT16_MAX
+
+/* A flow record, laid out widest member first so that it has no holes
+ * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`). The
+ * narrow counters saturate, never wrap:
+ *   pkts        uint32_t, as Suricata's Flow keeps todstpktcnt and
+ *               tosrcpktcnt: 4.3 billion packets one way (over an hour
+ *               of one flow at a million packets a second) before it
+ *               sticks; bytes stay 64-bit.
+ *   ndpi_pkts   uint8_t: nDPI is given at most CLASSIFY_MAX_PKTS (32)
+ *               packets of a flow (classify.c) before it is stopped.
+ *   service     int16_t: a catalogue entry (FLOW_SERVICE_MAX above).
+ * The hash is not kept: bucket_remove computes it again from the key. */
 struct flow {
     struct flow *hnext;            /* hash chain */
     struct ds_list_node idle;      /* idle order, oldest at the head */
     struct ds_list_node app_idle;  /* the same among flows holding app state */
     struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
-    uint16_t cport, sport;
-    uint8_t proto;
-    uint8_t state;                 /* enum flow_state */
-    uint8_t end;                   /* enum flow_end, set when it ends */
-    uint16_t flags;                /* FLOW_F_* */
-    uint32_t hash;
-    uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
     uint64_t id;                   /* flow_id: unique within a run */
     uint64_t first_us, last_us;
-    uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes on the wire */
-    int32_t service;               /* AI catalogue index, -1 if none */
-    uint32_t ndpi_pkts;            /* packets handed to nDPI */
-    uint16_t hello_tries;          /* client data segments looked at for a hello */
-    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
-                                      unless flow_config.vlan_key is off */
+    uint64_t bytes[2];             /* by enum flow_dir; bytes on the wire */
     /* The application layer's state, opaque to the table (Suricata's
      * Flow.alstate): the sensor's struct flow_app (ds/flow-app.h), NULL
      * unless followed. Released by the flow_end_fn callee. cls and hello
@@ -78,7 +82,30 @@ struct flow {
     void *app;
     void *cls;                     /* classifier state, NULL when done */
     struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
+    uint32_t pkts[2];              /* by enum flow_dir; saturating (above) */
+    uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
+    uint16_t cport, sport;
+    uint16_t flags;                /* FLOW_F_* */
+    int16_t service;               /* AI catalogue index, -1 if none */
+    uint16_t hello_tries;          /* client data segments looked at for a hello */
+    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
+                                      unless flow_config.vlan_key is off */
+    uint8_t proto;
+    uint8_t state;                 /* enum flow_state */
+    uint8_t end;                   /* enum flow_end, set when it ends */
+    uint8_t ndpi_pkts;             /* packets handed to nDPI; saturating (above) */
 };
+
+/* What a flow costs (sizeof, on x86-64): the budget this layout keeps. */
+_Static_assert(sizeof(struct flow) <= 176, "struct flow grew past its budget");
+
+/* A catalogue index (catalog_match_*: -1 or an entry) as struct flow
+ * keeps it; one past FLOW_SERVICE_MAX, which load_catalog never lets
+ * through, is no service rather than a wrapped one. */
+static inline int16_t flow_service_index(int idx)
+{
+    return idx >= 0 && idx <= FLOW_SERVICE_MAX ? (int16_t)idx : -1;
+}
 
 struct memcap;
 

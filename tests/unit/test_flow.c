@@ -346,6 +346,25 @@ static void test_port_reuse_starts_new_flow(void **state)
     flow_table_free(ft);
 }
 
+/* A packet counter at its 32-bit top stays there (struct flow's counters
+ * saturate), while the byte counter goes on. */
+static void test_packet_counters_saturate(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    struct flow *f = flow_handle(ft, &a, &d);
+    f->pkts[FLOW_TOSERVER] = UINT32_MAX - 1;
+    for (int i = 0; i < 3; i++)
+        assert_ptr_equal(flow_handle(ft, &a, &d), f);
+    assert_true(f->pkts[FLOW_TOSERVER] == UINT32_MAX);
+    assert_int_equal(f->pkts[FLOW_TOCLIENT], 0);
+    assert_int_equal(f->bytes[FLOW_TOSERVER], 4 * 60);
+    flow_table_free(ft);
+}
+
 static void test_udp_and_v6(void **state)
 {
     (void)state;
@@ -615,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_emergency_timeouts_and_recovery),
         cmocka_unit_test(test_evict_app),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
+        cmocka_unit_test(test_packet_counters_saturate),
         cmocka_unit_test(test_udp_and_v6),
         cmocka_unit_test(test_colliding_keys_under_their_seed),
         cmocka_unit_test(test_colliding_keys_under_another_seed),
