@@ -249,9 +249,8 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
 {
     struct flow_config fc;
     flow_config_default(&fc);
-    /* A flow and its hash bucket (up to two a flow: a power of two). */
-    fc.max_flows = memcap_objects(s->mc, MEMCAP_FLOWS,
-                                  pooled_size(sizeof(struct flow)) + 2 * sizeof(void *),
+    /* A flow and its hash buckets (up to two a flow: a power of two). */
+    fc.max_flows = memcap_objects(s->mc, MEMCAP_FLOWS, flow_table_bytes_per_flow(),
                                   cfg->max_flows);
     fc.seed = cfg->detect.seeds.flow;
     fc.vlan_key = cfg->vlan_key;

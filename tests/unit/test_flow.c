@@ -365,6 +365,53 @@ static void test_packet_counters_saturate(void **state)
     flow_table_free(ft);
 }
 
+/* Flows across several slabs of the store: each found again by its key,
+ * app state attached to flows at the head, middle and tail of their idle
+ * list (a flow's reference comes from its list neighbours), memory as
+ * the records, the slab index and the 32-bit buckets, and every flow
+ * ended once. */
+static void test_store_across_slabs(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    enum { N = 2500 };
+    struct flow_table *ft = table(N, &e);
+    enum flow_dir d;
+    static struct flow *fl[N];
+    static int app;
+    for (unsigned i = 0; i < N; i++) {
+        struct packet a = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000), 2, 443,
+                              DS_TCP_SYN, 1 + i / 1000);
+        fl[i] = flow_handle(ft, &a, &d);
+        assert_non_null(fl[i]);
+    }
+    for (unsigned i = 0; i < N; i += 97) {
+        struct packet a = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000), 2, 443,
+                              DS_TCP_SYN, 5);
+        assert_ptr_equal(flow_handle(ft, &a, &d), fl[i]);
+    }
+    assert_int_equal(flow_table_bytes(ft),
+                     N * sizeof(struct flow) + 3 * sizeof(void *) + 4096 * sizeof(uint32_t));
+    /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
+     * fl[1500] in the middle, fl[N - 1] at the tail. */
+    flow_app_attach(ft, fl[1500], &app);
+    flow_app_attach(ft, fl[1], &app);
+    flow_app_attach(ft, fl[N - 1], &app);
+    flow_app_detach(ft, fl[1]);
+    assert_int_equal(flow_evict_app(ft, NULL), 0);   /* the longer idle of the two */
+    assert_int_equal(e.last_id, fl[1500]->id);
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.last_id, fl[N - 1]->id);
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    /* Every flow ends once; freed records come back for new flows. */
+    flow_expire(ft, ds_s_to_us(100), 10);
+    assert_int_equal(e.n, 12);
+    struct packet b = pkt(9, 1000, 2, 443, DS_TCP_SYN, 100);
+    assert_non_null(flow_handle(ft, &b, &d));
+    flow_table_free(ft);
+    assert_int_equal(e.n, N + 1);
+}
+
 static void test_udp_and_v6(void **state)
 {
     (void)state;
@@ -635,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_evict_app),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
         cmocka_unit_test(test_packet_counters_saturate),
+        cmocka_unit_test(test_store_across_slabs),
         cmocka_unit_test(test_udp_and_v6),
         cmocka_unit_test(test_colliding_keys_under_their_seed),
         cmocka_unit_test(test_colliding_keys_under_another_seed),
