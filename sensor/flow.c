@@ -591,19 +591,26 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
     return flow_at(ft, r);
 }
 
+/* Whether expiry may end flow r of class c now, the `ended`-th of this
+ * pass: by the timeouts and budget of the mode in force at this flow, as
+ * emergency mode can end within a pass (flow_end reports how full the
+ * table is, and the application store's release does too). */
+static bool expire_due(const struct flow_table *ft, int c, uint32_t r, uint64_t now_us,
+                       unsigned max_visit, unsigned ended)
+{
+    bool emerg = memcap_emergency(ft->cfg.memcap);
+    uint64_t budget = emerg ? (uint64_t)max_visit * FLOW_EMERG_VISIT_FACTOR : max_visit;
+    uint64_t timeout = emerg ? ft->emerg_timeout_us[c] : ft->timeout_us[c];
+    return ended < budget && r != REF_NONE && flow_at(ft, r)->last_us + timeout < now_us;
+}
+
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
 {
-    const uint64_t *timeout = ft->timeout_us;
-    if (memcap_emergency(ft->cfg.memcap)) {
-        timeout = ft->emerg_timeout_us;
-        max_visit *= FLOW_EMERG_VISIT_FACTOR;
-    }
-    for (int c = 0; c < TC_MAX && max_visit > 0; c++) {
-        uint32_t r = ft->lists[c].head;
-        while (max_visit > 0 && r != REF_NONE && flow_at(ft, r)->last_us + timeout[c] < now_us) {
-            flow_end(ft, r, FLOW_END_TIMEOUT);
-            max_visit--;
-            r = ft->lists[c].head;
+    unsigned ended = 0;
+    for (int c = 0; c < TC_MAX; c++) {
+        while (expire_due(ft, c, ft->lists[c].head, now_us, max_visit, ended)) {
+            flow_end(ft, ft->lists[c].head, FLOW_END_TIMEOUT);
+            ended++;
         }
     }
 }

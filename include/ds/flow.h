@@ -184,7 +184,11 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
 uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
 
 /* Expires idle flows against packet time `now_us`: ends at most max_visit
- * flows per call, the longest idle of each timeout class first. */
+ * flows per call, the longest idle of each timeout class first. In the
+ * memcap's emergency mode the timeouts are the emergency ones and the
+ * budget FLOW_EMERG_VISIT_FACTOR times larger, for as long as the mode
+ * lasts: each flow is judged by the mode in force when it is reached, so
+ * a pass that leaves emergency goes on (if at all) by the normal ones. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
 /* Gives flow f its application state (f->app = app) and lists it among

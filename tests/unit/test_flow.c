@@ -288,6 +288,30 @@ static void test_emergency_timeouts_and_recovery(void **state)
     memcap_free(mc);
 }
 
+/* Emergency mode can end in the middle of an expiry pass (each flow ended
+ * reports how full the table is): from then on the pass judges flows by
+ * the normal timeouts and its normal budget, not those it started with. */
+static void test_emergency_ends_within_a_pass(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_table *ft = table_mc(10, &e, mc);
+    for (uint16_t i = 0; i < 11; i++) /* the 11th enters emergency */
+        handshake(ft, 1, (uint16_t)(40000 + i), 100 + i);
+    assert_true(memcap_emergency(mc));
+    /* Last seen at 101 .. 110 s, all idle past FLOW_EMERG_EST_S at 211 s,
+     * none past the normal 600 s. The third flow ended brings the table to
+     * 7 of 10 (70%): emergency ends there, and so does the pass, though
+     * its emergency budget (8 flows) would have ended five more. */
+    flow_expire(ft, ds_s_to_us(111 + FLOW_EMERG_EST_S), 1);
+    assert_false(memcap_emergency(mc));
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 3);
+    assert_int_equal(flow_table_stats(ft)->active, 7);
+    flow_table_free(ft);
+    memcap_free(mc);
+}
+
 /* flow_evict_app takes the least useful flow holding app state, never the
  * one kept, and says when there is none. */
 static void test_evict_app(void **state)
@@ -679,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_eviction_at_cap),
         cmocka_unit_test(test_eviction_order_by_kind),
         cmocka_unit_test(test_emergency_timeouts_and_recovery),
+        cmocka_unit_test(test_emergency_ends_within_a_pass),
         cmocka_unit_test(test_evict_app),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
         cmocka_unit_test(test_packet_counters_saturate),
