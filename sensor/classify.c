@@ -427,6 +427,9 @@ static bool may_fill_caches(const struct ndpi_flow_struct *nf)
            nf_is(nf, NDPI_PROTOCOL_MINING);
 }
 
+/* A flow's ndpi_pkts (8 bits) counts up to the cap. */
+_Static_assert(CLASSIFY_MAX_PKTS < UINT8_MAX, "struct flow's ndpi_pkts is too narrow");
+
 /* Hands one IP packet to nDPI, what it learnt to t; returns 1 (and frees)
  * when done, else 0. */
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
@@ -435,7 +438,8 @@ static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
                                                         ts_us / DS_US_PER_MS);
-    f->ndpi_pkts++;
+    if (f->ndpi_pkts < UINT8_MAX)
+        f->ndpi_pkts++;            /* saturating: struct flow keeps 8 bits */
     c->st.pkts++;
     account_heap(c, cf);
     if (!c->caches_touched && may_fill_caches(&cf->nf))

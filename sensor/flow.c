@@ -16,7 +16,12 @@
  * longest idle flows (FLOW_EVICT_SCAN of each list: never-followed flows
  * first, followed ones last), counted by kind; in emergency the timeouts
  * are Suricata's emergency ones and an expiry pass ends more flows, until
- * the table is back under the recovery level. Packet time is the clock. */
+ * the table is back under the recovery level. Packet time is the clock.
+ *
+ * Flows live in slabs of FLOW_SLAB records, made on demand up to the cap
+ * and never moved, so a flow is named by a 32-bit reference (its slot + 1;
+ * 0 is none): the hash chains, the buckets and the idle lists link through
+ * references, half the size of pointers. */
 #include "ds/flow.h"
 
 #include <stdlib.h>
@@ -24,22 +29,36 @@
 
 #include "ds/assert.h"
 #include "ds/hash.h"
-#include "ds/list.h"
 #include "ds/memcap.h"
-#include "ds/pool.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
 #include "ds/util.h"
 
 enum tclass { TC_NEW = 0, TC_EST, TC_CLOSED, TC_UDP, TC_MAX };
 
+#define FLOW_SLAB_SHIFT 10
+#define FLOW_SLAB ((uint32_t)1 << FLOW_SLAB_SHIFT) /* flows a slab */
+#define REF_NONE 0u
+
+/* A doubly linked list of flows through the struct flow_link at `off` in
+ * each (idle or app_idle): ds_list's operations, on references. */
+struct flow_list {
+    uint32_t head, tail;             /* REF_NONE when empty */
+    size_t off;
+};
+
 struct flow_table {
     struct flow_config cfg;
-    struct pool *pool;
-    struct flow **buckets;
+    struct flow **slabs;             /* nslabs slots, NULL until made */
+    size_t nslabs;
+    uint32_t made;                   /* flows carved out of slabs so far */
+    uint32_t free;                   /* free flows, linked through hnext */
+    size_t in_use;
+    size_t slab_bytes;
+    uint32_t *buckets;               /* chain heads, REF_NONE for none */
     size_t nbuckets;                 /* power of two */
-    struct ds_list lists[TC_MAX];    /* idle order by class, oldest at the head */
-    struct ds_list app_list;         /* flows holding app state, idle order */
+    struct flow_list lists[TC_MAX];  /* idle order by class, oldest at the head */
+    struct flow_list app_list;       /* flows holding app state, idle order */
     uint64_t timeout_us[TC_MAX];
     uint64_t emerg_timeout_us[TC_MAX]; /* in emergency mode: never longer than the above */
     uint64_t next_id;
@@ -60,17 +79,123 @@ void flow_config_default(struct flow_config *cfg)
     cfg->vlan_key = true;
 }
 
+/* ---- the flow store: slabs, references, the free list ----------------- */
+
+/* The flow of reference r (never REF_NONE). */
+static struct flow *flow_at(const struct flow_table *ft, uint32_t r)
+{
+    uint32_t slot = r - 1;
+    return &ft->slabs[slot >> FLOW_SLAB_SHIFT][slot & (FLOW_SLAB - 1)];
+}
+
+/* Makes the next slab (up to the cap) and lists its flows as free, the
+ * first of them first out. -1 at the cap. */
+static int store_grow(struct flow_table *ft)
+{
+    size_t n = FLOW_SLAB;
+    if (ft->made + n > ft->cfg.max_flows)
+        n = ft->cfg.max_flows - ft->made;
+    if (n == 0)
+        return -1;
+    struct flow *slab = xmalloc(n * sizeof(*slab));
+    ft->slabs[ft->made >> FLOW_SLAB_SHIFT] = slab;
+    ft->slab_bytes += n * sizeof(*slab);
+    for (size_t i = n; i-- > 0;) {
+        slab[i].hnext = ft->free;
+        ft->free = ft->made + (uint32_t)i + 1;
+    }
+    ft->made += (uint32_t)n;
+    return 0;
+}
+
+/* A zeroed flow's reference, REF_NONE when the cap's flows are all out. */
+static uint32_t store_get(struct flow_table *ft)
+{
+    if (ft->free == REF_NONE && store_grow(ft) != 0)
+        return REF_NONE;
+    uint32_t r = ft->free;
+    struct flow *f = flow_at(ft, r);
+    ft->free = f->hnext;
+    memset(f, 0, sizeof(*f));
+    ft->in_use++;
+    return r;
+}
+
+static void store_put(struct flow_table *ft, uint32_t r)
+{
+    flow_at(ft, r)->hnext = ft->free;
+    ft->free = r;
+    ft->in_use--;
+}
+
+/* ---- lists of flows through references --------------------------------- */
+
+static struct flow_link *link_of(const struct flow_table *ft, const struct flow_list *l,
+                                 uint32_t r)
+{
+    return (struct flow_link *)(void *)((char *)flow_at(ft, r) + l->off);
+}
+
+static void list_init(struct flow_list *l, size_t off)
+{
+    l->head = l->tail = REF_NONE;
+    l->off = off;
+}
+
+static void list_push_tail(const struct flow_table *ft, struct flow_list *l, uint32_t r)
+{
+    struct flow_link *n = link_of(ft, l, r);
+    n->next = REF_NONE;
+    n->prev = l->tail;
+    if (l->tail != REF_NONE)
+        link_of(ft, l, l->tail)->next = r;
+    else
+        l->head = r;
+    l->tail = r;
+}
+
+/* Takes r (which must be in l) out of l. */
+static void list_unlink(const struct flow_table *ft, struct flow_list *l, uint32_t r)
+{
+    struct flow_link *n = link_of(ft, l, r);
+    if (n->prev != REF_NONE)
+        link_of(ft, l, n->prev)->next = n->next;
+    else
+        l->head = n->next;
+    if (n->next != REF_NONE)
+        link_of(ft, l, n->next)->prev = n->prev;
+    else
+        l->tail = n->prev;
+    n->prev = n->next = REF_NONE;
+}
+
+static void list_move_to_tail(const struct flow_table *ft, struct flow_list *l, uint32_t r)
+{
+    if (l->tail == r)
+        return;
+    list_unlink(ft, l, r);
+    list_push_tail(ft, l, r);
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end_fn, void *ctx)
 {
     struct flow_table *ft = xcalloc(1, sizeof(*ft));
     ft->cfg = *cfg;
     if (ft->cfg.max_flows == 0)
         ft->cfg.max_flows = 1;
+    if (ft->cfg.max_flows > FLOW_MAX_FLOWS)
+        ft->cfg.max_flows = FLOW_MAX_FLOWS;
     ft->nbuckets = 1024;
     while (ft->nbuckets < ft->cfg.max_flows && ft->nbuckets < ((size_t)1 << 26))
         ft->nbuckets <<= 1;
     ft->buckets = xcalloc(ft->nbuckets, sizeof(*ft->buckets));
-    ft->pool = pool_new(sizeof(struct flow), ft->cfg.max_flows, 1024);
+    ft->nslabs = (ft->cfg.max_flows + FLOW_SLAB - 1) / FLOW_SLAB;
+    ft->slabs = xcalloc(ft->nslabs, sizeof(*ft->slabs));
+    for (int c = 0; c < TC_MAX; c++)
+        list_init(&ft->lists[c], offsetof(struct flow, idle));
+    list_init(&ft->app_list, offsetof(struct flow, app_idle));
     ft->timeout_us[TC_NEW] = ds_s_to_us(cfg->timeout_new_s);
     ft->timeout_us[TC_EST] = ds_s_to_us(cfg->timeout_est_s);
     ft->timeout_us[TC_CLOSED] = ds_s_to_us(cfg->timeout_closed_s);
@@ -95,10 +220,15 @@ static enum tclass flow_tclass(const struct flow *f)
     return f->proto == DS_IPPROTO_UDP ? TC_UDP : TC_EST;
 }
 
-/* The longest idle flow of an idle list, NULL if it is empty. */
-static struct flow *idle_oldest(const struct ds_list *l)
+/* The reference of live flow f. Every live flow is in the idle list of its
+ * class, so its predecessor there names it, or the list's head does: no
+ * flow has to keep its own reference. */
+static uint32_t flow_ref(const struct flow_table *ft, const struct flow *f)
 {
-    return DS_LIST_ENTRY(l->head, struct flow, idle);
+    uint32_t r = f->idle.prev != REF_NONE ? flow_at(ft, f->idle.prev)->idle.next
+                                          : ft->lists[flow_tclass(f)].head;
+    DS_ASSERT(r != REF_NONE && flow_at(ft, r) == f);
+    return r;
 }
 
 static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
@@ -141,6 +271,15 @@ static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
     return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
 }
 
+/* The hash of flow f's key in table ft: the hash of any of its packets
+ * (symmetric, and its tags are the packets'), computed again rather than
+ * kept in every flow. */
+static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow *f)
+{
+    uint64_t vlan = ft->cfg.vlan_key ? vlan_word(&f->vlan) : 0;
+    return flow_hash(ft->cfg.seed, f->proto, &f->cli, f->cport, &f->srv, f->sport, vlan);
+}
+
 static bool vlan_matches(const struct flow_table *ft, const struct flow *f,
                          const struct packet *p)
 {
@@ -169,26 +308,29 @@ static bool flow_matches(const struct flow_table *ft, const struct flow *f,
     return false;
 }
 
-static void bucket_remove(struct flow_table *ft, struct flow *f)
+/* Takes flow r (f) out of its hash chain. */
+static void bucket_remove(struct flow_table *ft, uint32_t r, struct flow *f)
 {
-    struct flow **pp = &ft->buckets[f->hash & (ft->nbuckets - 1)];
-    while (*pp && *pp != f)
-        pp = &(*pp)->hnext;
-    if (*pp)
+    uint32_t *pp = &ft->buckets[flow_key_hash(ft, f) & (ft->nbuckets - 1)];
+    while (*pp != REF_NONE && *pp != r)
+        pp = &flow_at(ft, *pp)->hnext;
+    if (*pp != REF_NONE)
         *pp = f->hnext;
-    f->hnext = NULL;
+    f->hnext = REF_NONE;
 }
 
-static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
+/* Ends flow r: its callee, then out of every list and back to the store. */
+static void flow_end(struct flow_table *ft, uint32_t r, enum flow_end why)
 {
+    struct flow *f = flow_at(ft, r);
     f->end = (uint8_t)why;
     if (ft->end_fn)
         ft->end_fn(ft->ctx, f);
-    ds_list_unlink(&ft->lists[flow_tclass(f)], &f->idle);
+    list_unlink(ft, &ft->lists[flow_tclass(f)], r);
     if (f->flags & FLOW_F_APP_LISTED)
-        ds_list_unlink(&ft->app_list, &f->app_idle);
-    bucket_remove(ft, f);
-    pool_put(ft->pool, f);
+        list_unlink(ft, &ft->app_list, r);
+    bucket_remove(ft, r, f);
+    store_put(ft, r);
     ft->st.ended++;
     ft->st.active--;
     if (why == FLOW_END_TIMEOUT)
@@ -196,7 +338,7 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end why)
     else if (why == FLOW_END_EVICTED)
         ft->st.evicted++;
     if (memcap_emergency(ft->cfg.memcap))
-        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, pool_in_use(ft->pool), pool_cap(ft->pool));
+        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->in_use, ft->cfg.max_flows);
 }
 
 /* How useful a flow's state is, least first: 0 will never be followed
@@ -212,52 +354,53 @@ static int flow_rank(const struct flow *f)
     return 1;
 }
 
-/* Of the first FLOW_EVICT_SCAN flows of list l (linked through the node
- * at `off` in struct flow), the lowest rank, the longest idle within it,
- * if better than *best; never `keep`. */
-static void scan_list(const struct ds_list *l, size_t off, const struct flow *keep,
-                      struct flow **best, int *best_rank)
+/* Of the first FLOW_EVICT_SCAN flows of list l, the lowest rank, the
+ * longest idle within it, if better than *best (a reference); never
+ * `keep`. */
+static void scan_list(const struct flow_table *ft, const struct flow_list *l,
+                      const struct flow *keep, uint32_t *best, int *best_rank)
 {
-    struct ds_list_node *n = l->head;
-    for (unsigned i = 0; n != NULL && i < FLOW_EVICT_SCAN; i++, n = n->next) {
-        struct flow *f = (struct flow *)(void *)((char *)n - off);
+    uint32_t r = l->head;
+    for (unsigned i = 0; r != REF_NONE && i < FLOW_EVICT_SCAN; i++, r = link_of(ft, l, r)->next) {
+        const struct flow *f = flow_at(ft, r);
         if (f == keep)
             continue;
-        int r = flow_rank(f);
-        if (r < *best_rank || (r == *best_rank && f->last_us < (*best)->last_us)) {
-            *best = f;
-            *best_rank = r;
+        int rank = flow_rank(f);
+        if (rank < *best_rank ||
+            (rank == *best_rank && f->last_us < flow_at(ft, *best)->last_us)) {
+            *best = r;
+            *best_rank = rank;
         }
     }
 }
 
 /* The flow to evict: of the FLOW_EVICT_SCAN longest idle of each class,
- * the lowest rank, the longest idle within it. NULL if there is none. */
-static struct flow *evict_candidate(struct flow_table *ft)
+ * the lowest rank, the longest idle within it. REF_NONE if there is none. */
+static uint32_t evict_candidate(const struct flow_table *ft)
 {
-    struct flow *best = NULL;
+    uint32_t best = REF_NONE;
     int best_rank = 3;
     for (int c = 0; c < TC_MAX; c++)
-        scan_list(&ft->lists[c], offsetof(struct flow, idle), NULL, &best, &best_rank);
+        scan_list(ft, &ft->lists[c], NULL, &best, &best_rank);
     return best;
 }
 
-/* Ends f to make room, counted by its kind. */
-static void flow_evict(struct flow_table *ft, struct flow *f)
+/* Ends flow r to make room, counted by its kind. */
+static void flow_evict(struct flow_table *ft, uint32_t r)
 {
-    memcap_evicted(ft->cfg.memcap, flow_rank(f) == 2 ? MEMCAP_EV_FLOWS_FOLLOWED
-                                                     : MEMCAP_EV_FLOWS_UNFOLLOWED);
-    flow_end(ft, f, FLOW_END_EVICTED);
+    memcap_evicted(ft->cfg.memcap, flow_rank(flow_at(ft, r)) == 2 ? MEMCAP_EV_FLOWS_FOLLOWED
+                                                                  : MEMCAP_EV_FLOWS_UNFOLLOWED);
+    flow_end(ft, r, FLOW_END_EVICTED);
 }
 
 int flow_evict_app(struct flow_table *ft, const struct flow *keep)
 {
-    struct flow *f = NULL;
+    uint32_t r = REF_NONE;
     int rank = 3;
-    scan_list(&ft->app_list, offsetof(struct flow, app_idle), keep, &f, &rank);
-    if (f == NULL)
+    scan_list(ft, &ft->app_list, keep, &r, &rank);
+    if (r == REF_NONE)
         return -1;
-    flow_evict(ft, f);
+    flow_evict(ft, r);
     return 0;
 }
 
@@ -265,7 +408,7 @@ void flow_app_attach(struct flow_table *ft, struct flow *f, void *app)
 {
     f->app = app;
     if (!(f->flags & FLOW_F_APP_LISTED)) {
-        ds_list_push_tail(&ft->app_list, &f->app_idle);
+        list_push_tail(ft, &ft->app_list, flow_ref(ft, f));
         f->flags |= FLOW_F_APP_LISTED;
     }
 }
@@ -274,18 +417,19 @@ void flow_app_detach(struct flow_table *ft, struct flow *f)
 {
     f->app = NULL;
     if (f->flags & FLOW_F_APP_LISTED) {
-        ds_list_unlink(&ft->app_list, &f->app_idle);
+        list_unlink(ft, &ft->app_list, flow_ref(ft, f));
         f->flags &= (uint16_t)~FLOW_F_APP_LISTED;
     }
 }
 
-/* The oldest idle flow across the class lists. */
-static struct flow *flow_oldest(struct flow_table *ft)
+/* The oldest idle flow across the class lists, REF_NONE if none. */
+static uint32_t flow_oldest(const struct flow_table *ft)
 {
-    struct flow *best = NULL;
+    uint32_t best = REF_NONE;
     for (int c = 0; c < TC_MAX; c++) {
-        struct flow *h = idle_oldest(&ft->lists[c]);
-        if (h && (best == NULL || h->last_us < best->last_us))
+        uint32_t h = ft->lists[c].head;
+        if (h != REF_NONE &&
+            (best == REF_NONE || flow_at(ft, h)->last_us < flow_at(ft, best)->last_us))
             best = h;
     }
     return best;
@@ -297,20 +441,23 @@ static bool is_service_port(uint16_t port)
     return port < 1024 || port == 8443 || port == 8080 || port == 4433;
 }
 
-static struct flow *flow_create(struct flow_table *ft, const struct packet *p, uint32_t hash,
-                                enum flow_dir *dir)
+/* A new flow for packet p, of hash `hash`: its reference (REF_NONE if
+ * the store is full and nothing could be evicted), with *dir set. */
+static uint32_t flow_create(struct flow_table *ft, const struct packet *p, uint32_t hash,
+                            enum flow_dir *dir)
 {
-    struct flow *f = pool_get(ft->pool);
-    if (f == NULL) {
-        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, pool_in_use(ft->pool), pool_cap(ft->pool));
-        struct flow *old = evict_candidate(ft);
-        if (old == NULL)
-            return NULL;
+    uint32_t r = store_get(ft);
+    if (r == REF_NONE) {
+        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->in_use, ft->cfg.max_flows);
+        uint32_t old = evict_candidate(ft);
+        if (old == REF_NONE)
+            return REF_NONE;
         flow_evict(ft, old);
-        f = pool_get(ft->pool);
-        if (f == NULL)
-            return NULL;
+        r = store_get(ft);
+        if (r == REF_NONE)
+            return REF_NONE;
     }
+    struct flow *f = flow_at(ft, r);
     /* Who is the client: the SYN sender; the receiver of a SYN-ACK; else
      * the side not on a service port; else the first sender. */
     bool sender_is_client = true;
@@ -331,14 +478,14 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
     f->proto = p->proto;
     f->vlan = p->vlan;
     f->state = FLOW_STATE_NEW;
-    f->hash = hash;
     f->id = ++ft->next_id;
     f->first_us = f->last_us = p->ts_us;
     f->service = -1;
+    DS_ASSERT(flow_key_hash(ft, f) == hash);
     size_t b = hash & (ft->nbuckets - 1);
     f->hnext = ft->buckets[b];
-    ft->buckets[b] = f;
-    ds_list_push_tail(&ft->lists[TC_NEW], &f->idle);
+    ft->buckets[b] = r;
+    list_push_tail(ft, &ft->lists[TC_NEW], r);
     ft->st.created++;
     if (p->proto == DS_IPPROTO_TCP)
         ft->st.tcp++;
@@ -347,14 +494,16 @@ static struct flow *flow_create(struct flow_table *ft, const struct packet *p, u
     ft->st.active++;
     if (ft->st.active > ft->st.max_active)
         ft->st.max_active = ft->st.active;
-    return f;
+    return r;
 }
 
-static void flow_update(struct flow_table *ft, struct flow *f, const struct packet *p,
+static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *p,
                         enum flow_dir dir)
 {
+    struct flow *f = flow_at(ft, r);
     enum tclass before = flow_tclass(f);
-    f->pkts[dir]++;
+    if (f->pkts[dir] < UINT32_MAX)
+        f->pkts[dir]++;                /* saturating: see struct flow */
     f->bytes[dir] += p->wirelen;
     if (p->ts_us > f->last_us)
         f->last_us = p->ts_us;
@@ -377,87 +526,99 @@ static void flow_update(struct flow_table *ft, struct flow *f, const struct pack
             f->state = FLOW_STATE_CLOSED;
     }
     if (f->flags & FLOW_F_APP_LISTED)
-        ds_list_move_to_tail(&ft->app_list, &f->app_idle);
+        list_move_to_tail(ft, &ft->app_list, r);
     enum tclass after = flow_tclass(f);
     if (after == before) {
-        ds_list_move_to_tail(&ft->lists[after], &f->idle);
+        list_move_to_tail(ft, &ft->lists[after], r);
     } else {
-        ds_list_unlink(&ft->lists[before], &f->idle);
-        ds_list_push_tail(&ft->lists[after], &f->idle);
+        list_unlink(ft, &ft->lists[before], r);
+        list_push_tail(ft, &ft->lists[after], r);
     }
 }
 
-/* The flow of packet p in the chain of hash h, with *dir set; NULL if there
- * is none, and then *stalest is the chain's least recently seen flow if the
- * chain is full (NULL otherwise). Counts the steps. */
-static struct flow *chain_find(struct flow_table *ft, const struct packet *p, uint32_t h,
-                               enum flow_dir *dir, struct flow **stalest)
+/* The flow of packet p in the chain of hash h, with *dir set; REF_NONE if
+ * there is none, and then *stalest is the chain's least recently seen flow
+ * if the chain is full (REF_NONE otherwise). Counts the steps. */
+static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32_t h,
+                           enum flow_dir *dir, uint32_t *stalest)
 {
     unsigned steps = 0;
-    struct flow *old = NULL;
-    struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
-    for (; f; f = f->hnext) {
+    const struct flow *old = NULL;
+    uint32_t old_r = REF_NONE;
+    uint32_t r = ft->buckets[h & (ft->nbuckets - 1)];
+    while (r != REF_NONE) {
+        const struct flow *f = flow_at(ft, r);
         steps++;
-        if (f->hash == h && flow_matches(ft, f, p, dir))
+        if (flow_matches(ft, f, p, dir))
             break;
-        if (old == NULL || f->last_us < old->last_us)
+        if (old == NULL || f->last_us < old->last_us) {
             old = f;
+            old_r = r;
+        }
+        r = f->hnext;
     }
     DS_ASSERT(steps <= FLOW_CHAIN_MAX);   /* flow_handle keeps chains at the cap */
     ft->st.lookups++;
     ft->st.lookup_steps += steps;
     if (steps > ft->st.max_chain)
         ft->st.max_chain = steps;
-    *stalest = f == NULL && steps >= FLOW_CHAIN_MAX ? old : NULL;
-    return f;
+    *stalest = r == REF_NONE && steps >= FLOW_CHAIN_MAX ? old_r : REF_NONE;
+    return r;
 }
 
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
 {
     uint32_t h = table_hash(ft, p);
-    struct flow *stalest = NULL;
-    struct flow *f = chain_find(ft, p, h, dir, &stalest);
+    uint32_t stalest = REF_NONE;
+    uint32_t r = chain_find(ft, p, h, dir, &stalest);
     /* A new SYN on a closed connection is a new connection (port reuse). */
-    if (f && f->state == FLOW_STATE_CLOSED && p->proto == DS_IPPROTO_TCP &&
-        (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) == DS_TCP_SYN) {
-        flow_end(ft, f, FLOW_END_TIMEOUT);
-        f = NULL;
+    if (r != REF_NONE && flow_at(ft, r)->state == FLOW_STATE_CLOSED &&
+        p->proto == DS_IPPROTO_TCP && (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) == DS_TCP_SYN) {
+        flow_end(ft, r, FLOW_END_TIMEOUT);
+        r = REF_NONE;
     }
-    if (f == NULL) {
-        if (stalest != NULL) {
+    if (r == REF_NONE) {
+        if (stalest != REF_NONE) {
             /* The chain is at FLOW_CHAIN_MAX: make room in it. */
             ft->st.chain_evicted++;
             flow_end(ft, stalest, FLOW_END_EVICTED);
         }
-        f = flow_create(ft, p, h, dir);
-        if (f == NULL)
+        r = flow_create(ft, p, h, dir);
+        if (r == REF_NONE)
             return NULL;
     }
-    flow_update(ft, f, p, *dir);
-    return f;
+    flow_update(ft, r, p, *dir);
+    return flow_at(ft, r);
+}
+
+/* Whether expiry may end flow r of class c now, the `ended`-th of this
+ * pass: by the timeouts and budget of the mode in force at this flow, as
+ * emergency mode can end within a pass (flow_end reports how full the
+ * table is, and the application store's release does too). */
+static bool expire_due(const struct flow_table *ft, int c, uint32_t r, uint64_t now_us,
+                       unsigned max_visit, unsigned ended)
+{
+    bool emerg = memcap_emergency(ft->cfg.memcap);
+    uint64_t budget = emerg ? (uint64_t)max_visit * FLOW_EMERG_VISIT_FACTOR : max_visit;
+    uint64_t timeout = emerg ? ft->emerg_timeout_us[c] : ft->timeout_us[c];
+    return ended < budget && r != REF_NONE && flow_at(ft, r)->last_us + timeout < now_us;
 }
 
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
 {
-    const uint64_t *timeout = ft->timeout_us;
-    if (memcap_emergency(ft->cfg.memcap)) {
-        timeout = ft->emerg_timeout_us;
-        max_visit *= FLOW_EMERG_VISIT_FACTOR;
-    }
-    for (int c = 0; c < TC_MAX && max_visit > 0; c++) {
-        struct flow *f = idle_oldest(&ft->lists[c]);
-        while (max_visit > 0 && f != NULL && f->last_us + timeout[c] < now_us) {
-            flow_end(ft, f, FLOW_END_TIMEOUT);
-            max_visit--;
-            f = idle_oldest(&ft->lists[c]);
+    unsigned ended = 0;
+    for (int c = 0; c < TC_MAX; c++) {
+        while (expire_due(ft, c, ft->lists[c].head, now_us, max_visit, ended)) {
+            flow_end(ft, ft->lists[c].head, FLOW_END_TIMEOUT);
+            ended++;
         }
     }
 }
 
 void flow_flush(struct flow_table *ft)
 {
-    for (struct flow *f = flow_oldest(ft); f != NULL; f = flow_oldest(ft))
-        flow_end(ft, f, FLOW_END_SHUTDOWN);
+    for (uint32_t r = flow_oldest(ft); r != REF_NONE; r = flow_oldest(ft))
+        flow_end(ft, r, FLOW_END_SHUTDOWN);
 }
 
 void flow_table_free(struct flow_table *ft)
@@ -465,8 +626,10 @@ void flow_table_free(struct flow_table *ft)
     if (ft == NULL)
         return;
     flow_flush(ft);
+    for (size_t i = 0; i < ft->nslabs; i++)
+        free(ft->slabs[i]);
+    free(ft->slabs);
     free(ft->buckets);
-    pool_free(ft->pool);
     free(ft);
 }
 
@@ -477,7 +640,14 @@ const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 
 size_t flow_table_bytes(const struct flow_table *ft)
 {
-    return pool_bytes(ft->pool) + ft->nbuckets * sizeof(*ft->buckets);
+    return ft->slab_bytes + ft->nslabs * sizeof(*ft->slabs) +
+           ft->nbuckets * sizeof(*ft->buckets);
+}
+
+size_t flow_table_bytes_per_flow(void)
+{
+    /* The slab index is a pointer for FLOW_SLAB flows: 8 B per 1,024. */
+    return sizeof(struct flow) + 2 * sizeof(uint32_t);
 }
 
 void flow_table_stats_write(const struct flow_table *ft, struct stats_node *root)

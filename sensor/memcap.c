@@ -14,9 +14,10 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        14%: 224 B a flow (200 B pooled as 208, and up to two
- *                     bucket pointers): 58 MiB holds the default --max-flows
- *                     (262,144: 56 MiB) with room to spare.
+ *   flows        14%: 160 B a flow (its 152 B record in the table's slabs,
+ *                     and up to two 32-bit buckets): 58 MiB holds the
+ *                     default --max-flows (262,144: 40 MiB) with room to
+ *                     spare.
  *   flow_app     27%: 256 B a followed flow (compact state: TLS facts as
  *                     string ids, turns in the shared turn pool), at most one
  *                     a flow: 112 MiB would hold ~460,000, so the flow count

@@ -142,6 +142,14 @@ static int load_catalog(const char *dir, uint32_t seed, struct catalog **out)
             log_error("%s: %d error%s", path, rc, rc == 1 ? "" : "s");
         return -1;
     }
+    if (catalog_count(*out) > (size_t)FLOW_SERVICE_MAX + 1) {
+        /* A flow names its entry in an int16_t (ds/flow.h). */
+        log_error("%s: %zu entries, more than the %d a flow can name", path,
+                  catalog_count(*out), FLOW_SERVICE_MAX + 1);
+        catalog_free(*out);
+        *out = NULL;
+        return -1;
+    }
     return 0;
 }
 
@@ -241,9 +249,8 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
 {
     struct flow_config fc;
     flow_config_default(&fc);
-    /* A flow and its hash bucket (up to two a flow: a power of two). */
-    fc.max_flows = memcap_objects(s->mc, MEMCAP_FLOWS,
-                                  pooled_size(sizeof(struct flow)) + 2 * sizeof(void *),
+    /* A flow and its hash buckets (up to two a flow: a power of two). */
+    fc.max_flows = memcap_objects(s->mc, MEMCAP_FLOWS, flow_table_bytes_per_flow(),
                                   cfg->max_flows);
     fc.seed = cfg->detect.seeds.flow;
     fc.vlan_key = cfg->vlan_key;
@@ -586,9 +593,9 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     s->n.ech[h->ech]++;
     /* A real ECH hello's service name is hidden (h->sni is ""): the
      * catalogue's address ranges decide, as for a hello without SNI. */
-    f->service = h->sni[0] ? catalog_match_host(s->cat, h->sni) : -1;
+    f->service = flow_service_index(h->sni[0] ? catalog_match_host(s->cat, h->sni) : -1);
     if (f->service < 0)
-        f->service = catalog_match_addr(s->cat, &f->srv);
+        f->service = flow_service_index(catalog_match_addr(s->cat, &f->srv));
     if (f->service < 0 && !s->cfg.all_tls) {
         ignore(s, f);
         return;
@@ -708,9 +715,9 @@ static void decide_quic(struct sensor *s, struct flow *f)
      * in the outer name): the address ranges decide, as they do when the
      * string table refused the name (counted in its stats). */
     const char *sni = flow_tls_str(t, s->shared.strings, FLOW_TLS_SNI, NULL);
-    f->service = sni[0] ? catalog_match_host(s->cat, sni) : -1;
+    f->service = flow_service_index(sni[0] ? catalog_match_host(s->cat, sni) : -1);
     if (f->service < 0)
-        f->service = catalog_match_addr(s->cat, &f->srv);
+        f->service = flow_service_index(catalog_match_addr(s->cat, &f->srv));
     if (f->service < 0 && !s->cfg.all_tls) {
         ignore(s, f);
         return;
@@ -882,7 +889,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
         (flow_tls_has(&app->tls, FLOW_TLS_SNI) || app->tls.ech == TLS_ECH_REAL ||
          ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
-         f->pkts[0] + f->pkts[1] > 8))
+         (uint64_t)f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);
     app = f->app; /* decide_quic may have released it */
     const struct turn_sink to = { on_turn, s, f, s->shared.turns };

@@ -1,9 +1,9 @@
 /* Flow table: bidirectional flows keyed by the 5-tuple and the VLAN tags
- * (as Suricata's, unless configured off), from a pool (slabs allocated on
- * demand up to the cap), a seeded symmetric hash (the run's seed, seed.h)
- * with chains capped at FLOW_CHAIN_MAX, client/server orientation, idle
- * timeouts on packet time and a cap at which the least useful of the
- * longest idle flows is evicted (FLOW_EVICT_SCAN below). */
+ * (as Suricata's, unless configured off), in slabs allocated on demand up
+ * to the cap and linked by 32-bit references, a seeded symmetric hash (the
+ * run's seed, seed.h) with chains capped at FLOW_CHAIN_MAX, client/server
+ * orientation, idle timeouts on packet time and a cap at which the least
+ * useful of the longest idle flows is evicted (FLOW_EVICT_SCAN below). */
 #ifndef DS_FLOW_H
 #define DS_FLOW_H
 
@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ds/list.h"
 #include "ds/packet.h"
 
 enum flow_dir { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
@@ -49,26 +48,34 @@ enum flow_end {
 
 struct tls_asm;
 
+/* The most catalogue entries a flow can name: struct flow keeps the index
+ * in an int16_t (the shipped catalogue has about 150; the sensor refuses a
+ * catalogue with more, sensor.c's load_catalog). */
+#define FLOW_SERVICE_MAX INT16_MAX
+
+/* A flow's links in its table: 32-bit references into the table's flow
+ * store, not pointers (half their size); 0 is none. Private to flow.c. */
+struct flow_link {
+    uint32_t prev, next;
+};
+
+/* A flow record, laid out widest member first so that it has no holes
+ * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 152 B on
+ * x86-64, stored unrounded in the table's slabs. The narrow counters
+ * saturate, never wrap:
+ *   pkts        uint32_t, as Suricata's Flow keeps todstpktcnt and
+ *               tosrcpktcnt: 4.3 billion packets one way (over an hour
+ *               of one flow at a million packets a second) before it
+ *               sticks; bytes stay 64-bit.
+ *   ndpi_pkts   uint8_t: nDPI is given at most CLASSIFY_MAX_PKTS (32)
+ *               packets of a flow (classify.c) before it is stopped.
+ *   service     int16_t: a catalogue entry (FLOW_SERVICE_MAX above).
+ * The hash is not kept: bucket_remove computes it again from the key. */
 struct flow {
-    struct flow *hnext;            /* hash chain */
-    struct ds_list_node idle;      /* idle order, oldest at the head */
-    struct ds_list_node app_idle;  /* the same among flows holding app state */
     struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
-    uint16_t cport, sport;
-    uint8_t proto;
-    uint8_t state;                 /* enum flow_state */
-    uint8_t end;                   /* enum flow_end, set when it ends */
-    uint16_t flags;                /* FLOW_F_* */
-    uint32_t hash;
-    uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
     uint64_t id;                   /* flow_id: unique within a run */
     uint64_t first_us, last_us;
-    uint64_t pkts[2], bytes[2];    /* by enum flow_dir; bytes on the wire */
-    int32_t service;               /* AI catalogue index, -1 if none */
-    uint32_t ndpi_pkts;            /* packets handed to nDPI */
-    uint16_t hello_tries;          /* client data segments looked at for a hello */
-    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
-                                      unless flow_config.vlan_key is off */
+    uint64_t bytes[2];             /* by enum flow_dir; bytes on the wire */
     /* The application layer's state, opaque to the table (Suricata's
      * Flow.alstate): the sensor's struct flow_app (ds/flow-app.h), NULL
      * unless followed. Released by the flow_end_fn callee. cls and hello
@@ -79,12 +86,42 @@ struct flow {
     void *app;
     void *cls;                     /* classifier state, NULL when done */
     struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
+    uint32_t pkts[2];              /* by enum flow_dir; saturating (above) */
+    uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
+    uint32_t hnext;                /* hash chain (a free flow: the free list) */
+    struct flow_link idle;         /* idle order, oldest at the head */
+    struct flow_link app_idle;     /* the same among flows holding app state */
+    uint16_t cport, sport;
+    uint16_t flags;                /* FLOW_F_* */
+    int16_t service;               /* AI catalogue index, -1 if none */
+    uint16_t hello_tries;          /* client data segments looked at for a hello */
+    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
+                                      unless flow_config.vlan_key is off */
+    uint8_t proto;
+    uint8_t state;                 /* enum flow_state */
+    uint8_t end;                   /* enum flow_end, set when it ends */
+    uint8_t ndpi_pkts;             /* packets handed to nDPI; saturating (above) */
 };
+
+/* What a flow costs (sizeof, on x86-64): the budget this layout keeps. */
+_Static_assert(sizeof(struct flow) <= 152, "struct flow grew past its budget");
+
+/* A catalogue index (catalog_match_*: -1 or an entry) as struct flow
+ * keeps it; one past FLOW_SERVICE_MAX, which load_catalog never lets
+ * through, is no service rather than a wrapped one. */
+static inline int16_t flow_service_index(int idx)
+{
+    return idx >= 0 && idx <= FLOW_SERVICE_MAX ? (int16_t)idx : -1;
+}
 
 struct memcap;
 
+/* The most flows a table holds (32-bit references, 0 for none). */
+#define FLOW_MAX_FLOWS ((size_t)UINT32_MAX - 1)
+
 struct flow_config {
-    size_t max_flows;              /* cap; at the cap the least useful idle flow is evicted */
+    size_t max_flows;              /* cap, at most FLOW_MAX_FLOWS; at the cap the least
+                                      useful idle flow is evicted */
     uint32_t timeout_new_s;        /* one side only */
     uint32_t timeout_est_s;        /* established TCP */
     uint32_t timeout_closed_s;     /* after FIN both ways or RST */
@@ -148,7 +185,11 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
 uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
 
 /* Expires idle flows against packet time `now_us`: ends at most max_visit
- * flows per call, the longest idle of each timeout class first. */
+ * flows per call, the longest idle of each timeout class first. In the
+ * memcap's emergency mode the timeouts are the emergency ones and the
+ * budget FLOW_EMERG_VISIT_FACTOR times larger, for as long as the mode
+ * lasts: each flow is judged by the mode in force when it is reached, so
+ * a pass that leaves emergency goes on (if at all) by the normal ones. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
 /* Gives flow f its application state (f->app = app) and lists it among
@@ -168,7 +209,12 @@ int flow_evict_app(struct flow_table *ft, const struct flow *keep);
 void flow_flush(struct flow_table *ft);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+/* What the table holds: its flow slabs, their index and its buckets. */
 size_t flow_table_bytes(const struct flow_table *ft);
+/* What one more flow of the cap costs the table when every flow is made:
+ * its record and its share of the buckets (up to two 32-bit ones a flow,
+ * the count being a power of two), for sizing the cap to a memory share. */
+size_t flow_table_bytes_per_flow(void);
 
 
 struct stats_node;

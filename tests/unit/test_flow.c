@@ -288,6 +288,30 @@ static void test_emergency_timeouts_and_recovery(void **state)
     memcap_free(mc);
 }
 
+/* Emergency mode can end in the middle of an expiry pass (each flow ended
+ * reports how full the table is): from then on the pass judges flows by
+ * the normal timeouts and its normal budget, not those it started with. */
+static void test_emergency_ends_within_a_pass(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_table *ft = table_mc(10, &e, mc);
+    for (uint16_t i = 0; i < 11; i++) /* the 11th enters emergency */
+        handshake(ft, 1, (uint16_t)(40000 + i), 100 + i);
+    assert_true(memcap_emergency(mc));
+    /* Last seen at 101 .. 110 s, all idle past FLOW_EMERG_EST_S at 211 s,
+     * none past the normal 600 s. The third flow ended brings the table to
+     * 7 of 10 (70%): emergency ends there, and so does the pass, though
+     * its emergency budget (8 flows) would have ended five more. */
+    flow_expire(ft, ds_s_to_us(111 + FLOW_EMERG_EST_S), 1);
+    assert_false(memcap_emergency(mc));
+    assert_int_equal(e.by_reason[FLOW_END_TIMEOUT], 3);
+    assert_int_equal(flow_table_stats(ft)->active, 7);
+    flow_table_free(ft);
+    memcap_free(mc);
+}
+
 /* flow_evict_app takes the least useful flow holding app state, never the
  * one kept, and says when there is none. */
 static void test_evict_app(void **state)
@@ -344,6 +368,72 @@ static void test_port_reuse_starts_new_flow(void **state)
     assert_int_not_equal(f2->id, id1);
     assert_int_equal(f2->pkts[0], 1);
     flow_table_free(ft);
+}
+
+/* A packet counter at its 32-bit top stays there (struct flow's counters
+ * saturate), while the byte counter goes on. */
+static void test_packet_counters_saturate(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    struct flow *f = flow_handle(ft, &a, &d);
+    f->pkts[FLOW_TOSERVER] = UINT32_MAX - 1;
+    for (int i = 0; i < 3; i++)
+        assert_ptr_equal(flow_handle(ft, &a, &d), f);
+    assert_true(f->pkts[FLOW_TOSERVER] == UINT32_MAX);
+    assert_int_equal(f->pkts[FLOW_TOCLIENT], 0);
+    assert_int_equal(f->bytes[FLOW_TOSERVER], 4 * 60);
+    flow_table_free(ft);
+}
+
+/* Flows across several slabs of the store: each found again by its key,
+ * app state attached to flows at the head, middle and tail of their idle
+ * list (a flow's reference comes from its list neighbours), memory as
+ * the records, the slab index and the 32-bit buckets, and every flow
+ * ended once. */
+static void test_store_across_slabs(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    enum { N = 2500 };
+    struct flow_table *ft = table(N, &e);
+    enum flow_dir d;
+    static struct flow *fl[N];
+    static int app;
+    for (unsigned i = 0; i < N; i++) {
+        struct packet a = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000), 2, 443,
+                              DS_TCP_SYN, 1 + i / 1000);
+        fl[i] = flow_handle(ft, &a, &d);
+        assert_non_null(fl[i]);
+    }
+    for (unsigned i = 0; i < N; i += 97) {
+        struct packet a = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000), 2, 443,
+                              DS_TCP_SYN, 5);
+        assert_ptr_equal(flow_handle(ft, &a, &d), fl[i]);
+    }
+    assert_int_equal(flow_table_bytes(ft),
+                     N * sizeof(struct flow) + 3 * sizeof(void *) + 4096 * sizeof(uint32_t));
+    /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
+     * fl[1500] in the middle, fl[N - 1] at the tail. */
+    flow_app_attach(ft, fl[1500], &app);
+    flow_app_attach(ft, fl[1], &app);
+    flow_app_attach(ft, fl[N - 1], &app);
+    flow_app_detach(ft, fl[1]);
+    assert_int_equal(flow_evict_app(ft, NULL), 0);   /* the longer idle of the two */
+    assert_int_equal(e.last_id, fl[1500]->id);
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.last_id, fl[N - 1]->id);
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    /* Every flow ends once; freed records come back for new flows. */
+    flow_expire(ft, ds_s_to_us(100), 10);
+    assert_int_equal(e.n, 12);
+    struct packet b = pkt(9, 1000, 2, 443, DS_TCP_SYN, 100);
+    assert_non_null(flow_handle(ft, &b, &d));
+    flow_table_free(ft);
+    assert_int_equal(e.n, N + 1);
 }
 
 static void test_udp_and_v6(void **state)
@@ -613,8 +703,11 @@ int main(void)
         cmocka_unit_test(test_eviction_at_cap),
         cmocka_unit_test(test_eviction_order_by_kind),
         cmocka_unit_test(test_emergency_timeouts_and_recovery),
+        cmocka_unit_test(test_emergency_ends_within_a_pass),
         cmocka_unit_test(test_evict_app),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
+        cmocka_unit_test(test_packet_counters_saturate),
+        cmocka_unit_test(test_store_across_slabs),
         cmocka_unit_test(test_udp_and_v6),
         cmocka_unit_test(test_colliding_keys_under_their_seed),
         cmocka_unit_test(test_colliding_keys_under_another_seed),

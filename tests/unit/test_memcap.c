@@ -196,16 +196,17 @@ static void test_emergency_enter_leave(void **state)
 }
 
 /* The default budget holds the default flow table (--max-flows), as the
- * flows share was sized to: a flow costs its pooled record (rounded to 16)
- * and up to two bucket pointers (sensor.c's make_pools); the application
- * store, at most one state a flow, is then bound by the flow count too. */
+ * flows share was sized to: a flow costs its record and up to two 32-bit
+ * buckets (flow_table_bytes_per_flow, as sensor.c's make_pools charges
+ * it); the application store, at most one state a flow, is then bound by
+ * the flow count too. */
 static void test_default_budget_holds_default_flows(void **state)
 {
     (void)state;
     struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
     struct flow_config fc;
     flow_config_default(&fc);
-    size_t flow_cost = ((sizeof(struct flow) + 15) & ~(size_t)15) + 2 * sizeof(void *);
+    size_t flow_cost = flow_table_bytes_per_flow();
     size_t flows = memcap_objects(mc, MEMCAP_FLOWS, flow_cost, fc.max_flows);
     assert_int_equal(flows, fc.max_flows);
     size_t app_cost = (sizeof(struct flow_app) + 15) & ~(size_t)15;
