@@ -57,6 +57,18 @@ static uint32_t offset32(uint64_t ts, uint64_t start)
     return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
+/* The packet time open turn o's request started at. */
+static uint64_t open_start(const struct exchange_open *o)
+{
+    return (uint64_t)o->start_hi << 32 | o->start_lo;
+}
+
+static void open_set_start(struct exchange_open *o, uint64_t start)
+{
+    o->start_lo = (uint32_t)start;
+    o->start_hi = (uint32_t)(start >> 32);
+}
+
 /* Open turn i: open0, then the block. */
 static struct exchange_open *open_at(struct exchange *e, unsigned i)
 {
@@ -195,7 +207,7 @@ static void turn_emit(struct exchange *e, const struct turn *t, const struct tur
 /* Open turn o as a turn so far (times set by turn_times). */
 static struct turn turn_of(const struct exchange_open *o)
 {
-    struct turn t = { o->start_us, o->req_bytes, o->resp_bytes, o->req_records,
+    struct turn t = { open_start(o), o->req_bytes, o->resp_bytes, o->req_records,
                       o->resp_records, 0, 0 };
     return t;
 }
@@ -237,9 +249,9 @@ static struct exchange_open *turn_open(struct exchange *e, uint64_t start,
     }
     struct exchange_open *o = open_at(e, e->nopen++);
     memset(o, 0, sizeof(*o));
-    o->start_us = start;
+    open_set_start(o, start);
     if (!e->mux)
-        e->target = (uint8_t)(e->nopen - 1);
+        e->target = (e->nopen - 1u) & 7u; /* nopen is 1 to EXCHANGE_OPEN_MAX (<= 8) here */
     return o;
 }
 
@@ -375,7 +387,7 @@ static void held_tidy(struct exchange *e, const struct turn_sink *to)
 static bool write_separate(const struct exchange_open *o, const struct exchange_req_start *r,
                            unsigned flags)
 {
-    if (!(flags & U_RECORD) || o->start_us >= r->at)
+    if (!(flags & U_RECORD) || open_start(o) >= r->at)
         return false;
     return (flags & U_WRITE) || (r->big_gap_us > EXCHANGE_JOIN_US && !r->reacts);
 }
@@ -503,8 +515,8 @@ static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_sta
 static bool body_of_headers(const struct exchange_open *o, uint64_t ts, unsigned flags)
 {
     return (flags & U_BODY) && o->req_records == 1 && o->req_bytes <= EXCHANGE_HEADERS_MAX &&
-           !(o->flags & (EXCH_O_ANY | EXCH_O_BIG)) && ts >= o->start_us &&
-           ts - o->start_us <= EXCHANGE_RUN_GAP_US;
+           !(o->flags & (EXCH_O_ANY | EXCH_O_BIG)) && ts >= open_start(o) &&
+           ts - open_start(o) <= EXCHANGE_RUN_GAP_US;
 }
 
 /* On a connection that offered HTTP/2, has the newest request o ended, so
@@ -661,7 +673,7 @@ static bool waiting(const struct exchange_open *o)
 static void pick_target(struct exchange *e, bool new_run, const struct turn_sink *to)
 {
     if (!e->mux) {
-        e->target = (uint8_t)(e->nopen - 1);
+        e->target = (e->nopen - 1u) & 7u; /* nopen is 1 to EXCHANGE_OPEN_MAX (<= 8) here */
         return;
     }
     if (!new_run)
@@ -681,7 +693,7 @@ static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsig
     o->resp_bytes = sat_add32(o->resp_bytes, n);
     if (flags & U_RECORD)
         o->resp_records = sat_add32(o->resp_records, 1);
-    uint32_t at = offset32(ts, o->start_us);
+    uint32_t at = offset32(ts, open_start(o));
     if (flags & U_TAIL) {
         if (!(o->flags & EXCH_O_ANY)) {
             if (!(o->flags & EXCH_O_TAIL))
