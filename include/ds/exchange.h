@@ -277,8 +277,6 @@ struct exchange_listed {
  * with short bounds are 32-bit saturating offsets (see the fields). */
 struct exchange {
     /* The 8-byte members first, then the 4-byte ones: no padding. */
-    struct exchange_open_more *more;   /* the others (NULL while fewer than two) */
-    struct exchange_held *held;        /* small client records held (NULL: none) */
     struct exchange_listed *listed;    /* the newest listed turn (NULL: none) */
     uint64_t app_bytes[2];     /* application-data payload bytes each way */
     uint64_t cli_last_us;      /* the client's last application data */
@@ -289,6 +287,10 @@ struct exchange {
     uint64_t hs_us;
     struct rec_track dir[2];   /* [0] client to server, [1] server to client */
     struct exchange_open open0;        /* the oldest open turn */
+    /* Handles in the shared pool (exchange_pool_more, exchange_pool_held;
+     * 0: none), 32 bits where a pointer would take 64. */
+    uint32_t more;             /* the other open turns (0 while fewer than two) */
+    uint32_t held;             /* small client records held (0: none) */
     uint32_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way
                                 * (saturating) */
     uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
@@ -362,7 +364,10 @@ struct turn_sink {
     exchange_turn_fn fn;    /* NULL: turns are counted and kept, not reported */
     void *ctx;
     void *owner;
-    struct exchange_pool *pool; /* the shared pool (NULL: nothing listed, one turn open) */
+    /* The shared pool (NULL: nothing listed, one turn open). The exchange
+     * finds its pooled parts through it (it holds handles, not pointers):
+     * every call for one exchange names the same pool, or NULL on all. */
+    struct exchange_pool *pool;
 };
 
 /* Resets e for a new flow. */
@@ -416,7 +421,8 @@ const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i);
 const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t);
 
 /* Open turn i (0: the oldest, i < e->nopen), as a turn so far (its request's
- * start and sizes; times are set when it closes). */
-struct turn exchange_open_turn(const struct exchange *e, unsigned i);
+ * start and sizes; times are set when it closes); p is the pool e's calls
+ * were given (the turns beyond the first are there). */
+struct turn exchange_open_turn(const struct exchange *e, struct exchange_pool *p, unsigned i);
 
 #endif
