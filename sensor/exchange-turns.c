@@ -7,7 +7,9 @@
  * open); they close oldest first (a shift of that small array), so turns
  * are reported in the order their requests started. Small client records
  * being held live in e->held, also from the pool while there are any; the
- * listed turns in a circular list from it. Nothing is allocated: the pool's
+ * listed turns in a circular list from it. The block and the held state
+ * are named by 32-bit handles, found through the pool of the turn_sink
+ * each call is given (pool_of). Nothing is allocated: the pool's
  * objects are recycled, and when one runs out the fallback is counted
  * (exchange.h). */
 #include "exchange-int.h"
@@ -57,28 +59,54 @@ static uint32_t offset32(uint64_t ts, uint64_t start)
     return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
+/* The packet time open turn o's request started at. */
+static uint64_t open_start(const struct exchange_open *o)
+{
+    return (uint64_t)o->start_hi << 32 | o->start_lo;
+}
+
+static void open_set_start(struct exchange_open *o, uint64_t start)
+{
+    o->start_lo = (uint32_t)start;
+    o->start_hi = (uint32_t)(start >> 32);
+}
+
+/* The shared pool that to names (NULL: none). The exchange's handles
+ * (more, held) are only ever set from it, so a call without one finds none. */
+static struct exchange_pool *pool_of(const struct turn_sink *to)
+{
+    return to != NULL ? to->pool : NULL;
+}
+
 /* Open turn i: open0, then the block. */
-static struct exchange_open *open_at(struct exchange *e, unsigned i)
+static struct exchange_open *open_at(struct exchange *e, unsigned i, const struct turn_sink *to)
 {
-    return i == 0 ? &e->open0 : &e->more->open[i - 1];
+    return i == 0 ? &e->open0 : &exchange_pool_more(pool_of(to), e->more)->open[i - 1];
 }
 
-static const struct exchange_open *open_at_c(const struct exchange *e, unsigned i)
+static const struct exchange_open *open_at_c(const struct exchange *e, unsigned i,
+                                             const struct turn_sink *to)
 {
-    return i == 0 ? &e->open0 : &e->more->open[i - 1];
+    return i == 0 ? &e->open0 : &exchange_pool_more(pool_of(to), e->more)->open[i - 1];
 }
 
-static struct exchange_open *newest(struct exchange *e)
+static struct exchange_open *newest(struct exchange *e, const struct turn_sink *to)
 {
-    return e->nopen > 0 ? open_at(e, e->nopen - 1u) : NULL;
+    return e->nopen > 0 ? open_at(e, e->nopen - 1u, to) : NULL;
 }
 
 /* The turn the server's run goes to. */
-static struct exchange_open *target(struct exchange *e)
+static struct exchange_open *target(struct exchange *e, const struct turn_sink *to)
 {
     if (e->nopen == 0)
         return NULL;
-    return open_at(e, e->target < e->nopen ? e->target : e->nopen - 1u);
+    return open_at(e, e->target < e->nopen ? e->target : e->nopen - 1u, to);
+}
+
+/* The held records' state (NULL: none). */
+static struct exchange_held *held_of(const struct exchange *e, const struct turn_sink *to)
+{
+    return exchange_pool_held(pool_of(to), e->held);
 }
 
 /* ---- the held records' compact form -------------------------------- */
@@ -195,14 +223,15 @@ static void turn_emit(struct exchange *e, const struct turn *t, const struct tur
 /* Open turn o as a turn so far (times set by turn_times). */
 static struct turn turn_of(const struct exchange_open *o)
 {
-    struct turn t = { o->start_us, o->req_bytes, o->resp_bytes, o->req_records,
+    struct turn t = { open_start(o), o->req_bytes, o->resp_bytes, o->req_records,
                       o->resp_records, 0, 0 };
     return t;
 }
 
-struct turn exchange_open_turn(const struct exchange *e, unsigned i)
+struct turn exchange_open_turn(const struct exchange *e, struct exchange_pool *p, unsigned i)
 {
-    return turn_of(open_at_c(e, i));
+    const struct turn_sink at = { NULL, NULL, NULL, p };
+    return turn_of(open_at_c(e, i, &at));
 }
 
 /* Closes the oldest turn; the block goes back once one turn is left. */
@@ -212,12 +241,13 @@ static void close_oldest(struct exchange *e, const struct turn_sink *to)
     turn_times(&e->open0, &t);
     e->nopen--;
     if (e->nopen > 0) {
-        e->open0 = e->more->open[0];
-        memmove(&e->more->open[0], &e->more->open[1], (e->nopen - 1u) * sizeof(e->open0));
+        struct exchange_open_more *m = exchange_pool_more(pool_of(to), e->more);
+        e->open0 = m->open[0];
+        memmove(&m->open[0], &m->open[1], (e->nopen - 1u) * sizeof(e->open0));
     }
-    if (e->nopen <= 1 && e->more != NULL && to != NULL && to->pool != NULL) {
-        exchange_pool_put_more(to ? to->pool : NULL, e->more);
-        e->more = NULL;
+    if (e->nopen <= 1 && e->more != 0 && to != NULL && to->pool != NULL) {
+        exchange_pool_put_more(to->pool, e->more);
+        e->more = 0;
     }
     if (e->target > 0)
         e->target--;
@@ -229,25 +259,26 @@ static struct exchange_open *turn_open(struct exchange *e, uint64_t start,
 {
     if (e->nopen == EXCHANGE_OPEN_MAX)
         close_oldest(e, to);
-    if (e->nopen >= 1 && e->more == NULL) {
-        e->more = exchange_pool_take_more(to ? to->pool : NULL);
-        if (e->more == NULL) /* none left: one turn open, as at the cap */
+    if (e->nopen >= 1 && e->more == 0) {
+        e->more = exchange_pool_take_more(pool_of(to));
+        if (e->more == 0) /* none left: one turn open, as at the cap */
             while (e->nopen > 0)
                 close_oldest(e, to);
     }
-    struct exchange_open *o = open_at(e, e->nopen++);
+    struct exchange_open *o = open_at(e, e->nopen++, to);
     memset(o, 0, sizeof(*o));
-    o->start_us = start;
+    open_set_start(o, start);
     if (!e->mux)
-        e->target = (uint8_t)(e->nopen - 1);
+        e->target = (e->nopen - 1u) & 7u; /* nopen is 1 to EXCHANGE_OPEN_MAX (<= 8) here */
     return o;
 }
 
 /* ---- the client ------------------------------------------------------ */
 
-static bool pend_any(const struct exchange *e)
+static bool pend_any(const struct exchange *e, const struct turn_sink *to)
 {
-    return e->held != NULL && (e->held->records != 0 || e->held->bytes != 0);
+    const struct exchange_held *h = held_of(e, to);
+    return h != NULL && (h->records != 0 || h->bytes != 0);
 }
 
 /* Held small client records were control after all (flow control,
@@ -256,15 +287,15 @@ static bool pend_any(const struct exchange *e)
  * request; with requests in flight together only the latter are, and the
  * rest belong to no turn (the flow's bytes count them), so that they do not
  * blur the requests' sizes. */
-static void pend_fold(struct exchange *e)
+static void pend_fold(struct exchange *e, const struct turn_sink *to)
 {
-    struct exchange_held *h = e->held;
+    struct exchange_held *h = held_of(e, to);
     e->pend_in = false;
     if (h == NULL)
         return;
-    struct exchange_open *o = newest(e);
+    struct exchange_open *o = newest(e, to);
     bool trailer = gap_unpack(h->start_big_gap) <= EXCHANGE_JOIN_US; /* END_STREAM */
-    if (o != NULL && pend_any(e) && (!e->mux || trailer)) {
+    if (o != NULL && pend_any(e, to) && (!e->mux || trailer)) {
         o->req_bytes = sat_add32(o->req_bytes, h->bytes);
         o->req_records = sat_add32(o->req_records, h->records);
     }
@@ -339,19 +370,19 @@ static struct exchange_req_start req_start_now(const struct exchange *e, uint64_
 static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                  const struct turn_sink *to)
 {
-    if (e->held == NULL) {
-        e->held = exchange_pool_take_held(to ? to->pool : NULL);
-        if (e->held == NULL) { /* none left (counted): more of the newest request */
-            add_request(newest(e), n, flags);
+    if (e->held == 0) {
+        e->held = exchange_pool_take_held(pool_of(to));
+        if (e->held == 0) { /* none left (counted): more of the newest request */
+            add_request(newest(e, to), n, flags);
             return;
         }
     }
-    struct exchange_held *h = e->held;
-    if (pend_any(e) && (ts < h->last_at || ts - h->last_at > EXCHANGE_JOIN_US))
-        pend_fold(e);
+    struct exchange_held *h = held_of(e, to);
+    if (pend_any(e, to) && (ts < h->last_at || ts - h->last_at > EXCHANGE_JOIN_US))
+        pend_fold(e, to);
     struct exchange_req_start r = req_start_now(e, ts);
     held_set_last(h, &r);
-    if (!pend_any(e))
+    if (!pend_any(e, to))
         held_set_start(h, &r);
     h->last_bytes = n;
     h->bytes = sat_add32(h->bytes, n);
@@ -363,10 +394,10 @@ static void hold(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
 /* Nothing held any more: the state goes back to the pool. */
 static void held_tidy(struct exchange *e, const struct turn_sink *to)
 {
-    if (e->held == NULL || pend_any(e) || e->pend_in || to == NULL || to->pool == NULL)
+    if (e->held == 0 || pend_any(e, to) || e->pend_in || to == NULL || to->pool == NULL)
         return;
     exchange_pool_put_held(to->pool, e->held);
-    e->held = NULL;
+    e->held = 0;
 }
 
 /* A request from r is a write of its own: the client sent no large record
@@ -375,7 +406,7 @@ static void held_tidy(struct exchange *e, const struct turn_sink *to)
 static bool write_separate(const struct exchange_open *o, const struct exchange_req_start *r,
                            unsigned flags)
 {
-    if (!(flags & U_RECORD) || o->start_us >= r->at)
+    if (!(flags & U_RECORD) || open_start(o) >= r->at)
         return false;
     return (flags & U_WRITE) || (r->big_gap_us > EXCHANGE_JOIN_US && !r->reacts);
 }
@@ -418,17 +449,17 @@ static enum req_kind request_kind(const struct exchange *e, const struct exchang
  * request before (an END_STREAM sent late); maybe from their last (the
  * next request's HEADERS): then the others are folded and r is the last's. */
 static enum req_kind split_pend(struct exchange *e, struct exchange_req_start *r,
-                               unsigned flags)
+                               unsigned flags, const struct turn_sink *to)
 {
-    struct exchange_held *h = e->held;
+    struct exchange_held *h = held_of(e, to);
     struct exchange_req_start last_start = held_last(h);
-    enum req_kind kind = request_kind(e, newest(e), &last_start, flags);
+    enum req_kind kind = request_kind(e, newest(e, to), &last_start, flags);
     if (kind == REQ_MORE)
         return kind;
     uint32_t last = h->last_bytes;
     h->bytes -= last;
     h->records--;
-    pend_fold(e);
+    pend_fold(e, to);
     h->bytes = last;
     h->records = 1;
     *r = last_start;
@@ -459,11 +490,11 @@ static bool control_size(uint32_t n, bool empty_frame)
  * [DATA][END_STREAM][DATA][END_STREAM] are requests each, while a long body
  * is [DATA][DATA][DATA]. Flow control and PING ACKs amid an upload (one
  * record of their size) do not split it. */
-static bool write_splits(const struct exchange *e, uint64_t ts)
+static bool write_splits(const struct exchange *e, uint64_t ts, const struct turn_sink *to)
 {
-    if (e->one_stream || !e->dir[0].started || !pend_any(e))
+    if (e->one_stream || !e->dir[0].started || !pend_any(e, to))
         return false;
-    const struct exchange_held *h = e->held;
+    const struct exchange_held *h = held_of(e, to);
     if (gap_unpack(h->start_big_gap) > EXCHANGE_WRITE_US || ts - h->last_at > EXCHANGE_WRITE_US)
         return false;
     return h->records > 1 || !control_size(h->bytes, false);
@@ -473,14 +504,15 @@ static bool write_splits(const struct exchange *e, uint64_t ts)
  * request before (an END_STREAM), the last starts the next (its HEADERS),
  * unless it is an empty frame alone (an END_STREAM too): then the large
  * record at ts starts it. r becomes the new request's start. */
-static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_start *r)
+static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_start *r,
+                        const struct turn_sink *to)
 {
-    struct exchange_held *h = e->held;
+    struct exchange_held *h = held_of(e, to);
     bool last_ends = h->records == 1 && control_size(h->bytes, true);
     uint32_t last = last_ends ? 0 : h->last_bytes;
     h->bytes -= last;
     h->records -= last_ends ? 0u : 1u;
-    struct exchange_open *o = newest(e);
+    struct exchange_open *o = newest(e, to);
     o->req_bytes = sat_add32(o->req_bytes, h->bytes);
     o->req_records = sat_add32(o->req_records, h->records);
     h->bytes = last;
@@ -503,8 +535,8 @@ static void split_write(struct exchange *e, uint64_t ts, struct exchange_req_sta
 static bool body_of_headers(const struct exchange_open *o, uint64_t ts, unsigned flags)
 {
     return (flags & U_BODY) && o->req_records == 1 && o->req_bytes <= EXCHANGE_HEADERS_MAX &&
-           !(o->flags & (EXCH_O_ANY | EXCH_O_BIG)) && ts >= o->start_us &&
-           ts - o->start_us <= EXCHANGE_RUN_GAP_US;
+           !(o->flags & (EXCH_O_ANY | EXCH_O_BIG)) && ts >= open_start(o) &&
+           ts - open_start(o) <= EXCHANGE_RUN_GAP_US;
 }
 
 /* On a connection that offered HTTP/2, has the newest request o ended, so
@@ -539,12 +571,13 @@ static bool request_ended(const struct exchange *e, const struct exchange_open *
  * (flags), or the small records held before it (join), which are
  * HEADERS-sized unless they are one record of a control frame's size (a
  * WINDOW_UPDATE or PING ACK amid an upload). */
-static bool ended_before(const struct exchange *e, bool join, unsigned flags)
+static bool ended_before(const struct exchange *e, bool join, unsigned flags,
+                         const struct turn_sink *to)
 {
-    const struct exchange_open *o = open_at_c(e, e->nopen - 1u);
+    const struct exchange_open *o = open_at_c(e, e->nopen - 1u, to);
     if (!join)
         return request_ended(e, o, flags);
-    const struct exchange_held *h = e->held;
+    const struct exchange_held *h = held_of(e, to);
     if (h->records == 1 && control_size(h->bytes, false))
         return false;
     return request_ended(e, o, flags & ~U_BODY);
@@ -554,24 +587,25 @@ static bool ended_before(const struct exchange *e, bool join, unsigned flags)
 static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                            const struct turn_sink *to)
 {
-    struct exchange_held *h = e->held;
-    bool join = pend_any(e) && ts >= h->last_at && ts - h->last_at <= EXCHANGE_JOIN_US;
+    struct exchange_held *h = held_of(e, to);
+    bool join = pend_any(e, to) && ts >= h->last_at && ts - h->last_at <= EXCHANGE_JOIN_US;
     struct exchange_req_start r = join ? held_start(h) : req_start_now(e, ts);
-    enum req_kind kind = request_kind(e, newest(e), &r, flags);
-    bool body = e->mux && body_of_headers(newest(e), ts, flags);
-    if (kind == REQ_MORE && !e->one_stream && ended_before(e, join, flags)) {
+    enum req_kind kind = request_kind(e, newest(e, to), &r, flags);
+    bool body = e->mux && body_of_headers(newest(e, to), ts, flags);
+    if (kind == REQ_MORE && !e->one_stream && ended_before(e, join, flags, to)) {
         kind = REQ_ALONGSIDE;
-    } else if (kind == REQ_MORE && join && (flags & U_RECORD) && !body && write_splits(e, ts)) {
-        split_write(e, ts, &r);
+    } else if (kind == REQ_MORE && join && (flags & U_RECORD) && !body &&
+               write_splits(e, ts, to)) {
+        split_write(e, ts, &r, to);
         kind = REQ_ALONGSIDE;
     } else if (kind == REQ_MORE && join && h->records > 1) {
-        kind = split_pend(e, &r, flags);
+        kind = split_pend(e, &r, flags, to);
     } else if (kind == REQ_ALONGSIDE && !join && body) {
         kind = REQ_MORE;
     }
     if (kind == REQ_MORE) {
-        pend_fold(e);
-        add_request(newest(e), n, flags);
+        pend_fold(e, to);
+        add_request(newest(e, to), n, flags);
         return;
     }
     uint32_t pb = 0, pr = 0;
@@ -581,7 +615,7 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
         h->bytes = 0;
         h->records = 0;
     }
-    pend_fold(e);
+    pend_fold(e, to);
     if (kind == REQ_ALONGSIDE)
         e->mux = true;
     else if (!e->mux)
@@ -598,7 +632,7 @@ static void request_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned
 static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned flags,
                           const struct turn_sink *to)
 {
-    struct exchange_open *o = newest(e);
+    struct exchange_open *o = newest(e, to);
     if (o == NULL) {
         o = turn_open(e, ts, to);
         o->flags |= EXCH_O_PREFACE;
@@ -607,8 +641,9 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
     }
     if (!(flags & U_START)) {
         if (e->pend_in) { /* the rest of a held record */
-            e->held->bytes = sat_add32(e->held->bytes, n);
-            e->held->last_bytes = sat_add32(e->held->last_bytes, n);
+            struct exchange_held *h = held_of(e, to);
+            h->bytes = sat_add32(h->bytes, n);
+            h->last_bytes = sat_add32(h->last_bytes, n);
         } else
             add_request(o, n, flags);
         return;
@@ -616,7 +651,7 @@ static void client_record(struct exchange *e, uint64_t ts, uint32_t n, unsigned 
     e->pend_in = false;
     if (flags & U_BIG) {
         request_record(e, ts, n, flags, to);
-    } else if (!e->one_stream && (flags & U_EMPTY) && e->cli_acked && !pend_any(e) &&
+    } else if (!e->one_stream && (flags & U_EMPTY) && e->cli_acked && !pend_any(e, to) &&
                o->req_bytes > EXCHANGE_HEADERS_MAX) {
         /* an END_STREAM alone after a body: that request is whole */
         add_request(o, n, flags);
@@ -661,13 +696,13 @@ static bool waiting(const struct exchange_open *o)
 static void pick_target(struct exchange *e, bool new_run, const struct turn_sink *to)
 {
     if (!e->mux) {
-        e->target = (uint8_t)(e->nopen - 1);
+        e->target = (e->nopen - 1u) & 7u; /* nopen is 1 to EXCHANGE_OPEN_MAX (<= 8) here */
         return;
     }
     if (!new_run)
         return;
     uint8_t t = 0;
-    while (t < e->nopen && !waiting(open_at(e, t)))
+    while (t < e->nopen && !waiting(open_at(e, t, to)))
         t++;
     if (t == e->nopen)
         t = e->target < e->nopen ? e->target : (uint8_t)(e->nopen - 1);
@@ -681,7 +716,7 @@ static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsig
     o->resp_bytes = sat_add32(o->resp_bytes, n);
     if (flags & U_RECORD)
         o->resp_records = sat_add32(o->resp_records, 1);
-    uint32_t at = offset32(ts, o->start_us);
+    uint32_t at = offset32(ts, open_start(o));
     if (flags & U_TAIL) {
         if (!(o->flags & EXCH_O_ANY)) {
             if (!(o->flags & EXCH_O_TAIL))
@@ -723,12 +758,12 @@ static uint64_t rtt_us(const struct exchange *e)
  * than two round trips before it, or the newest turn's answer was one large
  * record (a whole unstreamed answer). TLS over TCP only: QUIC's ACKs follow
  * the server's packets up to 25 ms late and are too many to tell apart. */
-static bool held_is_request(const struct exchange *e, uint64_t ts)
+static bool held_is_request(const struct exchange *e, uint64_t ts, const struct turn_sink *to)
 {
-    const struct exchange_open *o = e->nopen > 0 ? open_at_c(e, e->nopen - 1u) : NULL;
-    if (o == NULL || !pend_any(e))
+    const struct exchange_open *o = e->nopen > 0 ? open_at_c(e, e->nopen - 1u, to) : NULL;
+    if (o == NULL || !pend_any(e, to))
         return false;
-    const struct exchange_held *h = e->held;
+    const struct exchange_held *h = held_of(e, to);
     const struct exchange_req_start start = held_start(h);
     const struct exchange_req_start *r = &start;
     if (!(o->flags & EXCH_O_BIG) || !r->fresh || r->srv_full)
@@ -745,7 +780,7 @@ static bool held_is_request(const struct exchange *e, uint64_t ts)
 /* The held records become a request of their own: the turns before close. */
 static void open_held(struct exchange *e, const struct turn_sink *to)
 {
-    struct exchange_held *h = e->held;
+    struct exchange_held *h = held_of(e, to);
     uint32_t pb = h->bytes, pr = h->records;
     uint64_t at = h->start_at;
     h->bytes = 0;
@@ -775,11 +810,11 @@ static void open_held(struct exchange *e, const struct turn_sink *to)
  * right. A server that sets END_STREAM on its last DATA frame with data,
  * or coalesces the empty frame into a larger record, gives no such
  * record: runs alone then, as before. */
-static void stream_end(struct exchange *e, unsigned flags)
+static void stream_end(struct exchange *e, unsigned flags, const struct turn_sink *to)
 {
     if (!e->mux || !(flags & U_EMPTY) || (flags & U_TAIL))
         return;
-    target(e)->flags |= EXCH_O_ENDED;
+    target(e, to)->flags |= EXCH_O_ENDED;
     e->srv_stream_end = true;
 }
 
@@ -807,21 +842,21 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
         e->srv_big_age = sat32(e->srv_last_us - ts);
     if (e->nopen == 0)
         return; /* server data before any request: handshake tail, HTTP/2 preface */
-    if (!e->mux && (flags & U_START) && held_is_request(e, ts))
+    if (!e->mux && (flags & U_START) && held_is_request(e, ts, to))
         open_held(e, to);
     else if (!e->mux)
-        pend_fold(e); /* the server went on: what the client held was control */
+        pend_fold(e, to); /* the server went on: what the client held was control */
     if (flags & U_START)
         pick_target(e, new_run, to);
-    add_response(target(e), ts, n, flags);
+    add_response(target(e, to), ts, n, flags);
     if (flags & U_START)
-        stream_end(e, flags);
+        stream_end(e, flags, to);
     held_tidy(e, to);
 }
 
 void exchange_turns_finish(struct exchange *e, const struct turn_sink *to)
 {
-    pend_fold(e);
+    pend_fold(e, to);
     while (e->nopen > 0)
         close_oldest(e, to);
     held_tidy(e, to);

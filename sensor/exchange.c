@@ -292,7 +292,7 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
         if (t->synced && t->hdr_len == 0 && gap <= t->body_left) {
             /* Lost bytes inside a record whose length we know: the boundary
              * after it is still known; the missing bytes were that record's. */
-            t->body_left -= gap;
+            t->body_left = (uint16_t)(t->body_left - gap);
             if (t->counted)
                 on_data(e, dir, ts_us, gap, rec_flags(t), to);
         } else {
@@ -355,7 +355,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
             uint32_t take = n < t->body_left ? n : t->body_left;
             if (t->counted)
                 on_data(e, dir, ts_us, take, rec_flags(t), to);
-            t->body_left -= take;
+            t->body_left = (uint16_t)(t->body_left - take);
             p += take;
             n -= take;
             continue;
@@ -409,7 +409,7 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
  * datagram of a new largest size is the probe. */
 static bool quic_probe(const struct exchange *e, int dir, const uint8_t *payload, uint32_t len)
 {
-    return !(payload[0] & QUIC_FORM_LONG) && len > EXCHANGE_QUIC_FULL && len > e->quic_max[dir];
+    return !(payload[0] & QUIC_FORM_LONG) && len > EXCHANGE_QUIC_FULL && len > e->dir[dir].quic_max;
 }
 
 /* One 1-RTT or 0-RTT packet of n bytes; full: it ends a datagram of at
@@ -444,8 +444,8 @@ void exchange_udp(struct exchange *e, int dir, uint64_t ts_us, const uint8_t *pa
     if (e == NULL || payload == NULL || len == 0 || (dir != 0 && dir != 1))
         return;
     bool probe = quic_probe(e, dir, payload, len);
-    if (len > e->quic_max[dir])
-        e->quic_max[dir] = len > UINT16_MAX ? UINT16_MAX : (uint16_t)len;
+    if (len > e->dir[dir].quic_max)
+        e->dir[dir].quic_max = len > UINT16_MAX ? UINT16_MAX : (uint16_t)len;
     struct rd r = rd_init(payload, len);
     /* A datagram holds at most a few coalesced packets (Initial, 0-RTT,
      * Handshake, then 1-RTT); stop walking after that many. */

@@ -18,9 +18,9 @@
  *                     and up to two 32-bit buckets): 58 MiB holds the
  *                     default --max-flows (262,144: 40 MiB) with room to
  *                     spare.
- *   flow_app     27%: 256 B a followed flow (compact state: TLS facts as
+ *   flow_app     27%: 224 B a followed flow (compact state: TLS facts as
  *                     string ids, turns in the shared turn pool), at most one
- *                     a flow: 112 MiB would hold ~460,000, so the flow count
+ *                     a flow: 112 MiB would hold ~525,000, so the flow count
  *                     binds first at every limit (before the compact state
  *                     it was 2.7 KiB, the largest per-flow cost).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds

@@ -192,7 +192,14 @@ struct turn {
  * segments by sequence number. */
 struct rec_track {
     uint32_t next_seq;      /* sequence number of the next byte expected */
-    uint32_t body_left;     /* bytes left in the current record's body */
+    uint16_t body_left;     /* bytes left in the current record's body: a record's
+                             * length field is 16 bits (and at most TLS_RECORD_MAX) */
+    /* A flow is TCP or QUIC, never both: each way, the TLS tracker's
+     * version or the QUIC datagram size, in one place. */
+    union {
+        uint16_t version;   /* TLS: version of the last type-23 record (re-sync wants the same) */
+        uint16_t quic_max;  /* QUIC: the largest datagram so far (MTU probes; saturating) */
+    };
     uint8_t hdr[5];         /* a record header split across segments */
     uint8_t hdr_len;
     uint8_t cur_type;       /* content type of the current record */
@@ -205,7 +212,6 @@ struct rec_track {
     bool tail : 1;          /* the current record is the TLS 1.3 handshake's tail */
     bool empty : 1;         /* its body is one empty HTTP/2 frame's size (U_EMPTY) */
     bool body : 1;          /* its body is above EXCHANGE_HEADERS_MAX (U_BODY) */
-    uint16_t version;       /* version of the last type-23 record (re-sync wants the same) */
 };
 
 /* Where a client record that may start a request stands when it starts
@@ -221,9 +227,12 @@ struct exchange_req_start {
 };
 
 /* A turn still open: its request may grow, its response is being given.
- * Its times are set when it closes (exchange-turns.c). */
+ * Its times are set when it closes (exchange-turns.c). The request's start
+ * is kept as two 32-bit halves so that the struct needs only 4-byte
+ * alignment: 42 bytes in 44 rather than 48, in every flow (open0) and in
+ * each block of requests in flight. */
 struct exchange_open {
-    uint64_t start_us;      /* packet time of the request's first data */
+    uint32_t start_lo, start_hi;    /* packet time of the request's first data (halves) */
     uint32_t req_bytes, resp_bytes;     /* so far (saturating) */
     uint32_t req_records, resp_records;
     uint32_t big_first, big_last;   /* response records above the small size: offsets */
@@ -267,20 +276,23 @@ struct exchange_listed {
  * in the shared pool (struct exchange_pool). Times that are only compared
  * with short bounds are 32-bit saturating offsets (see the fields). */
 struct exchange {
-    struct rec_track dir[2];   /* [0] client to server, [1] server to client */
-    struct exchange_open open0;        /* the oldest open turn */
-    struct exchange_open_more *more;   /* the others (NULL while fewer than two) */
-    struct exchange_held *held;        /* small client records held (NULL: none) */
+    /* The 8-byte members first, then the 4-byte ones: no padding. */
     struct exchange_listed *listed;    /* the newest listed turn (NULL: none) */
     uint64_t app_bytes[2];     /* application-data payload bytes each way */
-    uint32_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way
-                                * (saturating) */
     uint64_t cli_last_us;      /* the client's last application data */
     uint64_t srv_last_us;      /* the server's last application data (tail included) */
     /* The TLS 1.3 handshake: the client's hello (exchange_hello) until the
      * server's first record gives the round trip, then the client's
      * Finished (which follows the server's first record: HS_TLS13). */
     uint64_t hs_us;
+    struct rec_track dir[2];   /* [0] client to server, [1] server to client */
+    struct exchange_open open0;        /* the oldest open turn */
+    /* Handles in the shared pool (exchange_pool_more, exchange_pool_held;
+     * 0: none), 32 bits where a pointer would take 64. */
+    uint32_t more;             /* the other open turns (0 while fewer than two) */
+    uint32_t held;             /* small client records held (0: none) */
+    uint32_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way
+                                * (saturating) */
     uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
     /* The handshake tail's last record so far, after the Finished (us); 0
      * if none yet. The tail is one flight of records under
@@ -293,15 +305,15 @@ struct exchange {
      * more ago). They are compared with EXCHANGE_JOIN_US, EXCHANGE_WRITE_US
      * and EXCHANGE_RUN_GAP_US only. */
     uint32_t cli_big_age, srv_big_age;
-    uint16_t quic_max[2];      /* QUIC: the largest datagram each way so far (MTU probes) */
     uint32_t count;            /* completed turns */
     uint32_t resync;           /* times a direction lost record sync (gaps) */
-    uint8_t nopen;             /* turns open */
-    uint8_t target;            /* index of the open turn the server's run goes to */
-    uint8_t hs;                /* TLS 1.3 handshake tracking (exchange.c) */
     uint8_t kept;              /* turns listed (<= EXCHANGE_TURNS_KEPT) */
+    /* Small counts as bit-fields: their bounds are asserted below. */
+    uint8_t nopen : 4;         /* turns open (<= EXCHANGE_OPEN_MAX) */
+    uint8_t hs : 2;            /* TLS 1.3 handshake tracking (exchange.c: 3 states) */
     bool mux : 1;              /* two requests were seen waiting at once */
     bool one_stream : 1;       /* the client offered no HTTP/2: requests never overlap */
+    uint8_t target : 3;        /* index of the open turn the server's run goes to (< nopen) */
     bool setup_skipped : 1;    /* the connection set-up turn was seen and not counted */
     bool tail_open : 1;        /* the server's next records may be the handshake's tail */
     bool pend_in : 1;          /* the client's current record is held */
@@ -313,6 +325,9 @@ struct exchange {
     bool srv_stream_end : 1;   /* requests in flight together: the server's last record
                                 * was an END_STREAM (U_EMPTY) ending its run's answer */
 };
+
+_Static_assert(EXCHANGE_OPEN_MAX <= 8, "exchange.nopen (4 bits) and target (3 bits, < nopen)");
+_Static_assert(EXCHANGE_TURNS_KEPT <= UINT8_MAX, "exchange.kept is 8 bits");
 
 /* What all flows' exchanges share: bounded pools of listed turns, of
  * blocks of requests in flight and of held records. When one is used up,
@@ -349,7 +364,10 @@ struct turn_sink {
     exchange_turn_fn fn;    /* NULL: turns are counted and kept, not reported */
     void *ctx;
     void *owner;
-    struct exchange_pool *pool; /* the shared pool (NULL: nothing listed, one turn open) */
+    /* The shared pool (NULL: nothing listed, one turn open). The exchange
+     * finds its pooled parts through it (it holds handles, not pointers):
+     * every call for one exchange names the same pool, or NULL on all. */
+    struct exchange_pool *pool;
 };
 
 /* Resets e for a new flow. */
@@ -403,7 +421,8 @@ const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i);
 const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t);
 
 /* Open turn i (0: the oldest, i < e->nopen), as a turn so far (its request's
- * start and sizes; times are set when it closes). */
-struct turn exchange_open_turn(const struct exchange *e, unsigned i);
+ * start and sizes; times are set when it closes); p is the pool e's calls
+ * were given (the turns beyond the first are there). */
+struct turn exchange_open_turn(const struct exchange *e, struct exchange_pool *p, unsigned i);
 
 #endif

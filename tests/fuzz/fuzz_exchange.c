@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     exchange_finish(&e, &to);
     check(&e, &c);
-    if (e.nopen != 0 || e.more != NULL || e.held != NULL)
+    if (e.nopen != 0 || e.more != 0 || e.held != 0)
         abort();
     exchange_release(&e, pool);
     return 0;

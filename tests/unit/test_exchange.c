@@ -85,7 +85,7 @@ static const struct turn *cur(const struct fx *f)
 {
     static struct turn t;
     assert_true(f->ex.nopen > 0);
-    t = exchange_open_turn(&f->ex, f->ex.nopen - 1u);
+    t = exchange_open_turn(&f->ex, f->pool, f->ex.nopen - 1u);
     return &t;
 }
 
@@ -1398,8 +1398,64 @@ static void test_pool_open_and_held_exhausted(void **state)
     exchange_pool_stats_get(f->pool, &st);
     assert_int_equal(st.more_refused, 1);
     assert_int_equal(st.held_refused, 1);
-    assert_null(f->ex.more);
-    assert_null(f->ex.held);
+    assert_int_equal(f->ex.more, 0);
+    assert_int_equal(f->ex.held, 0);
+}
+
+/* Flow i of test_pool_handles: its handshake, then two requests in flight
+ * (HTTP/2: the second a write of its own, no answer yet), of 300 + i and
+ * 400 + i bytes. Its exchange is left in f->ex. */
+static void two_in_flight(struct fx *f, unsigned i)
+{
+    exchange_init(&f->ex);
+    for (int d = 0; d < 2; d++)
+        f->s[d].len = f->s[d].sent = 0;
+    tls12_handshake(f);
+    rec(f, 0, 23, (uint16_t)(300 + i));
+    flush(f, 0, 100000, 1448);
+    rec(f, 0, 23, (uint16_t)(400 + i));
+    flush(f, 0, 200000, 1448);
+}
+
+/* The block of requests in flight is a 32-bit handle into the shared pool
+ * (slabs of 128): flows beyond the first slab find their own block, the
+ * flow past the cap closes its oldest turn (counted), and released blocks
+ * are taken again by later flows. */
+static void test_pool_handles(void **state)
+{
+    struct fx *f = *state;
+    enum { CAP = 300, FLOWS = CAP + 1 };
+    exchange_pool_free(f->pool);
+    f->pool = exchange_pool_new(64, CAP, 0);
+    assert_non_null(f->pool);
+    f->to.pool = f->pool;
+    struct exchange *ex = calloc(FLOWS, sizeof(*ex));
+    assert_non_null(ex);
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < FLOWS; i++) {
+            two_in_flight(f, i);
+            ex[i] = f->ex;
+        }
+        struct exchange_pool_stats st;
+        exchange_pool_stats_get(f->pool, &st);
+        assert_int_equal(st.more, CAP);
+        assert_int_equal(st.more_refused, (uint64_t)round + 1u);
+        for (unsigned i = 0; i < CAP; i++) {
+            assert_int_equal(ex[i].nopen, 2);
+            assert_int_not_equal(ex[i].more, 0);
+            assert_int_equal(exchange_open_turn(&ex[i], f->pool, 0).req_bytes, 300 + i);
+            assert_int_equal(exchange_open_turn(&ex[i], f->pool, 1).req_bytes, 400 + i);
+        }
+        assert_int_equal(ex[CAP].nopen, 1); /* no block: the oldest closed for it */
+        assert_int_equal(ex[CAP].more, 0);
+        for (unsigned i = 0; i < FLOWS; i++)
+            exchange_release(&ex[i], f->pool);
+        exchange_pool_stats_get(f->pool, &st);
+        assert_int_equal(st.more, 0);
+        assert_int_equal(st.listed, 0);
+    }
+    free(ex);
+    exchange_init(&f->ex);
 }
 
 /* The circular list of listed turns at its edges: one turn (a list of
@@ -1627,6 +1683,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_listed_exhausted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_open_and_held_exhausted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_listed_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic_0rtt_v2_and_junk, setup, teardown),
