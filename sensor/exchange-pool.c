@@ -7,104 +7,12 @@
 #include "ds/exchange.h"
 
 #include <stdlib.h>
-#include <string.h>
 
+#include "ds/ipool.h"
 #include "ds/pool.h"
-#include "ds/util.h"
 #include "exchange-int.h"
 
 #define EXCHANGE_POOL_SLAB 1024 /* objects a slab: pools grow as flows need them */
-
-/* A pool of at most cap objects of size bytes whose objects are named by
- * handles: index + 1 (0: none). Slabs of 2^shift objects are allocated on
- * demand, as pool.h's are, and found from a handle through a directory of
- * them made at creation; free objects are chained through their first 4
- * bytes (handles). */
-struct ipool {
-    size_t size;            /* object size, rounded to 16 as pool.h does */
-    uint32_t cap, made, in_use;
-    uint32_t free;          /* the first free object's handle (0: none) */
-    unsigned shift;         /* log2 of the objects a slab */
-    unsigned char **slabs;  /* the directory: cap / 2^shift slabs, rounded up */
-    size_t bytes;           /* slabs and directory */
-};
-
-static int ipool_init(struct ipool *ip, size_t size, size_t cap, unsigned shift)
-{
-    /* Handles are 32-bit: a cap beyond is cut (a billion objects would
-     * be far beyond any memcap's share anyway). */
-    if (cap > UINT32_MAX - 1)
-        cap = UINT32_MAX - 1;
-    ip->size = (size + 15) & ~(size_t)15;
-    ip->cap = (uint32_t)cap;
-    ip->shift = shift;
-    size_t nslabs = (cap + ((size_t)1 << shift) - 1) >> shift;
-    ip->slabs = calloc(nslabs ? nslabs : 1, sizeof(*ip->slabs));
-    if (ip->slabs == NULL)
-        return -1;
-    ip->bytes = nslabs * sizeof(*ip->slabs);
-    return 0;
-}
-
-static void ipool_free(struct ipool *ip)
-{
-    if (ip->slabs == NULL)
-        return;
-    size_t nslabs = ((size_t)ip->cap + ((size_t)1 << ip->shift) - 1) >> ip->shift;
-    for (size_t i = 0; i < nslabs; i++)
-        free(ip->slabs[i]);
-    free(ip->slabs);
-    ip->slabs = NULL;
-}
-
-/* The object of handle h (not 0, from this pool). */
-static void *ipool_at(const struct ipool *ip, uint32_t h)
-{
-    uint32_t i = h - 1u;
-    uint32_t mask = (1u << ip->shift) - 1u;
-    return ip->slabs[i >> ip->shift] + (size_t)(i & mask) * ip->size;
-}
-
-/* One more slab (fewer objects at the cap); -1 when the cap is reached. */
-static int ipool_grow(struct ipool *ip)
-{
-    uint32_t n = 1u << ip->shift;
-    if (ip->cap - ip->made < n)
-        n = ip->cap - ip->made;
-    if (n == 0)
-        return -1;
-    ip->slabs[ip->made >> ip->shift] = xmalloc((size_t)n * ip->size);
-    ip->bytes += (size_t)n * ip->size;
-    for (uint32_t k = n; k-- > 0;) {
-        uint32_t h = ip->made + k + 1u;
-        memcpy(ipool_at(ip, h), &ip->free, sizeof(ip->free));
-        ip->free = h;
-    }
-    ip->made += n;
-    return 0;
-}
-
-/* A zeroed object's handle, 0 when cap objects are out. */
-static uint32_t ipool_get(struct ipool *ip)
-{
-    if (ip->free == 0 && ipool_grow(ip) != 0)
-        return 0;
-    uint32_t h = ip->free;
-    void *o = ipool_at(ip, h);
-    memcpy(&ip->free, o, sizeof(ip->free));
-    memset(o, 0, ip->size);
-    ip->in_use++;
-    return h;
-}
-
-static void ipool_put(struct ipool *ip, uint32_t h)
-{
-    if (h == 0)
-        return;
-    memcpy(ipool_at(ip, h), &ip->free, sizeof(ip->free));
-    ip->free = h;
-    ip->in_use--;
-}
 
 struct exchange_pool {
     struct pool *listed;
@@ -119,9 +27,10 @@ struct exchange_pool *exchange_pool_new(size_t listed_cap, size_t more_cap, size
     if (p == NULL)
         return NULL;
     p->listed = pool_new(sizeof(struct exchange_listed), listed_cap, EXCHANGE_POOL_SLAB);
-    int more = ipool_init(&p->more, sizeof(struct exchange_open_more), more_cap, 7); /* 128 */
-    int held = ipool_init(&p->held, sizeof(struct exchange_held), held_cap, 10);     /* 1024 */
-    if (p->listed == NULL || more != 0 || held != 0) {
+    /* Rounded to 16 as pool.h rounds: 128 and 1024 objects a slab. */
+    ipool_init(&p->more, sizeof(struct exchange_open_more), 16, more_cap, 7);
+    ipool_init(&p->held, sizeof(struct exchange_held), 16, held_cap, 10);
+    if (p->listed == NULL) {
         exchange_pool_free(p);
         return NULL;
     }

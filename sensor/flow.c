@@ -18,10 +18,10 @@
  * are Suricata's emergency ones and an expiry pass ends more flows, until
  * the table is back under the recovery level. Packet time is the clock.
  *
- * Flows live in slabs of FLOW_SLAB records, made on demand up to the cap
- * and never moved, so a flow is named by a 32-bit reference (its slot + 1;
- * 0 is none): the hash chains, the buckets and the idle lists link through
- * references, half the size of pointers. */
+ * Flows live in an indexed pool (ipool.h: slabs of FLOW_SLAB records, made
+ * on demand up to the cap and never moved), so a flow is named by a 32-bit
+ * reference (its handle; 0 is none): the hash chains, the buckets and the
+ * idle lists link through references, half the size of pointers. */
 #include "ds/flow.h"
 
 #include <stdlib.h>
@@ -29,6 +29,7 @@
 
 #include "ds/assert.h"
 #include "ds/hash.h"
+#include "ds/ipool.h"
 #include "ds/memcap.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
@@ -49,12 +50,7 @@ struct flow_list {
 
 struct flow_table {
     struct flow_config cfg;
-    struct flow **slabs;             /* nslabs slots, NULL until made */
-    size_t nslabs;
-    uint32_t made;                   /* flows carved out of slabs so far */
-    uint32_t free;                   /* free flows, linked through hnext */
-    size_t in_use;
-    size_t slab_bytes;
+    struct ipool store;              /* the flows, by reference */
     uint32_t *buckets;               /* chain heads, REF_NONE for none */
     size_t nbuckets;                 /* power of two */
     struct flow_list lists[TC_MAX];  /* idle order by class, oldest at the head */
@@ -79,53 +75,12 @@ void flow_config_default(struct flow_config *cfg)
     cfg->vlan_key = true;
 }
 
-/* ---- the flow store: slabs, references, the free list ----------------- */
+/* ---- the flow store ----------------------------------------------------- */
 
 /* The flow of reference r (never REF_NONE). */
 static struct flow *flow_at(const struct flow_table *ft, uint32_t r)
 {
-    uint32_t slot = r - 1;
-    return &ft->slabs[slot >> FLOW_SLAB_SHIFT][slot & (FLOW_SLAB - 1)];
-}
-
-/* Makes the next slab (up to the cap) and lists its flows as free, the
- * first of them first out. -1 at the cap. */
-static int store_grow(struct flow_table *ft)
-{
-    size_t n = FLOW_SLAB;
-    if (ft->made + n > ft->cfg.max_flows)
-        n = ft->cfg.max_flows - ft->made;
-    if (n == 0)
-        return -1;
-    struct flow *slab = xmalloc(n * sizeof(*slab));
-    ft->slabs[ft->made >> FLOW_SLAB_SHIFT] = slab;
-    ft->slab_bytes += n * sizeof(*slab);
-    for (size_t i = n; i-- > 0;) {
-        slab[i].hnext = ft->free;
-        ft->free = ft->made + (uint32_t)i + 1;
-    }
-    ft->made += (uint32_t)n;
-    return 0;
-}
-
-/* A zeroed flow's reference, REF_NONE when the cap's flows are all out. */
-static uint32_t store_get(struct flow_table *ft)
-{
-    if (ft->free == REF_NONE && store_grow(ft) != 0)
-        return REF_NONE;
-    uint32_t r = ft->free;
-    struct flow *f = flow_at(ft, r);
-    ft->free = f->hnext;
-    memset(f, 0, sizeof(*f));
-    ft->in_use++;
-    return r;
-}
-
-static void store_put(struct flow_table *ft, uint32_t r)
-{
-    flow_at(ft, r)->hnext = ft->free;
-    ft->free = r;
-    ft->in_use--;
+    return ipool_at(&ft->store, r);
 }
 
 /* ---- lists of flows through references --------------------------------- */
@@ -191,8 +146,9 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end
     while (ft->nbuckets < ft->cfg.max_flows && ft->nbuckets < ((size_t)1 << 26))
         ft->nbuckets <<= 1;
     ft->buckets = xcalloc(ft->nbuckets, sizeof(*ft->buckets));
-    ft->nslabs = (ft->cfg.max_flows + FLOW_SLAB - 1) / FLOW_SLAB;
-    ft->slabs = xcalloc(ft->nslabs, sizeof(*ft->slabs));
+    /* Unrounded (8-byte aligned): every byte of a flow counts. */
+    ipool_init(&ft->store, sizeof(struct flow), _Alignof(struct flow), ft->cfg.max_flows,
+               FLOW_SLAB_SHIFT);
     for (int c = 0; c < TC_MAX; c++)
         list_init(&ft->lists[c], offsetof(struct flow, idle));
     list_init(&ft->app_list, offsetof(struct flow, app_idle));
@@ -330,7 +286,7 @@ static void flow_end(struct flow_table *ft, uint32_t r, enum flow_end why)
     if (f->flags & FLOW_F_APP_LISTED)
         list_unlink(ft, &ft->app_list, r);
     bucket_remove(ft, r, f);
-    store_put(ft, r);
+    ipool_put(&ft->store, r);
     ft->st.ended++;
     ft->st.active--;
     if (why == FLOW_END_TIMEOUT)
@@ -338,7 +294,7 @@ static void flow_end(struct flow_table *ft, uint32_t r, enum flow_end why)
     else if (why == FLOW_END_EVICTED)
         ft->st.evicted++;
     if (memcap_emergency(ft->cfg.memcap))
-        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->in_use, ft->cfg.max_flows);
+        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->store.in_use, ft->cfg.max_flows);
 }
 
 /* How useful a flow's state is, least first: 0 will never be followed
@@ -446,14 +402,14 @@ static bool is_service_port(uint16_t port)
 static uint32_t flow_create(struct flow_table *ft, const struct packet *p, uint32_t hash,
                             enum flow_dir *dir)
 {
-    uint32_t r = store_get(ft);
+    uint32_t r = ipool_get(&ft->store);
     if (r == REF_NONE) {
-        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->in_use, ft->cfg.max_flows);
+        memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->store.in_use, ft->cfg.max_flows);
         uint32_t old = evict_candidate(ft);
         if (old == REF_NONE)
             return REF_NONE;
         flow_evict(ft, old);
-        r = store_get(ft);
+        r = ipool_get(&ft->store);
         if (r == REF_NONE)
             return REF_NONE;
     }
@@ -626,9 +582,7 @@ void flow_table_free(struct flow_table *ft)
     if (ft == NULL)
         return;
     flow_flush(ft);
-    for (size_t i = 0; i < ft->nslabs; i++)
-        free(ft->slabs[i]);
-    free(ft->slabs);
+    ipool_free(&ft->store);
     free(ft->buckets);
     free(ft);
 }
@@ -640,8 +594,7 @@ const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 
 size_t flow_table_bytes(const struct flow_table *ft)
 {
-    return ft->slab_bytes + ft->nslabs * sizeof(*ft->slabs) +
-           ft->nbuckets * sizeof(*ft->buckets);
+    return ft->store.bytes + ft->nbuckets * sizeof(*ft->buckets);
 }
 
 size_t flow_table_bytes_per_flow(void)

@@ -88,7 +88,7 @@ struct flow {
     struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
     uint32_t pkts[2];              /* by enum flow_dir; saturating (above) */
     uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
-    uint32_t hnext;                /* hash chain (a free flow: the free list) */
+    uint32_t hnext;                /* hash chain */
     struct flow_link idle;         /* idle order, oldest at the head */
     struct flow_link app_idle;     /* the same among flows holding app state */
     uint16_t cport, sport;

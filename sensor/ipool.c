@@ -1,0 +1,81 @@
+/* Indexed pool (ipool.h). */
+#include "ds/ipool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/util.h"
+
+static size_t slabs_for(size_t cap, unsigned shift)
+{
+    return (cap + ((size_t)1 << shift) - 1) >> shift;
+}
+
+void ipool_init(struct ipool *ip, size_t size, size_t align, size_t cap, unsigned shift)
+{
+    memset(ip, 0, sizeof(*ip));
+    if (cap > UINT32_MAX - 1)
+        cap = UINT32_MAX - 1;   /* handles are 32-bit, 0 being none */
+    if (align < sizeof(uint32_t))
+        align = sizeof(uint32_t);   /* room for the free chain's handle */
+    if (size < sizeof(uint32_t))
+        size = sizeof(uint32_t);
+    ip->size = (size + align - 1) & ~(align - 1);
+    ip->cap = (uint32_t)cap;
+    ip->shift = shift;
+    size_t nslabs = slabs_for(cap, shift);
+    ip->slabs = xcalloc(nslabs ? nslabs : 1, sizeof(*ip->slabs));
+    ip->bytes = nslabs * sizeof(*ip->slabs);
+}
+
+void ipool_free(struct ipool *ip)
+{
+    if (ip->slabs == NULL)
+        return;
+    size_t nslabs = slabs_for(ip->cap, ip->shift);
+    for (size_t i = 0; i < nslabs; i++)
+        free(ip->slabs[i]);
+    free(ip->slabs);
+    ip->slabs = NULL;
+}
+
+/* One more slab (fewer objects at the cap), its objects chained free with
+ * the lowest first out; -1 when the cap is reached. */
+static int grow(struct ipool *ip)
+{
+    uint32_t n = 1u << ip->shift;
+    if (ip->cap - ip->made < n)
+        n = ip->cap - ip->made;
+    if (n == 0)
+        return -1;
+    ip->slabs[ip->made >> ip->shift] = xmalloc((size_t)n * ip->size);
+    ip->bytes += (size_t)n * ip->size;
+    for (uint32_t k = n; k-- > 0;) {
+        uint32_t h = ip->made + k + 1u;
+        memcpy(ipool_at(ip, h), &ip->free, sizeof(ip->free));
+        ip->free = h;
+    }
+    ip->made += n;
+    return 0;
+}
+
+uint32_t ipool_get(struct ipool *ip)
+{
+    if (ip->free == 0 && grow(ip) != 0)
+        return 0;
+    uint32_t h = ip->free;
+    void *o = ipool_at(ip, h);
+    memcpy(&ip->free, o, sizeof(ip->free));
+    memset(o, 0, ip->size);
+    ip->in_use++;
+    return h;
+}
+
+void ipool_put(struct ipool *ip, uint32_t h)
+{
+    if (h == 0)
+        return;
+    memcpy(ipool_at(ip, h), &ip->free, sizeof(ip->free));
+    ip->free = h;
+    ip->in_use--;
+}
