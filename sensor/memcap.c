@@ -14,15 +14,16 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        14%: 160 B a flow (its 152 B record in the table's slabs,
- *                     and up to two 32-bit buckets): 58 MiB holds the
- *                     default --max-flows (262,144: 40 MiB) with room to
- *                     spare.
- *   flow_app     27%: 224 B a followed flow (compact state: TLS facts as
+ *   flows        10%: 160 B a flow (its 152 B record in the table's slabs,
+ *                     and up to two 32-bit buckets): 41.6 MiB holds the
+ *                     default --max-flows (262,144: 40 MiB).
+ *   flow_app     15%: 224 B a followed flow (compact state: TLS facts as
  *                     string ids, turns in the shared turn pool), at most one
- *                     a flow: 112 MiB would hold ~525,000, so the flow count
- *                     binds first at every limit (before the compact state
- *                     it was 2.7 KiB, the largest per-flow cost).
+ *                     a flow: 62 MiB holds ~290,000, and the share is more
+ *                     than 224/160 of the flows', so the flow count binds
+ *                     first at every limit (before the compact state it was
+ *                     2.7 KiB, the largest per-flow cost; the shares were 14%
+ *                     and 27% until the flow record and this state shrank).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds
  *                     ~1,800 at once, i.e. 18,000 new split-hello
  *                     connections a second at a 100 ms round trip (a
@@ -35,11 +36,13 @@
  *                     measured), only while a flow is classified; a flood of
  *                     QUIC Initials holds one a flow: 33 MiB is ~7,000 of
  *                     them (tests/detect/quic_captures.test.sh floods 5,000).
- *   sources      25%: 7.2 KiB a source as source_bytes_per_source
+ *   sources      41%: 7.2 KiB a source as source_bytes_per_source
  *                     charges it (its 3.1 KB record and the four 1 KB turn
- *                     chunks budgeted a source): 104 MiB holds ~14,800
- *                     sources (under the default --max-sources 65,536);
- *                     least recently seen evicted beyond.
+ *                     chunks budgeted a source): 171 MiB holds ~24,300
+ *                     sources (under the default --max-sources 65,536:
+ *                     a site with more active sources in the hour sets a
+ *                     larger --memcap); least recently seen evicted beyond.
+ *                     It took what the flow stores no longer need (25% before).
  *   clusters      8%: cluster tables (a cluster can grow to 256 members) and
  *                     the synchrony table.
  *   strings       3%: interned SNI, JA3 and JA4 strings (one copy each).
@@ -63,12 +66,12 @@ static const struct {
     const char *name;
     unsigned permille;
 } shares[MEMCAP_NSHARES] = {
-    [MEMCAP_FLOWS] = { "flows", 140 },
-    [MEMCAP_FLOW_APP] = { "flow_app", 270 },
+    [MEMCAP_FLOWS] = { "flows", 100 },
+    [MEMCAP_FLOW_APP] = { "flow_app", 150 },
     [MEMCAP_HELLO_BUFFERS] = { "hello_buffers", 80 },
     [MEMCAP_QUIC_REASM] = { "quic_reasm", 20 },
     [MEMCAP_NDPI] = { "ndpi", 80 },
-    [MEMCAP_SOURCES] = { "sources", 250 },
+    [MEMCAP_SOURCES] = { "sources", 410 },
     [MEMCAP_CLUSTERS] = { "clusters", 80 },
     [MEMCAP_STRINGS] = { "strings", 30 },
     [MEMCAP_TURN_POOL] = { "turn_pool", 50 },

@@ -98,9 +98,9 @@ static void test_shares(void **state)
     /* At the default, a share is its per-mille of the 416 MiB pooled. */
     struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
     uint64_t pooled = ((uint64_t)416 << 20) / 1000;
-    assert_int_equal(memcap_share(mc, MEMCAP_FLOWS), pooled * 140);
-    assert_int_equal(memcap_share(mc, MEMCAP_FLOW_APP), pooled * 270);
-    assert_int_equal(memcap_share(mc, MEMCAP_SOURCES), pooled * 250);
+    assert_int_equal(memcap_share(mc, MEMCAP_FLOWS), pooled * 100);
+    assert_int_equal(memcap_share(mc, MEMCAP_FLOW_APP), pooled * 150);
+    assert_int_equal(memcap_share(mc, MEMCAP_SOURCES), pooled * 410);
     /* Object caps: the share's, or the count cap if smaller; at least 1. */
     size_t flows_share = memcap_share(mc, MEMCAP_FLOWS);
     assert_int_equal(memcap_objects(mc, MEMCAP_FLOWS, 200, 1u << 30), flows_share / 200);
