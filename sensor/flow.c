@@ -80,7 +80,7 @@ void flow_config_default(struct flow_config *cfg)
 /* The flow of reference r (never REF_NONE). */
 static struct flow *flow_at(const struct flow_table *ft, uint32_t r)
 {
-    return ipool_at(&ft->store, r);
+    return ipool_at_fixed(&ft->store, r, sizeof(struct flow), FLOW_SLAB_SHIFT);
 }
 
 /* ---- lists of flows through references --------------------------------- */
@@ -149,6 +149,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end
     /* Unrounded (8-byte aligned): every byte of a flow counts. */
     ipool_init(&ft->store, sizeof(struct flow), _Alignof(struct flow), ft->cfg.max_flows,
                FLOW_SLAB_SHIFT);
+    DS_ASSERT(ft->store.size == sizeof(struct flow));   /* flow_at's constant */
     for (int c = 0; c < TC_MAX; c++)
         list_init(&ft->lists[c], offsetof(struct flow, idle));
     list_init(&ft->app_list, offsetof(struct flow, app_idle));
@@ -548,25 +549,28 @@ struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flo
 }
 
 /* Whether expiry may end flow r of class c now, the `ended`-th of this
- * pass: by the timeouts and budget of the mode in force at this flow, as
- * emergency mode can end within a pass (flow_end reports how full the
- * table is, and the application store's release does too). */
+ * pass, by the timeouts and budget of emergency mode or not (emerg). */
 static bool expire_due(const struct flow_table *ft, int c, uint32_t r, uint64_t now_us,
-                       unsigned max_visit, unsigned ended)
+                       unsigned max_visit, unsigned ended, bool emerg)
 {
-    bool emerg = memcap_emergency(ft->cfg.memcap);
     uint64_t budget = emerg ? (uint64_t)max_visit * FLOW_EMERG_VISIT_FACTOR : max_visit;
     uint64_t timeout = emerg ? ft->emerg_timeout_us[c] : ft->timeout_us[c];
     return ended < budget && r != REF_NONE && flow_at(ft, r)->last_us + timeout < now_us;
 }
 
+/* Each flow is judged by the mode in force when the pass reaches it:
+ * emergency mode can end within a pass, and only when a flow ends (flow_end
+ * reports how full the table is, and the application store's release does
+ * too), so the mode is read again after each. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit)
 {
     unsigned ended = 0;
+    bool emerg = memcap_emergency(ft->cfg.memcap);
     for (int c = 0; c < TC_MAX; c++) {
-        while (expire_due(ft, c, ft->lists[c].head, now_us, max_visit, ended)) {
+        while (expire_due(ft, c, ft->lists[c].head, now_us, max_visit, ended, emerg)) {
             flow_end(ft, ft->lists[c].head, FLOW_END_TIMEOUT);
             ended++;
+            emerg = memcap_emergency(ft->cfg.memcap);
         }
     }
 }
