@@ -59,6 +59,17 @@ if [ $rc -ne 2 ] || ! grep -q "fingerprints.conf:$n: " <<<"$out"; then
 else
     echo "ok   bad fingerprint line: $(head -1 <<<"$out")"
 fi
+# A catalogue of more entries than a flow can name (an int16_t index) is
+# refused, with its size and the limit, not cut or wrapped.
+rm -rf "$work/r"; cp -r "$src/rules" "$work/r"
+awk 'BEGIN { for (i = 0; i < 32800; i++) printf "host h%d.example.com example api\n", i }' \
+    >>"$work/r/ai-services.conf"
+out=$("$bin" --check-rules --rules "$work/r" 2>&1); rc=$?
+if [ $rc -ne 2 ] || ! grep -Eq "ai-services.conf: [0-9]+ entries, more than the 32768 a flow can name" <<<"$out"; then
+    echo "FAIL oversized catalogue: exit $rc: $out"; fail=1
+else
+    echo "ok   oversized catalogue: $(head -1 <<<"$out")"
+fi
 # A family no fingerprint gives is a warning at the rule's line, through the
 # same diagnostics as errors; the rules still load.
 rm -rf "$work/r"; cp -r "$src/rules" "$work/r"
