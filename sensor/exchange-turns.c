@@ -489,7 +489,8 @@ static bool control_size(uint32_t n, bool empty_frame)
  * algorithm coalescing requests): [HEADERS][DATA][HEADERS][DATA] or
  * [DATA][END_STREAM][DATA][END_STREAM] are requests each, while a long body
  * is [DATA][DATA][DATA]. Flow control and PING ACKs amid an upload (one
- * record of their size) do not split it. */
+ * record of their size) do not split it, nor do a lost tracker's raw
+ * bytes alone (held, but no record). */
 static bool write_splits(const struct exchange *e, uint64_t ts, const struct turn_sink *to)
 {
     if (e->one_stream || !e->dir[0].started || !pend_any(e, to))
@@ -497,7 +498,9 @@ static bool write_splits(const struct exchange *e, uint64_t ts, const struct tur
     const struct exchange_held *h = held_of(e, to);
     if (gap_unpack(h->start_big_gap) > EXCHANGE_WRITE_US || ts - h->last_at > EXCHANGE_WRITE_US)
         return false;
-    return h->records > 1 || !control_size(h->bytes, false);
+    /* Raw bytes of a lost tracker (no record: h->records 0) split nothing:
+     * split_write takes the last held record off the count. */
+    return h->records > 1 || (h->records == 1 && !control_size(h->bytes, false));
 }
 
 /* The held records of a write that splits: all but the last end the

@@ -472,6 +472,25 @@ static struct sync_crowded *crowded_overlapping(struct synchrony *sy, const stru
     return NULL;
 }
 
+/* Whether x's sparse start at start_us counts in a crowded round already:
+ * the last one credited, or one inside the span of a kept crowded round x
+ * is in. Its sparse starts are SYNC_SPARSE_GAP_S apart and a round spans
+ * at most 2 * SYNC_ROUND_S, so the start such a round holds is this one. A
+ * near round promoted later may hold a start credited before another was
+ * (the near round and the crowded one together longer than one round). */
+static bool start_credited(const struct synchrony *sy, const struct sync_src *x,
+                           uint64_t start_us)
+{
+    if (x->credited_us == start_us)
+        return true;
+    for (unsigned i = 0; i < x->nc; i++) {
+        const struct sync_crowded *h = crowded_get(sy, x->crowded[i]);
+        if (h != NULL && h->first_us <= start_us && start_us <= h->last_us)
+            return true;
+    }
+    return false;
+}
+
 /* Window w is crowded: its sources join the crowded round it overlaps, or
  * a new one; they remember it and their groups join. Returns its number. */
 static uint32_t make_crowded(struct synchrony *sy, const struct sync_window *w)
@@ -495,7 +514,7 @@ static uint32_t make_crowded(struct synchrony *sy, const struct sync_window *w)
         bool known = false;
         for (unsigned j = 0; x && j < h->l.n; j++)
             known = known || listed(&h->l, j) == x;
-        if (x == NULL || known || x->credited_us == w->start_us[i])
+        if (x == NULL || known || start_credited(sy, x, w->start_us[i]))
             continue;   /* a start counts in one crowded round */
         x->credited_us = w->start_us[i];
         list_add(&h->l, x);

@@ -84,7 +84,8 @@
  * SYNC_NEAR_KEPT * SYNC_ROUND_LISTED^2 membership checks. A sparse start costs a hash chain of
  * SYNC_CHAIN_MAX, a pass over SYNC_RECENT starts sorting at most
  * SYNC_WINDOW_MAX, and, when its window is crowded, SYNC_ROUND_LISTED^2
- * listing checks, SYNC_ROUND_LISTED * SYNC_SOURCE_CROWDED unions of
+ * listing checks, SYNC_ROUND_LISTED * SYNC_SOURCE_CROWDED round look-ups
+ * (was this start credited?) and as many unions of
  * SYNC_CROWDED_KEPT steps and 2 * SYNC_ROUND_LISTED membership checks of
  * SYNC_SOURCE_CROWDED^2 group look-ups. Other starts cost the hash chain.
  * Nothing is allocated after creation but source entries, from a pool. */

@@ -31,6 +31,10 @@ static void check_turn(const struct ctx *c, const struct turn *t)
         abort();
     if (t->start_us + t->ttfb_us + t->resp_dur_us > c->now + 1)
         abort();
+    /* A turn holds no more records or bytes than the flow carried. */
+    if (t->req_records > c->e->app_records[0] || t->resp_records > c->e->app_records[1] ||
+        t->req_bytes > c->e->app_bytes[0] || t->resp_bytes > c->e->app_bytes[1])
+        abort();
 }
 
 static void on_turn(void *p, void *owner, const struct turn *t)

@@ -1639,6 +1639,31 @@ static void test_quic_0rtt_v2_and_junk(void **state)
     assert_int_equal(e->app_records[1], records);
 }
 
+/* A client segment that loses record sync between two large records: the
+ * raw bytes before the re-synchronised header are held (no record), and
+ * the large record after them in the same write splits it as HTTP/2
+ * requests written together would. Raw bytes are no record: the request
+ * before must not be given UINT32_MAX records (a held count of 0 less
+ * one), and every turn's records stay what was sent. */
+static void test_split_raw_bytes_held(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    rec(f, 0, 23, 400);
+    struct stream *c = &f->s[0];
+    memset(c->buf + c->len, 0, 5);   /* 5 bytes that are no record header */
+    c->len += 5;
+    rec(f, 0, 23, 400);
+    flush(f, 0, 1000, 1448);         /* one segment */
+    rec(f, 1, 23, 3000);
+    flush(f, 1, 1500, 1448);
+    exchange_finish(&f->ex, &f->to);
+    /* One request: both records and the raw bytes between them. */
+    assert_int_equal(f->ngot, 1);
+    assert_turn(&f->got[0], 1000, 805, 3000, 2, 1, 500, 0);
+    assert_int_equal(f->ex.resync, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1687,6 +1712,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pool_listed_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quic_0rtt_v2_and_junk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_raw_bytes_held, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,8 @@
 #define MS(x) ((uint64_t)(x) * 1000u)
 #define T0 S(1000000)   /* packet time of the first start */
 
+static struct synchrony *sy_shared;   /* test_start_counts_once's */
+
 static struct ds_addr addr(uint8_t a, uint8_t b, uint8_t c)
 {
     struct ds_addr x;
@@ -374,6 +376,49 @@ static void test_bounded(void **state)
     synchrony_free(sy);
 }
 
+
+/* A start counts in one crowded round, also when a near round that holds
+ * it is promoted later: a crowded round that grew to 3.6 s (windows of
+ * A..G, 0.6 s apart) and a near round of its last two starts (F, G) and
+ * X's 0.9 s later are not one round (4.5 s together), so the near round
+ * is kept. 200 s on, X (in a crowded round before), F, G and A..E start
+ * together: the members found promote the near round; F and G must not
+ * count their one start of the first round twice. */
+static void sync_at(uint8_t who, uint64_t t)
+{
+    struct ds_addr a = addr(5, 0, who);
+    (void)synchrony_turn(sy_shared, &a, "openai", t, t + S(3));
+}
+
+static void test_start_counts_once(void **state)
+{
+    (void)state;
+    sy_shared = synchrony_new(1024, 1);
+    enum { A = 1, B, C, D, E, F, G, X, P, Q, R, Z };
+    sync_at(Z, T0);                                   /* the warm-up's start */
+    for (unsigned i = 0; i < 4; i++)                  /* X's crowded round */
+        sync_at((uint8_t)(i == 0 ? X : P + i - 1), T0 + S(400) + MS(300 * i));
+    for (unsigned i = 0; i < 7; i++)                  /* A..G: one round of 3.6 s */
+        sync_at((uint8_t)(A + i), T0 + S(800) + MS(600 * i));
+    const struct sync_stats *ss = synchrony_stats(sy_shared);
+    sync_at(X, T0 + S(800) + MS(4500));               /* near: F, G and X */
+    assert_int_equal(ss->crowded, 2);
+    assert_int_equal(ss->near, 3);   /* X, P, Q and A, B, C before their rounds were crowded */
+    static const uint8_t round2[] = { X, F, G, A, B, C, D, E };
+    for (unsigned i = 0; i < 8; i++)
+        sync_at(round2[i], T0 + S(1000) + MS(100 * i));
+    assert_int_equal(ss->promoted, 1);
+    uint32_t g = 0;
+    unsigned rounds = 0;
+    struct ds_addr f = addr(5, 0, F), x = addr(5, 0, X);
+    assert_true(synchrony_group(sy_shared, &x, T0 + S(1010), &g, &rounds));
+    assert_int_equal(rounds, 3);   /* at 400, 804.5 and 1000 s */
+    assert_true(synchrony_group(sy_shared, &f, T0 + S(1010), &g, &rounds));
+    assert_int_equal(rounds, 2);   /* at 803 and 1000 s: once each */
+    synchrony_free(sy_shared);
+    sy_shared = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_long_lived),
         cmocka_unit_test(test_early_round),
         cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_start_counts_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
