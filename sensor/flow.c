@@ -603,7 +603,10 @@ size_t flow_table_bytes(const struct flow_table *ft)
 
 size_t flow_table_bytes_per_flow(void)
 {
-    /* The slab index is a pointer for FLOW_SLAB flows: 8 B per 1,024. */
+    /* The record and up to two 32-bit buckets (their count is a power of
+     * two, at least 1,024). Not charged: the slab directory, a pointer for
+     * FLOW_SLAB flows (8 B per 1,024), and the buckets of the 1,024 floor
+     * beyond the flows (4 KiB). */
     return sizeof(struct flow) + 2 * sizeof(uint32_t);
 }
 
