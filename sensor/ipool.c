@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/util.h"
 
 static size_t slabs_for(size_t cap, unsigned shift)
@@ -75,6 +76,7 @@ void ipool_put(struct ipool *ip, uint32_t h)
 {
     if (h == 0)
         return;
+    DS_ASSERT(h <= ip->made && ip->in_use > 0);   /* one of ours, out */
     memcpy(ipool_at(ip, h), &ip->free, sizeof(ip->free));
     ip->free = h;
     ip->in_use--;

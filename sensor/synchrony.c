@@ -628,7 +628,10 @@ bool synchrony_turn(struct synchrony *sy, const struct ds_addr *src, const char 
         sy->st.sparse_starts++;
         sy->bucket_n++;
         sparse_start(sy, s, start_us, now_us);
+        uint64_t joined = sy->st.joined;
         judge_member(sy, s, now_us);   /* a member's membership is renewed */
+        if (sy->st.joined != joined)   /* or found again after it lapsed */
+            promote_near(sy, now_us);
     }
     return s->group != 0 && now_us <= s->member_us + ds_s_to_us(SYNC_KEEP_S);
 }
