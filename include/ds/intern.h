@@ -39,6 +39,10 @@ void intern_free(struct intern *in);
 /* The id of bytes[0, len), with one more reference taken; 0 when len is 0
  * (nothing to hold) or the string was refused (counted). */
 uint32_t intern_take(struct intern *in, const void *bytes, size_t len);
+/* One more reference to id, which the caller holds a reference to (a copy
+ * of what refers to it): id, or 0 when id is 0 or its count is at its
+ * maximum (refused, counted). */
+uint32_t intern_hold(struct intern *in, uint32_t id);
 /* Drops a reference; the last one frees the string. id 0 is a no-op. */
 void intern_drop(struct intern *in, uint32_t id);
 
