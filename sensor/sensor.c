@@ -98,7 +98,7 @@ struct sensor {
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
-    struct flow_app_shared shared; /* the flows' strings and turn pool */
+    struct flow_app_shared shared; /* the flows' strings, fact sets and turn pool */
     struct quic_initial *quic;   /* our QUIC Initial parser */
     struct pool *quic_pool;      /* struct quic_slot */
     struct pool *quic_srv_pool;  /* struct quic_server_id: flows awaiting the ServerHello */

@@ -1,8 +1,9 @@
 /* A bounded string-intern table: one copy of each byte string (SNI, ALPN
  * wire list, JA3, JA4, nDPI's protocol name), referenced by a 32-bit id and
  * reference-counted, so that a million flows to one service hold its name
- * once. Flows take a reference when they learn a fact and drop it when they
- * end; an entry whose last reference goes is freed at once.
+ * once. The flows' TLS fact sets (tls-facts.h) take a reference to each of
+ * their strings and drop it when their last flow lets them go; an entry
+ * whose last reference goes is freed at once.
  *
  * Bounded: at most max_entries strings and cap_bytes of memory in all
  * (entries, buckets and string storage), both given at creation; a lookup
