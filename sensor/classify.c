@@ -20,13 +20,13 @@
 #include <ndpi_api.h>
 
 #include "ds/bytes.h"
-#include "ds/tls-facts.h" /* the fact sets it changes */
 #include "ds/log.h"
 #include "ds/memcap.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
+#include "ds/tls-facts.h" /* the fact sets it changes */
 #include "ds/tls.h"
 #include "ds/util.h"
 
@@ -388,7 +388,7 @@ static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_prot
 }
 
 /* Ends nDPI on f: a last guess at the protocol if it found none, copies
- * into t, frees. */
+ * into the flow's fact set *facts, frees. */
 static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected,
                    uint32_t *facts)
 {
@@ -450,7 +450,7 @@ static bool may_fill_caches(const struct ndpi_flow_struct *nf)
 /* A flow's ndpi_pkts (8 bits) counts up to the cap. */
 _Static_assert(CLASSIFY_MAX_PKTS < UINT8_MAX, "struct flow's ndpi_pkts is too narrow");
 
-/* Hands one IP packet to nDPI, what it learnt to t; returns 1 (and frees)
+/* Hands one IP packet to nDPI, what it learnt to *facts; returns 1 (and frees)
  * when done, else 0. */
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
                 uint64_t ts_us, uint32_t *facts)
