@@ -20,13 +20,13 @@
 #include <ndpi_api.h>
 
 #include "ds/bytes.h"
-#include "ds/flow-app.h" /* struct flow_tls, which it fills */
 #include "ds/log.h"
 #include "ds/memcap.h"
 #include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
+#include "ds/tls-facts.h" /* the fact sets it changes */
 #include "ds/tls.h"
 #include "ds/util.h"
 
@@ -65,7 +65,7 @@ struct classify {
     size_t share;                /* bytes of state at most (SIZE_MAX: no memcap) */
     bool caches_touched;         /* a flow may have filled nDPI's caches (may_fill_caches) */
     struct classify_stats st;
-    struct intern *strings;     /* where the TLS facts' strings go (the sensor's) */
+    struct tls_facts *facts;    /* where the flows' TLS facts go (the sensor's) */
     /* One synthesized IP+TCP packet: the reassembled ClientHello. */
     uint8_t synth[65535];
 };
@@ -277,58 +277,77 @@ static bool is_hex32(const char *s)
     return s[32] == '\0';
 }
 
-/* Copies what nDPI knows so far into t (NULL: nowhere). Cheap and
- * idempotent: called after every packet so that the sensor sees a QUIC SNI
- * at once. */
-static void learn(struct classify *c, struct flow_tls *t, struct cls_flow *cf)
+/* The flow's set as a copy to change (*t), taken at the first change:
+ * what learn changes becomes one change of the set. */
+static struct flow_tls *edit(struct classify *c, uint32_t id, struct flow_tls *t, bool *open)
+{
+    if (!*open)
+        tls_facts_edit(c->facts, id, t);
+    *open = true;
+    return t;
+}
+
+/* Copies what nDPI knows so far into the flow's fact set *facts (NULL:
+ * nowhere). Cheap and idempotent: called after every packet so that the
+ * sensor sees a QUIC SNI at once; the set changes only when a fact is new
+ * (once a flow and a fact, by cf->learnt). */
+static void learn(struct classify *c, uint32_t *facts, struct cls_flow *cf)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
-    if (t == NULL || !nf_tls_like(nf))
+    if (facts == NULL || !nf_tls_like(nf))
         return;
+    /* What the flow knows (valid until the commit below) and its copy to
+     * change. */
+    const struct flow_tls *now = tls_facts_get(c->facts, *facts);
+    struct flow_tls t;
+    bool open = false;
+    struct intern *strs = tls_facts_strings(c->facts);
     const char *ja3c = nf->protos.tls_quic.ja3_client;
     const char *ja3s = nf->protos.tls_quic.ja3_server;
     /* Each fact is copied once: a string the full table refuses is counted
      * once (sensor.strings.refused), not again at every later packet. */
-    if (!(cf->learnt & LEARNT_JA3) && !flow_tls_has(t, FLOW_TLS_JA3) && is_hex32(ja3c)) {
-        flow_tls_set(t, c->strings, FLOW_TLS_JA3, ja3c, 32);
+    if (!(cf->learnt & LEARNT_JA3) && !flow_tls_has(now, FLOW_TLS_JA3) && is_hex32(ja3c)) {
+        flow_tls_set(edit(c, *facts, &t, &open), strs, FLOW_TLS_JA3, ja3c, 32);
         cf->learnt |= LEARNT_JA3;
     }
-    if (!(cf->learnt & LEARNT_JA3S) && !flow_tls_has(t, FLOW_TLS_JA3S) && is_hex32(ja3s)) {
-        flow_tls_set(t, c->strings, FLOW_TLS_JA3S, ja3s, 32);
+    if (!(cf->learnt & LEARNT_JA3S) && !flow_tls_has(now, FLOW_TLS_JA3S) && is_hex32(ja3s)) {
+        flow_tls_set(edit(c, *facts, &t, &open), strs, FLOW_TLS_JA3S, ja3s, 32);
         cf->learnt |= LEARNT_JA3S;
         /* The ServerHello was read: ssl_version now holds the version the
          * server chose (supported_versions if present, else its legacy
          * version). Before it, it holds the client's legacy version. */
-        t->version = nf->protos.tls_quic.ssl_version;
+        t.version = nf->protos.tls_quic.ssl_version;
     }
     if (nf_is(nf, NDPI_PROTOCOL_QUIC)) {
         /* Our TCP parser gave SNI and ALPN for TLS; for QUIC nDPI decrypts
          * the Initial. nDPI keeps at most 79 bytes of a name. */
         if (!(cf->learnt & LEARNT_SNI) && nf->host_server_name[0]) {
             /* A real ECH hello's outer name is not the service's. */
-            if (!flow_tls_has(t, FLOW_TLS_SNI) && t->ech != TLS_ECH_REAL)
-                flow_tls_set_str(t, c->strings, FLOW_TLS_SNI, nf->host_server_name,
-                                 TLS_SNI_MAX - 1);
+            if (!flow_tls_has(now, FLOW_TLS_SNI) && now->ech != TLS_ECH_REAL)
+                flow_tls_set_str(edit(c, *facts, &t, &open), strs, FLOW_TLS_SNI,
+                                 nf->host_server_name, TLS_SNI_MAX - 1);
             cf->learnt |= LEARNT_SNI;
         }
         if (!(cf->learnt & LEARNT_ALPN) && nf->protos.tls_quic.alpn) {
-            if (!flow_tls_has(t, FLOW_TLS_ALPN)) {
+            if (!flow_tls_has(now, FLOW_TLS_ALPN)) {
                 uint8_t wire[TLS_ALPN_WIRE_MAX];
                 uint16_t n = alpn_to_wire(nf->protos.tls_quic.alpn, wire, sizeof(wire));
-                flow_tls_set(t, c->strings, FLOW_TLS_ALPN, wire, n);
+                flow_tls_set(edit(c, *facts, &t, &open), strs, FLOW_TLS_ALPN, wire, n);
             }
             cf->learnt |= LEARNT_ALPN;
         }
     }
+    if (open)
+        tls_facts_commit(c->facts, facts, &t);
 }
 
-static void set_proto_name(struct classify *c, struct flow_tls *t, ndpi_protocol proto)
+static void set_proto_name(struct classify *c, uint32_t *facts, ndpi_protocol proto)
 {
-    if (t == NULL)
+    if (facts == NULL)
         return;
     char buf[64];
     const char *name = ndpi_protocol2name(c->ndpi, proto, buf, sizeof(buf));
-    flow_tls_set_str(t, c->strings, FLOW_TLS_NDPI, name ? name : "", FLOW_TLS_NDPI_MAX);
+    tls_facts_set_str(c->facts, facts, FLOW_TLS_NDPI, name ? name : "", FLOW_TLS_NDPI_MAX);
 }
 
 /* The protocol nDPI settled on, as ndpi_detection_process_packet reports it. */
@@ -369,9 +388,9 @@ static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_prot
 }
 
 /* Ends nDPI on f: a last guess at the protocol if it found none, copies
- * into t, frees. */
+ * into the flow's fact set *facts, frees. */
 static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected,
-                   struct flow_tls *t)
+                   uint32_t *facts)
 {
     struct cls_flow *cf = f->cls;
     if (cf->nf.num_processed_pkts > 0) { /* else nDPI never saw this state */
@@ -380,8 +399,8 @@ static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool
             proto = ndpi_detection_giveup(c->ndpi, &cf->nf, 1, &guessed);
             account_heap(c, cf);
         }
-        learn(c, t, cf);
-        set_proto_name(c, t, proto);
+        learn(c, facts, cf);
+        set_proto_name(c, facts, proto);
     }
     release_state(c, f);
 }
@@ -394,14 +413,15 @@ static bool detected_of(ndpi_protocol proto)
 
 /* A QUIC flow nDPI gave up on without reading a ClientHello: clear its
  * state for another start (true), unless the tries are used up. */
-static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf, struct flow_tls *t)
+static bool quic_retry(struct classify *c, struct flow *f, struct cls_flow *cf,
+                       uint32_t *facts)
 {
     const struct ndpi_flow_struct *nf = &cf->nf;
     if (f->proto != DS_IPPROTO_UDP || !cf->quic_retry_worthy || cf->quic_tries >= QUIC_RETRIES)
         return false;
     if (nf->host_server_name[0] || (nf_tls_like(nf) && nf->protos.tls_quic.ja3_client[0]))
         return false;
-    set_proto_name(c, t, current_proto(nf)); /* the label so far, if no better comes */
+    set_proto_name(c, facts, current_proto(nf)); /* the label so far, if no better comes */
     ndpi_free_flow_data(&cf->nf);
     memset(&cf->nf, 0, c->obj_size - offsetof(struct cls_flow, nf));
     account_heap(c, cf);
@@ -430,10 +450,10 @@ static bool may_fill_caches(const struct ndpi_flow_struct *nf)
 /* A flow's ndpi_pkts (8 bits) counts up to the cap. */
 _Static_assert(CLASSIFY_MAX_PKTS < UINT8_MAX, "struct flow's ndpi_pkts is too narrow");
 
-/* Hands one IP packet to nDPI, what it learnt to t; returns 1 (and frees)
+/* Hands one IP packet to nDPI, what it learnt to *facts; returns 1 (and frees)
  * when done, else 0. */
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
-                uint64_t ts_us, struct flow_tls *t)
+                uint64_t ts_us, uint32_t *facts)
 {
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
@@ -444,18 +464,18 @@ static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3
     account_heap(c, cf);
     if (!c->caches_touched && may_fill_caches(&cf->nf))
         c->caches_touched = true;
-    learn(c, t, cf);
+    learn(c, facts, cf);
     bool capped = f->ndpi_pkts >= CLASSIFY_MAX_PKTS || cf->seen >= CLASSIFY_MAX_PKTS;
     if (ndpi_done(c, &cf->nf, proto)) {
-        if (!capped && quic_retry(c, f, cf, t))
+        if (!capped && quic_retry(c, f, cf, facts))
             return 0;
         c->st.done++;
-        finish(c, f, proto, detected_of(proto), t);
+        finish(c, f, proto, detected_of(proto), facts);
         return 1;
     }
     if (capped) {
         c->st.capped++;
-        finish(c, f, proto, detected_of(proto), t);
+        finish(c, f, proto, detected_of(proto), facts);
         return 1;
     }
     return 0;
@@ -540,7 +560,7 @@ static size_t synth_hello(struct classify *c, const struct packet *p, const uint
 
 int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
                              const uint8_t *raw, size_t raw_len, uint32_t first_seq,
-                             struct flow_tls *out)
+                             uint32_t *facts)
 {
     if (f->cls || (f->flags & FLOW_F_CLASSIFIED))
         return 0;
@@ -553,7 +573,7 @@ int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct pa
     if (take_state(c, f) != 0)
         return -1;
     size_t len = synth_hello(c, p, raw, raw_len, first_seq);
-    feed(c, f, c->synth, len, p->ts_us, out);
+    feed(c, f, c->synth, len, p->ts_us, facts);
     return 0;
 }
 
@@ -577,13 +597,27 @@ static struct quic_hdr quic_hdr_of(const struct packet *p)
     return q;
 }
 
+/* The flow's QUIC version is the first seen, unless a probe's gives way
+ * to a real one: a change of its set only when it changes. */
+static void note_quic_version(struct classify *c, uint32_t *facts, struct quic_hdr h)
+{
+    uint32_t qv = tls_facts_get(c->facts, *facts)->quic_version;
+    bool better = qv == 0 || (quic_version_is_reserved(qv) && !h.probe);
+    if (h.version == 0 || h.version == qv || !better)
+        return;
+    struct flow_tls t;
+    tls_facts_edit(c->facts, *facts, &t);
+    t.quic_version = h.version;
+    tls_facts_commit(c->facts, facts, &t);
+}
+
 static bool from_client(const struct flow *f, const struct packet *p)
 {
     return p->sport == f->cport && memcmp(&p->src, &f->cli, sizeof(p->src)) == 0;
 }
 
 int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
-                    struct flow_tls *out)
+                    uint32_t *facts)
 {
     if (f->cls == NULL)
         return (f->flags & FLOW_F_CLASSIFIED) ? 1 : 0;
@@ -604,7 +638,7 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
                 if (cf->seen < CLASSIFY_MAX_PKTS)
                     return 0;
                 c->st.capped++;
-                finish(c, f, current_proto(&cf->nf), false, out);
+                finish(c, f, current_proto(&cf->nf), false, facts);
                 return 1;
             }
             cf->quic_waiting = false;
@@ -612,21 +646,20 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
         if (cf->nf.num_processed_pkts == 0)
             cf->quic_retry_worthy = h.version != 0 && (h.probe || !h.initial);
         /* The first version seen, unless a probe's gives way to a real one. */
-        uint32_t *qv = out ? &out->quic_version : NULL;
-        if (qv && h.version && (*qv == 0 || (quic_version_is_reserved(*qv) && !h.probe)))
-            *qv = h.version;
+        if (facts)
+            note_quic_version(c, facts, h);
     }
-    return feed(c, f, p->l3, p->l3_len, p->ts_us, out);
+    return feed(c, f, p->l3, p->l3_len, p->ts_us, facts);
 }
 
-void classify_end(struct classify *c, struct flow *f, struct flow_tls *out)
+void classify_end(struct classify *c, struct flow *f, uint32_t *facts)
 {
     if (f->cls == NULL)
         return;
     struct cls_flow *cf = f->cls;
     ndpi_protocol proto = current_proto(&cf->nf);
     c->st.ended++;
-    finish(c, f, proto, detected_of(proto), out);
+    finish(c, f, proto, detected_of(proto), facts);
 }
 
 const struct classify_stats *classify_stats(const struct classify *c)
@@ -635,10 +668,10 @@ const struct classify_stats *classify_stats(const struct classify *c)
     return c ? &c->st : &none;
 }
 
-void classify_set_strings(struct classify *c, struct intern *strings)
+void classify_set_facts(struct classify *c, struct tls_facts *facts)
 {
     if (c)
-        c->strings = strings;
+        c->facts = facts;
 }
 
 void classify_stats_write(const struct classify *c, struct stats_node *root)

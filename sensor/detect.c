@@ -289,11 +289,12 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
     fl->flow_id = f->id;
     const struct flow_app *app = f->app;
     if (app) {
-        fl->host = flow_tls_str(&app->tls, d->cfg.strings, FLOW_TLS_SNI, NULL);
-        fl->ja4 = flow_tls_str(&app->tls, d->cfg.strings, FLOW_TLS_JA4, NULL);
+        const struct flow_tls *t = tls_facts_get(d->cfg.facts, app->tls);
+        fl->host = tls_facts_str(d->cfg.facts, t, FLOW_TLS_SNI, NULL);
+        fl->ja4 = tls_facts_str(d->cfg.facts, t, FLOW_TLS_JA4, NULL);
         fl->family = fingerprint_family(d->fp, fl->ja4);
-        fl->ech = app->tls.ech;
-        fl->ech_public = app->tls.ech_public;
+        fl->ech = t->ech;
+        fl->ech_public = t->ech_public;
     }
     if (svc) {
         fl->provider = svc->provider;
@@ -319,9 +320,11 @@ static void enrich(struct detect *d, const struct ds_addr *src)
 static uint32_t flow_profile(const struct detect *d, const struct flow *f)
 {
     const struct flow_app *app = f->app;
-    return app ? source_profile_id(fingerprint_family(
-                     d->fp, flow_tls_str(&app->tls, d->cfg.strings, FLOW_TLS_JA4, NULL)))
-               : SOURCE_PROFILE_ADDRESS;
+    if (app == NULL)
+        return SOURCE_PROFILE_ADDRESS;
+    const struct flow_tls *t = tls_facts_get(d->cfg.facts, app->tls);
+    return source_profile_id(
+        fingerprint_family(d->fp, tls_facts_str(d->cfg.facts, t, FLOW_TLS_JA4, NULL)));
 }
 
 uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct catalog_entry *svc,

@@ -73,11 +73,9 @@ static void write_flow_object(struct jsonw *w, const struct flow *f)
 /* Ours: the catalogue entry, nDPI's name for the protocol and, for QUIC,
  * the client's ALPNs (EVE's quic object has no place for them). */
 static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog_entry *svc,
-                     const struct intern *strs)
+                     const struct flow_tls *t, const struct intern *strs)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
-    const struct flow_app *app = f->app;
-    const struct flow_tls *t = app ? &app->tls : NULL;
     bool ai_ndpi = t && flow_tls_has(t, FLOW_TLS_NDPI);
     bool ai_alpn = t && quic && flow_tls_has(t, FLOW_TLS_ALPN);
     if (!svc && !ai_ndpi && !ai_alpn)
@@ -128,7 +126,7 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with
 }
 
 static size_t write_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
-                         const struct intern *strs, bool with_turns)
+                         const struct tls_facts *facts, bool with_turns)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
     struct jsonw w;
@@ -144,10 +142,12 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
         jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
     const struct flow_app *app = f->app;
+    const struct flow_tls *t = app ? tls_facts_get(facts, app->tls) : NULL;
+    const struct intern *strs = tls_facts_strings(facts);
     if (app)
-        write_tls(&w, &app->tls, strs, quic);
+        write_tls(&w, t, strs, quic);
     write_flow_object(&w, f);
-    write_ai(&w, f, svc, strs);
+    write_ai(&w, f, svc, t, strs);
     if (app)
         write_exchanges(&w, &app->ex, with_turns);
     if (!with_turns)
@@ -156,13 +156,13 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
 }
 
 void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
-                const struct intern *strs)
+                const struct tls_facts *facts)
 {
-    size_t n = write_flow(e, f, svc, strs, true);
+    size_t n = write_flow(e, f, svc, facts, true);
     if (n == 0) {
         /* Over the line cap: the turn list goes, and the event says so. */
         eve_note_truncated(e);
-        n = write_flow(e, f, svc, strs, false);
+        n = write_flow(e, f, svc, facts, false);
     }
     eve_write_line(e, n);
 }

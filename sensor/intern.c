@@ -300,6 +300,18 @@ uint32_t intern_take(struct intern *in, const void *bytes, size_t len)
     return i + 1;
 }
 
+uint32_t intern_hold(struct intern *in, uint32_t id)
+{
+    if (in == NULL || id == 0 || id > in->hw || in->ent[id - 1].refs == 0)
+        return 0;
+    if (in->ent[id - 1].refs == UINT32_MAX) {
+        in->refused++;
+        return 0;
+    }
+    in->ent[id - 1].refs++;
+    return id;
+}
+
 static void unlink_entry(struct intern *in, uint32_t i)
 {
     uint32_t *p = &in->buckets[in->ent[i].hash & in->mask];

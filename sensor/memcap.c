@@ -17,13 +17,14 @@
  *   flows        10%: 160 B a flow (its 152 B record in the table's slabs,
  *                     and up to two 32-bit buckets): 41.6 MiB holds the
  *                     default --max-flows (262,144: 40 MiB).
- *   flow_app     15%: 224 B a followed flow (compact state: TLS facts as
- *                     string ids, turns in the shared turn pool), at most one
- *                     a flow: 62 MiB holds ~290,000, and the share is more
- *                     than 224/160 of the flows', so the flow count binds
- *                     first at every limit (before the compact state it was
- *                     2.7 KiB, the largest per-flow cost; the shares were 14%
- *                     and 27% until the flow record and this state shrank).
+ *   flow_app     15%: 192 B a followed flow (compact state: TLS facts as
+ *                     the id of a shared fact set, turns in the shared turn
+ *                     pool), at most one a flow: 62 MiB holds ~340,000, and
+ *                     the share is more than 192/160 of the flows', so the
+ *                     flow count binds first at every limit (before the
+ *                     compact state it was 2.7 KiB, the largest per-flow
+ *                     cost; the shares were 14% and 27% until the flow record
+ *                     and this state shrank; 224 B with the facts inline).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds
  *                     ~1,800 at once, i.e. 18,000 new split-hello
  *                     connections a second at a 100 ms round trip (a
@@ -45,7 +46,11 @@
  *                     It took what the flow stores no longer need (25% before).
  *   clusters      8%: cluster tables (a cluster can grow to 256 members) and
  *                     the synchrony table.
- *   strings       3%: interned SNI, JA3 and JA4 strings (one copy each).
+ *   strings       3%: interned SNI, JA3 and JA4 strings (one copy each) and
+ *                     the TLS fact sets over them (48 B a distinct set,
+ *                     one for every four flows at most): 12.5 MiB holds
+ *                     both tables at the default --max-flows (8 + 3.3
+ *                     MiB; beyond, each gets its part).
  *   turn_pool     5%: the shared pool of per-flow turn lists.
  * Shares scale with the limit; a store's count option (--max-flows,
  * --max-sources) caps it further. */

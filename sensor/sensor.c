@@ -98,7 +98,7 @@ struct sensor {
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
     struct pool *app_pool;
-    struct flow_app_shared shared; /* the flows' strings and turn pool */
+    struct flow_app_shared shared; /* the flows' strings, fact sets and turn pool */
     struct quic_initial *quic;   /* our QUIC Initial parser */
     struct pool *quic_pool;      /* struct quic_slot */
     struct pool *quic_srv_pool;  /* struct quic_server_id: flows awaiting the ServerHello */
@@ -290,7 +290,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     adopt_catalog(s, cat);
     flow_app_shared_init(&s->shared, cfg->max_flows, memcap_share(s->mc, MEMCAP_STRINGS),
                          memcap_share(s->mc, MEMCAP_TURN_POOL), cfg->detect.seeds.intern);
-    s->cfg.detect.strings = s->shared.strings;
+    s->cfg.detect.facts = s->shared.facts;
     struct detect_sink ds = { on_alert, on_cluster_update, on_source, s };
     if (detect_new(&s->cfg.detect, &ds, &s->detect) != 0) {
         flow_app_shared_free(&s->shared);
@@ -304,7 +304,7 @@ int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor
     s->eve = eve_new(sink, cfg->host);
     eve_set_community_id_seed(s->eve, cfg->community_id_seed);
     make_pools(s, cfg);
-    classify_set_strings(s->cls, s->shared.strings);
+    classify_set_facts(s->cls, s->shared.facts);
     *sp = s;
     return 0;
 }
@@ -531,7 +531,7 @@ static void on_flow_end(void *ctx, struct flow *f)
             classify_end(s->cls, f, &app->tls);
         const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
-        event_flow(s->eve, f, flow_service(s, f), s->shared.strings);
+        event_flow(s->eve, f, flow_service(s, f), s->shared.facts);
         if (app->source_token)
             detect_flow_end(s->detect, f, app->source_token, f->last_us);
     }
@@ -606,20 +606,23 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     }
     count_ech_flow(s, f, h->ech);
     struct flow_app *app = f->app;
-    struct flow_tls *t = &app->tls;
-    flow_tls_set_str(t, s->shared.strings, FLOW_TLS_SNI, h->sni, TLS_SNI_MAX - 1);
-    t->ech = h->ech;
-    t->ech_public = h->ech_public;
-    flow_tls_set(t, s->shared.strings, FLOW_TLS_ALPN, h->alpn_wire, h->alpn_wire_len);
-    t->hello_version = h->version;
+    struct intern *strs = s->shared.strings;
+    struct flow_tls t; /* the hello's facts, one change of the flow's set */
+    tls_facts_edit(s->shared.facts, app->tls, &t);
+    flow_tls_set_str(&t, strs, FLOW_TLS_SNI, h->sni, TLS_SNI_MAX - 1);
+    t.ech = h->ech;
+    t.ech_public = h->ech_public;
+    flow_tls_set(&t, strs, FLOW_TLS_ALPN, h->alpn_wire, h->alpn_wire_len);
+    t.hello_version = h->version;
     if (h->ja4[0] == '\0')
         tls_asm_ja4(s->hello_pool, h);
-    flow_tls_set_str(t, s->shared.strings, FLOW_TLS_JA4, h->ja4, TLS_JA4_LEN - 1);
+    flow_tls_set_str(&t, strs, FLOW_TLS_JA4, h->ja4, TLS_JA4_LEN - 1);
+    tls_facts_commit(s->shared.facts, &app->tls, &t);
     start_source(s, f);
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
     uint32_t first_seq = tls_asm_raw_seq(f->hello, p->seq, p->payload, raw);
-    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, t);
+    classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, &app->tls);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
     exchange_hello(&app->ex, p->ts_us, h->alpn_wire, h->alpn_wire_len);
@@ -707,10 +710,11 @@ static enum quic_first quic_first_packet(const struct packet *p)
 static void decide_quic(struct sensor *s, struct flow *f)
 {
     const struct flow_app *app = f->app;
-    const struct flow_tls *t = &app->tls;
+    const struct flow_tls *t = tls_facts_get(s->shared.facts, app->tls);
+    uint8_t ech = t->ech; /* t is not read past ignore() and follow() */
     f->flags |= FLOW_F_HELLO_DONE;
     quic_release(s, f);
-    s->n.ech[t->ech < TLS_ECH_BAD ? t->ech : TLS_ECH_BAD]++;
+    s->n.ech[ech < TLS_ECH_BAD ? ech : TLS_ECH_BAD]++;
     /* A real ECH hello leaves the SNI unknown (and nDPI is kept from filling
      * in the outer name): the address ranges decide, as they do when the
      * string table refused the name (counted in its stats). */
@@ -725,7 +729,7 @@ static void decide_quic(struct sensor *s, struct flow *f)
     /* app was taken when nDPI started; follow() counts it. */
     if (follow(s, f) != 0)
         return;
-    count_ech_flow(s, f, t->ech);
+    count_ech_flow(s, f, ech);
     start_source(s, f);
 }
 
@@ -815,18 +819,20 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     if (res != QUIC_INITIAL_HELLO)
         return;
     struct flow_app *app = f->app;
-    struct flow_tls *t = &app->tls;
     struct intern *strs = s->shared.strings;
+    struct flow_tls t; /* the hello's facts, one change of the flow's set */
+    tls_facts_edit(s->shared.facts, app->tls, &t);
     if (h.sni[0])
-        flow_tls_set_str(t, strs, FLOW_TLS_SNI, h.sni, TLS_SNI_MAX - 1);
-    t->ech = h.ech;
-    t->ech_public = h.ech_public;
-    flow_tls_set(t, strs, FLOW_TLS_ALPN, h.alpn_wire, h.alpn_wire_len);
-    t->hello_version = h.version;
-    flow_tls_set_str(t, strs, FLOW_TLS_JA4, h.ja4, TLS_JA4_LEN - 1);
+        flow_tls_set_str(&t, strs, FLOW_TLS_SNI, h.sni, TLS_SNI_MAX - 1);
+    t.ech = h.ech;
+    t.ech_public = h.ech_public;
+    flow_tls_set(&t, strs, FLOW_TLS_ALPN, h.alpn_wire, h.alpn_wire_len);
+    t.hello_version = h.version;
+    flow_tls_set_str(&t, strs, FLOW_TLS_JA4, h.ja4, TLS_JA4_LEN - 1);
     /* Ours over nDPI's, which may have come from an earlier Initial: nDPI
      * 4.2 reads no v2 hello and no hello split out of order. */
-    flow_tls_set_str(t, strs, FLOW_TLS_JA3, h.ja3, TLS_JA3_LEN - 1);
+    flow_tls_set_str(&t, strs, FLOW_TLS_JA3, h.ja3, TLS_JA3_LEN - 1);
+    tls_facts_commit(s->shared.facts, &app->tls, &t);
     quic_hello_read(s, f, st);
 }
 
@@ -847,7 +853,7 @@ static void read_quic_server(struct sensor *s, struct flow *f, const struct pack
     enum quic_server_res res = quic_initial_server_ja3s(s->quic, id, p->payload, p->payload_len,
                                                         ja3s);
     if (res == QUIC_SERVER_JA3S)
-        flow_tls_set_str(&app->tls, s->shared.strings, FLOW_TLS_JA3S, ja3s, TLS_JA3_LEN - 1);
+        tls_facts_set_str(s->shared.facts, &app->tls, FLOW_TLS_JA3S, ja3s, TLS_JA3_LEN - 1);
     if (res != QUIC_SERVER_MORE || ++id->tries >= QUIC_SERVER_TRIES)
         quic_server_release(s, f);
 }
@@ -886,8 +892,9 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     /* nDPI's verdict does not cut short a hello our parser is still
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
     bool reassembling = quic_state(f) != NULL || (f->flags & FLOW_F_QUIC_READ);
+    const struct flow_tls *t = tls_facts_get(s->shared.facts, app->tls);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (flow_tls_has(&app->tls, FLOW_TLS_SNI) || app->tls.ech == TLS_ECH_REAL ||
+        (flow_tls_has(t, FLOW_TLS_SNI) || t->ech == TLS_ECH_REAL ||
          ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          (uint64_t)f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f);

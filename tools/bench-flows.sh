@@ -5,13 +5,13 @@
 # --max-flows 1048576), and this prints what a flow costs, two ways:
 #   - from the final stats event's memory figures: the flow table
 #     (sensor.memory.flows: records and hash buckets), the application states
-#     (flow_app), the exchange pool (turn_pool) and the string table
-#     (strings), each and together, divided by N;
+#     (flow_app), the exchange pool (turn_pool), the string table (strings)
+#     and the TLS fact sets (tls_facts), each and together, divided by N;
 #   - from peak RSS (GNU time) minus the peak RSS of an idle run (the same
 #     options over an empty capture), divided by N.
 # With --against BIN (default /tmp/ds-head when it exists) the same for that
 # binary, so a change shows as before/after; a binary without a figure
-# (an older build has no strings or turn_pool) counts it as 0. A build with
+# (an older build has no strings, turn_pool or tls_facts) counts it as 0. A build with
 # --memcap runs with --memcap 8G, so that no flow is shed.
 #   tools/bench-flows.sh [--flows N] [--bin BIN] [--against BIN|none]
 set -euo pipefail
@@ -53,7 +53,7 @@ n, name, secs = int(sys.argv[4]), sys.argv[5], sys.argv[6]
 s = ev["sensor"]
 mem = s["memory"]
 flows = s["flows"]
-parts = {k: mem.get(k, 0) for k in ("flows", "flow_app", "turn_pool", "strings")}
+parts = {k: mem.get(k, 0) for k in ("flows", "flow_app", "turn_pool", "strings", "tls_facts")}
 total = sum(parts.values())
 if flows.get("ai") != n or s.get("turns") != n:
     sys.exit(f"bench-flows: {name}: {flows.get('ai')} AI flows and {s.get('turns')} turns, not {n}")

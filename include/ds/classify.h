@@ -3,9 +3,10 @@
  * The only module that includes nDPI. nDPI's per-flow state is taken when a
  * flow is followed and freed as soon as nDPI has nothing more to say.
  *
- * What nDPI learns goes into the struct flow_tls (ds/flow-app.h) the caller
- * passes as `out` to each call, or nowhere if out is NULL; the caller decides
- * where it lives. A field already set stays: JA3, JA3S with the negotiated
+ * What nDPI learns goes into the flow's TLS fact set: `facts` points to the
+ * flow's id in the table given to classify_set_facts (ds/tls-facts.h), and
+ * each call changes it when nDPI learnt something new (a few times a flow,
+ * not a packet); NULL: nowhere. A field already set stays: JA3, JA3S with the negotiated
  * version, and the QUIC SNI and ALPN are written only while empty (so the
  * SNI and ALPN our own parser found first are kept); nDPI's protocol name is
  * written when nDPI is done with the flow (and its label so far when a QUIC
@@ -20,8 +21,7 @@
 #include "ds/flow.h"
 #include "ds/packet.h"
 
-struct flow_tls;
-struct intern;
+struct tls_facts;
 
 /* Packets of one flow handed to nDPI at most (the synthesized ClientHello
  * included); nDPI 4.2 itself stops dissecting a flow after 32. */
@@ -51,10 +51,10 @@ struct classify *classify_new(size_t max_states, struct memcap *mc);
  * first. 0, or -1 if one is still held or nDPI cannot start again (then,
  * as after a failed classify_new, no flow gets nDPI state). NULL-safe. */
 int classify_reset(struct classify *c);
-/* The string table the TLS facts' strings (JA3, JA3S, nDPI's name, a QUIC
- * SNI and ALPN list) are interned in; without one they are not kept.
- * NULL-safe on c. */
-void classify_set_strings(struct classify *c, struct intern *strings);
+/* The table of TLS fact sets (and through it the string table) that the
+ * facts nDPI learns (JA3, JA3S, nDPI's name, a QUIC SNI, ALPN list and
+ * version) go into; without one they are not kept. NULL-safe on c. */
+void classify_set_facts(struct classify *c, struct tls_facts *facts);
 /* Frees the module and every state pool. States still held become invalid:
  * end their flows first (classify_end). NULL-safe. */
 void classify_free(struct classify *c);
@@ -67,19 +67,19 @@ void classify_free(struct classify *c);
  * handed to nDPI again: pass only later packets to classify_packet. Returns
  * 0, or -1 if no state could be had or the hello exceeds CLASSIFY_HELLO_MAX
  * (both counted; the flow goes on without JA3). What nDPI learnt from the
- * hello goes to out (see above). Copies nothing out of `raw` once it
+ * hello goes to *facts (see above). Copies nothing out of `raw` once it
  * returns. */
 int classify_begin_tcp_hello(struct classify *c, struct flow *f, const struct packet *p,
                              const uint8_t *raw, size_t raw_len, uint32_t first_seq,
-                             struct flow_tls *out);
+                             uint32_t *facts);
 
 /* Starts nDPI on a flow from its first packet (QUIC, and flows inspected
  * from the start): the next classify_packet hands nDPI that packet.
  * Returns 0 or -1 as above. A flow already classified is left alone (0). */
 int classify_begin(struct classify *c, struct flow *f);
 
-/* Feeds one packet of a flow that has state (either direction); fills out
- * as nDPI learns (for QUIC the SNI appears as soon as nDPI has read the
+/* Feeds one packet of a flow that has state (either direction); changes
+ * *facts as nDPI learns (for QUIC the SNI appears as soon as nDPI has read the
  * Initial). When nDPI is done (detection complete and no extra
  * dissection left, or CLASSIFY_MAX_PKTS reached), frees the state, sets
  * FLOW_F_CLASSIFIED, f->cls = NULL and returns 1; else 0 (also for a flow
@@ -89,12 +89,12 @@ int classify_begin(struct classify *c, struct flow *f);
  * long-header packet (f->cli/f->cport tell the client), a few times at most;
  * meanwhile other packets are only counted against CLASSIFY_MAX_PKTS. */
 int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
-                    struct flow_tls *out);
+                    uint32_t *facts);
 
-/* Ends classification early (flow end): what was learnt goes to out (NULL:
+/* Ends classification early (flow end): what was learnt goes to *facts (NULL:
  * the caller keeps nothing), frees state, sets FLOW_F_CLASSIFIED. No-op for
  * a flow without state. */
-void classify_end(struct classify *c, struct flow *f, struct flow_tls *out);
+void classify_end(struct classify *c, struct flow *f, uint32_t *facts);
 
 struct classify_stats {
     uint64_t flows;        /* flows handed to nDPI */

@@ -20,7 +20,7 @@
 struct catalog_entry;
 struct cluster;
 struct flow;
-struct intern;
+struct tls_facts;
 struct rule;
 struct rule_hit;
 struct stats_node;
@@ -64,7 +64,7 @@ struct detect_config {
     const char *geoip_db;      /* NULL: no country enrichment */
     const char *asn_db;        /* NULL: no ASN enrichment */
     struct seeds seeds;        /* every hash table's (the sensor's flow and catalogue ones too) */
-    const struct intern *strings; /* the flows' TLS facts' strings (flow-app.h); the caller's */
+    const struct tls_facts *facts; /* the flows' TLS fact sets (tls-facts.h); the caller's */
 };
 
 void detect_config_default(struct detect_config *cfg);

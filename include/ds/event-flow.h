@@ -8,13 +8,13 @@
 #include "ds/eve.h"
 #include "ds/flow.h"
 
-struct intern;
+struct tls_facts;
 
 /* Writes the event of flow f, which ended. svc is its catalogue entry, or
- * NULL (a non-AI flow logged with --all-tls); strs is the string table its
- * TLS facts are in (flow-app.h). Over the line cap, the turn list goes and
+ * NULL (a non-AI flow logged with --all-tls); facts is the table its TLS
+ * fact set is in (tls-facts.h, flow-app.h). Over the line cap, the turn list goes and
  * the event says so. */
 void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
-                const struct intern *strs);
+                const struct tls_facts *facts);
 
 #endif

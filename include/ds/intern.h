@@ -1,8 +1,9 @@
 /* A bounded string-intern table: one copy of each byte string (SNI, ALPN
  * wire list, JA3, JA4, nDPI's protocol name), referenced by a 32-bit id and
  * reference-counted, so that a million flows to one service hold its name
- * once. Flows take a reference when they learn a fact and drop it when they
- * end; an entry whose last reference goes is freed at once.
+ * once. The flows' TLS fact sets (tls-facts.h) take a reference to each of
+ * their strings and drop it when their last flow lets them go; an entry
+ * whose last reference goes is freed at once.
  *
  * Bounded: at most max_entries strings and cap_bytes of memory in all
  * (entries, buckets and string storage), both given at creation; a lookup
@@ -39,6 +40,10 @@ void intern_free(struct intern *in);
 /* The id of bytes[0, len), with one more reference taken; 0 when len is 0
  * (nothing to hold) or the string was refused (counted). */
 uint32_t intern_take(struct intern *in, const void *bytes, size_t len);
+/* One more reference to id, which the caller holds a reference to (a copy
+ * of what refers to it): id, or 0 when id is 0 or its count is at its
+ * maximum (refused, counted). */
+uint32_t intern_hold(struct intern *in, uint32_t id);
 /* Drops a reference; the last one frees the string. id 0 is a no-op. */
 void intern_drop(struct intern *in, uint32_t id);
 

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "ds/classify.h"
-#include "ds/flow-app.h"
+#include "ds/tls-facts.h"
 #include "ds/flow.h"
 #include "ds/memcap.h"
 #include "ds/packet.h"
@@ -253,22 +253,26 @@ static void mk_udp(struct pk *k, uint64_t ts_us, const char *src, uint16_t sport
  * what nDPI learns goes (the sensor passes its app state's). */
 struct tflow {
     struct flow f;
-    struct flow_tls tls;
+    uint32_t tls;      /* its fact set */
 };
 
-/* The string table the TLS facts go to (the sensor's, in a run). */
+/* The string table and the fact sets over it the TLS facts go to (the
+ * sensor's, in a run). */
 static struct intern *strs;
+static struct tls_facts *facts;
 
 static int strs_setup(void **state)
 {
     (void)state;
     strs = intern_new(1024, 1 << 20, 0);
-    return strs ? 0 : -1;
+    facts = tls_facts_new(1024, 1 << 20, strs, 0);
+    return strs && facts ? 0 : -1;
 }
 
 static int strs_teardown(void **state)
 {
     (void)state;
+    tls_facts_free(facts);
     intern_free(strs);
     return 0;
 }
@@ -276,19 +280,24 @@ static int strs_teardown(void **state)
 static struct classify *new_classify(size_t max_states)
 {
     struct classify *c = classify_new(max_states, NULL);
-    classify_set_strings(c, strs);
+    classify_set_facts(c, facts);
     return c;
 }
 
-static const char *tls_s(const struct flow_tls *t, enum flow_tls_str k)
+static const struct flow_tls *view(uint32_t id)
 {
-    return flow_tls_str(t, strs, k, NULL);
+    return tls_facts_get(facts, id);
 }
 
-static size_t tls_len(const struct flow_tls *t, enum flow_tls_str k)
+static const char *tls_s(uint32_t id, enum flow_tls_str k)
+{
+    return tls_facts_str(facts, view(id), k, NULL);
+}
+
+static size_t tls_len(uint32_t id, enum flow_tls_str k)
 {
     size_t n;
-    flow_tls_str(t, strs, k, &n);
+    tls_facts_str(facts, view(id), k, &n);
     return n;
 }
 
@@ -328,9 +337,9 @@ static void run_chrome(const char *cli, const char *srvaddr)
            DS_TCP_ACK | DS_TCP_PSH, raw, n);
     assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls), 0);
     assert_non_null(t.f.cls);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "");
-    assert_int_equal(t.tls.version, 0); /* not negotiated yet */
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3S), "");
+    assert_int_equal(view(t.tls)->version, 0); /* not negotiated yet */
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->flows, 1);
     assert_int_equal(st->pkts, 1);
@@ -349,10 +358,10 @@ static void run_chrome(const char *cli, const char *srvaddr)
     mk_tcp(&pk, 1020000, srvaddr, 443, cli, 64394, 1583736539u, 1617807139u,
            DS_TCP_ACK | DS_TCP_PSH, srv, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "2253c82f03b621c5144709b393fde2c9");
-    assert_int_equal(t.tls.version, 0x0304);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_NDPI), "TLS");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3S), "2253c82f03b621c5144709b393fde2c9");
+    assert_int_equal(view(t.tls)->version, 0x0304);
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_NDPI), "TLS");
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     assert_null(t.f.cls);
     assert_int_equal(t.f.ndpi_pkts, 2);
@@ -388,9 +397,12 @@ static void test_refused_once(void **state)
 {
     (void)state;
     struct intern *full = intern_new(1, 1 << 16, 0), *saved = strs;
+    struct tls_facts *saved_facts = facts;
     assert_non_null(full);
     assert_int_not_equal(intern_take(full, "held", 4), 0); /* its one entry */
     strs = full;
+    facts = tls_facts_new(16, 1 << 16, full, 0);
+    assert_non_null(facts);
     struct classify *c = new_classify(16);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_TCP);
@@ -402,15 +414,17 @@ static void test_refused_once(void **state)
     mk_tcp(&pk, 1020000, "146.48.58.18", 443, "192.168.1.178", 64394, 1583736539u,
            1617807139u, DS_TCP_ACK | DS_TCP_PSH, srv, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
-    assert_false(flow_tls_has(&t.tls, FLOW_TLS_JA3));
-    assert_false(flow_tls_has(&t.tls, FLOW_TLS_JA3S));
-    assert_int_equal(t.tls.version, 0x0304);
+    assert_false(flow_tls_has(view(t.tls), FLOW_TLS_JA3));
+    assert_false(flow_tls_has(view(t.tls), FLOW_TLS_JA3S));
+    assert_int_equal(view(t.tls)->version, 0x0304);
     struct intern_stats st;
     intern_stats_get(full, &st);
     /* JA3 and JA3S once each; nDPI's protocol name ("TLS") once */
     assert_int_equal(st.refused, 3);
     classify_free(c);
-    flow_tls_release(&t.tls, full);
+    tls_facts_drop(facts, t.tls);
+    tls_facts_free(facts);
+    facts = saved_facts;
     strs = saved;
     intern_free(full);
 }
@@ -436,7 +450,7 @@ static void test_split_hello_tls12(void **state)
     mk_tcp(&pk, 2000000, "10.20.0.14", 38576, "142.251.111.105", 443, 538452275u, 381496017u,
            DS_TCP_ACK | DS_TCP_PSH, raw + n1 + n2, n3);
     assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 538451779u, &t.tls), 0);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "a64c29923906f2a1be278be1da0714fa");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "a64c29923906f2a1be278be1da0714fa");
 
     size_t m = unhex(mtu300_sh_hex, srv, sizeof(srv));
     assert_int_equal(m, 496);
@@ -445,17 +459,17 @@ static void test_split_hello_tls12(void **state)
     /* The ServerHello gives JA3S and the version; the certificate that
      * follows would teach us nothing, so nDPI is done and freed here. */
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "a27e76e64afe9199440ad714848966f8");
-    assert_int_equal(t.tls.version, 0x0303);
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3S), "a27e76e64afe9199440ad714848966f8");
+    assert_int_equal(view(t.tls)->version, 0x0303);
     assert_null(t.f.cls);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
 
     classify_end(c, &t.f, &t.tls);   /* a no-op once done */
     assert_null(t.f.cls);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3S), "a27e76e64afe9199440ad714848966f8");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3S), "a27e76e64afe9199440ad714848966f8");
     /* nDPI's sub-protocol from the SNI www.google.com. */
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_NDPI), "TLS.Google");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_NDPI), "TLS.Google");
     assert_int_equal(classify_stats(c)->ended, 0); /* done by nDPI itself, not ended early */
     assert_state_returned(c);
     classify_end(c, &t.f, &t.tls); /* no state: nothing happens */
@@ -488,7 +502,7 @@ static void test_packet_cap(void **state)
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->done + st->capped, 1);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
     assert_state_returned(c);
     classify_free(c);
 }
@@ -506,9 +520,9 @@ static void test_out_is_the_callers(void **state)
            DS_TCP_ACK | DS_TCP_PSH, raw, n);
     assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1000u, NULL), 0);
     assert_int_equal(classify_stats(c)->pkts, 1);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "");
     classify_end(c, &t.f, &t.tls);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
     assert_state_returned(c);
     classify_free(c);
@@ -538,7 +552,7 @@ static void test_hello_size_limit(void **state)
         classify_begin_tcp_hello(c, &t.f, &pk.p, raw, CLASSIFY_HELLO_MAX, 7u, &t.tls), 0);
     assert_int_equal(st->pkts, 1);
     /* The first record is the real hello; nDPI reads it from the big packet. */
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
     classify_end(c, &t.f, &t.tls);
     assert_state_returned(c);
     classify_free(c);
@@ -602,16 +616,16 @@ static void test_quic_draft29(void **state)
     assert_int_equal(n, 1252);
     mk_udp(&pk, 5000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     int r = classify_packet(c, &t.f, &pk.p, &t.tls);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "localhost");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_SNI), "localhost");
     static const uint8_t alpn[] = { 5, 'h', '3', '-', '2', '9' };
-    assert_int_equal(tls_len(&t.tls, FLOW_TLS_ALPN), sizeof(alpn));
-    assert_memory_equal(tls_s(&t.tls, FLOW_TLS_ALPN), alpn, sizeof(alpn));
-    assert_int_equal(t.tls.quic_version, 0xff00001du);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_int_equal(tls_len(t.tls, FLOW_TLS_ALPN), sizeof(alpn));
+    assert_memory_equal(tls_s(t.tls, FLOW_TLS_ALPN), alpn, sizeof(alpn));
+    assert_int_equal(view(t.tls)->quic_version, 0xff00001du);
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
     /* The whole ClientHello was in this Initial: nothing left for nDPI. */
     assert_int_equal(r, 1);
     assert_true(t.f.flags & FLOW_F_CLASSIFIED);
-    assert_int_equal(strncmp(tls_s(&t.tls, FLOW_TLS_NDPI), "QUIC", 4), 0);
+    assert_int_equal(strncmp(tls_s(t.tls, FLOW_TLS_NDPI), "QUIC", 4), 0);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -623,16 +637,16 @@ static void test_quic_keeps_ours(void **state)
     struct classify *c = new_classify(16);
     struct tflow t;
     tflow_init(&t, DS_IPPROTO_UDP);
-    flow_tls_set_str(&t.tls, strs, FLOW_TLS_SNI, "ours.example", 255);
-    flow_tls_set(&t.tls, strs, FLOW_TLS_ALPN, "\x02h3", 3);
+    tls_facts_set_str(facts, &t.tls, FLOW_TLS_SNI, "ours.example", 255);
+    tls_facts_set(facts, &t.tls, FLOW_TLS_ALPN, "\x02h3", 3);
     assert_int_equal(classify_begin(c, &t.f), 0);
     size_t n = unhex(quic29_initial_hex, raw, sizeof(raw));
     mk_udp(&pk, 5000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     classify_packet(c, &t.f, &pk.p, &t.tls);
     classify_end(c, &t.f, &t.tls);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "ours.example");
-    assert_int_equal(tls_len(&t.tls, FLOW_TLS_ALPN), 3);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_SNI), "ours.example");
+    assert_int_equal(tls_len(t.tls, FLOW_TLS_ALPN), 3);
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
     assert_state_returned(c);
     classify_free(c);
 }
@@ -668,7 +682,7 @@ static void run_quic_retry(uint8_t first_byte, uint32_t version)
     odd[4] = (uint8_t)version;
     mk_udp(&pk, 6000000, "10.9.0.1", 36588, "10.9.0.2", 443, odd, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 0);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "");
     assert_non_null(t.f.cls);
     const struct classify_stats *st = classify_stats(c);
     assert_int_equal(st->quic_retries, 1);
@@ -680,9 +694,9 @@ static void run_quic_retry(uint8_t first_byte, uint32_t version)
     mk_udp(&pk, 6002000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(t.f.ndpi_pkts, 2);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "localhost");
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
-    assert_int_equal(t.tls.quic_version, 0xff00001du);
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_SNI), "localhost");
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "b3e43d74f4b790abca2f5fe7dd06e7cf");
+    assert_int_equal(view(t.tls)->quic_version, 0xff00001du);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -720,8 +734,8 @@ static void test_quic_unknown_version_no_retry(void **state)
     mk_udp(&pk, 7000000, "10.9.0.1", 36588, "10.9.0.2", 443, raw, n);
     assert_int_equal(classify_packet(c, &t.f, &pk.p, &t.tls), 1);
     assert_int_equal(classify_stats(c)->quic_retries, 0);
-    assert_string_equal(tls_s(&t.tls, FLOW_TLS_SNI), "");
-    assert_int_equal(t.tls.quic_version, 0x6b3343cfu);
+    assert_string_equal(tls_s(t.tls, FLOW_TLS_SNI), "");
+    assert_int_equal(view(t.tls)->quic_version, 0x6b3343cfu);
     assert_state_returned(c);
     classify_free(c);
 }
@@ -746,7 +760,7 @@ static void test_reset_empties_caches(void **state)
                1583736539u, DS_TCP_ACK | DS_TCP_PSH, raw, n);
         assert_int_equal(classify_begin_tcp_hello(c, &t.f, &pk.p, raw, n, 1617806504u, &t.tls),
                          0);
-        assert_string_equal(tls_s(&t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
+        assert_string_equal(tls_s(t.tls, FLOW_TLS_JA3), "1b73862eae8f1711440a446b1ef357fd");
         classify_end(c, &t.f, &t.tls);
         assert_state_returned(c);
         assert_int_equal(classify_reset(c), 0);

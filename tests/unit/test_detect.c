@@ -55,14 +55,17 @@ static void remove_file(const char *name)
     unlink(path);
 }
 
-/* The string table of the flows' TLS facts (the sensor's, in a run). */
+/* The string table and the fact sets of the flows' TLS facts (the
+ * sensor's, in a run). */
 static struct intern *strs;
+static struct tls_facts *facts;
 
 static int setup_dir(void **state)
 {
     (void)state;
     strs = intern_new(1024, 1 << 20, 0);
-    if (strs == NULL)
+    facts = tls_facts_new(1024, 1 << 20, strs, 0);
+    if (strs == NULL || facts == NULL)
         return -1;
     if (mkdtemp(dir) == NULL)
         return -1;
@@ -73,6 +76,7 @@ static int setup_dir(void **state)
 static int teardown_dir(void **state)
 {
     (void)state;
+    tls_facts_free(facts);
     intern_free(strs);
     remove_file("t.rules");
     remove_file("fingerprints.conf");
@@ -160,7 +164,7 @@ static struct detect *new_detect(struct record *rec)
     cfg.src.eval_interval_s = 0;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, rec };
     struct detect *d = NULL;
-    cfg.strings = strs;
+    cfg.facts = facts;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     return d;
 }
@@ -190,8 +194,8 @@ static void client_open(struct detect *d, struct client *c, uint8_t host, uint64
     c->f.first_us = c->f.last_us = ts_us;
     c->f.service = 0;
     c->f.app = &c->app;
-    flow_tls_set_str(&c->app.tls, strs, FLOW_TLS_SNI, "api.openai.com", 255);
-    flow_tls_set_str(&c->app.tls, strs, FLOW_TLS_JA4, ja4, 255);
+    tls_facts_set_str(facts, &c->app.tls, FLOW_TLS_SNI, "api.openai.com", 255);
+    tls_facts_set_str(facts, &c->app.tls, FLOW_TLS_JA4, ja4, 255);
     c->app.source_token = detect_flow_start(d, &c->f, &svc, ts_us);
     assert_true(c->app.source_token != 0);
 }
@@ -264,7 +268,7 @@ static void test_finish_evaluates_overdue(void **state)
     cfg.src.eval_interval_s = 5;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
     struct detect *d = NULL;
-    cfg.strings = strs;
+    cfg.facts = facts;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     struct client c;
     client_start(d, &c, 1, T0);
@@ -427,7 +431,7 @@ static void test_source_events_and_no_sink(void **state)
     cfg.source_events = true;
     struct detect_sink sink = { NULL, NULL, rec_source, &rec };
     struct detect *d = NULL;
-    cfg.strings = strs;
+    cfg.facts = facts;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     struct client a, b;
     client_start(d, &a, 1, T0);
@@ -448,7 +452,7 @@ static void test_source_events_and_no_sink(void **state)
     assert_int_equal(detect_counters(d)->alerts, 2);   /* counted, though no alert sink */
     detect_free(d);
 
-    cfg.strings = strs;
+    cfg.facts = facts;
 
     assert_int_equal(detect_new(&cfg, NULL, &d), 0);
     client_start(d, &a, 1, T0);
@@ -479,7 +483,7 @@ static void test_source_event_windows(void **state)
     cfg.source_events = true;
     struct detect_sink sink = { NULL, NULL, rec_source, &rec };
     struct detect *d = NULL;
-    cfg.strings = strs;
+    cfg.facts = facts;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     struct client a;
     client_start(d, &a, 7, T0);
@@ -558,7 +562,7 @@ static void test_profile_behind_nat(void **state)
     cfg.source_events = true;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
     struct detect *d = NULL;
-    cfg.strings = strs;
+    cfg.facts = facts;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     detect_tick(d, T0);
     struct client br, py;

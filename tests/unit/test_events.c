@@ -72,22 +72,36 @@ static const char *filler(char *buf, size_t len)
     return buf;
 }
 
-/* The string table of the flows' TLS facts (the sensor's, in a run). */
+/* The string table and the fact sets of the flows' TLS facts (the
+ * sensor's, in a run). */
 static struct intern *strs;
+static struct tls_facts *facts;
 
 static int strs_setup(void **state)
 {
     (void)state;
     strs = intern_new(1024, 1 << 20, 0);
-    return strs ? 0 : -1;
+    facts = tls_facts_new(1024, 1 << 20, strs, 0);
+    return strs && facts ? 0 : -1;
 }
 
 static int strs_teardown(void **state)
 {
     (void)state;
+    tls_facts_free(facts);
     intern_free(strs);
     return 0;
 }
+
+/* A number of a flow's fact set changed, as the sensor changes it: a copy
+ * of the set, the field changed, the copy interned. */
+#define SET_FACT(id, field, value)                                                                 \
+    do {                                                                                           \
+        struct flow_tls set_fact_;                                                                 \
+        tls_facts_edit(facts, *(id), &set_fact_);                                                  \
+        set_fact_.field = (value);                                                                 \
+        tls_facts_commit(facts, (id), &set_fact_);                                                 \
+    } while (0)
 
 static struct flow *make_flow(struct flow_app *app)
 {
@@ -106,8 +120,8 @@ static struct flow *make_flow(struct flow_app *app)
     f.pkts[0] = 10, f.pkts[1] = 12, f.bytes[0] = 1000, f.bytes[1] = 9000;
     f.state = FLOW_STATE_CLOSED;
     f.app = app;
-    app->tls.version = 0x0304;
-    flow_tls_set_str(&app->tls, strs, FLOW_TLS_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 255);
+    SET_FACT(&app->tls, version, 0x0304);
+    tls_facts_set_str(facts, &app->tls, FLOW_TLS_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 255);
     return &f;
 }
 
@@ -119,12 +133,12 @@ static void test_flow_event_escaping(void **state)
     struct flow_app app;
     struct flow *f = make_flow(&app);
     /* A hostile SNI: quote, backslash, control byte, a high byte. */
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "a\"b\\c\x01\xff", 255);
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_SNI, "a\"b\\c\x01\xff", 255);
     /* ALPN list: "h2", then one with a newline. */
     const uint8_t alpn[] = { 2, 'h', '2', 3, 'x', '\n', 'y' };
-    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, alpn, sizeof(alpn));
+    tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     struct catalog_entry svc = { "openai", "api", "api.openai.com" };
-    event_flow(o, f, &svc, strs);
+    event_flow(o, f, &svc, facts);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -159,7 +173,7 @@ static void test_line_cap(void **state)
     }
     app.ex.listed = &listed[EXCHANGE_TURNS_KEPT - 1];
     app.ex.count = app.ex.kept = EXCHANGE_TURNS_KEPT;
-    event_flow(o, f, NULL, strs);
+    event_flow(o, f, NULL, facts);
     assert_int_equal(sink_counters(sink)->truncated, 1);
     assert_int_equal(sink_counters(sink)->events, 1);
     assert_int_equal(close_temp(o), 0);
@@ -340,17 +354,17 @@ static void test_tls_object_shared(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "api.openai.com", 255);
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_SNI, "api.openai.com", 255);
     const uint8_t alpn[] = { 2, 'h', '2' };
-    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, alpn, sizeof(alpn));
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_JA3, "0123456789abcdef0123456789abcdef", 255);
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_JA3S, "fedcba9876543210fedcba9876543210", 255);
-    event_flow(o, f, NULL, strs);
-    app.tls.version = 0;
-    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, NULL, 0);
-    flow_tls_set(&app.tls, strs, FLOW_TLS_JA3, NULL, 0);
-    flow_tls_set(&app.tls, strs, FLOW_TLS_JA3S, NULL, 0);
-    event_flow(o, f, NULL, strs);
+    tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_JA3, "0123456789abcdef0123456789abcdef", 255);
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_JA3S, "fedcba9876543210fedcba9876543210", 255);
+    event_flow(o, f, NULL, facts);
+    SET_FACT(&app.tls, version, 0);
+    tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, NULL, 0);
+    tls_facts_set(facts, &app.tls, FLOW_TLS_JA3, NULL, 0);
+    tls_facts_set(facts, &app.tls, FLOW_TLS_JA3S, NULL, 0);
+    event_flow(o, f, NULL, facts);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -358,7 +372,7 @@ static void test_tls_object_shared(void **state)
     last.dport = 443;
     last.flow_id = 7;
     memcpy(last.host, "api.openai.com", 15);
-    ds_strlcpy(last.ja4, flow_tls_str(&app.tls, strs, FLOW_TLS_JA4, NULL), sizeof(last.ja4));
+    ds_strlcpy(last.ja4, tls_facts_str(facts, tls_facts_get(facts, app.tls), FLOW_TLS_JA4, NULL), sizeof(last.ja4));
     struct rule r;
     memset(&r, 0, sizeof(r));
     r.msg = (char *)"x";
@@ -402,7 +416,7 @@ static void test_community_id(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, NULL, strs);
+    event_flow(o, f, NULL, facts);
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
     last.dst = f->srv;
@@ -418,7 +432,7 @@ static void test_community_id(void **state)
     struct detect_alert a = { .ts_us = f->first_us, .src = &f->cli, .hit = &hit, .last = &last };
     event_alert(o, &a);
     eve_set_community_id_seed(o, 9);
-    event_flow(o, f, NULL, strs);
+    event_flow(o, f, NULL, facts);
     event_alert(o, &a);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
@@ -448,11 +462,11 @@ static void test_vlan_field(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, NULL, strs);
+    event_flow(o, f, NULL, facts);
     f->vlan.n = 1, f->vlan.id[0] = 10;
-    event_flow(o, f, NULL, strs);
+    event_flow(o, f, NULL, facts);
     f->vlan.n = 2, f->vlan.id[0] = 100, f->vlan.id[1] = 20;
-    event_flow(o, f, NULL, strs);
+    event_flow(o, f, NULL, facts);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -498,13 +512,13 @@ static void test_quic_flow(void **state)
     struct flow *f = make_flow(&app);
     f->proto = DS_IPPROTO_UDP;
     f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
-    app.tls.version = 0;
-    app.tls.quic_version = 1;
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "chatgpt.com", 255);
+    SET_FACT(&app.tls, version, 0);
+    SET_FACT(&app.tls, quic_version, 1);
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_SNI, "chatgpt.com", 255);
     const uint8_t alpn[] = { 2, 'h', '3' };
-    flow_tls_set(&app.tls, strs, FLOW_TLS_ALPN, alpn, sizeof(alpn));
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_NDPI, "QUIC", 255);
-    event_flow(o, f, NULL, strs);
+    tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_NDPI, "QUIC", 255);
+    event_flow(o, f, NULL, facts);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -525,19 +539,19 @@ static void test_ech_fields(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    flow_tls_set_str(&app.tls, strs, FLOW_TLS_SNI, "chatgpt.com", 255);
-    app.tls.ech = TLS_ECH_GREASE;
-    event_flow(o, f, NULL, strs);
-    flow_tls_set(&app.tls, strs, FLOW_TLS_SNI, NULL, 0);
-    app.tls.ech = TLS_ECH_REAL;
-    app.tls.ech_public = 1;
+    tls_facts_set_str(facts, &app.tls, FLOW_TLS_SNI, "chatgpt.com", 255);
+    SET_FACT(&app.tls, ech, TLS_ECH_GREASE);
+    event_flow(o, f, NULL, facts);
+    tls_facts_set(facts, &app.tls, FLOW_TLS_SNI, NULL, 0);
+    SET_FACT(&app.tls, ech, TLS_ECH_REAL);
+    SET_FACT(&app.tls, ech_public, 1);
     f->proto = DS_IPPROTO_UDP;
     f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
-    app.tls.quic_version = 1;
-    event_flow(o, f, NULL, strs);
-    app.tls.ech = TLS_ECH_BAD;
-    app.tls.ech_public = 0;
-    event_flow(o, f, NULL, strs);
+    SET_FACT(&app.tls, quic_version, 1);
+    event_flow(o, f, NULL, facts);
+    SET_FACT(&app.tls, ech, TLS_ECH_BAD);
+    SET_FACT(&app.tls, ech_public, 0);
+    event_flow(o, f, NULL, facts);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
     unlink(path);

@@ -1,6 +1,7 @@
-/* flow-app: a flow's TLS strings each hold one reference in the shared
- * string table (set twice, set to the same string, released twice), and
- * the shared pools sized within the memcap's shares. */
+/* flow-app: a TLS fact set's strings each hold one reference in the
+ * shared string table (set twice, set to the same string, released
+ * twice), a flow's facts are one shared set it lets go when it ends, and
+ * the shared tables and pools sized within the memcap's shares. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "ds/exchange.h"
 #include "ds/flow-app.h"
 #include "ds/intern.h"
+#include "ds/tls-facts.h"
 
 static uint64_t entries(const struct intern *in)
 {
@@ -80,11 +82,72 @@ static void test_turn_pool_within_share(void **state)
     flow_app_shared_free(&sh);
 }
 
+static uint64_t sets_held(const struct tls_facts *tf)
+{
+    struct tls_facts_stats st;
+    tls_facts_stats_get(tf, &st);
+    return st.entries;
+}
+
+/* A flow's TLS facts are one id into the shared fact sets: two flows with
+ * the same facts hold one set; flow_app_release lets it go with its
+ * strings, and the app holds nothing after. */
+static void test_flow_facts_released(void **state)
+{
+    (void)state;
+    struct flow_app_shared sh;
+    assert_int_equal(flow_app_shared_init(&sh, 1024, 0, 0, 7), 0);
+    struct flow_app a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    tls_facts_set_str(sh.facts, &a.tls, FLOW_TLS_SNI, "api.openai.com", 255);
+    tls_facts_set_str(sh.facts, &b.tls, FLOW_TLS_SNI, "api.openai.com", 255);
+    assert_int_equal(a.tls, b.tls);
+    assert_int_equal(sets_held(sh.facts), 1);
+    flow_app_release(&a, &sh);
+    assert_int_equal(a.tls, 0);
+    assert_int_equal(sets_held(sh.facts), 1);
+    flow_app_release(&b, &sh);
+    assert_int_equal(sets_held(sh.facts), 0);
+    assert_int_equal(entries(sh.strings), 0);
+    flow_app_release(NULL, &sh);
+    flow_app_shared_free(&sh);
+}
+
+/* A strings share too small for what a million flows would want holds
+ * both tables: the fact sets taken until the table refuses fit the share
+ * with the string table's part beside them, and strings are still taken. */
+static void test_facts_within_strings_share(void **state)
+{
+    (void)state;
+    const size_t share = 200000;
+    struct flow_app_shared sh;
+    assert_int_equal(flow_app_shared_init(&sh, 1u << 20, share, 0, 7), 0);
+    uint32_t n = 0;
+    for (;; n++) {
+        uint32_t id = 0;
+        struct flow_tls t;
+        tls_facts_edit(sh.facts, 0, &t);
+        t.quic_version = n + 1;
+        if (!tls_facts_commit(sh.facts, &id, &t))
+            break;
+    }
+    assert_true(n >= 100);
+    assert_true(tls_facts_size(n) < share);
+    assert_true(tls_facts_bytes_used(sh.facts) < share);
+    uint32_t s = intern_take(sh.strings, "api.openai.com", 14);
+    assert_int_not_equal(s, 0);
+    intern_drop(sh.strings, s);
+    flow_app_shared_free(&sh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_strings_refcount),
         cmocka_unit_test(test_turn_pool_within_share),
+        cmocka_unit_test(test_flow_facts_released),
+        cmocka_unit_test(test_facts_within_strings_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* intern: one copy per string, reference counts, reuse of freed entries
+/* intern: one copy per string, reference counts (and holds), reuse of freed entries
  * and blocks, the caps (entries, bytes, length, chain) refusing and
  * counting, and colliding strings told apart. */
 #include <setjmp.h>
@@ -55,6 +55,28 @@ static void test_one_copy_and_refcount(void **state)
     intern_drop(in, 0);
     intern_free(in);
     intern_free(NULL);
+}
+
+/* intern_hold: one more reference to a held string (a copy of what
+ * refers to it), which then needs one more drop; nothing for id 0 or a
+ * string no longer held. */
+static void test_hold(void **state)
+{
+    (void)state;
+    struct intern *in = intern_new(8, 1 << 16, SEED);
+    assert_non_null(in);
+    uint32_t a = intern_take(in, "api.openai.com", 14);
+    assert_int_equal(intern_hold(in, a), a);
+    intern_drop(in, a);
+    assert_string_equal(intern_get(in, a, NULL), "api.openai.com"); /* the held copy */
+    intern_drop(in, a);
+    assert_int_equal(entries(in), 0);
+    assert_int_equal(intern_hold(in, a), 0); /* gone: not brought back */
+    assert_int_equal(intern_hold(in, 0), 0);
+    assert_int_equal(intern_hold(NULL, a), 0);
+    assert_int_equal(entries(in), 0);
+    assert_int_equal(refused(in), 0);
+    intern_free(in);
 }
 
 /* Bytes with NULs (an ALPN wire list) are kept whole. */
@@ -266,7 +288,7 @@ int main(void)
         cmocka_unit_test(test_reuse_after_release),   cmocka_unit_test(test_full_entries),
         cmocka_unit_test(test_full_bytes),            cmocka_unit_test(test_collisions),
         cmocka_unit_test(test_freed_storage_any_size),
-        cmocka_unit_test(test_seed_spreads_high_bits),
+        cmocka_unit_test(test_seed_spreads_high_bits), cmocka_unit_test(test_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
