@@ -56,6 +56,15 @@ static void *take(struct pool *pl, uint64_t *refused)
     return o;
 }
 
+/* The same for an indexed pool: a handle, 0 (counted) when it is used up. */
+static uint32_t take_handle(struct ipool *ip, uint64_t *refused)
+{
+    uint32_t h = ipool_get(ip);
+    if (h == 0)
+        (*refused)++;
+    return h;
+}
+
 struct exchange_listed *exchange_pool_take_listed(struct exchange_pool *p)
 {
     return p ? take(p->listed, &p->listed_refused) : NULL;
@@ -69,12 +78,7 @@ void exchange_pool_put_listed(struct exchange_pool *p, struct exchange_listed *l
 
 uint32_t exchange_pool_take_more(struct exchange_pool *p)
 {
-    if (p == NULL)
-        return 0;
-    uint32_t h = ipool_get(&p->more);
-    if (h == 0)
-        p->more_refused++;
-    return h;
+    return p ? take_handle(&p->more, &p->more_refused) : 0;
 }
 
 void exchange_pool_put_more(struct exchange_pool *p, uint32_t h)
@@ -90,12 +94,7 @@ struct exchange_open_more *exchange_pool_more(const struct exchange_pool *p, uin
 
 uint32_t exchange_pool_take_held(struct exchange_pool *p)
 {
-    if (p == NULL)
-        return 0;
-    uint32_t h = ipool_get(&p->held);
-    if (h == 0)
-        p->held_refused++;
-    return h;
+    return p ? take_handle(&p->held, &p->held_refused) : 0;
 }
 
 void exchange_pool_put_held(struct exchange_pool *p, uint32_t h)

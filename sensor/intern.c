@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ds/hash.h"
+#include "ds/util.h"
 
 #define INTERN_CLASSES 6        /* block sizes 16 << 0 .. 16 << 5 (512) */
 #define INTERN_UNIT 16u         /* the smallest block, a bit of the free map */
@@ -60,19 +61,11 @@ struct intern {
     uint64_t refused;
 };
 
-static size_t pow2_at_least(size_t n)
-{
-    size_t p = 16;
-    while (p < n)
-        p <<= 1;
-    return p;
-}
-
 struct intern *intern_new(uint32_t max_entries, size_t cap_bytes, uint32_t seed)
 {
     if (max_entries == 0 || max_entries >= INTERN_NONE)
         return NULL;
-    size_t nb = pow2_at_least(max_entries);
+    size_t nb = ds_pow2_at_least(max_entries);
     size_t fixed = sizeof(struct intern) + nb * sizeof(uint32_t) +
                    (size_t)max_entries * sizeof(struct intern_entry);
     if (cap_bytes < fixed + INTERN_CHUNK + INTERN_CHUNK_MAP)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ds/hash.h"
+#include "ds/util.h"
 
 #define TLS_FACTS_NONE UINT32_MAX /* end of a chain or free list */
 #define TLS_FACTS_KEY 34u         /* the fields of a set, packed (no padding) */
@@ -61,17 +62,9 @@ void flow_tls_release(struct flow_tls *t, struct intern *in)
 
 /* ---- the table ---- */
 
-static size_t pow2_at_least(size_t n)
-{
-    size_t p = 16;
-    while (p < n)
-        p <<= 1;
-    return p;
-}
-
 size_t tls_facts_size(uint32_t max_sets)
 {
-    return sizeof(struct tls_facts) + pow2_at_least(max_sets) * sizeof(uint32_t) +
+    return sizeof(struct tls_facts) + ds_pow2_at_least(max_sets) * sizeof(uint32_t) +
            (size_t)max_sets * sizeof(struct tls_facts_entry);
 }
 
@@ -93,7 +86,7 @@ struct tls_facts *tls_facts_new(uint32_t max_sets, size_t cap_bytes, struct inte
     struct tls_facts *tf = calloc(1, sizeof(*tf));
     if (tf == NULL)
         return NULL;
-    size_t nb = pow2_at_least(max_sets);
+    size_t nb = ds_pow2_at_least(max_sets);
     tf->buckets = malloc(nb * sizeof(uint32_t));
     tf->ent = calloc(max_sets, sizeof(struct tls_facts_entry));
     if (tf->buckets == NULL || tf->ent == NULL) {

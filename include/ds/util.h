@@ -47,4 +47,13 @@ void ds_format_ts(uint64_t ts_us, char *buf, size_t len);
 /* Writes the lowercase hex of n bytes into out (>= 2n + 1 bytes). */
 void ds_hex(const uint8_t *in, size_t n, char *out);
 
+/* The least power of two >= n, and 16 at least (hash tables' bucket counts). */
+static inline size_t ds_pow2_at_least(size_t n)
+{
+    size_t p = 16;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
 #endif
