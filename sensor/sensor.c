@@ -154,7 +154,7 @@ static int load_catalog(const char *dir, uint32_t seed, struct catalog **out)
 }
 
 static void on_flow_end(void *ctx, struct flow *f);
-static void decide_quic(struct sensor *s, struct flow *f);
+static void decide_quic(struct sensor *s, struct flow *f, const struct tls_hello *h);
 
 /* Detection's findings, to the event writers. */
 static void on_alert(void *ctx, const struct detect_alert *a)
@@ -524,7 +524,7 @@ static void on_flow_end(void *ctx, struct flow *f)
     /* A short QUIC flow may end before its SNI or nDPI's verdict was in:
      * decide with what is known. */
     if (f->app && (f->flags & FLOW_F_QUIC) && !(f->flags & FLOW_F_HELLO_DONE))
-        decide_quic(s, f);
+        decide_quic(s, f, NULL);
     struct flow_app *app = f->app; /* decide_quic may have released it */
     if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
@@ -707,18 +707,25 @@ static enum quic_first quic_first_packet(const struct packet *p)
     return QUIC_FIRST_OTHER;
 }
 
-static void decide_quic(struct sensor *s, struct flow *f)
+/* Decides QUIC flow f: followed if its name (or else its server's address)
+ * is in the catalogue. h is the hello our parser read from the datagram at
+ * hand, or NULL: then what the flow's fact set holds. The hello's own name
+ * comes first, as a TCP flow's does: the fact set may have been refused
+ * its name (the string or fact-set table full, which a flood of names can
+ * do), and an AI host must not then be left to the address ranges. */
+static void decide_quic(struct sensor *s, struct flow *f, const struct tls_hello *h)
 {
     const struct flow_app *app = f->app;
     const struct flow_tls *t = tls_facts_get(s->shared.facts, app->tls);
-    uint8_t ech = t->ech; /* t is not read past ignore() and follow() */
+    uint8_t ech = h ? h->ech : t->ech; /* t is not read past ignore() and follow() */
     f->flags |= FLOW_F_HELLO_DONE;
     quic_release(s, f);
     s->n.ech[ech < TLS_ECH_BAD ? ech : TLS_ECH_BAD]++;
     /* A real ECH hello leaves the SNI unknown (and nDPI is kept from filling
-     * in the outer name): the address ranges decide, as they do when the
-     * string table refused the name (counted in its stats). */
-    const char *sni = flow_tls_str(t, s->shared.strings, FLOW_TLS_SNI, NULL);
+     * in the outer name): the address ranges decide, as they do when
+     * neither the hello nor the fact set names a host. */
+    const char *sni = h && h->sni[0] ? h->sni
+                                     : flow_tls_str(t, s->shared.strings, FLOW_TLS_SNI, NULL);
     f->service = flow_service_index(sni[0] ? catalog_match_host(s->cat, sni) : -1);
     if (f->service < 0)
         f->service = flow_service_index(catalog_match_addr(s->cat, &f->srv));
@@ -745,7 +752,7 @@ static bool quic_reclaim(struct sensor *s)
     struct quic_slot *old = DS_LIST_ENTRY(s->quic_held.head, struct quic_slot, held);
     if (s->now >= old->last_us && s->now - old->last_us <= QUIC_REASM_STALE_US)
         return false;
-    decide_quic(s, old->owner);   /* gives the slot back */
+    decide_quic(s, old->owner, NULL);   /* gives the slot back */
     s->n.quic_reclaimed++;
     return true;
 }
@@ -795,19 +802,20 @@ static void quic_touch(struct sensor *s, struct quic_initial_flow *st, uint16_t 
  * random DCIDs), which must not hold the slots that real flows need. So
  * does a flow whose hello the parser gave up on (its CRYPTO stream is no
  * ClientHello, or too many Initials without one), and it takes no slot
- * again: anyone can also seal an Initial that opens. */
-static void read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p)
+ * again: anyone can also seal an Initial that opens. True when this
+ * datagram completed the hello, which is then in *h (for decide_quic). */
+static bool read_quic_hello(struct sensor *s, struct flow *f, const struct packet *p,
+                            struct tls_hello *h)
 {
     if (f->flags & (FLOW_F_QUIC_READ | FLOW_F_QUIC_FAILED))
-        return;
+        return false;
     struct quic_initial_flow *st = quic_state(f);
     if (st == NULL)
         st = quic_take(s, f);
-    struct tls_hello h;
     if (st == NULL)
-        return;
+        return false;
     uint16_t before = st->packets;
-    enum quic_initial_res res = quic_initial_datagram(s->quic, st, p->payload, p->payload_len, &h);
+    enum quic_initial_res res = quic_initial_datagram(s->quic, st, p->payload, p->payload_len, h);
     if (res == QUIC_INITIAL_MORE && st->packets == 0)
         quic_release(s, f);
     else if (res == QUIC_INITIAL_MORE)
@@ -817,23 +825,24 @@ static void read_quic_hello(struct sensor *s, struct flow *f, const struct packe
         f->flags |= FLOW_F_QUIC_FAILED;
     }
     if (res != QUIC_INITIAL_HELLO)
-        return;
+        return false;
     struct flow_app *app = f->app;
     struct intern *strs = s->shared.strings;
     struct flow_tls t; /* the hello's facts, one change of the flow's set */
     tls_facts_edit(s->shared.facts, app->tls, &t);
-    if (h.sni[0])
-        flow_tls_set_str(&t, strs, FLOW_TLS_SNI, h.sni, TLS_SNI_MAX - 1);
-    t.ech = h.ech;
-    t.ech_public = h.ech_public;
-    flow_tls_set(&t, strs, FLOW_TLS_ALPN, h.alpn_wire, h.alpn_wire_len);
-    t.hello_version = h.version;
-    flow_tls_set_str(&t, strs, FLOW_TLS_JA4, h.ja4, TLS_JA4_LEN - 1);
+    if (h->sni[0])
+        flow_tls_set_str(&t, strs, FLOW_TLS_SNI, h->sni, TLS_SNI_MAX - 1);
+    t.ech = h->ech;
+    t.ech_public = h->ech_public;
+    flow_tls_set(&t, strs, FLOW_TLS_ALPN, h->alpn_wire, h->alpn_wire_len);
+    t.hello_version = h->version;
+    flow_tls_set_str(&t, strs, FLOW_TLS_JA4, h->ja4, TLS_JA4_LEN - 1);
     /* Ours over nDPI's, which may have come from an earlier Initial: nDPI
      * 4.2 reads no v2 hello and no hello split out of order. */
-    flow_tls_set_str(&t, strs, FLOW_TLS_JA3, h.ja3, TLS_JA3_LEN - 1);
+    flow_tls_set_str(&t, strs, FLOW_TLS_JA3, h->ja3, TLS_JA3_LEN - 1);
     tls_facts_commit(s->shared.facts, &app->tls, &t);
     quic_hello_read(s, f, st);
+    return true;
 }
 
 /* The server's first datagrams of a QUIC flow whose hello we read: the
@@ -883,8 +892,10 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             f->flags |= FLOW_F_CLASSIFIED;
     }
     struct flow_app *app = f->app;
+    struct tls_hello h;
+    bool read = false;
     if (!(f->flags & FLOW_F_HELLO_DONE) && dir == FLOW_TOSERVER)
-        read_quic_hello(s, f, p);
+        read = read_quic_hello(s, f, p, &h);
     else if (dir == FLOW_TOCLIENT)
         read_quic_server(s, f, p);
     if (f->cls)
@@ -893,11 +904,14 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
     bool reassembling = quic_state(f) != NULL || (f->flags & FLOW_F_QUIC_READ);
     const struct flow_tls *t = tls_facts_get(s->shared.facts, app->tls);
+    /* A hello just read decides on its own name even when the fact set
+     * could not take it (its tables full). */
+    bool named = read && (h.sni[0] || h.ech == TLS_ECH_REAL);
     if (!(f->flags & FLOW_F_HELLO_DONE) &&
-        (flow_tls_has(t, FLOW_TLS_SNI) || t->ech == TLS_ECH_REAL ||
+        (named || flow_tls_has(t, FLOW_TLS_SNI) || t->ech == TLS_ECH_REAL ||
          ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          (uint64_t)f->pkts[0] + f->pkts[1] > 8))
-        decide_quic(s, f);
+        decide_quic(s, f, read ? &h : NULL);
     app = f->app; /* decide_quic may have released it */
     const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (app && (f->flags & FLOW_F_FOLLOW))

@@ -4,7 +4,8 @@
  * flows whose hello is read and whose server never answers each hold a
  * server id, and 40 flows whose hello never completes hold every slot;
  * sensor.memory.quic_reasm must not pass the share. A flow whose
- * Initial opens but holds no hello gives its slot back at once. */
+ * Initial opens but holds no hello gives its slot back at once. A flood of
+ * distinct names does not hide an AI host's QUIC flow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -146,11 +147,43 @@ static void test_quic_failed_hello_frees_slot(void **state)
     assert_int_equal(nth_value(fx, "reassembling", 0), 10);
 }
 
+/* A flood of QUIC hellos each naming another host fills the string and
+ * fact-set tables (their share of --memcap 64M holds about 4,000 names);
+ * a flow to chatgpt.com after them is still told by the name in its hello,
+ * which our parser read, not left to the address ranges because its fact
+ * set was refused. Every flood flow is decided when its hello is read, so
+ * none keeps a reassembly slot while the server ids are used up. */
+static void test_quic_name_flood(void **state)
+{
+    struct fixture *fx = *state;
+    static uint8_t pkt[1200], hello[512];
+    size_t hn = unhex(rfc9001_a2_hello, hello, sizeof(hello));
+    uint8_t *name = memmem(hello, hn, "example.com", 11);
+    assert_non_null(name);
+    uint64_t ts = T0;
+    char host[12];
+    for (unsigned i = 0; i < 4050; i++) {
+        snprintf(host, sizeof(host), "n%04u.x.com", i);
+        memcpy(name, host, 11);
+        assert_int_equal(seal_partial(pkt, hello, hn), 1200);
+        udp_packet(fx, (uint16_t)(10000 + i), pkt, 1200, ts++);
+    }
+    memcpy(name, "chatgpt.com", 11);
+    assert_int_equal(seal_partial(pkt, hello, hn), 1200);
+    udp_packet(fx, 20000, pkt, 1200, ts++);
+    sensor_stats_now(fx->s);
+    /* sensor.tls_facts.refused (after sensor.strings'): the flood filled it. */
+    assert_true(nth_value(fx, "refused", 1) > 0);
+    assert_int_equal(nth_value(fx, "shed", 0), 0);
+    assert_int_equal(nth_value(fx, "openai", 0), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_quic_reasm_within_share, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_quic_failed_hello_frees_slot, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_quic_name_flood, setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
