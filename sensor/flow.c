@@ -361,8 +361,9 @@ int flow_evict_app(struct flow_table *ft, const struct flow *keep)
     return 0;
 }
 
-void flow_app_attach(struct flow_table *ft, struct flow *f, void *app)
+void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app)
 {
+    DS_ASSERT(app != 0);
     f->app = app;
     if (!(f->flags & FLOW_F_APP_LISTED)) {
         list_push_tail(ft, &ft->app_list, flow_ref(ft, f));
@@ -372,7 +373,7 @@ void flow_app_attach(struct flow_table *ft, struct flow *f, void *app)
 
 void flow_app_detach(struct flow_table *ft, struct flow *f)
 {
-    f->app = NULL;
+    f->app = 0;
     if (f->flags & FLOW_F_APP_LISTED) {
         list_unlink(ft, &ft->app_list, flow_ref(ft, f));
         f->flags &= (uint16_t)~FLOW_F_APP_LISTED;

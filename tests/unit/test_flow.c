@@ -320,15 +320,15 @@ static void test_evict_app(void **state)
     struct ended e = { 0 };
     struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
     struct flow_table *ft = table_mc(8, &e, mc);
-    static int app_a, app_b;
+    const uint32_t app_a = 1, app_b = 2; /* handles: the table only tests them for 0 */
     struct flow *plain = handshake(ft, 1, 40000, 1); /* no app state: not a candidate */
     struct flow *a = handshake(ft, 1, 40001, 2);
-    flow_app_attach(ft, a, &app_a);
+    flow_app_attach(ft, a, app_a);
     a->flags |= FLOW_F_FOLLOW;
     struct flow *q = handshake(ft, 1, 40003, 3); /* QUIC-like: app state, undecided */
-    flow_app_attach(ft, q, &app_a);
+    flow_app_attach(ft, q, app_a);
     struct flow *b = handshake(ft, 1, 40002, 4);
-    flow_app_attach(ft, b, &app_b);
+    flow_app_attach(ft, b, app_b);
     b->flags |= FLOW_F_FOLLOW;
     assert_int_equal(flow_evict_app(ft, b), 0); /* the undecided one first */
     assert_int_equal(e.last_id, q->id);
@@ -340,7 +340,7 @@ static void test_evict_app(void **state)
     assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 1);
     /* Detached, b is no candidate either. */
     flow_app_detach(ft, b);
-    assert_null(b->app);
+    assert_int_equal(b->app, 0);
     assert_int_equal(flow_evict_app(ft, NULL), -1);
     (void)plain;
     flow_table_free(ft);
@@ -402,7 +402,7 @@ static void test_store_across_slabs(void **state)
     struct flow_table *ft = table(N, &e);
     enum flow_dir d;
     static struct flow *fl[N];
-    static int app;
+    const uint32_t app = 1; /* a handle: the table only tests it for 0 */
     for (unsigned i = 0; i < N; i++) {
         struct packet a = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000), 2, 443,
                               DS_TCP_SYN, 1 + i / 1000);
@@ -418,9 +418,9 @@ static void test_store_across_slabs(void **state)
                      N * sizeof(struct flow) + 3 * sizeof(void *) + 4096 * sizeof(uint32_t));
     /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
      * fl[1500] in the middle, fl[N - 1] at the tail. */
-    flow_app_attach(ft, fl[1500], &app);
-    flow_app_attach(ft, fl[1], &app);
-    flow_app_attach(ft, fl[N - 1], &app);
+    flow_app_attach(ft, fl[1500], app);
+    flow_app_attach(ft, fl[1], app);
+    flow_app_attach(ft, fl[N - 1], app);
     flow_app_detach(ft, fl[1]);
     assert_int_equal(flow_evict_app(ft, NULL), 0);   /* the longer idle of the two */
     assert_int_equal(e.last_id, fl[1500]->id);
