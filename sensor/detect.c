@@ -282,7 +282,7 @@ static void fill_source_flow(struct detect *d, const struct flow *f, const struc
     memset(fl, 0, sizeof(*fl));
     fl->src = f->cli;
     fl->dst = f->srv;
-    fl->vlan = f->vlan;
+    fl->vlan = ds_vlan_unpack(f->vlan);
     fl->sport = f->cport;
     fl->dport = f->sport;
     fl->quic = (f->flags & FLOW_F_QUIC) != 0;

@@ -133,7 +133,8 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct flow_
     struct jsonw w;
     eve_begin(e, &w, f->first_us, "flow");
     jsonw_u64(&w, "flow_id", f->id);
-    eve_vlan(&w, &f->vlan);
+    const struct ds_vlan vlan = ds_vlan_unpack(f->vlan);
+    eve_vlan(&w, &vlan);
     jsonw_addr(&w, "src_ip", &f->cli);
     jsonw_u64(&w, "src_port", f->cport);
     jsonw_addr(&w, "dest_ip", &f->srv);

@@ -193,15 +193,14 @@ static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
     return ds_mix64(ds_addr_hash(a, 0) ^ port);
 }
 
-/* A packet's VLAN tags as one word for the hash: 12 bits an id, the count
- * above them; 0 when untagged, so an untagged flow hashes as it did before
- * tags were keyed. */
+/* A packet's VLAN tags as one word, for the hash and to compare with a
+ * flow's: their packed form (packet.h: 12 bits an id, the count above
+ * them), as struct flow keeps them; 0 when untagged, so an untagged flow
+ * hashes as it did before tags were keyed. */
 static uint64_t vlan_word(const struct ds_vlan *v)
 {
-    uint64_t w = (uint64_t)v->n << (12 * DS_VLAN_MAX);
-    for (unsigned i = 0; i < v->n && i < DS_VLAN_MAX; i++)
-        w |= (uint64_t)(v->id[i] & 0x0fffu) << (12 * i);
-    return w;
+    DS_ASSERT(v->n <= DS_VLAN_MAX);
+    return ds_vlan_pack(v).w;
 }
 
 /* Symmetric: the two endpoints are combined with + so their order does not
@@ -233,22 +232,15 @@ static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
  * kept in every flow. */
 static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow *f)
 {
-    uint64_t vlan = ft->cfg.vlan_key ? vlan_word(&f->vlan) : 0;
+    uint64_t vlan = ft->cfg.vlan_key ? f->vlan.w : 0;
     return flow_hash(ft->cfg.seed, f->proto, &f->cli, f->cport, &f->srv, f->sport, vlan);
 }
 
-static bool vlan_matches(const struct flow_table *ft, const struct flow *f,
-                         const struct packet *p)
-{
-    if (!ft->cfg.vlan_key)
-        return true;
-    return f->vlan.n == p->vlan.n && memcmp(f->vlan.id, p->vlan.id, sizeof(f->vlan.id)) == 0;
-}
-
+/* Whether flow f is packet p's: vlan is p's tags (vlan_word). */
 static bool flow_matches(const struct flow_table *ft, const struct flow *f,
-                         const struct packet *p, enum flow_dir *dir)
+                         const struct packet *p, uint64_t vlan, enum flow_dir *dir)
 {
-    if (f->proto != p->proto || !vlan_matches(ft, f, p))
+    if (f->proto != p->proto || (ft->cfg.vlan_key && f->vlan.w != vlan))
         return false;
     if (f->cport == p->sport && f->sport == p->dport &&
         memcmp(&f->cli, &p->src, sizeof(f->cli)) == 0 &&
@@ -280,7 +272,7 @@ static void bucket_remove(struct flow_table *ft, uint32_t r, struct flow *f)
 static void flow_end(struct flow_table *ft, uint32_t r, enum flow_end why)
 {
     struct flow *f = flow_at(ft, r);
-    f->end = (uint8_t)why;
+    f->end = (uint8_t)why & ((1u << FLOW_END_BITS) - 1u);
     if (ft->end_fn)
         ft->end_fn(ft->ctx, f);
     list_unlink(ft, &ft->lists[flow_tclass(f)], r);
@@ -434,7 +426,7 @@ static uint32_t flow_create(struct flow_table *ft, const struct packet *p, uint3
         *dir = FLOW_TOCLIENT;
     }
     f->proto = p->proto;
-    f->vlan = p->vlan;
+    f->vlan = ds_vlan_pack(&p->vlan);
     f->state = FLOW_STATE_NEW;
     f->id = ++ft->next_id;
     f->first_us = f->last_us = p->ts_us;
@@ -501,13 +493,14 @@ static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32
                            enum flow_dir *dir, uint32_t *stalest)
 {
     unsigned steps = 0;
+    uint64_t vlan = vlan_word(&p->vlan);
     const struct flow *old = NULL;
     uint32_t old_r = REF_NONE;
     uint32_t r = ft->buckets[h & (ft->nbuckets - 1)];
     while (r != REF_NONE) {
         const struct flow *f = flow_at(ft, r);
         steps++;
-        if (flow_matches(ft, f, p, dir))
+        if (flow_matches(ft, f, p, vlan, dir))
             break;
         if (old == NULL || f->last_us < old->last_us) {
             old = f;

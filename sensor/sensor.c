@@ -47,6 +47,7 @@
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
 #define EXPIRE_VISIT_TICK 1024   /* flows ended per sensor_tick at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
+_Static_assert(HELLO_MAX_CLIENT_PKTS < FLOW_HELLO_TRIES_MAX, "hello_tries would stick first");
 /* Followed flows' app states a slab of their pool (256, as before handles). */
 #define APP_SLAB_SHIFT 8
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
@@ -652,7 +653,7 @@ static void look_for_hello(struct sensor *s, struct flow *f, enum flow_dir dir,
             ignore(s, f);
         return;
     }
-    if (++f->hello_tries > HELLO_MAX_CLIENT_PKTS) {
+    if (flow_hello_try(f) > HELLO_MAX_CLIENT_PKTS) {
         ignore(s, f);
         return;
     }
@@ -697,6 +698,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  * QUIC_EARLY_MAX such packets at most (counted in hello_tries, which a UDP
  * flow does not otherwise use). */
 #define QUIC_EARLY_MAX 4
+_Static_assert(QUIC_EARLY_MAX < FLOW_HELLO_TRIES_MAX, "hello_tries would stick first");
 
 enum quic_first { QUIC_FIRST_OTHER, QUIC_FIRST_INITIAL, QUIC_FIRST_EARLY };
 
@@ -880,7 +882,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
 {
     if (f->app == 0) {
         enum quic_first first = dir == FLOW_TOSERVER ? quic_first_packet(p) : QUIC_FIRST_OTHER;
-        if (first == QUIC_FIRST_EARLY && ++f->hello_tries <= QUIC_EARLY_MAX)
+        if (first == QUIC_FIRST_EARLY && flow_hello_try(f) <= QUIC_EARLY_MAX)
             return;
         if (first != QUIC_FIRST_INITIAL) {
             ignore(s, f);

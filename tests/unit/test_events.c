@@ -462,9 +462,9 @@ static void test_vlan_field(void **state)
     struct flow_app app;
     struct flow *f = make_flow(&app);
     event_flow(o, f, &app, NULL, facts);
-    f->vlan.n = 1, f->vlan.id[0] = 10;
+    f->vlan = ds_vlan_pack(&(struct ds_vlan){ { 10 }, 1 });
     event_flow(o, f, &app, NULL, facts);
-    f->vlan.n = 2, f->vlan.id[0] = 100, f->vlan.id[1] = 20;
+    f->vlan = ds_vlan_pack(&(struct ds_vlan){ { 100, 20 }, 2 });
     event_flow(o, f, &app, NULL, facts);
 
     struct source_last_flow last;
