@@ -200,6 +200,8 @@ static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
 static uint64_t vlan_word(const struct ds_vlan *v)
 {
     DS_ASSERT(v->n <= DS_VLAN_MAX);
+    if (v->n == 0)
+        return 0;   /* most traffic, at once */
     return ds_vlan_pack(v).w;
 }
 
@@ -218,13 +220,18 @@ uint32_t flow_packet_hash(uint32_t seed, const struct packet *p)
     return flow_hash(seed, p->proto, &p->src, p->sport, &p->dst, p->dport, vlan_word(&p->vlan));
 }
 
-/* The hash of p's flow in table ft: its tags count only where they are
- * part of the key. */
-static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
+/* p's tags as table ft keys them: their word (vlan_word), or 0 where they
+ * are not part of the key. Made once a packet, for the hash and the
+ * lookup. */
+static uint64_t table_vlan(const struct flow_table *ft, const struct packet *p)
 {
-    if (ft->cfg.vlan_key)
-        return flow_packet_hash(ft->cfg.seed, p);
-    return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
+    return ft->cfg.vlan_key ? vlan_word(&p->vlan) : 0;
+}
+
+/* The hash of p's flow in table ft, vlan being table_vlan's. */
+static uint32_t table_hash(const struct flow_table *ft, const struct packet *p, uint64_t vlan)
+{
+    return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, vlan);
 }
 
 /* The hash of flow f's key in table ft: the hash of any of its packets
@@ -236,7 +243,7 @@ static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow *f)
     return flow_hash(ft->cfg.seed, f->proto, &f->cli, f->cport, &f->srv, f->sport, vlan);
 }
 
-/* Whether flow f is packet p's: vlan is p's tags (vlan_word). */
+/* Whether flow f is packet p's: vlan is p's tags (table_vlan). */
 static bool flow_matches(const struct flow_table *ft, const struct flow *f,
                          const struct packet *p, uint64_t vlan, enum flow_dir *dir)
 {
@@ -486,14 +493,14 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
     }
 }
 
-/* The flow of packet p in the chain of hash h, with *dir set; REF_NONE if
- * there is none, and then *stalest is the chain's least recently seen flow
- * if the chain is full (REF_NONE otherwise). Counts the steps. */
-static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32_t h,
-                           enum flow_dir *dir, uint32_t *stalest)
+/* The flow of packet p (its tags vlan, table_vlan's) in the chain of hash
+ * h, with *dir set; REF_NONE if there is none, and then *stalest is the
+ * chain's least recently seen flow if the chain is full (REF_NONE
+ * otherwise). Counts the steps. */
+static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint64_t vlan,
+                           uint32_t h, enum flow_dir *dir, uint32_t *stalest)
 {
     unsigned steps = 0;
-    uint64_t vlan = vlan_word(&p->vlan);
     const struct flow *old = NULL;
     uint32_t old_r = REF_NONE;
     uint32_t r = ft->buckets[h & (ft->nbuckets - 1)];
@@ -519,9 +526,10 @@ static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32
 
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
 {
-    uint32_t h = table_hash(ft, p);
+    uint64_t vlan = table_vlan(ft, p);
+    uint32_t h = table_hash(ft, p, vlan);
     uint32_t stalest = REF_NONE;
-    uint32_t r = chain_find(ft, p, h, dir, &stalest);
+    uint32_t r = chain_find(ft, p, vlan, h, dir, &stalest);
     /* A new SYN on a closed connection is a new connection (port reuse). */
     if (r != REF_NONE && flow_at(ft, r)->state == FLOW_STATE_CLOSED &&
         p->proto == DS_IPPROTO_TCP && (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) == DS_TCP_SYN) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/bytes.h"
 #include "ds/capture.h"
 #include "ds/catalog.h"
@@ -264,6 +265,7 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
     ipool_init(&s->app_pool, sizeof(struct flow_app), _Alignof(struct flow_app),
                memcap_objects(s->mc, MEMCAP_FLOW_APP, sizeof(struct flow_app), fc.max_flows),
                APP_SLAB_SHIFT);
+    DS_ASSERT(s->app_pool.size == sizeof(struct flow_app));   /* app_at's constant */
     s->quic = quic_initial_new();
     size_t slots, ids;
     quic_pool_caps(s->mc, &slots, &ids);
@@ -411,10 +413,11 @@ static const struct catalog_entry *flow_service(struct sensor *s, const struct f
     return NULL;
 }
 
-/* The app state of handle h (not 0) in s->app_pool. */
+/* The app state of handle h (not 0) in s->app_pool, whose objects are
+ * unrounded (make_pools): constants, as the flow table resolves flows. */
 static struct flow_app *app_at(const struct sensor *s, uint32_t h)
 {
-    return ipool_at(&s->app_pool, h);
+    return ipool_at_fixed(&s->app_pool, h, sizeof(struct flow_app), APP_SLAB_SHIFT);
 }
 
 /* Flow f's app state, NULL if it has none (f->app is its handle). */
