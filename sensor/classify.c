@@ -6,7 +6,8 @@
  * parser has already reassembled the ClientHello, which nDPI gets as one
  * synthesized segment; then the following packets of both directions until
  * the ServerHello (JA3S, version) or the certificate is read, or a packet cap.
- * Its per-flow struct comes from a pool and goes back, with what nDPI
+ * Its per-flow struct comes from an indexed pool (ipool.h: the flow keeps
+ * its 32-bit handle, not a pointer) and goes back, with what nDPI
  * allocated inside it, the moment the flow is done. The structs and what
  * nDPI allocates inside them are held to the memcap's ndpi share: beyond
  * it a new flow gets no state (counted; it is classified by its SNI and the
@@ -22,7 +23,7 @@
 #include "ds/bytes.h"
 #include "ds/log.h"
 #include "ds/memcap.h"
-#include "ds/pool.h"
+#include "ds/ipool.h"
 #include "ds/quic-header.h"
 #include "ds/stats.h"
 #include "ds/time-units.h"
@@ -57,9 +58,12 @@ struct cls_flow {
 #define LEARNT_JA3 0x4u
 #define LEARNT_JA3S 0x8u
 
+/* States a slab of the pool: its unit of growth. */
+#define STATES_SLAB_SHIFT 6
+
 struct classify {
     struct ndpi_detection_module_struct *ndpi;
-    struct pool *states;
+    struct ipool states;         /* struct cls_flow, by the handle in f->cls */
     size_t obj_size;
     struct memcap *mc;           /* the caller's, or NULL */
     size_t share;                /* bytes of state at most (SIZE_MAX: no memcap) */
@@ -163,11 +167,12 @@ struct classify *classify_new(size_t max_states, struct memcap *mc)
     if (make_module(c) != 0)
         goto fail;
     c->obj_size = offsetof(struct cls_flow, nf) + lib_size;
-    c->st.state_size = (c->obj_size + 15) & ~(size_t)15; /* the pool's rounding */
+    c->st.state_size = (c->obj_size + 15) & ~(size_t)15; /* ipool_init's rounding to 16 */
     c->mc = mc;
     c->share = mc ? memcap_share(mc, MEMCAP_NDPI) : SIZE_MAX;
-    c->states = pool_new(c->obj_size, memcap_objects(mc, MEMCAP_NDPI, c->st.state_size,
-                                                     max_states), 64);
+    /* 16-aligned as malloc's memory is, which nDPI's struct was made for. */
+    ipool_init(&c->states, c->obj_size, 16,
+               memcap_objects(mc, MEMCAP_NDPI, c->st.state_size, max_states), STATES_SLAB_SHIFT);
     return c;
 fail:
     free(c);
@@ -183,7 +188,7 @@ int classify_reset(struct classify *c)
 {
     if (c == NULL || c->ndpi == NULL || !c->caches_touched)
         return 0;
-    if (pool_in_use(c->states) != 0)
+    if (c->states.in_use != 0)
         return -1;
     ndpi_exit_detection_module(c->ndpi);
     c->ndpi = NULL;
@@ -199,8 +204,14 @@ void classify_free(struct classify *c)
         return;
     if (c->ndpi)
         ndpi_exit_detection_module(c->ndpi);
-    pool_free(c->states);
+    ipool_free(&c->states);
     free(c);
+}
+
+/* The state of flow f, which has one (f->cls not 0). */
+static struct cls_flow *state_of(const struct classify *c, const struct flow *f)
+{
+    return ipool_at(&c->states, f->cls);
 }
 
 /* Takes a state for f; 0, or -1 when the pool is out (counted). */
@@ -216,31 +227,31 @@ static int take_state(struct classify *c, struct flow *f)
         memcap_ndpi_refused(c->mc);
         return -1;
     }
-    struct cls_flow *cf = pool_get(c->states);
-    if (cf == NULL) {
+    uint32_t h = ipool_get(&c->states);
+    if (h == 0) {
         c->st.no_state++;
         memcap_ndpi_refused(c->mc);
         return -1;
     }
-    /* pool_get zeroes the object: nDPI wants a zeroed flow struct. */
-    f->cls = cf;
+    /* ipool_get zeroes the object: nDPI wants a zeroed flow struct. */
+    f->cls = h;
     f->ndpi_pkts = 0;
     c->st.flows++;
     c->st.state_bytes += c->st.state_size;
     if (c->st.state_bytes > c->st.state_peak)
         c->st.state_peak = c->st.state_bytes;
-    c->st.pool_bytes = pool_bytes(c->states);
+    c->st.pool_bytes = c->states.bytes;
     return 0;
 }
 
 static void release_state(struct classify *c, struct flow *f)
 {
-    struct cls_flow *cf = f->cls;
+    struct cls_flow *cf = state_of(c, f);
     ndpi_free_flow_data(&cf->nf);
     c->st.heap_bytes -= cf->heap;
     c->st.state_bytes -= cf->heap + c->st.state_size;
-    pool_put(c->states, cf);
-    f->cls = NULL;
+    ipool_put(&c->states, f->cls);
+    f->cls = 0;
     f->flags |= FLOW_F_CLASSIFIED;
 }
 
@@ -392,7 +403,7 @@ static bool ndpi_done(struct classify *c, struct ndpi_flow_struct *nf, ndpi_prot
 static void finish(struct classify *c, struct flow *f, ndpi_protocol proto, bool detected,
                    uint32_t *facts)
 {
-    struct cls_flow *cf = f->cls;
+    struct cls_flow *cf = state_of(c, f);
     if (cf->nf.num_processed_pkts > 0) { /* else nDPI never saw this state */
         if (!detected) {
             uint8_t guessed = 0;
@@ -455,7 +466,7 @@ _Static_assert(CLASSIFY_MAX_PKTS < UINT8_MAX, "struct flow's ndpi_pkts is too na
 static int feed(struct classify *c, struct flow *f, const uint8_t *l3, size_t l3_len,
                 uint64_t ts_us, uint32_t *facts)
 {
-    struct cls_flow *cf = f->cls;
+    struct cls_flow *cf = state_of(c, f);
     ndpi_protocol proto = ndpi_detection_process_packet(c->ndpi, &cf->nf, l3, (unsigned short)l3_len,
                                                         ts_us / DS_US_PER_MS);
     if (f->ndpi_pkts < UINT8_MAX)
@@ -619,7 +630,7 @@ static bool from_client(const struct flow *f, const struct packet *p)
 int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
                     uint32_t *facts)
 {
-    if (f->cls == NULL)
+    if (f->cls == 0)
         return (f->flags & FLOW_F_CLASSIFIED) ? 1 : 0;
     if (p->payload_len == 0 && p->proto == DS_IPPROTO_TCP)
         return 0; /* nothing for a dissector; spares the packet cap */
@@ -627,7 +638,7 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
         c->st.skipped++;
         return 0;
     }
-    struct cls_flow *cf = f->cls;
+    struct cls_flow *cf = state_of(c, f);
     if (cf->seen < UINT8_MAX)
         cf->seen++;
     if (p->proto == DS_IPPROTO_UDP) {
@@ -654,9 +665,9 @@ int classify_packet(struct classify *c, struct flow *f, const struct packet *p,
 
 void classify_end(struct classify *c, struct flow *f, uint32_t *facts)
 {
-    if (f->cls == NULL)
+    if (f->cls == 0)
         return;
-    struct cls_flow *cf = f->cls;
+    struct cls_flow *cf = state_of(c, f);
     ndpi_protocol proto = current_proto(&cf->nf);
     c->st.ended++;
     finish(c, f, proto, detected_of(proto), facts);

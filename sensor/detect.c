@@ -276,18 +276,17 @@ int detect_reload(struct detect *d)
     return 0;
 }
 
-static void fill_source_flow(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
-                             struct source_flow *fl)
+static void fill_source_flow(struct detect *d, const struct flow *f, const struct flow_app *app,
+                             const struct catalog_entry *svc, struct source_flow *fl)
 {
     memset(fl, 0, sizeof(*fl));
     fl->src = f->cli;
     fl->dst = f->srv;
-    fl->vlan = f->vlan;
+    fl->vlan = ds_vlan_unpack(f->vlan);
     fl->sport = f->cport;
     fl->dport = f->sport;
     fl->quic = (f->flags & FLOW_F_QUIC) != 0;
     fl->flow_id = f->id;
-    const struct flow_app *app = f->app;
     if (app) {
         const struct flow_tls *t = tls_facts_get(d->cfg.facts, app->tls);
         fl->host = tls_facts_str(d->cfg.facts, t, FLOW_TLS_SNI, NULL);
@@ -316,10 +315,10 @@ static void enrich(struct detect *d, const struct ds_addr *src)
                    gi.has_as_org ? gi.as_org : NULL);
 }
 
-/* The profile record of a flow, or SOURCE_PROFILE_ADDRESS (no family). */
-static uint32_t flow_profile(const struct detect *d, const struct flow *f)
+/* The profile record of a flow whose app state is app, or
+ * SOURCE_PROFILE_ADDRESS (no family). */
+static uint32_t flow_profile(const struct detect *d, const struct flow_app *app)
 {
-    const struct flow_app *app = f->app;
     if (app == NULL)
         return SOURCE_PROFILE_ADDRESS;
     const struct flow_tls *t = tls_facts_get(d->cfg.facts, app->tls);
@@ -327,11 +326,11 @@ static uint32_t flow_profile(const struct detect *d, const struct flow *f)
         fingerprint_family(d->fp, tls_facts_str(d->cfg.facts, t, FLOW_TLS_JA4, NULL)));
 }
 
-uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
-                           uint64_t ts_us)
+uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct flow_app *app,
+                           const struct catalog_entry *svc, uint64_t ts_us)
 {
     struct source_flow fl;
-    fill_source_flow(d, f, svc, &fl);
+    fill_source_flow(d, f, app, svc, &fl);
     bool split = source_profile_split(d->src, &fl.src, fl.family, ts_us);
     uint64_t token = 0, ptoken = 0;
     bool created = false;
@@ -592,11 +591,11 @@ static void evaluate_joined(struct detect *d, const struct ds_addr *src, uint32_
     }
 }
 
-void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
-                 const struct turn *t, uint64_t ts_us)
+void detect_turn(struct detect *d, const struct flow *f, const struct flow_app *app,
+                 const struct catalog_entry *svc, const struct turn *t, uint64_t ts_us)
 {
     struct source_flow fl;
-    fill_source_flow(d, f, svc, &fl);
+    fill_source_flow(d, f, app, svc, &fl);
     uint32_t due = 0;
     bool created = false;
     if (ts_us > d->now)
@@ -617,10 +616,11 @@ void detect_turn(struct detect *d, const struct flow *f, const struct catalog_en
         evaluate_due(d, &k, due);
 }
 
-void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uint64_t ts_us)
+void detect_flow_end(struct detect *d, const struct flow *f, const struct flow_app *app,
+                     uint64_t token, uint64_t ts_us)
 {
     source_flow_end(d->src, &f->cli, ts_us, token >> 32);
-    struct source_key k = { f->cli, flow_profile(d, f) };
+    struct source_key k = { f->cli, flow_profile(d, app) };
     if ((uint32_t)token != 0 && k.profile != SOURCE_PROFILE_ADDRESS)
         source_key_flow_end(d->src, &k, ts_us, (uint32_t)token);
 }

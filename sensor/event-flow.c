@@ -125,14 +125,16 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with
     jsonw_close(w);
 }
 
-static size_t write_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
-                         const struct tls_facts *facts, bool with_turns)
+static size_t write_flow(struct eve *e, const struct flow *f, const struct flow_app *app,
+                         const struct catalog_entry *svc, const struct tls_facts *facts,
+                         bool with_turns)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
     struct jsonw w;
     eve_begin(e, &w, f->first_us, "flow");
     jsonw_u64(&w, "flow_id", f->id);
-    eve_vlan(&w, &f->vlan);
+    const struct ds_vlan vlan = ds_vlan_unpack(f->vlan);
+    eve_vlan(&w, &vlan);
     jsonw_addr(&w, "src_ip", &f->cli);
     jsonw_u64(&w, "src_port", f->cport);
     jsonw_addr(&w, "dest_ip", &f->srv);
@@ -141,7 +143,6 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     eve_community_id(e, &w, f->proto, &f->cli, f->cport, &f->srv, f->sport);
     if (f->flags & (FLOW_F_TLS | FLOW_F_QUIC))
         jsonw_str(&w, "app_proto", quic ? "quic" : "tls");
-    const struct flow_app *app = f->app;
     const struct flow_tls *t = app ? tls_facts_get(facts, app->tls) : NULL;
     const struct intern *strs = tls_facts_strings(facts);
     if (app)
@@ -155,14 +156,14 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct catal
     return eve_end(&w);
 }
 
-void event_flow(struct eve *e, const struct flow *f, const struct catalog_entry *svc,
-                const struct tls_facts *facts)
+void event_flow(struct eve *e, const struct flow *f, const struct flow_app *app,
+                const struct catalog_entry *svc, const struct tls_facts *facts)
 {
-    size_t n = write_flow(e, f, svc, facts, true);
+    size_t n = write_flow(e, f, app, svc, facts, true);
     if (n == 0) {
         /* Over the line cap: the turn list goes, and the event says so. */
         eve_note_truncated(e);
-        n = write_flow(e, f, svc, facts, false);
+        n = write_flow(e, f, app, svc, facts, false);
     }
     eve_write_line(e, n);
 }

@@ -193,15 +193,16 @@ static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
     return ds_mix64(ds_addr_hash(a, 0) ^ port);
 }
 
-/* A packet's VLAN tags as one word for the hash: 12 bits an id, the count
- * above them; 0 when untagged, so an untagged flow hashes as it did before
- * tags were keyed. */
+/* A packet's VLAN tags as one word, for the hash and to compare with a
+ * flow's: their packed form (packet.h: 12 bits an id, the count above
+ * them), as struct flow keeps them; 0 when untagged, so an untagged flow
+ * hashes as it did before tags were keyed. */
 static uint64_t vlan_word(const struct ds_vlan *v)
 {
-    uint64_t w = (uint64_t)v->n << (12 * DS_VLAN_MAX);
-    for (unsigned i = 0; i < v->n && i < DS_VLAN_MAX; i++)
-        w |= (uint64_t)(v->id[i] & 0x0fffu) << (12 * i);
-    return w;
+    DS_ASSERT(v->n <= DS_VLAN_MAX);
+    if (v->n == 0)
+        return 0;   /* most traffic, at once */
+    return ds_vlan_pack(v).w;
 }
 
 /* Symmetric: the two endpoints are combined with + so their order does not
@@ -219,13 +220,18 @@ uint32_t flow_packet_hash(uint32_t seed, const struct packet *p)
     return flow_hash(seed, p->proto, &p->src, p->sport, &p->dst, p->dport, vlan_word(&p->vlan));
 }
 
-/* The hash of p's flow in table ft: its tags count only where they are
- * part of the key. */
-static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
+/* p's tags as table ft keys them: their word (vlan_word), or 0 where they
+ * are not part of the key. Made once a packet, for the hash and the
+ * lookup. */
+static uint64_t table_vlan(const struct flow_table *ft, const struct packet *p)
 {
-    if (ft->cfg.vlan_key)
-        return flow_packet_hash(ft->cfg.seed, p);
-    return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
+    return ft->cfg.vlan_key ? vlan_word(&p->vlan) : 0;
+}
+
+/* The hash of p's flow in table ft, vlan being table_vlan's. */
+static uint32_t table_hash(const struct flow_table *ft, const struct packet *p, uint64_t vlan)
+{
+    return flow_hash(ft->cfg.seed, p->proto, &p->src, p->sport, &p->dst, p->dport, vlan);
 }
 
 /* The hash of flow f's key in table ft: the hash of any of its packets
@@ -233,22 +239,15 @@ static uint32_t table_hash(const struct flow_table *ft, const struct packet *p)
  * kept in every flow. */
 static uint32_t flow_key_hash(const struct flow_table *ft, const struct flow *f)
 {
-    uint64_t vlan = ft->cfg.vlan_key ? vlan_word(&f->vlan) : 0;
+    uint64_t vlan = ft->cfg.vlan_key ? f->vlan.w : 0;
     return flow_hash(ft->cfg.seed, f->proto, &f->cli, f->cport, &f->srv, f->sport, vlan);
 }
 
-static bool vlan_matches(const struct flow_table *ft, const struct flow *f,
-                         const struct packet *p)
-{
-    if (!ft->cfg.vlan_key)
-        return true;
-    return f->vlan.n == p->vlan.n && memcmp(f->vlan.id, p->vlan.id, sizeof(f->vlan.id)) == 0;
-}
-
+/* Whether flow f is packet p's: vlan is p's tags (table_vlan). */
 static bool flow_matches(const struct flow_table *ft, const struct flow *f,
-                         const struct packet *p, enum flow_dir *dir)
+                         const struct packet *p, uint64_t vlan, enum flow_dir *dir)
 {
-    if (f->proto != p->proto || !vlan_matches(ft, f, p))
+    if (f->proto != p->proto || (ft->cfg.vlan_key && f->vlan.w != vlan))
         return false;
     if (f->cport == p->sport && f->sport == p->dport &&
         memcmp(&f->cli, &p->src, sizeof(f->cli)) == 0 &&
@@ -280,7 +279,7 @@ static void bucket_remove(struct flow_table *ft, uint32_t r, struct flow *f)
 static void flow_end(struct flow_table *ft, uint32_t r, enum flow_end why)
 {
     struct flow *f = flow_at(ft, r);
-    f->end = (uint8_t)why;
+    f->end = (uint8_t)why & ((1u << FLOW_END_BITS) - 1u);
     if (ft->end_fn)
         ft->end_fn(ft->ctx, f);
     list_unlink(ft, &ft->lists[flow_tclass(f)], r);
@@ -361,8 +360,9 @@ int flow_evict_app(struct flow_table *ft, const struct flow *keep)
     return 0;
 }
 
-void flow_app_attach(struct flow_table *ft, struct flow *f, void *app)
+void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app)
 {
+    DS_ASSERT(app != 0);
     f->app = app;
     if (!(f->flags & FLOW_F_APP_LISTED)) {
         list_push_tail(ft, &ft->app_list, flow_ref(ft, f));
@@ -372,7 +372,7 @@ void flow_app_attach(struct flow_table *ft, struct flow *f, void *app)
 
 void flow_app_detach(struct flow_table *ft, struct flow *f)
 {
-    f->app = NULL;
+    f->app = 0;
     if (f->flags & FLOW_F_APP_LISTED) {
         list_unlink(ft, &ft->app_list, flow_ref(ft, f));
         f->flags &= (uint16_t)~FLOW_F_APP_LISTED;
@@ -433,7 +433,7 @@ static uint32_t flow_create(struct flow_table *ft, const struct packet *p, uint3
         *dir = FLOW_TOCLIENT;
     }
     f->proto = p->proto;
-    f->vlan = p->vlan;
+    f->vlan = ds_vlan_pack(&p->vlan);
     f->state = FLOW_STATE_NEW;
     f->id = ++ft->next_id;
     f->first_us = f->last_us = p->ts_us;
@@ -493,11 +493,12 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
     }
 }
 
-/* The flow of packet p in the chain of hash h, with *dir set; REF_NONE if
- * there is none, and then *stalest is the chain's least recently seen flow
- * if the chain is full (REF_NONE otherwise). Counts the steps. */
-static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32_t h,
-                           enum flow_dir *dir, uint32_t *stalest)
+/* The flow of packet p (its tags vlan, table_vlan's) in the chain of hash
+ * h, with *dir set; REF_NONE if there is none, and then *stalest is the
+ * chain's least recently seen flow if the chain is full (REF_NONE
+ * otherwise). Counts the steps. */
+static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint64_t vlan,
+                           uint32_t h, enum flow_dir *dir, uint32_t *stalest)
 {
     unsigned steps = 0;
     const struct flow *old = NULL;
@@ -506,7 +507,7 @@ static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32
     while (r != REF_NONE) {
         const struct flow *f = flow_at(ft, r);
         steps++;
-        if (flow_matches(ft, f, p, dir))
+        if (flow_matches(ft, f, p, vlan, dir))
             break;
         if (old == NULL || f->last_us < old->last_us) {
             old = f;
@@ -525,9 +526,10 @@ static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint32
 
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir)
 {
-    uint32_t h = table_hash(ft, p);
+    uint64_t vlan = table_vlan(ft, p);
+    uint32_t h = table_hash(ft, p, vlan);
     uint32_t stalest = REF_NONE;
-    uint32_t r = chain_find(ft, p, h, dir, &stalest);
+    uint32_t r = chain_find(ft, p, vlan, h, dir, &stalest);
     /* A new SYN on a closed connection is a new connection (port reuse). */
     if (r != REF_NONE && flow_at(ft, r)->state == FLOW_STATE_CLOSED &&
         p->proto == DS_IPPROTO_TCP && (p->tcp_flags & (DS_TCP_SYN | DS_TCP_ACK)) == DS_TCP_SYN) {

@@ -14,9 +14,9 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        10%: 160 B a flow (its 152 B record in the table's slabs,
+ *   flows        10%: 144 B a flow (its 136 B record in the table's slabs,
  *                     and up to two 32-bit buckets): 41.6 MiB holds the
- *                     default --max-flows (262,144: 40 MiB).
+ *                     default --max-flows (262,144: 36 MiB).
  *   flow_app     15%: 192 B a followed flow (compact state: TLS facts as
  *                     the id of a shared fact set, turns in the shared turn
  *                     pool), at most one a flow: 62 MiB holds ~340,000, and

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds/assert.h"
 #include "ds/bytes.h"
 #include "ds/capture.h"
 #include "ds/catalog.h"
@@ -28,6 +29,7 @@
 #include "ds/exchange.h"
 #include "ds/flow-app.h"
 #include "ds/flow.h"
+#include "ds/ipool.h"
 #include "ds/list.h"
 #include "ds/log.h"
 #include "ds/memcap.h"
@@ -46,6 +48,9 @@
 #define EXPIRE_VISIT 8           /* flows ended per packet at most */
 #define EXPIRE_VISIT_TICK 1024   /* flows ended per sensor_tick at most */
 #define HELLO_MAX_CLIENT_PKTS 24 /* client segments before we give up on a hello (16 KiB at MSS 1448, with room for loss) */
+_Static_assert(HELLO_MAX_CLIENT_PKTS < FLOW_HELLO_TRIES_MAX, "hello_tries would stick first");
+/* Followed flows' app states a slab of their pool (256, as before handles). */
+#define APP_SLAB_SHIFT 8
 #define HELLO_BUFFERS 4096       /* flows reassembling a split ClientHello at once */
 #define QUIC_REASM_FLOWS 256     /* QUIC flows reassembling a ClientHello at once */
 #define QUIC_SERVER_IDS 4096     /* QUIC flows awaiting the server's hello at once */
@@ -97,7 +102,7 @@ struct sensor {
     struct catalog *cat;
     struct classify *cls;
     struct tls_asm_pool *hello_pool;
-    struct pool *app_pool;
+    struct ipool app_pool;       /* struct flow_app, by the handle in f->app */
     struct flow_app_shared shared; /* the flows' strings, fact sets and turn pool */
     struct quic_initial *quic;   /* our QUIC Initial parser */
     struct pool *quic_pool;      /* struct quic_slot */
@@ -191,12 +196,6 @@ static void adopt_catalog(struct sensor *s, struct catalog *cat)
     s->ech_by_provider = xcalloc(s->nproviders ? s->nproviders : 1, sizeof(uint64_t));
 }
 
-/* A pooled object's cost: the pool rounds sizes to 16 bytes. */
-static size_t pooled_size(size_t size)
-{
-    return (size + 15) & ~(size_t)15;
-}
-
 /* The hello reassembly slots and the server ids (JA3S) both come out of
  * the quic_reasm share, slabs included, so that together they fit it. A
  * server id lives about a round trip (from the client's hello to the
@@ -262,10 +261,11 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
                                  HELLO_BUFFERS), s->mc);
     /* Most TLS flows are not AI flows: their JA4 would be computed for nothing. */
     tls_asm_pool_lazy_ja4(s->hello_pool, !cfg->all_tls);
-    s->app_pool = pool_new(sizeof(struct flow_app),
-                           memcap_objects(s->mc, MEMCAP_FLOW_APP,
-                                          pooled_size(sizeof(struct flow_app)), fc.max_flows),
-                           256);
+    /* Unrounded: a sizeof is a multiple of its alignment already. */
+    ipool_init(&s->app_pool, sizeof(struct flow_app), _Alignof(struct flow_app),
+               memcap_objects(s->mc, MEMCAP_FLOW_APP, sizeof(struct flow_app), fc.max_flows),
+               APP_SLAB_SHIFT);
+    DS_ASSERT(s->app_pool.size == sizeof(struct flow_app));   /* app_at's constant */
     s->quic = quic_initial_new();
     size_t slots, ids;
     quic_pool_caps(s->mc, &slots, &ids);
@@ -316,7 +316,7 @@ void sensor_free(struct sensor *s)
     flow_table_free(s->flows); /* ends leftover flows through on_flow_end */
     classify_free(s->cls);
     tls_asm_pool_free(s->hello_pool);
-    pool_free(s->app_pool);
+    ipool_free(&s->app_pool);
     flow_app_shared_free(&s->shared);
     quic_initial_free(s->quic);
     pool_free(s->quic_pool);
@@ -413,22 +413,35 @@ static const struct catalog_entry *flow_service(struct sensor *s, const struct f
     return NULL;
 }
 
+/* The app state of handle h (not 0) in s->app_pool, whose objects are
+ * unrounded (make_pools): constants, as the flow table resolves flows. */
+static struct flow_app *app_at(const struct sensor *s, uint32_t h)
+{
+    return ipool_at_fixed(&s->app_pool, h, sizeof(struct flow_app), APP_SLAB_SHIFT);
+}
+
+/* Flow f's app state, NULL if it has none (f->app is its handle). */
+static struct flow_app *flow_app_of(const struct sensor *s, const struct flow *f)
+{
+    return f->app != 0 ? app_at(s, f->app) : NULL;
+}
+
 /* A completed turn of flow `owner` (the exchange's turn_sink): counted, and
  * an AI flow's goes to detection. */
 static void on_turn(void *ctx, void *owner, const struct turn *t)
 {
     struct sensor *s = ctx;
     const struct flow *f = owner;
-    const struct flow_app *app = f->app;
+    const struct flow_app *app = flow_app_of(s, f);
     s->n.turns++;
     if (f->service >= 0 && app && app->source_token)
-        detect_turn(s->detect, f, flow_service(s, f), t, s->now);
+        detect_turn(s->detect, f, app, flow_service(s, f), t, s->now);
 }
 
 /* The hello reassembly state of QUIC flow f, NULL if it has none. */
-static struct quic_initial_flow *quic_state(const struct flow *f)
+static struct quic_initial_flow *quic_state(const struct sensor *s, const struct flow *f)
 {
-    const struct flow_app *app = f->app;
+    const struct flow_app *app = flow_app_of(s, f);
     return app && !(f->flags & FLOW_F_QUIC_READ) ? app->quic.hello : NULL;
 }
 
@@ -441,7 +454,7 @@ static struct quic_slot *quic_slot_of(struct quic_initial_flow *st)
  * ended). FLOW_F_QUIC_READ stays: the hello was read. */
 static void quic_server_release(struct sensor *s, const struct flow *f)
 {
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic.server == NULL)
         return;
     pool_put(s->quic_srv_pool, app->quic.server);
@@ -451,10 +464,10 @@ static void quic_server_release(struct sensor *s, const struct flow *f)
 /* Gives back QUIC flow f's hello slot. */
 static void quic_release(struct sensor *s, const struct flow *f)
 {
-    struct quic_initial_flow *st = quic_state(f);
+    struct quic_initial_flow *st = quic_state(s, f);
     if (st == NULL)
         return;
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     struct quic_slot *slot = quic_slot_of(st);
     ds_list_unlink(&s->quic_held, &slot->held);
     pool_put(s->quic_pool, slot);
@@ -479,7 +492,7 @@ static void quic_hello_read(struct sensor *s, struct flow *f, const struct quic_
         return;
     }
     quic_release(s, f);
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     app->quic.server = id;
     f->flags |= FLOW_F_QUIC_READ;
 }
@@ -493,27 +506,27 @@ static void release_flow_state(struct sensor *s, struct flow *f)
     tls_asm_release(s->hello_pool, &f->hello);
     if (f->cls)
         classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
-    if (f->app == NULL)
+    if (f->app == 0)
         return;
-    flow_app_release(f->app, &s->shared);
-    pool_put(s->app_pool, f->app);
+    flow_app_release(app_at(s, f->app), &s->shared);
+    ipool_put(&s->app_pool, f->app);
     flow_app_detach(s->flows, f);
     if (memcap_emergency(s->mc))
-        memcap_fill(s->mc, MEMCAP_FLOW_APP, pool_in_use(s->app_pool), pool_cap(s->app_pool));
+        memcap_fill(s->mc, MEMCAP_FLOW_APP, s->app_pool.in_use, s->app_pool.cap);
 }
 
-/* App state for flow f: from the pool, or at its cap (emergency) the
- * state of the least useful idle flow that holds one, which ends
- * (evicted). NULL (counted) if there is none to take. */
-static struct flow_app *take_app(struct sensor *s, const struct flow *f)
+/* App state for flow f, zeroed, by its handle: from the pool, or at its
+ * cap (emergency) the state of the least useful idle flow that holds one,
+ * which ends (evicted). 0 (counted) if there is none to take. */
+static uint32_t take_app(struct sensor *s, const struct flow *f)
 {
-    struct flow_app *app = pool_get(s->app_pool);
-    if (app == NULL) {
-        memcap_fill(s->mc, MEMCAP_FLOW_APP, pool_in_use(s->app_pool), pool_cap(s->app_pool));
+    uint32_t app = ipool_get(&s->app_pool);
+    if (app == 0) {
+        memcap_fill(s->mc, MEMCAP_FLOW_APP, s->app_pool.in_use, s->app_pool.cap);
         if (flow_evict_app(s->flows, f) == 0)
-            app = pool_get(s->app_pool);
+            app = ipool_get(&s->app_pool);
     }
-    if (app == NULL)
+    if (app == 0)
         s->n.app_exhausted++;
     return app;
 }
@@ -525,15 +538,15 @@ static void on_flow_end(void *ctx, struct flow *f)
      * decide with what is known. */
     if (f->app && (f->flags & FLOW_F_QUIC) && !(f->flags & FLOW_F_HELLO_DONE))
         decide_quic(s, f, NULL);
-    struct flow_app *app = f->app; /* decide_quic may have released it */
+    struct flow_app *app = flow_app_of(s, f); /* decide_quic may have released it */
     if (app && (f->flags & FLOW_F_FOLLOW)) {
         if (f->cls)
             classify_end(s->cls, f, &app->tls);
         const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
-        event_flow(s->eve, f, flow_service(s, f), s->shared.facts);
+        event_flow(s->eve, f, app, flow_service(s, f), s->shared.facts);
         if (app->source_token)
-            detect_flow_end(s->detect, f, app->source_token, f->last_us);
+            detect_flow_end(s->detect, f, app, app->source_token, f->last_us);
     }
     release_flow_state(s, f);
 }
@@ -541,11 +554,11 @@ static void on_flow_end(void *ctx, struct flow *f)
 /* Gives a flow app state and starts following it. 0, or -1 at the cap. */
 static int follow(struct sensor *s, struct flow *f)
 {
-    if (f->app == NULL) {
-        struct flow_app *app = take_app(s, f);
-        if (app == NULL)
+    if (f->app == 0) {
+        uint32_t app = take_app(s, f);
+        if (app == 0)
             return -1;
-        exchange_init(&app->ex);
+        exchange_init(&app_at(s, app)->ex);
         flow_app_attach(s->flows, f, app);
     }
     f->flags |= FLOW_F_FOLLOW;
@@ -562,9 +575,9 @@ static int follow(struct sensor *s, struct flow *f)
 /* Once the handshake facts are in: an AI flow becomes a connection of its source. */
 static void start_source(struct sensor *s, struct flow *f)
 {
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     if (f->service >= 0 && app) {
-        app->source_token = detect_flow_start(s->detect, f, flow_service(s, f), s->now);
+        app->source_token = detect_flow_start(s->detect, f, app, flow_service(s, f), s->now);
         s->detect_used = true;
     }
 }
@@ -605,7 +618,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
         return;
     }
     count_ech_flow(s, f, h->ech);
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     struct intern *strs = s->shared.strings;
     struct flow_tls t; /* the hello's facts, one change of the flow's set */
     tls_facts_edit(s->shared.facts, app->tls, &t);
@@ -621,7 +634,7 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     start_source(s, f);
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
-    uint32_t first_seq = tls_asm_raw_seq(f->hello, p->seq, p->payload, raw);
+    uint32_t first_seq = tls_asm_raw_seq(s->hello_pool, f->hello, p->seq, p->payload, raw);
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, &app->tls);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
@@ -643,7 +656,7 @@ static void look_for_hello(struct sensor *s, struct flow *f, enum flow_dir dir,
             ignore(s, f);
         return;
     }
-    if (++f->hello_tries > HELLO_MAX_CLIENT_PKTS) {
+    if (flow_hello_try(f) > HELLO_MAX_CLIENT_PKTS) {
         ignore(s, f);
         return;
     }
@@ -672,7 +685,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
     }
     if (!(f->flags & FLOW_F_FOLLOW))
         return;
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (p->payload_len > 0)
         exchange_tcp(&app->ex, (int)dir, p->ts_us, p->seq, p->payload, p->payload_len, &to);
@@ -688,6 +701,7 @@ static void handle_tcp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
  * QUIC_EARLY_MAX such packets at most (counted in hello_tries, which a UDP
  * flow does not otherwise use). */
 #define QUIC_EARLY_MAX 4
+_Static_assert(QUIC_EARLY_MAX < FLOW_HELLO_TRIES_MAX, "hello_tries would stick first");
 
 enum quic_first { QUIC_FIRST_OTHER, QUIC_FIRST_INITIAL, QUIC_FIRST_EARLY };
 
@@ -715,7 +729,7 @@ static enum quic_first quic_first_packet(const struct packet *p)
  * do), and an AI host must not then be left to the address ranges. */
 static void decide_quic(struct sensor *s, struct flow *f, const struct tls_hello *h)
 {
-    const struct flow_app *app = f->app;
+    const struct flow_app *app = flow_app_of(s, f);
     const struct flow_tls *t = tls_facts_get(s->shared.facts, app->tls);
     uint8_t ech = h ? h->ech : t->ech; /* t is not read past ignore() and follow() */
     f->flags |= FLOW_F_HELLO_DONE;
@@ -764,7 +778,7 @@ static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
 {
     if (s->quic == NULL)
         return NULL;
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     struct quic_slot *slot = pool_get_dirty(s->quic_pool);
     if (slot == NULL && quic_reclaim(s))
         slot = pool_get_dirty(s->quic_pool);
@@ -809,7 +823,7 @@ static bool read_quic_hello(struct sensor *s, struct flow *f, const struct packe
 {
     if (f->flags & (FLOW_F_QUIC_READ | FLOW_F_QUIC_FAILED))
         return false;
-    struct quic_initial_flow *st = quic_state(f);
+    struct quic_initial_flow *st = quic_state(s, f);
     if (st == NULL)
         st = quic_take(s, f);
     if (st == NULL)
@@ -826,7 +840,7 @@ static bool read_quic_hello(struct sensor *s, struct flow *f, const struct packe
     }
     if (res != QUIC_INITIAL_HELLO)
         return false;
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     struct intern *strs = s->shared.strings;
     struct flow_tls t; /* the hello's facts, one change of the flow's set */
     tls_facts_edit(s->shared.facts, app->tls, &t);
@@ -853,7 +867,7 @@ static bool read_quic_hello(struct sensor *s, struct flow *f, const struct packe
 
 static void read_quic_server(struct sensor *s, struct flow *f, const struct packet *p)
 {
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic.server == NULL ||
         s->quic == NULL)
         return;
@@ -869,20 +883,20 @@ static void read_quic_server(struct sensor *s, struct flow *f, const struct pack
 
 static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, const struct packet *p)
 {
-    if (f->app == NULL) {
+    if (f->app == 0) {
         enum quic_first first = dir == FLOW_TOSERVER ? quic_first_packet(p) : QUIC_FIRST_OTHER;
-        if (first == QUIC_FIRST_EARLY && ++f->hello_tries <= QUIC_EARLY_MAX)
+        if (first == QUIC_FIRST_EARLY && flow_hello_try(f) <= QUIC_EARLY_MAX)
             return;
         if (first != QUIC_FIRST_INITIAL) {
             ignore(s, f);
             return;
         }
-        struct flow_app *app = take_app(s, f);
-        if (app == NULL) {
+        uint32_t app = take_app(s, f);
+        if (app == 0) {
             ignore(s, f);
             return;
         }
-        exchange_init(&app->ex);
+        exchange_init(&app_at(s, app)->ex);
         flow_app_attach(s->flows, f, app);
         f->flags |= FLOW_F_QUIC;
         s->n.quic_flows++;
@@ -891,7 +905,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         if (classify_begin(s->cls, f) != 0)
             f->flags |= FLOW_F_CLASSIFIED;
     }
-    struct flow_app *app = f->app;
+    struct flow_app *app = flow_app_of(s, f);
     struct tls_hello h;
     bool read = false;
     if (!(f->flags & FLOW_F_HELLO_DONE) && dir == FLOW_TOSERVER)
@@ -902,7 +916,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
         classify_packet(s->cls, f, p, &app->tls);
     /* nDPI's verdict does not cut short a hello our parser is still
      * reassembling (a v2 hello over two Initials, which nDPI 4.2 gives up on). */
-    bool reassembling = quic_state(f) != NULL || (f->flags & FLOW_F_QUIC_READ);
+    bool reassembling = quic_state(s, f) != NULL || (f->flags & FLOW_F_QUIC_READ);
     const struct flow_tls *t = tls_facts_get(s->shared.facts, app->tls);
     /* A hello just read decides on its own name even when the fact set
      * could not take it (its tables full). */
@@ -912,7 +926,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
          ((f->flags & FLOW_F_CLASSIFIED) && !reassembling) ||
          (uint64_t)f->pkts[0] + f->pkts[1] > 8))
         decide_quic(s, f, read ? &h : NULL);
-    app = f->app; /* decide_quic may have released it */
+    app = flow_app_of(s, f); /* decide_quic may have released it */
     const struct turn_sink to = { on_turn, s, f, s->shared.turns };
     if (app && (f->flags & FLOW_F_FOLLOW))
         exchange_udp(&app->ex, (int)dir, p->ts_us, p->payload, p->payload_len, &to);
@@ -987,7 +1001,7 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     struct stats_node *clock = stats_child(me, "clock");
     stats_u64(clock, "packets_back", s->n.clock_back);
     stats_u64(clock, "resets", s->clock_resets);
-    stats_u64(mem, "flow_app", pool_bytes(s->app_pool));
+    stats_u64(mem, "flow_app", s->app_pool.bytes);
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
     stats_u64(mem, "quic_reasm", pool_bytes(s->quic_pool) + pool_bytes(s->quic_srv_pool));
     flow_app_stats_write(&s->shared, root);

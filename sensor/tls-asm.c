@@ -1,6 +1,7 @@
 /* Reassembly of the client's first bytes over TCP, up to the whole
  * ClientHello: a walk over the records as their bytes arrive, a buffer from
- * a pool only when the hello does not come in one segment, and the proxy
+ * a pool only when the hello does not come in one segment (named by a
+ * 32-bit handle, ipool.h, so that a flow keeps it in 4 bytes), and the proxy
  * request some clients send first skipped (proxy-preamble.h).
  * Every length on the wire is hostile: all reads go through ds/bytes.h.
  *
@@ -16,7 +17,7 @@
 #include "ds/bytes.h"
 #include "ds/list.h"
 #include "ds/memcap.h"
-#include "ds/pool.h"
+#include "ds/ipool.h"
 #include "ds/proxy-preamble.h"
 #include "ds/tls-hello.h"
 #include "ds/tls-ja4.h"
@@ -122,7 +123,8 @@ static enum walk_res walk_records(struct walk *w, const uint8_t *p, size_t avail
 
 struct tls_asm {
     struct ds_list_node held;  /* in the pool's held list, oldest first */
-    struct tls_asm **owner;    /* the slot that holds it */
+    uint32_t *owner;           /* the slot that holds it (in a flow, which never moves) */
+    uint32_t self;             /* its own handle, what owner holds */
     uint32_t isn;      /* sequence number of stream byte 0 */
     uint32_t prefix;   /* bytes [0, prefix) are all present */
     struct walk w;
@@ -130,10 +132,16 @@ struct tls_asm {
     uint8_t buf[TLS_HELLO_MAX];
 };
 
+/* What a reclaimed buffer's slot holds: never a buffer's handle (ipool
+ * hands out at most UINT32_MAX - 1). */
+#define SLOT_GONE UINT32_MAX
+
+/* Buffers a slab: the pool's unit of growth. */
+#define BUFS_SLAB_SHIFT 3
+
 struct tls_asm_pool {
-    struct pool *bufs;
+    struct ipool bufs;
     struct ds_list held;      /* buffers in use, oldest first */
-    struct tls_asm *gone;     /* what a reclaimed buffer's slot points to (never used) */
     struct memcap *mc;        /* the caller's, or NULL: where reclaims are counted */
     uint64_t reclaimed;
     /* A ClientHello spread over several records is made contiguous here
@@ -147,15 +155,14 @@ struct tls_asm_pool {
 struct tls_asm_pool *tls_asm_pool_new(unsigned max_buffers, struct memcap *mc)
 {
     struct tls_asm_pool *pool = xcalloc(1, sizeof(*pool));
-    pool->bufs = pool_new(sizeof(struct tls_asm), max_buffers, 8);
-    pool->gone = xcalloc(1, sizeof(*pool->gone));
+    ipool_init(&pool->bufs, sizeof(struct tls_asm), 16, max_buffers, BUFS_SLAB_SHIFT);
     pool->mc = mc;
     return pool;
 }
 
 size_t tls_asm_buffer_bytes(void)
 {
-    return (sizeof(struct tls_asm) + 15) & ~(size_t)15; /* the pool's rounding */
+    return (sizeof(struct tls_asm) + 15) & ~(size_t)15; /* ipool_init's rounding to 16 */
 }
 
 uint64_t tls_asm_pool_reclaimed(const struct tls_asm_pool *pool)
@@ -163,15 +170,25 @@ uint64_t tls_asm_pool_reclaimed(const struct tls_asm_pool *pool)
     return pool ? pool->reclaimed : 0;
 }
 
+/* The buffer of handle h (not 0 nor SLOT_GONE). */
+static struct tls_asm *buffer_at(const struct tls_asm_pool *pool, uint32_t h)
+{
+    return ipool_at(&pool->bufs, h);
+}
+
 /* A zeroed buffer for *slot: a free one, or the one held longest, whose
  * slot is told it is gone. NULL only for a pool of no buffers. */
-static struct tls_asm *take_buffer(struct tls_asm_pool *pool, struct tls_asm **slot)
+static struct tls_asm *take_buffer(struct tls_asm_pool *pool, uint32_t *slot)
 {
-    struct tls_asm *a = pool_get(pool->bufs);
-    if (a == NULL && pool->held.head != NULL) {
+    struct tls_asm *a = NULL;
+    uint32_t h = ipool_get(&pool->bufs);
+    if (h != 0) {
+        a = buffer_at(pool, h);
+    } else if (pool->held.head != NULL) {
         a = DS_LIST_ENTRY(pool->held.head, struct tls_asm, held);
         ds_list_unlink(&pool->held, &a->held);
-        *a->owner = pool->gone;
+        *a->owner = SLOT_GONE;
+        h = a->self;
         memset(a, 0, sizeof(*a));
         pool->reclaimed++;
         memcap_evicted(pool->mc, MEMCAP_EV_HELLO_BUFFERS);
@@ -179,8 +196,9 @@ static struct tls_asm *take_buffer(struct tls_asm_pool *pool, struct tls_asm **s
     if (a == NULL)
         return NULL;
     a->owner = slot;
+    a->self = h;
     ds_list_push_tail(&pool->held, &a->held);
-    *slot = a;
+    *slot = h;
     return a;
 }
 
@@ -202,8 +220,7 @@ void tls_asm_pool_free(struct tls_asm_pool *pool)
 {
     if (pool == NULL)
         return;
-    pool_free(pool->bufs);
-    free(pool->gone);
+    ipool_free(&pool->bufs);
     free(pool);
 }
 
@@ -211,27 +228,28 @@ size_t tls_asm_pool_bytes(const struct tls_asm_pool *pool)
 {
     if (pool == NULL)
         return 0;
-    return sizeof(*pool) + pool_bytes(pool->bufs);
+    return sizeof(*pool) + pool->bufs.bytes;
 }
 
-void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot)
+void tls_asm_release(struct tls_asm_pool *pool, uint32_t *slot)
 {
-    if (slot == NULL || *slot == NULL)
+    if (slot == NULL || *slot == 0)
         return;
-    if (*slot != pool->gone) {
-        ds_list_unlink(&pool->held, &(*slot)->held);
-        pool_put(pool->bufs, *slot);
+    if (*slot != SLOT_GONE) {
+        ds_list_unlink(&pool->held, &buffer_at(pool, *slot)->held);
+        ipool_put(&pool->bufs, *slot);
     }
-    *slot = NULL;
+    *slot = 0;
 }
 
-uint32_t tls_asm_raw_seq(const struct tls_asm *slot, uint32_t seq, const uint8_t *data,
-                         const uint8_t *raw)
+uint32_t tls_asm_raw_seq(const struct tls_asm_pool *pool, uint32_t slot, uint32_t seq,
+                         const uint8_t *data, const uint8_t *raw)
 {
     /* Without a buffer, raw points into the segment that completed the hello. */
-    if (slot == NULL)
+    if (slot == 0 || slot == SLOT_GONE)
         return seq + (uint32_t)(raw - data);
-    return slot->isn + (uint32_t)(raw - slot->buf);
+    const struct tls_asm *a = buffer_at(pool, slot);
+    return a->isn + (uint32_t)(raw - a->buf);
 }
 
 /* Parses the ClientHello out of the complete records p[w->base, w->off): straight
@@ -317,13 +335,13 @@ static void asm_put(struct tls_asm *a, uint32_t from, uint32_t to, const uint8_t
     }
 }
 
-enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, bool start_known,
+enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, uint32_t *slot, bool start_known,
                            uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
                            struct tls_hello *out, const uint8_t **raw, size_t *raw_len)
 {
-    struct tls_asm *a = *slot;
-    if (a != NULL && a == pool->gone)
+    if (*slot == SLOT_GONE)
         return TLS_FEED_RECLAIMED;
+    struct tls_asm *a = *slot != 0 ? buffer_at(pool, *slot) : NULL;
     if (data == NULL || len == 0)
         return TLS_FEED_MORE;
     uint32_t isn = a != NULL ? a->isn : (start_known ? start_seq : seq);

@@ -82,7 +82,7 @@ int classify_begin(struct classify *c, struct flow *f);
  * *facts as nDPI learns (for QUIC the SNI appears as soon as nDPI has read the
  * Initial). When nDPI is done (detection complete and no extra
  * dissection left, or CLASSIFY_MAX_PKTS reached), frees the state, sets
- * FLOW_F_CLASSIFIED, f->cls = NULL and returns 1; else 0 (also for a flow
+ * FLOW_F_CLASSIFIED, f->cls = 0 and returns 1; else 0 (also for a flow
  * without state). TCP packets without payload are not handed to nDPI. A QUIC
  * flow on which nDPI found no ClientHello (a version-negotiation probe or a
  * 0-RTT packet came first) is started afresh on the client's next
@@ -113,7 +113,7 @@ struct classify_stats {
     size_t state_size;     /* bytes of one pooled per-flow struct */
     size_t heap_bytes;     /* of state_bytes, nDPI's own allocations inside flows */
     size_t heap_peak_flow; /* most heap one flow held at once */
-    size_t pool_bytes;     /* bytes of the state pool's slabs (kept for reuse) */
+    size_t pool_bytes;     /* bytes of the state pool's slabs (kept for reuse) and index */
     size_t module_bytes;   /* nDPI heap taken by the detection module at start */
 };
 const struct classify_stats *classify_stats(const struct classify *c);

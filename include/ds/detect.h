@@ -20,6 +20,7 @@
 struct catalog_entry;
 struct cluster;
 struct flow;
+struct flow_app;
 struct tls_facts;
 struct rule;
 struct rule_hit;
@@ -82,13 +83,16 @@ void detect_free(struct detect *d);
  * returns -1 (logged). Source state and alert suppression carry over. */
 int detect_reload(struct detect *d);
 
-/* An AI flow starts being followed; returns the token for detect_flow_end. */
-uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
-                           uint64_t ts_us);
+/* An AI flow starts being followed; returns the token for detect_flow_end.
+ * app is the flow's application state (flow-app.h: its TLS facts are
+ * read), or NULL. */
+uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct flow_app *app,
+                           const struct catalog_entry *svc, uint64_t ts_us);
 /* A completed turn of that flow, at packet time ts_us. */
-void detect_turn(struct detect *d, const struct flow *f, const struct catalog_entry *svc,
-                 const struct turn *t, uint64_t ts_us);
-void detect_flow_end(struct detect *d, const struct flow *f, uint64_t token, uint64_t ts_us);
+void detect_turn(struct detect *d, const struct flow *f, const struct flow_app *app,
+                 const struct catalog_entry *svc, const struct turn *t, uint64_t ts_us);
+void detect_flow_end(struct detect *d, const struct flow *f, const struct flow_app *app,
+                     uint64_t token, uint64_t ts_us);
 
 /* Packet time stepped back to now_us (another capture): the detection clock
  * follows, so windows are measured on the new capture's time. */

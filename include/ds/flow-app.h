@@ -27,7 +27,8 @@ struct quic_initial_flow;
 struct quic_server_id;
 
 /* Per-flow application state, from a pool, only for flows we follow: what
- * struct flow's `app` points to. */
+ * struct flow's `app` names (its 32-bit handle in the sensor's indexed
+ * pool, ipool.h). */
 struct flow_app {
     /* What its handshake told us: an id in the shared table of TLS fact
      * sets (tls-facts.h), read through tls_facts_get, changed through

@@ -20,6 +20,9 @@ enum flow_state {
     FLOW_STATE_ESTABLISHED, /* both sides seen */
     FLOW_STATE_CLOSED,      /* FIN both ways or RST */
 };
+/* struct flow keeps the state in 2 bits. */
+#define FLOW_STATE_BITS 2
+_Static_assert(FLOW_STATE_CLOSED < (1 << FLOW_STATE_BITS), "enum flow_state outgrew its bits");
 
 /* Why a flow ended (EVE flow.reason: "timeout", "shutdown", "forced"). */
 enum flow_end {
@@ -28,6 +31,9 @@ enum flow_end {
                                full hash chain */
     FLOW_END_SHUTDOWN,      /* end of capture */
 };
+/* struct flow keeps the reason in 2 bits. */
+#define FLOW_END_BITS 2
+_Static_assert(FLOW_END_SHUTDOWN < (1 << FLOW_END_BITS), "enum flow_end outgrew its bits");
 
 #define FLOW_F_SYN_SEEN     0x0001u /* client SYN seen: cli_isn valid */
 #define FLOW_F_SYNACK_SEEN  0x0002u
@@ -46,8 +52,6 @@ enum flow_end {
 #define FLOW_F_QUIC_SHED    0x2000u /* refused a QUIC reassembly slot at the cap: counted once */
 #define FLOW_F_QUIC_FAILED  0x4000u /* our QUIC parser gave up on the hello: no slot again */
 
-struct tls_asm;
-
 /* The most catalogue entries a flow can name: struct flow keeps the index
  * in an int16_t (the shipped catalogue has about 150; the sensor refuses a
  * catalogue with more, sensor.c's load_catalog). */
@@ -59,33 +63,52 @@ struct flow_link {
     uint32_t prev, next;
 };
 
+/* The most client segments (or early QUIC packets) the sensor looks at
+ * for a hello: struct flow counts them in 8 bits, saturating here. The
+ * sensor gives up after far fewer (sensor.c: HELLO_MAX_CLIENT_PKTS, 24, and
+ * QUIC_EARLY_MAX, 4, asserted below this), so the count never sticks
+ * before it has decided. */
+#define FLOW_HELLO_TRIES_MAX UINT8_MAX
+
 /* A flow record, laid out widest member first so that it has no holes
- * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 152 B on
- * x86-64, stored unrounded in the table's slabs. The narrow counters
- * saturate, never wrap:
+ * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 136 B on
+ * x86-64, stored unrounded in the table's slabs (152 with pointers for
+ * app, cls and hello, 10-byte VLAN tags, 16-bit hello_tries and byte-wide
+ * state and end). The narrow fields, and why their widths are enough
+ * (counters saturate, never wrap):
  *   pkts        uint32_t, as Suricata's Flow keeps todstpktcnt and
  *               tosrcpktcnt: 4.3 billion packets one way (over an hour
  *               of one flow at a million packets a second) before it
  *               sticks; bytes stay 64-bit.
  *   ndpi_pkts   uint8_t: nDPI is given at most CLASSIFY_MAX_PKTS (32)
  *               packets of a flow (classify.c) before it is stopped.
+ *   hello_tries uint8_t: FLOW_HELLO_TRIES_MAX above (flow_hello_try).
  *   service     int16_t: a catalogue entry (FLOW_SERVICE_MAX above).
+ *   app, cls, hello  32-bit handles into their owners' indexed pools
+ *               (ipool.h, which hands out at most UINT32_MAX - 1).
+ *   vlan        four 12-bit ids and their count in 8 bytes (packet.h:
+ *               a VLAN id is 12 bits on the wire).
+ *   state, end  2 bits each (their enums' _Static_asserts above).
  * The hash is not kept: bucket_remove computes it again from the key. */
 struct flow {
     struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
     uint64_t id;                   /* flow_id: unique within a run */
     uint64_t first_us, last_us;
     uint64_t bytes[2];             /* by enum flow_dir; bytes on the wire */
+    struct ds_vlan_packed vlan;    /* the first packet's VLAN tags (ds_vlan_unpack): part
+                                      of the key unless flow_config.vlan_key is off */
     /* The application layer's state, opaque to the table (Suricata's
-     * Flow.alstate): the sensor's struct flow_app (ds/flow-app.h), NULL
-     * unless followed. Released by the flow_end_fn callee. cls and hello
-     * stay beside it, not in it: each belongs to a module the sensor calls
-     * with the flow (classify.c, tls-asm.c), which takes and clears it
-     * without knowing the sensor's app state; and hello is needed before a
-     * flow is followed, when there is no app state yet. */
-    void *app;
-    void *cls;                     /* classifier state, NULL when done */
-    struct tls_asm *hello;         /* ClientHello reassembly, NULL when done */
+     * Flow.alstate): the handle of the sensor's struct flow_app
+     * (ds/flow-app.h) in the sensor's pool, 0 unless followed; the table
+     * only tests it for 0. Released by the flow_end_fn callee. cls and
+     * hello stay beside it, not in it: each belongs to a module the sensor
+     * calls with the flow (classify.c, tls-asm.c), which takes and clears
+     * it without knowing the sensor's app state; and hello is needed
+     * before a flow is followed, when there is no app state yet. Each is a
+     * 32-bit handle into its owner's indexed pool (ipool.h), 0 for none. */
+    uint32_t app;
+    uint32_t cls;                  /* classifier state, 0 when done */
+    uint32_t hello;                /* ClientHello reassembly slot (tls-asm.h), 0 when done */
     uint32_t pkts[2];              /* by enum flow_dir; saturating (above) */
     uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
     uint32_t hnext;                /* hash chain */
@@ -94,17 +117,25 @@ struct flow {
     uint16_t cport, sport;
     uint16_t flags;                /* FLOW_F_* */
     int16_t service;               /* AI catalogue index, -1 if none */
-    uint16_t hello_tries;          /* client data segments looked at for a hello */
-    struct ds_vlan vlan;           /* the first packet's VLAN tags: part of the key
-                                      unless flow_config.vlan_key is off */
+    uint8_t hello_tries;           /* client data segments looked at for a hello;
+                                      saturating (flow_hello_try) */
     uint8_t proto;
-    uint8_t state;                 /* enum flow_state */
-    uint8_t end;                   /* enum flow_end, set when it ends */
+    uint8_t state : FLOW_STATE_BITS; /* enum flow_state */
+    uint8_t end : FLOW_END_BITS;   /* enum flow_end, set when it ends */
     uint8_t ndpi_pkts;             /* packets handed to nDPI; saturating (above) */
 };
 
 /* What a flow costs (sizeof, on x86-64): the budget this layout keeps. */
-_Static_assert(sizeof(struct flow) <= 152, "struct flow grew past its budget");
+_Static_assert(sizeof(struct flow) <= 136, "struct flow grew past its budget");
+
+/* One more client segment (or early QUIC packet) looked at for f's hello:
+ * the count so far, sticking at FLOW_HELLO_TRIES_MAX. */
+static inline unsigned flow_hello_try(struct flow *f)
+{
+    if (f->hello_tries < FLOW_HELLO_TRIES_MAX)
+        f->hello_tries++;
+    return f->hello_tries;
+}
 
 /* A catalogue index (catalog_match_*: -1 or an entry) as struct flow
  * keeps it; one past FLOW_SERVICE_MAX, which load_catalog never lets
@@ -192,11 +223,12 @@ uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
  * a pass that leaves emergency goes on (if at all) by the normal ones. */
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
-/* Gives flow f its application state (f->app = app) and lists it among
- * the flows that hold one, which flow_evict_app chooses from; detach takes
- * it off again (f->app = NULL; the state stays the caller's). A flow that
- * ends is taken off the list whatever its callee did. */
-void flow_app_attach(struct flow_table *ft, struct flow *f, void *app);
+/* Gives flow f its application state (f->app = app, the handle of the
+ * caller's state, not 0) and lists it among the flows that hold one, which
+ * flow_evict_app chooses from; detach takes it off again (f->app = 0; the
+ * state stays the caller's). A flow that ends is taken off the list
+ * whatever its callee did. */
+void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app);
 void flow_app_detach(struct flow_table *ft, struct flow *f);
 
 /* Ends (reason EVICTED, counted by kind) the least useful idle flow that

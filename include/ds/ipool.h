@@ -3,7 +3,9 @@
  * Slabs of 2^shift objects are allocated on demand up to the cap and never
  * move, found from a handle through a directory made at creation; a free
  * object is chained through its first 4 bytes. Objects come out zeroed.
- * Used by the flow table (struct flow) and the exchanges' shared pool. */
+ * Used by the flow table (struct flow), the exchanges' shared pool, and
+ * for what a flow names by handle: the sensor's followed-flow states,
+ * classify.c's nDPI states and tls-asm.c's hello buffers. */
 #ifndef DS_IPOOL_H
 #define DS_IPOOL_H
 

@@ -49,6 +49,45 @@ struct ds_vlan {
     uint8_t n;
 };
 
+/* struct ds_vlan in 8 bytes instead of 10, for what is kept a flow
+ * (struct flow): one word of the ids, 12 bits each (all a tag holds:
+ * 802.1Q's VID), outermost in the low bits, and the count above them; 0
+ * when untagged. Unused ids are 0, so two stacks are the same when their
+ * words are. Made and read only through ds_vlan_pack and ds_vlan_unpack. */
+struct ds_vlan_packed {
+    uint64_t w;
+};
+#define DS_VLAN_ID_BITS 12
+#define DS_VLAN_ID_MASK 0x0fffu
+#define DS_VLAN_COUNT_SHIFT (DS_VLAN_ID_BITS * DS_VLAN_MAX)
+#define DS_VLAN_COUNT_MASK 0x7u
+_Static_assert(DS_VLAN_MAX <= DS_VLAN_COUNT_MASK && DS_VLAN_COUNT_SHIFT + 3 <= 64,
+               "the VLAN ids and their count must fit one 64-bit word");
+
+/* v packed: its first v->n ids (at most DS_VLAN_MAX), each cut to 12 bits
+ * (decode.c keeps no more). */
+static inline struct ds_vlan_packed ds_vlan_pack(const struct ds_vlan *v)
+{
+    unsigned n = v->n < DS_VLAN_MAX ? v->n : DS_VLAN_MAX;
+    struct ds_vlan_packed p = { (uint64_t)n << DS_VLAN_COUNT_SHIFT };
+    for (unsigned i = 0; i < n; i++)
+        p.w |= (uint64_t)(v->id[i] & DS_VLAN_ID_MASK) << (DS_VLAN_ID_BITS * i);
+    return p;
+}
+
+/* The tags packed in p, unused ids 0. */
+static inline struct ds_vlan ds_vlan_unpack(struct ds_vlan_packed p)
+{
+    struct ds_vlan v = { { 0 }, 0 };
+    unsigned n = (unsigned)(p.w >> DS_VLAN_COUNT_SHIFT) & DS_VLAN_COUNT_MASK;
+    if (n > DS_VLAN_MAX)
+        n = DS_VLAN_MAX;   /* never made by ds_vlan_pack */
+    v.n = (uint8_t)n;
+    for (unsigned i = 0; i < n; i++)
+        v.id[i] = (uint16_t)((p.w >> (DS_VLAN_ID_BITS * i)) & DS_VLAN_ID_MASK);
+    return v;
+}
+
 struct packet {
     uint64_t ts_us;         /* packet time, microseconds since the epoch */
     uint32_t caplen;        /* bytes captured */

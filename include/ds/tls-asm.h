@@ -10,8 +10,12 @@
 
 #include "ds/tls.h"
 
-struct tls_asm;      /* per-flow reassembly state, from the pool */
 struct tls_asm_pool; /* buffers for flows whose ClientHello spans segments */
+
+/* A flow's reassembly state is a slot: a uint32_t, 0 at first, which the
+ * pool fills with the 32-bit handle of a buffer when one is needed (and
+ * with a value of its own when that buffer is reclaimed). The slot must
+ * not move while it holds a buffer: the pool writes to it on a reclaim. */
 
 struct memcap;
 
@@ -41,7 +45,7 @@ enum tls_feed {
     TLS_FEED_RECLAIMED,  /* this flow's buffer went to a newer flow: give up on it */
 };
 
-/* Feeds one client-to-server TCP segment. `*slot` is the flow's slot (NULL at
+/* Feeds one client-to-server TCP segment. `*slot` is the flow's slot (0 at
  * first; the pool fills it when a buffer is needed). `start_seq` is the
  * sequence number of the first payload byte when `start_known` (a SYN was
  * seen), else the first segment fed sets it. Segments may arrive out of order,
@@ -61,7 +65,7 @@ enum tls_feed {
  * segment), only while `data` is; tls_asm_raw_seq places them in sequence
  * space. On any result but MORE the caller releases. A hello that needs a
  * buffer when none is free is TLS_FEED_BAD. */
-enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, bool start_known,
+enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, uint32_t *slot, bool start_known,
                            uint32_t start_seq, uint32_t seq, const uint8_t *data, size_t len,
                            struct tls_hello *out, const uint8_t **raw, size_t *raw_len);
 
@@ -71,10 +75,11 @@ enum tls_feed tls_asm_feed(struct tls_asm_pool *pool, struct tls_asm **slot, boo
  * arguments of that feed. The records need not end where the segment that
  * completed them ends (an earlier segment may have come late, or more
  * records may follow in the same segment). */
-uint32_t tls_asm_raw_seq(const struct tls_asm *slot, uint32_t seq, const uint8_t *data,
-                         const uint8_t *raw);
+uint32_t tls_asm_raw_seq(const struct tls_asm_pool *pool, uint32_t slot, uint32_t seq,
+                         const uint8_t *data, const uint8_t *raw);
 
-/* Returns the flow's buffer to the pool and sets *slot to NULL. NULL-safe. */
-void tls_asm_release(struct tls_asm_pool *pool, struct tls_asm **slot);
+/* Returns the flow's buffer to the pool and sets *slot to 0. NULL-safe, and
+ * a no-op for a slot of 0. */
+void tls_asm_release(struct tls_asm_pool *pool, uint32_t *slot);
 
 #endif

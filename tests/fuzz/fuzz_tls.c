@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The whole stream in one segment. */
     static struct result whole, cut;
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     struct tls_hello h;
     const uint8_t *raw = NULL;
     size_t raw_len = 0;

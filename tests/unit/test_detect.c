@@ -193,10 +193,9 @@ static void client_open(struct detect *d, struct client *c, uint8_t host, uint64
     c->f.id = id;
     c->f.first_us = c->f.last_us = ts_us;
     c->f.service = 0;
-    c->f.app = &c->app;
     tls_facts_set_str(facts, &c->app.tls, FLOW_TLS_SNI, "api.openai.com", 255);
     tls_facts_set_str(facts, &c->app.tls, FLOW_TLS_JA4, ja4, 255);
-    c->app.source_token = detect_flow_start(d, &c->f, &svc, ts_us);
+    c->app.source_token = detect_flow_start(d, &c->f, &c->app, &svc, ts_us);
     assert_true(c->app.source_token != 0);
 }
 
@@ -212,7 +211,7 @@ static void client_turn_sized(struct detect *d, struct client *c, uint64_t ts_us
                       .req_records = 1, .resp_records = 10, .ttfb_us = 300000,
                       .resp_dur_us = 2000000 };
     c->f.last_us = ts_us;
-    detect_turn(d, &c->f, &svc, &t, ts_us);
+    detect_turn(d, &c->f, &c->app, &svc, &t, ts_us);
 }
 
 static void client_turn(struct detect *d, struct client *c, uint64_t ts_us)
@@ -528,7 +527,7 @@ static void test_synchronous_group(void **state)
             struct turn t = { .start_us = start, .req_bytes = 1000u << (2 * i),
                               .resp_bytes = 8000, .req_records = 1, .resp_records = 10,
                               .ttfb_us = 300000, .resp_dur_us = 2000000 };
-            detect_turn(d, &c[i].f, &svc, &t, start + S(3));
+            detect_turn(d, &c[i].f, &c[i].app, &svc, &t, start + S(3));
         }
         if (k < 3)
             assert_int_equal(rec.n_alerts, 0);

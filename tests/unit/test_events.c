@@ -119,7 +119,6 @@ static struct flow *make_flow(struct flow_app *app)
     f.last_us = f.first_us + 2500000;
     f.pkts[0] = 10, f.pkts[1] = 12, f.bytes[0] = 1000, f.bytes[1] = 9000;
     f.state = FLOW_STATE_CLOSED;
-    f.app = app;
     SET_FACT(&app->tls, version, 0x0304);
     tls_facts_set_str(facts, &app->tls, FLOW_TLS_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 255);
     return &f;
@@ -138,7 +137,7 @@ static void test_flow_event_escaping(void **state)
     const uint8_t alpn[] = { 2, 'h', '2', 3, 'x', '\n', 'y' };
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     struct catalog_entry svc = { "openai", "api", "api.openai.com" };
-    event_flow(o, f, &svc, facts);
+    event_flow(o, f, &app, &svc, facts);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -173,7 +172,7 @@ static void test_line_cap(void **state)
     }
     app.ex.listed = &listed[EXCHANGE_TURNS_KEPT - 1];
     app.ex.count = app.ex.kept = EXCHANGE_TURNS_KEPT;
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     assert_int_equal(sink_counters(sink)->truncated, 1);
     assert_int_equal(sink_counters(sink)->events, 1);
     assert_int_equal(close_temp(o), 0);
@@ -359,12 +358,12 @@ static void test_tls_object_shared(void **state)
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_JA3, "0123456789abcdef0123456789abcdef", 255);
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_JA3S, "fedcba9876543210fedcba9876543210", 255);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     SET_FACT(&app.tls, version, 0);
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, NULL, 0);
     tls_facts_set(facts, &app.tls, FLOW_TLS_JA3, NULL, 0);
     tls_facts_set(facts, &app.tls, FLOW_TLS_JA3S, NULL, 0);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -416,7 +415,7 @@ static void test_community_id(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
     last.dst = f->srv;
@@ -432,7 +431,7 @@ static void test_community_id(void **state)
     struct detect_alert a = { .ts_us = f->first_us, .src = &f->cli, .hit = &hit, .last = &last };
     event_alert(o, &a);
     eve_set_community_id_seed(o, 9);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     event_alert(o, &a);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
@@ -462,11 +461,11 @@ static void test_vlan_field(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, NULL, facts);
-    f->vlan.n = 1, f->vlan.id[0] = 10;
-    event_flow(o, f, NULL, facts);
-    f->vlan.n = 2, f->vlan.id[0] = 100, f->vlan.id[1] = 20;
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
+    f->vlan = ds_vlan_pack(&(struct ds_vlan){ { 10 }, 1 });
+    event_flow(o, f, &app, NULL, facts);
+    f->vlan = ds_vlan_pack(&(struct ds_vlan){ { 100, 20 }, 2 });
+    event_flow(o, f, &app, NULL, facts);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -518,7 +517,7 @@ static void test_quic_flow(void **state)
     const uint8_t alpn[] = { 2, 'h', '3' };
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_NDPI, "QUIC", 255);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -541,17 +540,17 @@ static void test_ech_fields(void **state)
     struct flow *f = make_flow(&app);
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_SNI, "chatgpt.com", 255);
     SET_FACT(&app.tls, ech, TLS_ECH_GREASE);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     tls_facts_set(facts, &app.tls, FLOW_TLS_SNI, NULL, 0);
     SET_FACT(&app.tls, ech, TLS_ECH_REAL);
     SET_FACT(&app.tls, ech_public, 1);
     f->proto = DS_IPPROTO_UDP;
     f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
     SET_FACT(&app.tls, quic_version, 1);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     SET_FACT(&app.tls, ech, TLS_ECH_BAD);
     SET_FACT(&app.tls, ech_public, 0);
-    event_flow(o, f, NULL, facts);
+    event_flow(o, f, &app, NULL, facts);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
     unlink(path);

@@ -320,15 +320,15 @@ static void test_evict_app(void **state)
     struct ended e = { 0 };
     struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
     struct flow_table *ft = table_mc(8, &e, mc);
-    static int app_a, app_b;
+    const uint32_t app_a = 1, app_b = 2; /* handles: the table only tests them for 0 */
     struct flow *plain = handshake(ft, 1, 40000, 1); /* no app state: not a candidate */
     struct flow *a = handshake(ft, 1, 40001, 2);
-    flow_app_attach(ft, a, &app_a);
+    flow_app_attach(ft, a, app_a);
     a->flags |= FLOW_F_FOLLOW;
     struct flow *q = handshake(ft, 1, 40003, 3); /* QUIC-like: app state, undecided */
-    flow_app_attach(ft, q, &app_a);
+    flow_app_attach(ft, q, app_a);
     struct flow *b = handshake(ft, 1, 40002, 4);
-    flow_app_attach(ft, b, &app_b);
+    flow_app_attach(ft, b, app_b);
     b->flags |= FLOW_F_FOLLOW;
     assert_int_equal(flow_evict_app(ft, b), 0); /* the undecided one first */
     assert_int_equal(e.last_id, q->id);
@@ -340,7 +340,7 @@ static void test_evict_app(void **state)
     assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 1);
     /* Detached, b is no candidate either. */
     flow_app_detach(ft, b);
-    assert_null(b->app);
+    assert_int_equal(b->app, 0);
     assert_int_equal(flow_evict_app(ft, NULL), -1);
     (void)plain;
     flow_table_free(ft);
@@ -402,7 +402,7 @@ static void test_store_across_slabs(void **state)
     struct flow_table *ft = table(N, &e);
     enum flow_dir d;
     static struct flow *fl[N];
-    static int app;
+    const uint32_t app = 1; /* a handle: the table only tests it for 0 */
     for (unsigned i = 0; i < N; i++) {
         struct packet a = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000), 2, 443,
                               DS_TCP_SYN, 1 + i / 1000);
@@ -418,9 +418,9 @@ static void test_store_across_slabs(void **state)
                      N * sizeof(struct flow) + 3 * sizeof(void *) + 4096 * sizeof(uint32_t));
     /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
      * fl[1500] in the middle, fl[N - 1] at the tail. */
-    flow_app_attach(ft, fl[1500], &app);
-    flow_app_attach(ft, fl[1], &app);
-    flow_app_attach(ft, fl[N - 1], &app);
+    flow_app_attach(ft, fl[1500], app);
+    flow_app_attach(ft, fl[1], app);
+    flow_app_attach(ft, fl[N - 1], app);
     flow_app_detach(ft, fl[1]);
     assert_int_equal(flow_evict_app(ft, NULL), 0);   /* the longer idle of the two */
     assert_int_equal(e.last_id, fl[1500]->id);
@@ -609,6 +609,12 @@ static struct flow *handle_tagged(struct flow_table *ft, struct packet p, uint8_
     return flow_handle(ft, &t, d);
 }
 
+/* The tags flow f keeps, unpacked. */
+static struct ds_vlan vlan_of(const struct flow *f)
+{
+    return ds_vlan_unpack(f->vlan);
+}
+
 /* One connection seen on several VLANs (and QinQ stacks) is one flow a
  * stack; its replies, with the same tags, find it. */
 static void test_vlan_in_key(void **state)
@@ -626,10 +632,10 @@ static void test_vlan_in_key(void **state)
     assert_non_null(v10);
     assert_non_null(v20);
     assert_true(plain != v10 && v10 != v20 && plain != v20);
-    assert_int_equal(plain->vlan.n, 0);
-    assert_int_equal(v10->vlan.n, 1);
-    assert_int_equal(v10->vlan.id[0], 10);
-    assert_int_equal(v20->vlan.id[0], 20);
+    assert_int_equal(vlan_of(plain).n, 0);
+    assert_int_equal(vlan_of(v10).n, 1);
+    assert_int_equal(vlan_of(v10).id[0], 10);
+    assert_int_equal(vlan_of(v20).id[0], 20);
     /* Replies land on their own VLAN's flow. */
     assert_ptr_equal(handle_tagged(ft, synack, 1, 20, 0, 0, &d), v20);
     assert_int_equal(d, FLOW_TOCLIENT);
@@ -652,9 +658,9 @@ static void test_vlan_in_key(void **state)
         for (int j = 0; j < i; j++)
             assert_true(seen[i] != seen[j]);
     }
-    assert_int_equal(seen[0]->vlan.n, 2);
-    assert_int_equal(seen[0]->vlan.id[0], 100);
-    assert_int_equal(seen[0]->vlan.id[1], 10);
+    assert_int_equal(vlan_of(seen[0]).n, 2);
+    assert_int_equal(vlan_of(seen[0]).id[0], 100);
+    assert_int_equal(vlan_of(seen[0]).id[1], 10);
     /* And each is found again. */
     for (int i = 0; i < 6; i++)
         assert_ptr_equal(flow_handle(ft, &stacks[i], &d), seen[i]);
@@ -685,18 +691,117 @@ static void test_no_vlan_key_merges(void **state)
     assert_int_equal(d, FLOW_TOCLIENT);
     assert_ptr_equal(handle_tagged(ft, syn, 2, 100, 10, 0, &d), f);
     assert_ptr_equal(flow_handle(ft, &syn, &d), f);
-    assert_int_equal(f->vlan.n, 1);
-    assert_int_equal(f->vlan.id[0], 10);
+    assert_int_equal(vlan_of(f).n, 1);
+    assert_int_equal(vlan_of(f).id[0], 10);
     assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
     assert_int_equal(flow_table_stats(ft)->active, 1);
     flow_table_free(ft);
     assert_int_equal(e.n, 1);
 }
 
+/* struct flow keeps the tags packed in 8 bytes (packet.h): every stack
+ * decode.c can make comes back whole, QinQ with four tags and the largest
+ * id (4095) included, and stacks that differ anywhere pack differently. */
+static void test_vlan_packing(void **state)
+{
+    (void)state;
+    const struct ds_vlan stacks[] = {
+        { { 0, 0, 0, 0 }, 0 },          { { 0, 0, 0, 0 }, 1 },       /* id 0: a priority tag */
+        { { 4095, 0, 0, 0 }, 1 },       { { 100, 10, 0, 0 }, 2 },
+        { { 10, 100, 0, 0 }, 2 },       { { 1, 2, 3, 0 }, 3 },
+        { { 1, 2, 3, 4 }, 4 },          { { 1, 2, 3, 4095 }, 4 },
+        { { 4095, 4095, 4095, 4095 }, 4 }, { { 4095, 4095, 4095, 4094 }, 4 },
+        { { 4095, 4095, 4095, 0 }, 4 }, { { 4095, 4095, 4095, 0 }, 3 },
+    };
+    const size_t n = sizeof(stacks) / sizeof(stacks[0]);
+    for (size_t i = 0; i < n; i++) {
+        struct ds_vlan_packed p = ds_vlan_pack(&stacks[i]);
+        struct ds_vlan back = ds_vlan_unpack(p);
+        assert_int_equal(back.n, stacks[i].n);
+        for (unsigned k = 0; k < DS_VLAN_MAX; k++)
+            assert_int_equal(back.id[k], stacks[i].id[k]);
+        for (size_t j = 0; j < i; j++)
+            assert_true(ds_vlan_pack(&stacks[j]).w != p.w);
+    }
+    /* Untagged packs to 0 (so an untagged flow hashes as before tags were
+     * keyed); ids past the count are not kept; a 4-tag stack of the
+     * largest ids uses 51 bits. */
+    assert_int_equal(ds_vlan_pack(&stacks[0]).w, 0);
+    const struct ds_vlan loose = { { 7, 9, 9, 9 }, 1 };
+    assert_int_equal(ds_vlan_unpack(ds_vlan_pack(&loose)).id[1], 0);
+    assert_int_equal(ds_vlan_pack(&stacks[8]).w, 0x4ffffffffffffull);
+}
+
+/* Four tags with the largest id, through the table: two stacks that differ
+ * only in the innermost tag are two flows, each found again, keeping its
+ * tags whole. */
+static void test_vlan_qinq_four(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet a = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);
+    a.vlan = (struct ds_vlan){ { 4095, 1, 2, 4095 }, 4 };
+    struct packet b = a;
+    b.vlan.id[3] = 4094;
+    struct flow *fa = flow_handle(ft, &a, &d);
+    struct flow *fb = flow_handle(ft, &b, &d);
+    assert_non_null(fa);
+    assert_non_null(fb);
+    assert_true(fa != fb);
+    struct packet reply = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 1);
+    reply.vlan = a.vlan;
+    assert_ptr_equal(flow_handle(ft, &reply, &d), fa);
+    assert_int_equal(d, FLOW_TOCLIENT);
+    assert_ptr_equal(flow_handle(ft, &b, &d), fb);
+    struct ds_vlan v = vlan_of(fa);
+    assert_int_equal(v.n, 4);
+    assert_int_equal(v.id[0], 4095);
+    assert_int_equal(v.id[1], 1);
+    assert_int_equal(v.id[2], 2);
+    assert_int_equal(v.id[3], 4095);
+    assert_int_equal(vlan_of(fb).id[3], 4094);
+    /* The hash of the flow is the hash of its packets (the tags included):
+     * bucket_remove finds both again when they end. */
+    flow_table_free(ft);
+    assert_int_equal(e.n, 2);
+}
+
+/* The record's narrow fields: 136 bytes; state and end hold every value
+ * of their enums in their bits; hello_tries sticks at its maximum. */
+static void test_flow_narrow_fields(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(struct flow), 136);
+    struct flow f;
+    memset(&f, 0, sizeof(f));
+    const enum flow_state states[] = { FLOW_STATE_NEW, FLOW_STATE_ESTABLISHED,
+                                       FLOW_STATE_CLOSED };
+    const enum flow_end ends[] = { FLOW_END_TIMEOUT, FLOW_END_EVICTED, FLOW_END_SHUTDOWN };
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < 3; j++) {
+            f.state = states[i] & 3u;
+            f.end = ends[j] & 3u;
+            assert_int_equal(f.state, states[i]);
+            assert_int_equal(f.end, ends[j]);
+        }
+    }
+    for (unsigned i = 1; i <= FLOW_HELLO_TRIES_MAX; i++)
+        assert_int_equal(flow_hello_try(&f), i);
+    assert_int_equal(flow_hello_try(&f), FLOW_HELLO_TRIES_MAX);
+    assert_int_equal(f.hello_tries, FLOW_HELLO_TRIES_MAX);
+    assert_int_equal(f.ndpi_pkts, 0);   /* its neighbours untouched */
+    assert_int_equal(f.proto, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orientation_and_symmetry),
+        cmocka_unit_test(test_vlan_packing),
+        cmocka_unit_test(test_vlan_qinq_four),
+        cmocka_unit_test(test_flow_narrow_fields),
         cmocka_unit_test(test_timeouts_on_packet_time),
         cmocka_unit_test(test_closed_flows_expire_sooner),
         cmocka_unit_test(test_bounded_expiry_work),

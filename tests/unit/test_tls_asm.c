@@ -29,15 +29,15 @@ static void test_real_hellos_whole(void **state)
         const struct vector *v = &vectors[i];
         size_t n = unhex(v->hex, rec, sizeof(rec));
         struct tls_hello h;
-        struct tls_asm *a = NULL;
+        uint32_t a = 0;
         const uint8_t *raw = NULL;
         size_t raw_len = 0;
         memset(&h, 0, sizeof(h));
         assert_int_equal(tls_asm_feed(pool, &a, true, 1000, 1000, rec, n, &h, &raw, &raw_len),
                          TLS_FEED_DONE);
-        assert_null(a); /* the whole hello in one segment: no buffer */
+        assert_int_equal(a, 0); /* the whole hello in one segment: no buffer */
         assert_ptr_equal(raw, rec);
-        assert_int_equal(tls_asm_raw_seq(a, 1000, rec, raw), 1000);
+        assert_int_equal(tls_asm_raw_seq(pool, a, 1000, rec, raw), 1000);
         assert_int_equal(raw_len, n);
         assert_string_equal(h.ja4, v->ja4);
 
@@ -64,14 +64,14 @@ static void test_truncated_stream(void **state)
     size_t n = unhex(chrome_sni, rec, sizeof(rec));
     struct tls_hello h;
     struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     const uint8_t *raw;
     size_t raw_len;
     assert_int_equal(tls_asm_feed(pool, &a, true, 0, 0, rec, n - 1, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
-    assert_non_null(a);
+    assert_int_not_equal(a, 0);
     tls_asm_release(pool, &a);
-    assert_null(a);
+    assert_int_equal(a, 0);
     tls_asm_release(pool, &a); /* NULL-safe */
     tls_asm_pool_free(pool);
     tls_asm_pool_free(NULL);
@@ -121,7 +121,7 @@ static void test_lying_record_lengths(void **state)
             set16(m + t[i].at, t[i].val);
         else
             m[t[i].at] = (uint8_t)t[i].val;
-        struct tls_asm *a = NULL;
+        uint32_t a = 0;
         enum tls_feed r = tls_asm_feed(pool, &a, true, 7, 7, m, n, &h, &raw, &raw_len);
         if (r != t[i].want)
             fail_msg("%s: got %d, want %d", t[i].what, r, t[i].want);
@@ -156,7 +156,7 @@ static void test_not_tls(void **state)
     };
     struct tls_asm_pool *pool = tls_asm_pool_new(2, NULL);
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        struct tls_asm *a = NULL;
+        uint32_t a = 0;
         struct tls_hello h;
         const uint8_t *raw;
         size_t raw_len;
@@ -165,7 +165,7 @@ static void test_not_tls(void **state)
         if (r != t[i].want)
             fail_msg("%s: got %d, want %d", t[i].what, r, t[i].want);
         if (r != TLS_FEED_MORE)
-            assert_null(a); /* decided from the first segment: no buffer taken */
+            assert_int_equal(a, 0); /* decided from the first segment: no buffer taken */
         tls_asm_release(pool, &a);
     }
     tls_asm_pool_free(pool);
@@ -183,7 +183,7 @@ struct seg {
 static enum tls_feed feed_segs(struct tls_asm_pool *pool, const uint8_t *rec,
                                const struct seg *segs, size_t n, bool known, uint32_t isn,
                                struct tls_hello *h, const uint8_t **raw, size_t *raw_len,
-                               struct tls_asm **a)
+                               uint32_t *a)
 {
     enum tls_feed r = TLS_FEED_MORE;
     for (size_t i = 0; i < n; i++) {
@@ -203,7 +203,7 @@ static void check_split(const char *vname, const struct seg *segs, size_t n, boo
     const struct vector *v = vec(vname);
     size_t len = unhex(v->hex, rec, sizeof(rec));
     struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     struct tls_hello h;
     const uint8_t *raw = NULL;
     size_t raw_len = 0;
@@ -216,7 +216,8 @@ static void check_split(const char *vname, const struct seg *segs, size_t n, boo
     assert_true(tls_asm_pool_bytes(pool) > TLS_HELLO_MAX); /* a buffer was taken */
     /* The records start at the stream's first byte, whichever segment came last. */
     const struct seg *last = &segs[n - 1];
-    assert_int_equal(tls_asm_raw_seq(a, isn + (uint32_t)last->from, rec + last->from, raw), isn);
+    assert_int_equal(tls_asm_raw_seq(pool, a, isn + (uint32_t)last->from, rec + last->from, raw),
+                     isn);
     tls_asm_release(pool, &a);
     tls_asm_pool_free(pool);
 }
@@ -263,7 +264,7 @@ static void test_overlap_retransmission(void **state)
     memcpy(evil, rec, len);
     memset(evil + 1, 0xee, 300); /* record header, hello header, random... */
     struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
@@ -305,13 +306,13 @@ static void test_multi_record(void **state)
     assert_memory_equal(want.ja4, "t13d0510h2_e133e205ac38_", 24);
 
     struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
     /* Whole, in one (large offload) segment: still no buffer. */
     assert_int_equal(tls_asm_feed(pool, &a, true, 0, 0, rec, n, &h, &raw, &raw_len), TLS_FEED_DONE);
-    assert_null(a);
+    assert_int_equal(a, 0);
     assert_string_equal(h.ja4, want.ja4);
     assert_ptr_equal(raw, rec);
     assert_int_equal(raw_len, n);
@@ -371,7 +372,7 @@ static void test_size_limit(void **state)
     build(&s, &b, NULL);
     size_t n = to_records(b.b, b.n, TLS_HELLO_MAX, rec, sizeof(rec));
     assert_int_equal(n, TLS_HELLO_MAX);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     assert_int_equal(tls_asm_feed(pool, &a, true, 0, 0, rec, n, &h, &raw, &raw_len), TLS_FEED_DONE);
     assert_int_equal(raw_len, TLS_HELLO_MAX);
     /* Over 2^14 bytes in one record is not allowed; two records then. */
@@ -394,7 +395,7 @@ static void test_size_limit(void **state)
     /* Bytes far beyond the limit are ignored rather than taken for the start. */
     assert_int_equal(tls_asm_feed(pool, &a, true, 0, 100000, rec, 100, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
-    assert_null(a);
+    assert_int_equal(a, 0);
     tls_asm_pool_free(pool);
 }
 
@@ -407,17 +408,17 @@ static void test_before_start(void **state)
     memset(rec, 0xaa, 10);
     size_t len = unhex(chrome_sni, rec + 10, sizeof(rec) - 10);
     struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
     assert_int_equal(tls_asm_feed(pool, &a, true, 1000, 990, rec, 10, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
-    assert_null(a);
+    assert_int_equal(a, 0);
     assert_int_equal(tls_asm_feed(pool, &a, true, 1000, 990, rec, 10 + len, &h, &raw, &raw_len),
                      TLS_FEED_DONE);
     assert_string_equal(h.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
-    assert_int_equal(tls_asm_raw_seq(a, 990, rec, raw), 1000);
+    assert_int_equal(tls_asm_raw_seq(pool, a, 990, rec, raw), 1000);
     tls_asm_release(pool, &a);
     tls_asm_pool_free(pool);
 }
@@ -432,7 +433,7 @@ static void test_pool_exhaustion(void **state)
     size_t len = unhex(chrome_sni, rec, sizeof(rec));
     struct tls_asm_pool *pool = tls_asm_pool_new(2, NULL);
     size_t empty = tls_asm_pool_bytes(pool);
-    struct tls_asm *a[3] = { NULL, NULL, NULL };
+    uint32_t a[3] = { 0, 0, 0 };
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
@@ -444,14 +445,14 @@ static void test_pool_exhaustion(void **state)
     /* The whole hello at once needs no buffer: nothing is reclaimed. */
     assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 0, rec, len, &h, &raw, &raw_len),
                      TLS_FEED_DONE);
-    assert_null(a[2]);
+    assert_int_equal(a[2], 0);
     assert_int_equal(tls_asm_pool_reclaimed(pool), 0);
     /* A third split hello: the buffer held longest (a[0]'s) is reclaimed
      * for it, and a[0] learns at its next segment that its hello is lost. */
     struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
     tls_asm_pool_free(pool);
     pool = tls_asm_pool_new(2, mc);
-    a[0] = a[1] = a[2] = NULL;
+    a[0] = a[1] = a[2] = 0;
     assert_int_equal(tls_asm_feed(pool, &a[0], true, 0, 0, rec, 100, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
     assert_int_equal(tls_asm_feed(pool, &a[1], true, 0, 0, rec, 100, &h, &raw, &raw_len),
@@ -460,7 +461,7 @@ static void test_pool_exhaustion(void **state)
     /* Out of order first segment: needs a buffer too. */
     assert_int_equal(tls_asm_feed(pool, &a[2], true, 0, 100, rec + 100, 100, &h, &raw, &raw_len),
                      TLS_FEED_MORE);
-    assert_non_null(a[2]);
+    assert_int_not_equal(a[2], 0);
     assert_int_equal(tls_asm_pool_bytes(pool), full); /* no new buffer */
     assert_int_equal(tls_asm_pool_reclaimed(pool), 1);
     assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_HELLO_BUFFERS), 1);
@@ -468,7 +469,7 @@ static void test_pool_exhaustion(void **state)
                                   &raw_len),
                      TLS_FEED_RECLAIMED);
     tls_asm_release(pool, &a[0]); /* the reclaimed slot: nothing to give back */
-    assert_null(a[0]);
+    assert_int_equal(a[0], 0);
     /* a[1] still has its buffer and completes; a[2] too, from its start. */
     assert_int_equal(tls_asm_feed(pool, &a[1], true, 0, 100, rec + 100, len - 100, &h, &raw,
                                   &raw_len),
@@ -514,7 +515,7 @@ static void test_hello_retry(void **state)
     memcpy(rec + n1, ccs, sizeof(ccs));
     size_t n2 = unhex(tls12_no_sni_spdy, rec + n1 + sizeof(ccs), sizeof(rec) - n1 - sizeof(ccs));
     struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
-    struct tls_asm *a = NULL;
+    uint32_t a = 0;
     struct tls_hello h;
     const uint8_t *raw;
     size_t raw_len;
@@ -524,7 +525,7 @@ static void test_hello_retry(void **state)
     assert_string_equal(h.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
     assert_int_equal(raw_len, n1);
     /* The records end before the segment does: more follow in it. */
-    assert_int_equal(tls_asm_raw_seq(a, 0, rec, raw), 0);
+    assert_int_equal(tls_asm_raw_seq(pool, a, 0, rec, raw), 0);
     tls_asm_pool_free(pool);
 }
 
