@@ -229,15 +229,19 @@ struct exchange_req_start {
 /* A turn still open: its request may grow, its response is being given.
  * Its times are set when it closes (exchange-turns.c). The request's start
  * is kept as two 32-bit halves so that the struct needs only 4-byte
- * alignment: 42 bytes in 44 rather than 48, in every flow (open0) and in
+ * alignment: 34 bytes in 36 rather than 40, in every flow (open0) and in
  * each block of requests in flight. */
 struct exchange_open {
     uint32_t start_lo, start_hi;    /* packet time of the request's first data (halves) */
     uint32_t req_bytes, resp_bytes;     /* so far (saturating) */
     uint32_t req_records, resp_records;
-    uint32_t big_first, big_last;   /* response records above the small size: offsets */
-    uint32_t any_first, any_last;   /* from start_us (us, saturating), of any record
-                                     * (of the handshake tail when there is no other) */
+    /* The response's first and last record as offsets from the start (us,
+     * saturating): of its records above the small size once it has one
+     * (EXCH_O_BIG), until then of any record (of the handshake tail when
+     * there is no other). The times of any record are read only while
+     * there is no large one, so one pair holds both (exchange-turns.c,
+     * add_response): 8 bytes less than a pair each. */
+    uint32_t first, last;
     uint16_t flags;         /* EXCH_O_* (exchange-turns.c) */
 };
 
