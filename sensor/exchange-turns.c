@@ -166,21 +166,13 @@ static void held_set_last(struct exchange_held *h, const struct exchange_req_sta
 /* ---- closing -------------------------------------------------------- */
 
 /* The response's times: its large records if any, else any record (or the
- * handshake tail's). */
+ * handshake tail's): o->first and o->last hold whichever (add_response). */
 static void turn_times(const struct exchange_open *o, struct turn *t)
 {
-    uint32_t first, last;
-    if (o->flags & EXCH_O_BIG) {
-        first = o->big_first;
-        last = o->big_last;
-    } else if (o->flags & (EXCH_O_ANY | EXCH_O_TAIL)) {
-        first = o->any_first;
-        last = o->any_last;
-    } else {
+    if (!(o->flags & (EXCH_O_BIG | EXCH_O_ANY | EXCH_O_TAIL)))
         return;
-    }
-    t->ttfb_us = first;
-    t->resp_dur_us = last > first ? last - first : 0;
+    t->ttfb_us = o->first;
+    t->resp_dur_us = o->last > o->first ? o->last - o->first : 0;
 }
 
 /* Lists turn t (the flow event's "turns"), if the pool has room. */
@@ -719,27 +711,34 @@ static void add_response(struct exchange_open *o, uint64_t ts, uint32_t n, unsig
     o->resp_bytes = sat_add32(o->resp_bytes, n);
     if (flags & U_RECORD)
         o->resp_records = sat_add32(o->resp_records, 1);
+    /* o->first and o->last are the times of any record (the tail's while
+     * there is no other) until the first large one, then of the large
+     * ones: the former are never read once there is a large one
+     * (turn_times), so a later small record leaves the pair alone. A tail
+     * record comes only while the pair is the tail's or unset (no other
+     * record: EXCH_O_ANY, which EXCH_O_BIG implies, is clear). */
     uint32_t at = offset32(ts, open_start(o));
     if (flags & U_TAIL) {
         if (!(o->flags & EXCH_O_ANY)) {
             if (!(o->flags & EXCH_O_TAIL))
-                o->any_first = at;
-            o->any_last = at;
+                o->first = at;
+            o->last = at;
         }
         o->flags |= EXCH_O_TAIL | ((flags & U_BIG) ? EXCH_O_TAILBIG : 0u);
         return;
     }
     if (!(o->flags & EXCH_O_ANY))
-        o->any_first = at;
-    o->any_last = at;
+        o->first = at;
     o->flags |= EXCH_O_ANY;
     if (flags & U_BIG) {
         if (!(o->flags & EXCH_O_BIG))
-            o->big_first = at;
+            o->first = at;
         else if (flags & U_START)
             o->flags |= EXCH_O_BIG2;
-        o->big_last = at;
+        o->last = at;
         o->flags |= EXCH_O_BIG;
+    } else if (!(o->flags & EXCH_O_BIG)) {
+        o->last = at;
     }
 }
 

@@ -85,14 +85,6 @@ void exchange_hello(struct exchange *e, uint64_t ts_us, const uint8_t *alpn, siz
     e->one_stream = alpn == NULL || !alpn_offers_h2(alpn, alpn_len);
 }
 
-/* One more application-data record (or QUIC packet) in direction dir;
- * saturating. */
-static void count_record(struct exchange *e, int dir)
-{
-    if (e->app_records[dir] < UINT32_MAX)
-        e->app_records[dir]++;
-}
-
 /* n bytes of application data in direction dir at time ts. */
 static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
                     const struct turn_sink *to)
@@ -233,7 +225,6 @@ static void record_start(struct exchange *e, int dir, struct rec_track *t, uint6
     if (dir == 1)
         t->tail = tail_record(e, ts, len);
     t->counted = true;
-    count_record(e, dir);
     on_data(e, dir, ts, 0, U_START | U_RECORD | rec_flags(t), to);
 }
 
@@ -424,7 +415,6 @@ static void quic_packet(struct exchange *e, int dir, uint64_t ts, uint32_t n, bo
                         bool probe, const struct turn_sink *to)
 {
     bool big = n > EXCHANGE_QUIC_SMALL;
-    count_record(e, dir);
     if (probe || (dir == 0 && !big)) {
         e->app_bytes[dir] += n;
         return;

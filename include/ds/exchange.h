@@ -229,15 +229,19 @@ struct exchange_req_start {
 /* A turn still open: its request may grow, its response is being given.
  * Its times are set when it closes (exchange-turns.c). The request's start
  * is kept as two 32-bit halves so that the struct needs only 4-byte
- * alignment: 42 bytes in 44 rather than 48, in every flow (open0) and in
+ * alignment: 34 bytes in 36 rather than 40, in every flow (open0) and in
  * each block of requests in flight. */
 struct exchange_open {
     uint32_t start_lo, start_hi;    /* packet time of the request's first data (halves) */
     uint32_t req_bytes, resp_bytes;     /* so far (saturating) */
     uint32_t req_records, resp_records;
-    uint32_t big_first, big_last;   /* response records above the small size: offsets */
-    uint32_t any_first, any_last;   /* from start_us (us, saturating), of any record
-                                     * (of the handshake tail when there is no other) */
+    /* The response's first and last record as offsets from the start (us,
+     * saturating): of its records above the small size once it has one
+     * (EXCH_O_BIG), until then of any record (of the handshake tail when
+     * there is no other). The times of any record are read only while
+     * there is no large one, so one pair holds both (exchange-turns.c,
+     * add_response): 8 bytes less than a pair each. */
+    uint32_t first, last;
     uint16_t flags;         /* EXCH_O_* (exchange-turns.c) */
 };
 
@@ -278,7 +282,10 @@ struct exchange_listed {
 struct exchange {
     /* The 8-byte members first, then the 4-byte ones: no padding. */
     struct exchange_listed *listed;    /* the newest listed turn (NULL: none) */
-    uint64_t app_bytes[2];     /* application-data payload bytes each way */
+    /* Application-data payload bytes each way (64 bits: a connection kept
+     * for hours passes 4 GiB). No count of records each way: no event
+     * reports one (the turns count theirs). */
+    uint64_t app_bytes[2];
     uint64_t cli_last_us;      /* the client's last application data */
     uint64_t srv_last_us;      /* the server's last application data (tail included) */
     /* The TLS 1.3 handshake: the client's hello (exchange_hello) until the
@@ -291,8 +298,6 @@ struct exchange {
      * 0: none), 32 bits where a pointer would take 64. */
     uint32_t more;             /* the other open turns (0 while fewer than two) */
     uint32_t held;             /* small client records held (0: none) */
-    uint32_t app_records[2];   /* application-data TLS records / QUIC 1-RTT packets each way
-                                * (saturating) */
     uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
     /* The handshake tail's last record so far, after the Finished (us); 0
      * if none yet. The tail is one flight of records under
@@ -328,6 +333,10 @@ struct exchange {
 
 _Static_assert(EXCHANGE_OPEN_MAX <= 8, "exchange.nopen (4 bits) and target (3 bits, < nopen)");
 _Static_assert(EXCHANGE_TURNS_KEPT <= UINT8_MAX, "exchange.kept is 8 bits");
+/* In every followed flow (struct flow_app): 152 bytes on x86-64 (168
+ * before an open turn kept one pair of response times and the records'
+ * count each way, which no event reports, went). */
+_Static_assert(sizeof(struct exchange) <= 152, "struct exchange: 152 bytes a flow (issue 10)");
 
 /* What all flows' exchanges share: bounded pools of listed turns, of
  * blocks of requests in flight and of held records. When one is used up,
