@@ -12,16 +12,34 @@ static size_t slabs_for(size_t cap, unsigned shift)
     return (cap + ((size_t)1 << shift) - 1) >> shift;
 }
 
+/* An object's size in a pool: at least a handle (the free chain's), a
+ * multiple of the alignment, itself at least a handle's. */
+static size_t object_size(size_t size, size_t align)
+{
+    if (align < sizeof(uint32_t))
+        align = sizeof(uint32_t);
+    if (size < sizeof(uint32_t))
+        size = sizeof(uint32_t);
+    return (size + align - 1) & ~(align - 1);
+}
+
+/* Handles are 32-bit, 0 being none. */
+static size_t cap_cut(size_t cap)
+{
+    return cap > UINT32_MAX - 1 ? UINT32_MAX - 1 : cap;
+}
+
+size_t ipool_full_bytes(size_t size, size_t align, size_t cap, unsigned shift)
+{
+    cap = cap_cut(cap);
+    return slabs_for(cap, shift) * sizeof(unsigned char *) + cap * object_size(size, align);
+}
+
 void ipool_init(struct ipool *ip, size_t size, size_t align, size_t cap, unsigned shift)
 {
     memset(ip, 0, sizeof(*ip));
-    if (cap > UINT32_MAX - 1)
-        cap = UINT32_MAX - 1;   /* handles are 32-bit, 0 being none */
-    if (align < sizeof(uint32_t))
-        align = sizeof(uint32_t);   /* room for the free chain's handle */
-    if (size < sizeof(uint32_t))
-        size = sizeof(uint32_t);
-    ip->size = (size + align - 1) & ~(align - 1);
+    cap = cap_cut(cap);
+    ip->size = object_size(size, align);
     ip->cap = (uint32_t)cap;
     ip->shift = shift;
     size_t nslabs = slabs_for(cap, shift);
@@ -60,15 +78,21 @@ static int grow(struct ipool *ip)
     return 0;
 }
 
-uint32_t ipool_get(struct ipool *ip)
+uint32_t ipool_get_dirty(struct ipool *ip)
 {
     if (ip->free == 0 && grow(ip) != 0)
         return 0;
     uint32_t h = ip->free;
-    void *o = ipool_at(ip, h);
-    memcpy(&ip->free, o, sizeof(ip->free));
-    memset(o, 0, ip->size);
+    memcpy(&ip->free, ipool_at(ip, h), sizeof(ip->free));
     ip->in_use++;
+    return h;
+}
+
+uint32_t ipool_get(struct ipool *ip)
+{
+    uint32_t h = ipool_get_dirty(ip);
+    if (h != 0)
+        memset(ipool_at(ip, h), 0, ip->size);
     return h;
 }
 

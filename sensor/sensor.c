@@ -34,7 +34,6 @@
 #include "ds/log.h"
 #include "ds/memcap.h"
 #include "ds/metrics.h"
-#include "ds/pool.h"
 #include "ds/quic-header.h"
 #include "ds/quic-initial.h"
 #include "ds/sink.h"
@@ -83,7 +82,8 @@ struct sensor_counters {
 };
 
 /* A QUIC reassembly slot: the parser's state for one flow (what its
- * app->quic points to) and who holds it since when, for reclaiming. */
+ * app->quic names until the hello is read) and who holds it since when,
+ * for reclaiming. */
 struct quic_slot {
     struct quic_initial_flow st;
     struct ds_list_node held;    /* s->quic_held: least recent Initial first */
@@ -105,8 +105,8 @@ struct sensor {
     struct ipool app_pool;       /* struct flow_app, by the handle in f->app */
     struct flow_app_shared shared; /* the flows' strings, fact sets and turn pool */
     struct quic_initial *quic;   /* our QUIC Initial parser */
-    struct pool *quic_pool;      /* struct quic_slot */
-    struct pool *quic_srv_pool;  /* struct quic_server_id: flows awaiting the ServerHello */
+    struct ipool quic_slots;     /* struct quic_slot */
+    struct ipool quic_ids;       /* struct quic_server_id: flows awaiting the ServerHello */
     unsigned quic_in_use;
     struct ds_list quic_held;    /* held slots, least recent Initial first */
     struct detect *detect;
@@ -205,13 +205,14 @@ static void adopt_catalog(struct sensor *s, struct catalog *cat)
  * share keeps that ratio: each slot is counted with its sixteen ids, and
  * the ids get what the slots leave, up to QUIC_SERVER_IDS (at least one
  * of each, whatever the share). */
-#define QUIC_SLOTS_PER_SLAB 4
-#define QUIC_IDS_PER_SLAB 256
+#define QUIC_SLOTS_SHIFT 2       /* 4 slots a slab */
+#define QUIC_IDS_SHIFT 8         /* 256 server ids a slab */
 #define QUIC_IDS_PER_SLOT (QUIC_SERVER_IDS / QUIC_REASM_FLOWS)
 
 static size_t quic_ids_bytes(size_t n)
 {
-    return pool_full_bytes(sizeof(struct quic_server_id), n, QUIC_IDS_PER_SLAB);
+    return ipool_full_bytes(sizeof(struct quic_server_id), _Alignof(struct quic_server_id), n,
+                            QUIC_IDS_SHIFT);
 }
 
 static void quic_pool_caps(const struct memcap *mc, size_t *slots, size_t *ids)
@@ -219,7 +220,8 @@ static void quic_pool_caps(const struct memcap *mc, size_t *slots, size_t *ids)
     size_t share = memcap_share(mc, MEMCAP_QUIC_REASM);
     size_t n = QUIC_REASM_FLOWS, used;
     for (;; n--) {
-        used = pool_full_bytes(sizeof(struct quic_slot), n, QUIC_SLOTS_PER_SLAB);
+        used = ipool_full_bytes(sizeof(struct quic_slot), _Alignof(struct quic_slot), n,
+                                QUIC_SLOTS_SHIFT);
         if (n == 1 || used + quic_ids_bytes(n * QUIC_IDS_PER_SLOT) <= share)
             break;
     }
@@ -269,8 +271,10 @@ static void make_pools(struct sensor *s, const struct sensor_config *cfg)
     s->quic = quic_initial_new();
     size_t slots, ids;
     quic_pool_caps(s->mc, &slots, &ids);
-    s->quic_pool = pool_new(sizeof(struct quic_slot), slots, QUIC_SLOTS_PER_SLAB);
-    s->quic_srv_pool = pool_new(sizeof(struct quic_server_id), ids, QUIC_IDS_PER_SLAB);
+    ipool_init(&s->quic_slots, sizeof(struct quic_slot), _Alignof(struct quic_slot), slots,
+               QUIC_SLOTS_SHIFT);
+    ipool_init(&s->quic_ids, sizeof(struct quic_server_id), _Alignof(struct quic_server_id), ids,
+               QUIC_IDS_SHIFT);
 }
 
 int sensor_new(const struct sensor_config *cfg, struct sink *sink, struct sensor **sp)
@@ -319,8 +323,8 @@ void sensor_free(struct sensor *s)
     ipool_free(&s->app_pool);
     flow_app_shared_free(&s->shared);
     quic_initial_free(s->quic);
-    pool_free(s->quic_pool);
-    pool_free(s->quic_srv_pool);
+    ipool_free(&s->quic_slots);
+    ipool_free(&s->quic_ids);
     catalog_free(s->cat);
     free(s->ai_by_provider);
     free(s->ech_by_provider);
@@ -438,11 +442,20 @@ static void on_turn(void *ctx, void *owner, const struct turn *t)
         detect_turn(s->detect, f, app, flow_service(s, f), t, s->now);
 }
 
+/* QUIC flow f's reassembly slot, NULL if it has none. */
+static struct quic_slot *quic_slot(const struct sensor *s, const struct flow *f)
+{
+    const struct flow_app *app = flow_app_of(s, f);
+    if (app == NULL || app->quic == 0 || (f->flags & FLOW_F_QUIC_READ))
+        return NULL;
+    return ipool_at(&s->quic_slots, app->quic);
+}
+
 /* The hello reassembly state of QUIC flow f, NULL if it has none. */
 static struct quic_initial_flow *quic_state(const struct sensor *s, const struct flow *f)
 {
-    const struct flow_app *app = flow_app_of(s, f);
-    return app && !(f->flags & FLOW_F_QUIC_READ) ? app->quic.hello : NULL;
+    struct quic_slot *slot = quic_slot(s, f);
+    return slot ? &slot->st : NULL;
 }
 
 static struct quic_slot *quic_slot_of(struct quic_initial_flow *st)
@@ -455,23 +468,22 @@ static struct quic_slot *quic_slot_of(struct quic_initial_flow *st)
 static void quic_server_release(struct sensor *s, const struct flow *f)
 {
     struct flow_app *app = flow_app_of(s, f);
-    if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic.server == NULL)
+    if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic == 0)
         return;
-    pool_put(s->quic_srv_pool, app->quic.server);
-    app->quic.server = NULL;
+    ipool_put(&s->quic_ids, app->quic);
+    app->quic = 0;
 }
 
 /* Gives back QUIC flow f's hello slot. */
 static void quic_release(struct sensor *s, const struct flow *f)
 {
-    struct quic_initial_flow *st = quic_state(s, f);
-    if (st == NULL)
+    struct quic_slot *slot = quic_slot(s, f);
+    if (slot == NULL)
         return;
     struct flow_app *app = flow_app_of(s, f);
-    struct quic_slot *slot = quic_slot_of(st);
     ds_list_unlink(&s->quic_held, &slot->held);
-    pool_put(s->quic_pool, slot);
-    app->quic.hello = NULL;
+    ipool_put(&s->quic_slots, app->quic);
+    app->quic = 0;
     s->quic_in_use--;
 }
 
@@ -481,19 +493,20 @@ static void quic_release(struct sensor *s, const struct flow *f)
  * is decided, as before server ids, and gets no JA3S. */
 static void quic_hello_read(struct sensor *s, struct flow *f, const struct quic_initial_flow *st)
 {
-    struct quic_server_id *id = pool_get_dirty(s->quic_srv_pool);
-    if (id == NULL) {
+    uint32_t h = ipool_get_dirty(&s->quic_ids);
+    if (h == 0) {
         s->n.quic_server_shed++;
         return;
     }
+    struct quic_server_id *id = ipool_at(&s->quic_ids, h);
     quic_initial_server_id(st, id);
     if (id->version == 0) {
-        pool_put(s->quic_srv_pool, id);
+        ipool_put(&s->quic_ids, h);
         return;
     }
     quic_release(s, f);
     struct flow_app *app = flow_app_of(s, f);
-    app->quic.server = id;
+    app->quic = h;
     f->flags |= FLOW_F_QUIC_READ;
 }
 
@@ -779,20 +792,21 @@ static struct quic_initial_flow *quic_take(struct sensor *s, struct flow *f)
     if (s->quic == NULL)
         return NULL;
     struct flow_app *app = flow_app_of(s, f);
-    struct quic_slot *slot = pool_get_dirty(s->quic_pool);
-    if (slot == NULL && quic_reclaim(s))
-        slot = pool_get_dirty(s->quic_pool);
-    if (slot == NULL) {   /* every one of the QUIC_REASM_FLOWS slots is held */
+    uint32_t h = ipool_get_dirty(&s->quic_slots);
+    if (h == 0 && quic_reclaim(s))
+        h = ipool_get_dirty(&s->quic_slots);
+    if (h == 0) {   /* every one of the QUIC_REASM_FLOWS slots is held */
         if (!(f->flags & FLOW_F_QUIC_SHED))
             s->n.quic_shed++;
         f->flags |= FLOW_F_QUIC_SHED;
         return NULL;
     }
+    struct quic_slot *slot = ipool_at(&s->quic_slots, h);
     quic_initial_flow_init(&slot->st);
     slot->owner = f;
     slot->last_us = s->now;
     ds_list_push_tail(&s->quic_held, &slot->held);
-    app->quic.hello = &slot->st;
+    app->quic = h;
     s->quic_in_use++;
     return &slot->st;
 }
@@ -868,10 +882,9 @@ static bool read_quic_hello(struct sensor *s, struct flow *f, const struct packe
 static void read_quic_server(struct sensor *s, struct flow *f, const struct packet *p)
 {
     struct flow_app *app = flow_app_of(s, f);
-    if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic.server == NULL ||
-        s->quic == NULL)
+    if (app == NULL || !(f->flags & FLOW_F_QUIC_READ) || app->quic == 0 || s->quic == NULL)
         return;
-    struct quic_server_id *id = app->quic.server;
+    struct quic_server_id *id = ipool_at(&s->quic_ids, app->quic);
     char ja3s[TLS_JA3_LEN];
     enum quic_server_res res = quic_initial_server_ja3s(s->quic, id, p->payload, p->payload_len,
                                                         ja3s);
@@ -1003,7 +1016,7 @@ void sensor_stats_write(const struct sensor *s, struct stats_node *root)
     stats_u64(clock, "resets", s->clock_resets);
     stats_u64(mem, "flow_app", s->app_pool.bytes);
     stats_u64(mem, "hello_buffers", tls_asm_pool_bytes(s->hello_pool));
-    stats_u64(mem, "quic_reasm", pool_bytes(s->quic_pool) + pool_bytes(s->quic_srv_pool));
+    stats_u64(mem, "quic_reasm", s->quic_slots.bytes + s->quic_ids.bytes);
     flow_app_stats_write(&s->shared, root);
     classify_stats_write(s->cls, root);
     detect_stats_write(s->detect, root);

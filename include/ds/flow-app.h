@@ -23,9 +23,6 @@
 #include "ds/intern.h"
 #include "ds/tls-facts.h"
 
-struct quic_initial_flow;
-struct quic_server_id;
-
 /* Per-flow application state, from a pool, only for flows we follow: what
  * struct flow's `app` names (its 32-bit handle in the sensor's indexed
  * pool, ipool.h). */
@@ -34,17 +31,15 @@ struct flow_app {
      * sets (tls-facts.h), read through tls_facts_get, changed through
      * tls_facts_edit/commit; 0 while nothing is known. */
     uint32_t tls;
+    /* QUIC (sensor.c): the handle of our reassembly of the client's hello
+     * (a 16 KiB slot) until the hello is read, then of what opens the
+     * server's Initials until its ServerHello is read (JA3S), each in its
+     * own bounded pool; FLOW_F_QUIC_READ says which; 0 when neither. One
+     * 32-bit handle for both keeps this handshake-time state out of the
+     * budget below, beside tls where alignment left room. */
+    uint32_t quic;
     uint64_t source_token;   /* per-source state's handle for this flow, 0 if none */
     struct exchange ex;
-    /* QUIC (sensor.c): our reassembly of the client's hello (a 16 KiB
-     * slot) until the hello is read, then what opens the server's Initials
-     * until its ServerHello is read (JA3S); FLOW_F_QUIC_READ says which;
-     * NULL when neither. One pointer for both, each from a bounded pool,
-     * keeps this handshake-time state out of the budget below. */
-    union {
-        struct quic_initial_flow *hello;
-        struct quic_server_id *server;
-    } quic;
 };
 
 /* The memory budget of a classified flow's application state (issue 10):
@@ -52,12 +47,12 @@ struct flow_app {
  * What does not fit lives in shared bounded pools: the TLS facts as one
  * set for all the flows that share them (tls-facts.h) and their strings
  * in the intern table, listed turns, requests in flight beyond the first
- * and held records in the exchange pool (exchange.h). 176 bytes on x86-64:
- * tls 4 (and 4 of alignment), source_token 8, ex 152, quic 8; the
- * sensor's indexed pool keeps it unrounded (192 with a 168-byte ex, 224
- * with the facts in every flow, 256 before, 2,744 before issue 10). */
-_Static_assert(sizeof(struct flow_app) <= 176,
-               "struct flow_app must stay within 176 bytes a flow (issue 10)");
+ * and held records in the exchange pool (exchange.h). 168 bytes on x86-64:
+ * tls 4, quic 4, source_token 8, ex 152; the sensor's indexed pool keeps
+ * it unrounded (176 with a QUIC pointer, 192 with a 168-byte ex, 224 with
+ * the facts in every flow, 256 before, 2,744 before issue 10). */
+_Static_assert(sizeof(struct flow_app) <= 168,
+               "struct flow_app must stay within 168 bytes a flow (issue 10)");
 
 /* What every flow's application state shares: owned by the sensor. */
 struct flow_app_shared {

@@ -28,8 +28,15 @@ struct ipool {
 void ipool_init(struct ipool *ip, size_t size, size_t align, size_t cap, unsigned shift);
 void ipool_free(struct ipool *ip);
 
+/* What a pool made with these arguments holds when all cap objects are
+ * out (slabs and directory): for sizing a cap within a byte budget. */
+size_t ipool_full_bytes(size_t size, size_t align, size_t cap, unsigned shift);
+
 /* A zeroed object's handle, 0 when cap objects are out. */
 uint32_t ipool_get(struct ipool *ip);
+/* The same, its bytes as they were left: for a large object its user sets
+ * up in full (a QUIC reassembly slot), where zeroing would be waste. */
+uint32_t ipool_get_dirty(struct ipool *ip);
 /* Gives back the object of handle h (0: nothing). */
 void ipool_put(struct ipool *ip, uint32_t h);
 
