@@ -98,6 +98,19 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
 
 /* ---- TLS over TCP ----------------------------------------------------- */
 
+/* The tracker's next expected sequence number, kept as 16-bit halves so
+ * that struct rec_track needs only 2-byte alignment (exchange.h). */
+static uint32_t track_seq(const struct rec_track *t)
+{
+    return (uint32_t)t->seq_hi << 16 | t->seq_lo;
+}
+
+static void track_seq_set(struct rec_track *t, uint32_t seq)
+{
+    t->seq_lo = (uint16_t)(seq & 0xffffu);
+    t->seq_hi = (uint16_t)(seq >> 16);
+}
+
 /* The flags of the current record's bytes. */
 static unsigned rec_flags(const struct rec_track *t)
 {
@@ -210,7 +223,6 @@ static void srv_first(struct exchange *e, uint64_t ts)
 static void record_start(struct exchange *e, int dir, struct rec_track *t, uint64_t ts,
                          uint8_t type, uint16_t len, const struct turn_sink *to)
 {
-    t->cur_type = type;
     t->body_left = len;
     t->big = len > EXCHANGE_TLS_SMALL;
     t->full = len >= EXCHANGE_TLS_FULL;
@@ -256,7 +268,7 @@ void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq)
     struct rec_track *t = &e->dir[dir];
     t->started = true;
     t->synced = true;
-    t->next_seq = next_seq;
+    track_seq_set(t, next_seq);
     t->hdr_len = 0;
     t->body_left = 0;
     t->counted = false;
@@ -271,7 +283,7 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
                           const uint8_t **p, uint32_t *n, const struct turn_sink *to)
 {
     struct rec_track *t = &e->dir[dir];
-    int32_t d = (int32_t)(seq - t->next_seq);
+    int32_t d = (int32_t)(seq - track_seq(t));
     if (d < 0) {
         uint32_t old = (uint32_t)(-(int64_t)d);
         if (old >= *n)
@@ -289,22 +301,22 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
         } else {
             lose_sync(e, t);
         }
-        t->next_seq = seq;
+        track_seq_set(t, seq);
     }
-    t->next_seq += *n;
+    track_seq_set(t, track_seq(t) + *n);
     return true;
 }
 
-/* The record header in t->hdr is complete: if it is valid its record starts
- * and true is returned. If not, the tracker loses sync, the header's
+/* The record header hdr[0, TLS_RECORD_HDR_LEN) is complete: if it is valid
+ * its record starts and true is returned. If not, the tracker loses sync, the header's
  * `earlier` bytes from earlier segments count as data, and false is
  * returned. */
-static bool header_complete(struct exchange *e, int dir, struct rec_track *t, uint64_t ts_us,
-                            uint32_t earlier, const struct turn_sink *to)
+static bool header_complete(struct exchange *e, int dir, struct rec_track *t, const uint8_t *hdr,
+                            uint64_t ts_us, uint32_t earlier, const struct turn_sink *to)
 {
     t->hdr_len = 0;
-    uint8_t type = t->hdr[0];
-    uint16_t version = be16(t->hdr + 1), rlen = be16(t->hdr + 3);
+    uint8_t type = hdr[0];
+    uint16_t version = be16(hdr + 1), rlen = be16(hdr + 3);
     if (!hdr_valid(type, version, rlen)) {
         unsynced_data(e, dir, ts_us, earlier, to);
         lose_sync(e, t);
@@ -351,16 +363,23 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
             n -= take;
             continue;
         }
-        uint32_t take = TLS_RECORD_HDR_LEN - t->hdr_len;
+        /* The header: its bytes from earlier segments (t->hdr), then this
+         * one's. Incomplete, at most 4 bytes are kept for the next segment. */
+        uint8_t hdr[TLS_RECORD_HDR_LEN];
+        uint32_t had = t->hdr_len;
+        uint32_t take = TLS_RECORD_HDR_LEN - had;
         if (take > n)
             take = n;
-        memcpy(t->hdr + t->hdr_len, p, take);
-        t->hdr_len = (uint8_t)(t->hdr_len + take);
+        memcpy(hdr, t->hdr, had);
+        memcpy(hdr + had, p, take);
         p += take;
         n -= take;
-        if (t->hdr_len < TLS_RECORD_HDR_LEN)
+        if (had + take < TLS_RECORD_HDR_LEN) {
+            memcpy(t->hdr, hdr, had + take);
+            t->hdr_len = (uint8_t)(had + take) & 7u; /* below 5 here */
             break;
-        if (!header_complete(e, dir, t, ts_us, TLS_RECORD_HDR_LEN - take, to)) {
+        }
+        if (!header_complete(e, dir, t, hdr, ts_us, TLS_RECORD_HDR_LEN - take, to)) {
             /* Not a record boundary after all: scan again from the header's
              * first byte in this segment. */
             p -= take;
@@ -382,7 +401,7 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
         t->started = true;
         if (!t->synced) {
             t->synced = true;
-            t->next_seq = seq;
+            track_seq_set(t, seq);
         }
     }
     const uint8_t *p = payload;

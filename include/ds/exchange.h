@@ -189,9 +189,11 @@ struct turn {
 };
 
 /* Per-direction TLS record tracker: follows record boundaries across TCP
- * segments by sequence number. */
+ * segments by sequence number. 14 bytes with 2-byte alignment (its 32-bit
+ * sequence number as 16-bit halves), 16 before: struct exchange holds two. */
 struct rec_track {
-    uint32_t next_seq;      /* sequence number of the next byte expected */
+    uint16_t seq_lo, seq_hi;    /* sequence number of the next byte expected (halves:
+                                 * exchange.c, track_seq / track_seq_set) */
     uint16_t body_left;     /* bytes left in the current record's body: a record's
                              * length field is 16 bits (and at most TLS_RECORD_MAX) */
     /* A flow is TCP or QUIC, never both: each way, the TLS tracker's
@@ -200,10 +202,11 @@ struct rec_track {
         uint16_t version;   /* TLS: version of the last type-23 record (re-sync wants the same) */
         uint16_t quic_max;  /* QUIC: the largest datagram so far (MTU probes; saturating) */
     };
-    uint8_t hdr[5];         /* a record header split across segments */
-    uint8_t hdr_len;
-    uint8_t cur_type;       /* content type of the current record */
-    bool synced : 1;        /* next_seq valid and at a known record position */
+    /* The first bytes of a record header split across segments: at most
+     * 4, as the fifth completes it (exchange.c, segment_walk). */
+    uint8_t hdr[4];
+    uint8_t hdr_len : 3;    /* bytes in hdr (0 to 4) */
+    bool synced : 1;        /* next sequence number valid and at a known record position */
     bool started : 1;       /* a segment with payload was seen this way */
     bool counted : 1;       /* the current record's body is application data */
     bool big : 1;           /* the current record's body > EXCHANGE_TLS_SMALL */
@@ -213,6 +216,8 @@ struct rec_track {
     bool empty : 1;         /* its body is one empty HTTP/2 frame's size (U_EMPTY) */
     bool body : 1;          /* its body is above EXCHANGE_HEADERS_MAX (U_BODY) */
 };
+
+_Static_assert(sizeof(struct rec_track) == 14, "struct rec_track: 14 bytes, twice a flow");
 
 /* Where a client record that may start a request stands when it starts
  * (exchange-turns.c works on this form; held records keep a compact one). */
