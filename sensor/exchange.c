@@ -32,33 +32,42 @@ void exchange_release(struct exchange *e, struct exchange_pool *p)
 {
     if (e == NULL)
         return;
-    struct exchange_listed *l = e->listed;
-    for (uint32_t i = 0; l != NULL && i < e->kept; i++) {
-        struct exchange_listed *next = l->next;
-        exchange_pool_put_listed(p, l);
-        l = next;
+    const struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+    uint32_t h = newest ? newest->next : 0; /* the oldest */
+    for (uint32_t i = 0; h != 0 && i < e->kept; i++) {
+        uint32_t next = exchange_pool_listed(p, h)->next;
+        exchange_pool_put_listed(p, h);
+        h = next;
     }
     exchange_pool_put_more(p, e->more);
     exchange_pool_put_held(p, e->held);
     exchange_init(e);
 }
 
-const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i)
+const struct turn *exchange_listed_turn(const struct exchange *e, const struct exchange_pool *p,
+                                        uint32_t i)
 {
-    if (e == NULL || i >= e->kept || e->listed == NULL)
+    if (e == NULL || i >= e->kept)
         return NULL;
-    const struct exchange_listed *l = e->listed->next; /* the oldest */
+    const struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+    if (newest == NULL)
+        return NULL;
+    const struct exchange_listed *l = exchange_pool_listed(p, newest->next); /* the oldest */
     while (i-- > 0)
-        l = l->next;
+        l = exchange_pool_listed(p, l->next);
     return &l->t;
 }
 
-const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t)
+const struct turn *exchange_listed_next(const struct exchange *e, const struct exchange_pool *p,
+                                        const struct turn *t)
 {
-    if (e == NULL || t == NULL || t == &e->listed->t)
+    if (e == NULL || t == NULL)
+        return NULL;
+    const struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+    if (newest == NULL || t == &newest->t)
         return NULL;
     const struct exchange_listed *l = (const struct exchange_listed *)t; /* t is its first member */
-    return &l->next->t;
+    return &exchange_pool_listed(p, l->next)->t;
 }
 
 /* Does the ALPN protocol_name_list offer HTTP/2? */

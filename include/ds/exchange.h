@@ -275,10 +275,11 @@ struct exchange_held {
 };
 
 /* A listed turn (the flow event's "turns"): from the shared pool, in a
- * circular list whose tail the exchange holds. */
+ * circular list whose tail the exchange holds; links are the pool's 32-bit
+ * handles. 48 bytes as with a pointer (struct turn's 8-byte alignment). */
 struct exchange_listed {
     struct turn t;
-    struct exchange_listed *next;
+    uint32_t next;          /* the next listed turn's handle (the newest's: the oldest) */
 };
 
 /* Per flow: what the turn rules read, with every list and rarely used part
@@ -286,7 +287,6 @@ struct exchange_listed {
  * with short bounds are 32-bit saturating offsets (see the fields). */
 struct exchange {
     /* The 8-byte members first, then the 4-byte ones: no padding. */
-    struct exchange_listed *listed;    /* the newest listed turn (NULL: none) */
     /* Application-data payload bytes each way (64 bits: a connection kept
      * for hours passes 4 GiB). No count of records each way: no event
      * reports one (the turns count theirs). */
@@ -299,8 +299,9 @@ struct exchange {
     uint64_t hs_us;
     struct rec_track dir[2];   /* [0] client to server, [1] server to client */
     struct exchange_open open0;        /* the oldest open turn */
-    /* Handles in the shared pool (exchange_pool_more, exchange_pool_held;
-     * 0: none), 32 bits where a pointer would take 64. */
+    /* Handles in the shared pool (exchange_pool_listed, exchange_pool_more,
+     * exchange_pool_held; 0: none), 32 bits where a pointer would take 64. */
+    uint32_t listed;           /* the newest listed turn (0: none) */
     uint32_t more;             /* the other open turns (0 while fewer than two) */
     uint32_t held;             /* small client records held (0: none) */
     uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
@@ -338,10 +339,11 @@ struct exchange {
 
 _Static_assert(EXCHANGE_OPEN_MAX <= 8, "exchange.nopen (4 bits) and target (3 bits, < nopen)");
 _Static_assert(EXCHANGE_TURNS_KEPT <= UINT8_MAX, "exchange.kept is 8 bits");
-/* In every followed flow (struct flow_app): 152 bytes on x86-64 (168
+/* In every followed flow (struct flow_app): 144 bytes on x86-64 (152
+ * with a pointer to the listed turns and 16-byte record trackers; 168
  * before an open turn kept one pair of response times and the records'
  * count each way, which no event reports, went). */
-_Static_assert(sizeof(struct exchange) <= 152, "struct exchange: 152 bytes a flow (issue 10)");
+_Static_assert(sizeof(struct exchange) <= 144, "struct exchange: 144 bytes a flow (issue 10)");
 
 /* What all flows' exchanges share: bounded pools of listed turns, of
  * blocks of requests in flight and of held records. When one is used up,
@@ -428,11 +430,14 @@ void exchange_finish(struct exchange *e, const struct turn_sink *to);
  * after the flow event. e is then as exchange_init left it. */
 void exchange_release(struct exchange *e, struct exchange_pool *p);
 
-/* The listed turns, oldest first: i < e->kept. O(i). */
-const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i);
+/* The listed turns, oldest first: i < e->kept. O(i). p is the pool e's
+ * calls were given (the turns are there; NULL: none listed). */
+const struct turn *exchange_listed_turn(const struct exchange *e, const struct exchange_pool *p,
+                                        uint32_t i);
 /* The turn listed after t (NULL after the newest), for a walk from
- * exchange_listed_turn(e, 0). */
-const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t);
+ * exchange_listed_turn(e, p, 0). */
+const struct turn *exchange_listed_next(const struct exchange *e, const struct exchange_pool *p,
+                                        const struct turn *t);
 
 /* Open turn i (0: the oldest, i < e->nopen), as a turn so far (its request's
  * start and sizes; times are set when it closes); p is the pool e's calls
