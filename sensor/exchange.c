@@ -127,6 +127,51 @@ static unsigned rec_flags(const struct rec_track *t)
            (t->empty ? U_EMPTY : 0u) | (t->body ? U_BODY : 0u);
 }
 
+/* A record header's first k bytes (1 to 4), whose rest is in a later
+ * segment, packed into the 16 bits of t->hdr_part (exchange.h: no body is
+ * being read then). Only a prefix of a header that hdr_valid() accepts
+ * needs its bytes: type 20 to 24, version 3.0 to 3.4 (major 3 implied),
+ * a length's high byte at most TLS_RECORD_MAX's: packed as type - 20 (3
+ * bits), the minor version (3 bits) and that byte (8 bits). Any other
+ * prefix makes an invalid header whatever follows, and header_complete
+ * reads no byte of an invalid one (only how many came earlier):
+ * HDR_PART_BAD stands for them all. */
+#define HDR_PART_BAD 0xffffu
+_Static_assert((4u | 4u << 3 | (TLS_RECORD_MAX >> 8) << 6) < HDR_PART_BAD,
+               "a valid header prefix packs below HDR_PART_BAD");
+
+static uint16_t hdr_pack(const uint8_t *h, uint32_t k)
+{
+    bool ok = h[0] >= TLS_RECORD_CHANGE_CIPHER_SPEC && h[0] <= TLS_RECORD_HEARTBEAT &&
+              (k < 2 || h[1] == 3) && (k < 3 || h[2] <= 4) &&
+              (k < 4 || h[3] <= (TLS_RECORD_MAX >> 8));
+    if (!ok)
+        return HDR_PART_BAD;
+    unsigned v = (unsigned)(h[0] - TLS_RECORD_CHANGE_CIPHER_SPEC);
+    if (k >= 3)
+        v |= (unsigned)h[2] << 3;
+    if (k >= 4)
+        v |= (unsigned)h[3] << 6;
+    return (uint16_t)v;
+}
+
+/* hdr_pack's inverse into h[0, k); a bad prefix comes back as one that
+ * hdr_valid() refuses (type 0), as the bytes it stood for would be. */
+static void hdr_unpack(uint16_t v, uint32_t k, uint8_t *h)
+{
+    if (v == HDR_PART_BAD) {
+        memset(h, 0, k);
+        return;
+    }
+    h[0] = (uint8_t)(TLS_RECORD_CHANGE_CIPHER_SPEC + (v & 7u));
+    if (k >= 2)
+        h[1] = 3;
+    if (k >= 3)
+        h[2] = (uint8_t)((v >> 3) & 7u);
+    if (k >= 4)
+        h[3] = (uint8_t)(v >> 6);
+}
+
 /* What a synchronised tracker accepts as the next header; anything else
  * means we lost the record boundaries. The largest body a peer may send is
  * TLS_RECORD_MAX: 2^14 plaintext plus TLS 1.2's allowance for MAC, padding
@@ -363,7 +408,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
                 t->synced = true;
             continue;
         }
-        if (t->body_left > 0) {
+        if (t->hdr_len == 0 && t->body_left > 0) { /* (hdr_len > 0: no body) */
             uint32_t take = n < t->body_left ? n : t->body_left;
             if (t->counted)
                 on_data(e, dir, ts_us, take, rec_flags(t), to);
@@ -372,19 +417,21 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
             n -= take;
             continue;
         }
-        /* The header: its bytes from earlier segments (t->hdr), then this
-         * one's. Incomplete, at most 4 bytes are kept for the next segment. */
+        /* The header: its bytes from earlier segments (packed in
+         * t->hdr_part), then this one's. Incomplete, its 1 to 4 bytes are
+         * packed for the next segment. */
         uint8_t hdr[TLS_RECORD_HDR_LEN];
         uint32_t had = t->hdr_len;
         uint32_t take = TLS_RECORD_HDR_LEN - had;
         if (take > n)
             take = n;
-        memcpy(hdr, t->hdr, had);
+        if (had > 0)
+            hdr_unpack(t->hdr_part, had, hdr);
         memcpy(hdr + had, p, take);
         p += take;
         n -= take;
         if (had + take < TLS_RECORD_HDR_LEN) {
-            memcpy(t->hdr, hdr, had + take);
+            t->hdr_part = hdr_pack(hdr, had + take);
             t->hdr_len = (uint8_t)(had + take) & 7u; /* below 5 here */
             break;
         }

@@ -189,23 +189,28 @@ struct turn {
 };
 
 /* Per-direction TLS record tracker: follows record boundaries across TCP
- * segments by sequence number. 14 bytes with 2-byte alignment (its 32-bit
- * sequence number as 16-bit halves), 16 before: struct exchange holds two. */
+ * segments by sequence number. 10 bytes with 2-byte alignment (its 32-bit
+ * sequence number as 16-bit halves; a split header packed where the body's
+ * count is): struct exchange holds two (16 bytes each before). */
 struct rec_track {
     uint16_t seq_lo, seq_hi;    /* sequence number of the next byte expected (halves:
                                  * exchange.c, track_seq / track_seq_set) */
-    uint16_t body_left;     /* bytes left in the current record's body: a record's
-                             * length field is 16 bits (and at most TLS_RECORD_MAX) */
+    /* While hdr_len is 0: the bytes left in the current record's body (a
+     * record's length field is 16 bits, and at most TLS_RECORD_MAX). While
+     * it is not, a header is being read and no body (body_left would be 0):
+     * the header's first hdr_len bytes, from earlier segments, packed into
+     * 16 bits (exchange.c, hdr_pack). Read body_left only with hdr_len 0. */
+    union {
+        uint16_t body_left;
+        uint16_t hdr_part;
+    };
     /* A flow is TCP or QUIC, never both: each way, the TLS tracker's
      * version or the QUIC datagram size, in one place. */
     union {
         uint16_t version;   /* TLS: version of the last type-23 record (re-sync wants the same) */
         uint16_t quic_max;  /* QUIC: the largest datagram so far (MTU probes; saturating) */
     };
-    /* The first bytes of a record header split across segments: at most
-     * 4, as the fifth completes it (exchange.c, segment_walk). */
-    uint8_t hdr[4];
-    uint8_t hdr_len : 3;    /* bytes in hdr (0 to 4) */
+    uint8_t hdr_len : 3;    /* bytes of a record header split across segments (0 to 4) */
     bool synced : 1;        /* next sequence number valid and at a known record position */
     bool started : 1;       /* a segment with payload was seen this way */
     bool counted : 1;       /* the current record's body is application data */
@@ -217,7 +222,7 @@ struct rec_track {
     bool body : 1;          /* its body is above EXCHANGE_HEADERS_MAX (U_BODY) */
 };
 
-_Static_assert(sizeof(struct rec_track) == 14, "struct rec_track: 14 bytes, twice a flow");
+_Static_assert(sizeof(struct rec_track) == 10, "struct rec_track: 10 bytes, twice a flow");
 
 /* Where a client record that may start a request stands when it starts
  * (exchange-turns.c works on this form; held records keep a compact one). */
@@ -339,11 +344,12 @@ struct exchange {
 
 _Static_assert(EXCHANGE_OPEN_MAX <= 8, "exchange.nopen (4 bits) and target (3 bits, < nopen)");
 _Static_assert(EXCHANGE_TURNS_KEPT <= UINT8_MAX, "exchange.kept is 8 bits");
-/* In every followed flow (struct flow_app): 144 bytes on x86-64 (152
- * with a pointer to the listed turns and 16-byte record trackers; 168
- * before an open turn kept one pair of response times and the records'
- * count each way, which no event reports, went). */
-_Static_assert(sizeof(struct exchange) <= 144, "struct exchange: 144 bytes a flow (issue 10)");
+/* In every followed flow (struct flow_app): 136 bytes on x86-64 (144
+ * with 14-byte record trackers that kept a split header's bytes, 152 with
+ * a pointer to the listed turns and 16-byte trackers; 168 before an open
+ * turn kept one pair of response times and the records' count each way,
+ * which no event reports, went). */
+_Static_assert(sizeof(struct exchange) <= 136, "struct exchange: 136 bytes a flow (issue 10)");
 
 /* What all flows' exchanges share: bounded pools of listed turns, of
  * blocks of requests in flight and of held records. When one is used up,

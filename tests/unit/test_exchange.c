@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ds/exchange.h"
+#include "ds/tls-record.h"
 
 /* One direction's byte stream and how much of it was sent. */
 struct stream {
@@ -289,6 +290,96 @@ static void test_split_header_and_packed_records(void **state)
     flush(f, 1, 2000, 1448); /* ten records in one segment */
     exchange_finish(&f->ex, &f->to);
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 250, 1000, 2, 10, 1000, 0);
+}
+
+/* What a client stream did to a fresh exchange: all a test compares. */
+struct split_result {
+    uint64_t bytes;
+    uint32_t resync, count, req_bytes, req_records;
+    uint16_t version;
+    bool synced;
+};
+
+/* Feeds b[0, n) to a fresh exchange in direction 0: its first `head`
+ * bytes as one segment, then up to `pieces` segments of `piece` bytes (the
+ * last takes the rest); the turns are finished. */
+static void split_feed(struct exchange_pool *p, const uint8_t *b, uint32_t n, uint32_t head,
+                       uint32_t piece, unsigned pieces, struct split_result *r)
+{
+    const struct turn_sink to = { NULL, NULL, NULL, p };
+    struct exchange e;
+    exchange_init(&e);
+    memset(r, 0, sizeof(*r)); /* padding too: compared whole */
+    uint32_t at = head < n ? head : n;
+    exchange_tcp(&e, 0, 1000, 5000, b, at, &to);
+    for (unsigned i = 0; at < n; i++) {
+        uint32_t len = i + 1 < pieces && piece < n - at ? piece : n - at;
+        exchange_tcp(&e, 0, 1001 + i, 5000 + at, b + at, len, &to);
+        at += len;
+    }
+    exchange_finish(&e, &to);
+    const struct turn *t = exchange_listed_turn(&e, p, 0);
+    r->bytes = e.app_bytes[0];
+    r->resync = e.resync;
+    r->count = e.count;
+    r->req_bytes = t ? t->req_bytes : 0;
+    r->req_records = t ? t->req_records : 0;
+    r->version = e.dir[0].version;
+    r->synced = e.dir[0].synced;
+    exchange_release(&e, p);
+}
+
+/* A record header split across segments is kept packed in 16 bits
+ * (exchange.c, hdr_pack): wherever it is cut, and cut byte by byte, a
+ * header of every kind reads as it does whole, valid or not (a prefix no
+ * valid header has, and headers invalid only from a later byte). */
+static void test_split_header_every_byte(void **state)
+{
+    (void)state;
+    static const uint8_t hdrs[][TLS_RECORD_HDR_LEN] = {
+        { 23, 3, 3, 0, 50 },    { 22, 3, 1, 0, 50 },    { 20, 3, 0, 0, 1 },
+        { 24, 3, 4, 0, 60 },    { 21, 3, 2, 0, 2 },     { 23, 3, 4, 0x48, 0x00 },
+        { 23, 3, 0, 0x01, 0x2c }, /* valid: any type and version, the largest length */
+        { 19, 3, 3, 0, 50 },    { 25, 3, 3, 0, 50 },    { 23, 2, 3, 0, 50 },
+        { 23, 3, 5, 0, 50 },    { 23, 3, 3, 0x49, 0 },  { 23, 3, 3, 0x48, 1 },
+        { 0xff, 0xff, 0xff, 0xff, 0xff }, /* invalid from each byte, then at the last */
+    };
+    static uint8_t b[2 * 5 + 100 + TLS_RECORD_MAX + 5 + 200];
+    struct exchange_pool *p = exchange_pool_new(16, 4, 4);
+    assert_non_null(p);
+    for (size_t v = 0; v < sizeof(hdrs) / sizeof(hdrs[0]); v++) {
+        const uint8_t *h = hdrs[v];
+        uint32_t body = (uint32_t)h[3] << 8 | h[4];
+        bool valid = h[0] >= 20 && h[0] <= 24 && h[1] == 3 && h[2] <= 4 && body <= TLS_RECORD_MAX;
+        /* A (23, 100 bytes), the header (and its body when valid), B (22,
+         * 200: a handshake record, so that the version the header's record
+         * left, if it is application data, is still there). */
+        uint32_t n = 0;
+        const uint8_t a[] = { 23, 3, 3, 0, 100 }, bh[] = { 22, 3, 3, 0, 200 };
+        memcpy(b + n, a, 5);
+        memset(b + n + 5, 0xa5, 100);
+        n += 105;
+        uint32_t at = n;
+        memcpy(b + n, h, 5);
+        n += 5;
+        if (valid) {
+            memset(b + n, 0x5a, body);
+            n += body;
+        }
+        memcpy(b + n, bh, 5);
+        memset(b + n + 5, 0xa5, 200);
+        n += 205;
+        struct split_result whole, cut;
+        split_feed(p, b, n, n, 0, 0, &whole);
+        assert_int_equal(whole.resync, valid ? 0 : 1);
+        for (uint32_t k = 1; k < TLS_RECORD_HDR_LEN; k++) {
+            split_feed(p, b, n, at + k, n, 1, &cut);            /* cut after k bytes */
+            assert_memory_equal(&cut, &whole, sizeof(cut));
+            split_feed(p, b, n, at, 1, k + 1, &cut); /* its first k bytes one by one */
+            assert_memory_equal(&cut, &whole, sizeof(cut));
+        }
+    }
+    exchange_pool_free(p);
 }
 
 /* Retransmitted segments (whole or overlapping) count once. */
@@ -1709,6 +1800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tls13_h2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_spanning_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_header_and_packed_records, setup, teardown),
+        cmocka_unit_test(test_split_header_every_byte),
         cmocka_unit_test_setup_teardown(test_retransmission, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap_and_resync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resync_inside_segment_and_midstream, setup,
