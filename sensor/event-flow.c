@@ -96,7 +96,8 @@ static void write_ai(struct jsonw *w, const struct flow *f, const struct catalog
     jsonw_close(w);
 }
 
-static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with_turns)
+static void write_exchanges(struct jsonw *w, const struct exchange *e,
+                            const struct exchange_pool *turns, bool with_turns)
 {
     jsonw_object(w, "exchanges");
     jsonw_u64(w, "count", e->count);
@@ -106,8 +107,8 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with
         jsonw_u64(w, "resync", e->resync);
     if (with_turns) {
         jsonw_array(w, "turns");
-        for (const struct turn *t = exchange_listed_turn(e, 0); t != NULL;
-             t = exchange_listed_next(e, t)) {
+        for (const struct turn *t = exchange_listed_turn(e, turns, 0); t != NULL;
+             t = exchange_listed_next(e, turns, t)) {
             jsonw_object(w, NULL);
             jsonw_ts(w, "start", t->start_us);
             jsonw_u64(w, "request_bytes", t->req_bytes);
@@ -127,7 +128,7 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e, bool with
 
 static size_t write_flow(struct eve *e, const struct flow *f, const struct flow_app *app,
                          const struct catalog_entry *svc, const struct tls_facts *facts,
-                         bool with_turns)
+                         const struct exchange_pool *turns, bool with_turns)
 {
     bool quic = (f->flags & FLOW_F_QUIC) != 0;
     struct jsonw w;
@@ -150,20 +151,21 @@ static size_t write_flow(struct eve *e, const struct flow *f, const struct flow_
     write_flow_object(&w, f);
     write_ai(&w, f, svc, t, strs);
     if (app)
-        write_exchanges(&w, &app->ex, with_turns);
+        write_exchanges(&w, &app->ex, turns, with_turns);
     if (!with_turns)
         jsonw_bool(&w, "truncated", true);
     return eve_end(&w);
 }
 
 void event_flow(struct eve *e, const struct flow *f, const struct flow_app *app,
-                const struct catalog_entry *svc, const struct tls_facts *facts)
+                const struct catalog_entry *svc, const struct tls_facts *facts,
+                const struct exchange_pool *turns)
 {
-    size_t n = write_flow(e, f, app, svc, facts, true);
+    size_t n = write_flow(e, f, app, svc, facts, turns, true);
     if (n == 0) {
         /* Over the line cap: the turn list goes, and the event says so. */
         eve_note_truncated(e);
-        n = write_flow(e, f, app, svc, facts, false);
+        n = write_flow(e, f, app, svc, facts, turns, false);
     }
     eve_write_line(e, n);
 }

@@ -45,13 +45,15 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
 /* Closes every open turn, oldest first (flow end). */
 void exchange_turns_finish(struct exchange *e, const struct turn_sink *to);
 
-/* The shared pool's objects (exchange-pool.c): NULL (0) when p is NULL or
- * that pool is used up (counted); put with NULL p or obj (0) does nothing.
- * Blocks of requests in flight and held-record states are named by 32-bit
- * handles (0: none), turned into the object by exchange_pool_more and
- * exchange_pool_held (NULL for 0 or a NULL p). */
-struct exchange_listed *exchange_pool_take_listed(struct exchange_pool *p);
-void exchange_pool_put_listed(struct exchange_pool *p, struct exchange_listed *l);
+/* The shared pool's objects (exchange-pool.c): 0 when p is NULL or that
+ * pool is used up (counted); put with NULL p or handle 0 does nothing.
+ * Listed turns, blocks of requests in flight and held-record states are
+ * named by 32-bit handles (0: none), turned into the object by
+ * exchange_pool_listed, exchange_pool_more and exchange_pool_held (NULL
+ * for 0 or a NULL p). */
+uint32_t exchange_pool_take_listed(struct exchange_pool *p);
+void exchange_pool_put_listed(struct exchange_pool *p, uint32_t h);
+struct exchange_listed *exchange_pool_listed(const struct exchange_pool *p, uint32_t h);
 uint32_t exchange_pool_take_more(struct exchange_pool *p);
 void exchange_pool_put_more(struct exchange_pool *p, uint32_t h);
 struct exchange_open_more *exchange_pool_more(const struct exchange_pool *p, uint32_t h);

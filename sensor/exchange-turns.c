@@ -178,17 +178,20 @@ static void turn_times(const struct exchange_open *o, struct turn *t)
 /* Lists turn t (the flow event's "turns"), if the pool has room. */
 static void turn_list(struct exchange *e, const struct turn *t, const struct turn_sink *to)
 {
-    struct exchange_listed *l = exchange_pool_take_listed(to ? to->pool : NULL);
-    if (l == NULL)
+    struct exchange_pool *p = to ? to->pool : NULL;
+    uint32_t h = exchange_pool_take_listed(p);
+    if (h == 0)
         return;
+    struct exchange_listed *l = exchange_pool_listed(p, h);
     l->t = *t;
-    if (e->listed == NULL) {
-        l->next = l;
+    if (e->listed == 0) {
+        l->next = h;
     } else {
-        l->next = e->listed->next; /* the oldest */
-        e->listed->next = l;
+        struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+        l->next = newest->next; /* the oldest */
+        newest->next = h;
     }
-    e->listed = l;
+    e->listed = h;
     e->kept++;
 }
 

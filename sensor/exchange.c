@@ -32,33 +32,42 @@ void exchange_release(struct exchange *e, struct exchange_pool *p)
 {
     if (e == NULL)
         return;
-    struct exchange_listed *l = e->listed;
-    for (uint32_t i = 0; l != NULL && i < e->kept; i++) {
-        struct exchange_listed *next = l->next;
-        exchange_pool_put_listed(p, l);
-        l = next;
+    const struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+    uint32_t h = newest ? newest->next : 0; /* the oldest */
+    for (uint32_t i = 0; h != 0 && i < e->kept; i++) {
+        uint32_t next = exchange_pool_listed(p, h)->next;
+        exchange_pool_put_listed(p, h);
+        h = next;
     }
     exchange_pool_put_more(p, e->more);
     exchange_pool_put_held(p, e->held);
     exchange_init(e);
 }
 
-const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i)
+const struct turn *exchange_listed_turn(const struct exchange *e, const struct exchange_pool *p,
+                                        uint32_t i)
 {
-    if (e == NULL || i >= e->kept || e->listed == NULL)
+    if (e == NULL || i >= e->kept)
         return NULL;
-    const struct exchange_listed *l = e->listed->next; /* the oldest */
+    const struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+    if (newest == NULL)
+        return NULL;
+    const struct exchange_listed *l = exchange_pool_listed(p, newest->next); /* the oldest */
     while (i-- > 0)
-        l = l->next;
+        l = exchange_pool_listed(p, l->next);
     return &l->t;
 }
 
-const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t)
+const struct turn *exchange_listed_next(const struct exchange *e, const struct exchange_pool *p,
+                                        const struct turn *t)
 {
-    if (e == NULL || t == NULL || t == &e->listed->t)
+    if (e == NULL || t == NULL)
+        return NULL;
+    const struct exchange_listed *newest = exchange_pool_listed(p, e->listed);
+    if (newest == NULL || t == &newest->t)
         return NULL;
     const struct exchange_listed *l = (const struct exchange_listed *)t; /* t is its first member */
-    return &l->next->t;
+    return &exchange_pool_listed(p, l->next)->t;
 }
 
 /* Does the ALPN protocol_name_list offer HTTP/2? */
@@ -98,11 +107,69 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
 
 /* ---- TLS over TCP ----------------------------------------------------- */
 
+/* The tracker's next expected sequence number, kept as 16-bit halves so
+ * that struct rec_track needs only 2-byte alignment (exchange.h). */
+static uint32_t track_seq(const struct rec_track *t)
+{
+    return (uint32_t)t->seq_hi << 16 | t->seq_lo;
+}
+
+static void track_seq_set(struct rec_track *t, uint32_t seq)
+{
+    t->seq_lo = (uint16_t)(seq & 0xffffu);
+    t->seq_hi = (uint16_t)(seq >> 16);
+}
+
 /* The flags of the current record's bytes. */
 static unsigned rec_flags(const struct rec_track *t)
 {
     return (t->big ? U_BIG : 0u) | (t->tail ? U_TAIL : 0u) | (t->full ? U_FULL : 0u) |
            (t->empty ? U_EMPTY : 0u) | (t->body ? U_BODY : 0u);
+}
+
+/* A record header's first k bytes (1 to 4), whose rest is in a later
+ * segment, packed into the 16 bits of t->hdr_part (exchange.h: no body is
+ * being read then). Only a prefix of a header that hdr_valid() accepts
+ * needs its bytes: type 20 to 24, version 3.0 to 3.4 (major 3 implied),
+ * a length's high byte at most TLS_RECORD_MAX's: packed as type - 20 (3
+ * bits), the minor version (3 bits) and that byte (8 bits). Any other
+ * prefix makes an invalid header whatever follows, and header_complete
+ * reads no byte of an invalid one (only how many came earlier):
+ * HDR_PART_BAD stands for them all. */
+#define HDR_PART_BAD 0xffffu
+_Static_assert((4u | 4u << 3 | (TLS_RECORD_MAX >> 8) << 6) < HDR_PART_BAD,
+               "a valid header prefix packs below HDR_PART_BAD");
+
+static uint16_t hdr_pack(const uint8_t *h, uint32_t k)
+{
+    bool ok = h[0] >= TLS_RECORD_CHANGE_CIPHER_SPEC && h[0] <= TLS_RECORD_HEARTBEAT &&
+              (k < 2 || h[1] == 3) && (k < 3 || h[2] <= 4) &&
+              (k < 4 || h[3] <= (TLS_RECORD_MAX >> 8));
+    if (!ok)
+        return HDR_PART_BAD;
+    unsigned v = (unsigned)(h[0] - TLS_RECORD_CHANGE_CIPHER_SPEC);
+    if (k >= 3)
+        v |= (unsigned)h[2] << 3;
+    if (k >= 4)
+        v |= (unsigned)h[3] << 6;
+    return (uint16_t)v;
+}
+
+/* hdr_pack's inverse into h[0, k); a bad prefix comes back as one that
+ * hdr_valid() refuses (type 0), as the bytes it stood for would be. */
+static void hdr_unpack(uint16_t v, uint32_t k, uint8_t *h)
+{
+    if (v == HDR_PART_BAD) {
+        memset(h, 0, k);
+        return;
+    }
+    h[0] = (uint8_t)(TLS_RECORD_CHANGE_CIPHER_SPEC + (v & 7u));
+    if (k >= 2)
+        h[1] = 3;
+    if (k >= 3)
+        h[2] = (uint8_t)((v >> 3) & 7u);
+    if (k >= 4)
+        h[3] = (uint8_t)(v >> 6);
 }
 
 /* What a synchronised tracker accepts as the next header; anything else
@@ -210,7 +277,6 @@ static void srv_first(struct exchange *e, uint64_t ts)
 static void record_start(struct exchange *e, int dir, struct rec_track *t, uint64_t ts,
                          uint8_t type, uint16_t len, const struct turn_sink *to)
 {
-    t->cur_type = type;
     t->body_left = len;
     t->big = len > EXCHANGE_TLS_SMALL;
     t->full = len >= EXCHANGE_TLS_FULL;
@@ -256,7 +322,7 @@ void exchange_tcp_at(struct exchange *e, int dir, uint32_t next_seq)
     struct rec_track *t = &e->dir[dir];
     t->started = true;
     t->synced = true;
-    t->next_seq = next_seq;
+    track_seq_set(t, next_seq);
     t->hdr_len = 0;
     t->body_left = 0;
     t->counted = false;
@@ -271,7 +337,7 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
                           const uint8_t **p, uint32_t *n, const struct turn_sink *to)
 {
     struct rec_track *t = &e->dir[dir];
-    int32_t d = (int32_t)(seq - t->next_seq);
+    int32_t d = (int32_t)(seq - track_seq(t));
     if (d < 0) {
         uint32_t old = (uint32_t)(-(int64_t)d);
         if (old >= *n)
@@ -289,22 +355,22 @@ static bool segment_place(struct exchange *e, int dir, uint64_t ts_us, uint32_t 
         } else {
             lose_sync(e, t);
         }
-        t->next_seq = seq;
+        track_seq_set(t, seq);
     }
-    t->next_seq += *n;
+    track_seq_set(t, track_seq(t) + *n);
     return true;
 }
 
-/* The record header in t->hdr is complete: if it is valid its record starts
- * and true is returned. If not, the tracker loses sync, the header's
+/* The record header hdr[0, TLS_RECORD_HDR_LEN) is complete: if it is valid
+ * its record starts and true is returned. If not, the tracker loses sync, the header's
  * `earlier` bytes from earlier segments count as data, and false is
  * returned. */
-static bool header_complete(struct exchange *e, int dir, struct rec_track *t, uint64_t ts_us,
-                            uint32_t earlier, const struct turn_sink *to)
+static bool header_complete(struct exchange *e, int dir, struct rec_track *t, const uint8_t *hdr,
+                            uint64_t ts_us, uint32_t earlier, const struct turn_sink *to)
 {
     t->hdr_len = 0;
-    uint8_t type = t->hdr[0];
-    uint16_t version = be16(t->hdr + 1), rlen = be16(t->hdr + 3);
+    uint8_t type = hdr[0];
+    uint16_t version = be16(hdr + 1), rlen = be16(hdr + 3);
     if (!hdr_valid(type, version, rlen)) {
         unsynced_data(e, dir, ts_us, earlier, to);
         lose_sync(e, t);
@@ -342,7 +408,7 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
                 t->synced = true;
             continue;
         }
-        if (t->body_left > 0) {
+        if (t->hdr_len == 0 && t->body_left > 0) { /* (hdr_len > 0: no body) */
             uint32_t take = n < t->body_left ? n : t->body_left;
             if (t->counted)
                 on_data(e, dir, ts_us, take, rec_flags(t), to);
@@ -351,16 +417,25 @@ static void segment_walk(struct exchange *e, int dir, uint64_t ts_us, const uint
             n -= take;
             continue;
         }
-        uint32_t take = TLS_RECORD_HDR_LEN - t->hdr_len;
+        /* The header: its bytes from earlier segments (packed in
+         * t->hdr_part), then this one's. Incomplete, its 1 to 4 bytes are
+         * packed for the next segment. */
+        uint8_t hdr[TLS_RECORD_HDR_LEN];
+        uint32_t had = t->hdr_len;
+        uint32_t take = TLS_RECORD_HDR_LEN - had;
         if (take > n)
             take = n;
-        memcpy(t->hdr + t->hdr_len, p, take);
-        t->hdr_len = (uint8_t)(t->hdr_len + take);
+        if (had > 0)
+            hdr_unpack(t->hdr_part, had, hdr);
+        memcpy(hdr + had, p, take);
         p += take;
         n -= take;
-        if (t->hdr_len < TLS_RECORD_HDR_LEN)
+        if (had + take < TLS_RECORD_HDR_LEN) {
+            t->hdr_part = hdr_pack(hdr, had + take);
+            t->hdr_len = (uint8_t)(had + take) & 7u; /* below 5 here */
             break;
-        if (!header_complete(e, dir, t, ts_us, TLS_RECORD_HDR_LEN - take, to)) {
+        }
+        if (!header_complete(e, dir, t, hdr, ts_us, TLS_RECORD_HDR_LEN - take, to)) {
             /* Not a record boundary after all: scan again from the header's
              * first byte in this segment. */
             p -= take;
@@ -382,7 +457,7 @@ void exchange_tcp(struct exchange *e, int dir, uint64_t ts_us, uint32_t seq,
         t->started = true;
         if (!t->synced) {
             t->synced = true;
-            t->next_seq = seq;
+            track_seq_set(t, seq);
         }
     }
     const uint8_t *p = payload;

@@ -557,7 +557,7 @@ static void on_flow_end(void *ctx, struct flow *f)
             classify_end(s->cls, f, &app->tls);
         const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
-        event_flow(s->eve, f, app, flow_service(s, f), s->shared.facts);
+        event_flow(s->eve, f, app, flow_service(s, f), s->shared.facts, s->shared.turns);
         if (app->source_token)
             detect_flow_end(s->detect, f, app, app->source_token, f->last_us);
     }

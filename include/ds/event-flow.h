@@ -8,15 +8,19 @@
 #include "ds/eve.h"
 #include "ds/flow.h"
 
+struct exchange_pool;
 struct flow_app;
 struct tls_facts;
 
 /* Writes the event of flow f, which ended. app is its application state
  * (flow-app.h: the flow holds only its handle), or NULL; svc is its
  * catalogue entry, or NULL (a non-AI flow logged with --all-tls); facts
- * is the table its TLS fact set is in (tls-facts.h, flow-app.h). Over the
- * line cap, the turn list goes and the event says so. */
+ * is the table its TLS fact set is in (tls-facts.h, flow-app.h); turns is
+ * the exchange pool its listed turns are in (exchange.h, flow-app.h; NULL:
+ * none listed). Over the line cap, the turn list goes and the event says
+ * so. */
 void event_flow(struct eve *e, const struct flow *f, const struct flow_app *app,
-                const struct catalog_entry *svc, const struct tls_facts *facts);
+                const struct catalog_entry *svc, const struct tls_facts *facts,
+                const struct exchange_pool *turns);
 
 #endif

@@ -189,21 +189,29 @@ struct turn {
 };
 
 /* Per-direction TLS record tracker: follows record boundaries across TCP
- * segments by sequence number. */
+ * segments by sequence number. 10 bytes with 2-byte alignment (its 32-bit
+ * sequence number as 16-bit halves; a split header packed where the body's
+ * count is): struct exchange holds two (16 bytes each before). */
 struct rec_track {
-    uint32_t next_seq;      /* sequence number of the next byte expected */
-    uint16_t body_left;     /* bytes left in the current record's body: a record's
-                             * length field is 16 bits (and at most TLS_RECORD_MAX) */
+    uint16_t seq_lo, seq_hi;    /* sequence number of the next byte expected (halves:
+                                 * exchange.c, track_seq / track_seq_set) */
+    /* While hdr_len is 0: the bytes left in the current record's body (a
+     * record's length field is 16 bits, and at most TLS_RECORD_MAX). While
+     * it is not, a header is being read and no body (body_left would be 0):
+     * the header's first hdr_len bytes, from earlier segments, packed into
+     * 16 bits (exchange.c, hdr_pack). Read body_left only with hdr_len 0. */
+    union {
+        uint16_t body_left;
+        uint16_t hdr_part;
+    };
     /* A flow is TCP or QUIC, never both: each way, the TLS tracker's
      * version or the QUIC datagram size, in one place. */
     union {
         uint16_t version;   /* TLS: version of the last type-23 record (re-sync wants the same) */
         uint16_t quic_max;  /* QUIC: the largest datagram so far (MTU probes; saturating) */
     };
-    uint8_t hdr[5];         /* a record header split across segments */
-    uint8_t hdr_len;
-    uint8_t cur_type;       /* content type of the current record */
-    bool synced : 1;        /* next_seq valid and at a known record position */
+    uint8_t hdr_len : 3;    /* bytes of a record header split across segments (0 to 4) */
+    bool synced : 1;        /* next sequence number valid and at a known record position */
     bool started : 1;       /* a segment with payload was seen this way */
     bool counted : 1;       /* the current record's body is application data */
     bool big : 1;           /* the current record's body > EXCHANGE_TLS_SMALL */
@@ -213,6 +221,8 @@ struct rec_track {
     bool empty : 1;         /* its body is one empty HTTP/2 frame's size (U_EMPTY) */
     bool body : 1;          /* its body is above EXCHANGE_HEADERS_MAX (U_BODY) */
 };
+
+_Static_assert(sizeof(struct rec_track) == 10, "struct rec_track: 10 bytes, twice a flow");
 
 /* Where a client record that may start a request stands when it starts
  * (exchange-turns.c works on this form; held records keep a compact one). */
@@ -270,10 +280,11 @@ struct exchange_held {
 };
 
 /* A listed turn (the flow event's "turns"): from the shared pool, in a
- * circular list whose tail the exchange holds. */
+ * circular list whose tail the exchange holds; links are the pool's 32-bit
+ * handles. 48 bytes as with a pointer (struct turn's 8-byte alignment). */
 struct exchange_listed {
     struct turn t;
-    struct exchange_listed *next;
+    uint32_t next;          /* the next listed turn's handle (the newest's: the oldest) */
 };
 
 /* Per flow: what the turn rules read, with every list and rarely used part
@@ -281,7 +292,6 @@ struct exchange_listed {
  * with short bounds are 32-bit saturating offsets (see the fields). */
 struct exchange {
     /* The 8-byte members first, then the 4-byte ones: no padding. */
-    struct exchange_listed *listed;    /* the newest listed turn (NULL: none) */
     /* Application-data payload bytes each way (64 bits: a connection kept
      * for hours passes 4 GiB). No count of records each way: no event
      * reports one (the turns count theirs). */
@@ -294,8 +304,9 @@ struct exchange {
     uint64_t hs_us;
     struct rec_track dir[2];   /* [0] client to server, [1] server to client */
     struct exchange_open open0;        /* the oldest open turn */
-    /* Handles in the shared pool (exchange_pool_more, exchange_pool_held;
-     * 0: none), 32 bits where a pointer would take 64. */
+    /* Handles in the shared pool (exchange_pool_listed, exchange_pool_more,
+     * exchange_pool_held; 0: none), 32 bits where a pointer would take 64. */
+    uint32_t listed;           /* the newest listed turn (0: none) */
     uint32_t more;             /* the other open turns (0 while fewer than two) */
     uint32_t held;             /* small client records held (0: none) */
     uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
@@ -333,10 +344,12 @@ struct exchange {
 
 _Static_assert(EXCHANGE_OPEN_MAX <= 8, "exchange.nopen (4 bits) and target (3 bits, < nopen)");
 _Static_assert(EXCHANGE_TURNS_KEPT <= UINT8_MAX, "exchange.kept is 8 bits");
-/* In every followed flow (struct flow_app): 152 bytes on x86-64 (168
- * before an open turn kept one pair of response times and the records'
- * count each way, which no event reports, went). */
-_Static_assert(sizeof(struct exchange) <= 152, "struct exchange: 152 bytes a flow (issue 10)");
+/* In every followed flow (struct flow_app): 136 bytes on x86-64 (144
+ * with 14-byte record trackers that kept a split header's bytes, 152 with
+ * a pointer to the listed turns and 16-byte trackers; 168 before an open
+ * turn kept one pair of response times and the records' count each way,
+ * which no event reports, went). */
+_Static_assert(sizeof(struct exchange) <= 136, "struct exchange: 136 bytes a flow (issue 10)");
 
 /* What all flows' exchanges share: bounded pools of listed turns, of
  * blocks of requests in flight and of held records. When one is used up,
@@ -423,11 +436,14 @@ void exchange_finish(struct exchange *e, const struct turn_sink *to);
  * after the flow event. e is then as exchange_init left it. */
 void exchange_release(struct exchange *e, struct exchange_pool *p);
 
-/* The listed turns, oldest first: i < e->kept. O(i). */
-const struct turn *exchange_listed_turn(const struct exchange *e, uint32_t i);
+/* The listed turns, oldest first: i < e->kept. O(i). p is the pool e's
+ * calls were given (the turns are there; NULL: none listed). */
+const struct turn *exchange_listed_turn(const struct exchange *e, const struct exchange_pool *p,
+                                        uint32_t i);
 /* The turn listed after t (NULL after the newest), for a walk from
- * exchange_listed_turn(e, 0). */
-const struct turn *exchange_listed_next(const struct exchange *e, const struct turn *t);
+ * exchange_listed_turn(e, p, 0). */
+const struct turn *exchange_listed_next(const struct exchange *e, const struct exchange_pool *p,
+                                        const struct turn *t);
 
 /* Open turn i (0: the oldest, i < e->nopen), as a turn so far (its request's
  * start and sizes; times are set when it closes); p is the pool e's calls

@@ -27,6 +27,7 @@
 #include "ds/rules.h"
 #include "ds/sink.h"
 #include "ds/stats.h"
+#include "ds/tls-record.h"
 #include "ds/tls.h"
 #include "ds/util.h"
 
@@ -137,7 +138,7 @@ static void test_flow_event_escaping(void **state)
     const uint8_t alpn[] = { 2, 'h', '2', 3, 'x', '\n', 'y' };
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     struct catalog_entry svc = { "openai", "api", "api.openai.com" };
-    event_flow(o, f, &app, &svc, facts);
+    event_flow(o, f, &app, &svc, facts, NULL);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -155,6 +156,29 @@ static void test_flow_event_escaping(void **state)
     assert_ptr_equal(strchr(line, '\n'), line + n - 1);
 }
 
+/* EXCHANGE_TURNS_KEPT turns listed in e from pool p: TLS records, one
+ * request each answered a second apart. */
+static void make_turns(struct exchange *e, struct exchange_pool *p)
+{
+    static uint8_t buf[TLS_RECORD_HDR_LEN + 1000];
+    memset(buf, 0xab, sizeof(buf));
+    const struct turn_sink to = { NULL, NULL, NULL, p };
+    uint32_t seq[2] = { 1000, 500000 };
+    exchange_init(e);
+    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++) {
+        for (int dir = 0; dir < 2; dir++) {
+            uint16_t len = dir == 0 ? 300 : 1000;
+            const uint8_t hdr[TLS_RECORD_HDR_LEN] = { 23, 3, 3, (uint8_t)(len >> 8),
+                                                      (uint8_t)(len & 0xff) };
+            memcpy(buf, hdr, sizeof(hdr));
+            uint64_t ts = 1000000 * (uint64_t)(i + 1) + 1000 * (uint64_t)dir;
+            exchange_tcp(e, dir, ts, seq[dir], buf, TLS_RECORD_HDR_LEN + len, &to);
+            seq[dir] += TLS_RECORD_HDR_LEN + len;
+        }
+    }
+    exchange_finish(e, &to);
+}
+
 static void test_line_cap(void **state)
 {
     (void)state;
@@ -164,15 +188,13 @@ static void test_line_cap(void **state)
     struct eve *o = open_temp(path, filler(host, sizeof(host)));
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    static struct exchange_listed listed[EXCHANGE_TURNS_KEPT];
-    memset(listed, 0, sizeof(listed));
-    for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++) {
-        listed[i].t.start_us = f->first_us + i;
-        listed[i].next = &listed[(i + 1) % EXCHANGE_TURNS_KEPT];
-    }
-    app.ex.listed = &listed[EXCHANGE_TURNS_KEPT - 1];
-    app.ex.count = app.ex.kept = EXCHANGE_TURNS_KEPT;
-    event_flow(o, f, &app, NULL, facts);
+    struct exchange_pool *turns = exchange_pool_new(2 * EXCHANGE_TURNS_KEPT, 0, 0);
+    assert_non_null(turns);
+    make_turns(&app.ex, turns);
+    assert_int_equal(app.ex.kept, EXCHANGE_TURNS_KEPT);
+    event_flow(o, f, &app, NULL, facts, turns);
+    exchange_release(&app.ex, turns);
+    exchange_pool_free(turns);
     assert_int_equal(sink_counters(sink)->truncated, 1);
     assert_int_equal(sink_counters(sink)->events, 1);
     assert_int_equal(close_temp(o), 0);
@@ -358,12 +380,12 @@ static void test_tls_object_shared(void **state)
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_JA3, "0123456789abcdef0123456789abcdef", 255);
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_JA3S, "fedcba9876543210fedcba9876543210", 255);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     SET_FACT(&app.tls, version, 0);
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, NULL, 0);
     tls_facts_set(facts, &app.tls, FLOW_TLS_JA3, NULL, 0);
     tls_facts_set(facts, &app.tls, FLOW_TLS_JA3S, NULL, 0);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -415,7 +437,7 @@ static void test_community_id(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
     last.dst = f->srv;
@@ -431,7 +453,7 @@ static void test_community_id(void **state)
     struct detect_alert a = { .ts_us = f->first_us, .src = &f->cli, .hit = &hit, .last = &last };
     event_alert(o, &a);
     eve_set_community_id_seed(o, 9);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     event_alert(o, &a);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
@@ -461,11 +483,11 @@ static void test_vlan_field(void **state)
     struct eve *o = open_temp(path, NULL);
     struct flow_app app;
     struct flow *f = make_flow(&app);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     f->vlan = ds_vlan_pack(&(struct ds_vlan){ { 10 }, 1 });
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     f->vlan = ds_vlan_pack(&(struct ds_vlan){ { 100, 20 }, 2 });
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
 
     struct source_last_flow last;
     memset(&last, 0, sizeof(last));
@@ -517,7 +539,7 @@ static void test_quic_flow(void **state)
     const uint8_t alpn[] = { 2, 'h', '3' };
     tls_facts_set(facts, &app.tls, FLOW_TLS_ALPN, alpn, sizeof(alpn));
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_NDPI, "QUIC", 255);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     assert_int_equal(close_temp(o), 0);
     char *line = slurp(path);
     unlink(path);
@@ -540,17 +562,17 @@ static void test_ech_fields(void **state)
     struct flow *f = make_flow(&app);
     tls_facts_set_str(facts, &app.tls, FLOW_TLS_SNI, "chatgpt.com", 255);
     SET_FACT(&app.tls, ech, TLS_ECH_GREASE);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     tls_facts_set(facts, &app.tls, FLOW_TLS_SNI, NULL, 0);
     SET_FACT(&app.tls, ech, TLS_ECH_REAL);
     SET_FACT(&app.tls, ech_public, 1);
     f->proto = DS_IPPROTO_UDP;
     f->flags = FLOW_F_QUIC | FLOW_F_FOLLOW;
     SET_FACT(&app.tls, quic_version, 1);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     SET_FACT(&app.tls, ech, TLS_ECH_BAD);
     SET_FACT(&app.tls, ech_public, 0);
-    event_flow(o, f, &app, NULL, facts);
+    event_flow(o, f, &app, NULL, facts, NULL);
     assert_int_equal(close_temp(o), 0);
     char *text = slurp(path);
     unlink(path);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ds/exchange.h"
+#include "ds/tls-record.h"
 
 /* One direction's byte stream and how much of it was sent. */
 struct stream {
@@ -177,10 +178,10 @@ static void test_keepalive_three_turns(void **state)
     assert_int_equal(f->ngot, 3);
     assert_int_equal(f->ex.count, 3);
     assert_int_equal(f->ex.kept, 3);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 300, 2500, 1, 2, 500, 300);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 3000, 310, 1000, 1, 1, 200, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 2), 5000, 320, 200, 1, 2, 100, 200);
-    assert_memory_equal(&f->got[1], exchange_listed_turn(&f->ex, 1), sizeof(struct turn));
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 300, 2500, 1, 2, 500, 300);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 3000, 310, 1000, 1, 1, 200, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 5000, 320, 200, 1, 2, 100, 200);
+    assert_memory_equal(&f->got[1], exchange_listed_turn(&f->ex, f->pool, 1), sizeof(struct turn));
     assert_int_equal(f->ex.app_bytes[0], 930);
     assert_int_equal(f->ex.app_bytes[1], 3700);
     assert_int_equal(f->ex.resync, 0);
@@ -237,9 +238,9 @@ static void test_tls13_h2(void **state)
      * 2100, within the slack of the client's Finished at 2000) and the small
      * response HEADERS are the handshake's tail or small: the first DATA
      * record (2600) times the response. */
-    assert_turn(exchange_listed_turn(&f->ex, 0), 2000, 490 + 26 + 150, 250 + 40 + 40 + 6000, 2 + 1 + 5, 8, 600,
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 2000, 490 + 26 + 150, 250 + 40 + 40 + 6000, 2 + 1 + 5, 8, 600,
                 3000 - 2600);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 40000, 420, 900, 1, 1, 300, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 40000, 420, 900, 1, 1, 300, 0);
     /* Neither the 2553 handshake bytes nor the client's 53-byte Finished count. */
     assert_int_equal(f->ex.app_bytes[0], 490 + 26 + 150 + 420);
     assert_int_equal(f->ex.app_bytes[1], 250 + 40 + 40 + 6000 + 900);
@@ -265,7 +266,7 @@ static void test_record_spanning_segments(void **state)
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
     /* 16005 bytes in 17 segments: the last at 2000 + 16 * 10. */
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 200, 16000, 1, 1, 1000, 160);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 200, 16000, 1, 1, 1000, 160);
 }
 
 /* Record headers cut inside, and several records in one segment. */
@@ -288,7 +289,97 @@ static void test_split_header_and_packed_records(void **state)
         rec(f, 1, 23, 100);
     flush(f, 1, 2000, 1448); /* ten records in one segment */
     exchange_finish(&f->ex, &f->to);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 250, 1000, 2, 10, 1000, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 250, 1000, 2, 10, 1000, 0);
+}
+
+/* What a client stream did to a fresh exchange: all a test compares. */
+struct split_result {
+    uint64_t bytes;
+    uint32_t resync, count, req_bytes, req_records;
+    uint16_t version;
+    bool synced;
+};
+
+/* Feeds b[0, n) to a fresh exchange in direction 0: its first `head`
+ * bytes as one segment, then up to `pieces` segments of `piece` bytes (the
+ * last takes the rest); the turns are finished. */
+static void split_feed(struct exchange_pool *p, const uint8_t *b, uint32_t n, uint32_t head,
+                       uint32_t piece, unsigned pieces, struct split_result *r)
+{
+    const struct turn_sink to = { NULL, NULL, NULL, p };
+    struct exchange e;
+    exchange_init(&e);
+    memset(r, 0, sizeof(*r)); /* padding too: compared whole */
+    uint32_t at = head < n ? head : n;
+    exchange_tcp(&e, 0, 1000, 5000, b, at, &to);
+    for (unsigned i = 0; at < n; i++) {
+        uint32_t len = i + 1 < pieces && piece < n - at ? piece : n - at;
+        exchange_tcp(&e, 0, 1001 + i, 5000 + at, b + at, len, &to);
+        at += len;
+    }
+    exchange_finish(&e, &to);
+    const struct turn *t = exchange_listed_turn(&e, p, 0);
+    r->bytes = e.app_bytes[0];
+    r->resync = e.resync;
+    r->count = e.count;
+    r->req_bytes = t ? t->req_bytes : 0;
+    r->req_records = t ? t->req_records : 0;
+    r->version = e.dir[0].version;
+    r->synced = e.dir[0].synced;
+    exchange_release(&e, p);
+}
+
+/* A record header split across segments is kept packed in 16 bits
+ * (exchange.c, hdr_pack): wherever it is cut, and cut byte by byte, a
+ * header of every kind reads as it does whole, valid or not (a prefix no
+ * valid header has, and headers invalid only from a later byte). */
+static void test_split_header_every_byte(void **state)
+{
+    (void)state;
+    static const uint8_t hdrs[][TLS_RECORD_HDR_LEN] = {
+        { 23, 3, 3, 0, 50 },    { 22, 3, 1, 0, 50 },    { 20, 3, 0, 0, 1 },
+        { 24, 3, 4, 0, 60 },    { 21, 3, 2, 0, 2 },     { 23, 3, 4, 0x48, 0x00 },
+        { 23, 3, 0, 0x01, 0x2c }, /* valid: any type and version, the largest length */
+        { 19, 3, 3, 0, 50 },    { 25, 3, 3, 0, 50 },    { 23, 2, 3, 0, 50 },
+        { 23, 3, 5, 0, 50 },    { 23, 3, 3, 0x49, 0 },  { 23, 3, 3, 0x48, 1 },
+        { 0xff, 0xff, 0xff, 0xff, 0xff }, /* invalid from each byte, then at the last */
+    };
+    static uint8_t b[2 * 5 + 100 + TLS_RECORD_MAX + 5 + 200];
+    struct exchange_pool *p = exchange_pool_new(16, 4, 4);
+    assert_non_null(p);
+    for (size_t v = 0; v < sizeof(hdrs) / sizeof(hdrs[0]); v++) {
+        const uint8_t *h = hdrs[v];
+        uint32_t body = (uint32_t)h[3] << 8 | h[4];
+        bool valid = h[0] >= 20 && h[0] <= 24 && h[1] == 3 && h[2] <= 4 && body <= TLS_RECORD_MAX;
+        /* A (23, 100 bytes), the header (and its body when valid), B (22,
+         * 200: a handshake record, so that the version the header's record
+         * left, if it is application data, is still there). */
+        uint32_t n = 0;
+        const uint8_t a[] = { 23, 3, 3, 0, 100 }, bh[] = { 22, 3, 3, 0, 200 };
+        memcpy(b + n, a, 5);
+        memset(b + n + 5, 0xa5, 100);
+        n += 105;
+        uint32_t at = n;
+        memcpy(b + n, h, 5);
+        n += 5;
+        if (valid) {
+            memset(b + n, 0x5a, body);
+            n += body;
+        }
+        memcpy(b + n, bh, 5);
+        memset(b + n + 5, 0xa5, 200);
+        n += 205;
+        struct split_result whole, cut;
+        split_feed(p, b, n, n, 0, 0, &whole);
+        assert_int_equal(whole.resync, valid ? 0 : 1);
+        for (uint32_t k = 1; k < TLS_RECORD_HDR_LEN; k++) {
+            split_feed(p, b, n, at + k, n, 1, &cut);            /* cut after k bytes */
+            assert_memory_equal(&cut, &whole, sizeof(cut));
+            split_feed(p, b, n, at, 1, k + 1, &cut); /* its first k bytes one by one */
+            assert_memory_equal(&cut, &whole, sizeof(cut));
+        }
+    }
+    exchange_pool_free(p);
 }
 
 /* Retransmitted segments (whole or overlapping) count once. */
@@ -316,7 +407,7 @@ static void test_retransmission(void **state)
                  &f->to);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 300, 3000, 1, 1, 1000, 300);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 300, 3000, 1, 1, 1000, 300);
     assert_int_equal(f->ex.resync, 0);
 }
 
@@ -354,7 +445,7 @@ static void test_gap_and_resync(void **state)
     exchange_finish(&f->ex, &f->to);
     /* Counted: A 4000, B's 595 seen, C's 810 raw, D 800 and E 500; the raw
      * bytes are not a record: A, B, D, E. */
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 300, 4000 + 595 + 810 + 800 + 500, 1, 4, 1000, 400);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 300, 4000 + 595 + 810 + 800 + 500, 1, 4, 1000, 400);
 }
 
 /* Re-sync when the raw bytes and the next header share a segment, and a
@@ -379,7 +470,7 @@ static void test_resync_inside_segment_and_midstream(void **state)
     flush(f, 1, 1100, 1448);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 1000, 2000, 1, 1, 100, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 1000, 2000, 1, 1, 100, 0);
 }
 
 /* A header that does not parse while synced (garbage injected) loses sync
@@ -424,7 +515,7 @@ static void test_resync_rejects_fakes(void **state)
     seg(f, 1, 2100, 2510 + 105);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.resync, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 300, 495 + 2510 + 100, 1, 2, 1000, 100);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 300, 495 + 2510 + 100, 1, 2, 1000, 100);
 }
 
 /* Loss inside the handshake: the ClientHello's record version (0x0301) is
@@ -502,9 +593,9 @@ static void test_h2_small_records_between_turns(void **state)
     exchange_finish(&f->ex, &f->to);
 
     assert_int_equal(f->ex.count, 3);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000000, 300, 2000, 1, 1, 100000, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 2000000, 34 + 138 + 30, 1500, 3, 1, 200000, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 2), 5200000, 40 + 200 + 20, 700, 3, 1, 100000, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000000, 300, 2000, 1, 1, 100000, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 2000000, 34 + 138 + 30, 1500, 3, 1, 200000, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 5200000, 40 + 200 + 20, 700, 3, 1, 100000, 0);
 }
 
 /* A streamed answer: many records over time, the client sending small
@@ -528,7 +619,7 @@ static void test_streaming_response(void **state)
     }
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 10000, 900 + 10 * 30, 50 + 200 * 120, 11, 201, 2000, 199 * 50);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 10000, 900 + 10 * 30, 50 + 200 * 120, 11, 201, 2000, 199 * 50);
 }
 
 /* Only small answers: they still time the response. */
@@ -548,7 +639,7 @@ static void test_small_answer_times_response(void **state)
     flush(f, 0, 2000, 1448);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 1000, 800, 80, 2, 2, 300, 100);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 1000, 800, 80, 2, 2, 300, 100);
 }
 
 /* An open turn keeps one pair of response times: those of any record
@@ -588,7 +679,7 @@ static void test_long_flow_times(void **state)
     exchange_finish(&f->ex, &f->to);
 
     assert_int_equal(f->ex.count, 2);
-    assert_turn(exchange_listed_turn(&f->ex, 1), t2, 300, 1000, 1, 2, UINT32_MAX, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), t2, 300, 1000, 1, 2, UINT32_MAX, 0);
     assert_int_equal(f->ex.app_bytes[0], 600);
     assert_int_equal(f->ex.app_bytes[1], 40 + 2000 + 1000 + 40 + 1000);
 }
@@ -610,7 +701,7 @@ static void test_many_turns(void **state)
     assert_int_equal(f->ex.kept, EXCHANGE_TURNS_KEPT);
     assert_int_equal(f->ngot, 40);
     for (unsigned i = 0; i < EXCHANGE_TURNS_KEPT; i++)
-        assert_turn(exchange_listed_turn(&f->ex, i), 100000 + (uint64_t)i * 1000, 200 + i, 1000 + i, 1, 1,
+        assert_turn(exchange_listed_turn(&f->ex, f->pool, i), 100000 + (uint64_t)i * 1000, 200 + i, 1000 + i, 1, 1,
                     50 + i, 0);
     assert_turn(&f->got[39], 139000, 239, 1039, 1, 1, 89, 0);
 }
@@ -633,8 +724,8 @@ static void test_http2_setup_not_a_turn(void **state)
     flush(f, 1, 100900, 1448);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_int_equal(exchange_listed_turn(&f->ex, 0)->req_bytes, 2769);
-    assert_int_equal(exchange_listed_turn(&f->ex, 0)->start_us, 100050);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 0)->req_bytes, 2769);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 0)->start_us, 100050);
 }
 
 /* ---- Real clients' record sequences (issue 9, item 6) ----
@@ -695,7 +786,7 @@ static void test_ticket_is_not_first_byte(void **state)
         rec_at(f, 1, 16853 + 4560000 + i * 40000, 135); /* SSE chunks */
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 16853, 375, 2 * 298 + 297 + 8 * 135, 1, 11, 4520000,
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 16853, 375, 2 * 298 + 297 + 8 * 135, 1, 11, 4520000,
                 40000 + 7 * 40000);
 }
 
@@ -716,9 +807,9 @@ static void test_tail_is_one_flight(void **state)
     rec_at(f, 1, 48309, 768);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 3);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 47388, 157, 358, 1, 1, 159, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 47898, 157, 358, 1, 1, 87, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 2), 48216, 158, 768, 1, 1, 93, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 47388, 157, 358, 1, 1, 159, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 47898, 157, 358, 1, 1, 87, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 48216, 158, 768, 1, 1, 93, 0);
 }
 
 /* Item 6, "an invented turn" (curl over HTTP/2): the request's HEADERS,
@@ -745,7 +836,7 @@ static void test_h2_settings_do_not_split(void **state)
     rec_at(f, 1, 1578687, 26);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 21130, 81 + 102 + 26 + 148,
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 21130, 81 + 102 + 26 + 148,
                 2 * 282 + 66 + 30 + 277 + 14 * 202 + 40 + 26, 4, 21, 980000 - 21130,
                 1020000 + 13 * 40000 - 980000);
 }
@@ -770,7 +861,7 @@ static void test_h2_late_body_after_settings(void **state)
         rec_at(f, 1, 7813678 + i * 43000, 202);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 6787142, 81 + 84 + 148 + 26 + 26,
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 6787142, 81 + 84 + 148 + 26 + 26,
                 2 * 282 + 79 + 277 + 11 * 202, 5, 15, 7772116 - 6787142,
                 7813678 + 10 * 43000 - 7772116);
 }
@@ -801,8 +892,8 @@ static void test_small_answer_then_silence(void **state)
         rec_at(f, 1, 12744118 + i * 40300, 203);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 3);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 269663, 101, 62, 1, 1, 275863 - 269663, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 2), 12364498, 114 + 34 + 169, 47 + 277 + 14 * 203, 3, 16,
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 269663, 101, 62, 1, 1, 275863 - 269663, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 12364498, 114 + 34 + 169, 47 + 277 + 14 * 203, 3, 16,
                 12707875 - 12364498, 12744118 + 13 * 40300 - 12707875);
 }
 
@@ -946,10 +1037,10 @@ static void test_h2_late_end_stream_then_next_request(void **state)
     exchange_finish(&f->ex, &f->to);
     assert_true(f->ex.mux);
     assert_int_equal(f->ex.count, 4);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->start_us, 12156862);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_bytes, 61 + 231 + 26);
-    assert_int_equal(exchange_listed_turn(&f->ex, 3)->start_us, 12169749);
-    assert_int_equal(exchange_listed_turn(&f->ex, 3)->req_bytes, 61 + 231);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->start_us, 12156862);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->req_bytes, 61 + 231 + 26);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 3)->start_us, 12169749);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 3)->req_bytes, 61 + 231);
 }
 
 /* The most requests in flight at once among the reported turns, each from
@@ -1078,8 +1169,8 @@ static void test_h2_late_body_same_request(void **state)
     rec_at(f, 0, 738000, 660); /* its DATA, with END_STREAM */
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 3);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->start_us, 650000);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_bytes, 65 + 660);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->start_us, 650000);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->req_bytes, 65 + 660);
 }
 
 /* Item 6 (pcaps/harvest, httpx at 1000.53 s and 1185.91 s): workers writing
@@ -1107,12 +1198,12 @@ static void test_h2_requests_ms_apart(void **state)
     flush(f, 0, 904100, 1448);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 6);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_bytes, 65 + 692 + 26);
-    assert_int_equal(exchange_listed_turn(&f->ex, 3)->start_us, 706600);
-    assert_int_equal(exchange_listed_turn(&f->ex, 3)->req_bytes, 61 + 646);
-    assert_int_equal(exchange_listed_turn(&f->ex, 4)->req_bytes, 62 + 623);
-    assert_int_equal(exchange_listed_turn(&f->ex, 5)->start_us, 904100);
-    assert_int_equal(exchange_listed_turn(&f->ex, 5)->req_bytes, 61 + 451 + 26 + 26);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->req_bytes, 65 + 692 + 26);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 3)->start_us, 706600);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 3)->req_bytes, 61 + 646);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 4)->req_bytes, 62 + 623);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 5)->start_us, 904100);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 5)->req_bytes, 61 + 451 + 26 + 26);
 }
 
 /* Item 6, HTTP/2 multiplexing (httpx-h2-concurrent.pcap, port 49084): four
@@ -1153,13 +1244,13 @@ static void test_h2_coalesced_requests_split(void **state)
     exchange_finish(&f->ex, &f->to);
     assert_true(f->ex.mux);
     assert_int_equal(f->ex.count, 4);
-    assert_int_equal(exchange_listed_turn(&f->ex, 0)->req_bytes, 99 + 121 + 319);
-    assert_int_equal(exchange_listed_turn(&f->ex, 1)->start_us, 4780);
-    assert_int_equal(exchange_listed_turn(&f->ex, 1)->req_bytes, 70 + 26 + 231 + 26);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 0)->req_bytes, 99 + 121 + 319);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 1)->start_us, 4780);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 1)->req_bytes, 70 + 26 + 231 + 26);
     for (int i = 2; i < 4; i++) {
-        assert_int_equal(exchange_listed_turn(&f->ex, (uint32_t)i)->start_us, 50571);
-        assert_int_equal(exchange_listed_turn(&f->ex, (uint32_t)i)->req_bytes, 231 + 26);
-        assert_int_equal(exchange_listed_turn(&f->ex, (uint32_t)i)->req_records, 2);
+        assert_int_equal(exchange_listed_turn(&f->ex, f->pool, (uint32_t)i)->start_us, 50571);
+        assert_int_equal(exchange_listed_turn(&f->ex, f->pool, (uint32_t)i)->req_bytes, 231 + 26);
+        assert_int_equal(exchange_listed_turn(&f->ex, f->pool, (uint32_t)i)->req_records, 2);
     }
 }
 
@@ -1182,7 +1273,7 @@ static void test_h2_long_body_write_not_split(void **state)
     rec_at(f, 1, 900000, 407);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_int_equal(exchange_listed_turn(&f->ex, 0)->req_records, 7);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 0)->req_records, 7);
     assert_false(f->ex.mux);
 }
 
@@ -1218,9 +1309,9 @@ static void test_h2_sequential_control_records(void **state)
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 3);
     for (unsigned i = 0; i < 3; i++) {
-        assert_int_equal(exchange_listed_turn(&f->ex, i)->req_records, 3 + 12);
-        assert_int_equal(exchange_listed_turn(&f->ex, i)->resp_records, 1 + 1 + 12 + 2);
-        assert_int_equal(exchange_listed_turn(&f->ex, i)->ttfb_us, 416000 - 271 + 271);
+        assert_int_equal(exchange_listed_turn(&f->ex, f->pool, i)->req_records, 3 + 12);
+        assert_int_equal(exchange_listed_turn(&f->ex, f->pool, i)->resp_records, 1 + 1 + 12 + 2);
+        assert_int_equal(exchange_listed_turn(&f->ex, f->pool, i)->ttfb_us, 416000 - 271 + 271);
     }
     assert_false(f->ex.mux);
 }
@@ -1261,9 +1352,9 @@ static void test_h2_small_gets_after_unstreamed(void **state)
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 4);
     assert_false(f->ex.mux);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 1431204, 66 + 131, 30 + 407, 2, 2, 2374369 - 1431204, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 2), 2374660, 54, 26 + 242, 1, 2, 2374948 - 2374660, 0);
-    assert_turn(exchange_listed_turn(&f->ex, 3), 2375065, 39, 62, 1, 1, 2375112 - 2375065, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 1431204, 66 + 131, 30 + 407, 2, 2, 2374369 - 1431204, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 2374660, 54, 26 + 242, 1, 2, 2374948 - 2374660, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 3), 2375065, 39, 62, 1, 1, 2375112 - 2375065, 0);
 }
 
 /* Item 6 (httpx-h2-seq.pcap, port 42704, and chromium.pcap alike): after a
@@ -1301,11 +1392,11 @@ static void test_h2_small_get_after_silence(void **state)
     rec_at(f, 1, 18222864, 62);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 4);
-    assert_int_equal(exchange_listed_turn(&f->ex, 1)->start_us, 14051474);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->start_us, 16795090);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_bytes, 51 + 250 + 26);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->ttfb_us, 17274515 - 16795090);
-    assert_turn(exchange_listed_turn(&f->ex, 3), 18222722, 53, 62, 1, 1, 18222864 - 18222722, 0);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 1)->start_us, 14051474);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->start_us, 16795090);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->req_bytes, 51 + 250 + 26);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->ttfb_us, 17274515 - 16795090);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 3), 18222722, 53, 62, 1, 1, 18222864 - 18222722, 0);
 }
 
 /* What stays control: a WINDOW_UPDATE after a streamed answer's chunk (the
@@ -1337,9 +1428,9 @@ static void test_h2_small_control_stays_control(void **state)
     rec_at(f, 1, 9000000, 34);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 3);
-    assert_int_equal(exchange_listed_turn(&f->ex, 0)->req_records, 1 + 6);
-    assert_int_equal(exchange_listed_turn(&f->ex, 1)->req_records, 2);
-    assert_int_equal(exchange_listed_turn(&f->ex, 2)->req_records, 2);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 0)->req_records, 1 + 6);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 1)->req_records, 2);
+    assert_int_equal(exchange_listed_turn(&f->ex, f->pool, 2)->req_records, 2);
 }
 
 /* HTTP/1.1 (no "h2" offered): httpx wrote its headers (232) and its body
@@ -1357,7 +1448,7 @@ static void test_h1_body_after_delayed_ack(void **state)
     rec_at(f, 1, 46463, 134);
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 2707, 232 + 129, 180 + 134, 2, 2, 46435 - 2707, 28);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 2707, 232 + 129, 180 + 134, 2, 2, 46435 - 2707, 28);
 }
 
 /* No handshake seen, no answer: a request alone is a turn at the end. */
@@ -1369,7 +1460,7 @@ static void test_request_without_answer(void **state)
     const struct turn_sink pool_only = { NULL, NULL, NULL, f->pool }; /* listed, not reported */
     exchange_finish(&f->ex, &pool_only);
     assert_int_equal(f->ex.count, 1);
-    assert_turn(exchange_listed_turn(&f->ex, 0), 7000, 500, 0, 1, 0, 0, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 7000, 500, 0, 1, 0, 0, 0);
 }
 
 /* A shared pool of `listed` listed turns and none of the rest, for the
@@ -1401,8 +1492,8 @@ static void test_pool_listed_exhausted(void **state)
     assert_int_equal(f->ex.count, 5);
     assert_int_equal(f->ex.kept, 2);
     assert_int_equal(f->ngot, 5);
-    assert_turn(exchange_listed_turn(&f->ex, 1), 101000, 201, 1001, 1, 1, 51, 0);
-    assert_null(exchange_listed_next(&f->ex, exchange_listed_turn(&f->ex, 1)));
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 101000, 201, 1001, 1, 1, 51, 0);
+    assert_null(exchange_listed_next(&f->ex, f->pool, exchange_listed_turn(&f->ex, f->pool, 1)));
     struct exchange_pool_stats st;
     exchange_pool_stats_get(f->pool, &st);
     assert_int_equal(st.listed, 2);
@@ -1516,18 +1607,18 @@ static void test_pool_listed_edges(void **state)
         flush(f, 1, t0 + 50, 1448);
         if (i == 1) { /* the first turn closed: one listed */
             assert_int_equal(f->ex.kept, 1);
-            const struct turn *only = exchange_listed_turn(&f->ex, 0);
+            const struct turn *only = exchange_listed_turn(&f->ex, f->pool, 0);
             assert_non_null(only);
-            assert_null(exchange_listed_next(&f->ex, only));
-            assert_null(exchange_listed_turn(&f->ex, 1));
+            assert_null(exchange_listed_next(&f->ex, f->pool, only));
+            assert_null(exchange_listed_turn(&f->ex, f->pool, 1));
         }
     }
     exchange_finish(&f->ex, &f->to);
     assert_int_equal(f->ex.count, EXCHANGE_TURNS_KEPT + 8);
     assert_int_equal(f->ex.kept, EXCHANGE_TURNS_KEPT);
     unsigned n = 0;
-    for (const struct turn *t = exchange_listed_turn(&f->ex, 0); t != NULL;
-         t = exchange_listed_next(&f->ex, t)) {
+    for (const struct turn *t = exchange_listed_turn(&f->ex, f->pool, 0); t != NULL;
+         t = exchange_listed_next(&f->ex, f->pool, t)) {
         assert_int_equal(t->req_bytes, 200 + n);
         n++;
     }
@@ -1541,7 +1632,7 @@ static void test_pool_listed_edges(void **state)
     assert_int_equal(st.listed, 0);
     assert_int_equal(st.more, 0);
     assert_int_equal(st.held, 0);
-    assert_null(exchange_listed_turn(&f->ex, 0));
+    assert_null(exchange_listed_turn(&f->ex, f->pool, 0));
 }
 
 static void test_bad_arguments(void **state)
@@ -1626,8 +1717,8 @@ static void test_quic(void **state)
     exchange_finish(e, &f->to);
 
     assert_int_equal(e->count, 2);
-    assert_turn(exchange_listed_turn(e, 0), 1000, 400, 3100, 1, 3, 300, 200);
-    assert_turn(exchange_listed_turn(e, 1), 3000, 350, 900, 1, 1, 100, 0);
+    assert_turn(exchange_listed_turn(e, f->pool, 0), 1000, 400, 3100, 1, 3, 300, 200);
+    assert_turn(exchange_listed_turn(e, f->pool, 1), 3000, 350, 900, 1, 1, 100, 0);
     assert_int_equal(e->app_bytes[0], 400 + 40 + 350); /* the ACK too */
     assert_int_equal(e->app_bytes[1], 1200 + 1200 + 700 + 900);
 }
@@ -1709,6 +1800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tls13_h2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_spanning_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_header_and_packed_records, setup, teardown),
+        cmocka_unit_test(test_split_header_every_byte),
         cmocka_unit_test_setup_teardown(test_retransmission, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap_and_resync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resync_inside_segment_and_midstream, setup,

@@ -568,7 +568,7 @@ static void test_sequential_capture(void **state)
     size_t n = sizeof(chromium_h3_seq_log) / sizeof(chromium_h3_seq_log[0]);
     assert_int_equal(e.count, n);
     for (size_t i = 0; i < n; i++) {
-        const struct turn *t = exchange_listed_turn(&e, (uint32_t)i);
+        const struct turn *t = exchange_listed_turn(&e, qto()->pool, (uint32_t)i);
         assert_in_range(absdiff(t->start_us, T0 + chromium_h3_seq_log[i].start_ms * 1000ull), 0,
                         START_TOL_US);
         assert_in_range(absdiff(t->ttfb_us, chromium_h3_seq_log[i].ttfb_ms * 1000ull), 0,
@@ -591,7 +591,7 @@ static void test_concurrent_capture(void **state)
     size_t n = sizeof(chromium_h3_concurrent_log) / sizeof(chromium_h3_concurrent_log[0]);
     assert_int_equal(e.count, n);
     for (size_t i = 0; i < n; i++) {
-        const struct turn *t = exchange_listed_turn(&e, (uint32_t)i);
+        const struct turn *t = exchange_listed_turn(&e, qto()->pool, (uint32_t)i);
         assert_in_range(absdiff(t->start_us, T0 + chromium_h3_concurrent_log[i].start_ms * 1000ull),
                         0, START_TOL_US);
         assert_int_equal(t->req_records, 1);
@@ -628,11 +628,11 @@ static void test_client_acks_are_no_request(void **state)
     }
     exchange_finish(&e, qto());
     assert_int_equal(e.count, 1);
-    assert_int_equal(exchange_listed_turn(&e, 0)->start_us, 1000000);
-    assert_int_equal(exchange_listed_turn(&e, 0)->req_bytes, 544);
-    assert_int_equal(exchange_listed_turn(&e, 0)->req_records, 1);
-    assert_int_equal(exchange_listed_turn(&e, 0)->ttfb_us, 800000);
-    assert_int_equal(exchange_listed_turn(&e, 0)->resp_bytes, 25 + 10 * 210);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->start_us, 1000000);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->req_bytes, 544);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->req_records, 1);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->ttfb_us, 800000);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->resp_bytes, 25 + 10 * 210);
     /* The ACKs are the flow's application data all the same. */
     assert_int_equal(e.app_bytes[0], 67 + 544 + 10 * 36);
 }
@@ -655,10 +655,10 @@ static void test_mtu_probes_are_no_answer(void **state)
     exchange_udp(&e, 1, 1900200, d, (uint32_t)quic_short(d, 1244), qto()); /* data below it */
     exchange_finish(&e, qto());
     assert_int_equal(e.count, 1);
-    assert_int_equal(exchange_listed_turn(&e, 0)->req_bytes, 544);
-    assert_int_equal(exchange_listed_turn(&e, 0)->ttfb_us, 900000);
-    assert_int_equal(exchange_listed_turn(&e, 0)->resp_bytes, 122 + 1427 + 1244);
-    assert_int_equal(exchange_listed_turn(&e, 0)->resp_records, 3);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->req_bytes, 544);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->ttfb_us, 900000);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->resp_bytes, 122 + 1427 + 1244);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->resp_records, 3);
     assert_int_equal(e.app_bytes[1], 287 + 1427 + 122 + 1427 + 1244);
 }
 
@@ -683,12 +683,12 @@ static void test_back_to_back_requests(void **state)
     exchange_udp(&e, 1, 1500000, d, (uint32_t)quic_short(d, 1244), qto());
     exchange_finish(&e, qto());
     assert_int_equal(e.count, 4);
-    assert_int_equal(exchange_listed_turn(&e, 0)->start_us, 1000000);
-    assert_int_equal(exchange_listed_turn(&e, 1)->start_us, 1003000);
-    assert_int_equal(exchange_listed_turn(&e, 2)->start_us, 1003100);
-    assert_int_equal(exchange_listed_turn(&e, 3)->start_us, 1003200);
-    assert_int_equal(exchange_listed_turn(&e, 3)->req_bytes, 2800);
-    assert_int_equal(exchange_listed_turn(&e, 3)->req_records, 3);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->start_us, 1000000);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 1)->start_us, 1003000);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 2)->start_us, 1003100);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 3)->start_us, 1003200);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 3)->req_bytes, 2800);
+    assert_int_equal(exchange_listed_turn(&e, qto()->pool, 3)->req_records, 3);
 }
 
 int main(void)
