@@ -17,16 +17,16 @@
  *   flows        10%: 144 B a flow (its 136 B record in the table's slabs,
  *                     and up to two 32-bit buckets): 41.6 MiB holds the
  *                     default --max-flows (262,144: 36 MiB).
- *   flow_app     15%: 168 B a followed flow (compact state: TLS facts as
+ *   flow_app     15%: 152 B a followed flow (compact state: TLS facts as
  *                     the id of a shared fact set, turns in the shared turn
- *                     pool), at most one a flow: 62 MiB holds ~387,000, and
- *                     the share is more than 168/144 of the flows', so the
+ *                     pool), at most one a flow: 62 MiB holds ~427,000, and
+ *                     the share is more than 152/144 of the flows', so the
  *                     flow count binds first at every limit (before the
  *                     compact state it was 2.7 KiB, the largest per-flow
  *                     cost; the shares were 14% and 27% until the flow record
  *                     and this state shrank; 224 B with the facts inline,
  *                     192 B with the turn tracker at 168, 176 with a QUIC
- *                     pointer).
+ *                     pointer, 168 with the turn tracker at 152).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds
  *                     ~1,800 at once, i.e. 18,000 new split-hello
  *                     connections a second at a 100 ms round trip (a
