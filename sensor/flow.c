@@ -461,7 +461,7 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
     enum tclass before = flow_tclass(f);
     if (f->pkts[dir] < UINT32_MAX)
         f->pkts[dir]++;                /* saturating: see struct flow */
-    f->bytes[dir] += p->wirelen;
+    flow_bytes_add(f, (int)dir, p->wirelen);   /* saturating: see struct flow */
     if (p->ts_us > f->last_us)
         f->last_us = p->ts_us;
     if (f->pkts[FLOW_TOSERVER] && f->pkts[FLOW_TOCLIENT] && f->state == FLOW_STATE_NEW)
@@ -470,7 +470,7 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
         uint8_t fl = p->tcp_flags;
         if ((fl & DS_TCP_SYN) && !(fl & DS_TCP_ACK) && dir == FLOW_TOSERVER) {
             f->flags |= FLOW_F_SYN_SEEN;
-            f->cli_isn = p->seq + 1;
+            flow_set_cli_isn(f, p->seq + 1);
         }
         if ((fl & DS_TCP_SYN) && (fl & DS_TCP_ACK) && dir == FLOW_TOCLIENT)
             f->flags |= FLOW_F_SYNACK_SEEN;
