@@ -416,7 +416,8 @@ static void test_store_across_slabs(void **state)
         assert_ptr_equal(flow_handle(ft, &a, &d), fl[i]);
     }
     assert_int_equal(flow_table_bytes(ft),
-                     N * sizeof(struct flow) + 3 * sizeof(void *) + 4096 * sizeof(uint32_t));
+                     N * sizeof(struct flow) + 3 * sizeof(void *) + 1875 * sizeof(uint32_t));
+    assert_int_equal(flow_buckets_for(N), 1875);          /* 3/4 of 2,500 */
     /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
      * fl[1500] in the middle, fl[N - 1] at the tail. */
     flow_app_attach(ft, fl[1500], app);
@@ -471,7 +472,7 @@ static struct packet syn_from(uint32_t i, uint64_t ts_s)
     return p;
 }
 
-#define NBUCKETS 1024   /* the table's bucket count at max_flows 1024 */
+#define NBUCKETS 1024   /* the table's bucket count at max_flows 1024 (its floor) */
 #define NCOLLIDE 200
 
 /* The first n sources whose flows share one bucket under seed, as an
@@ -480,11 +481,11 @@ static struct packet syn_from(uint32_t i, uint64_t ts_s)
 static void colliders(uint32_t seed, uint32_t *out, unsigned n)
 {
     struct packet p0 = syn_from(0, 0);
-    uint32_t bucket = flow_packet_hash(seed, &p0) & (NBUCKETS - 1);
+    size_t bucket = flow_bucket_of(flow_packet_hash(seed, &p0), NBUCKETS);
     unsigned k = 0;
     for (uint32_t i = 0; k < n && i < (1u << 24); i++) {
         struct packet p = syn_from(i, 0);
-        if ((flow_packet_hash(seed, &p) & (NBUCKETS - 1)) == bucket)
+        if (flow_bucket_of(flow_packet_hash(seed, &p), NBUCKETS) == bucket)
             out[k++] = i;
     }
     assert_int_equal(k, n);
@@ -918,6 +919,25 @@ static void test_hello_word(void **state)
     flow_table_free(ft);
 }
 
+/* The bucket count: 3/4 of the cap, rounded up, between its floor and
+ * ceiling; a hash's bucket is its fraction of the count. */
+static void test_bucket_sizing(void **state)
+{
+    (void)state;
+    assert_int_equal(flow_buckets_for(0), 1024);
+    assert_int_equal(flow_buckets_for(1365), 1024);        /* 1,023.75 up to the floor */
+    assert_int_equal(flow_buckets_for(1366), 1025);        /* 1,024.5 rounded up */
+    assert_int_equal(flow_buckets_for(1048576), 786432);   /* the bench's --max-flows */
+    assert_int_equal(flow_buckets_for(1000001), 750001);   /* 750,000.75 rounded up */
+    assert_int_equal(flow_buckets_for(FLOW_MAX_FLOWS), (size_t)1 << 26);
+    assert_int_equal(flow_bucket_of(0, 1000), 0);
+    assert_int_equal(flow_bucket_of(0x80000000u, 1000), 500);
+    assert_int_equal(flow_bucket_of(UINT32_MAX, 1000), 999);
+    assert_int_equal(flow_bucket_of(UINT32_MAX, (size_t)1 << 26), ((size_t)1 << 26) - 1);
+    /* The record and 3/4 of a 4-byte bucket. */
+    assert_int_equal(flow_table_bytes_per_flow(), sizeof(struct flow) + 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -927,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_flow_narrow_fields),
         cmocka_unit_test(test_flow_bytes_saturate),
         cmocka_unit_test(test_hello_word),
+        cmocka_unit_test(test_bucket_sizing),
         cmocka_unit_test(test_timeouts_on_packet_time),
         cmocka_unit_test(test_closed_flows_expire_sooner),
         cmocka_unit_test(test_bounded_expiry_work),
