@@ -60,8 +60,8 @@ static void write_flow_object(struct jsonw *w, const struct flow *f)
     jsonw_object(w, "flow");
     jsonw_u64(w, "pkts_toserver", f->pkts[0]);
     jsonw_u64(w, "pkts_toclient", f->pkts[1]);
-    jsonw_u64(w, "bytes_toserver", f->bytes[0]);
-    jsonw_u64(w, "bytes_toclient", f->bytes[1]);
+    jsonw_u64(w, "bytes_toserver", flow_bytes(f, FLOW_TOSERVER));
+    jsonw_u64(w, "bytes_toclient", flow_bytes(f, FLOW_TOCLIENT));
     jsonw_ts(w, "start", f->first_us);
     jsonw_ts(w, "end", f->last_us);
     jsonw_u64(w, "age", ds_us_to_s(f->last_us - f->first_us));

@@ -52,7 +52,7 @@ struct flow_table {
     struct flow_config cfg;
     struct ipool store;              /* the flows, by reference */
     uint32_t *buckets;               /* chain heads, REF_NONE for none */
-    size_t nbuckets;                 /* power of two */
+    size_t nbuckets;                 /* flow_buckets_for(max_flows) */
     struct flow_list lists[TC_MAX];  /* idle order by class, oldest at the head */
     struct flow_list app_list;       /* flows holding app state, idle order */
     uint64_t timeout_us[TC_MAX];
@@ -142,9 +142,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end
         ft->cfg.max_flows = 1;
     if (ft->cfg.max_flows > FLOW_MAX_FLOWS)
         ft->cfg.max_flows = FLOW_MAX_FLOWS;
-    ft->nbuckets = 1024;
-    while (ft->nbuckets < ft->cfg.max_flows && ft->nbuckets < ((size_t)1 << 26))
-        ft->nbuckets <<= 1;
+    ft->nbuckets = flow_buckets_for(ft->cfg.max_flows);
     ft->buckets = xcalloc(ft->nbuckets, sizeof(*ft->buckets));
     /* Unrounded (8-byte aligned): every byte of a flow counts. */
     ipool_init(&ft->store, sizeof(struct flow), _Alignof(struct flow), ft->cfg.max_flows,
@@ -267,7 +265,7 @@ static bool flow_matches(const struct flow_table *ft, const struct flow *f,
 /* Takes flow r (f) out of its hash chain. */
 static void bucket_remove(struct flow_table *ft, uint32_t r, struct flow *f)
 {
-    uint32_t *pp = &ft->buckets[flow_key_hash(ft, f) & (ft->nbuckets - 1)];
+    uint32_t *pp = &ft->buckets[flow_bucket_of(flow_key_hash(ft, f), ft->nbuckets)];
     while (*pp != REF_NONE && *pp != r)
         pp = &flow_at(ft, *pp)->hnext;
     if (*pp != REF_NONE)
@@ -439,7 +437,7 @@ static uint32_t flow_create(struct flow_table *ft, const struct packet *p, uint3
     f->first_us = f->last_us = p->ts_us;
     f->service = -1;
     DS_ASSERT(flow_key_hash(ft, f) == hash);
-    size_t b = hash & (ft->nbuckets - 1);
+    size_t b = flow_bucket_of(hash, ft->nbuckets);
     f->hnext = ft->buckets[b];
     ft->buckets[b] = r;
     list_push_tail(ft, &ft->lists[TC_NEW], r);
@@ -461,7 +459,7 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
     enum tclass before = flow_tclass(f);
     if (f->pkts[dir] < UINT32_MAX)
         f->pkts[dir]++;                /* saturating: see struct flow */
-    f->bytes[dir] += p->wirelen;
+    flow_bytes_add(f, (int)dir, p->wirelen);   /* saturating: see struct flow */
     if (p->ts_us > f->last_us)
         f->last_us = p->ts_us;
     if (f->pkts[FLOW_TOSERVER] && f->pkts[FLOW_TOCLIENT] && f->state == FLOW_STATE_NEW)
@@ -470,7 +468,7 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
         uint8_t fl = p->tcp_flags;
         if ((fl & DS_TCP_SYN) && !(fl & DS_TCP_ACK) && dir == FLOW_TOSERVER) {
             f->flags |= FLOW_F_SYN_SEEN;
-            f->cli_isn = p->seq + 1;
+            flow_set_cli_isn(f, p->seq + 1);
         }
         if ((fl & DS_TCP_SYN) && (fl & DS_TCP_ACK) && dir == FLOW_TOCLIENT)
             f->flags |= FLOW_F_SYNACK_SEEN;
@@ -503,7 +501,7 @@ static uint32_t chain_find(struct flow_table *ft, const struct packet *p, uint64
     unsigned steps = 0;
     const struct flow *old = NULL;
     uint32_t old_r = REF_NONE;
-    uint32_t r = ft->buckets[h & (ft->nbuckets - 1)];
+    uint32_t r = ft->buckets[flow_bucket_of(h, ft->nbuckets)];
     while (r != REF_NONE) {
         const struct flow *f = flow_at(ft, r);
         steps++;
@@ -605,11 +603,12 @@ size_t flow_table_bytes(const struct flow_table *ft)
 
 size_t flow_table_bytes_per_flow(void)
 {
-    /* The record and up to two 32-bit buckets (their count is a power of
-     * two, at least 1,024). Not charged: the slab directory, a pointer for
-     * FLOW_SLAB flows (8 B per 1,024), and the buckets of the 1,024 floor
-     * beyond the flows (4 KiB). */
-    return sizeof(struct flow) + 2 * sizeof(uint32_t);
+    /* The record and its share of the 32-bit buckets (flow_buckets_for:
+     * 3 bytes). Not charged: the slab directory, a pointer for FLOW_SLAB
+     * flows (8 B per 1,024), and the buckets of the FLOW_BUCKETS_MIN
+     * floor beyond the flows' (4 KiB). */
+    return sizeof(struct flow) +
+           (FLOW_BUCKETS_NUM * sizeof(uint32_t) + FLOW_BUCKETS_DEN - 1) / FLOW_BUCKETS_DEN;
 }
 
 void flow_table_stats_write(const struct flow_table *ft, struct stats_node *root)

@@ -516,7 +516,7 @@ static void release_flow_state(struct sensor *s, struct flow *f)
         quic_release(s, f);
         quic_server_release(s, f);
     }
-    tls_asm_release(s->hello_pool, &f->hello);
+    tls_asm_release(s->hello_pool, flow_hello_slot(f));
     if (f->cls)
         classify_end(s->cls, f, NULL); /* the app state goes too: nothing to keep */
     if (f->app == 0)
@@ -647,12 +647,13 @@ static void decide_tcp_hello(struct sensor *s, struct flow *f, const struct pack
     start_source(s, f);
     /* Where the hello's records sit in sequence space: they need not end at
      * this segment's end (a late earlier segment, records after the hello). */
-    uint32_t first_seq = tls_asm_raw_seq(s->hello_pool, f->hello, p->seq, p->payload, raw);
+    uint32_t first_seq =
+        tls_asm_raw_seq(s->hello_pool, flow_hello_buffer(f), p->seq, p->payload, raw);
     classify_begin_tcp_hello(s->cls, f, p, raw, raw_len, first_seq, &app->tls);
     /* Turns follow from the bytes after the hello. */
     exchange_tcp_at(&app->ex, FLOW_TOSERVER, first_seq + (uint32_t)raw_len);
     exchange_hello(&app->ex, p->ts_us, h->alpn_wire, h->alpn_wire_len);
-    tls_asm_release(s->hello_pool, &f->hello);
+    tls_asm_release(s->hello_pool, flow_hello_slot(f));
 }
 
 /* Feeds the client's first data segments to the ClientHello assembler. It
@@ -676,9 +677,11 @@ static void look_for_hello(struct sensor *s, struct flow *f, enum flow_dir dir,
     struct tls_hello h;
     const uint8_t *raw = NULL;
     size_t raw_len = 0;
-    enum tls_feed r = tls_asm_feed(s->hello_pool, &f->hello, (f->flags & FLOW_F_SYN_SEEN) != 0,
-                                   f->cli_isn, p->seq, p->payload, p->payload_len, &h, &raw,
-                                   &raw_len);
+    uint32_t isn1 = flow_hello_open(f);
+    enum tls_feed r = tls_asm_feed(s->hello_pool, &f->hello.slot,
+                                   (f->flags & FLOW_F_SYN_SEEN) != 0, isn1, p->seq, p->payload,
+                                   p->payload_len, &h, &raw, &raw_len);
+    flow_hello_close(f, isn1);
     log_debug("flow %llu: hello segment %u: %d", (unsigned long long)f->id, f->hello_tries,
               (int)r);
     if (r == TLS_FEED_DONE) {

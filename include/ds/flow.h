@@ -35,7 +35,7 @@ enum flow_end {
 #define FLOW_END_BITS 2
 _Static_assert(FLOW_END_SHUTDOWN < (1 << FLOW_END_BITS), "enum flow_end outgrew its bits");
 
-#define FLOW_F_SYN_SEEN     0x0001u /* client SYN seen: cli_isn valid */
+#define FLOW_F_SYN_SEEN     0x0001u /* client SYN seen: flow_cli_isn valid */
 #define FLOW_F_SYNACK_SEEN  0x0002u
 #define FLOW_F_FIN_CLI      0x0004u
 #define FLOW_F_FIN_SRV      0x0008u
@@ -70,16 +70,27 @@ struct flow_link {
  * before it has decided. */
 #define FLOW_HELLO_TRIES_MAX UINT8_MAX
 
+/* The most bytes a flow counts one way: struct flow keeps each direction's
+ * count in 48 bits (a 32-bit low word and a 16-bit high one), saturating
+ * here: 281 TB one way, over 7 hours of one flow at 100 Gbit/s (Suricata's
+ * Flow keeps 64-bit byte counters; no flow this sensor follows comes near
+ * either). */
+#define FLOW_BYTES_MAX ((UINT64_C(1) << 48) - 1)
+
 /* A flow record, laid out widest member first so that it has no holes
- * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 136 B on
+ * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 128 B on
  * x86-64, stored unrounded in the table's slabs (152 with pointers for
  * app, cls and hello, 10-byte VLAN tags, 16-bit hello_tries and byte-wide
- * state and end). The narrow fields, and why their widths are enough
+ * state and end; 136 with 64-bit byte counters and the client's ISN in a
+ * word of its own). The narrow fields, and why their widths are enough
  * (counters saturate, never wrap):
  *   pkts        uint32_t, as Suricata's Flow keeps todstpktcnt and
  *               tosrcpktcnt: 4.3 billion packets one way (over an hour
  *               of one flow at a million packets a second) before it
- *               sticks; bytes stay 64-bit.
+ *               sticks.
+ *   bytes       48 bits each way, FLOW_BYTES_MAX above: bytes_lo and
+ *               bytes_hi, read and added through flow_bytes and
+ *               flow_bytes_add only.
  *   ndpi_pkts   uint8_t: nDPI is given at most CLASSIFY_MAX_PKTS (32)
  *               packets of a flow (classify.c) before it is stopped.
  *   hello_tries uint8_t: FLOW_HELLO_TRIES_MAX above (flow_hello_try).
@@ -89,14 +100,17 @@ struct flow_link {
  *   vlan        four 12-bit ids and their count in 8 bytes (packet.h:
  *               a VLAN id is 12 bits on the wire).
  *   state, end  2 bits each (their enums' _Static_asserts above).
+ * The client's ISN and the ClientHello reassembly slot share a word
+ * (struct flow_hello below: the ISN is only read until a buffer is taken).
  * The hash is not kept: bucket_remove computes it again from the key. */
 struct flow {
     struct ds_addr cli, srv;       /* client = sent the SYN, else the ephemeral side */
     uint64_t id;                   /* flow_id: unique within a run */
     uint64_t first_us, last_us;
-    uint64_t bytes[2];             /* by enum flow_dir; bytes on the wire */
     struct ds_vlan_packed vlan;    /* the first packet's VLAN tags (ds_vlan_unpack): part
                                       of the key unless flow_config.vlan_key is off */
+    uint32_t bytes_lo[2];          /* by enum flow_dir, bytes on the wire: the low 32 bits
+                                      (flow_bytes) */
     /* The application layer's state, opaque to the table (Suricata's
      * Flow.alstate): the handle of the sensor's struct flow_app
      * (ds/flow-app.h) in the sensor's pool, 0 unless followed; the table
@@ -108,25 +122,103 @@ struct flow {
      * 32-bit handle into its owner's indexed pool (ipool.h), 0 for none. */
     uint32_t app;
     uint32_t cls;                  /* classifier state, 0 when done */
-    uint32_t hello;                /* ClientHello reassembly slot (tls-asm.h), 0 when done */
+    /* Until the ClientHello is in: the client's ISN + 1 (when
+     * FLOW_F_SYN_SEEN) while hello_held is 0, the reassembly slot
+     * (tls-asm.h) while it is 1; through flow_cli_isn, flow_hello_slot,
+     * flow_hello_buffer, flow_hello_open and flow_hello_close only. */
+    union {
+        uint32_t cli_isn;
+        uint32_t slot;
+    } hello;
     uint32_t pkts[2];              /* by enum flow_dir; saturating (above) */
-    uint32_t cli_isn;              /* client ISN + 1 when FLOW_F_SYN_SEEN */
     uint32_t hnext;                /* hash chain */
     struct flow_link idle;         /* idle order, oldest at the head */
     struct flow_link app_idle;     /* the same among flows holding app state */
     uint16_t cport, sport;
     uint16_t flags;                /* FLOW_F_* */
     int16_t service;               /* AI catalogue index, -1 if none */
+    uint16_t bytes_hi[2];          /* by enum flow_dir: bits 32 to 47 (flow_bytes) */
     uint8_t hello_tries;           /* client data segments looked at for a hello;
                                       saturating (flow_hello_try) */
     uint8_t proto;
     uint8_t state : FLOW_STATE_BITS; /* enum flow_state */
     uint8_t end : FLOW_END_BITS;   /* enum flow_end, set when it ends */
+    uint8_t hello_held : 1;        /* hello holds the slot, not the ISN */
     uint8_t ndpi_pkts;             /* packets handed to nDPI; saturating (above) */
 };
 
 /* What a flow costs (sizeof, on x86-64): the budget this layout keeps. */
-_Static_assert(sizeof(struct flow) <= 136, "struct flow grew past its budget");
+_Static_assert(sizeof(struct flow) <= 128, "struct flow grew past its budget");
+
+/* The bytes flow f has seen in direction dir (enum flow_dir). */
+static inline uint64_t flow_bytes(const struct flow *f, int dir)
+{
+    return (uint64_t)f->bytes_hi[dir] << 32 | f->bytes_lo[dir];
+}
+
+/* Counts n more bytes in direction dir, sticking at FLOW_BYTES_MAX. */
+static inline void flow_bytes_add(struct flow *f, int dir, uint64_t n)
+{
+    uint64_t b = flow_bytes(f, dir);
+    b = n > FLOW_BYTES_MAX - b ? FLOW_BYTES_MAX : b + n;
+    f->bytes_lo[dir] = (uint32_t)b;
+    f->bytes_hi[dir] = (uint16_t)(b >> 32);
+}
+
+/* The client's ISN + 1, meaningful when FLOW_F_SYN_SEEN and no
+ * reassembly buffer has been taken (0 once one has: tls-asm then keeps
+ * the stream's start itself). */
+static inline uint32_t flow_cli_isn(const struct flow *f)
+{
+    return f->hello_held ? 0 : f->hello.cli_isn;
+}
+
+/* A client SYN's ISN + 1 (flow.c): kept unless the word holds the slot,
+ * whose buffer has its stream's start already (and, once the hello is
+ * done or given up, nothing reads the ISN again). */
+static inline void flow_set_cli_isn(struct flow *f, uint32_t isn1)
+{
+    if (!f->hello_held)
+        f->hello.cli_isn = isn1;
+}
+
+/* f's reassembly slot for tls_asm_release, NULL (which it takes as no
+ * slot) while the word holds the ISN. */
+static inline uint32_t *flow_hello_slot(struct flow *f)
+{
+    return f->hello_held ? &f->hello.slot : NULL;
+}
+
+/* f's reassembly slot's value for tls_asm_raw_seq: 0 (no buffer) while
+ * the word holds the ISN. */
+static inline uint32_t flow_hello_buffer(const struct flow *f)
+{
+    return f->hello_held ? f->hello.slot : 0;
+}
+
+/* Around one tls_asm_feed: open turns the word into the slot (0 when it
+ * held the ISN) and returns the ISN + 1 for the feed's start_seq (0 if
+ * the word already was the slot: a held buffer has its own start); after
+ * the feed, close gives the word back to the ISN if no buffer was taken,
+ * so that the next feed starts from it as before. The slot does not move
+ * while it holds a buffer (the pool writes to it on a reclaim). */
+static inline uint32_t flow_hello_open(struct flow *f)
+{
+    if (f->hello_held)
+        return 0;
+    uint32_t isn1 = f->hello.cli_isn;
+    f->hello.slot = 0;
+    f->hello_held = 1;
+    return isn1;
+}
+
+static inline void flow_hello_close(struct flow *f, uint32_t isn1)
+{
+    if (f->hello_held && f->hello.slot == 0) {
+        f->hello.cli_isn = isn1;
+        f->hello_held = 0;
+    }
+}
 
 /* One more client segment (or early QUIC packet) looked at for f's hello:
  * the count so far, sticking at FLOW_HELLO_TRIES_MAX. */
@@ -185,6 +277,38 @@ struct flow_config {
 /* The most flows a hash chain holds: a lookup walks at most this many. */
 #define FLOW_CHAIN_MAX 32
 
+/* The hash buckets: FLOW_BUCKETS_NUM / FLOW_BUCKETS_DEN of max_flows (3 a
+ * 4 flows, 3 bytes a flow at the cap), at least FLOW_BUCKETS_MIN and at
+ * most FLOW_BUCKETS_MAX, any count (not rounded up to a power of two,
+ * which cost up to 8 bytes a flow: 6.9 at the cap the default memcap
+ * gives). At the cap a chain holds 4/3 of a flow on average; measured at
+ * 1,000,000 flows (tools/bench-flows.sh's traffic) a lookup walked 0.939
+ * flows on average against 0.913 with 2^20 buckets, the longest walk 8
+ * both ways; FLOW_CHAIN_MAX bounds it whatever the keys. */
+#define FLOW_BUCKETS_NUM 3
+#define FLOW_BUCKETS_DEN 4
+#define FLOW_BUCKETS_MIN ((size_t)1024)
+#define FLOW_BUCKETS_MAX ((size_t)1 << 26)
+
+/* The bucket count of a table of max_flows flows. */
+static inline size_t flow_buckets_for(size_t max_flows)
+{
+    size_t n = max_flows / FLOW_BUCKETS_DEN * FLOW_BUCKETS_NUM +
+               (max_flows % FLOW_BUCKETS_DEN * FLOW_BUCKETS_NUM + FLOW_BUCKETS_DEN - 1) /
+                   FLOW_BUCKETS_DEN;
+    if (n < FLOW_BUCKETS_MIN)
+        return FLOW_BUCKETS_MIN;
+    return n > FLOW_BUCKETS_MAX ? FLOW_BUCKETS_MAX : n;
+}
+
+/* The bucket of a flow of hash h among nbuckets (at most 2^32): the
+ * hash's fraction of the range (Lemire's multiply-shift), which takes
+ * any count, by the hash's high bits, without a division. */
+static inline size_t flow_bucket_of(uint32_t h, size_t nbuckets)
+{
+    return (size_t)(((uint64_t)h * nbuckets) >> 32);
+}
+
 struct flow_stats {
     uint64_t created, ended, timed_out, evicted, active, max_active;
     uint64_t tcp, udp;             /* flows created, by protocol */
@@ -210,8 +334,8 @@ void flow_table_free(struct flow_table *ft);
 struct flow *flow_handle(struct flow_table *ft, const struct packet *p, enum flow_dir *dir);
 
 /* The table hash of packet p's flow under seed, its VLAN tags included (as
- * a table keyed on them hashes it), the same for both directions (a flow's bucket is this masked by the bucket count, a power of
- * two of at least max_flows and 1024): what tests use to build keys that
+ * a table keyed on them hashes it), the same for both directions (a flow's
+ * bucket is flow_bucket_of this hash): what tests use to build keys that
  * share a bucket. */
 uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
 
@@ -244,8 +368,9 @@ const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 /* What the table holds: its flow slabs, their index and its buckets. */
 size_t flow_table_bytes(const struct flow_table *ft);
 /* What one more flow of the cap costs the table when every flow is made:
- * its record and its share of the buckets (up to two 32-bit ones a flow,
- * the count being a power of two), for sizing the cap to a memory share. */
+ * its record and its share of the buckets (FLOW_BUCKETS_NUM /
+ * FLOW_BUCKETS_DEN of a 32-bit one, rounded up), for sizing the cap to a
+ * memory share. */
 size_t flow_table_bytes_per_flow(void);
 
 

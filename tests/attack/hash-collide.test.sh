@@ -30,14 +30,14 @@ def endpoint(a, port):
 def flow_hash(seed, proto, a, ap, b, bp):  # flow.c flow_hash
     h = (endpoint(a, ap) + endpoint(b, bp)) & M
     return mix64(h ^ (seed << 8) ^ proto) & 0xffffffff
-SEED, NBUCKETS = 0x5eed1e55, 1024  # the fixed flow seed; buckets at --max-flows 1024
+SEED, NBUCKETS = 0x5eed1e55, 1024  # the fixed flow seed; buckets at --max-flows 1024 (the floor)
 dst, dport, sport = (192, 0, 2, 1), 443, 40000
 want = None
 srcs = []
 i = 0
 while len(srcs) < int(sys.argv[2]):
     a = (10, (i >> 16) & 255, (i >> 8) & 255, i & 255)
-    b = flow_hash(SEED, 6, a, sport, dst, dport) & (NBUCKETS - 1)
+    b = (flow_hash(SEED, 6, a, sport, dst, dport) * NBUCKETS) >> 32  # flow.h flow_bucket_of
     if want is None:
         want = b
     if b == want:

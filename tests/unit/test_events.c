@@ -118,7 +118,9 @@ static struct flow *make_flow(struct flow_app *app)
     f.id = 7;
     f.first_us = 1771841100123456ull;  /* 2026-02-23T10:05:00.123456Z */
     f.last_us = f.first_us + 2500000;
-    f.pkts[0] = 10, f.pkts[1] = 12, f.bytes[0] = 1000, f.bytes[1] = 9000;
+    f.pkts[0] = 10, f.pkts[1] = 12;
+    flow_bytes_add(&f, FLOW_TOSERVER, 1000);
+    flow_bytes_add(&f, FLOW_TOCLIENT, 9000);
     f.state = FLOW_STATE_CLOSED;
     SET_FACT(&app->tls, version, 0x0304);
     tls_facts_set_str(facts, &app->tls, FLOW_TLS_JA4, "t13d1516h2_8daaf6152771_e5627efa2ab1", 255);

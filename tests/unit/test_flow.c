@@ -16,6 +16,7 @@
 #include "ds/memcap.h"
 #include "ds/seed.h"
 #include "ds/time-units.h"
+#include "ds/tls-asm.h"
 
 struct ended {
     unsigned n;
@@ -70,14 +71,14 @@ static void test_orientation_and_symmetry(void **state)
     assert_int_equal(f->cport, 40000);
     assert_int_equal(f->sport, 443);
     assert_true(f->flags & FLOW_F_SYN_SEEN);
-    assert_int_equal(f->cli_isn, 1001);
+    assert_int_equal(flow_cli_isn(f), 1001);
     struct packet synack = pkt(2, 443, 1, 40000, DS_TCP_SYN | DS_TCP_ACK, 1);
     assert_ptr_equal(flow_handle(ft, &synack, &d), f);
     assert_int_equal(d, FLOW_TOCLIENT);
     assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
     assert_int_equal(f->pkts[0], 1);
     assert_int_equal(f->pkts[1], 1);
-    assert_int_equal(f->bytes[1], 60);
+    assert_int_equal(flow_bytes(f, FLOW_TOCLIENT), 60);
 
     /* Mid-stream, first packet from the server side: the service port wins. */
     struct packet mid = pkt(3, 443, 4, 51000, DS_TCP_ACK, 2);
@@ -385,7 +386,7 @@ static void test_packet_counters_saturate(void **state)
         assert_ptr_equal(flow_handle(ft, &a, &d), f);
     assert_true(f->pkts[FLOW_TOSERVER] == UINT32_MAX);
     assert_int_equal(f->pkts[FLOW_TOCLIENT], 0);
-    assert_int_equal(f->bytes[FLOW_TOSERVER], 4 * 60);
+    assert_int_equal(flow_bytes(f, FLOW_TOSERVER), 4 * 60);
     flow_table_free(ft);
 }
 
@@ -415,7 +416,8 @@ static void test_store_across_slabs(void **state)
         assert_ptr_equal(flow_handle(ft, &a, &d), fl[i]);
     }
     assert_int_equal(flow_table_bytes(ft),
-                     N * sizeof(struct flow) + 3 * sizeof(void *) + 4096 * sizeof(uint32_t));
+                     N * sizeof(struct flow) + 3 * sizeof(void *) + 1875 * sizeof(uint32_t));
+    assert_int_equal(flow_buckets_for(N), 1875);          /* 3/4 of 2,500 */
     /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
      * fl[1500] in the middle, fl[N - 1] at the tail. */
     flow_app_attach(ft, fl[1500], app);
@@ -470,7 +472,7 @@ static struct packet syn_from(uint32_t i, uint64_t ts_s)
     return p;
 }
 
-#define NBUCKETS 1024   /* the table's bucket count at max_flows 1024 */
+#define NBUCKETS 1024   /* the table's bucket count at max_flows 1024 (its floor) */
 #define NCOLLIDE 200
 
 /* The first n sources whose flows share one bucket under seed, as an
@@ -479,11 +481,11 @@ static struct packet syn_from(uint32_t i, uint64_t ts_s)
 static void colliders(uint32_t seed, uint32_t *out, unsigned n)
 {
     struct packet p0 = syn_from(0, 0);
-    uint32_t bucket = flow_packet_hash(seed, &p0) & (NBUCKETS - 1);
+    size_t bucket = flow_bucket_of(flow_packet_hash(seed, &p0), NBUCKETS);
     unsigned k = 0;
     for (uint32_t i = 0; k < n && i < (1u << 24); i++) {
         struct packet p = syn_from(i, 0);
-        if ((flow_packet_hash(seed, &p) & (NBUCKETS - 1)) == bucket)
+        if (flow_bucket_of(flow_packet_hash(seed, &p), NBUCKETS) == bucket)
             out[k++] = i;
     }
     assert_int_equal(k, n);
@@ -768,12 +770,12 @@ static void test_vlan_qinq_four(void **state)
     assert_int_equal(e.n, 2);
 }
 
-/* The record's narrow fields: 136 bytes; state and end hold every value
+/* The record's narrow fields: 128 bytes; state and end hold every value
  * of their enums in their bits; hello_tries sticks at its maximum. */
 static void test_flow_narrow_fields(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof(struct flow), 136);
+    assert_int_equal(sizeof(struct flow), 128);
     struct flow f;
     memset(&f, 0, sizeof(f));
     const enum flow_state states[] = { FLOW_STATE_NEW, FLOW_STATE_ESTABLISHED,
@@ -795,6 +797,147 @@ static void test_flow_narrow_fields(void **state)
     assert_int_equal(f.proto, 0);
 }
 
+/* The 48-bit byte counters: the carry into the high word, then sticking
+ * at FLOW_BYTES_MAX, 2^48 - 1 = 0xffffffffffff, one direction at a time. */
+static void test_flow_bytes_saturate(void **state)
+{
+    (void)state;
+    assert_true(FLOW_BYTES_MAX == 0xffffffffffffull);
+    struct flow f;
+    memset(&f, 0, sizeof(f));
+    flow_bytes_add(&f, FLOW_TOSERVER, 0xffffffffu);
+    assert_true(flow_bytes(&f, FLOW_TOSERVER) == 0xffffffffull);
+    assert_int_equal(f.bytes_hi[FLOW_TOSERVER], 0);
+    flow_bytes_add(&f, FLOW_TOSERVER, 1);            /* carries: 2^32 */
+    assert_true(flow_bytes(&f, FLOW_TOSERVER) == 0x100000000ull);
+    assert_int_equal(f.bytes_lo[FLOW_TOSERVER], 0);
+    assert_int_equal(f.bytes_hi[FLOW_TOSERVER], 1);
+    /* 0x100000000 + 0xfffefffffffa = 0xfffffffffffa, 5 short of the top */
+    flow_bytes_add(&f, FLOW_TOSERVER, 0xfffefffffffaull);
+    assert_true(flow_bytes(&f, FLOW_TOSERVER) == 0xfffffffffffaull);
+    flow_bytes_add(&f, FLOW_TOSERVER, 5);            /* exactly the top */
+    assert_true(flow_bytes(&f, FLOW_TOSERVER) == FLOW_BYTES_MAX);
+    flow_bytes_add(&f, FLOW_TOSERVER, 1);            /* sticks, no wrap to 0 */
+    assert_true(flow_bytes(&f, FLOW_TOSERVER) == FLOW_BYTES_MAX);
+    flow_bytes_add(&f, FLOW_TOSERVER, UINT64_MAX);   /* no overflow in the sum */
+    assert_true(flow_bytes(&f, FLOW_TOSERVER) == FLOW_BYTES_MAX);
+    assert_true(flow_bytes(&f, FLOW_TOCLIENT) == 0); /* the other way untouched */
+    flow_bytes_add(&f, FLOW_TOCLIENT, UINT64_MAX);   /* from 0 past the top at once */
+    assert_true(flow_bytes(&f, FLOW_TOCLIENT) == FLOW_BYTES_MAX);
+
+    /* Through the table: a flow 100 bytes short of the top takes two
+     * 60-byte packets and sticks. */
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet p = pkt(1, 40000, 2, 443, DS_TCP_ACK, 1);
+    struct flow *g = flow_handle(ft, &p, &d);
+    assert_int_equal(d, FLOW_TOSERVER);
+    assert_true(flow_bytes(g, FLOW_TOSERVER) == 60);
+    flow_bytes_add(g, FLOW_TOSERVER, FLOW_BYTES_MAX - 100 - 60);
+    assert_ptr_equal(flow_handle(ft, &p, &d), g);
+    assert_true(flow_bytes(g, FLOW_TOSERVER) == FLOW_BYTES_MAX - 40);
+    assert_ptr_equal(flow_handle(ft, &p, &d), g);
+    assert_true(flow_bytes(g, FLOW_TOSERVER) == FLOW_BYTES_MAX);
+    assert_true(flow_bytes(g, FLOW_TOCLIENT) == 0);
+    flow_table_free(ft);
+}
+
+/* The client's ISN and the hello slot share a word: the ISN until a feed
+ * takes a buffer, the slot from then on; a SYN never writes over a slot. */
+static void test_hello_word(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct flow_table *ft = table(16, &e);
+    enum flow_dir d;
+    struct packet syn = pkt(1, 40000, 2, 443, DS_TCP_SYN, 1);   /* seq 1000 */
+    struct flow *f = flow_handle(ft, &syn, &d);
+    assert_int_equal(flow_cli_isn(f), 1001);
+    assert_null(flow_hello_slot(f));
+    assert_int_equal(flow_hello_buffer(f), 0);
+    /* A feed that takes no buffer: the word is the ISN again after it. */
+    uint32_t isn1 = flow_hello_open(f);
+    assert_int_equal(isn1, 1001);
+    assert_int_equal(f->hello.slot, 0);
+    assert_ptr_equal(flow_hello_slot(f), &f->hello.slot);
+    flow_hello_close(f, isn1);
+    assert_int_equal(f->hello_held, 0);
+    assert_int_equal(flow_cli_isn(f), 1001);
+    /* A retransmitted SYN before any buffer: the latest ISN, as before. */
+    syn.seq = 2000;
+    flow_handle(ft, &syn, &d);
+    assert_int_equal(flow_cli_isn(f), 2001);
+
+    /* A feed that takes a buffer, from a pool of one. */
+    static const uint8_t part[] = { 0x16, 0x03, 0x01, 0x00, 0x40,   /* record of 64 */
+                                    0x01, 0x00, 0x00, 0x3c,         /* ClientHello of 60 */
+                                    0x03, 0x03 };                   /* (cut short) */
+    struct tls_asm_pool *pool = tls_asm_pool_new(1, NULL);
+    struct tls_hello h;
+    const uint8_t *raw = NULL;
+    size_t raw_len = 0;
+    isn1 = flow_hello_open(f);
+    assert_int_equal(tls_asm_feed(pool, &f->hello.slot, true, isn1, 2001, part, sizeof(part), &h,
+                                  &raw, &raw_len),
+                     TLS_FEED_MORE);
+    flow_hello_close(f, isn1);
+    assert_int_equal(f->hello_held, 1);
+    uint32_t buf = flow_hello_buffer(f);
+    assert_int_not_equal(buf, 0);
+    assert_int_equal(flow_cli_isn(f), 0);
+    syn.seq = 3000;                       /* a SYN now leaves the slot alone */
+    flow_handle(ft, &syn, &d);
+    assert_int_equal(flow_hello_buffer(f), buf);
+    assert_int_equal(flow_hello_open(f), 0); /* the buffer has its own start */
+    flow_hello_close(f, 0);
+    assert_int_equal(flow_hello_buffer(f), buf);
+
+    /* Another flow takes the only buffer: the pool writes its mark into f's
+     * word, which stays the slot, and f's next feed is told. */
+    struct packet syn2 = pkt(3, 40001, 4, 443, DS_TCP_SYN, 1);
+    struct flow *g = flow_handle(ft, &syn2, &d);
+    isn1 = flow_hello_open(g);
+    assert_int_equal(tls_asm_feed(pool, &g->hello.slot, true, isn1, 1001, part, sizeof(part), &h,
+                                  &raw, &raw_len),
+                     TLS_FEED_MORE);
+    flow_hello_close(g, isn1);
+    assert_int_equal(g->hello_held, 1);
+    assert_int_not_equal(flow_hello_buffer(f), 0);
+    assert_int_not_equal(flow_hello_buffer(f), buf);   /* the pool's mark */
+    isn1 = flow_hello_open(f);
+    assert_int_equal(tls_asm_feed(pool, &f->hello.slot, true, isn1, 2012, part, sizeof(part), &h,
+                                  &raw, &raw_len),
+                     TLS_FEED_RECLAIMED);
+    flow_hello_close(f, isn1);
+    tls_asm_release(pool, flow_hello_slot(f));
+    assert_int_equal(flow_hello_buffer(f), 0);
+    tls_asm_release(pool, flow_hello_slot(g));
+    assert_int_equal(flow_hello_buffer(g), 0);
+    tls_asm_release(pool, flow_hello_slot(g));   /* again: a no-op */
+    tls_asm_pool_free(pool);
+    flow_table_free(ft);
+}
+
+/* The bucket count: 3/4 of the cap, rounded up, between its floor and
+ * ceiling; a hash's bucket is its fraction of the count. */
+static void test_bucket_sizing(void **state)
+{
+    (void)state;
+    assert_int_equal(flow_buckets_for(0), 1024);
+    assert_int_equal(flow_buckets_for(1365), 1024);        /* 1,023.75 up to the floor */
+    assert_int_equal(flow_buckets_for(1366), 1025);        /* 1,024.5 rounded up */
+    assert_int_equal(flow_buckets_for(1048576), 786432);   /* the bench's --max-flows */
+    assert_int_equal(flow_buckets_for(1000001), 750001);   /* 750,000.75 rounded up */
+    assert_int_equal(flow_buckets_for(FLOW_MAX_FLOWS), (size_t)1 << 26);
+    assert_int_equal(flow_bucket_of(0, 1000), 0);
+    assert_int_equal(flow_bucket_of(0x80000000u, 1000), 500);
+    assert_int_equal(flow_bucket_of(UINT32_MAX, 1000), 999);
+    assert_int_equal(flow_bucket_of(UINT32_MAX, (size_t)1 << 26), ((size_t)1 << 26) - 1);
+    /* The record and 3/4 of a 4-byte bucket. */
+    assert_int_equal(flow_table_bytes_per_flow(), sizeof(struct flow) + 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -802,6 +945,9 @@ int main(void)
         cmocka_unit_test(test_vlan_packing),
         cmocka_unit_test(test_vlan_qinq_four),
         cmocka_unit_test(test_flow_narrow_fields),
+        cmocka_unit_test(test_flow_bytes_saturate),
+        cmocka_unit_test(test_hello_word),
+        cmocka_unit_test(test_bucket_sizing),
         cmocka_unit_test(test_timeouts_on_packet_time),
         cmocka_unit_test(test_closed_flows_expire_sooner),
         cmocka_unit_test(test_bounded_expiry_work),
