@@ -127,6 +127,16 @@ static unsigned rec_flags(const struct rec_track *t)
            (t->empty ? U_EMPTY : 0u) | (t->body ? U_BODY : 0u);
 }
 
+/* What a synchronised tracker accepts as the next header; anything else
+ * means we lost the record boundaries. The largest body a peer may send is
+ * TLS_RECORD_MAX: 2^14 plaintext plus TLS 1.2's allowance for MAC, padding
+ * and compression (RFC 5246 section 6.2.3). */
+static bool hdr_valid(uint8_t type, uint16_t version, uint16_t len)
+{
+    return type >= TLS_RECORD_CHANGE_CIPHER_SPEC && type <= TLS_RECORD_HEARTBEAT &&
+           tls_record_version_plausible(version) && len <= TLS_RECORD_MAX;
+}
+
 /* A record header's first k bytes (1 to 4), whose rest is in a later
  * segment, packed into the 16 bits of t->hdr_part (exchange.h: no body is
  * being read then). Only a prefix of a header that hdr_valid() accepts
@@ -140,12 +150,18 @@ static unsigned rec_flags(const struct rec_track *t)
 _Static_assert((4u | 4u << 3 | (TLS_RECORD_MAX >> 8) << 6) < HDR_PART_BAD,
                "a valid header prefix packs below HDR_PART_BAD");
 
+/* Whether some header that starts with h[0, k) passes hdr_valid(): the
+ * prefix completed with the least that could follow it (major version 3,
+ * the rest 0). */
+static bool hdr_prefix_valid(const uint8_t *h, uint32_t k)
+{
+    unsigned major = k >= 2 ? h[1] : 3u, minor = k >= 3 ? h[2] : 0u, len_hi = k >= 4 ? h[3] : 0u;
+    return hdr_valid(h[0], (uint16_t)(major << 8 | minor), (uint16_t)(len_hi << 8));
+}
+
 static uint16_t hdr_pack(const uint8_t *h, uint32_t k)
 {
-    bool ok = h[0] >= TLS_RECORD_CHANGE_CIPHER_SPEC && h[0] <= TLS_RECORD_HEARTBEAT &&
-              (k < 2 || h[1] == 3) && (k < 3 || h[2] <= 4) &&
-              (k < 4 || h[3] <= (TLS_RECORD_MAX >> 8));
-    if (!ok)
+    if (!hdr_prefix_valid(h, k))
         return HDR_PART_BAD;
     unsigned v = (unsigned)(h[0] - TLS_RECORD_CHANGE_CIPHER_SPEC);
     if (k >= 3)
@@ -170,16 +186,6 @@ static void hdr_unpack(uint16_t v, uint32_t k, uint8_t *h)
         h[2] = (uint8_t)((v >> 3) & 7u);
     if (k >= 4)
         h[3] = (uint8_t)(v >> 6);
-}
-
-/* What a synchronised tracker accepts as the next header; anything else
- * means we lost the record boundaries. The largest body a peer may send is
- * TLS_RECORD_MAX: 2^14 plaintext plus TLS 1.2's allowance for MAC, padding
- * and compression (RFC 5246 section 6.2.3). */
-static bool hdr_valid(uint8_t type, uint16_t version, uint16_t len)
-{
-    return type >= TLS_RECORD_CHANGE_CIPHER_SPEC && type <= TLS_RECORD_HEARTBEAT &&
-           tls_record_version_plausible(version) && len <= TLS_RECORD_MAX;
 }
 
 /* What a lost tracker accepts to re-synchronise: strictly inside hdr_valid(),
