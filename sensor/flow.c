@@ -17,6 +17,8 @@
  * first, followed ones last), counted by kind; in emergency the timeouts
  * are Suricata's emergency ones and an expiry pass ends more flows, until
  * the table is back under the recovery level. Packet time is the clock.
+ * When the caller's application store is full, flow_evict_app scans the
+ * same lists, for flows holding app state (no list of its own: flow.h).
  *
  * Flows live in an indexed pool (ipool.h: slabs of FLOW_SLAB records, made
  * on demand up to the cap and never moved), so a flow is named by a 32-bit
@@ -42,7 +44,7 @@ enum tclass { TC_NEW = 0, TC_EST, TC_CLOSED, TC_UDP, TC_MAX };
 #define REF_NONE 0u
 
 /* A doubly linked list of flows through the struct flow_link at `off` in
- * each (idle or app_idle): ds_list's operations, on references. */
+ * each (their idle link): ds_list's operations, on references. */
 struct flow_list {
     uint32_t head, tail;             /* REF_NONE when empty */
     size_t off;
@@ -54,7 +56,6 @@ struct flow_table {
     uint32_t *buckets;               /* chain heads, REF_NONE for none */
     size_t nbuckets;                 /* flow_buckets_for(max_flows) */
     struct flow_list lists[TC_MAX];  /* idle order by class, oldest at the head */
-    struct flow_list app_list;       /* flows holding app state, idle order */
     uint64_t timeout_us[TC_MAX];
     uint64_t emerg_timeout_us[TC_MAX]; /* in emergency mode: never longer than the above */
     uint64_t next_id;
@@ -150,7 +151,6 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_end_fn end
     DS_ASSERT(ft->store.size == sizeof(struct flow));   /* flow_at's constant */
     for (int c = 0; c < TC_MAX; c++)
         list_init(&ft->lists[c], offsetof(struct flow, idle));
-    list_init(&ft->app_list, offsetof(struct flow, app_idle));
     ft->timeout_us[TC_NEW] = ds_s_to_us(cfg->timeout_new_s);
     ft->timeout_us[TC_EST] = ds_s_to_us(cfg->timeout_est_s);
     ft->timeout_us[TC_CLOSED] = ds_s_to_us(cfg->timeout_closed_s);
@@ -173,17 +173,6 @@ static enum tclass flow_tclass(const struct flow *f)
     if (f->state == FLOW_STATE_NEW)
         return TC_NEW;
     return f->proto == DS_IPPROTO_UDP ? TC_UDP : TC_EST;
-}
-
-/* The reference of live flow f. Every live flow is in the idle list of its
- * class, so its predecessor there names it, or the list's head does: no
- * flow has to keep its own reference. */
-static uint32_t flow_ref(const struct flow_table *ft, const struct flow *f)
-{
-    uint32_t r = f->idle.prev != REF_NONE ? flow_at(ft, f->idle.prev)->idle.next
-                                          : ft->lists[flow_tclass(f)].head;
-    DS_ASSERT(r != REF_NONE && flow_at(ft, r) == f);
-    return r;
 }
 
 static uint64_t endpoint_hash(const struct ds_addr *a, uint16_t port)
@@ -281,8 +270,6 @@ static void flow_end(struct flow_table *ft, uint32_t r, enum flow_end why)
     if (ft->end_fn)
         ft->end_fn(ft->ctx, f);
     list_unlink(ft, &ft->lists[flow_tclass(f)], r);
-    if (f->flags & FLOW_F_APP_LISTED)
-        list_unlink(ft, &ft->app_list, r);
     bucket_remove(ft, r, f);
     ipool_put(&ft->store, r);
     ft->st.ended++;
@@ -308,16 +295,17 @@ static int flow_rank(const struct flow *f)
     return 1;
 }
 
-/* Of the first FLOW_EVICT_SCAN flows of list l, the lowest rank, the
- * longest idle within it, if better than *best (a reference); never
- * `keep`. */
+/* Of the first FLOW_EVICT_SCAN flows of list l (all of them, or only
+ * those holding app state if app_only: the bound counts every flow
+ * looked at), the lowest rank, the longest idle within it, if better than
+ * *best (a reference); never `keep`. */
 static void scan_list(const struct flow_table *ft, const struct flow_list *l,
-                      const struct flow *keep, uint32_t *best, int *best_rank)
+                      const struct flow *keep, bool app_only, uint32_t *best, int *best_rank)
 {
     uint32_t r = l->head;
     for (unsigned i = 0; r != REF_NONE && i < FLOW_EVICT_SCAN; i++, r = link_of(ft, l, r)->next) {
         const struct flow *f = flow_at(ft, r);
-        if (f == keep)
+        if (f == keep || (app_only && f->app == 0))
             continue;
         int rank = flow_rank(f);
         if (rank < *best_rank ||
@@ -328,14 +316,17 @@ static void scan_list(const struct flow_table *ft, const struct flow_list *l,
     }
 }
 
-/* The flow to evict: of the FLOW_EVICT_SCAN longest idle of each class,
- * the lowest rank, the longest idle within it. REF_NONE if there is none. */
-static uint32_t evict_candidate(const struct flow_table *ft)
+/* The flow to evict: of the FLOW_EVICT_SCAN longest idle of each class
+ * (only those holding app state if app_only), the lowest rank, the longest
+ * idle within it; never `keep`. REF_NONE if there is none. At most
+ * TC_MAX * FLOW_EVICT_SCAN flows are looked at. */
+static uint32_t evict_candidate(const struct flow_table *ft, const struct flow *keep,
+                                bool app_only)
 {
     uint32_t best = REF_NONE;
     int best_rank = 3;
     for (int c = 0; c < TC_MAX; c++)
-        scan_list(ft, &ft->lists[c], NULL, &best, &best_rank);
+        scan_list(ft, &ft->lists[c], keep, app_only, &best, &best_rank);
     return best;
 }
 
@@ -347,11 +338,15 @@ static void flow_evict(struct flow_table *ft, uint32_t r)
     flow_end(ft, r, FLOW_END_EVICTED);
 }
 
+/* No list of the flows holding app state is kept (it cost a second idle
+ * link, 8 bytes, in every flow): the sensor's application store holds as
+ * many states as the table holds flows (flow.h, flow_evict_app), so this
+ * runs only if that ever stops being so, and a bounded scan of the class
+ * lists is enough for it. A holder beyond the first FLOW_EVICT_SCAN of its
+ * class is not found: -1, which the caller counts. */
 int flow_evict_app(struct flow_table *ft, const struct flow *keep)
 {
-    uint32_t r = REF_NONE;
-    int rank = 3;
-    scan_list(ft, &ft->app_list, keep, &r, &rank);
+    uint32_t r = evict_candidate(ft, keep, true);
     if (r == REF_NONE)
         return -1;
     flow_evict(ft, r);
@@ -360,21 +355,15 @@ int flow_evict_app(struct flow_table *ft, const struct flow *keep)
 
 void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app)
 {
+    (void)ft;
     DS_ASSERT(app != 0);
     f->app = app;
-    if (!(f->flags & FLOW_F_APP_LISTED)) {
-        list_push_tail(ft, &ft->app_list, flow_ref(ft, f));
-        f->flags |= FLOW_F_APP_LISTED;
-    }
 }
 
 void flow_app_detach(struct flow_table *ft, struct flow *f)
 {
+    (void)ft;
     f->app = 0;
-    if (f->flags & FLOW_F_APP_LISTED) {
-        list_unlink(ft, &ft->app_list, flow_ref(ft, f));
-        f->flags &= (uint16_t)~FLOW_F_APP_LISTED;
-    }
 }
 
 /* The oldest idle flow across the class lists, REF_NONE if none. */
@@ -404,7 +393,7 @@ static uint32_t flow_create(struct flow_table *ft, const struct packet *p, uint3
     uint32_t r = ipool_get(&ft->store);
     if (r == REF_NONE) {
         memcap_fill(ft->cfg.memcap, MEMCAP_FLOWS, ft->store.in_use, ft->cfg.max_flows);
-        uint32_t old = evict_candidate(ft);
+        uint32_t old = evict_candidate(ft, NULL, false);
         if (old == REF_NONE)
             return REF_NONE;
         flow_evict(ft, old);
@@ -480,8 +469,6 @@ static void flow_update(struct flow_table *ft, uint32_t r, const struct packet *
             (f->flags & (FLOW_F_FIN_CLI | FLOW_F_FIN_SRV)) == (FLOW_F_FIN_CLI | FLOW_F_FIN_SRV))
             f->state = FLOW_STATE_CLOSED;
     }
-    if (f->flags & FLOW_F_APP_LISTED)
-        list_move_to_tail(ft, &ft->app_list, r);
     enum tclass after = flow_tclass(f);
     if (after == before) {
         list_move_to_tail(ft, &ft->lists[after], r);

@@ -14,13 +14,13 @@
  * The shares, from what each store costs (sizes on x86-64 today) and what
  * the issue's flood (500,000 sources, one TLS connection each to an AI API)
  * asks of it:
- *   flows        10%: 131 B a flow (its 128 B record in the table's slabs,
+ *   flows        10%: 123 B a flow (its 120 B record in the table's slabs,
  *                     and 3/4 of a 32-bit bucket): 41.6 MiB holds the
- *                     default --max-flows (262,144: 33 MiB).
+ *                     default --max-flows (262,144: 31 MiB).
  *   flow_app     15%: 152 B a followed flow (compact state: TLS facts as
  *                     the id of a shared fact set, turns in the shared turn
  *                     pool), at most one a flow: 62 MiB holds ~427,000, and
- *                     the share is more than 152/131 of the flows', so the
+ *                     the share is more than 152/123 of the flows', so the
  *                     flow count binds first at every limit (before the
  *                     compact state it was 2.7 KiB, the largest per-flow
  *                     cost; the shares were 14% and 27% until the flow record

@@ -46,7 +46,8 @@ _Static_assert(FLOW_END_SHUTDOWN < (1 << FLOW_END_BITS), "enum flow_end outgrew 
 #define FLOW_F_FOLLOW       0x0100u /* we keep app state (AI flow, or --all-tls) */
 #define FLOW_F_IGNORE       0x0200u /* nothing more to learn: count packets only */
 #define FLOW_F_CLASSIFIED   0x0400u /* nDPI is done with this flow */
-#define FLOW_F_APP_LISTED   0x0800u /* in the table's list of flows holding app state */
+/*      0x0800u            free (was FLOW_F_APP_LISTED: flows holding app state are
+                             no longer kept in a list of their own, flow_evict_app) */
 #define FLOW_F_QUIC_READ    0x1000u /* our QUIC parser read the hello: app->quic is the
                                        server id (JA3S), NULL once done, not the slot */
 #define FLOW_F_QUIC_SHED    0x2000u /* refused a QUIC reassembly slot at the cap: counted once */
@@ -78,11 +79,13 @@ struct flow_link {
 #define FLOW_BYTES_MAX ((UINT64_C(1) << 48) - 1)
 
 /* A flow record, laid out widest member first so that it has no holes
- * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 128 B on
- * x86-64, stored unrounded in the table's slabs (152 with pointers for
+ * (`gdb -batch -ex 'ptype/o struct flow' build/distill-sensor`): 120 B on
+ * x86-64, stored unrounded in the table's slabs (144 with pointers for
  * app, cls and hello, 10-byte VLAN tags, 16-bit hello_tries and byte-wide
- * state and end; 136 with 64-bit byte counters and the client's ISN in a
- * word of its own). The narrow fields, and why their widths are enough
+ * state and end; 128 with 64-bit byte counters and the client's ISN in a
+ * word of its own, or with a second idle link for a list of the flows
+ * holding app state, which flow_evict_app no longer keeps). The narrow
+ * fields, and why their widths are enough
  * (counters saturate, never wrap):
  *   pkts        uint32_t, as Suricata's Flow keeps todstpktcnt and
  *               tosrcpktcnt: 4.3 billion packets one way (over an hour
@@ -132,8 +135,7 @@ struct flow {
     } hello;
     uint32_t pkts[2];              /* by enum flow_dir; saturating (above) */
     uint32_t hnext;                /* hash chain */
-    struct flow_link idle;         /* idle order, oldest at the head */
-    struct flow_link app_idle;     /* the same among flows holding app state */
+    struct flow_link idle;         /* idle order in its class, oldest at the head */
     uint16_t cport, sport;
     uint16_t flags;                /* FLOW_F_* */
     int16_t service;               /* AI catalogue index, -1 if none */
@@ -148,7 +150,7 @@ struct flow {
 };
 
 /* What a flow costs (sizeof, on x86-64): the budget this layout keeps. */
-_Static_assert(sizeof(struct flow) <= 128, "struct flow grew past its budget");
+_Static_assert(sizeof(struct flow) <= 120, "struct flow grew past its budget");
 
 /* The bytes flow f has seen in direction dir (enum flow_dir). */
 static inline uint64_t flow_bytes(const struct flow *f, int dir)
@@ -348,17 +350,26 @@ uint32_t flow_packet_hash(uint32_t seed, const struct packet *p);
 void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
 /* Gives flow f its application state (f->app = app, the handle of the
- * caller's state, not 0) and lists it among the flows that hold one, which
- * flow_evict_app chooses from; detach takes it off again (f->app = 0; the
- * state stays the caller's). A flow that ends is taken off the list
- * whatever its callee did. */
+ * caller's state, not 0), which makes it a candidate for flow_evict_app;
+ * detach takes it back (f->app = 0; the state stays the caller's). */
 void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app);
 void flow_app_detach(struct flow_table *ft, struct flow *f);
 
 /* Ends (reason EVICTED, counted by kind) the least useful idle flow that
- * holds application state, other than `keep`, to make room in the
- * caller's application store: of the FLOW_EVICT_SCAN longest idle of them,
- * one not decided yet before a followed one. 0, or -1 if there is none. */
+ * holds application state (f->app != 0), other than `keep`, to make room
+ * in the caller's application store: of the first FLOW_EVICT_SCAN flows of
+ * each timeout class (the longest idle), those holding app state, one not
+ * decided yet before a followed one, the longest idle within a kind. 0, or
+ * -1 if none of them holds any (the caller then refuses the state, and
+ * counts it).
+ *
+ * A safety net, not a path the sensor takes: its application store holds
+ * as many states as the table holds flows (sensor.c's make_pools sizes
+ * both by memcap_objects, and memcap.c's shares give flow_app more than
+ * sizeof(struct flow_app) / flow_table_bytes_per_flow() of the flows'
+ * share), and a flow holds at most one, so a flow asking for one finds
+ * the store not full. That is why no list of the flows holding app state
+ * is kept (8 bytes a flow): a bounded scan of the class lists does. */
 int flow_evict_app(struct flow_table *ft, const struct flow *keep);
 
 /* Ends every flow (reason SHUTDOWN), oldest first. */

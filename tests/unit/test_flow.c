@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ds/flow-app.h"
 #include "ds/flow.h"
 #include "ds/memcap.h"
 #include "ds/seed.h"
@@ -313,8 +314,10 @@ static void test_emergency_ends_within_a_pass(void **state)
     memcap_free(mc);
 }
 
-/* flow_evict_app takes the least useful flow holding app state, never the
- * one kept, and says when there is none. */
+/* flow_evict_app takes the least useful flow holding app state among the
+ * longest idle of their class (here all established, well within the first
+ * FLOW_EVICT_SCAN), never one without app state nor the one kept, and says
+ * when there is none. */
 static void test_evict_app(void **state)
 {
     (void)state;
@@ -339,11 +342,139 @@ static void test_evict_app(void **state)
     assert_int_equal(e.n, 2);
     assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_FOLLOWED), 1);
     assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 1);
-    /* Detached, b is no candidate either. */
+    /* Detached, b is no candidate either; attaching sets no flag. */
+    uint16_t flags = b->flags;
     flow_app_detach(ft, b);
     assert_int_equal(b->app, 0);
     assert_int_equal(flow_evict_app(ft, NULL), -1);
-    (void)plain;
+    flow_app_attach(ft, b, app_b);
+    assert_int_equal(b->app, app_b);
+    assert_int_equal(b->flags, flags);
+    flow_app_detach(ft, b);
+    assert_int_equal(plain->app, 0);
+    assert_int_equal(flow_table_stats(ft)->active, 2);   /* plain and b */
+    flow_table_free(ft);
+    memcap_free(mc);
+}
+
+/* Why flow_evict_app is a safety net: the sensor sizes its application
+ * store (make_pools) at memcap_objects(flow_app share, sizeof(struct
+ * flow_app), the flow cap), the flow cap being memcap_objects(flows share,
+ * flow_table_bytes_per_flow(), --max-flows); at every budget and every
+ * --max-flows, a small --max-flows with the least --memcap among them, the
+ * store holds as many states as the table holds flows. */
+static void test_app_store_holds_the_flow_cap(void **state)
+{
+    (void)state;
+    const uint64_t limits[] = { MEMCAP_MIN, MEMCAP_MIN + 1, (uint64_t)64 << 20,
+                                (uint64_t)100 << 20, MEMCAP_DEFAULT, (uint64_t)3 << 30,
+                                MEMCAP_MAX };
+    const size_t max_flows[] = { 0, 1, 1000, 65536, 262144, 1000000, FLOW_MAX_FLOWS,
+                                 SIZE_MAX };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        struct memcap *mc = memcap_new(limits[i]);
+        /* The reason: the flow_app share over the flows' (150 per mille
+         * over 100) is more than a state's cost over a flow's, so the
+         * share's count of states is never below its count of flows. */
+        assert_true((uint64_t)memcap_share(mc, MEMCAP_FLOW_APP) * flow_table_bytes_per_flow() >=
+                    (uint64_t)memcap_share(mc, MEMCAP_FLOWS) * sizeof(struct flow_app));
+        for (size_t j = 0; j < sizeof(max_flows) / sizeof(max_flows[0]); j++) {
+            size_t flows = memcap_objects(mc, MEMCAP_FLOWS, flow_table_bytes_per_flow(),
+                                          max_flows[j]);
+            size_t apps = memcap_objects(mc, MEMCAP_FLOW_APP, sizeof(struct flow_app), flows);
+            assert_int_equal(apps, flows);
+        }
+        memcap_free(mc);
+    }
+}
+
+/* flow_evict_app looks at the first FLOW_EVICT_SCAN flows of each class
+ * list and no further: a holder of app state 65th in its list (behind 64
+ * longer idle flows without any) is not found (-1: the sensor counts it
+ * refused); once a flow ahead of it is gone it is within reach. */
+static void test_evict_app_scan_bound(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    enum { N = FLOW_EVICT_SCAN + 1 };
+    struct flow_table *ft = table(2 * N, &e);
+    struct flow *fl[N];
+    const uint32_t app = 7; /* a handle: the table only tests it for 0 */
+    for (unsigned i = 0; i < N; i++)   /* established, idle order = i */
+        fl[i] = handshake(ft, 1, (uint16_t)(40000 + i), 1 + i);
+    const uint64_t id63 = fl[N - 2]->id, id64 = fl[N - 1]->id;
+    flow_app_attach(ft, fl[N - 1], app);               /* 65th: beyond the scan */
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    assert_int_equal(e.n, 0);
+    flow_app_attach(ft, fl[N - 2], app);               /* 64th: the last one looked at */
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.n, 1);
+    assert_int_equal(e.last_id, id63);
+    assert_int_equal(e.by_reason[FLOW_END_EVICTED], 1);
+    /* fl[N - 1] is 64th now. */
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.last_id, id64);
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    assert_int_equal(e.n, 2);
+    flow_table_free(ft);
+    assert_int_equal(e.n, N);
+}
+
+/* Across the class lists flow_evict_app takes the lowest rank first,
+ * then the longest idle holder of app state whichever list it is in (the
+ * lists are scanned new, established, closed, UDP): longer idle flows
+ * without app state are passed over. */
+static void test_evict_app_across_classes(void **state)
+{
+    (void)state;
+    struct ended e = { 0 };
+    struct memcap *mc = memcap_new(MEMCAP_DEFAULT);
+    struct flow_table *ft = table_mc(16, &e, mc);
+    enum flow_dir d;
+    const uint32_t app = 3; /* a handle: the table only tests it for 0 */
+    /* Without app state, the longest idle of all: never taken. */
+    struct flow *plain_est = handshake(ft, 1, 40000, 1);
+    struct packet syn = pkt(1, 40001, 2, 443, DS_TCP_SYN, 1);
+    struct flow *plain_new = flow_handle(ft, &syn, &d);
+    /* A UDP flow seen both ways at 2 s (the UDP list, scanned last). */
+    struct packet u1 = pkt(3, 50000, 4, 443, 0, 2);
+    u1.proto = DS_IPPROTO_UDP;
+    struct packet u2 = pkt(4, 443, 3, 50000, 0, 2);
+    u2.proto = DS_IPPROTO_UDP;
+    struct flow *udp = flow_handle(ft, &u1, &d);
+    assert_ptr_equal(flow_handle(ft, &u2, &d), udp);
+    flow_app_attach(ft, udp, app);
+    /* Established TCP at 3 s, same rank (undecided): younger than udp. */
+    struct flow *est = handshake(ft, 1, 40002, 3);
+    flow_app_attach(ft, est, app);
+    /* A new TLS flow at 4 s, same rank: the youngest of the three. */
+    struct packet syn2 = pkt(1, 40003, 2, 443, DS_TCP_SYN, 4);
+    struct flow *tls_new = flow_handle(ft, &syn2, &d);
+    tls_new->flags |= FLOW_F_TLS;
+    flow_app_attach(ft, tls_new, app);
+    /* Closed at 5 s and ignored (rank 0): the youngest, taken first. */
+    struct flow *closed = handshake(ft, 1, 40004, 5);
+    struct packet rst = pkt(1, 40004, 2, 443, DS_TCP_RST, 5);
+    assert_ptr_equal(flow_handle(ft, &rst, &d), closed);
+    assert_int_equal(closed->state, FLOW_STATE_CLOSED);
+    closed->flags |= FLOW_F_IGNORE;
+    flow_app_attach(ft, closed, app);
+    uint64_t id_udp = udp->id, id_est = est->id, id_tls = tls_new->id, id_closed = closed->id;
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.last_id, id_closed);
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.last_id, id_udp);                /* 2 s, in the last list */
+    assert_int_equal(flow_evict_app(ft, tls_new), 0);   /* kept: est goes */
+    assert_int_equal(e.last_id, id_est);
+    assert_int_equal(flow_evict_app(ft, tls_new), -1);
+    assert_int_equal(flow_evict_app(ft, NULL), 0);
+    assert_int_equal(e.last_id, id_tls);
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    assert_int_equal(e.n, 4);
+    assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 4);
+    assert_int_equal(plain_est->app, 0);
+    assert_int_equal(plain_new->app, 0);
+    assert_int_equal(flow_table_stats(ft)->active, 2);
     flow_table_free(ft);
     memcap_free(mc);
 }
@@ -392,9 +523,9 @@ static void test_packet_counters_saturate(void **state)
 
 /* Flows across several slabs of the store: each found again by its key,
  * app state attached to flows at the head, middle and tail of their idle
- * list (a flow's reference comes from its list neighbours), memory as
- * the records, the slab index and the 32-bit buckets, and every flow
- * ended once. */
+ * list (only the first FLOW_EVICT_SCAN are candidates for
+ * flow_evict_app), memory as the records, the slab index and the 32-bit
+ * buckets, and every flow ended once. */
 static void test_store_across_slabs(void **state)
 {
     (void)state;
@@ -424,14 +555,16 @@ static void test_store_across_slabs(void **state)
     flow_app_attach(ft, fl[1], app);
     flow_app_attach(ft, fl[N - 1], app);
     flow_app_detach(ft, fl[1]);
-    assert_int_equal(flow_evict_app(ft, NULL), 0);   /* the longer idle of the two */
-    assert_int_equal(e.last_id, fl[1500]->id);
+    /* fl[1500] is 1,485th in the list, fl[N - 1] 2,474th: beyond the scan. */
+    assert_int_equal(flow_evict_app(ft, NULL), -1);
+    const uint64_t id2 = fl[2]->id;
+    flow_app_attach(ft, fl[2], app);                 /* second in the list */
     assert_int_equal(flow_evict_app(ft, NULL), 0);
-    assert_int_equal(e.last_id, fl[N - 1]->id);
+    assert_int_equal(e.last_id, id2);
     assert_int_equal(flow_evict_app(ft, NULL), -1);
     /* Every flow ends once; freed records come back for new flows. */
     flow_expire(ft, ds_s_to_us(100), 10);
-    assert_int_equal(e.n, 12);
+    assert_int_equal(e.n, 11);
     struct packet b = pkt(9, 1000, 2, 443, DS_TCP_SYN, 100);
     assert_non_null(flow_handle(ft, &b, &d));
     flow_table_free(ft);
@@ -770,12 +903,12 @@ static void test_vlan_qinq_four(void **state)
     assert_int_equal(e.n, 2);
 }
 
-/* The record's narrow fields: 128 bytes; state and end hold every value
+/* The record's narrow fields: 120 bytes; state and end hold every value
  * of their enums in their bits; hello_tries sticks at its maximum. */
 static void test_flow_narrow_fields(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof(struct flow), 128);
+    assert_int_equal(sizeof(struct flow), 120);
     struct flow f;
     memset(&f, 0, sizeof(f));
     const enum flow_state states[] = { FLOW_STATE_NEW, FLOW_STATE_ESTABLISHED,
@@ -956,6 +1089,9 @@ int main(void)
         cmocka_unit_test(test_emergency_timeouts_and_recovery),
         cmocka_unit_test(test_emergency_ends_within_a_pass),
         cmocka_unit_test(test_evict_app),
+        cmocka_unit_test(test_evict_app_scan_bound),
+        cmocka_unit_test(test_app_store_holds_the_flow_cap),
+        cmocka_unit_test(test_evict_app_across_classes),
         cmocka_unit_test(test_port_reuse_starts_new_flow),
         cmocka_unit_test(test_packet_counters_saturate),
         cmocka_unit_test(test_store_across_slabs),
