@@ -101,8 +101,8 @@ static void write_exchanges(struct jsonw *w, const struct exchange *e,
 {
     jsonw_object(w, "exchanges");
     jsonw_u64(w, "count", e->count);
-    jsonw_u64(w, "request_bytes", e->app_bytes[0]);
-    jsonw_u64(w, "response_bytes", e->app_bytes[1]);
+    jsonw_u64(w, "request_bytes", exchange_app_bytes(e, 0));
+    jsonw_u64(w, "response_bytes", exchange_app_bytes(e, 1));
     if (e->resync)
         jsonw_u64(w, "resync", e->resync);
     if (with_turns) {

@@ -343,19 +343,21 @@ static void advance(uint64_t *last, uint32_t *age, uint64_t ts)
  * (a body on "100 Continue", HTTP/2 SETTINGS or WINDOW_UPDATE). */
 static bool reacts_now(const struct exchange *e, uint64_t ts)
 {
-    if (!e->srv_last_ctl || since(ts, e->srv_last_us) > EXCHANGE_JOIN_US)
+    uint64_t srv = exchange_srv_last(e);
+    if (!e->srv_last_ctl || since(ts, srv) > EXCHANGE_JOIN_US)
         return false;
-    return since(e->srv_last_us, big_at(e->srv_last_us, e->srv_big_age)) > EXCHANGE_RUN_GAP_US;
+    return since(srv, big_at(srv, e->srv_big_age)) > EXCHANGE_RUN_GAP_US;
 }
 
 /* Where a possible request's first record stands, taken when it starts. */
 static struct exchange_req_start req_start_now(const struct exchange *e, uint64_t ts)
 {
+    uint64_t srv = exchange_srv_last(e);
     struct exchange_req_start r = { ts, since(ts, e->cli_last_us),
                                     since(ts, big_at(e->cli_last_us, e->cli_big_age)),
                                     reacts_now(e, ts), false, e->srv_last_full,
-                                    since(ts, e->srv_last_us) };
-    r.fresh = r.gap_us > EXCHANGE_JOIN_US || e->srv_last_us > e->cli_last_us;
+                                    since(ts, srv) };
+    r.fresh = r.gap_us > EXCHANGE_JOIN_US || srv > e->cli_last_us;
     return r;
 }
 
@@ -423,7 +425,7 @@ static enum req_kind request_kind(const struct exchange *e, const struct exchang
     bool separate = write_separate(o, r, flags);
     if (setup_candidate(e, o) && ((o->flags & EXCH_O_TAILBIG) || separate))
         return REQ_NEXT;
-    uint64_t quiet = since(r->at, e->srv_last_us);
+    uint64_t quiet = since(r->at, exchange_srv_last(e));
     if (r->gap_us < quiet)
         quiet = r->gap_us;
     bool answered = (o->flags & (EXCH_O_ANY | EXCH_O_TAIL)) != 0;
@@ -827,8 +829,8 @@ static void stream_end(struct exchange *e, unsigned flags, const struct turn_sin
  * whether it was control. Returns whether it starts a new run. */
 static bool note_server_record(struct exchange *e, uint64_t ts, unsigned flags)
 {
-    bool new_run = e->srv_last_us == 0 ||
-                   (ts > e->srv_last_us && ts - e->srv_last_us >= EXCHANGE_RUN_GAP_US);
+    uint64_t srv = exchange_srv_last(e);
+    bool new_run = srv == 0 || (ts > srv && ts - srv >= EXCHANGE_RUN_GAP_US);
     e->srv_last_ctl = (flags & U_TAIL) || !(flags & U_BIG);
     e->srv_last_full = (flags & U_FULL) != 0;
     return new_run;
@@ -842,6 +844,8 @@ void exchange_turns_server(struct exchange *e, uint64_t ts, uint32_t n, unsigned
         new_run = note_server_record(e, ts, flags) || e->srv_stream_end;
         e->srv_stream_end = false;
     }
+    /* srv_last_us is the server's data now: any handshake time it held is
+     * gone (exchange.c, on_data). */
     advance(&e->srv_last_us, &e->srv_big_age, ts);
     if ((flags & U_START) && !e->srv_last_ctl) /* the record above the small size is at ts */
         e->srv_big_age = sat32(e->srv_last_us - ts);

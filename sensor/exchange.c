@@ -89,16 +89,41 @@ void exchange_hello(struct exchange *e, uint64_t ts_us, const uint8_t *alpn, siz
 {
     if (e == NULL)
         return;
-    if (!e->srv_seen) /* else too late to time the round trip (and hs_us is the Finished) */
-        e->hs_us = ts_us;
+    /* Kept where the server's last data will go (struct exchange): only
+     * while the server has sent no record and no data, else too late to
+     * time the round trip. */
+    if (!e->srv_seen && exchange_srv_last(e) == 0) {
+        e->srv_last_us = ts_us;
+        e->hs_in_srv = true;
+    }
     e->one_stream = alpn == NULL || !alpn_offers_h2(alpn, alpn_len);
+}
+
+/* n more application-data bytes in direction dir, saturating. */
+static void app_bytes_add(struct exchange *e, int dir, uint32_t n)
+{
+    uint64_t b = exchange_app_bytes(e, dir);
+    b = n > EXCHANGE_APP_BYTES_MAX - b ? EXCHANGE_APP_BYTES_MAX : b + n;
+    e->app_lo[dir] = (uint32_t)b;
+    e->app_hi[dir] = (uint16_t)(b >> 32);
+}
+
+/* The handshake's time leaves srv_last_us: the server's data takes it. */
+static void hs_forget(struct exchange *e)
+{
+    if (e->hs_in_srv) {
+        e->srv_last_us = 0;
+        e->hs_in_srv = false;
+    }
 }
 
 /* n bytes of application data in direction dir at time ts. */
 static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
                     const struct turn_sink *to)
 {
-    e->app_bytes[dir] += n;
+    app_bytes_add(e, dir, n);
+    if (dir == 1)
+        hs_forget(e); /* the tail's first record was judged (record_start) */
     if (dir == 0)
         exchange_turns_client(e, ts, n, flags, to);
     else
@@ -231,17 +256,14 @@ static bool tail_record(struct exchange *e, uint64_t ts, uint16_t len)
 {
     if (!e->tail_open)
         return false;
-    uint64_t rtt = e->rtt_us, fin = e->hs_us;
-    uint64_t limit = fin + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
-    if (e->tail_off != 0)
-        limit = fin + (e->tail_off - 1u) + EXCHANGE_TAIL_GAP_US;
-    /* tail_off is the offset plus one (0: none yet); a tail of records each
-     * under EXCHANGE_TAIL_GAP_US apart that outgrew 32 bits (71 minutes,
-     * 8.6 million records) ends there rather than wrap. */
-    if (len <= EXCHANGE_TAIL_MAX && ts >= fin && ts <= limit && ts - fin < UINT32_MAX) {
-        e->tail_off = (uint32_t)(ts - fin) + 1u;
+    /* The first: srv_last_us is still the Finished (hs_in_srv), no server
+     * data has come since. The next: srv_last_us is the tail's last data. */
+    uint64_t rtt = e->rtt_us, since = e->srv_last_us;
+    uint64_t limit = since + EXCHANGE_TAIL_GAP_US;
+    if (e->hs_in_srv)
+        limit = since + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
+    if (len <= EXCHANGE_TAIL_MAX && ts <= limit && (ts >= since || !e->hs_in_srv))
         return true;
-    }
     e->tail_open = false;
     return false;
 }
@@ -260,7 +282,15 @@ static bool past_handshake(struct exchange *e, int dir, uint64_t ts)
     e->hs = HS_DONE;
     if (was != HS_TLS13)
         return true;
-    e->hs_us = ts; /* the client's Finished: the server's tail may follow */
+    /* The client's Finished: the server's tail may follow. The server has
+     * sent no application data (its records were its handshake under
+     * HS_TLS13, and raw bytes would have ended that), so the Finished's
+     * time can wait where the server's last data will go; were there any,
+     * no tail is looked for. */
+    if (exchange_srv_last(e) != 0)
+        return false;
+    e->srv_last_us = ts;
+    e->hs_in_srv = true;
     e->tail_open = true;
     return false;
 }
@@ -272,11 +302,11 @@ static bool past_handshake(struct exchange *e, int dir, uint64_t ts)
 static void srv_first(struct exchange *e, uint64_t ts)
 {
     e->srv_seen = true;
-    if (e->hs_us != 0 && ts > e->hs_us) {
-        uint64_t rtt = ts - e->hs_us;
+    if (e->hs_in_srv && ts > e->srv_last_us) { /* srv_last_us is the hello's time */
+        uint64_t rtt = ts - e->srv_last_us;
         e->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
     }
-    e->hs_us = 0;
+    hs_forget(e);
 }
 
 /* A record header was parsed: decide whether its body is application data. */
@@ -497,7 +527,7 @@ static void quic_packet(struct exchange *e, int dir, uint64_t ts, uint32_t n, bo
 {
     bool big = n > EXCHANGE_QUIC_SMALL;
     if (probe || (dir == 0 && !big)) {
-        e->app_bytes[dir] += n;
+        app_bytes_add(e, dir, n);
         return;
     }
     unsigned flags = U_START | U_RECORD | (big ? U_BIG : 0u);

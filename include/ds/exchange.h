@@ -291,17 +291,17 @@ struct exchange_listed {
  * in the shared pool (struct exchange_pool). Times that are only compared
  * with short bounds are 32-bit saturating offsets (see the fields). */
 struct exchange {
-    /* The 8-byte members first, then the 4-byte ones: no padding. */
-    /* Application-data payload bytes each way (64 bits: a connection kept
-     * for hours passes 4 GiB). No count of records each way: no event
-     * reports one (the turns count theirs). */
-    uint64_t app_bytes[2];
+    /* The 8-byte members first, then the 4-byte ones, then the rest: no
+     * padding. */
     uint64_t cli_last_us;      /* the client's last application data */
-    uint64_t srv_last_us;      /* the server's last application data (tail included) */
-    /* The TLS 1.3 handshake: the client's hello (exchange_hello) until the
-     * server's first record gives the round trip, then the client's
-     * Finished (which follows the server's first record: HS_TLS13). */
-    uint64_t hs_us;
+    /* The server's last application data (tail included; read through
+     * exchange_srv_last). While hs_in_srv is set, before the server has
+     * sent any, it holds the TLS handshake's time instead: the client's
+     * hello (exchange_hello) until the server's first record gives the
+     * round trip, then (TLS 1.3) the client's Finished, which opens the
+     * window of the handshake's tail, until the server's first application
+     * data. One word for both: 8 bytes a flow (exchange.c). */
+    uint64_t srv_last_us;
     struct rec_track dir[2];   /* [0] client to server, [1] server to client */
     struct exchange_open open0;        /* the oldest open turn */
     /* Handles in the shared pool (exchange_pool_listed, exchange_pool_more,
@@ -310,11 +310,6 @@ struct exchange {
     uint32_t more;             /* the other open turns (0 while fewer than two) */
     uint32_t held;             /* small client records held (0: none) */
     uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
-    /* The handshake tail's last record so far, after the Finished (us); 0
-     * if none yet. The tail is one flight of records under
-     * EXCHANGE_TAIL_GAP_US apart: one that would need more than 32 bits
-     * ends it (exchange.c). */
-    uint32_t tail_off;
     /* The last client data of a record above the small size, and the
      * server's last record above it, as ages behind cli_last_us and
      * srv_last_us (us, saturating; UINT32_MAX: never, or 71.6 minutes or
@@ -323,6 +318,13 @@ struct exchange {
     uint32_t cli_big_age, srv_big_age;
     uint32_t count;            /* completed turns */
     uint32_t resync;           /* times a direction lost record sync (gaps) */
+    /* Application-data payload bytes each way, 48 bits (exchange_app_bytes:
+     * the low 32 bits, then the high 16), saturating at 2^48 - 1 (256 TiB):
+     * a connection kept for hours passes 4 GiB, none a sensor sees passes
+     * that. No count of records each way: no event reports one (the turns
+     * count theirs). */
+    uint32_t app_lo[2];
+    uint16_t app_hi[2];
     uint8_t kept;              /* turns listed (<= EXCHANGE_TURNS_KEPT) */
     /* Small counts as bit-fields: their bounds are asserted below. */
     uint8_t nopen : 4;         /* turns open (<= EXCHANGE_OPEN_MAX) */
@@ -331,7 +333,11 @@ struct exchange {
     bool one_stream : 1;       /* the client offered no HTTP/2: requests never overlap */
     uint8_t target : 3;        /* index of the open turn the server's run goes to (< nopen) */
     bool setup_skipped : 1;    /* the connection set-up turn was seen and not counted */
-    bool tail_open : 1;        /* the server's next records may be the handshake's tail */
+    /* The server's next records may be the handshake's tail: the first
+     * within 1.5 round trips and the slack of the client's Finished (in
+     * srv_last_us, hs_in_srv), the next ones under EXCHANGE_TAIL_GAP_US
+     * behind the server's last data (the tail's). */
+    bool tail_open : 1;
     bool pend_in : 1;          /* the client's current record is held */
     bool srv_last_ctl : 1;     /* the server's last record was small or handshake tail */
     bool srv_last_full : 1;    /* the server's last record was full size */
@@ -340,16 +346,33 @@ struct exchange {
     bool cli_last_full : 1;    /* the client's last record above the small size was full size */
     bool srv_stream_end : 1;   /* requests in flight together: the server's last record
                                 * was an END_STREAM (U_EMPTY) ending its run's answer */
+    bool hs_in_srv : 1;        /* srv_last_us holds the handshake's time (above) */
 };
+
+#define EXCHANGE_APP_BYTES_MAX ((UINT64_C(1) << 48) - 1u)
+
+/* The application-data payload bytes e has seen in direction dir (0 client
+ * to server, 1 server to client), saturating at EXCHANGE_APP_BYTES_MAX. */
+static inline uint64_t exchange_app_bytes(const struct exchange *e, int dir)
+{
+    return (uint64_t)e->app_hi[dir] << 32 | e->app_lo[dir];
+}
+
+/* The server's last application data (packet time), 0 while none. */
+static inline uint64_t exchange_srv_last(const struct exchange *e)
+{
+    return e->hs_in_srv ? 0 : e->srv_last_us;
+}
 
 _Static_assert(EXCHANGE_OPEN_MAX <= 8, "exchange.nopen (4 bits) and target (3 bits, < nopen)");
 _Static_assert(EXCHANGE_TURNS_KEPT <= UINT8_MAX, "exchange.kept is 8 bits");
-/* In every followed flow (struct flow_app): 136 bytes on x86-64 (144
- * with 14-byte record trackers that kept a split header's bytes, 152 with
- * a pointer to the listed turns and 16-byte trackers; 168 before an open
- * turn kept one pair of response times and the records' count each way,
- * which no event reports, went). */
-_Static_assert(sizeof(struct exchange) <= 136, "struct exchange: 136 bytes a flow (issue 10)");
+/* In every followed flow (struct flow_app): 120 bytes on x86-64 (136
+ * with the handshake's times and the tail's last record in fields of
+ * their own and 64-bit byte counts, 144 with 14-byte record trackers that
+ * kept a split header's bytes, 152 with a pointer to the listed turns and
+ * 16-byte trackers; 168 before an open turn kept one pair of response
+ * times and the records' count each way, which no event reports, went). */
+_Static_assert(sizeof(struct exchange) <= 120, "struct exchange: 120 bytes a flow (issue 10)");
 
 /* What all flows' exchanges share: bounded pools of listed turns, of
  * blocks of requests in flight and of held records. When one is used up,

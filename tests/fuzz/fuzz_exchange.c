@@ -37,7 +37,7 @@ static void check_turn(const struct ctx *c, const struct turn *t)
      * least one (a TLS record its 5-byte header, a QUIC packet its first
      * byte). A count that wrapped below zero breaks this at once. */
     if (t->req_records > c->fed[0] || t->resp_records > c->fed[1] ||
-        t->req_bytes > c->e->app_bytes[0] || t->resp_bytes > c->e->app_bytes[1])
+        t->req_bytes > exchange_app_bytes(c->e, 0) || t->resp_bytes > exchange_app_bytes(c->e, 1))
         abort();
 }
 

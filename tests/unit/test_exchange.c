@@ -150,7 +150,7 @@ static void test_keepalive_three_turns(void **state)
 {
     struct fx *f = *state;
     tls12_handshake(f);
-    assert_int_equal(f->ex.app_bytes[0] + f->ex.app_bytes[1], 0);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0) + exchange_app_bytes(&f->ex, 1), 0);
 
     rec(f, 0, 23, 300);
     flush(f, 0, 1000, 1448);
@@ -182,8 +182,8 @@ static void test_keepalive_three_turns(void **state)
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 3000, 310, 1000, 1, 1, 200, 0);
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 5000, 320, 200, 1, 2, 100, 200);
     assert_memory_equal(&f->got[1], exchange_listed_turn(&f->ex, f->pool, 1), sizeof(struct turn));
-    assert_int_equal(f->ex.app_bytes[0], 930);
-    assert_int_equal(f->ex.app_bytes[1], 3700);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0), 930);
+    assert_int_equal(exchange_app_bytes(&f->ex, 1), 3700);
     assert_int_equal(f->ex.resync, 0);
 }
 
@@ -201,7 +201,7 @@ static void test_tls13_h2(void **state)
     rec(f, 1, 23, 2500); /* EncryptedExtensions, Certificate, CertificateVerify */
     rec(f, 1, 23, 53);   /* Finished */
     flush(f, 1, 200, 1448);
-    assert_int_equal(f->ex.app_bytes[1], 0);
+    assert_int_equal(exchange_app_bytes(&f->ex, 1), 0);
 
     rec(f, 0, 20, 1);    /* CCS */
     rec(f, 0, 23, 53);   /* Finished */
@@ -242,8 +242,8 @@ static void test_tls13_h2(void **state)
                 3000 - 2600);
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 40000, 420, 900, 1, 1, 300, 0);
     /* Neither the 2553 handshake bytes nor the client's 53-byte Finished count. */
-    assert_int_equal(f->ex.app_bytes[0], 490 + 26 + 150 + 420);
-    assert_int_equal(f->ex.app_bytes[1], 250 + 40 + 40 + 6000 + 900);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0), 490 + 26 + 150 + 420);
+    assert_int_equal(exchange_app_bytes(&f->ex, 1), 250 + 40 + 40 + 6000 + 900);
 }
 
 /* A large record cut over many segments: bytes arrive at each segment's
@@ -319,7 +319,7 @@ static void split_feed(struct exchange_pool *p, const uint8_t *b, uint32_t n, ui
     }
     exchange_finish(&e, &to);
     const struct turn *t = exchange_listed_turn(&e, p, 0);
-    r->bytes = e.app_bytes[0];
+    r->bytes = exchange_app_bytes(&e, 0);
     r->resync = e.resync;
     r->count = e.count;
     r->req_bytes = t ? t->req_bytes : 0;
@@ -547,7 +547,7 @@ static void test_tcp_at(void **state)
     c->sent = c->len; /* tls.c had it */
     exchange_tcp_at(&f->ex, 0, c->isn + c->sent);
     exchange_tcp(&f->ex, 0, 50, c->isn, c->buf, 1448, &f->to); /* hello again */
-    assert_int_equal(f->ex.app_bytes[0], 0);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0), 0);
     assert_int_equal(f->ex.resync, 0);
     rec(f, 0, 23, 400);
     rec(f, 0, 23, 400);
@@ -680,8 +680,8 @@ static void test_long_flow_times(void **state)
 
     assert_int_equal(f->ex.count, 2);
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), t2, 300, 1000, 1, 2, UINT32_MAX, 0);
-    assert_int_equal(f->ex.app_bytes[0], 600);
-    assert_int_equal(f->ex.app_bytes[1], 40 + 2000 + 1000 + 40 + 1000);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0), 600);
+    assert_int_equal(exchange_app_bytes(&f->ex, 1), 40 + 2000 + 1000 + 40 + 1000);
 }
 
 /* More turns than kept: all counted and reported, the first 32 kept. */
@@ -810,6 +810,67 @@ static void test_tail_is_one_flight(void **state)
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 47388, 157, 358, 1, 1, 159, 0);
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 47898, 157, 358, 1, 1, 87, 0);
     assert_turn(exchange_listed_turn(&f->ex, f->pool, 2), 48216, 158, 768, 1, 1, 93, 0);
+}
+
+/* The handshake's times share the word of the server's last data
+ * (struct exchange): the hello's until the server's first record (a
+ * 20 ms round trip), then the Finished's. The client's request, sent
+ * before any server data, sees none; the first ticket may come until
+ * fin + 1.5 round trips + EXCHANGE_TAIL_SLACK_US (21500 + 30000 + 2000 =
+ * 53500), the next until the last + EXCHANGE_TAIL_GAP_US (54000); the
+ * record after (54501) is the answer's first byte: ttfb 54501 - 21600. */
+static void test_handshake_word(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1000, 21000, 21500, "http/1.1");
+    assert_int_equal(f->ex.rtt_us, 20000);
+    assert_true(f->ex.hs_in_srv);
+    assert_int_equal(f->ex.srv_last_us, 21500);  /* the Finished */
+    assert_int_equal(exchange_srv_last(&f->ex), 0);
+    rec_at(f, 0, 21600, 300);
+    assert_int_equal(exchange_srv_last(&f->ex), 0);
+    rec_at(f, 1, 53500, 282);                    /* the first ticket, at the limit */
+    assert_false(f->ex.hs_in_srv);
+    assert_int_equal(exchange_srv_last(&f->ex), 53500);
+    rec_at(f, 1, 54000, 282);                    /* the next, at the gap's limit */
+    rec_at(f, 1, 54501, 120);                    /* the answer */
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 21600, 300, 282 + 282 + 120, 1, 3,
+                54501 - 21600, 0);
+}
+
+/* One microsecond past the first ticket's window, a small record is the
+ * answer, not the tail: ttfb 53501 - 21600. */
+static void test_handshake_word_late_ticket(void **state)
+{
+    struct fx *f = *state;
+    tls13_handshake(f, 1000, 21000, 21500, "http/1.1");
+    rec_at(f, 0, 21600, 300);
+    rec_at(f, 1, 53501, 282);
+    assert_false(f->ex.tail_open);
+    exchange_finish(&f->ex, &f->to);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 21600, 300, 282, 1, 1, 53501 - 21600,
+                0);
+}
+
+/* Application-data bytes are 48 bits each way: the carry into the high 16
+ * bits, and saturation at 2^48 - 1. */
+static void test_app_bytes_48(void **state)
+{
+    struct fx *f = *state;
+    tls12_handshake(f);
+    f->ex.app_lo[0] = UINT32_MAX - 99u;          /* 2^32 - 100 so far */
+    rec_at(f, 0, 1000, 300);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0), (UINT64_C(1) << 32) + 200u);
+    assert_int_equal(f->ex.app_hi[0], 1);
+    assert_int_equal(f->ex.app_lo[0], 200);
+    f->ex.app_lo[1] = UINT32_MAX - 10u;
+    f->ex.app_hi[1] = UINT16_MAX;                /* 11 below the top */
+    rec_at(f, 1, 2000, 100);
+    assert_int_equal(exchange_app_bytes(&f->ex, 1), EXCHANGE_APP_BYTES_MAX);
+    rec_at(f, 1, 3000, 100);
+    assert_int_equal(exchange_app_bytes(&f->ex, 1), EXCHANGE_APP_BYTES_MAX);
 }
 
 /* Item 6, "an invented turn" (curl over HTTP/2): the request's HEADERS,
@@ -1647,7 +1708,7 @@ static void test_bad_arguments(void **state)
     exchange_udp(&f->ex, 2, 1, b, 8, NULL);
     exchange_udp(NULL, 0, 1, b, 8, NULL);
     exchange_finish(NULL, NULL);
-    assert_int_equal(f->ex.app_bytes[0], 0);
+    assert_int_equal(exchange_app_bytes(&f->ex, 0), 0);
     assert_false(f->ex.dir[0].started);
 }
 
@@ -1693,7 +1754,7 @@ static void test_quic(void **state)
     n = quic_long(d, 1, 0, 100);  /* server Initial + Handshake, coalesced */
     n += quic_long(d + n, 1, 2, 1000);
     exchange_udp(e, 1, 200, d, (uint32_t)n, &f->to);
-    assert_int_equal(e->app_bytes[0] + e->app_bytes[1], 0);
+    assert_int_equal(exchange_app_bytes(e, 0) + exchange_app_bytes(e, 1), 0);
     assert_false((e->nopen > 0));
 
     /* Client Handshake coalesced with its first 1-RTT packet (the request). */
@@ -1701,7 +1762,7 @@ static void test_quic(void **state)
     size_t hs = n;
     n += quic_short(d + n, 400);
     exchange_udp(e, 0, 1000, d, (uint32_t)n, &f->to);
-    assert_int_equal(e->app_bytes[0], 400);
+    assert_int_equal(exchange_app_bytes(e, 0), 400);
     (void)hs;
 
     n = quic_short(d, 1200);
@@ -1719,8 +1780,8 @@ static void test_quic(void **state)
     assert_int_equal(e->count, 2);
     assert_turn(exchange_listed_turn(e, f->pool, 0), 1000, 400, 3100, 1, 3, 300, 200);
     assert_turn(exchange_listed_turn(e, f->pool, 1), 3000, 350, 900, 1, 1, 100, 0);
-    assert_int_equal(e->app_bytes[0], 400 + 40 + 350); /* the ACK too */
-    assert_int_equal(e->app_bytes[1], 1200 + 1200 + 700 + 900);
+    assert_int_equal(exchange_app_bytes(e, 0), 400 + 40 + 350); /* the ACK too */
+    assert_int_equal(exchange_app_bytes(e, 1), 1200 + 1200 + 700 + 900);
 }
 
 static void test_quic_0rtt_v2_and_junk(void **state)
@@ -1735,11 +1796,11 @@ static void test_quic_0rtt_v2_and_junk(void **state)
     size_t init = n;
     n += quic_long(d + n, 0x6b3343cfu, 2, 300);
     exchange_udp(e, 0, 500, d, (uint32_t)n, &f->to);
-    assert_int_equal(e->app_bytes[0], n - init); /* the 0-RTT packet, header included */
+    assert_int_equal(exchange_app_bytes(e, 0), n - init); /* the 0-RTT packet, header included */
     assert_true((e->nopen > 0));
 
     /* Version negotiation and an unknown version: nothing counted. */
-    uint64_t before = e->app_bytes[1];
+    uint64_t before = exchange_app_bytes(e, 1);
     n = quic_long(d, 0, 0, 50);
     exchange_udp(e, 1, 600, d, (uint32_t)n, &f->to);
     n = quic_long(d, 0x51303530u, 0, 50); /* "Q050" */
@@ -1748,7 +1809,7 @@ static void test_quic_0rtt_v2_and_junk(void **state)
     exchange_udp(e, 1, 600, d, 3, &f->to);
     n = quic_long(d, 1, 2, 500);
     exchange_udp(e, 1, 600, d, (uint32_t)(n - 10), &f->to);
-    assert_int_equal(e->app_bytes[1], before);
+    assert_int_equal(exchange_app_bytes(e, 1), before);
 
     /* A v1 Handshake whose DCID is 21 bytes (RFC 9000 17.2: invalid) ends
      * the walk: the 1-RTT packet coalesced after it is not counted. */
@@ -1765,7 +1826,7 @@ static void test_quic_0rtt_v2_and_junk(void **state)
     n += 16;
     n += quic_short(d + n, 400);
     exchange_udp(e, 1, 700, d, (uint32_t)n, &f->to);
-    assert_int_equal(e->app_bytes[1], before);
+    assert_int_equal(exchange_app_bytes(e, 1), before);
 }
 
 /* A client segment that loses record sync between two large records: the
@@ -1817,6 +1878,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http2_setup_not_a_turn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticket_is_not_first_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tail_is_one_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_word, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_word_late_ticket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app_bytes_48, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_settings_do_not_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_late_body_after_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_answer_then_silence, setup, teardown),

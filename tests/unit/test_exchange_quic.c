@@ -634,7 +634,7 @@ static void test_client_acks_are_no_request(void **state)
     assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->ttfb_us, 800000);
     assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->resp_bytes, 25 + 10 * 210);
     /* The ACKs are the flow's application data all the same. */
-    assert_int_equal(e.app_bytes[0], 67 + 544 + 10 * 36);
+    assert_int_equal(exchange_app_bytes(&e, 0), 67 + 544 + 10 * 36);
 }
 
 /* quic-go probes the path MTU with datagrams larger than any before
@@ -659,7 +659,7 @@ static void test_mtu_probes_are_no_answer(void **state)
     assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->ttfb_us, 900000);
     assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->resp_bytes, 122 + 1427 + 1244);
     assert_int_equal(exchange_listed_turn(&e, qto()->pool, 0)->resp_records, 3);
-    assert_int_equal(e.app_bytes[1], 287 + 1427 + 122 + 1427 + 1244);
+    assert_int_equal(exchange_app_bytes(&e, 1), 287 + 1427 + 122 + 1427 + 1244);
 }
 
 /* Requests written back to back (fetches fired at once) are turns each:
