@@ -12,11 +12,13 @@
  * address), so one harvester behind a NAT gives one alert per rule. The
  * cluster tables see an address through its address record, unless one of
  * its profile records alerted: from then on through that profile's record,
- * while the address carries more than one family in the window. A flow's
- * token holds both records' tokens: the address's in the high 32 bits, the
- * profile's (0: none) in the low; at the flow's end its profile is found
- * again from its JA4 (if a fingerprint reload moved that JA4 to another
- * family meanwhile, the profile's end is counted as stale). */
+ * while the address carries more than one family in the window. A flow
+ * keeps two bits of what its start was filed in (DETECT_FLOW_*): its
+ * address record, and its profile record or not (not: a flow that started
+ * before its address split); at its end each is found again by its key,
+ * the profile from the flow's JA4 (if a fingerprint reload moved that JA4
+ * to another family meanwhile, the flow ends on that family's record if
+ * one is held; a record not held counts as a stale end). */
 #include "ds/detect.h"
 
 #include <inttypes.h>
@@ -326,23 +328,25 @@ static uint32_t flow_profile(const struct detect *d, const struct flow_app *app)
         fingerprint_family(d->fp, tls_facts_str(d->cfg.facts, t, FLOW_TLS_JA4, NULL)));
 }
 
-uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct flow_app *app,
+/* The sensor keeps detect_flow_start's bits in the flow's flags as they are. */
+_Static_assert(DETECT_FLOW_SOURCE == FLOW_F_SOURCE && DETECT_FLOW_PROFILE == FLOW_F_PROFILE,
+               "DETECT_FLOW_* must be the flow flags that keep them");
+
+unsigned detect_flow_start(struct detect *d, const struct flow *f, const struct flow_app *app,
                            const struct catalog_entry *svc, uint64_t ts_us)
 {
     struct source_flow fl;
     fill_source_flow(d, f, app, svc, &fl);
     bool split = source_profile_split(d->src, &fl.src, fl.family, ts_us);
-    uint64_t token = 0, ptoken = 0;
     bool created = false;
-    if (source_flow_start(d->src, &fl, ts_us, &token, &created) != 0)
+    if (source_flow_start(d->src, &fl, ts_us, &created) != 0)
         return 0;
     if (created)
         enrich(d, &f->cli);
     fl.profile = source_profile_id(fl.family);
-    if (split && source_flow_start(d->src, &fl, ts_us, &ptoken, NULL) != 0)
-        ptoken = 0;
-    /* Both tokens are compared on their low 32 bits (source.h). */
-    return (uint64_t)(uint32_t)token << 32 | (uint32_t)ptoken;
+    if (split && source_flow_start(d->src, &fl, ts_us, NULL) == 0)
+        return DETECT_FLOW_SOURCE | DETECT_FLOW_PROFILE;
+    return DETECT_FLOW_SOURCE;
 }
 
 /* A signature matched: an alert, with what the hit context says. */
@@ -617,12 +621,16 @@ void detect_turn(struct detect *d, const struct flow *f, const struct flow_app *
 }
 
 void detect_flow_end(struct detect *d, const struct flow *f, const struct flow_app *app,
-                     uint64_t token, uint64_t ts_us)
+                     unsigned started, uint64_t ts_us)
 {
-    source_flow_end(d->src, &f->cli, ts_us, token >> 32);
+    if (!(started & DETECT_FLOW_SOURCE))
+        return;
+    source_flow_end(d->src, &f->cli, ts_us);
+    if (!(started & DETECT_FLOW_PROFILE))
+        return;
     struct source_key k = { f->cli, flow_profile(d, app) };
-    if ((uint32_t)token != 0 && k.profile != SOURCE_PROFILE_ADDRESS)
-        source_key_flow_end(d->src, &k, ts_us, (uint32_t)token);
+    if (k.profile != SOURCE_PROFILE_ADDRESS)
+        source_key_flow_end(d->src, &k, ts_us);
 }
 
 /* The source events of one window: source_foreach's ctx for

@@ -17,16 +17,18 @@
  *   flows        10%: 123 B a flow (its 120 B record in the table's slabs,
  *                     and 3/4 of a 32-bit bucket): 41.6 MiB holds the
  *                     default --max-flows (262,144: 31 MiB).
- *   flow_app     15%: 152 B a followed flow (compact state: TLS facts as
+ *   flow_app     15%: 128 B a followed flow (compact state: TLS facts as
  *                     the id of a shared fact set, turns in the shared turn
- *                     pool), at most one a flow: 62 MiB holds ~427,000, and
- *                     the share is more than 152/123 of the flows', so the
+ *                     pool), at most one a flow: 62 MiB holds ~508,000, and
+ *                     the share is more than 128/123 of the flows', so the
  *                     flow count binds first at every limit (before the
  *                     compact state it was 2.7 KiB, the largest per-flow
  *                     cost; the shares were 14% and 27% until the flow record
  *                     and this state shrank; 224 B with the facts inline,
  *                     192 B with the turn tracker at 168, 176 with a QUIC
- *                     pointer, 168 with the turn tracker at 152).
+ *                     pointer, 168 with the turn tracker at 152, 152 with
+ *                     a 64-bit source token too, 136 with that token and
+ *                     the turn tracker at 120).
  *   hello_buffers 8%: 18 KiB a split ClientHello in reassembly; 33 MiB holds
  *                     ~1,800 at once, i.e. 18,000 new split-hello
  *                     connections a second at a 100 ms round trip (a

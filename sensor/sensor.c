@@ -438,7 +438,7 @@ static void on_turn(void *ctx, void *owner, const struct turn *t)
     const struct flow *f = owner;
     const struct flow_app *app = flow_app_of(s, f);
     s->n.turns++;
-    if (f->service >= 0 && app && app->source_token)
+    if (f->service >= 0 && app && (f->flags & FLOW_F_SOURCE))
         detect_turn(s->detect, f, app, flow_service(s, f), t, s->now);
 }
 
@@ -524,6 +524,7 @@ static void release_flow_state(struct sensor *s, struct flow *f)
     flow_app_release(app_at(s, f->app), &s->shared);
     ipool_put(&s->app_pool, f->app);
     flow_app_detach(s->flows, f);
+    f->flags &= (uint16_t)~(FLOW_F_SOURCE | FLOW_F_PROFILE);   /* ended with the app state */
     if (memcap_emergency(s->mc))
         memcap_fill(s->mc, MEMCAP_FLOW_APP, s->app_pool.in_use, s->app_pool.cap);
 }
@@ -558,8 +559,9 @@ static void on_flow_end(void *ctx, struct flow *f)
         const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
         event_flow(s->eve, f, app, flow_service(s, f), s->shared.facts, s->shared.turns);
-        if (app->source_token)
-            detect_flow_end(s->detect, f, app, app->source_token, f->last_us);
+        if (f->flags & FLOW_F_SOURCE)
+            detect_flow_end(s->detect, f, app, f->flags & (FLOW_F_SOURCE | FLOW_F_PROFILE),
+                            f->last_us);
     }
     release_flow_state(s, f);
 }
@@ -590,7 +592,8 @@ static void start_source(struct sensor *s, struct flow *f)
 {
     struct flow_app *app = flow_app_of(s, f);
     if (f->service >= 0 && app) {
-        app->source_token = detect_flow_start(s->detect, f, app, flow_service(s, f), s->now);
+        unsigned started = detect_flow_start(s->detect, f, app, flow_service(s, f), s->now);
+        f->flags = (uint16_t)((f->flags & ~(FLOW_F_SOURCE | FLOW_F_PROFILE)) | started);
         s->detect_used = true;
     }
 }

@@ -71,7 +71,10 @@ struct source {
     uint32_t profile;               /* with addr, the key (ds/source.h) */
     uint32_t cluster_profile;       /* an address record's: see source_cluster_profile */
     uint32_t hash;
-    uint64_t serial;                /* this record's incarnation: flow tokens */
+    uint64_t serial;                /* this record's incarnation: read by nothing since flow
+                                       ends find records by key; kept only because its 8
+                                       bytes set how many sources a memcap share holds
+                                       (stats: sensor.memcap.caps.sources.objects) */
     uint64_t first_us, last_us;
     uint64_t ring_total;            /* turns ever filed in the ring */
     uint32_t ring_len, ring_head, ring_cap;

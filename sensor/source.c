@@ -304,12 +304,10 @@ static void copy_geo(struct source *to, const struct source *from)
     memcpy(to->as_org, from->as_org, sizeof(to->as_org));
 }
 
-/* The next serial: never 0 in its low 32 bits (tokens are compared on those). */
+/* The next serial (a record's incarnation; see source-int.h). */
 static uint64_t next_serial(struct source_table *st)
 {
-    if ((uint32_t)++st->next_serial == 0)
-        ++st->next_serial;
-    return st->next_serial;
+    return ++st->next_serial;
 }
 
 static struct source *get_or_create(struct source_table *st, const struct source_key *k,
@@ -468,7 +466,7 @@ static void note_flow(const struct source_table *st, struct source *s,
 /* ---- observations ---- */
 
 int source_flow_start(struct source_table *st, const struct source_flow *fl, uint64_t ts_us,
-                      uint64_t *token, bool *created)
+                      bool *created)
 {
     struct source_key k = { fl->src, fl->profile };
     struct source *s = get_or_create(st, &k, ts_us, created);
@@ -483,23 +481,19 @@ int source_flow_start(struct source_table *st, const struct source_flow *fl, uin
     s->fs_times[s->fs_total % SOURCE_FLOW_STARTS_KEPT] = ts_us;
     s->fs_total++;
     note_flow(st, s, fl, ts_us);
-    if (token)
-        *token = s->serial;
     return 0;
 }
 
-void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_t ts_us,
-                     uint64_t token)
+void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_t ts_us)
 {
     struct source_key k = { *src, SOURCE_PROFILE_ADDRESS };
-    source_key_flow_end(st, &k, ts_us, token);
+    source_key_flow_end(st, &k, ts_us);
 }
 
-void source_key_flow_end(struct source_table *st, const struct source_key *k, uint64_t ts_us,
-                         uint64_t token)
+void source_key_flow_end(struct source_table *st, const struct source_key *k, uint64_t ts_us)
 {
     struct source *s = source_find_key(st, k);
-    if (s == NULL || (uint32_t)token != (uint32_t)s->serial) {
+    if (s == NULL) {
         st->stats.stale_ends++;
         return;
     }
@@ -722,8 +716,10 @@ static void clone_ring(struct source_table *st, struct source *p, const struct s
 
 /* Copies address record a into the profile record pid of its address (a
  * stale one from an earlier incarnation is replaced): turns, buckets,
- * tables, last flow, geo, hourly load and evaluation times (the flows open
- * now hold no token of the copy). */
+ * tables, last flow, geo, hourly load and evaluation times. The address's
+ * flows open now were not filed in the copy, and do not end on it (their
+ * DETECT_FLOW_PROFILE is clear); those of the stale one do, as any flow
+ * ends on the record of its key. */
 static void profile_clone(struct source_table *st, struct source *a, uint32_t pid,
                           uint64_t ts_us)
 {

@@ -83,16 +83,27 @@ void detect_free(struct detect *d);
  * returns -1 (logged). Source state and alert suppression carry over. */
 int detect_reload(struct detect *d);
 
-/* An AI flow starts being followed; returns the token for detect_flow_end.
- * app is the flow's application state (flow-app.h: its TLS facts are
- * read), or NULL. */
-uint64_t detect_flow_start(struct detect *d, const struct flow *f, const struct flow_app *app,
+/* What detect_flow_start started for a flow: a mask of these bits, which
+ * goes back to detect_flow_end. Their values are flow.h's FLOW_F_SOURCE and
+ * FLOW_F_PROFILE (detect.c checks), so the sensor keeps the mask in the
+ * flow's flags as it is, and a flow's application state holds nothing of
+ * its source. */
+#define DETECT_FLOW_SOURCE  0x8000u /* the address's source record counts the flow */
+#define DETECT_FLOW_PROFILE 0x0800u /* so does its client family's profile record */
+
+/* An AI flow starts being followed; returns the DETECT_FLOW_* bits of the
+ * records that count it (0: none could be had). app is the flow's
+ * application state (flow-app.h: its TLS facts are read), or NULL. */
+unsigned detect_flow_start(struct detect *d, const struct flow *f, const struct flow_app *app,
                            const struct catalog_entry *svc, uint64_t ts_us);
 /* A completed turn of that flow, at packet time ts_us. */
 void detect_turn(struct detect *d, const struct flow *f, const struct flow_app *app,
                  const struct catalog_entry *svc, const struct turn *t, uint64_t ts_us);
+/* That flow ended at ts_us; started is what detect_flow_start returned for
+ * it: the flow ends on the records it started on (a profile record only if
+ * DETECT_FLOW_PROFILE), found again by their keys. */
 void detect_flow_end(struct detect *d, const struct flow *f, const struct flow_app *app,
-                     uint64_t token, uint64_t ts_us);
+                     unsigned started, uint64_t ts_us);
 
 /* Packet time stepped back to now_us (another capture): the detection clock
  * follows, so windows are measured on the new capture's time. */

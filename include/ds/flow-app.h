@@ -1,5 +1,5 @@
 /* The sensor's application state of a followed flow: what its handshake
- * told us, its request/response turns and its source's handle. struct flow
+ * told us and its request/response turns. struct flow
  * holds it as the opaque `app` (Suricata's Flow.alstate), so the flow table
  * knows nothing of TLS or turns.
  *
@@ -38,7 +38,8 @@ struct flow_app {
      * 32-bit handle for both keeps this handshake-time state out of the
      * budget below, beside tls where alignment left room. */
     uint32_t quic;
-    uint64_t source_token;   /* per-source state's handle for this flow, 0 if none */
+    /* What per-source state counts this flow is two bits of the flow's
+     * flags (FLOW_F_SOURCE, FLOW_F_PROFILE: detect.h), not a handle here. */
     struct exchange ex;
 };
 
@@ -47,13 +48,14 @@ struct flow_app {
  * What does not fit lives in shared bounded pools: the TLS facts as one
  * set for all the flows that share them (tls-facts.h) and their strings
  * in the intern table, listed turns, requests in flight beyond the first
- * and held records in the exchange pool (exchange.h). 152 bytes on x86-64:
- * tls 4, quic 4, source_token 8, ex 136; the sensor's indexed pool keeps
- * it unrounded (160 with a 144-byte ex, 168 with a 152-byte one, 176 with
- * a QUIC pointer, 192 with a 168-byte ex, 224 with the facts in every
- * flow, 256 before, 2,744 before issue 10). */
-_Static_assert(sizeof(struct flow_app) <= 152,
-               "struct flow_app must stay within 152 bytes a flow (issue 10)");
+ * and held records in the exchange pool (exchange.h). 128 bytes on x86-64:
+ * tls 4, quic 4, ex 120; the sensor's indexed pool keeps it unrounded (136
+ * with a 64-bit source token beside them, 152 with that and a 136-byte ex,
+ * 160 with a 144-byte ex, 168 with a 152-byte one, 176 with a QUIC
+ * pointer, 192 with a 168-byte ex, 224 with the facts in every flow, 256
+ * before, 2,744 before issue 10). */
+_Static_assert(sizeof(struct flow_app) <= 128,
+               "struct flow_app must stay within 128 bytes a flow (issue 10)");
 
 /* What every flow's application state shares: owned by the sensor. */
 struct flow_app_shared {

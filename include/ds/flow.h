@@ -46,12 +46,12 @@ _Static_assert(FLOW_END_SHUTDOWN < (1 << FLOW_END_BITS), "enum flow_end outgrew 
 #define FLOW_F_FOLLOW       0x0100u /* we keep app state (AI flow, or --all-tls) */
 #define FLOW_F_IGNORE       0x0200u /* nothing more to learn: count packets only */
 #define FLOW_F_CLASSIFIED   0x0400u /* nDPI is done with this flow */
-/*      0x0800u            free (was FLOW_F_APP_LISTED: flows holding app state are
-                             no longer kept in a list of their own, flow_evict_app) */
+#define FLOW_F_PROFILE      0x0800u /* its address's profile record counts it too (detect.h) */
 #define FLOW_F_QUIC_READ    0x1000u /* our QUIC parser read the hello: app->quic is the
                                        server id (JA3S), NULL once done, not the slot */
 #define FLOW_F_QUIC_SHED    0x2000u /* refused a QUIC reassembly slot at the cap: counted once */
 #define FLOW_F_QUIC_FAILED  0x4000u /* our QUIC parser gave up on the hello: no slot again */
+#define FLOW_F_SOURCE       0x8000u /* its address's source record counts it (detect.h) */
 
 /* The most catalogue entries a flow can name: struct flow keeps the index
  * in an int16_t (the shipped catalogue has about 150; the sensor refuses a

@@ -6,11 +6,11 @@
  * What the sensor calls, all with packet time:
  *   source_flow_start   when a flow is classified as AI (TLS or QUIC to a
  *                       catalogued host): a new connection, concurrency + 1.
- *                       Keep the returned token in the flow.
  *   source_turn         for every completed request/response turn of such a
  *                       flow (exchange_turn_fn). Its `due` mask says which
  *                       windows to evaluate now (see eval_interval_s).
- *   source_flow_end     when that flow ends (flow_end_fn), with the token.
+ *   source_flow_end     when that flow ends (flow_end_fn), if its start
+ *                       was filed (the caller keeps that it was).
  *   source_features     for each due window: the features to run rules on.
  *   source_expire       now and then (e.g. each stats tick): drops sources
  *                       idle longer than idle_timeout_s, a bounded number per call.
@@ -152,7 +152,7 @@ struct source_stats {
     uint64_t turns;             /* source_turn calls for address records */
     uint64_t ring_short;        /* turns that overwrote a ring not yet full-sized, or that
                                    found no ring chunk at all (counted, not kept) */
-    uint64_t stale_ends;        /* flow ends whose token no longer matched */
+    uint64_t stale_ends;        /* flow ends whose source record was evicted */
     uint64_t chunks_in_use;
     uint64_t chain_evicted;     /* of evicted: to keep a chain at SOURCE_CHAIN_MAX */
     uint64_t lookups;           /* lookups that may create (a flow or turn's source) */
@@ -189,18 +189,18 @@ const uint32_t *source_windows(const struct source_table *st, unsigned *n);
 int source_window_index(const struct source_table *st, uint32_t window_s);
 
 /* A flow of fl->src was classified as AI at packet time ts_us, filed in the
- * record (fl->src, fl->profile). *token (never 0, nor are its low 32 bits:
- * tokens are compared on those, so a caller may keep two in 64 bits) goes
- * back to source_flow_end; *created (may be NULL) tells whether the
- * source is new (the moment to look up and set its geo). 0 or -1 (no record
- * could be had). */
+ * record (fl->src, fl->profile); *created (may be NULL) tells whether the
+ * source is new (the moment to look up and set its geo). 0, or -1 (no
+ * record could be had: then there is no source_flow_end for it). */
 int source_flow_start(struct source_table *st, const struct source_flow *fl, uint64_t ts_us,
-                      uint64_t *token, bool *created);
+                      bool *created);
 
-/* That flow ended at ts_us. A token from an earlier record of the same
- * address (the source was evicted or expired meanwhile) is ignored. */
-void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_t ts_us,
-                     uint64_t token);
+/* A flow whose start was filed in src's address record ended at ts_us: the
+ * record of that key is seen then (its last_us, its place in the eviction
+ * order). If none is held (evicted or expired meanwhile) the end is
+ * counted in stats.stale_ends; one made again since is the same address's,
+ * and sees the end. */
+void source_flow_end(struct source_table *st, const struct ds_addr *src, uint64_t ts_us);
 
 /* A completed turn of flow fl, reported at packet time ts_us (>= t->start_us;
  * the turn is filed under its start), in the record (fl->src, fl->profile). *due (may be NULL) gets bit i set for
@@ -264,8 +264,7 @@ int source_set_cluster_profile(struct source_table *st, const struct ds_addr *a,
                                uint32_t profile);
 
 /* The functions above for the record of key k (any profile). */
-void source_key_flow_end(struct source_table *st, const struct source_key *k, uint64_t ts_us,
-                         uint64_t token);
+void source_key_flow_end(struct source_table *st, const struct source_key *k, uint64_t ts_us);
 int source_key_features(struct source_table *st, const struct source_key *k, uint32_t window_s,
                         uint64_t ts_us, struct features *out);
 int source_key_requests_bound(const struct source_table *st, const struct source_key *k,

@@ -5,7 +5,8 @@
  * evaluated); the cadence of cluster updates (members joining an alerted
  * cluster: at most one update event every 30 s, the pending ones at
  * detect_finish); reload (source state and alert suppression carry over;
- * a bad rules directory keeps the old rules); no sink at all. */
+ * a bad rules directory keeps the old rules); a flow that started before
+ * its address split ends on the address record only; no sink at all. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,8 +196,15 @@ static void client_open(struct detect *d, struct client *c, uint8_t host, uint64
     c->f.service = 0;
     tls_facts_set_str(facts, &c->app.tls, FLOW_TLS_SNI, "api.openai.com", 255);
     tls_facts_set_str(facts, &c->app.tls, FLOW_TLS_JA4, ja4, 255);
-    c->app.source_token = detect_flow_start(d, &c->f, &c->app, &svc, ts_us);
-    assert_true(c->app.source_token != 0);
+    unsigned started = detect_flow_start(d, &c->f, &c->app, &svc, ts_us);
+    assert_true(started & DETECT_FLOW_SOURCE);
+    c->f.flags = (uint16_t)(c->f.flags | started);   /* as the sensor keeps them */
+}
+
+/* The DETECT_FLOW_* bits detect_flow_start returned for c's flow. */
+static unsigned client_started(const struct client *c)
+{
+    return c->f.flags & (DETECT_FLOW_SOURCE | DETECT_FLOW_PROFILE);
 }
 
 static void client_start(struct detect *d, struct client *c, uint8_t host, uint64_t ts_us)
@@ -602,6 +610,60 @@ static void test_profile_behind_nat(void **state)
     detect_free(d);
 }
 
+/* A flow that started before its address split was filed in the address
+ * record only (DETECT_FLOW_SOURCE alone): it ends there, not on the profile
+ * record of its family that the split made since. Seen in the eviction
+ * order of a table of 4 records: python (host 1, 10 s), then browser from
+ * the same address (11 s: the split copies the address record into
+ * python's profile record, and files the flow in the address record and
+ * browser's), then host 2 (12 s); least recently seen first that is
+ * python's profile record, browser's, the address record, host 2. The
+ * python flow ends (13 s): the address record is seen, python's profile
+ * record is not (if it were, browser's would be the least recently seen),
+ * so host 3 (14 s) pushes out python's, and the source events at 60 s
+ * list the address, browser's record, host 2 and host 3. */
+static void test_flow_end_without_profile(void **state)
+{
+    (void)state;
+    write_file("t.rules", "alert ai-harvest (msg:\"five\"; window:1m; requests:>=5; sid:1; rev:1;)\n");
+    struct record rec;
+    memset(&rec, 0, sizeof(rec));
+    struct detect_config cfg;
+    detect_config_default(&cfg);
+    cfg.rules_dir = dir;
+    cfg.src.windows_s[0] = 60;
+    cfg.src.n_windows = 1;
+    cfg.src.eval_interval_s = 0;
+    cfg.src.max_sources = 4;
+    cfg.source_events = true;
+    struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
+    struct detect *d = NULL;
+    cfg.facts = facts;
+    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    detect_tick(d, T0);
+    struct client py, br, h2, h3;
+    client_open(d, &py, 1, 10, JA4_PYTHON, T0 + S(10));
+    assert_int_equal(client_started(&py), DETECT_FLOW_SOURCE);
+    client_open(d, &br, 1, 11, JA4_BROWSER, T0 + S(11));
+    assert_int_equal(client_started(&br), DETECT_FLOW_SOURCE | DETECT_FLOW_PROFILE);
+    client_open(d, &h2, 2, 12, JA4_PYTHON, T0 + S(12));
+    detect_flow_end(d, &py.f, &py.app, client_started(&py), T0 + S(13));
+    client_open(d, &h3, 3, 13, JA4_PYTHON, T0 + S(14));
+    detect_tick(d, T0 + S(60));
+    assert_int_equal(rec.n_sources, 4);
+    unsigned seen = 0;
+    for (unsigned i = 0; i < rec.n_sources; i++) {
+        if (strcmp(rec.source_profile[i], "browser") == 0)
+            seen |= 1, assert_int_equal(rec.source_src[i], 1);
+        else if (rec.source_profile[i][0] == '\0')
+            seen |= 1u << rec.source_src[i];   /* hosts 1, 2, 3: 2, 4, 8 */
+        else
+            fail_msg("a source event for profile %s", rec.source_profile[i]);
+    }
+    assert_int_equal(seen, 1 + 2 + 4 + 8);
+    detect_free(d);
+}
+
 /* One alert per rule per address: when the address record alerted first,
  * its profile's match of the same rule is suppressed. */
 static void test_profile_suppressed_by_address(void **state)
@@ -726,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_source_events_and_no_sink),
         cmocka_unit_test(test_source_event_windows),
         cmocka_unit_test(test_profile_behind_nat),
+        cmocka_unit_test(test_flow_end_without_profile),
         cmocka_unit_test(test_profile_suppressed_by_address),
         cmocka_unit_test(test_profile_needs_two_families),
         cmocka_unit_test(test_profile_feeds_clusters),

@@ -1,6 +1,6 @@
 /* Per-source state: windows sliding on packet time, eviction at the cap
  * (counted), bounded memory under a flood of sources, connection counts and
- * flow tokens, duty cycle, the ring's overflow accounting, counts and idle time
+ * flow ends, duty cycle, the ring's overflow accounting, counts and idle time
  * beyond what the rings keep, string features, expiry and the evaluation
  * schedule, and addresses made to share a bucket under one seed (a bounded
  * walk under it, about one step under another). */
@@ -126,9 +126,8 @@ static void test_windows_slide(void **state)
     struct source_table *st = table(16, 512);
     struct ds_addr a = ip4(10, 0, 0, 1);
     struct source_flow fl = flow_of(a, 1);
-    uint64_t tok;
     bool created = false;
-    assert_int_equal(source_flow_start(st, &fl, T0, &tok, &created), 0);
+    assert_int_equal(source_flow_start(st, &fl, T0, &created), 0);
     assert_true(created);
     for (int i = 0; i < 180; i++) {
         struct turn t = turn_at(T0 + S(10 * i), 1000, 20000);
@@ -197,8 +196,7 @@ static void test_eviction_at_cap(void **state)
     struct source_table *st = table(4, 64);
     for (int i = 0; i < 10; i++) {
         struct source_flow fl = flow_of(ip4(10, 0, 1, (uint8_t)i), (uint64_t)i + 1);
-        uint64_t tok;
-        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), &tok, NULL), 0);
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), NULL), 0);
     }
     const struct source_stats *ss = source_table_stats(st);
     assert_int_equal(ss->created, 10);
@@ -231,8 +229,7 @@ static void test_memory_bounded(void **state)
     for (uint32_t i = 0; i < 20000; i++) {
         struct ds_addr a = ip4(10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i);
         struct source_flow fl = flow_of(a, i + 1);
-        uint64_t tok;
-        assert_int_equal(source_flow_start(st, &fl, T0 + i * 1000ull, &tok, NULL), 0);
+        assert_int_equal(source_flow_start(st, &fl, T0 + i * 1000ull, NULL), 0);
         struct turn t = turn_at(T0 + i * 1000ull, 500, 5000);
         assert_int_equal(source_turn(st, &fl, &t, T0 + i * 1000ull, NULL, NULL), 0);
         if (i == 99)
@@ -296,18 +293,17 @@ static void test_chunk_pool_exhausted(void **state)
 }
 
 /* Connections without requests: max_concurrency counts requests in flight
- * (test_source_pacing.c), so open connections alone are 0; flow tokens. */
-static void test_connections_and_tokens(void **state)
+ * (test_source_pacing.c), so open connections alone are 0; flow ends, found
+ * by key: on a record of the address made again after an eviction they
+ * count as seeing it (its place in the eviction order), on none as stale. */
+static void test_connections_and_ends(void **state)
 {
     (void)state;
     struct source_table *st = table(2, 64);
     struct ds_addr a = ip4(10, 1, 0, 1);
-    uint64_t tok[5];
     for (int i = 0; i < 5; i++) {
         struct source_flow fl = flow_of(a, 10 + (uint64_t)i);
-        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), &tok[i], NULL), 0);
-        assert_true(tok[i] != 0);
-        assert_true(tok[i] == tok[0]);
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), NULL), 0);
     }
     struct features f;
     assert_int_equal(source_features(st, &a, 60, T0 + S(30), &f), 0);
@@ -315,7 +311,7 @@ static void test_connections_and_tokens(void **state)
     near(num(&f, FEAT_NEW_CONNECTIONS), 5, 0, "new 5");
     /* they close one by one in the next minutes */
     for (int i = 0; i < 5; i++)
-        source_flow_end(st, &a, T0 + S(60 + 20 * i), tok[i]);
+        source_flow_end(st, &a, T0 + S(60 + 20 * i));
     /* at 10:10 the last minute saw no new connection */
     assert_int_equal(source_features(st, &a, 60, T0 + S(600), &f), 0);
     near(num(&f, FEAT_NEW_CONNECTIONS), 0, 0, "1m after");
@@ -325,37 +321,46 @@ static void test_connections_and_tokens(void **state)
 
     /* a request on one of two long-lived flows: one in flight */
     struct source_flow fl = flow_of(a, 50);
-    uint64_t t1, t2;
-    source_flow_start(st, &fl, T0 + S(700), &t1, NULL);
+    source_flow_start(st, &fl, T0 + S(700), NULL);
     fl.flow_id = 51;
-    source_flow_start(st, &fl, T0 + S(701), &t2, NULL);
+    source_flow_start(st, &fl, T0 + S(701), NULL);
     struct turn t = turn_at(T0 + S(960), 100, 100);
     source_turn(st, &fl, &t, T0 + S(964), NULL, NULL);
     assert_int_equal(source_features(st, &a, 60, T0 + S(1000), &f), 0);
     near(num(&f, FEAT_MAX_CONCURRENCY), 1, 0, "one request");
 
-    /* the source is evicted and comes back: old tokens no longer count */
-    struct source_flow o1 = flow_of(ip4(10, 1, 0, 2), 60), o2 = flow_of(ip4(10, 1, 0, 3), 61);
-    uint64_t x;
-    source_flow_start(st, &o1, T0 + S(1001), &x, NULL);
-    source_flow_start(st, &o2, T0 + S(1002), &x, NULL);
+    /* A table of 2. o1 joins (a, o1); o2 pushes out the least recently
+     * seen, a (last seen at its turn, 964 s): (o1, o2). */
+    struct ds_addr b = ip4(10, 1, 0, 2), c = ip4(10, 1, 0, 3), e = ip4(10, 1, 0, 4);
+    struct source_flow o1 = flow_of(b, 60), o2 = flow_of(c, 61), o3 = flow_of(e, 62);
+    source_flow_start(st, &o1, T0 + S(1001), NULL);
+    source_flow_start(st, &o2, T0 + S(1002), NULL);
     assert_int_equal(source_features(st, &a, 60, T0 + S(1002), &f), -1);
-    struct source_flow again = flow_of(a, 70);
-    uint64_t t3;
-    bool created = false;
-    source_flow_start(st, &again, T0 + S(1003), &t3, &created);
-    assert_true(created);
-    assert_true(t3 != t1);
+    /* flow 50 ends while a is not held: a stale end, nothing made */
     const struct source_stats *ss = source_table_stats(st);
     uint64_t stale = ss->stale_ends;
-    source_flow_end(st, &a, T0 + S(1004), t1);
-    source_flow_end(st, &a, T0 + S(1004), t2);
-    assert_int_equal(ss->stale_ends, stale + 2);
-    assert_int_equal(source_features(st, &a, 60, T0 + S(1005), &f), 0);
+    source_flow_end(st, &a, T0 + S(1002));
+    assert_int_equal(ss->stale_ends, stale + 1);
+    assert_int_equal(source_features(st, &a, 60, T0 + S(1002), &f), -1);
+    /* a comes back in place of o1 (1001 s): (o2, a); o2 is seen after it */
+    struct source_flow again = flow_of(a, 70);
+    bool created = false;
+    source_flow_start(st, &again, T0 + S(1003), &created);
+    assert_true(created);
+    assert_int_equal(source_features(st, &b, 60, T0 + S(1003), &f), -1);
+    source_flow_start(st, &o2, T0 + S(1004), NULL);
+    /* flow 51 (of the record evicted) ends: a's record now sees it, so a is
+     * the most recently seen and o3 pushes out o2 (1004 s), not a */
+    source_flow_end(st, &a, T0 + S(1005));
+    assert_int_equal(ss->stale_ends, stale + 1);
+    source_flow_start(st, &o3, T0 + S(1006), NULL);
+    assert_int_equal(source_features(st, &c, 60, T0 + S(1006), &f), -1);
+    assert_int_equal(source_features(st, &a, 60, T0 + S(1007), &f), 0);
     near(num(&f, FEAT_NEW_CONNECTIONS), 1, 0, "new record keeps its own count");
     near(num(&f, FEAT_MAX_CONCURRENCY), 0, 0, "new record: the old request is gone");
-    source_flow_end(st, &a, T0 + S(1006), t3);
-    source_flow_end(st, &a, T0 + S(1006), t3); /* a repeated end is harmless */
+    source_flow_end(st, &a, T0 + S(1008));
+    source_flow_end(st, &a, T0 + S(1008)); /* a repeated end is harmless */
+    assert_int_equal(ss->stale_ends, stale + 1);
     assert_int_equal(source_features(st, &a, 60, T0 + S(1200), &f), 0);
     near(num(&f, FEAT_MAX_CONCURRENCY), 0, 0, "all closed");
     source_table_free(st);
@@ -437,8 +442,7 @@ static void test_counts_beyond_the_rings(void **state)
     struct ds_addr a = ip4(10, 3, 0, 2);
     for (unsigned i = 0; i < 100; i++) { /* a connection every 6 s, 0:00 .. 9:54 */
         struct source_flow fl = flow_of(a, 100 + (uint64_t)i);
-        uint64_t tok;
-        assert_int_equal(source_flow_start(st, &fl, T0 + S(6 * i), &tok, NULL), 0);
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(6 * i), NULL), 0);
     }
     struct features f;
     assert_int_equal(source_features(st, &a, 600, T0 + S(599), &f), 0);
@@ -488,8 +492,7 @@ static void test_strings_and_distinct(void **state)
         fl.ech = i == 3 ? TLS_ECH_REAL : i == 9 ? TLS_ECH_GREASE : TLS_ECH_NONE;
         fl.vlan.n = 1;
         fl.vlan.id[0] = (uint16_t)(10 + i);   /* one source on ten VLANs */
-        uint64_t tok;
-        source_flow_start(st, &fl, T0 + S(100 * i), &tok, NULL);
+        source_flow_start(st, &fl, T0 + S(100 * i), NULL);
         struct turn t = turn_at(T0 + S(100 * i + 1), 500, 500);
         source_turn(st, &fl, &t, T0 + S(100 * i + 2), NULL, NULL);
     }
@@ -558,8 +561,7 @@ static void test_connection_cadence(void **state)
     static const double off[] = { 0.0, 1.3, 4.1, 6.6 };
     for (int w = 0; w < 4; w++) {
         struct source_flow fl = flow_of(a, 100 + (uint64_t)w);
-        uint64_t tok;
-        source_flow_start(st, &fl, T0, &tok, NULL);
+        source_flow_start(st, &fl, T0, NULL);
     }
     for (int i = 0; i < 60; i++) {
         for (int w = 0; w < 4; w++) {
@@ -681,9 +683,8 @@ static void start_all(struct source_table *st, const struct ds_addr *a, unsigned
 {
     for (unsigned i = 0; i < n; i++) {
         struct source_flow fl = flow_of(a[i], i + 1);
-        uint64_t tok;
         bool created;
-        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), &tok, &created), 0);
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(i), &created), 0);
     }
 }
 
@@ -744,7 +745,7 @@ int main(void)
         cmocka_unit_test(test_eviction_at_cap),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_chunk_pool_exhausted),
-        cmocka_unit_test(test_connections_and_tokens),
+        cmocka_unit_test(test_connections_and_ends),
         cmocka_unit_test(test_duty_cycle_packet_time),
         cmocka_unit_test(test_ring_overflow),
         cmocka_unit_test(test_counts_beyond_the_rings),

@@ -166,11 +166,10 @@ static void test_concurrency_regressions(void **state)
     struct ds_addr a = ip4(10, 9, 2, 1);
     for (uint64_t i = 0; i < 12; i++) {
         struct source_flow fl = flow_of(a, 200 + i, "node");
-        uint64_t tok;
-        assert_int_equal(source_flow_start(st, &fl, T0 + i * S(10), &tok, NULL), 0);
+        assert_int_equal(source_flow_start(st, &fl, T0 + i * S(10), NULL), 0);
         turn(st, a, 200 + i, i * S(10) + MS(50), 2000, 30000, S(1), S(2));
         if (i >= 6)
-            source_flow_end(st, &a, T0 + (i - 6) * S(10) + S(63), tok);
+            source_flow_end(st, &a, T0 + (i - 6) * S(10) + S(63));
     }
     struct features f;
     assert_int_equal(source_features(st, &a, 600, T0 + S(125), &f), 0);
@@ -309,8 +308,7 @@ static void test_script_families(void **state)
     static const char *fams[] = { "python", "browser", "go", "unknown" };
     for (unsigned i = 0; i < 4; i++) {
         struct source_flow fl = flow_of(a, 1 + i, fams[i]);
-        uint64_t tok;
-        assert_int_equal(source_flow_start(st, &fl, T0 + S(1 + i), &tok, NULL), 0);
+        assert_int_equal(source_flow_start(st, &fl, T0 + S(1 + i), NULL), 0);
     }
     struct features f;
     /* python and go are scripts; browser and unknown are not: 2 */
@@ -323,8 +321,7 @@ static void test_script_families(void **state)
     near(num(&f, FEAT_SCRIPT_FAMILIES), 1, 0, "go");
     /* node replaces the least recently seen (python): go + node */
     struct source_flow fl = flow_of(a, 9, "node");
-    uint64_t tok;
-    source_flow_start(st, &fl, T0 + S(63), &tok, NULL);
+    source_flow_start(st, &fl, T0 + S(63), NULL);
     assert_int_equal(source_features(st, &a, 600, T0 + S(64), &f), 0);
     near(num(&f, FEAT_SCRIPT_FAMILIES), 2, 0, "go + node");
     source_table_free(st);
@@ -334,8 +331,7 @@ static void test_script_families(void **state)
 static void open_at(struct source_table *st, struct ds_addr a, uint64_t base)
 {
     struct source_flow fl = flow_of(a, 1, "python");
-    uint64_t tok;
-    assert_int_equal(source_flow_start(st, &fl, T0 + base, &tok, NULL), 0);
+    assert_int_equal(source_flow_start(st, &fl, T0 + base, NULL), 0);
 }
 
 /* counts[h] turns in hour h after base (h from h0 to h1 - 1), 20 s apart. */

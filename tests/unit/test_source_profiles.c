@@ -1,7 +1,7 @@
 /* Profiles in the source table: records keyed by (address, profile), the
  * split that copies an address's record into its first family's profile
  * when a second family appears, the families an address carried in a
- * window, flow tokens of profile records, the profile records' share of
+ * window, flow ends on profile records, the profile records' share of
  * the cap (evicted least recently seen, counted), geo carried over, the
  * copy without ring chunks, and the two ways of visiting records. */
 #include <setjmp.h>
@@ -195,34 +195,31 @@ static void test_families_in_window(void **state)
     source_table_free(st);
 }
 
-/* A profile record's flow has a token of its own; the flows open before the
- * split are not the copy's, and a token of another incarnation is stale.
- * Tokens are never 0 in their low 32 bits. */
-static void test_profile_tokens(void **state)
+/* A profile record's flow ends on the record of its key, which is held
+ * here: not stale; an end on a key no record is held for is. The flows
+ * open before the split are not the copy's. */
+static void test_profile_flow_ends(void **state)
 {
     (void)state;
     struct source_table *st = table(16, 0);
     struct ds_addr a = ip4(10, 0, 0, 5);
     struct source_flow py = flow_of(a, 1, "python");
-    uint64_t tok_a;
-    assert_int_equal(source_flow_start(st, &py, T0, &tok_a, NULL), 0);
-    assert_true((uint32_t)tok_a != 0);
+    assert_int_equal(source_flow_start(st, &py, T0, NULL), 0);
     struct source_flow br = flow_of(a, 2, "browser");
     assert_true(source_profile_split(st, &a, br.family, T0 + S(1)));
-    uint64_t tok_b, tok_bp;
-    assert_int_equal(source_flow_start(st, &br, T0 + S(1), &tok_b, NULL), 0);
+    assert_int_equal(source_flow_start(st, &br, T0 + S(1), NULL), 0);
     br.profile = source_profile_id("browser");
-    assert_int_equal(source_flow_start(st, &br, T0 + S(1), &tok_bp, NULL), 0);
-    assert_true((uint32_t)tok_bp != 0 && tok_bp != tok_b);
+    assert_int_equal(source_flow_start(st, &br, T0 + S(1), NULL), 0);
     struct source_key kb = { a, br.profile };
     struct source_key kp = { a, source_profile_id("python") };
+    struct source_key kg = { a, source_profile_id("go") };   /* never filed */
     const struct source_stats *ss = source_table_stats(st);
-    source_key_flow_end(st, &kb, T0 + S(2), tok_b);   /* the address's token: stale here */
+    source_key_flow_end(st, &kb, T0 + S(2));
+    assert_int_equal(ss->stale_ends, 0);
+    source_key_flow_end(st, &kg, T0 + S(2));
     assert_int_equal(ss->stale_ends, 1);
-    source_key_flow_end(st, &kb, T0 + S(2), (uint32_t)tok_bp);   /* low 32 bits suffice */
-    assert_int_equal(ss->stale_ends, 1);
-    source_flow_end(st, &a, T0 + S(2), tok_b);
-    source_flow_end(st, &a, T0 + S(3), tok_a);
+    source_flow_end(st, &a, T0 + S(2));
+    source_flow_end(st, &a, T0 + S(3));
     assert_int_equal(ss->stale_ends, 1);
     /* python's copy was made with the python flow open: none of it is its */
     struct turn t = turn_at(T0 + S(4), 1000);
@@ -384,7 +381,7 @@ int main(void)
         cmocka_unit_test(test_one_family_no_profiles),
         cmocka_unit_test(test_split_keeps_first_family_history),
         cmocka_unit_test(test_families_in_window),
-        cmocka_unit_test(test_profile_tokens),
+        cmocka_unit_test(test_profile_flow_ends),
         cmocka_unit_test(test_profiles_share_the_cap),
         cmocka_unit_test(test_profile_geo),
         cmocka_unit_test(test_split_without_chunks),
