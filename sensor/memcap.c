@@ -43,7 +43,7 @@
  *                     them (tests/detect/quic_captures.test.sh floods 5,000).
  *   sources      41%: 7.2 KiB a source as source_bytes_per_source
  *                     charges it (its 3.1 KB record and the four 1 KB turn
- *                     chunks budgeted a source): 171 MiB holds ~24,300
+ *                     chunks budgeted a source): 171 MiB holds ~24,350
  *                     sources (under the default --max-sources 65,536:
  *                     a site with more active sources in the hour sets a
  *                     larger --memcap); least recently seen evicted beyond.

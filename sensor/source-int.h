@@ -71,10 +71,6 @@ struct source {
     uint32_t profile;               /* with addr, the key (ds/source.h) */
     uint32_t cluster_profile;       /* an address record's: see source_cluster_profile */
     uint32_t hash;
-    uint64_t serial;                /* this record's incarnation: read by nothing since flow
-                                       ends find records by key; kept only because its 8
-                                       bytes set how many sources a memcap share holds
-                                       (stats: sensor.memcap.caps.sources.objects) */
     uint64_t first_us, last_us;
     uint64_t ring_total;            /* turns ever filed in the ring */
     uint32_t ring_len, ring_head, ring_cap;
@@ -134,7 +130,6 @@ struct source_table {
     struct source **hash;
     size_t hash_mask;
     struct ds_list lru;             /* sources by recency, most recent at the head */
-    uint64_t next_serial;
     unsigned max_chunks;            /* chunk pointers per source */
     unsigned nbuckets;              /* minute buckets per source */
     size_t rec_size;

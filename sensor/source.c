@@ -304,12 +304,6 @@ static void copy_geo(struct source *to, const struct source *from)
     memcpy(to->as_org, from->as_org, sizeof(to->as_org));
 }
 
-/* The next serial (a record's incarnation; see source-int.h). */
-static uint64_t next_serial(struct source_table *st)
-{
-    return ++st->next_serial;
-}
-
 static struct source *get_or_create(struct source_table *st, const struct source_key *k,
                                     uint64_t ts_us, bool *created)
 {
@@ -336,7 +330,6 @@ static struct source *get_or_create(struct source_table *st, const struct source
     s->addr = k->addr;
     s->profile = k->profile;
     s->hash = h;
-    s->serial = next_serial(st);
     s->first_us = s->last_us = ts_us;
     s->hnext = st->hash[h & st->hash_mask];
     st->hash[h & st->hash_mask] = s;
@@ -737,7 +730,6 @@ static void profile_clone(struct source_table *st, struct source *a, uint32_t pi
     p->lru = keep.lru;
     p->profile = pid;
     p->hash = keep.hash;
-    p->serial = keep.serial;
     p->cluster_profile = SOURCE_PROFILE_ADDRESS;
     clone_ring(st, p, a);
     st->stats.profile_splits++;
