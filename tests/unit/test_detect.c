@@ -153,8 +153,9 @@ static void rec_source(void *ctx, uint64_t ts_us, const struct ds_addr *src,
 }
 
 /* A detection on our rules directory, one 1-minute window evaluated on
- * every turn, findings into rec. */
-static struct detect *new_detect(struct record *rec)
+ * every turn, findings into rec; with source events if source_events, and
+ * at most max_sources records (0: the default). */
+static struct detect *new_detect_with(struct record *rec, bool source_events, size_t max_sources)
 {
     memset(rec, 0, sizeof(*rec));
     struct detect_config cfg;
@@ -163,11 +164,19 @@ static struct detect *new_detect(struct record *rec)
     cfg.src.windows_s[0] = 60;
     cfg.src.n_windows = 1;
     cfg.src.eval_interval_s = 0;
+    cfg.source_events = source_events;
+    if (max_sources != 0)
+        cfg.src.max_sources = max_sources;
     struct detect_sink sink = { rec_alert, rec_update, rec_source, rec };
     struct detect *d = NULL;
     cfg.facts = facts;
     assert_int_equal(detect_new(&cfg, &sink, &d), 0);
     return d;
+}
+
+static struct detect *new_detect(struct record *rec)
+{
+    return new_detect_with(rec, false, 0);
 }
 
 /* ---- Hand-made AI flows and turns ------------------------------------- */
@@ -559,18 +568,7 @@ static void test_profile_behind_nat(void **state)
                           "threshold: type limit, track by_src, count 1, seconds 3600; "
                           "sid:1; rev:1;)\n");
     struct record rec;
-    memset(&rec, 0, sizeof(rec));
-    struct detect_config cfg;
-    detect_config_default(&cfg);
-    cfg.rules_dir = dir;
-    cfg.src.windows_s[0] = 60;
-    cfg.src.n_windows = 1;
-    cfg.src.eval_interval_s = 0;
-    cfg.source_events = true;
-    struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
-    struct detect *d = NULL;
-    cfg.facts = facts;
-    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    struct detect *d = new_detect_with(&rec, true, 0);
     detect_tick(d, T0);
     struct client br, py;
     client_open(d, &br, 1, 10, JA4_BROWSER, T0);
@@ -627,19 +625,7 @@ static void test_flow_end_without_profile(void **state)
     (void)state;
     write_file("t.rules", "alert ai-harvest (msg:\"five\"; window:1m; requests:>=5; sid:1; rev:1;)\n");
     struct record rec;
-    memset(&rec, 0, sizeof(rec));
-    struct detect_config cfg;
-    detect_config_default(&cfg);
-    cfg.rules_dir = dir;
-    cfg.src.windows_s[0] = 60;
-    cfg.src.n_windows = 1;
-    cfg.src.eval_interval_s = 0;
-    cfg.src.max_sources = 4;
-    cfg.source_events = true;
-    struct detect_sink sink = { rec_alert, rec_update, rec_source, &rec };
-    struct detect *d = NULL;
-    cfg.facts = facts;
-    assert_int_equal(detect_new(&cfg, &sink, &d), 0);
+    struct detect *d = new_detect_with(&rec, true, 4);
     detect_tick(d, T0);
     struct client py, br, h2, h3;
     client_open(d, &py, 1, 10, JA4_PYTHON, T0 + S(10));
