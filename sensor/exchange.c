@@ -117,11 +117,30 @@ static void hs_forget(struct exchange *e)
     }
 }
 
+/* The server's first record, or its first raw bytes (on_data), at ts: the
+ * handshake's round trip from the client's hello, if that was known.
+ * Saturated at 32 bits (71 minutes: a handshake no TLS stack waits that
+ * long for); compared only as 1.5 and 2 round trips plus slack. */
+static void srv_first(struct exchange *e, uint64_t ts)
+{
+    e->srv_seen = true;
+    if (e->hs_in_srv && ts > e->srv_last_us) { /* srv_last_us is the hello's time */
+        uint64_t rtt = ts - e->srv_last_us;
+        e->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+    }
+    hs_forget(e);
+}
+
 /* n bytes of application data in direction dir at time ts. */
 static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
                     const struct turn_sink *to)
 {
     app_bytes_add(e, dir, n);
+    /* Raw bytes before the server's first record (its first segment was
+     * lost) are its first bytes: they time the round trip before they take
+     * the hello's word. */
+    if (dir == 1 && !e->srv_seen)
+        srv_first(e, ts);
     if (dir == 1)
         hs_forget(e); /* the tail's first record was judged (record_start) */
     if (dir == 0)
@@ -293,20 +312,6 @@ static bool past_handshake(struct exchange *e, int dir, uint64_t ts)
     e->hs_in_srv = true;
     e->tail_open = true;
     return false;
-}
-
-/* The server's first record, at ts: the handshake's round trip from the
- * client's hello, if that was known. Saturated at 32 bits (71 minutes: a
- * handshake no TLS stack waits that long for); compared only as 1.5 and 2
- * round trips plus slack. */
-static void srv_first(struct exchange *e, uint64_t ts)
-{
-    e->srv_seen = true;
-    if (e->hs_in_srv && ts > e->srv_last_us) { /* srv_last_us is the hello's time */
-        uint64_t rtt = ts - e->srv_last_us;
-        e->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
-    }
-    hs_forget(e);
 }
 
 /* A record header was parsed: decide whether its body is application data. */

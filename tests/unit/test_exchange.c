@@ -854,6 +854,44 @@ static void test_handshake_word_late_ticket(void **state)
                 0);
 }
 
+/* The server's first segment after the hello lost (TLS 1.2): the next one
+ * starts inside the Certificate record (raw bytes), then the next header,
+ * 20 ms after the hello. The round trip is still 20000 (the server's first
+ * bytes): the held 40-byte GET after a whole one-record answer, answered
+ * 10 ms later (within 1.5 round trips + EXCHANGE_TAIL_SLACK_US = 32 ms),
+ * is a request of its own. Two turns. (The hello's time shares the word of
+ * the server's last data: the raw bytes took that word before the header
+ * came, and the round trip was unknown, 0: one turn of 340 bytes.) */
+static void test_rtt_after_lost_server_segment(void **state)
+{
+    struct fx *f = *state;
+    rec(f, 0, 22, 512);
+    flush(f, 0, 100, 1448);
+    exchange_hello(&f->ex, 100, NULL, 0);
+    rec(f, 1, 22, 90);
+    rec(f, 1, 22, 3000);
+    rec(f, 1, 22, 300);
+    lose(f, 1, 1448);
+    flush(f, 1, 20100, 1448); /* raw 1448 + 207, then ServerKeyExchange's header */
+    assert_int_equal(f->ex.resync, 1);
+    assert_int_equal(f->ex.rtt_us, 20000);
+    rec(f, 0, 22, 37);
+    rec(f, 0, 20, 1);
+    rec(f, 0, 22, 40);
+    flush(f, 0, 20200, 1448);
+    rec(f, 1, 20, 1);
+    rec(f, 1, 22, 40);
+    flush(f, 1, 40300, 1448);
+    rec_at(f, 0, 100000, 300);
+    rec_at(f, 1, 150000, 2000); /* one record: an unstreamed answer */
+    rec_at(f, 0, 300000, 40);   /* small: held */
+    rec_at(f, 1, 310000, 300);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 2);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 100000, 300, 2000, 1, 1, 50000, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 300000, 40, 300, 1, 1, 10000, 0);
+}
+
 /* Application-data bytes are 48 bits each way: the carry into the high 16
  * bits, and saturation at 2^48 - 1. */
 static void test_app_bytes_48(void **state)
@@ -1881,6 +1919,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_word_late_ticket, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app_bytes_48, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rtt_after_lost_server_segment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_settings_do_not_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_late_body_after_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_answer_then_silence, setup, teardown),
