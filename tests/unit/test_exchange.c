@@ -872,7 +872,7 @@ static void test_rtt_after_lost_server_segment(void **state)
     rec(f, 1, 22, 3000);
     rec(f, 1, 22, 300);
     lose(f, 1, 1448);
-    flush(f, 1, 20100, 1448); /* raw 1448 + 207, then ServerKeyExchange's header */
+    flush(f, 1, 20100, 1448); /* raw 1448 + 204, then ServerKeyExchange's header */
     assert_int_equal(f->ex.resync, 1);
     assert_int_equal(f->ex.rtt_us, 20000);
     rec(f, 0, 22, 37);
