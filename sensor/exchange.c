@@ -117,11 +117,30 @@ static void hs_forget(struct exchange *e)
     }
 }
 
+/* The server's first record, or its first raw bytes (on_data), at ts: the
+ * handshake's round trip from the client's hello, if that was known.
+ * Saturated at 32 bits (71 minutes: a handshake no TLS stack waits that
+ * long for); compared only as 1.5 and 2 round trips plus slack. */
+static void srv_first(struct exchange *e, uint64_t ts)
+{
+    e->srv_seen = true;
+    if (e->hs_in_srv && ts > e->srv_last_us) { /* srv_last_us is the hello's time */
+        uint64_t rtt = ts - e->srv_last_us;
+        e->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+    }
+    hs_forget(e);
+}
+
 /* n bytes of application data in direction dir at time ts. */
 static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsigned flags,
                     const struct turn_sink *to)
 {
     app_bytes_add(e, dir, n);
+    /* Raw bytes before the server's first record (its first segment was
+     * lost) are its first bytes: they time the round trip before they take
+     * the hello's word. */
+    if (dir == 1 && !e->srv_seen)
+        srv_first(e, ts);
     if (dir == 1)
         hs_forget(e); /* the tail's first record was judged (record_start) */
     if (dir == 0)
@@ -247,6 +266,20 @@ static uint32_t resync_find(const struct rec_track *t, const uint8_t *p, uint32_
     return n;
 }
 
+/* Whether the server's bytes at ts are within the handshake tail's window
+ * (tail_open): the first within 1.5 round trips and the slack of the
+ * Finished, the next close behind the server's last data. */
+static bool tail_window(const struct exchange *e, uint64_t ts)
+{
+    /* The first: srv_last_us is still the Finished (hs_in_srv), no server
+     * data has come since. The next: srv_last_us is the tail's last data. */
+    uint64_t rtt = e->rtt_us, since = e->srv_last_us;
+    uint64_t limit = since + EXCHANGE_TAIL_GAP_US;
+    if (e->hs_in_srv)
+        limit = since + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
+    return ts <= limit && (ts >= since || !e->hs_in_srv);
+}
+
 /* The server's type-23 record of body len at ts, after the client's TLS 1.3
  * Finished: is it still the handshake's tail (session tickets, an HTTP/2
  * server's first SETTINGS)? Small, the first within 1.5 round trips and the
@@ -256,13 +289,7 @@ static bool tail_record(struct exchange *e, uint64_t ts, uint16_t len)
 {
     if (!e->tail_open)
         return false;
-    /* The first: srv_last_us is still the Finished (hs_in_srv), no server
-     * data has come since. The next: srv_last_us is the tail's last data. */
-    uint64_t rtt = e->rtt_us, since = e->srv_last_us;
-    uint64_t limit = since + EXCHANGE_TAIL_GAP_US;
-    if (e->hs_in_srv)
-        limit = since + rtt + rtt / 2 + EXCHANGE_TAIL_SLACK_US;
-    if (len <= EXCHANGE_TAIL_MAX && ts <= limit && (ts >= since || !e->hs_in_srv))
+    if (len <= EXCHANGE_TAIL_MAX && tail_window(e, ts))
         return true;
     e->tail_open = false;
     return false;
@@ -295,20 +322,6 @@ static bool past_handshake(struct exchange *e, int dir, uint64_t ts)
     return false;
 }
 
-/* The server's first record, at ts: the handshake's round trip from the
- * client's hello, if that was known. Saturated at 32 bits (71 minutes: a
- * handshake no TLS stack waits that long for); compared only as 1.5 and 2
- * round trips plus slack. */
-static void srv_first(struct exchange *e, uint64_t ts)
-{
-    e->srv_seen = true;
-    if (e->hs_in_srv && ts > e->srv_last_us) { /* srv_last_us is the hello's time */
-        uint64_t rtt = ts - e->srv_last_us;
-        e->rtt_us = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
-    }
-    hs_forget(e);
-}
-
 /* A record header was parsed: decide whether its body is application data. */
 static void record_start(struct exchange *e, int dir, struct rec_track *t, uint64_t ts,
                          uint8_t type, uint16_t len, const struct turn_sink *to)
@@ -337,6 +350,11 @@ static void unsynced_data(struct exchange *e, int dir, uint64_t ts, uint32_t n,
     if (n == 0)
         return;
     e->hs = HS_DONE;
+    /* The server's raw bytes become its last data, from which the tail's
+     * window would run: past the window they end the tail, as a record
+     * would (in it, they may be the tail's, as its records' bodies are). */
+    if (dir == 1 && e->tail_open && !tail_window(e, ts))
+        e->tail_open = false;
     on_data(e, dir, ts, n, U_START | (n > EXCHANGE_TLS_SMALL ? U_BIG : 0), to);
 }
 

@@ -108,7 +108,8 @@
  *   counted as response bytes and records, but they time the response only
  *   if nothing else came, and they do not end the turn's request. The
  *   round trip is from the client's hello (exchange_hello) to the server's
- *   first record; without it the window is the slack alone.
+ *   first record (its first bytes, if a gap made them raw); without it the
+ *   window is the slack alone.
  *   Limit: a whole answer of at most EXCHANGE_TAIL_MAX bytes inside that
  *   window (a fast small GET) is not told from a ticket, and one that is
  *   followed by more data gets a later first byte.
@@ -297,8 +298,8 @@ struct exchange {
     /* The server's last application data (tail included; read through
      * exchange_srv_last). While hs_in_srv is set, before the server has
      * sent any, it holds the TLS handshake's time instead: the client's
-     * hello (exchange_hello) until the server's first record gives the
-     * round trip, then (TLS 1.3) the client's Finished, which opens the
+     * hello (exchange_hello) until the server's first record (or raw
+     * bytes) gives the round trip, then (TLS 1.3) the client's Finished, which opens the
      * window of the handshake's tail, until the server's first application
      * data. One word for both: 8 bytes a flow (exchange.c). */
     uint64_t srv_last_us;
@@ -309,7 +310,8 @@ struct exchange {
     uint32_t listed;           /* the newest listed turn (0: none) */
     uint32_t more;             /* the other open turns (0 while fewer than two) */
     uint32_t held;             /* small client records held (0: none) */
-    uint32_t rtt_us;           /* hello to the server's first record (saturating), 0 if unknown */
+    uint32_t rtt_us;           /* hello to the server's first record or raw bytes (saturating),
+                                * 0 if unknown */
     /* The last client data of a record above the small size, and the
      * server's last record above it, as ages behind cli_last_us and
      * srv_last_us (us, saturating; UINT32_MAX: never, or 71.6 minutes or

@@ -854,6 +854,83 @@ static void test_handshake_word_late_ticket(void **state)
                 0);
 }
 
+/* The server's first segment after the hello lost (TLS 1.2): the next one
+ * starts inside the Certificate record (raw bytes), then the next header,
+ * 20 ms after the hello. The round trip is still 20000 (the server's first
+ * bytes): the held 40-byte GET after a whole one-record answer, answered
+ * 10 ms later (within 1.5 round trips + EXCHANGE_TAIL_SLACK_US = 32 ms),
+ * is a request of its own. Two turns. (The hello's time shares the word of
+ * the server's last data: the raw bytes took that word before the header
+ * came, and the round trip was unknown, 0: one turn of 340 bytes.) */
+static void test_rtt_after_lost_server_segment(void **state)
+{
+    struct fx *f = *state;
+    rec(f, 0, 22, 512);
+    flush(f, 0, 100, 1448);
+    exchange_hello(&f->ex, 100, NULL, 0);
+    rec(f, 1, 22, 90);
+    rec(f, 1, 22, 3000);
+    rec(f, 1, 22, 300);
+    lose(f, 1, 1448);
+    flush(f, 1, 20100, 1448); /* raw 1448 + 204, then ServerKeyExchange's header */
+    assert_int_equal(f->ex.resync, 1);
+    assert_int_equal(f->ex.rtt_us, 20000);
+    rec(f, 0, 22, 37);
+    rec(f, 0, 20, 1);
+    rec(f, 0, 22, 40);
+    flush(f, 0, 20200, 1448);
+    rec(f, 1, 20, 1);
+    rec(f, 1, 22, 40);
+    flush(f, 1, 40300, 1448);
+    rec_at(f, 0, 100000, 300);
+    rec_at(f, 1, 150000, 2000); /* one record: an unstreamed answer */
+    rec_at(f, 0, 300000, 40);   /* small: held */
+    rec_at(f, 1, 310000, 300);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 2);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 100000, 300, 2000, 1, 1, 50000, 0);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 1), 300000, 40, 300, 1, 1, 10000, 0);
+}
+
+/* The server's raw bytes (a gap ended inside a record) long after the
+ * tail's window end the tail: the small records after them, 100 us apart,
+ * are the answer's (large: above EXCHANGE_TLS_SMALL), not tail, so the
+ * answer lasts from the raw bytes (5000000) to the last (5000200). First
+ * after a ticket at 30000 (window to 30500), then with no ticket (the
+ * Finished's window, to 53500). */
+static void raw_after_tail(struct fx *f, bool ticket)
+{
+    tls13_handshake(f, 1000, 21000, 21500, "http/1.1");
+    rec_at(f, 0, 21600, 300);
+    if (ticket)
+        rec_at(f, 1, 30000, 282);
+    rec(f, 1, 23, 1000);       /* the answer's first record: its first 900 bytes lost */
+    rec(f, 1, 23, 200);
+    rec(f, 1, 23, 200);
+    rec(f, 1, 23, 200);
+    lose(f, 1, 900);
+    seg(f, 1, 5000000, 105 + 205); /* raw 105, then the first small record */
+    assert_int_equal(f->ex.resync, 1);
+    assert_false(f->ex.tail_open);
+    seg(f, 1, 5000100, 205);
+    seg(f, 1, 5000200, 205);
+    exchange_finish(&f->ex, &f->to);
+    assert_int_equal(f->ex.count, 1);
+    assert_turn(exchange_listed_turn(&f->ex, f->pool, 0), 21600, 300,
+                (ticket ? 282u : 0u) + 105 + 3 * 200, 1, (ticket ? 1u : 0u) + 3, 5000000 - 21600,
+                200);
+}
+
+static void test_raw_bytes_end_tail(void **state)
+{
+    raw_after_tail(*state, true);
+}
+
+static void test_raw_bytes_end_finished_window(void **state)
+{
+    raw_after_tail(*state, false);
+}
+
 /* Application-data bytes are 48 bits each way: the carry into the high 16
  * bits, and saturation at 2^48 - 1. */
 static void test_app_bytes_48(void **state)
@@ -1881,6 +1958,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_word_late_ticket, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app_bytes_48, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rtt_after_lost_server_segment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_bytes_end_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_bytes_end_finished_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_settings_do_not_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_late_body_after_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_answer_then_silence, setup, teardown),
