@@ -136,17 +136,19 @@ static void on_data(struct exchange *e, int dir, uint64_t ts, uint32_t n, unsign
                     const struct turn_sink *to)
 {
     app_bytes_add(e, dir, n);
-    /* Raw bytes before the server's first record (its first segment was
-     * lost) are its first bytes: they time the round trip before they take
-     * the hello's word. */
-    if (dir == 1 && !e->srv_seen)
-        srv_first(e, ts);
-    if (dir == 1)
-        hs_forget(e); /* the tail's first record was judged (record_start) */
-    if (dir == 0)
+    if (dir == 0) {
         exchange_turns_client(e, ts, n, flags, to);
+        return;
+    }
+    /* The server's data takes the handshake's word. Raw bytes before its
+     * first record (its first segment was lost) are its first bytes: they
+     * time the round trip first (srv_first forgets the hello then); after
+     * it, the tail's first record was judged already (record_start). */
+    if (!e->srv_seen)
+        srv_first(e, ts);
     else
-        exchange_turns_server(e, ts, n, flags, to);
+        hs_forget(e);
+    exchange_turns_server(e, ts, n, flags, to);
 }
 
 /* ---- TLS over TCP ----------------------------------------------------- */

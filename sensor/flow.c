@@ -353,19 +353,6 @@ int flow_evict_app(struct flow_table *ft, const struct flow *keep)
     return 0;
 }
 
-void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app)
-{
-    (void)ft;
-    DS_ASSERT(app != 0);
-    f->app = app;
-}
-
-void flow_app_detach(struct flow_table *ft, struct flow *f)
-{
-    (void)ft;
-    f->app = 0;
-}
-
 /* The oldest idle flow across the class lists, REF_NONE if none. */
 static uint32_t flow_oldest(const struct flow_table *ft)
 {

@@ -523,7 +523,7 @@ static void release_flow_state(struct sensor *s, struct flow *f)
         return;
     flow_app_release(app_at(s, f->app), &s->shared);
     ipool_put(&s->app_pool, f->app);
-    flow_app_detach(s->flows, f);
+    flow_app_detach(f);
     f->flags &= (uint16_t)~(FLOW_F_SOURCE | FLOW_F_PROFILE);   /* ended with the app state */
     if (memcap_emergency(s->mc))
         memcap_fill(s->mc, MEMCAP_FLOW_APP, s->app_pool.in_use, s->app_pool.cap);
@@ -559,9 +559,9 @@ static void on_flow_end(void *ctx, struct flow *f)
         const struct turn_sink to = { on_turn, s, f, s->shared.turns };
         exchange_finish(&app->ex, &to);
         event_flow(s->eve, f, app, flow_service(s, f), s->shared.facts, s->shared.turns);
-        if (f->flags & FLOW_F_SOURCE)
-            detect_flow_end(s->detect, f, app, f->flags & (FLOW_F_SOURCE | FLOW_F_PROFILE),
-                            f->last_us);
+        /* It ends on what its start was filed in (nothing without the bits). */
+        detect_flow_end(s->detect, f, app, f->flags & (FLOW_F_SOURCE | FLOW_F_PROFILE),
+                        f->last_us);
     }
     release_flow_state(s, f);
 }
@@ -574,7 +574,7 @@ static int follow(struct sensor *s, struct flow *f)
         if (app == 0)
             return -1;
         exchange_init(&app_at(s, app)->ex);
-        flow_app_attach(s->flows, f, app);
+        flow_app_attach(f, app);
     }
     f->flags |= FLOW_F_FOLLOW;
     s->n.followed_flows++;
@@ -916,7 +916,7 @@ static void handle_udp(struct sensor *s, struct flow *f, enum flow_dir dir, cons
             return;
         }
         exchange_init(&app_at(s, app)->ex);
-        flow_app_attach(s->flows, f, app);
+        flow_app_attach(f, app);
         f->flags |= FLOW_F_QUIC;
         s->n.quic_flows++;
         /* Without nDPI state (its memcap share is full) our own parser

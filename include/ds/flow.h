@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds/assert.h"
 #include "ds/packet.h"
 
 enum flow_dir { FLOW_TOSERVER = 0, FLOW_TOCLIENT = 1 };
@@ -351,9 +352,18 @@ void flow_expire(struct flow_table *ft, uint64_t now_us, unsigned max_visit);
 
 /* Gives flow f its application state (f->app = app, the handle of the
  * caller's state, not 0), which makes it a candidate for flow_evict_app;
- * detach takes it back (f->app = 0; the state stays the caller's). */
-void flow_app_attach(struct flow_table *ft, struct flow *f, uint32_t app);
-void flow_app_detach(struct flow_table *ft, struct flow *f);
+ * detach takes it back (f->app = 0; the state stays the caller's). The
+ * table keeps no list of them (flow_evict_app), so neither needs it. */
+static inline void flow_app_attach(struct flow *f, uint32_t app)
+{
+    DS_ASSERT(app != 0);
+    f->app = app;
+}
+
+static inline void flow_app_detach(struct flow *f)
+{
+    f->app = 0;
+}
 
 /* Ends (reason EVICTED, counted by kind) the least useful idle flow that
  * holds application state (f->app != 0), other than `keep`, to make room

@@ -327,12 +327,12 @@ static void test_evict_app(void **state)
     const uint32_t app_a = 1, app_b = 2; /* handles: the table only tests them for 0 */
     struct flow *plain = handshake(ft, 1, 40000, 1); /* no app state: not a candidate */
     struct flow *a = handshake(ft, 1, 40001, 2);
-    flow_app_attach(ft, a, app_a);
+    flow_app_attach(a, app_a);
     a->flags |= FLOW_F_FOLLOW;
     struct flow *q = handshake(ft, 1, 40003, 3); /* QUIC-like: app state, undecided */
-    flow_app_attach(ft, q, app_a);
+    flow_app_attach(q, app_a);
     struct flow *b = handshake(ft, 1, 40002, 4);
-    flow_app_attach(ft, b, app_b);
+    flow_app_attach(b, app_b);
     b->flags |= FLOW_F_FOLLOW;
     assert_int_equal(flow_evict_app(ft, b), 0); /* the undecided one first */
     assert_int_equal(e.last_id, q->id);
@@ -344,13 +344,13 @@ static void test_evict_app(void **state)
     assert_int_equal(memcap_evicted_count(mc, MEMCAP_EV_FLOWS_UNFOLLOWED), 1);
     /* Detached, b is no candidate either; attaching sets no flag. */
     uint16_t flags = b->flags;
-    flow_app_detach(ft, b);
+    flow_app_detach(b);
     assert_int_equal(b->app, 0);
     assert_int_equal(flow_evict_app(ft, NULL), -1);
-    flow_app_attach(ft, b, app_b);
+    flow_app_attach(b, app_b);
     assert_int_equal(b->app, app_b);
     assert_int_equal(b->flags, flags);
-    flow_app_detach(ft, b);
+    flow_app_detach(b);
     assert_int_equal(plain->app, 0);
     assert_int_equal(flow_table_stats(ft)->active, 2);   /* plain and b */
     flow_table_free(ft);
@@ -403,10 +403,10 @@ static void test_evict_app_scan_bound(void **state)
     for (unsigned i = 0; i < N; i++)   /* established, idle order = i */
         fl[i] = handshake(ft, 1, (uint16_t)(40000 + i), 1 + i);
     const uint64_t id63 = fl[N - 2]->id, id64 = fl[N - 1]->id;
-    flow_app_attach(ft, fl[N - 1], app);               /* 65th: beyond the scan */
+    flow_app_attach(fl[N - 1], app);               /* 65th: beyond the scan */
     assert_int_equal(flow_evict_app(ft, NULL), -1);
     assert_int_equal(e.n, 0);
-    flow_app_attach(ft, fl[N - 2], app);               /* 64th: the last one looked at */
+    flow_app_attach(fl[N - 2], app);               /* 64th: the last one looked at */
     assert_int_equal(flow_evict_app(ft, NULL), 0);
     assert_int_equal(e.n, 1);
     assert_int_equal(e.last_id, id63);
@@ -443,22 +443,22 @@ static void test_evict_app_across_classes(void **state)
     u2.proto = DS_IPPROTO_UDP;
     struct flow *udp = flow_handle(ft, &u1, &d);
     assert_ptr_equal(flow_handle(ft, &u2, &d), udp);
-    flow_app_attach(ft, udp, app);
+    flow_app_attach(udp, app);
     /* Established TCP at 3 s, same rank (undecided): younger than udp. */
     struct flow *est = handshake(ft, 1, 40002, 3);
-    flow_app_attach(ft, est, app);
+    flow_app_attach(est, app);
     /* A new TLS flow at 4 s, same rank: the youngest of the three. */
     struct packet syn2 = pkt(1, 40003, 2, 443, DS_TCP_SYN, 4);
     struct flow *tls_new = flow_handle(ft, &syn2, &d);
     tls_new->flags |= FLOW_F_TLS;
-    flow_app_attach(ft, tls_new, app);
+    flow_app_attach(tls_new, app);
     /* Closed at 5 s and ignored (rank 0): the youngest, taken first. */
     struct flow *closed = handshake(ft, 1, 40004, 5);
     struct packet rst = pkt(1, 40004, 2, 443, DS_TCP_RST, 5);
     assert_ptr_equal(flow_handle(ft, &rst, &d), closed);
     assert_int_equal(closed->state, FLOW_STATE_CLOSED);
     closed->flags |= FLOW_F_IGNORE;
-    flow_app_attach(ft, closed, app);
+    flow_app_attach(closed, app);
     uint64_t id_udp = udp->id, id_est = est->id, id_tls = tls_new->id, id_closed = closed->id;
     assert_int_equal(flow_evict_app(ft, NULL), 0);
     assert_int_equal(e.last_id, id_closed);
@@ -551,14 +551,14 @@ static void test_store_across_slabs(void **state)
     assert_int_equal(flow_buckets_for(N), 1875);          /* 3/4 of 2,500 */
     /* fl[1] is the head of the new flows' list now (fl[0] was seen again),
      * fl[1500] in the middle, fl[N - 1] at the tail. */
-    flow_app_attach(ft, fl[1500], app);
-    flow_app_attach(ft, fl[1], app);
-    flow_app_attach(ft, fl[N - 1], app);
-    flow_app_detach(ft, fl[1]);
+    flow_app_attach(fl[1500], app);
+    flow_app_attach(fl[1], app);
+    flow_app_attach(fl[N - 1], app);
+    flow_app_detach(fl[1]);
     /* fl[1500] is 1,485th in the list, fl[N - 1] 2,474th: beyond the scan. */
     assert_int_equal(flow_evict_app(ft, NULL), -1);
     const uint64_t id2 = fl[2]->id;
-    flow_app_attach(ft, fl[2], app);                 /* second in the list */
+    flow_app_attach(fl[2], app);                 /* second in the list */
     assert_int_equal(flow_evict_app(ft, NULL), 0);
     assert_int_equal(e.last_id, id2);
     assert_int_equal(flow_evict_app(ft, NULL), -1);
